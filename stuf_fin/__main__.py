@@ -1,0 +1,5 @@
+import sys
+
+from stuf_fin.cli import main
+
+sys.exit(main())

@@ -1,0 +1,190 @@
+"""Load the StUF-FIN schema set: our built-in ``xsd/`` or an official VNG release folder.
+
+The official release cannot be compiled by libxml2 as published: one namespace
+is imported from several files and libxml2 keeps only the first import.  We
+load it through a resolver that points every import of a namespace at one
+in-memory wrapper document including all files of that namespace.
+"""
+
+from __future__ import annotations
+
+import os.path
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from stuf_fin.namespaces import FIN, STUF, XS
+
+#: Entry document of an official VNG release, relative to the release folder.
+OFFICIAL_ENTRY = "fin0310/fin0310_msg_totaal.xsd"
+#: Entry document of our own set, relative to ``xsd/``.
+BUILTIN_ENTRY = "fin0310.xsd"
+#: Message elements every usable schema set must declare.
+MESSAGE_ELEMENTS = (
+    (FIN, "Di01-verstrekVordering"),
+    (FIN, "Di01-verstrekVorderingStatusWijziging"),
+    (FIN, "Di01-verstrekFinancieleVerantwoording"),
+    (FIN, "vrdLv01"),
+    (FIN, "vrdLa01"),
+    (STUF, "Bv03Bericht"),
+    (STUF, "Fo02Bericht"),
+    (STUF, "Fo03Bericht"),
+)
+_WRAPPER = "urn:stuf-fin:namespace-wrapper:"
+_XS_INCLUDE = f"{{{XS}}}include"
+_XS_IMPORT = f"{{{XS}}}import"
+_XS_REDEFINE = f"{{{XS}}}redefine"
+
+
+class SchemaLoadError(Exception):
+    """The schema folder is missing, incomplete or does not compile."""
+
+
+@dataclass(frozen=True)
+class SchemaSource:
+    """Where the compiled schema came from."""
+
+    kind: str  # "builtin" or "official"
+    path: Path
+
+    def describe(self) -> str:
+        return f"{self.kind} ({self.path})"
+
+
+def builtin_dir() -> Path:
+    """Our own schema folder: ``stuf_fin/xsd`` in a wheel, ``<repo>/xsd`` in a checkout."""
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "xsd", package.parent / "xsd"):
+        if (candidate / BUILTIN_ENTRY).is_file():
+            return candidate
+    raise SchemaLoadError(f"built-in schemas not found (looked for {BUILTIN_ENTRY} in {package / 'xsd'} "
+                          f"and {package.parent / 'xsd'})")
+
+
+def load(schema_dir: str | Path | None = None) -> tuple[etree.XMLSchema, SchemaSource]:
+    """Compile the built-in set, or the official release in ``schema_dir``."""
+    if schema_dir is None:
+        folder = builtin_dir()
+        return _compile_builtin(folder), SchemaSource("builtin", folder)
+    folder = Path(schema_dir).resolve()
+    return OfficialRelease(folder).compile(), SchemaSource("official", folder)
+
+
+def _compile_builtin(folder: Path) -> etree.XMLSchema:
+    entry = folder / BUILTIN_ENTRY
+    try:
+        doc = etree.parse(str(entry), _schema_parser())
+        return etree.XMLSchema(doc)
+    except (etree.XMLSchemaParseError, etree.XMLSyntaxError, OSError) as exc:
+        raise SchemaLoadError(f"built-in schemas in {folder} do not compile: {exc}") from exc
+
+
+def _schema_parser(resolver: etree.Resolver | None = None) -> etree.XMLParser:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True)
+    if resolver is not None:
+        parser.resolvers.add(resolver)
+    return parser
+
+
+class OfficialRelease:
+    """An official VNG StUF-FIN release folder (the layout of ``vng-1.00.03``)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        if not folder.is_dir():
+            raise SchemaLoadError(f"schema folder {folder} does not exist")
+        entry = folder / OFFICIAL_ENTRY
+        if not entry.is_file():
+            raise SchemaLoadError(
+                f"{folder} is not a StUF-FIN release folder: {OFFICIAL_ENTRY} is missing"
+            )
+        self.files = self._closure(entry)  # path -> targetNamespace
+        self.by_namespace: dict[str, list[Path]] = {}
+        for path, namespace in self.files.items():
+            self.by_namespace.setdefault(namespace, []).append(path)
+        self._check_message_elements()
+
+    def _closure(self, entry: Path) -> dict[Path, str]:
+        files: dict[Path, str] = {}
+        todo: list[tuple[Path, Path | None]] = [(entry, None)]
+        while todo:
+            path, referrer = todo.pop()
+            path = Path(_normalise(path))
+            if path in files:
+                continue
+            if not path.is_file():
+                rel = _rel(path, self.folder)
+                by = f" (referenced from {_rel(referrer, self.folder)})" if referrer else ""
+                raise SchemaLoadError(f"schema release in {self.folder} is incomplete: {rel} is missing{by}")
+            try:
+                root = etree.parse(str(path), _schema_parser()).getroot()
+            except etree.XMLSyntaxError as exc:
+                raise SchemaLoadError(f"{_rel(path, self.folder)} is not well-formed XML: {exc}") from exc
+            files[path] = root.get("targetNamespace", "")
+            for child in root:
+                if child.tag in (_XS_INCLUDE, _XS_IMPORT, _XS_REDEFINE) and child.get("schemaLocation"):
+                    todo.append((path.parent / child.get("schemaLocation"), path))
+        return files
+
+    def _check_message_elements(self) -> None:
+        declared = set()
+        for path, namespace in self.files.items():
+            if namespace in (FIN, STUF):
+                root = etree.parse(str(path), _schema_parser()).getroot()
+                declared.update((namespace, el.get("name")) for el in root.iterchildren(f"{{{XS}}}element"))
+        missing = [f"{{{ns}}}{name}" for ns, name in MESSAGE_ELEMENTS if (ns, name) not in declared]
+        if missing:
+            raise SchemaLoadError(f"schema release in {self.folder} does not declare: {', '.join(missing)}")
+
+    def wrapper_url(self, namespace: str) -> str:
+        return _WRAPPER + urllib.parse.quote(namespace, safe="")
+
+    def wrapper_document(self, namespace: str) -> str:
+        """One schema document that includes every file of ``namespace``."""
+        includes = "".join(f'<xs:include schemaLocation="{p.as_uri()}"/>' for p in self.by_namespace[namespace])
+        return f'<xs:schema xmlns:xs="{XS}" targetNamespace="{namespace}">{includes}</xs:schema>'
+
+    def rewritten_document(self, path: Path) -> bytes:
+        """A release file with every ``xs:import`` pointed at its namespace wrapper."""
+        tree = etree.parse(str(path), _schema_parser())
+        for imp in tree.getroot().iterchildren(_XS_IMPORT):
+            imp.set("schemaLocation", self.wrapper_url(imp.get("namespace", "")))
+        return etree.tostring(tree)
+
+    def compile(self) -> etree.XMLSchema:
+        release = self
+
+        class Resolver(etree.Resolver):
+            def resolve(self, url, pubid, context):
+                if url.startswith(_WRAPPER):
+                    namespace = urllib.parse.unquote(url[len(_WRAPPER):])
+                    if namespace not in release.by_namespace:
+                        return None
+                    return self.resolve_string(release.wrapper_document(namespace), context, base_url=url)
+                path = Path(_normalise(urllib.parse.unquote(url.removeprefix("file://"))))
+                if path in release.files:
+                    return self.resolve_string(release.rewritten_document(path), context,
+                                               base_url=path.as_uri())
+                return None
+
+        imports = "".join(f'<xs:import namespace="{ns}" schemaLocation="{self.wrapper_url(ns)}"/>'
+                          for ns in (FIN, STUF))
+        top = f'<xs:schema xmlns:xs="{XS}">{imports}</xs:schema>'.encode()
+        try:
+            doc = etree.fromstring(top, _schema_parser(Resolver()), base_url=(self.folder / "_top.xsd").as_uri())
+            return etree.XMLSchema(etree.ElementTree(doc))
+        except etree.XMLSchemaParseError as exc:
+            raise SchemaLoadError(f"schema release in {self.folder} does not compile: {exc}") from exc
+
+
+def _normalise(path: Path | str) -> str:
+    return os.path.normpath(str(path))
+
+
+def _rel(path: Path | None, folder: Path) -> str:
+    try:
+        return str(Path(path).relative_to(folder)) if path else "?"
+    except ValueError:
+        return str(path)

@@ -1,0 +1,42 @@
+"""SOAP 1.1 envelope helpers shared by the server, the validate CLI and the outbound client."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from stuf_fin.namespaces import SOAP_ENV
+
+ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
+BODY = f"{{{SOAP_ENV}}}Body"
+HEADER = f"{{{SOAP_ENV}}}Header"
+FAULT = f"{{{SOAP_ENV}}}Fault"
+
+
+class EnvelopeError(ValueError):
+    """A SOAP envelope without a usable body."""
+
+
+def is_envelope(root: etree._Element) -> bool:
+    return root.tag == ENVELOPE
+
+
+def body_element(root: etree._Element) -> etree._Element:
+    """The message inside a SOAP 1.1 envelope, or ``root`` itself when it is a bare message."""
+    if not is_envelope(root):
+        return root
+    body = root.find(BODY)
+    if body is None:
+        raise EnvelopeError("SOAP envelope has no Body")
+    children = [child for child in body if isinstance(child.tag, str)]
+    if len(children) != 1:
+        raise EnvelopeError(f"SOAP Body must hold exactly one message element, found {len(children)}")
+    return children[0]
+
+
+def wrap(message: etree._Element | bytes) -> bytes:
+    """A SOAP 1.1 envelope around one message (element or serialized bytes)."""
+    if isinstance(message, etree._Element):
+        message = etree.tostring(message, encoding="UTF-8", xml_declaration=False)
+    return (b'<?xml version="1.0" encoding="UTF-8"?>'
+            b'<SOAP-ENV:Envelope xmlns:SOAP-ENV="' + SOAP_ENV.encode() + b'"><SOAP-ENV:Body>'
+            + message + b"</SOAP-ENV:Body></SOAP-ENV:Envelope>")
