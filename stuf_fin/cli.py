@@ -9,12 +9,14 @@ from stuf_fin.config import ConfigError, load_settings
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from stuf_fin import serve
     from stuf_fin.schema import cli as schema_cli
 
     parser = argparse.ArgumentParser(prog="stuf-fin", description="StUF-FIN 3.10 gateway")
     parser.add_argument("--config", help="TOML settings file (default: $STUF_FIN_CONFIG)")
     sub = parser.add_subparsers(dest="command", required=True)
     schema_cli.add_parser(sub)
+    serve.add_parsers(sub)
     return parser
 
 
@@ -22,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        settings = load_settings(config_file=args.config)
+        overrides = {name: getattr(args, name, None) for name in getattr(args, "overrides", ())}
+        settings = load_settings(overrides, config_file=args.config)
     except ConfigError as exc:
         print(f"stuf-fin: configuration error: {exc}", file=sys.stderr)
         return 2

@@ -26,7 +26,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    threads: int = 16
     max_body_bytes: int = 256 * 1024 * 1024
+    read_timeout: int = 60
     # schema
     schema_dir: str | None = None
     # store

@@ -1,0 +1,157 @@
+"""spyne made to fit StUF: a ``Soap11`` subclass that dispatches on the QName of the Body's
+message element, hands the handler that whole element, and puts the StUF answer (or a SOAP
+Fault with a Fo02/Fo03 in ``detail``) straight into the Body.
+
+Also: hardened parsing of the request (our parser, not spyne's), an immediate fault for an
+empty or truncated body, a SOAPAction check, and no tracebacks in any answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+from lxml import etree
+from spyne.const.http import HTTP_200, HTTP_500
+from spyne.error import ResourceNotFoundError
+from spyne.model.fault import Fault
+from spyne.protocol.soap import Soap11
+
+from stuf_fin.namespaces import SOAP_ENV, prefixed
+from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
+from stuf_fin.soap.envelope import BODY, ENVELOPE, HEADER
+from stuf_fin.stuf.afhandeling import Afhandeling, Antwoord, Verzoek
+from stuf_fin.stuf.fouten import StufFout
+from stuf_fin.stuf.operaties import Operatie, by_element
+from stuf_fin.stuf.stuurgegevens import Stuurgegevens, read_stuurgegevens
+
+log = logging.getLogger("stuf_fin.soap")
+
+
+def _state(ctx) -> SimpleNamespace:
+    """Our per-request state on spyne's method context (copied contexts share it)."""
+    if ctx.udc is None:
+        ctx.udc = SimpleNamespace()
+    return ctx.udc
+
+
+class StufTransportFout(Fault):
+    """A fault found before the pipeline runs (envelope, dispatch, SOAPAction)."""
+
+    def __init__(self, fout: StufFout, message: etree._Element | None = None):
+        super().__init__("Client" if fout.plek == "client" else "Server", fout.omschrijving)
+        self.fout = fout
+        self.message = message
+
+
+class StufSoap11(Soap11):
+    """SOAP 1.1 for one StUF-FIN port."""
+
+    def __init__(self, port: str, afhandeling: Afhandeling, limits: ParseLimits, **kwargs):
+        super().__init__(**kwargs)
+        self.port = port
+        self.afhandeling = afhandeling
+        self.limits = limits
+        self.operaties = by_element(port)
+        self.foutbericht = next(iter(self.operaties.values())).foutbericht
+
+    # -- in ----------------------------------------------------------------------------------------
+    def create_in_document(self, ctx, charset=None):
+        data = b"".join(ctx.in_string)
+        _state(ctx).raw = data
+        try:
+            ctx.in_document = parse_bytes(data, self.limits).getroot()
+        except XmlInputError as exc:
+            raise StufTransportFout(StufFout("StUF055", f"geen welgevormde XML: {exc}")) from None
+
+    def decompose_incoming_envelope(self, ctx, message=Soap11.REQUEST):
+        root = ctx.in_document
+        if root.tag != ENVELOPE:
+            raise StufTransportFout(StufFout(
+                "StUF055", f"geen SOAP 1.1 Envelope ({SOAP_ENV}) maar {prefixed(root.tag)}"))
+        body = root.find(BODY)
+        children = [c for c in body if isinstance(c.tag, str)] if body is not None else []
+        if len(children) != 1:
+            raise StufTransportFout(StufFout(
+                "StUF055", f"de SOAP Body moet precies één bericht bevatten, niet {len(children)}"))
+        element = children[0]
+        ctx.in_header_doc = root.find(HEADER)
+        ctx.in_body_doc = element
+        ctx.method_request_string = element.tag
+        operatie = self.operaties.get(element.tag)
+        if operatie is None:
+            raise StufTransportFout(StufFout(
+                "StUF022", f"bericht {prefixed(element.tag)} is geen operatie van {self.port}"), element)
+        _state(ctx).operatie = operatie
+        self._check_soap_action(ctx, operatie, element)
+
+    def _check_soap_action(self, ctx, operatie: Operatie, element: etree._Element) -> None:
+        action = ctx.transport.req_env.get("HTTP_SOAPACTION")
+        if action is None:
+            return
+        action = action.strip().strip('"')
+        if action and action != operatie.soap_action:
+            raise StufTransportFout(StufFout(
+                "StUF040", f"SOAPAction {action!r} hoort niet bij {operatie.naam} "
+                           f"(verwacht {operatie.soap_action!r})", plek="client"), element)
+
+    def get_call_handles(self, ctx):
+        operatie = getattr(_state(ctx), "operatie", None)
+        if operatie is None:
+            return []
+        return [d for handles in self.app.interface.service_method_map.values() for d in handles
+                if d.operation_name == operatie.naam][:1]
+
+    def deserialize(self, ctx, message):
+        ctx.in_object = Verzoek(
+            operatie=_state(ctx).operatie,
+            message=ctx.in_body_doc,
+            raw=_state(ctx).raw,
+            ontvangen_op=datetime.now(UTC),
+            identiteit=ctx.transport.req_env.get("stuf_fin.identity"),
+            soap_action=ctx.transport.req_env.get("HTTP_SOAPACTION"),
+        )
+
+    # -- out ---------------------------------------------------------------------------------------
+    def serialize(self, ctx, message):
+        if ctx.out_error is not None:
+            antwoord = self._antwoord_voor_fout(ctx, ctx.out_error)
+        else:
+            out = ctx.out_object
+            antwoord = out[0] if isinstance(out, (list, tuple)) else out
+        _state(ctx).antwoord = antwoord
+        if antwoord.fout is not None:
+            ctx.transport.resp_code = HTTP_500
+        elif ctx.transport.resp_code is None:
+            ctx.transport.resp_code = HTTP_200
+
+    def _antwoord_voor_fout(self, ctx, error: Exception) -> Antwoord:
+        if isinstance(error, StufTransportFout):
+            fout, message = error.fout, error.message
+        elif isinstance(error, ResourceNotFoundError):
+            fout, message = StufFout("StUF022", "onbekend bericht"), None
+        else:
+            log.error("unexpected spyne fault: %s", error)
+            fout, message = StufFout("StUF058", "interne fout"), None
+        sg = read_stuurgegevens(message) if message is not None else Stuurgegevens()
+        return self.afhandeling.fout_antwoord(self.foutbericht, sg, fout)
+
+    def create_out_string(self, ctx, charset=None):
+        antwoord: Antwoord = _state(ctx).antwoord
+        if antwoord.fout is None:
+            body = antwoord.to_bytes()
+        else:
+            fout = antwoord.fout
+            fault = etree.Element(f"{{{SOAP_ENV}}}Fault", nsmap={"SOAP-ENV": SOAP_ENV})
+            etree.SubElement(fault, "faultcode").text = "SOAP-ENV:" + ("Client" if fout.plek == "client"
+                                                                       else "Server")
+            etree.SubElement(fault, "faultstring").text = fout.omschrijving
+            etree.SubElement(fault, "detail").append(antwoord.element)
+            body = etree.tostring(fault, encoding="UTF-8")
+        ctx.out_string = [
+            b'<?xml version="1.0" encoding="UTF-8"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV="'
+            + SOAP_ENV.encode() + b'"><SOAP-ENV:Body>', body, b"</SOAP-ENV:Body></SOAP-ENV:Envelope>"]
+
+    def fault_to_http_response_code(self, fault):
+        return HTTP_500

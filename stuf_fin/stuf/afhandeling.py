@@ -1,0 +1,218 @@
+"""The message pipeline (one place for the order of checks, StUF 03.01 §4.4):
+
+schema (StUF055) → stuurgegevens (StUF010/019) → duplicate referentienummer (StUF016)
+→ FIN handler in one transaction (business errors: StUF058) → archive → answer,
+every answer validated before it leaves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from lxml import etree
+from sqlalchemy.exc import DBAPIError
+
+from stuf_fin.config import Settings
+from stuf_fin.schema.validator import MessageValidator, summarize
+from stuf_fin.stuf import berichten
+from stuf_fin.stuf.fouten import StufFout
+from stuf_fin.stuf.operaties import Operatie
+from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem, read_stuurgegevens
+
+log = logging.getLogger("stuf_fin.afhandeling")
+
+
+@dataclass
+class Verzoek:
+    """A received message, as the transport hands it over."""
+
+    operatie: Operatie
+    message: etree._Element
+    raw: bytes
+    ontvangen_op: datetime
+    identiteit: str | None = None
+    soap_action: str | None = None
+
+
+@dataclass
+class Antwoord:
+    """What to send back: a Bv03/La01, or a Fo02/Fo03 when ``fout`` is set."""
+
+    element: etree._Element | None
+    fout: StufFout | None = None
+    serialized: bytes | None = None  # an archived answer, sent again byte for byte
+    outcome: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_bytes(self) -> bytes:
+        if self.serialized is None:
+            self.serialized = etree.tostring(self.element, encoding="UTF-8")
+        return self.serialized
+
+
+class AntwoordOngeldig(Exception):
+    """Our own answer does not pass the schema: a bug, never sent."""
+
+
+def content_hash(message: etree._Element) -> str:
+    """Fingerprint of a message's content, independent of the envelope and of prefixes/whitespace
+    between attributes (exclusive canonical XML)."""
+    return hashlib.sha256(etree.tostring(message, method="c14n", exclusive=True)).hexdigest()
+
+
+Handler = Callable[..., Any]
+
+
+class Afhandeling:
+    """Handles one verzoek end to end; shared by every request thread."""
+
+    def __init__(self, settings: Settings, validator: MessageValidator, store: Any,
+                 handlers: dict[str, Handler]):
+        self.settings = settings
+        self.validator = validator
+        self.store = store
+        self.handlers = handlers
+        self.eigen = Systeem(settings.organisatie or "", settings.applicatie or "") if settings.applicatie else None
+
+    # -- answers ---------------------------------------------------------------------------------
+    def fout_antwoord(self, operatie_port_fo: str, stuurgegevens: Stuurgegevens, fout: StufFout) -> Antwoord:
+        """A Fo02 or Fo03 for ``fout``, validated (a Fo0x we cannot make valid is a bug)."""
+        element = berichten.fo02(fout) if operatie_port_fo == "Fo02" else berichten.fo03(
+            stuurgegevens, fout, self.eigen)
+        self.check_antwoord(element)
+        return Antwoord(element, fout, outcome=operatie_port_fo)
+
+    def check_antwoord(self, element: etree._Element) -> None:
+        issues = self.validator.validate(element)
+        if issues:
+            log.error("answer %s fails the schema: %s", etree.QName(element).localname, summarize(issues))
+            raise AntwoordOngeldig(summarize(issues))
+
+    # -- the pipeline ----------------------------------------------------------------------------
+    def behandel(self, verzoek: Verzoek) -> Antwoord:
+        """Answer one verzoek; never raises for anything the sender did."""
+        op = verzoek.operatie
+        sg = read_stuurgegevens(verzoek.message)
+        try:
+            issues = self.validator.validate(verzoek.message)
+            if issues:
+                raise StufFout("StUF055", summarize(issues))
+            self.check_stuurgegevens(sg)
+            if op.port == "BeantwoordVraag":
+                return self.vraag(verzoek, sg)
+            return self.kennisgeving(verzoek, sg)
+        except StufFout as fout:
+            antwoord = self.fout_antwoord(op.foutbericht, sg, fout)
+        except AntwoordOngeldig as exc:
+            antwoord = self.fout_antwoord(op.foutbericht, sg, StufFout(
+                "StUF058", f"interne fout: het antwoord voldoet niet aan het schema ({exc})"[:1000]))
+        except DBAPIError:
+            log.exception("database unavailable while handling %s %s", op.naam, sg.referentienummer)
+            code = "StUF049" if op.foutbericht == "Fo02" else "StUF046"
+            antwoord = self.fout_antwoord(op.foutbericht, sg, StufFout(code, "database niet beschikbaar"))
+            return antwoord  # archiving would fail too
+        except Exception:
+            log.exception("internal error while handling %s %s", op.naam, sg.referentienummer)
+            antwoord = self.fout_antwoord(op.foutbericht, sg, StufFout("StUF058", "interne fout"))
+        self.archiveer_fout(verzoek, sg, antwoord)
+        return antwoord
+
+    def check_stuurgegevens(self, sg: Stuurgegevens) -> None:
+        """StUF010 when this gateway has an identity and the message is addressed elsewhere."""
+        if self.eigen and sg.ontvanger is not None:
+            o = sg.ontvanger
+            if (o.applicatie, o.organisatie or "") != (self.eigen.applicatie, self.eigen.organisatie):
+                raise StufFout("StUF010", f"ontvanger {o} is niet deze gateway ({self.eigen})")
+
+    def kennisgeving(self, verzoek: Verzoek, sg: Stuurgegevens) -> Antwoord:
+        """Di01, Bv03 or Fo03 received: StUF016 rule, handler, archive and Bv03 in one transaction."""
+        from stuf_fin.store import archief  # the store is the layer below
+
+        digest = content_hash(verzoek.message)
+        zender = sg.zender or Systeem()
+        for _attempt in range(2):
+            with self.store.begin() as conn:
+                eerder = archief.find_accepted(conn, verzoek.operatie.port, zender, sg.referentienummer)
+            if eerder is not None:
+                eerder_hash, eerder_antwoord = eerder
+                if eerder_hash != digest:
+                    raise StufFout("StUF016", f"referentienummer {sg.referentienummer} van {zender} is al "
+                                              "gebruikt voor een ander bericht")
+                log.info("identical resend of %s from %s: earlier Bv03 sent again", sg.referentienummer, zender)
+                return Antwoord(None, serialized=eerder_antwoord, outcome="Bv03", extra={"herhaling": True})
+            try:
+                return self.verwerk(verzoek, sg, zender, digest)
+            except archief.DuplicateReferentie:
+                continue  # a concurrent identical (or conflicting) message won the race: answer as above
+        raise StufFout("StUF058", "referentienummer kon niet worden vastgelegd")
+
+    def verwerk(self, verzoek: Verzoek, sg: Stuurgegevens, zender: Systeem, digest: str) -> Antwoord:
+        from stuf_fin.fin.errors import BusinessError
+        from stuf_fin.store import archief
+
+        op = verzoek.operatie
+        handler = self.handlers.get(op.naam)
+        try:
+            with self.store.begin() as conn:
+                bericht_id = archief.archive(conn, **self.archief_velden(verzoek, sg, digest))
+                warnings = handler(conn, verzoek.message, self.ontvangst(verzoek, bericht_id)) if handler else []
+                for warning in warnings or ():
+                    log.warning("%s %s: %s", op.naam, sg.referentienummer, warning)
+                element = berichten.bv03(sg, self.eigen)
+                self.check_antwoord(element)
+                antwoord = Antwoord(element, outcome="Bv03")
+                archief.set_reply(conn, bericht_id, antwoord.to_bytes(), "Bv03", None)
+                archief.remember_referentie(conn, op.port, zender, sg.referentienummer, digest, bericht_id)
+            return antwoord
+        except BusinessError as exc:
+            raise StufFout("StUF058", str(exc)) from None
+
+    def vraag(self, verzoek: Verzoek, sg: Stuurgegevens) -> Antwoord:
+        """vrdLv01: the handler builds the vrdLa01 from the store (read-only)."""
+        from stuf_fin.store import archief
+
+        handler = self.handlers.get(verzoek.operatie.naam)
+        if handler is None:
+            raise StufFout("StUF025", "vrdLv01 wordt (nog) niet ondersteund")
+        with self.store.begin() as conn:
+            element = handler(conn, verzoek.message, self.settings)
+        self.check_antwoord(element)
+        antwoord = Antwoord(element, outcome="La01")
+        with self.store.begin() as conn:
+            bericht_id = archief.archive(conn, **self.archief_velden(verzoek, sg, None))
+            archief.set_reply(conn, bericht_id, antwoord.to_bytes(), "La01", None)
+        return antwoord
+
+    # -- archive -----------------------------------------------------------------------------------
+    def ontvangst(self, verzoek: Verzoek, bericht_id: int):
+        from stuf_fin.fin.verwerking import Ontvangst
+
+        return Ontvangst(ontvangen_op=verzoek.ontvangen_op, bericht_id=bericht_id, settings=self.settings)
+
+    def archief_velden(self, verzoek: Verzoek, sg: Stuurgegevens, digest: str | None) -> dict[str, Any]:
+        return {
+            "port": verzoek.operatie.port,
+            "operation": verzoek.operatie.naam,
+            "direction": "in",
+            "stuurgegevens": sg,
+            "content_hash": digest,
+            "request": verzoek.raw,
+            "authenticated_identity": verzoek.identiteit,
+            "received_at": verzoek.ontvangen_op,
+        }
+
+    def archiveer_fout(self, verzoek: Verzoek, sg: Stuurgegevens, antwoord: Antwoord) -> None:
+        """Fault answers are archived (outside the failed transaction) but never count for StUF016."""
+        from stuf_fin.store import archief
+
+        try:
+            with self.store.begin() as conn:
+                bericht_id = archief.archive(conn, **self.archief_velden(verzoek, sg, None))
+                archief.set_reply(conn, bericht_id, antwoord.to_bytes(), antwoord.outcome, antwoord.fout.code)
+        except Exception:  # the fault answer still goes out; the operator sees why it was not archived
+            log.exception("could not archive the %s answer to %s", antwoord.outcome, sg.referentienummer)

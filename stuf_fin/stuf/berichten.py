@@ -1,0 +1,88 @@
+"""Building StUF answers: Bv03, Fo03 and Fo02 (StUF 03.01 §4.4), from the request's stuurgegevens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from lxml import etree
+
+from stuf_fin.namespaces import STUF
+from stuf_fin.stuf.fouten import StufFout
+from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
+
+_S = f"{{{STUF}}}"
+NSMAP = {"StUF": STUF}
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+#: Used where the request did not carry a usable Systeem (Applicatie is 3-50 characters).
+ONBEKEND = Systeem(applicatie="onbekend")
+
+
+def nieuw_referentienummer() -> str:
+    """A new, unique referentienummer (≤ 40 characters)."""
+    return uuid.uuid4().hex
+
+
+def tijdstip(moment: datetime | None = None) -> str:
+    """StUF tijdstip ``JJJJMMDDuummssmmm`` in Dutch local time."""
+    moment = (moment or datetime.now(AMSTERDAM)).astimezone(AMSTERDAM)
+    return moment.strftime("%Y%m%d%H%M%S") + f"{moment.microsecond // 1000:03d}"
+
+
+def _systeem(parent: etree._Element, tag: str, systeem: Systeem | None) -> None:
+    """Append a Systeem, made schema-valid: lengths clipped, a missing applicatie replaced."""
+    systeem = systeem if systeem and len(systeem.applicatie) >= 3 else ONBEKEND
+    el = etree.SubElement(parent, _S + tag)
+    for name, value, limit in (("organisatie", systeem.organisatie, 200), ("applicatie", systeem.applicatie, 50),
+                               ("administratie", systeem.administratie, 50),
+                               ("gebruiker", systeem.gebruiker, 100)):
+        if value:
+            etree.SubElement(el, _S + name).text = value[:limit]
+
+
+def _stuurgegevens(root: etree._Element, berichtcode: str, request: Stuurgegevens, eigen: Systeem | None,
+                   referentienummer: str, moment: datetime | None) -> None:
+    sg = etree.SubElement(root, _S + "stuurgegevens")
+    etree.SubElement(sg, _S + "berichtcode").text = berichtcode
+    # zender/ontvanger are exactly the other way round (StUF protocolbindingen)
+    _systeem(sg, "zender", request.ontvanger or eigen)
+    _systeem(sg, "ontvanger", request.zender)
+    etree.SubElement(sg, _S + "referentienummer").text = referentienummer
+    etree.SubElement(sg, _S + "tijdstipBericht").text = tijdstip(moment)
+    etree.SubElement(sg, _S + "crossRefnummer").text = (request.referentienummer or "onbekend")[:40]
+
+
+def bv03(request: Stuurgegevens, eigen: Systeem | None = None, referentienummer: str | None = None,
+         moment: datetime | None = None) -> etree._Element:
+    """The Bv03 acknowledgement of an accepted asynchronous message."""
+    root = etree.Element(_S + "Bv03Bericht", nsmap=NSMAP)
+    _stuurgegevens(root, "Bv03", request, eigen, referentienummer or nieuw_referentienummer(), moment)
+    return root
+
+
+def _foutbody(root: etree._Element, fout: StufFout) -> None:
+    body = etree.SubElement(root, _S + "body")
+    etree.SubElement(body, _S + "code").text = fout.code
+    etree.SubElement(body, _S + "plek").text = fout.plek
+    etree.SubElement(body, _S + "omschrijving").text = fout.omschrijving
+    if fout.details:
+        etree.SubElement(body, _S + "details").text = fout.details
+
+
+def fo03(request: Stuurgegevens, fout: StufFout, eigen: Systeem | None = None,
+         referentienummer: str | None = None, moment: datetime | None = None) -> etree._Element:
+    """The Fo03 fault answer to an asynchronous (Di01) message."""
+    root = etree.Element(_S + "Fo03Bericht", nsmap=NSMAP)
+    _stuurgegevens(root, "Fo03", request, eigen, referentienummer or nieuw_referentienummer(), moment)
+    _foutbody(root, fout)
+    return root
+
+
+def fo02(fout: StufFout) -> etree._Element:
+    """The Fo02 fault answer to a synchronous (vraag) message: stuurgegevens hold only the berichtcode."""
+    root = etree.Element(_S + "Fo02Bericht", nsmap=NSMAP)
+    sg = etree.SubElement(root, _S + "stuurgegevens")
+    etree.SubElement(sg, _S + "berichtcode").text = "Fo02"
+    _foutbody(root, fout)
+    return root

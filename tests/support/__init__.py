@@ -1,0 +1,1 @@
+"""Shared test support: the official kit, a real gateway server, SOAP helpers."""

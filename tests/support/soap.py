@@ -1,0 +1,69 @@
+"""Posting StUF messages as SOAP 1.1 and reading the answers, for tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+from lxml import etree
+
+from stuf_fin.namespaces import SOAP_ENV, STUF
+from stuf_fin.soap.envelope import wrap
+
+from .server import SOAP_ACTIONS
+
+PORT_OF = {"vrdLv01": "BeantwoordVraag"}
+
+
+@dataclass
+class Reply:
+    status: int
+    root: etree._Element  # the Envelope
+    text: str
+
+    @property
+    def body(self) -> etree._Element:
+        return self.root.find(f"{{{SOAP_ENV}}}Body")[0]
+
+    @property
+    def is_fault(self) -> bool:
+        return self.body.tag == f"{{{SOAP_ENV}}}Fault"
+
+    @property
+    def message(self) -> etree._Element:
+        """The StUF message: the Body's child, or the Fo0x inside a Fault's detail."""
+        if self.is_fault:
+            return self.body.find("detail")[0]
+        return self.body
+
+    @property
+    def code(self) -> str | None:
+        el = self.message.find(f"{{{STUF}}}body/{{{STUF}}}code")
+        return el.text if el is not None else None
+
+    @property
+    def details(self) -> str:
+        el = self.message.find(f"{{{STUF}}}body/{{{STUF}}}details")
+        return el.text or "" if el is not None else ""
+
+    def stuurgegeven(self, name: str) -> str | None:
+        el = self.message.find(f"{{{STUF}}}stuurgegevens/{{{STUF}}}{name}")
+        return el.text if el is not None else None
+
+
+def post(base_url: str, message: bytes | etree._Element, *, soap_action: str | None = None,
+         port: str | None = None, timeout: float = 60) -> Reply:
+    """POST one message (bare or already an envelope) to the right port with the right SOAPAction."""
+    root = etree.fromstring(message) if isinstance(message, bytes) else message
+    if root.tag == f"{{{SOAP_ENV}}}Envelope":
+        body_el = root.find(f"{{{SOAP_ENV}}}Body")[0]
+        data = etree.tostring(root)
+    else:
+        body_el = root
+        data = wrap(root)
+    local = etree.QName(body_el).localname
+    port = port or PORT_OF.get(local, "VerstrekVorderingOfVerantwoording")
+    action = SOAP_ACTIONS.get(local, "") if soap_action is None else soap_action
+    response = httpx.post(f"{base_url}/{port}", content=data, timeout=timeout,
+                          headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{action}"'})
+    return Reply(response.status_code, etree.fromstring(response.content), response.text)
