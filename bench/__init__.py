@@ -1,0 +1,1 @@
+"""Benchmarks and message generation for stuf-fin."""

@@ -1,0 +1,637 @@
+"""Realistic, schema-valid StUF-FIN messages for tests and benchmarks.
+
+The builders return the *bare* message (the SOAP body element) as UTF-8 bytes.  The data is made
+from small dataclasses (``VorderingSpec`` ...) so that tests can compare what the gateway stored
+with what was sent, and can break one rule on purpose (``dataclasses.replace``).  This module
+deliberately shares no code with ``stuf_fin``: it is an independent oracle.
+
+Command line::
+
+    python -m bench.generator --vorderingen 1000 --messages 100 --out DIR [--seed N]
+                              [--soort vordering|status|verantwoording] [--soap]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from lxml import etree
+
+STUF = "http://www.egem.nl/StUF/StUF0301"
+FIN = "http://www.egem.nl/StUF/sector/fin/0310"
+BG = "http://www.egem.nl/StUF/sector/bg/0310"
+ZKN = "http://www.egem.nl/StUF/sector/zkn/0310"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+NSMAP = {"StUF": STUF, "FIN": FIN, "BG": BG, "ZKN": ZKN, "xsi": XSI}
+F, S, B, Z = (f"{{{ns}}}" for ns in (FIN, STUF, BG, ZKN))
+
+#: BTW category -> percentage in hundredths of a percent.
+BTW = {"HOO": 2100, "LAA": 900, "NUL": 0, "VER": 0}
+PRODUCTEN = [  # (vorderingtype, vorderingcode, omschrijving, eenheid, stuksprijs excl. BTW in cents, BTW)
+    ("AAN", "AFV", "Afvalstoffenheffing", "jaar", 31250, "NUL"),
+    ("AAN", "RIO", "Rioolheffing eigenaren", "jaar", 19875, "NUL"),
+    ("AAN", "OZB", "Onroerendezaakbelasting", "aanslag", 48312, "NUL"),
+    ("FAC", "LEG-OMG", "Leges omgevingsvergunning", "stuk", 45000, "NUL"),
+    ("FAC", "LEG-RIJ", "Leges rijbewijs", "stuk", 4165, "NUL"),
+    ("FAC", "HUUR-SPORT", "Huur sportzaal", "uur", 3950, "HOO"),
+    ("FAC", "MARKT", "Marktgeld weekmarkt", "dag", 2475, "HOO"),
+    ("FAC", "BOEK", "Verkoop gemeentegids", "stuk", 1250, "LAA"),
+    ("VRH", "PARK-NAH", "Naheffingsaanslag parkeerbelasting", "stuk", 7420, "NUL"),
+    ("VRM", "KINDOPV", "Terugvordering kinderopvangtoeslag", "maand", 28500, "NUL"),
+    ("OVE", "BOUW-VER", "Verlegde BTW aanneming", "stuk", 150000, "VER"),
+]
+VOORNAMEN = ["Jan", "Anna", "Pieter", "Fatima", "Mohammed", "Sanne", "Daan", "Emma", "Lucas", "Sophie", "Noah",
+             "Julia", "Bram", "Fleur", "Mehmet", "Ilse", "Kees", "Marloes", "Youssef", "Hanna"]
+ACHTERNAMEN = [("", "Jansen"), ("de", "Vries"), ("van", "Dijk"), ("", "Bakker"), ("", "Visser"), ("van der", "Berg"),
+               ("", "Smit"), ("de", "Boer"), ("", "Mulder"), ("van den", "Heuvel"), ("", "Yilmaz"),
+               ("El", "Amrani"), ("", "Kuipers"), ("ter", "Horst"), ("", "Öztürk")]
+STRATEN = ["Dorpsstraat", "Kerkstraat", "Stationsweg", "Molenweg", "Julianalaan", "Beatrixstraat", "Schoolstraat",
+           "Wilhelminaplein", "Lindenlaan", "Parallelweg"]
+PLAATSEN = ["Utrecht", "Amersfoort", "Zwolle", "Ede", "Tilburg", "Leeuwarden", "Assen", "Middelburg",
+            "'s-Hertogenbosch"]
+RECHTSVORMEN = ["besloten vennootschap", "naamloze vennootschap", "stichting", "vereniging", "coöperatie"]
+BEDRIJVEN = ["Bouwbedrijf De Hoeksteen", "Bakkerij Van Veen", "Sportvereniging Vooruit", "Stichting Buurtzorg Oost",
+             "Autobedrijf Snel & Zn", "Hoveniersbedrijf Groen", "Coöperatie Zonnepark Noord"]
+BANKEN = [("RABO", "RABONL2U"), ("INGB", "INGBNL2A"), ("ABNA", "ABNANL2A"), ("SNSB", "SNSBNL2A"), ("TRIO", "TRIONL2U")]
+
+
+@dataclass(frozen=True)
+class Systeem:
+    organisatie: str = ""
+    applicatie: str = "GEN"
+    administratie: str = ""
+    gebruiker: str = ""
+
+
+ZENDER = Systeem("1900", "BELASTINGEN", "productie", "generator")
+ONTVANGER = Systeem("1900", "INNING", "productie")
+
+
+@dataclass
+class RegelSpec:
+    bedrag_excl_btw: int
+    bedrag_btw: int
+    bedrag_incl_btw: int
+    btw_categorie: str
+    btw_percentage: int
+    vorderingtype: str
+    vorderingcode: str
+    vorderingomschrijving: str
+    vorderingtoelichting: str | None = None
+    aantal: int | None = None
+    eenheid: str | None = None
+    stuks_prijs_excl_btw: int | None = None
+
+
+@dataclass
+class PersoonSpec:
+    bsn: str
+    voornamen: str
+    voorletters: str
+    voorvoegsel: str
+    geslachtsnaam: str
+    geslachtsaanduiding: str
+    geboortedatum: str  # JJJJMMDD
+    straat: str
+    huisnummer: int
+    huisletter: str | None
+    postcode: str
+    woonplaats: str
+
+
+@dataclass
+class BedrijfSpec:
+    nnp_id: str
+    statutaire_naam: str
+    rechtsvorm: str
+
+
+@dataclass
+class DebiteurSpec:
+    wie: PersoonSpec | BedrijfSpec
+    debiteurnummer: str | None = None
+
+
+@dataclass
+class IncassoSpec:
+    machtigingskenmerk: str
+    afgiftedatum: date
+    iban: str
+    bic: str | None
+
+
+@dataclass
+class TermijnSpec:
+    datum: date | None
+    termijnbedrag: int | None
+    vervaldatum: date | None = None
+
+
+@dataclass
+class StatusSpec:
+    status: str
+    datum_en_tijd: str
+    totaal_betaald: int | None = None
+    deel_bedrag_betaald: int | None = None
+    opmerkingen: str | None = None
+
+
+@dataclass
+class VorderingSpec:
+    vorderingnummer: str
+    tsa: str
+    organisatie_nnp_id: str  # "" = vorderende organisatie without inn.nnpId
+    creatiedatum: date
+    indicator_factuur_uitgestuurd: str
+    algemene_factuuromschrijving: str
+    regels: list[RegelSpec]
+    totaalbedrag_excl_btw: int
+    totaalbedrag_btw: int
+    totaalbedrag_incl_btw: int
+    indicator_publiekrechtelijk: str
+    factuurnummer: str | None = None
+    factuurdatum: date | None = None
+    vervaldatum: date | None = None
+    valutacode: str = "EUR"
+    taaknummer: str | None = None
+    totaalregels_btw: list[tuple[str, int]] = field(default_factory=list)  # (categorie, bedrag)
+    incasso: IncassoSpec | None = None
+    invorderingsregime: str | None = None  # None: no invorderingsSchema
+    termijnen: list[TermijnSpec] = field(default_factory=list)
+    status: StatusSpec | None = None
+    debiteur: DebiteurSpec | None = None
+    zaak_identificatie: str | None = None
+    oeh: tuple[str, str] | None = None  # (identificatie, naam)
+    gerelateerde_vorderingnummer: str | None = None
+    sleutel_verzendend: str | None = None
+    metagegevens: bool = False  # tijdvakGeldigheid, tijdstipRegistratie, extraElementen
+
+
+@dataclass
+class StatusWijzigingSpec:
+    vorderingnummer: str
+    tsa: str
+    organisatie_nnp_id: str
+    status: StatusSpec
+
+
+@dataclass
+class BoekingSpec:
+    boekingsleutel: str
+    incl: int
+    excl: int
+    btw: int
+
+
+@dataclass
+class VerantwoordingSpec:
+    verantwoordingsnummer: str
+    organisatie_nnp_id: str
+    datum_en_tijd: str
+    begindatum: date
+    einddatum: date
+    boekingen: list[BoekingSpec]
+    boekingperiode_omschrijving: str | None = None
+
+
+# -- random data ----------------------------------------------------------------------------------------
+
+def elfproef(rng: random.Random) -> str:
+    """A random 9-digit number passing the 11-test (BSN / RSIN)."""
+    while True:
+        digits = [rng.randint(1, 9)] + [rng.randint(0, 9) for _ in range(7)]
+        rest = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True)) % 11
+        if rest < 10:
+            return "".join(map(str, digits)) + str(rest)
+
+
+def iban(rng: random.Random, bank: str) -> str:
+    """A valid Dutch IBAN (mod 97) for ``bank``."""
+    rekening = f"{rng.randint(0, 9_999_999_999):010d}"
+    numeric = "".join(str(int(c, 36)) for c in bank + rekening + "NL00")
+    return f"NL{98 - int(numeric) % 97:02d}{bank}{rekening}"
+
+
+def _persoon(rng: random.Random) -> PersoonSpec:
+    voornaam = rng.choice(VOORNAMEN)
+    tweede = rng.choice(VOORNAMEN) if rng.random() < 0.5 else ""
+    voorvoegsel, achternaam = rng.choice(ACHTERNAMEN)
+    geboren = date(1940, 1, 1) + timedelta(days=rng.randint(0, 365 * 65))
+    return PersoonSpec(
+        bsn=elfproef(rng), voornamen=f"{voornaam} {tweede}".strip(),
+        voorletters="".join(n[0] + "." for n in f"{voornaam} {tweede}".split()), voorvoegsel=voorvoegsel,
+        geslachtsnaam=achternaam, geslachtsaanduiding=rng.choice("MVO"), geboortedatum=geboren.strftime("%Y%m%d"),
+        straat=rng.choice(STRATEN), huisnummer=rng.randint(1, 250),
+        huisletter=rng.choice("ABC") if rng.random() < 0.15 else None,
+        postcode=f"{rng.randint(1000, 9999)}{rng.choice('ABCDEFGHJKLMNPRSTVWXZ')}{rng.choice('ABCDEGHJKLNPRSTVXZ')}",
+        woonplaats=rng.choice(PLAATSEN))
+
+
+def _bedrijf(rng: random.Random) -> BedrijfSpec:
+    return BedrijfSpec(elfproef(rng), rng.choice(BEDRIJVEN), rng.choice(RECHTSVORMEN))
+
+
+def _regel(rng: random.Random) -> RegelSpec:
+    vtype, code, omschrijving, eenheid, prijs, categorie = rng.choice(PRODUCTEN)
+    aantal = rng.choice([1, 1, 1, 2, 3, 12])
+    excl = aantal * prijs
+    percentage = BTW[categorie]
+    btw = round(excl * percentage / 10000)
+    return RegelSpec(excl, btw, excl + btw, categorie, percentage, vtype, code, f"{omschrijving} {2025}",
+                     vorderingtoelichting=rng.choice([None, "Conform tarieventabel 2025", "Zie toelichting"]),
+                     aantal=aantal, eenheid=eenheid, stuks_prijs_excl_btw=prijs)
+
+
+def random_vordering(rng: random.Random, n: int, *, vandaag: date | None = None, prefix: str = "GEN",
+                     tsa: str | None = None, organisatie_nnp_id: str | None = None) -> VorderingSpec:
+    """Vordering number ``n``: varied, consistent (totals = sums), vervaldatum not before ``vandaag``."""
+    vandaag = vandaag or date.today()
+    regels = [_regel(rng) for _ in range(rng.randint(1, 3))]
+    uitgestuurd = rng.choice("JN")
+    creatie = vandaag - timedelta(days=rng.randint(0, 30))
+    factuurdatum = creatie + timedelta(days=rng.randint(0, 3)) if uitgestuurd == "J" or rng.random() < 0.3 else None
+    vervaldatum = vandaag + timedelta(days=rng.randint(14, 60)) if uitgestuurd == "J" or rng.random() < 0.5 else None
+    per_categorie: dict[str, int] = {}
+    for r in regels:
+        per_categorie[r.btw_categorie] = per_categorie.get(r.btw_categorie, 0) + r.bedrag_btw
+    incl = sum(r.bedrag_incl_btw for r in regels)
+    spec = VorderingSpec(
+        vorderingnummer=f"{prefix}{n:08d}", tsa=tsa or rng.choice(["BELASTINGEN", "VERGUNNINGEN", "PARKEREN"]),
+        organisatie_nnp_id=organisatie_nnp_id if organisatie_nnp_id is not None else rng.choice(
+            ["001234560", "002564440", ""]),
+        creatiedatum=creatie, indicator_factuur_uitgestuurd=uitgestuurd,
+        algemene_factuuromschrijving=regels[0].vorderingomschrijving if len(regels) == 1
+        else "Gemeentelijke heffingen en leges", regels=regels,
+        totaalbedrag_excl_btw=sum(r.bedrag_excl_btw for r in regels),
+        totaalbedrag_btw=sum(r.bedrag_btw for r in regels),
+        totaalbedrag_incl_btw=incl, indicator_publiekrechtelijk=rng.choice("JN"),
+        factuurnummer=f"F{vandaag.year}-{n:07d}" if rng.random() < 0.5 else None,
+        factuurdatum=factuurdatum, vervaldatum=vervaldatum,
+        taaknummer=f"T-{rng.randint(1, 99999)}" if rng.random() < 0.4 else None,
+        totaalregels_btw=sorted(per_categorie.items()) if rng.random() < 0.5 else [],
+        sleutel_verzendend=f"tsa-{n}" if rng.random() < 0.3 else None, metagegevens=rng.random() < 0.3)
+    if rng.random() < 0.35:
+        bank, bic = rng.choice(BANKEN)
+        spec.incasso = IncassoSpec(f"MK-{rng.randint(10000, 99999)}", creatie - timedelta(days=rng.randint(30, 900)),
+                                   iban(rng, bank), bic if rng.random() < 0.7 else None)
+    if rng.random() < 0.6:
+        spec.invorderingsregime = rng.choice(["EV", "TV"])
+        aantal = rng.choice([0, 1, 2, 3]) if spec.invorderingsregime == "TV" else rng.choice([0, 1])
+        for i in range(aantal):
+            datum = vandaag + timedelta(days=30 * (i + 1))
+            spec.termijnen.append(TermijnSpec(datum, incl // aantal + (incl % aantal if i == 0 else 0),
+                                              datum + timedelta(days=14) if spec.invorderingsregime == "TV" else None))
+    if rng.random() < 0.2:
+        spec.status = StatusSpec("ONV", f"{creatie.isoformat()}T09:{rng.randint(0, 59):02d}:00Z",
+                                 opmerkingen=rng.choice([None, "Nieuw aangemaakt"]))
+    if rng.random() < 0.95:
+        spec.debiteur = DebiteurSpec(_persoon(rng) if rng.random() < 0.75 else _bedrijf(rng),
+                                     f"D{rng.randint(100000, 999999)}" if rng.random() < 0.6 else None)
+    if rng.random() < 0.4:
+        spec.zaak_identificatie = f"ZAAK-{vandaag.year}-{rng.randint(1, 10**7):07d}"
+    if rng.random() < 0.3:
+        spec.oeh = (f"OEH{rng.randint(1, 99):02d}", rng.choice(["Belastingen", "Burgerzaken", "Vergunningen"]))
+    if n > 0 and rng.random() < 0.05:
+        spec.gerelateerde_vorderingnummer = f"{prefix}{rng.randint(0, n - 1):08d}"
+    return spec
+
+
+def random_verantwoording(rng: random.Random, n: int, *, prefix: str = "FVW",
+                          organisatie_nnp_id: str | None = None) -> VerantwoordingSpec:
+    einde = date.today().replace(day=1) - timedelta(days=1)
+    boekingen = []
+    for i in range(rng.randint(1, 6)):
+        excl = rng.randint(0, 5_000_000)
+        btw = round(excl * rng.choice([0, 900, 2100]) / 10000)
+        boekingen.append(BoekingSpec(f"GB-{8000 + i}", excl + btw, excl, btw))
+    return VerantwoordingSpec(
+        f"{prefix}{n:08d}", organisatie_nnp_id if organisatie_nnp_id is not None else rng.choice(["001234560", ""]),
+        f"{einde.isoformat()}T23:59:59+01:00", einde.replace(day=1), einde, boekingen,
+        f"Boekingen {einde:%m-%Y}" if rng.random() < 0.5 else None)
+
+
+# -- XML ---------------------------------------------------------------------------------------------------
+
+def _el(parent: etree._Element, tag: str, text: object = None, **attrib: str) -> etree._Element:
+    el = etree.SubElement(parent, tag, {(S + k if not k.startswith("{") else k): v for k, v in attrib.items()})
+    if text is not None:
+        el.text = text.isoformat() if isinstance(text, date) else str(text)
+    return el
+
+
+def _opt(parent: etree._Element, tag: str, text: object) -> None:
+    if text is not None:
+        _el(parent, tag, text)
+
+
+def _systeem(parent: etree._Element, tag: str, s: Systeem) -> None:
+    el = _el(parent, S + tag)
+    for name in ("organisatie", "applicatie", "administratie", "gebruiker"):
+        _opt(el, S + name, getattr(s, name) or None)
+
+
+def _stuurgegevens(root: etree._Element, functie: str, zender: Systeem, ontvanger: Systeem,
+                   referentienummer: str | None, tijdstip: str | None) -> None:
+    sg = _el(root, F + "stuurgegevens")
+    _el(sg, S + "berichtcode", "Di01")
+    _systeem(sg, "zender", zender)
+    _systeem(sg, "ontvanger", ontvanger)
+    _el(sg, S + "referentienummer", referentienummer or uuid.uuid4().hex)
+    _el(sg, S + "tijdstipBericht", tijdstip or datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")[:17])
+    _el(sg, S + "functie", functie)
+
+
+def _kennisgeving(root: etree._Element, tag: str, entiteittype: str) -> etree._Element:
+    lk = etree.SubElement(root, F + tag, {"entiteittype": entiteittype, "functie": "update"})  # unqualified
+    parameters = _el(lk, F + "parameters")
+    _el(parameters, S + "mutatiesoort", "T")
+    _el(parameters, S + "indicatorOvername", "V")
+    return lk
+
+
+def _adres(parent: etree._Element, tag: str, p: PersoonSpec) -> None:
+    adres = _el(parent, B + tag)
+    _el(adres, B + "wpl.woonplaatsNaam", p.woonplaats)
+    _el(adres, B + "gor.openbareRuimteNaam", p.straat)
+    _el(adres, B + "gor.straatnaam", p.straat)
+    _el(adres, B + "aoa.postcode", p.postcode)
+    _el(adres, B + "aoa.huisnummer", p.huisnummer)
+    _opt(adres, B + "aoa.huisletter", p.huisletter)
+
+
+def _organisatie(parent: etree._Element, tag: str, entiteittype: str, nnp_id: str) -> None:
+    relatie = _el(parent, F + tag, entiteittype=entiteittype, verwerkingssoort="T")
+    gerelateerde = _el(relatie, F + "gerelateerde", entiteittype="NNP", verwerkingssoort="I")
+    if nnp_id:
+        _el(gerelateerde, B + "inn.nnpId", nnp_id)
+        _el(gerelateerde, B + "authentiek", "J", metagegeven="true")
+        _el(gerelateerde, B + "statutaireNaam", "Gemeente Voorbeeld")
+        _el(gerelateerde, B + "inn.rechtsvorm", "publiekrechtelijke rechtspersoon")
+
+
+def _debiteur(parent: etree._Element, d: DebiteurSpec) -> None:
+    wie = d.wie
+    if isinstance(wie, PersoonSpec):
+        relatie = _el(parent, F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", entiteittype="VRDNPSDEB",
+                      verwerkingssoort="T")
+        g = _el(relatie, F + "gerelateerde", entiteittype="NPS", verwerkingssoort="I")
+        _el(g, B + "inp.bsn", wie.bsn)
+        _el(g, B + "authentiek", "J", metagegeven="true")
+        _el(g, B + "geslachtsnaam", wie.geslachtsnaam)
+        _opt(g, B + "voorvoegselGeslachtsnaam", wie.voorvoegsel or None)
+        _el(g, B + "voorletters", wie.voorletters)
+        _el(g, B + "voornamen", wie.voornamen)
+        _el(g, B + "geslachtsaanduiding", wie.geslachtsaanduiding)
+        _el(g, B + "geboortedatum", wie.geboortedatum)
+        _adres(g, "verblijfsadres", wie)
+    else:
+        relatie = _el(parent, F + "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur", entiteittype="VRDNNPDEB",
+                      verwerkingssoort="T")
+        g = _el(relatie, F + "gerelateerde", entiteittype="NNP", verwerkingssoort="I")
+        _el(g, B + "inn.nnpId", wie.nnp_id)
+        _el(g, B + "authentiek", "J", metagegeven="true")
+        _el(g, B + "statutaireNaam", wie.statutaire_naam)
+        _el(g, B + "inn.rechtsvorm", wie.rechtsvorm)
+    _opt(relatie, F + "debiteurnummer", d.debiteurnummer)
+
+
+def _status(parent: etree._Element, s: StatusSpec) -> None:
+    el = _el(parent, F + "vorderingstatus")
+    _opt(el, F + "totaalBetaald", s.totaal_betaald)
+    _opt(el, F + "deelBedragBetaald", s.deel_bedrag_betaald)
+    _opt(el, F + "opmerkingen", s.opmerkingen)
+    _el(el, F + "status", s.status)
+    _el(el, F + "datumEnTijd", s.datum_en_tijd)
+
+
+def _metagegevens(parent: etree._Element) -> None:
+    tijdvak = _el(parent, S + "tijdvakGeldigheid")
+    _el(tijdvak, S + "beginGeldigheid", "20250101")
+    _el(tijdvak, S + "eindGeldigheid", "20251231")
+    _el(parent, S + "tijdstipRegistratie", "20250102093000000")
+    extra = _el(parent, S + "extraElementen")
+    extra_el = _el(extra, S + "extraElement", "proef")
+    extra_el.set("naam", "bron")
+
+
+def vordering_element(spec: VorderingSpec) -> etree._Element:
+    """The ``FIN:object`` of a vrdLk01 (elements in schema order)."""
+    attrib = {S + "entiteittype": "VRD"}
+    if spec.sleutel_verzendend:
+        attrib[S + "sleutelVerzendend"] = spec.sleutel_verzendend
+    attrib[S + "verwerkingssoort"] = "T"
+    obj = etree.Element(F + "object", attrib, nsmap=NSMAP)
+    _el(obj, F + "vorderingnummer", spec.vorderingnummer)
+    _opt(obj, F + "factuurnummer", spec.factuurnummer)
+    _el(obj, F + "creatiedatum", spec.creatiedatum)
+    _opt(obj, F + "factuurdatum", spec.factuurdatum)
+    _opt(obj, F + "vervaldatum", spec.vervaldatum)
+    _el(obj, F + "tsa", spec.tsa)
+    _el(obj, F + "indicatorFactuurUitgestuurd", spec.indicator_factuur_uitgestuurd)
+    _el(obj, F + "algemeneFactuuromschrijving", spec.algemene_factuuromschrijving)
+    _el(obj, F + "valutacode", spec.valutacode)
+    _el(obj, F + "totaalbedragExclBTW", spec.totaalbedrag_excl_btw)
+    _el(obj, F + "totaalbedragBTW", spec.totaalbedrag_btw)
+    _el(obj, F + "totaalbedragInclBTW", spec.totaalbedrag_incl_btw)
+    _opt(obj, F + "taaknummer", spec.taaknummer)
+    _el(obj, F + "indicatorPubliekrechtelijk", spec.indicator_publiekrechtelijk)
+    for r in spec.regels:
+        regel = _el(obj, F + "vorderingsregel")
+        for tag, value in (("bedragExclBTW", r.bedrag_excl_btw), ("bedragInclBTW", r.bedrag_incl_btw),
+                           ("bedragBTW", r.bedrag_btw), ("btwCategorie", r.btw_categorie),
+                           ("btwPercentage", r.btw_percentage), ("vorderingtype", r.vorderingtype),
+                           ("vorderingcode", r.vorderingcode), ("vorderingtoelichting", r.vorderingtoelichting),
+                           ("vorderingomschrijving", r.vorderingomschrijving), ("aantal", r.aantal),
+                           ("eenheid", r.eenheid), ("stuksPrijsExclBTW", r.stuks_prijs_excl_btw)):
+            _opt(regel, F + tag, value)
+    for categorie, bedrag in spec.totaalregels_btw:
+        totaal = _el(obj, F + "totaalregelsBTW")
+        _el(totaal, F + "totaalbedragBTW", bedrag)
+        _el(totaal, F + "BTWcategorie", categorie)
+    if spec.incasso:
+        incasso = _el(obj, F + "automatischeIncasso")
+        _el(incasso, F + "machtigingskenmerk", spec.incasso.machtigingskenmerk)
+        _el(incasso, F + "afgiftedatumIncasso", spec.incasso.afgiftedatum)
+        _el(incasso, F + "rekeningnummer", spec.incasso.iban)
+        _opt(incasso, F + "bic", spec.incasso.bic)
+    if spec.invorderingsregime:
+        schema = _el(obj, F + "invorderingsSchema")
+        _el(schema, F + "invorderingsregime", spec.invorderingsregime)
+        for t in spec.termijnen:
+            termijn = _el(schema, F + "termijn")
+            _opt(termijn, F + "datum", t.datum)
+            _opt(termijn, F + "termijnbedrag", t.termijnbedrag)
+            _opt(termijn, F + "vervaldatum", t.vervaldatum)
+    if spec.status:
+        _status(obj, spec.status)
+    if spec.metagegevens:
+        _metagegevens(obj)
+    if spec.debiteur:
+        _debiteur(obj, spec.debiteur)
+    _organisatie(obj, "heeftAlsVorderendeOrganisatie", "VRDNNPVOR", spec.organisatie_nnp_id)
+    if spec.zaak_identificatie:
+        zaak = _el(obj, F + "isOntstaanInZaak", entiteittype="VRDZAK", verwerkingssoort="I")
+        g = _el(zaak, F + "gerelateerde", entiteittype="ZAK", verwerkingssoort="I")
+        _el(g, Z + "identificatie", spec.zaak_identificatie)
+        _el(g, Z + "omschrijving", "Aanvraag " + spec.regels[0].vorderingomschrijving.lower()[:60])
+    if spec.gerelateerde_vorderingnummer:
+        relatie = _el(obj, F + "heeftBetrekkingOpVordering", entiteittype="VRDVRD", verwerkingssoort="T")
+        g = _el(relatie, F + "gerelateerde", entiteittype="VRD", verwerkingssoort="I")
+        _el(g, F + "vorderingnummer", spec.gerelateerde_vorderingnummer)
+    if spec.oeh:
+        relatie = _el(obj, F + "isOpgelegdDoorOrganisatischeEenheid", entiteittype="VRDOEH", verwerkingssoort="T")
+        g = _el(relatie, F + "gerelateerde", entiteittype="OEH", verwerkingssoort="I")
+        _el(g, Z + "identificatie", spec.oeh[0])
+        _el(g, Z + "naam", spec.oeh[1])
+    return obj
+
+
+def _bytes(root: etree._Element) -> bytes:
+    return etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+
+
+def di01_vordering(vorderingen: list[VorderingSpec] | int, *, zender: Systeem = ZENDER,
+                   ontvanger: Systeem = ONTVANGER, referentienummer: str | None = None,
+                   tijdstip: str | None = None, rng: random.Random | None = None, start: int = 0,
+                   vandaag: date | None = None) -> bytes:
+    """A ``FIN:Di01-verstrekVordering`` with these vorderingen (or that many random ones)."""
+    if isinstance(vorderingen, int):
+        rng = rng or random.Random()
+        vorderingen = [random_vordering(rng, start + i, vandaag=vandaag) for i in range(vorderingen)]
+    root = etree.Element(F + "Di01-verstrekVordering", nsmap=NSMAP)
+    _stuurgegevens(root, "verstrekVordering", zender, ontvanger, referentienummer, tijdstip)
+    for spec in vorderingen:
+        _kennisgeving(root, "vrdLk01", "VRD").append(vordering_element(spec))
+    return _bytes(root)
+
+
+def status_voor(spec: VorderingSpec, status: str = "BET", *, betaald: int | None = None,
+                moment: datetime | None = None) -> StatusWijzigingSpec:
+    """A status change for a generated vordering."""
+    moment = moment or datetime.now(UTC)
+    return StatusWijzigingSpec(spec.vorderingnummer, spec.tsa, spec.organisatie_nnp_id, StatusSpec(
+        status, moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        totaal_betaald=betaald if betaald is not None else (spec.totaalbedrag_incl_btw if status == "BET" else 0),
+        opmerkingen=f"Status {status}"))
+
+
+def di01_status_wijziging(wijzigingen: list[StatusWijzigingSpec], *, zender: Systeem = ONTVANGER,
+                          ontvanger: Systeem = ZENDER, referentienummer: str | None = None,
+                          tijdstip: str | None = None) -> bytes:
+    """A ``FIN:Di01-verstrekVorderingStatusWijziging``: one vrdLk01 (one object) per change."""
+    root = etree.Element(F + "Di01-verstrekVorderingStatusWijziging", nsmap=NSMAP)
+    _stuurgegevens(root, "verstrekVorderngStatusWijzigng", zender, ontvanger, referentienummer, tijdstip)
+    for w in wijzigingen:
+        lk = _kennisgeving(root, "vrdLk01", "VRD")
+        obj = _el(lk, F + "object", entiteittype="VRD", verwerkingssoort="W")
+        _el(obj, F + "vorderingnummer", w.vorderingnummer)
+        _el(obj, F + "tsa", w.tsa)
+        _status(obj, w.status)
+        _organisatie(obj, "heeftAlsVorderendeOrganisatie", "VRDNNPVOR", w.organisatie_nnp_id)
+    return _bytes(root)
+
+
+def di01_financiele_verantwoording(verantwoordingen: list[VerantwoordingSpec] | int, *,
+                                   zender: Systeem = ONTVANGER, ontvanger: Systeem = Systeem("1900", "FINADM"),
+                                   referentienummer: str | None = None, tijdstip: str | None = None,
+                                   rng: random.Random | None = None, start: int = 0) -> bytes:
+    """A ``FIN:Di01-verstrekFinancieleVerantwoording``."""
+    if isinstance(verantwoordingen, int):
+        rng = rng or random.Random()
+        verantwoordingen = [random_verantwoording(rng, start + i) for i in range(verantwoordingen)]
+    root = etree.Element(F + "Di01-verstrekFinancieleVerantwoording", nsmap=NSMAP)
+    _stuurgegevens(root, "verstrekFinVerantwoording", zender, ontvanger, referentienummer, tijdstip)
+    for fvw in verantwoordingen:
+        lk = _kennisgeving(root, "fvwLk01", "FVW")
+        obj = _el(lk, F + "object", entiteittype="FVW", verwerkingssoort="T")
+        _el(obj, F + "verantwoordingsnummer", fvw.verantwoordingsnummer)
+        _el(obj, F + "datumEnTijd", fvw.datum_en_tijd)
+        _opt(obj, F + "boekingperiodeOmschrijving", fvw.boekingperiode_omschrijving)
+        _el(obj, F + "begindatum", fvw.begindatum)
+        _el(obj, F + "einddatum", fvw.einddatum)
+        for b in fvw.boekingen:
+            boeking = _el(obj, F + "boeking")
+            _el(boeking, F + "boekingsleutel", b.boekingsleutel)
+            _el(boeking, F + "boekingbedragInclBTW", b.incl)
+            _el(boeking, F + "boekingbedragExclBTW", b.excl)
+            _el(boeking, F + "boekingbedragBTW", b.btw)
+        _organisatie(obj, "isVanVorderendeOrganisatie", "FVWNNPVOR", fvw.organisatie_nnp_id)
+    return _bytes(root)
+
+
+def vrdLv01(vorderingnummer: str | None = None, *, tsa: str | None = None, scope: str | None = "alles",
+            sortering: int = 0, maximum_aantal: int | None = None, zender: Systeem | None = ZENDER,
+            ontvanger: Systeem | None = ONTVANGER) -> bytes:
+    """A ``FIN:vrdLv01``: ``gelijk`` on vorderingnummer (and tsa), scope as a ``StUF:scope`` attribute."""
+    root = etree.Element(F + "vrdLv01", nsmap=NSMAP)
+    sg = _el(root, F + "stuurgegevens")
+    _el(sg, S + "berichtcode", "Lv01")
+    if zender:
+        _systeem(sg, "zender", zender)
+    if ontvanger:
+        _systeem(sg, "ontvanger", ontvanger)
+    _el(sg, S + "entiteittype", "VRD")
+    parameters = _el(root, F + "parameters")
+    _el(parameters, S + "sortering", sortering)
+    _opt(parameters, S + "maximumAantal", maximum_aantal)
+    if vorderingnummer is not None or tsa is not None:
+        gelijk = _el(root, F + "gelijk", entiteittype="VRD")
+        _opt(gelijk, F + "vorderingnummer", vorderingnummer)
+        _opt(gelijk, F + "tsa", tsa)
+    if scope:
+        _el(_el(root, F + "scope"), F + "object", entiteittype="VRD", scope=scope)
+    return _bytes(root)
+
+
+vrdlv01 = vrdLv01
+
+
+def soap(body: bytes) -> bytes:
+    """``body`` (a bare message) in a SOAP 1.1 envelope."""
+    envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soapenv": SOAP_ENV})
+    etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body").append(etree.fromstring(body))
+    return _bytes(envelope)
+
+
+# -- command line --------------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.generator", description=__doc__.split("\n")[0])
+    parser.add_argument("--vorderingen", type=int, default=100, help="objects per message (default 100)")
+    parser.add_argument("--messages", type=int, default=1, help="number of messages (default 1)")
+    parser.add_argument("--out", required=True, type=Path, help="output folder (created)")
+    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument("--prefix", default="GEN", help="vorderingnummer prefix (default GEN)")
+    parser.add_argument("--soort", choices=("vordering", "status", "verantwoording"), default="vordering")
+    parser.add_argument("--soap", action="store_true", help="wrap each message in a SOAP 1.1 envelope")
+    args = parser.parse_args(argv)
+    if args.vorderingen < 1 or args.messages < 1:
+        parser.error("--vorderingen and --messages must be at least 1")
+    args.out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(args.seed)
+    for m in range(args.messages):
+        start = m * args.vorderingen
+        referentienummer = f"{args.prefix}-{args.soort}-{args.seed}-{m:06d}"
+        if args.soort == "verantwoording":
+            data = di01_financiele_verantwoording(
+                [random_verantwoording(rng, start + i, prefix=args.prefix + "F") for i in range(args.vorderingen)],
+                referentienummer=referentienummer)
+        else:
+            specs = [random_vordering(rng, start + i, prefix=args.prefix) for i in range(args.vorderingen)]
+            data = di01_vordering(specs, referentienummer=referentienummer) if args.soort == "vordering" else \
+                di01_status_wijziging([status_voor(s, rng.choice(["VRW", "VRS", "BET", "INV"])) for s in specs],
+                                      referentienummer=referentienummer)
+        (args.out / f"di01-{args.soort}-{m:06d}.xml").write_bytes(soap(data) if args.soap else data)
+    print(f"{args.messages} {args.soort} message(s) of {args.vorderingen} object(s) written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""The one exception of the FIN domain layer."""
+
+from __future__ import annotations
+
+#: StUF ``details`` holds at most 1,000 characters.
+DETAILS_MAX = 1000
+
+
+class BusinessError(Exception):
+    """A message is refused for a business reason (answered as Fo03 StUF058 with ``details``).
+
+    Raised inside the caller's transaction; the caller rolls back, so nothing of the message is kept.
+    """
+
+    def __init__(self, details: str):
+        self.details = inkorten(details)
+        super().__init__(self.details)
+
+
+def inkorten(text: str, limit: int = DETAILS_MAX) -> str:
+    """``text`` cut to ``limit`` characters, marked with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def samenvatten(redenen: list[str], limit: int = DETAILS_MAX) -> str:
+    """Several reasons as one text of at most ``limit`` characters, counting the ones left out."""
+    text = ""
+    for n, reden in enumerate(redenen):
+        part = ("; " if text else "") + reden
+        rest = len(redenen) - n - 1
+        suffix = f" (+{rest} meer)" if rest else ""
+        if len(text) + len(part) + len(suffix) > limit:
+            if not text:  # the first reason alone is too long: cut it
+                return inkorten(reden, limit - len(suffix)) + suffix
+            return text + f" (+{len(redenen) - n} meer)"
+        text += part
+    return text

@@ -1,0 +1,349 @@
+"""XML → domain objects, for schema-valid Di01 messages (the ingest hot path).
+
+Every object is read in one pass over its children with a dictionary dispatch on the tag: no XPath
+and no lookups per field.  The input must have passed schema validation; element order and
+presence are not checked again here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from lxml import etree
+
+from stuf_fin.fin.model import (
+    TEKST,
+    XSI_NIL,
+    AutomatischeIncasso,
+    Boeking,
+    BtwTotaalregel,
+    Debiteur,
+    GerelateerdeVordering,
+    InvorderingsSchema,
+    Metagegevens,
+    OrganisatorischeEenheid,
+    StatusWijziging,
+    Termijn,
+    Verantwoording,
+    VorderendeOrganisatie,
+    Vordering,
+    Vorderingsregel,
+    Vorderingstatus,
+    Vorm,
+    Zaak,
+)
+from stuf_fin.fin.velden import (
+    BOEKING,
+    INCASSO,
+    REGEL,
+    STATUS,
+    STATUSWIJZIGING,
+    TERMIJN,
+    TOTAALREGEL,
+    VERANTWOORDING,
+    VORDERING,
+    Soort,
+    Velden,
+)
+from stuf_fin.namespaces import BG, FIN, STUF, ZKN
+
+F = f"{{{FIN}}}"
+S = f"{{{STUF}}}"
+_BG = f"{{{BG}}}"
+_ZKN = f"{{{ZKN}}}"
+#: Attributes fixed by the schema on every object: not kept in the Vorm.
+_VASTE_ATTRIBUTEN = frozenset((S + "entiteittype", S + "verwerkingssoort"))
+_NIL = ("true", "1")
+
+
+
+# -- simple values ----------------------------------------------------------------------------------
+
+def _tekst(el: etree._Element) -> str:
+    if len(el):  # only comments or processing instructions can be inside a simple value
+        return "".join(el.itertext())
+    return el.text or ""
+
+
+def waarde(el: etree._Element, soort: Soort, vorm: Vorm, pad: str) -> Any:
+    """The value of a simple element; attributes and a non-canonical lexical form go to ``vorm``."""
+    if el.attrib:
+        attributen = dict(el.attrib)
+        vorm[pad] = attributen
+        if attributen.get(XSI_NIL) in _NIL:
+            return None
+    text = _tekst(el)
+    if soort is str:
+        return text
+    if soort is int:
+        value = int(text)
+        if (text[0] in "+-0" or text[0].isspace() or text[-1].isspace()) and str(value) != text:
+            vorm.setdefault(pad, {})[TEKST] = text
+        return value
+    if soort is date:
+        return _datum(text, vorm, pad)
+    raise TypeError(soort)
+
+
+_DATUM = re.compile(r"\s*(-?)(\d{4,})-(\d\d)-(\d\d)")
+
+
+def _datum(text: str, vorm: Vorm, pad: str) -> date:
+    if len(text) == 10:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    # a time zone, blanks, or a year outside 1..9999: keep the lexical form, clamp the date
+    vorm.setdefault(pad, {})[TEKST] = text
+    m = _DATUM.match(text)
+    if m is None:
+        raise ValueError(f"not an xs:date: {text!r}")
+    year = int(m.group(2)) * (-1 if m.group(1) else 1)
+    if year < 1:
+        return date.min
+    if year > 9999:
+        return date.max
+    return date(year, int(m.group(3)), int(m.group(4)))
+
+
+def _groep(el: etree._Element, velden: Velden, vorm: Vorm) -> dict[str, Any]:
+    """Field values of a group of simple elements."""
+    waarden: dict[str, Any] = {}
+    for child in el:
+        spec = velden.get(child.tag)
+        if spec is not None:
+            waarden[spec[0]] = waarde(child, spec[1], vorm, spec[2])
+    return waarden
+
+
+def _eigen_attributen(el: etree._Element, vorm: Vorm, pad: str = "") -> bool:
+    """Record the attributes of a group/object element; True when it is nil."""
+    if not el.attrib:
+        return False
+    attributen = {k: v for k, v in el.attrib.items() if k not in _VASTE_ATTRIBUTEN}
+    if attributen:
+        vorm[pad] = attributen
+    return attributen.get(XSI_NIL) in _NIL
+
+
+# -- groups ----------------------------------------------------------------------------------------------
+
+def _regel(el: etree._Element) -> Vorderingsregel:
+    vorm: Vorm = {}
+    _eigen_attributen(el, vorm)
+    return Vorderingsregel(**_groep(el, REGEL, vorm), vorm=vorm)
+
+
+def _totaalregel(el: etree._Element) -> BtwTotaalregel:
+    vorm: Vorm = {}
+    _eigen_attributen(el, vorm)
+    return BtwTotaalregel(**_groep(el, TOTAALREGEL, vorm), vorm=vorm)
+
+
+def _termijn(el: etree._Element) -> Termijn:
+    vorm: Vorm = {}
+    _eigen_attributen(el, vorm)
+    return Termijn(**_groep(el, TERMIJN, vorm), vorm=vorm)
+
+
+def _incasso(el: etree._Element) -> AutomatischeIncasso:
+    vorm: Vorm = {}
+    _eigen_attributen(el, vorm)
+    return AutomatischeIncasso(**_groep(el, INCASSO, vorm), vorm=vorm)
+
+
+def _schema(el: etree._Element) -> InvorderingsSchema:
+    vorm: Vorm = {}
+    _eigen_attributen(el, vorm)
+    schema = InvorderingsSchema(vorm=vorm)
+    for child in el:
+        if child.tag == F + "invorderingsregime":
+            schema.invorderingsregime = waarde(child, str, vorm, "invorderingsregime")
+        elif child.tag == F + "termijn":
+            schema.termijnen.append(_termijn(child))
+    return schema
+
+
+def lees_status(el: etree._Element) -> Vorderingstatus:
+    """A ``FIN:vorderingstatus`` group."""
+    vorm: Vorm = {}
+    _eigen_attributen(el, vorm)
+    return Vorderingstatus(**_groep(el, STATUS, vorm), vorm=vorm)
+
+
+def _boeking(el: etree._Element) -> Boeking:
+    vorm: Vorm = {}
+    _eigen_attributen(el, vorm)
+    return Boeking(**_groep(el, BOEKING, vorm), vorm=vorm)
+
+
+# -- relations and metadata -------------------------------------------------------------------------
+
+def xml_bytes(el: etree._Element) -> bytes:
+    """An element serialized as received (UTF-8, without its tail)."""
+    return etree.tostring(el, encoding="UTF-8", with_tail=False)
+
+
+def _waarde_van(parent: etree._Element | None, tag: str) -> str | None:
+    """Text of the first child ``tag`` of ``parent`` (None when absent or nil)."""
+    if parent is None:
+        return None
+    for child in parent:
+        if child.tag == tag:
+            if child.get(XSI_NIL) in _NIL:
+                return None
+            return _tekst(child)
+    return None
+
+
+def _kind(parent: etree._Element, tag: str) -> etree._Element | None:
+    for child in parent:
+        if child.tag == tag:
+            return child
+    return None
+
+
+def _debiteur(el: etree._Element, soort: str) -> Debiteur:
+    gerelateerde = _kind(el, F + "gerelateerde")
+    return Debiteur(
+        xml_bytes(el), soort=soort,
+        bsn=_waarde_van(gerelateerde, _BG + "inp.bsn") if soort == "NPS" else None,
+        nnp_id=_waarde_van(gerelateerde, _BG + "inn.nnpId") if soort == "NNP" else None,
+        debiteurnummer=_waarde_van(el, F + "debiteurnummer"))
+
+
+def lees_organisatie(el: etree._Element) -> VorderendeOrganisatie:
+    """``heeftAlsVorderendeOrganisatie`` / ``isVanVorderendeOrganisatie``."""
+    return VorderendeOrganisatie(xml_bytes(el), nnp_id=_waarde_van(_kind(el, F + "gerelateerde"),
+                                                                   _BG + "inn.nnpId"))
+
+
+def _zaak(el: etree._Element) -> Zaak:
+    return Zaak(xml_bytes(el), identificatie=_waarde_van(_kind(el, F + "gerelateerde"), _ZKN + "identificatie"))
+
+
+def _gerelateerde_vordering(el: etree._Element) -> GerelateerdeVordering:
+    gerelateerde = _kind(el, F + "gerelateerde")
+    organisatie = _kind(gerelateerde, F + "heeftAlsVorderendeOrganisatie") if gerelateerde is not None else None
+    return GerelateerdeVordering(
+        xml_bytes(el), vorderingnummer=_waarde_van(gerelateerde, F + "vorderingnummer"),
+        organisatie=_waarde_van(_kind(organisatie, F + "gerelateerde") if organisatie is not None else None,
+                                _BG + "inn.nnpId"))
+
+
+def _oeh(el: etree._Element) -> OrganisatorischeEenheid:
+    return OrganisatorischeEenheid(
+        xml_bytes(el), identificatie=_waarde_van(_kind(el, F + "gerelateerde"), _ZKN + "identificatie"))
+
+
+_META = {S + "tijdvakGeldigheid": "tijdvak_geldigheid", S + "tijdstipRegistratie": "tijdstip_registratie",
+         S + "extraElementen": "extra_elementen"}
+
+
+# -- objects -----------------------------------------------------------------------------------------------
+
+def _append(veld: str, lees: Callable[[etree._Element], Any]) -> Callable[[dict, etree._Element], None]:
+    def handler(waarden: dict, el: etree._Element) -> None:
+        waarden.setdefault(veld, []).append(lees(el))
+    return handler
+
+
+def _set(veld: str, lees: Callable[[etree._Element], Any]) -> Callable[[dict, etree._Element], None]:
+    def handler(waarden: dict, el: etree._Element) -> None:
+        waarden[veld] = lees(el)
+    return handler
+
+
+_VRD_GROEPEN: dict[str, Callable[[dict, etree._Element], None]] = {
+    F + "vorderingsregel": _append("vorderingsregels", _regel),
+    F + "totaalregelsBTW": _append("totaalregels_btw", _totaalregel),
+    F + "automatischeIncasso": _set("automatische_incasso", _incasso),
+    F + "invorderingsSchema": _set("invorderingsschema", _schema),
+    F + "vorderingstatus": _set("vorderingstatus", lees_status),
+    F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur": _set("debiteur", lambda el: _debiteur(el, "NPS")),
+    F + "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur": _set("debiteur", lambda el: _debiteur(el, "NNP")),
+    F + "heeftAlsVorderendeOrganisatie": _set("vorderende_organisatie", lees_organisatie),
+    F + "isOntstaanInZaak": _set("zaak", _zaak),
+    F + "heeftBetrekkingOpVordering": _set("gerelateerde_vordering", _gerelateerde_vordering),
+    F + "isOpgelegdDoorOrganisatischeEenheid": _set("organisatorische_eenheid", _oeh),
+}
+
+
+def _object(obj: etree._Element, velden: Velden,
+            groepen: dict[str, Callable[[dict, etree._Element], None]]) -> tuple[dict[str, Any], Vorm,
+                                                                                    Metagegevens]:
+    vorm: Vorm = {}
+    _eigen_attributen(obj, vorm)
+    waarden: dict[str, Any] = {}
+    meta = Metagegevens()
+    for child in obj:
+        tag = child.tag
+        spec = velden.get(tag)
+        if spec is not None:
+            waarden[spec[0]] = waarde(child, spec[1], vorm, spec[2])
+            continue
+        groep = groepen.get(tag)
+        if groep is not None:
+            groep(waarden, child)
+            continue
+        meta_veld = _META.get(tag)
+        if meta_veld is not None:
+            setattr(meta, meta_veld, xml_bytes(child))
+    return waarden, vorm, meta
+
+
+def lees_vordering(obj: etree._Element) -> Vordering:
+    """One ``FIN:object`` of a ``vrdLk01`` in a ``Di01-verstrekVordering``."""
+    waarden, vorm, meta = _object(obj, VORDERING, _VRD_GROEPEN)
+    return Vordering(**waarden, metagegevens=meta, vorm=vorm)
+
+
+def lees_statuswijziging(obj: etree._Element) -> StatusWijziging:
+    """One ``FIN:object`` of a status change."""
+    waarden, vorm, meta = _object(obj, STATUSWIJZIGING, {
+        F + "vorderingstatus": _set("vorderingstatus", lees_status),
+        F + "heeftAlsVorderendeOrganisatie": _set("vorderende_organisatie", lees_organisatie)})
+    return StatusWijziging(**waarden, metagegevens=meta, vorm=vorm)
+
+
+def lees_verantwoording(obj: etree._Element) -> Verantwoording:
+    """One ``FIN:object`` of a ``fvwLk01``."""
+    waarden, vorm, meta = _object(obj, VERANTWOORDING, {
+        F + "boeking": _append("boekingen", _boeking),
+        F + "isVanVorderendeOrganisatie": _set("vorderende_organisatie", lees_organisatie)})
+    return Verantwoording(**waarden, metagegevens=meta, vorm=vorm)
+
+
+# -- messages ---------------------------------------------------------------------------------------------
+
+def _kennisgevingen(message: etree._Element, tag: str) -> list[list[etree._Element]]:
+    """The ``object`` elements of each non-nil kennisgeving (``vrdLk01``/``fvwLk01``) of a message."""
+    result = []
+    for lk in message:
+        if lk.tag != tag or lk.get(XSI_NIL) in _NIL:
+            continue
+        result.append([child for child in lk if child.tag == F + "object"])
+    return result
+
+
+def vorderingen(message: etree._Element) -> list[Vordering]:
+    """Every vordering of a ``FIN:Di01-verstrekVordering``, in message order."""
+    return [lees_vordering(objecten[0]) for objecten in _kennisgevingen(message, F + "vrdLk01")]
+
+
+def statuswijzigingen(message: etree._Element) -> list[StatusWijziging]:
+    """The new status (the last object) of each non-nil ``vrdLk01`` of a status change message."""
+    return [lees_statuswijziging(objecten[-1]) for objecten in _kennisgevingen(message, F + "vrdLk01")]
+
+
+def verantwoordingen(message: etree._Element) -> list[Verantwoording]:
+    """Every verantwoording of a ``FIN:Di01-verstrekFinancieleVerantwoording`` (nil ``fvwLk01`` skipped)."""
+    return [lees_verantwoording(objecten[0]) for objecten in _kennisgevingen(message, F + "fvwLk01")]
+
+
+__all__ = ["lees_organisatie", "lees_status", "lees_statuswijziging", "lees_verantwoording",
+           "lees_vordering", "statuswijzigingen", "verantwoordingen", "vorderingen", "waarde", "xml_bytes"]

@@ -1,0 +1,176 @@
+"""Business rules for received vorderingen and verantwoordingen (NOTES §5, §9.3, §9.14).
+
+Refused (a *fout*, the message gets Fo03 StUF058):
+
+* ``vervaldatum`` before the day of receipt (Dutch local date), when
+  ``Settings.reject_past_vervaldatum`` is on (scenario 11);
+* ``factuurdatum`` or ``vervaldatum`` missing (absent or nil) while ``indicatorFactuurUitgestuurd`` is J
+  (rule 5a);
+* a total that is not the sum of the vorderingsregels (rule 5c).
+
+Everything else that looks wrong but occurs in the official examples (§9.14) is accepted with a
+*waarschuwing* for the log.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from stuf_fin.fin.model import Verantwoording, Vordering, VorderingSleutel, Vorderingstatus
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+#: The store keeps integers (cents, percentages, aantallen) as 64-bit numbers; xs:integer is unbounded.
+MAX_GETAL = 2**63 - 1
+
+
+@dataclass
+class Bevindingen:
+    """What the rules found: reasons to refuse, and warnings to log."""
+
+    fouten: list[str] = field(default_factory=list)
+    waarschuwingen: list[str] = field(default_factory=list)
+
+    def __iadd__(self, other: Bevindingen) -> Bevindingen:
+        self.fouten += other.fouten
+        self.waarschuwingen += other.waarschuwingen
+        return self
+
+
+def ontvangstdatum(ontvangen_op: datetime) -> date:
+    """The day of receipt in the Netherlands."""
+    return ontvangen_op.astimezone(AMSTERDAM).date()
+
+
+def controleer_vordering(v: Vordering, ontvangen: date, *, weiger_vervaldatum_verleden: bool = True
+                         ) -> Bevindingen:
+    """Check one vordering against the rules; ``ontvangen`` is the day of receipt."""
+    b = Bevindingen()
+    naam = v.sleutel
+    if v.vervaldatum is not None and v.vervaldatum < ontvangen:
+        reden = f"{naam}: vervaldatum {v.vervaldatum.isoformat()} ligt vóór de ontvangstdatum {ontvangen}"
+        (b.fouten if weiger_vervaldatum_verleden else b.waarschuwingen).append(reden)
+    if v.indicator_factuur_uitgestuurd == "J":
+        ontbreekt = [element for element, waarde in (("factuurdatum", v.factuurdatum),
+                                                     ("vervaldatum", v.vervaldatum)) if waarde is None]
+        if ontbreekt:
+            b.fouten.append(f"{naam}: {' en '.join(ontbreekt)} ontbreekt terwijl indicatorFactuurUitgestuurd J is")
+        if v.factuurnummer:
+            b.waarschuwingen.append(f"{naam}: factuurnummer is gevuld terwijl indicatorFactuurUitgestuurd J is")
+    b.fouten += _buiten_bereik(naam, _getallen(v))
+    b += _totalen(v, naam)
+    b += _regels(v, naam)
+    if v.debiteur is None:
+        b.waarschuwingen.append(f"{naam}: geen debiteur")
+    incasso = v.automatische_incasso
+    if incasso is not None and incasso.rekeningnummer and not iban_geldig(incasso.rekeningnummer):
+        b.waarschuwingen.append(f"{naam}: rekeningnummer {incasso.rekeningnummer} is geen geldig IBAN (mod 97)")
+    schema = v.invorderingsschema
+    if schema is not None and schema.invorderingsregime == "EV" and any(
+            t.vervaldatum is not None for t in schema.termijnen):
+        b.waarschuwingen.append(f"{naam}: termijn met vervaldatum bij invorderingsregime EV")
+    return b
+
+
+def _getallen(v: Vordering) -> list[tuple[str, int | None]]:
+    getallen = [("totaalbedragExclBTW", v.totaalbedrag_excl_btw), ("totaalbedragBTW", v.totaalbedrag_btw),
+                ("totaalbedragInclBTW", v.totaalbedrag_incl_btw)]
+    for r in v.vorderingsregels:
+        getallen += [("bedragExclBTW", r.bedrag_excl_btw), ("bedragInclBTW", r.bedrag_incl_btw),
+                     ("bedragBTW", r.bedrag_btw), ("btwPercentage", r.btw_percentage), ("aantal", r.aantal),
+                     ("stuksPrijsExclBTW", r.stuks_prijs_excl_btw)]
+    getallen += [("totaalregelsBTW/totaalbedragBTW", t.totaalbedrag_btw) for t in v.totaalregels_btw]
+    if v.invorderingsschema is not None:
+        getallen += [("termijnbedrag", t.termijnbedrag) for t in v.invorderingsschema.termijnen]
+    if v.vorderingstatus is not None:
+        getallen += [("totaalBetaald", v.vorderingstatus.totaal_betaald),
+                     ("deelBedragBetaald", v.vorderingstatus.deel_bedrag_betaald)]
+    return getallen
+
+
+def _buiten_bereik(naam: object, getallen: list[tuple[str, int | None]]) -> list[str]:
+    return [f"{naam}: {element} {waarde} valt buiten het ondersteunde bereik (64 bits)"
+            for element, waarde in getallen if waarde is not None and abs(waarde) > MAX_GETAL]
+
+
+def _som(waarden: list[int | None]) -> int | None:
+    """Sum, or None when a value is missing (nil)."""
+    return None if any(w is None for w in waarden) else sum(w for w in waarden if w is not None)
+
+
+def _totalen(v: Vordering, naam: VorderingSleutel) -> Bevindingen:
+    b = Bevindingen()
+    regels = v.vorderingsregels
+    for element, totaal, waarden in (
+            ("totaalbedragExclBTW", v.totaalbedrag_excl_btw, [r.bedrag_excl_btw for r in regels]),
+            ("totaalbedragBTW", v.totaalbedrag_btw, [r.bedrag_btw for r in regels]),
+            ("totaalbedragInclBTW", v.totaalbedrag_incl_btw, [r.bedrag_incl_btw for r in regels])):
+        som = _som(waarden)
+        if som is None:
+            b.waarschuwingen.append(f"{naam}: {element} niet te controleren, een vorderingsregel heeft geen bedrag")
+        elif som != totaal:
+            b.fouten.append(f"{naam}: {element} {totaal} is niet de som van de vorderingsregels ({som})")
+    if v.totaalbedrag_excl_btw + v.totaalbedrag_btw != v.totaalbedrag_incl_btw:
+        b.waarschuwingen.append(f"{naam}: totaalbedragExclBTW + totaalbedragBTW ≠ totaalbedragInclBTW")
+    per_categorie: dict[str | None, int] = defaultdict(int)
+    for r in regels:
+        per_categorie[r.btw_categorie] += r.bedrag_btw or 0
+    for t in v.totaalregels_btw:
+        if t.totaalbedrag_btw is not None and t.totaalbedrag_btw != per_categorie.get(t.btw_categorie, 0):
+            b.waarschuwingen.append(
+                f"{naam}: totaalregelsBTW {t.btw_categorie}: {t.totaalbedrag_btw} is niet de som van de "
+                f"regels in die categorie ({per_categorie.get(t.btw_categorie, 0)})")
+    return b
+
+
+def _regels(v: Vordering, naam: VorderingSleutel) -> Bevindingen:
+    b = Bevindingen()
+    for n, r in enumerate(v.vorderingsregels, 1):
+        excl, btw, incl = r.bedrag_excl_btw, r.bedrag_btw, r.bedrag_incl_btw
+        if excl is not None and btw is not None and incl is not None and excl + btw != incl:
+            b.waarschuwingen.append(f"{naam}: vorderingsregel {n}: bedragExclBTW + bedragBTW ≠ bedragInclBTW")
+        if r.aantal is not None and r.stuks_prijs_excl_btw is not None and excl is not None \
+                and r.aantal * r.stuks_prijs_excl_btw != excl:
+            b.waarschuwingen.append(f"{naam}: vorderingsregel {n}: aantal × stuksPrijsExclBTW "
+                                    f"({r.aantal * r.stuks_prijs_excl_btw}) ≠ bedragExclBTW ({excl})")
+        if r.btw_percentage is not None and excl is not None and btw is not None \
+                and abs(excl * r.btw_percentage / 10000 - btw) > 1:
+            b.waarschuwingen.append(f"{naam}: vorderingsregel {n}: btwPercentage {r.btw_percentage} "
+                                    f"(honderdsten van een procent) past niet bij bedragBTW {btw}")
+    return b
+
+
+def controleer_status(status: Vorderingstatus, naam: object) -> Bevindingen:
+    """A status (of a status change): only amounts the store cannot hold are refused."""
+    return Bevindingen(fouten=_buiten_bereik(naam, [("totaalBetaald", status.totaal_betaald),
+                                                    ("deelBedragBetaald", status.deel_bedrag_betaald)]))
+
+
+def controleer_verantwoording(fvw: Verantwoording) -> Bevindingen:
+    """A verantwoording: amounts the store cannot hold are refused, other oddities only warned about."""
+    naam = fvw.sleutel
+    b = Bevindingen()
+    if fvw.begindatum > fvw.einddatum:
+        b.waarschuwingen.append(f"{naam}: begindatum {fvw.begindatum} ligt na einddatum {fvw.einddatum}")
+    for n, boeking in enumerate(fvw.boekingen, 1):
+        excl, btw, incl = boeking.boekingbedrag_excl_btw, boeking.boekingbedrag_btw, boeking.boekingbedrag_incl_btw
+        b.fouten += _buiten_bereik(naam, [("boekingbedragExclBTW", excl), ("boekingbedragBTW", btw),
+                                          ("boekingbedragInclBTW", incl)])
+        if excl is not None and btw is not None and incl is not None and excl + btw != incl:
+            b.waarschuwingen.append(f"{naam}: boeking {n}: boekingbedragExclBTW + boekingbedragBTW ≠ "
+                                    "boekingbedragInclBTW")
+    return b
+
+
+def iban_geldig(iban: str) -> bool:
+    """ISO 13616 check digits (mod 97 = 1)."""
+    tekens = iban.replace(" ", "").upper()
+    if len(tekens) < 5 or not tekens.isalnum():
+        return False
+    herschikt = tekens[4:] + tekens[:4]
+    try:
+        return int("".join(str(int(c, 36)) for c in herschikt)) % 97 == 1
+    except ValueError:
+        return False

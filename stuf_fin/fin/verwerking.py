@@ -1,0 +1,150 @@
+"""The three Di01 handlers, called by the message pipeline inside one open transaction.
+
+Each reads the message, applies the business rules, checks keys and stores everything, or raises
+:class:`~stuf_fin.fin.errors.BusinessError` naming every refused object.  They never commit or roll
+back: the caller's transaction makes a message all-or-nothing.  They return warnings for the log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from lxml import etree
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from stuf_fin.config import Settings
+from stuf_fin.fin import lezen, regels
+from stuf_fin.fin.errors import BusinessError, samenvatten
+from stuf_fin.fin.model import VerantwoordingSleutel, VorderingSleutel
+from stuf_fin.store import vorderingen as vorderingen_repo
+from stuf_fin.store.db import is_unique_violation
+from stuf_fin.store.verantwoordingen import existing_verantwoordingen, insert_verantwoordingen
+
+log = logging.getLogger("stuf_fin.fin")
+K = TypeVar("K", VorderingSleutel, VerantwoordingSleutel)
+
+
+@dataclass(frozen=True)
+class Ontvangst:
+    """The circumstances of a received message."""
+
+    ontvangen_op: datetime  # aware
+    bericht_id: int | None  # the archived message (table bericht)
+    settings: Settings
+
+
+def _sleutelfouten(sleutels: list[K], bekend: set[K]) -> list[str]:
+    """Reasons for keys that occur twice in the message or are stored already, in message order."""
+    fouten, gezien = [], set()
+    for sleutel in sleutels:
+        if sleutel in gezien:
+            fouten.append(f"{sleutel} komt meer dan eens voor in dit bericht")
+        elif sleutel in bekend:
+            fouten.append(f"{sleutel} is al eerder aangeleverd")
+        gezien.add(sleutel)
+    return fouten
+
+
+def _opslaan(conn: Connection, opslaan: Callable[[], object], sleutels: list[K],
+             bestaande: Callable[[], set[K]]) -> None:
+    """Insert in a savepoint; a key that a concurrent message stored meanwhile becomes a BusinessError."""
+    try:
+        with conn.begin_nested():
+            opslaan()
+    except IntegrityError as exc:
+        if not is_unique_violation(exc):
+            raise
+        fouten = _sleutelfouten(sleutels, bestaande()) or ["een sleutel is zojuist door een ander bericht "
+                                                           "aangeleverd"]
+        raise BusinessError(samenvatten(fouten)) from None
+
+
+def verstrek_vordering(conn: Connection, message: etree._Element, context: Ontvangst) -> list[str]:
+    """``Di01-verstrekVordering``: store every vordering, or none."""
+    vorderingen = lezen.vorderingen(message)
+    ontvangen = regels.ontvangstdatum(context.ontvangen_op)
+    bevindingen = regels.Bevindingen()
+    for v in vorderingen:
+        bevindingen += regels.controleer_vordering(
+            v, ontvangen, weiger_vervaldatum_verleden=context.settings.reject_past_vervaldatum)
+    sleutels = [v.sleutel for v in vorderingen]
+    bevindingen.fouten += _sleutelfouten(sleutels, vorderingen_repo.existing_keys(conn, sleutels))
+    if bevindingen.fouten:
+        raise BusinessError(samenvatten(bevindingen.fouten))
+    gerelateerd = {v.gerelateerde_vordering.vorderingnummer: v for v in vorderingen
+                   if v.gerelateerde_vordering is not None and v.gerelateerde_vordering.vorderingnummer}
+    if gerelateerd:
+        bekend = vorderingen_repo.known_vorderingnummers(conn, gerelateerd)
+        bekend |= {v.vorderingnummer for v in vorderingen}
+        bevindingen.waarschuwingen += [
+            f"{v.sleutel}: heeftBetrekkingOpVordering verwijst naar onbekende vordering {nummer}"
+            for nummer, v in gerelateerd.items() if nummer not in bekend]
+    _opslaan(conn, lambda: vorderingen_repo.insert_vorderingen(
+        conn, vorderingen, bericht_id=context.bericht_id, ontvangen_op=context.ontvangen_op),
+        sleutels, lambda: vorderingen_repo.existing_keys(conn, sleutels))
+    return bevindingen.waarschuwingen
+
+
+def verstrek_status_wijziging(conn: Connection, message: etree._Element, context: Ontvangst) -> list[str]:
+    """``Di01-verstrekVorderingStatusWijziging``: the last object of each vrdLk01 is the new status.
+
+    A vordering is found by its key (organisatie, tsa, vorderingnummer); failing that, by its
+    vorderingnummer alone when exactly one vordering has it (the TSA may identify a vordering by its
+    number, NOTES §5; the official examples send a different tsa), with a warning.
+    """
+    wijzigingen = lezen.statuswijzigingen(message)
+    bevindingen = regels.Bevindingen()
+    gevonden = vorderingen_repo.find_vorderingen(conn, [w.sleutel for w in wijzigingen])
+    doelen = []
+    for w in wijzigingen:
+        bevindingen += regels.controleer_status(w.vorderingstatus, w.sleutel)
+        vid = gevonden.get(w.sleutel)
+        if vid is None:
+            kandidaten = vorderingen_repo.find_by_vorderingnummer(conn, w.vorderingnummer)
+            if len(kandidaten) == 1:
+                vid = kandidaten[0]
+                bevindingen.waarschuwingen.append(
+                    f"{w.sleutel}: niet op de volledige sleutel gevonden; de enige vordering met "
+                    f"vorderingnummer {w.vorderingnummer} krijgt de status")
+            elif kandidaten:
+                bevindingen.fouten.append(f"{w.sleutel} is onbekend en vorderingnummer {w.vorderingnummer} "
+                                          f"is niet eenduidig ({len(kandidaten)} vorderingen)")
+            else:
+                bevindingen.fouten.append(f"{w.sleutel} is onbekend")
+        doelen.append((vid, w))
+    if bevindingen.fouten:
+        raise BusinessError(samenvatten(bevindingen.fouten))
+    for vid, w in doelen:
+        vorderingen_repo.add_status(conn, vid, w.vorderingstatus, bericht_id=context.bericht_id,
+                                    ontvangen_op=context.ontvangen_op)
+    return bevindingen.waarschuwingen
+
+
+def verstrek_financiele_verantwoording(conn: Connection, message: etree._Element, context: Ontvangst
+                                       ) -> list[str]:
+    """``Di01-verstrekFinancieleVerantwoording``: store every verantwoording, or none."""
+    verantwoordingen = lezen.verantwoordingen(message)
+    bevindingen = regels.Bevindingen()
+    for fvw in verantwoordingen:
+        bevindingen += regels.controleer_verantwoording(fvw)
+    sleutels = [f.sleutel for f in verantwoordingen]
+    bevindingen.fouten += _sleutelfouten(sleutels, existing_verantwoordingen(conn, sleutels))
+    if bevindingen.fouten:
+        raise BusinessError(samenvatten(bevindingen.fouten))
+    _opslaan(conn, lambda: insert_verantwoordingen(conn, verantwoordingen, bericht_id=context.bericht_id,
+                                                   ontvangen_op=context.ontvangen_op),
+             sleutels, lambda: existing_verantwoordingen(conn, sleutels))
+    return bevindingen.waarschuwingen
+
+
+#: Handlers by operation name (the Di01 element's local name).
+HANDLERS = {
+    "Di01-verstrekVordering": verstrek_vordering,
+    "Di01-verstrekVorderingStatusWijziging": verstrek_status_wijziging,
+    "Di01-verstrekFinancieleVerantwoording": verstrek_financiele_verantwoording,
+}

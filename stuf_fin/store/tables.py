@@ -1,0 +1,270 @@
+"""The database schema (SQLAlchemy Core).  ``migrations/versions`` must produce exactly this.
+
+Conventions:
+
+* amounts in cents and other ``xs:integer`` values: ``BigInteger``;
+* ``xs:date``: ``Date``; ``xs:dateTime``: the lexical form as received (``*_datum_en_tijd``) plus the
+  moment in UTC (``*_tijdstip``) for sorting;
+* ``vorm`` columns (JSON): the attributes and lexical forms the typed columns cannot carry
+  (see :data:`stuf_fin.fin.model.Vorm`); for an optional group (``incasso_vorm``, ``schema_vorm``,
+  ``status_vorm``) NULL means the group was absent and ``{}`` that it was present;
+* ``*_xml`` columns: a relation or StUF metadata element exactly as received (UTF-8).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+}
+metadata = sa.MetaData(naming_convention=NAMING)
+
+#: A 64-bit primary key that is SQLite's ROWID (so it autoincrements there too).
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+Json = sa.JSON(none_as_null=True)
+
+
+class Tijd(sa.TypeDecorator):
+    """A moment, stored in UTC and always read back as an aware datetime (SQLite keeps no zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: a moment needs a time zone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _id() -> sa.Column:
+    return sa.Column("id", Id, primary_key=True, autoincrement=True)
+
+
+def _fk(name: str, target: str, *, cascade: bool = True, nullable: bool = False) -> sa.Column:
+    return sa.Column(name, Id, sa.ForeignKey(target, ondelete="CASCADE" if cascade else None),
+                     nullable=nullable)
+
+
+bericht = sa.Table(
+    "bericht", metadata,
+    _id(),
+    sa.Column("port", sa.Text, nullable=False),
+    sa.Column("operation", sa.Text, nullable=False),
+    sa.Column("direction", sa.String(3), nullable=False),  # "in" or "out"
+    sa.Column("zender_organisatie", sa.Text, nullable=False, server_default=""),
+    sa.Column("zender_applicatie", sa.Text, nullable=False, server_default=""),
+    sa.Column("zender_administratie", sa.Text, nullable=False, server_default=""),
+    sa.Column("zender_gebruiker", sa.Text, nullable=False, server_default=""),
+    sa.Column("ontvanger_organisatie", sa.Text, nullable=False, server_default=""),
+    sa.Column("ontvanger_applicatie", sa.Text, nullable=False, server_default=""),
+    sa.Column("ontvanger_administratie", sa.Text, nullable=False, server_default=""),
+    sa.Column("ontvanger_gebruiker", sa.Text, nullable=False, server_default=""),
+    sa.Column("referentienummer", sa.Text, nullable=False, server_default=""),
+    sa.Column("tijdstip_bericht", sa.Text, nullable=False, server_default=""),
+    sa.Column("cross_refnummer", sa.Text, nullable=False, server_default=""),
+    sa.Column("content_hash", sa.String(64), nullable=False, server_default=""),
+    sa.Column("request", sa.LargeBinary, nullable=False),
+    sa.Column("reply", sa.LargeBinary),
+    sa.Column("outcome", sa.String(8)),  # Bv03, Fo03, Fo02, La01
+    sa.Column("fault_code", sa.String(16)),
+    sa.Column("authenticated_identity", sa.Text),  # of the peer (TLS client certificate), when known
+    sa.Column("received_at", Tijd(), nullable=False),
+    sa.Column("answered_at", Tijd()),
+    sa.Index(None, "referentienummer"),
+    sa.Index(None, "cross_refnummer"),
+    sa.Index(None, "received_at"),
+)
+
+ontvangen_referentie = sa.Table(
+    "ontvangen_referentie", metadata,
+    _id(),
+    sa.Column("port", sa.Text, nullable=False),
+    sa.Column("zender_organisatie", sa.Text, nullable=False),
+    sa.Column("zender_applicatie", sa.Text, nullable=False),
+    sa.Column("zender_administratie", sa.Text, nullable=False),
+    sa.Column("zender_gebruiker", sa.Text, nullable=False),
+    sa.Column("referentienummer", sa.Text, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    _fk("bericht_id", "bericht.id", cascade=False),
+    sa.UniqueConstraint("port", "zender_organisatie", "zender_applicatie", "zender_administratie",
+                        "zender_gebruiker", "referentienummer", name="uq_ontvangen_referentie_sleutel"),
+)
+
+vordering = sa.Table(
+    "vordering", metadata,
+    _id(),
+    _fk("bericht_id", "bericht.id", cascade=False, nullable=True),
+    sa.Column("ontvangen_op", Tijd(), nullable=False),
+    # key
+    sa.Column("organisatie_nnp_id", sa.String(17), nullable=False),  # "" when empty or nil
+    sa.Column("tsa", sa.String(200), nullable=False),
+    sa.Column("vorderingnummer", sa.String(64), nullable=False),
+    # kerngegevens
+    sa.Column("factuurnummer", sa.String(64)),
+    sa.Column("creatiedatum", sa.Date, nullable=False),
+    sa.Column("factuurdatum", sa.Date),
+    sa.Column("vervaldatum", sa.Date),
+    sa.Column("indicator_factuur_uitgestuurd", sa.String(1), nullable=False),
+    sa.Column("algemene_factuuromschrijving", sa.Text, nullable=False),
+    sa.Column("valutacode", sa.String(3), nullable=False),
+    sa.Column("totaalbedrag_excl_btw", sa.BigInteger, nullable=False),
+    sa.Column("totaalbedrag_btw", sa.BigInteger, nullable=False),
+    sa.Column("totaalbedrag_incl_btw", sa.BigInteger, nullable=False),
+    sa.Column("taaknummer", sa.String(64)),
+    sa.Column("indicator_publiekrechtelijk", sa.String(1), nullable=False),
+    # automatischeIncasso
+    sa.Column("machtigingskenmerk", sa.Text),
+    sa.Column("afgiftedatum_incasso", sa.Date),
+    sa.Column("rekeningnummer", sa.Text),
+    sa.Column("bic", sa.Text),
+    sa.Column("incasso_vorm", Json),
+    # invorderingsSchema (termijnen: table termijn)
+    sa.Column("invorderingsregime", sa.Text),
+    sa.Column("schema_vorm", Json),
+    # current vorderingstatus (history: table vorderingstatus)
+    sa.Column("status", sa.String(3)),
+    sa.Column("status_datum_en_tijd", sa.Text),
+    sa.Column("status_tijdstip", Tijd()),
+    sa.Column("totaal_betaald", sa.BigInteger),
+    sa.Column("deel_bedrag_betaald", sa.BigInteger),
+    sa.Column("status_opmerkingen", sa.Text),
+    sa.Column("status_vorm", Json),
+    # relations: identifying values
+    sa.Column("debiteur_soort", sa.String(3)),  # NPS, NNP; NULL without debiteur
+    sa.Column("debiteur_bsn", sa.String(17)),
+    sa.Column("debiteur_nnp_id", sa.String(17)),
+    sa.Column("debiteurnummer", sa.Text),
+    sa.Column("zaak_identificatie", sa.Text),
+    sa.Column("gerelateerde_vorderingnummer", sa.Text),
+    sa.Column("gerelateerde_organisatie_nnp_id", sa.Text),
+    sa.Column("oeh_identificatie", sa.Text),
+    sa.Column("vorm", Json),
+    # as received
+    sa.Column("debiteur_xml", sa.LargeBinary),
+    sa.Column("organisatie_xml", sa.LargeBinary, nullable=False),
+    sa.Column("zaak_xml", sa.LargeBinary),
+    sa.Column("gerelateerde_vordering_xml", sa.LargeBinary),
+    sa.Column("oeh_xml", sa.LargeBinary),
+    sa.Column("tijdvak_geldigheid_xml", sa.LargeBinary),
+    sa.Column("tijdstip_registratie_xml", sa.LargeBinary),
+    sa.Column("extra_elementen_xml", sa.LargeBinary),
+    sa.UniqueConstraint("organisatie_nnp_id", "tsa", "vorderingnummer", name="uq_vordering_sleutel"),
+    sa.Index(None, "vorderingnummer"),
+    sa.Index(None, "factuurnummer"),
+    sa.Index(None, "tsa", "status"),
+    sa.Index(None, "creatiedatum"),
+    sa.Index(None, "vervaldatum"),
+    sa.Index(None, "debiteur_bsn"),
+    sa.Index(None, "debiteur_nnp_id"),
+    sa.Index(None, "debiteurnummer"),
+    sa.Index(None, "zaak_identificatie"),
+)
+
+vorderingsregel = sa.Table(
+    "vorderingsregel", metadata,
+    _id(),
+    _fk("vordering_id", "vordering.id"),
+    sa.Column("volgnummer", sa.Integer, nullable=False),
+    sa.Column("bedrag_excl_btw", sa.BigInteger),
+    sa.Column("bedrag_incl_btw", sa.BigInteger),
+    sa.Column("bedrag_btw", sa.BigInteger),
+    sa.Column("btw_categorie", sa.String(3)),
+    sa.Column("btw_percentage", sa.BigInteger),
+    sa.Column("vorderingtype", sa.String(3)),
+    sa.Column("vorderingcode", sa.Text),
+    sa.Column("vorderingtoelichting", sa.Text),
+    sa.Column("vorderingomschrijving", sa.Text),
+    sa.Column("aantal", sa.BigInteger),
+    sa.Column("eenheid", sa.Text),
+    sa.Column("stuks_prijs_excl_btw", sa.BigInteger),
+    sa.Column("vorm", Json),
+    sa.UniqueConstraint("vordering_id", "volgnummer"),
+)
+
+btw_totaalregel = sa.Table(
+    "btw_totaalregel", metadata,
+    _id(),
+    _fk("vordering_id", "vordering.id"),
+    sa.Column("volgnummer", sa.Integer, nullable=False),
+    sa.Column("totaalbedrag_btw", sa.BigInteger),
+    sa.Column("btw_categorie", sa.String(3)),
+    sa.Column("vorm", Json),
+    sa.UniqueConstraint("vordering_id", "volgnummer"),
+)
+
+termijn = sa.Table(
+    "termijn", metadata,
+    _id(),
+    _fk("vordering_id", "vordering.id"),
+    sa.Column("volgnummer", sa.Integer, nullable=False),
+    sa.Column("datum", sa.Date),
+    sa.Column("termijnbedrag", sa.BigInteger),
+    sa.Column("vervaldatum", sa.Date),
+    sa.Column("vorm", Json),
+    sa.UniqueConstraint("vordering_id", "volgnummer"),
+)
+
+vorderingstatus = sa.Table(
+    "vorderingstatus", metadata,
+    _id(),
+    _fk("vordering_id", "vordering.id"),
+    _fk("bericht_id", "bericht.id", cascade=False, nullable=True),
+    sa.Column("bron", sa.String(16), nullable=False),  # "vordering" (in the Di01) or "statuswijziging"
+    sa.Column("ontvangen_op", Tijd(), nullable=False),
+    sa.Column("status", sa.String(3)),
+    sa.Column("datum_en_tijd", sa.Text),
+    sa.Column("tijdstip", Tijd()),
+    sa.Column("totaal_betaald", sa.BigInteger),
+    sa.Column("deel_bedrag_betaald", sa.BigInteger),
+    sa.Column("opmerkingen", sa.Text),
+    sa.Column("vorm", Json),
+    sa.Index(None, "vordering_id"),
+)
+
+verantwoording = sa.Table(
+    "verantwoording", metadata,
+    _id(),
+    _fk("bericht_id", "bericht.id", cascade=False, nullable=True),
+    sa.Column("ontvangen_op", Tijd(), nullable=False),
+    sa.Column("organisatie_nnp_id", sa.String(17), nullable=False),  # "" when empty or nil
+    sa.Column("verantwoordingsnummer", sa.String(64), nullable=False),
+    sa.Column("datum_en_tijd", sa.Text, nullable=False),
+    sa.Column("tijdstip", Tijd()),
+    sa.Column("boekingperiode_omschrijving", sa.Text),
+    sa.Column("begindatum", sa.Date, nullable=False),
+    sa.Column("einddatum", sa.Date, nullable=False),
+    sa.Column("vorm", Json),
+    sa.Column("organisatie_xml", sa.LargeBinary, nullable=False),
+    sa.Column("tijdvak_geldigheid_xml", sa.LargeBinary),
+    sa.Column("tijdstip_registratie_xml", sa.LargeBinary),
+    sa.Column("extra_elementen_xml", sa.LargeBinary),
+    sa.UniqueConstraint("organisatie_nnp_id", "verantwoordingsnummer", name="uq_verantwoording_sleutel"),
+)
+
+boeking = sa.Table(
+    "boeking", metadata,
+    _id(),
+    _fk("verantwoording_id", "verantwoording.id"),
+    sa.Column("volgnummer", sa.Integer, nullable=False),
+    sa.Column("boekingsleutel", sa.Text),
+    sa.Column("boekingbedrag_incl_btw", sa.BigInteger),
+    sa.Column("boekingbedrag_excl_btw", sa.BigInteger),
+    sa.Column("boekingbedrag_btw", sa.BigInteger),
+    sa.Column("vorm", Json),
+    sa.UniqueConstraint("verantwoording_id", "volgnummer"),
+)

@@ -1,0 +1,291 @@
+"""Repository for vorderingen: bulk insert, key lookups, status history, loading back.
+
+All functions take an open :class:`~sqlalchemy.engine.Connection` inside the caller's transaction
+and never commit.  A message's vorderingen go in with ids reserved up front (:func:`reserve_ids`) and
+one executemany per table.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from stuf_fin.fin.model import (
+    AutomatischeIncasso,
+    BtwTotaalregel,
+    Debiteur,
+    GerelateerdeVordering,
+    InvorderingsSchema,
+    Metagegevens,
+    OrganisatorischeEenheid,
+    Termijn,
+    VorderendeOrganisatie,
+    Vordering,
+    VorderingSleutel,
+    Vorderingsregel,
+    Vorderingstatus,
+    Zaak,
+)
+from stuf_fin.store.db import reserve_ids
+from stuf_fin.store.tables import btw_totaalregel, termijn, vordering, vorderingsregel, vorderingstatus
+
+#: Keys per lookup query (3 bind parameters each; far below SQLite's and PostgreSQL's limits).
+CHUNK = 1000
+
+_REGEL_VELDEN = ("bedrag_excl_btw", "bedrag_incl_btw", "bedrag_btw", "btw_categorie", "btw_percentage",
+                 "vorderingtype", "vorderingcode", "vorderingtoelichting", "vorderingomschrijving", "aantal",
+                 "eenheid", "stuks_prijs_excl_btw")
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+# -- keys ------------------------------------------------------------------------------------------------
+
+def find_vorderingen(conn: Connection, keys: Iterable[VorderingSleutel]) -> dict[VorderingSleutel, int]:
+    """The ids of those of ``keys`` that are stored (one query per 1,000 keys)."""
+    wanted = list(dict.fromkeys(keys))
+    found: dict[VorderingSleutel, int] = {}
+    c = vordering.c
+    for chunk in _chunks(wanted):
+        stmt = sa.select(c.organisatie_nnp_id, c.tsa, c.vorderingnummer, c.id).where(
+            sa.tuple_(c.organisatie_nnp_id, c.tsa, c.vorderingnummer).in_(
+                [(k.organisatie, k.tsa, k.vorderingnummer) for k in chunk]))
+        found.update((VorderingSleutel(org, tsa, nr), vid) for org, tsa, nr, vid in conn.execute(stmt))
+    return found
+
+
+def existing_keys(conn: Connection, keys: Iterable[VorderingSleutel]) -> set[VorderingSleutel]:
+    """Those of ``keys`` that are stored already."""
+    return set(find_vorderingen(conn, keys))
+
+
+def find_vordering(conn: Connection, organisatie: str, tsa: str, vorderingnummer: str) -> int | None:
+    """The id of the vordering with this key, or None."""
+    c = vordering.c
+    return conn.execute(sa.select(c.id).where(c.organisatie_nnp_id == organisatie, c.tsa == tsa,
+                                              c.vorderingnummer == vorderingnummer)).scalar_one_or_none()
+
+
+def find_by_vorderingnummer(conn: Connection, vorderingnummer: str) -> list[int]:
+    """Ids of every vordering with this vorderingnummer (of any organisation and tsa)."""
+    c = vordering.c
+    return list(conn.execute(sa.select(c.id).where(c.vorderingnummer == vorderingnummer).order_by(c.id)).scalars())
+
+
+def known_vorderingnummers(conn: Connection, nummers: Iterable[str]) -> set[str]:
+    """Those of ``nummers`` for which some vordering is stored."""
+    wanted = list(dict.fromkeys(nummers))
+    found: set[str] = set()
+    c = vordering.c
+    for chunk in _chunks(wanted):
+        found.update(conn.execute(sa.select(c.vorderingnummer).where(c.vorderingnummer.in_(chunk))).scalars())
+    return found
+
+
+# -- insert ----------------------------------------------------------------------------------------------
+
+def _vordering_row(v: Vordering, bericht_id: int | None, ontvangen_op: datetime) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "bericht_id": bericht_id, "ontvangen_op": ontvangen_op,
+        "organisatie_nnp_id": v.vorderende_organisatie.sleutel, "tsa": v.tsa, "vorderingnummer": v.vorderingnummer,
+        "factuurnummer": v.factuurnummer, "creatiedatum": v.creatiedatum, "factuurdatum": v.factuurdatum,
+        "vervaldatum": v.vervaldatum, "indicator_factuur_uitgestuurd": v.indicator_factuur_uitgestuurd,
+        "algemene_factuuromschrijving": v.algemene_factuuromschrijving, "valutacode": v.valutacode,
+        "totaalbedrag_excl_btw": v.totaalbedrag_excl_btw, "totaalbedrag_btw": v.totaalbedrag_btw,
+        "totaalbedrag_incl_btw": v.totaalbedrag_incl_btw, "taaknummer": v.taaknummer,
+        "indicator_publiekrechtelijk": v.indicator_publiekrechtelijk, "vorm": v.vorm or None,
+        "organisatie_xml": v.vorderende_organisatie.xml,
+        "tijdvak_geldigheid_xml": v.metagegevens.tijdvak_geldigheid,
+        "tijdstip_registratie_xml": v.metagegevens.tijdstip_registratie,
+        "extra_elementen_xml": v.metagegevens.extra_elementen,
+    }
+    incasso = v.automatische_incasso or AutomatischeIncasso()
+    row.update(machtigingskenmerk=incasso.machtigingskenmerk, afgiftedatum_incasso=incasso.afgiftedatum_incasso,
+               rekeningnummer=incasso.rekeningnummer, bic=incasso.bic,
+               incasso_vorm=incasso.vorm if v.automatische_incasso is not None else None)
+    schema = v.invorderingsschema
+    row.update(invorderingsregime=schema.invorderingsregime if schema else None,
+               schema_vorm=schema.vorm if schema else None)
+    row.update(_status_kolommen(v.vorderingstatus))
+    d = v.debiteur
+    row.update(debiteur_soort=d.soort if d else None, debiteur_bsn=d.bsn if d else None,
+               debiteur_nnp_id=d.nnp_id if d else None, debiteurnummer=d.debiteurnummer if d else None,
+               debiteur_xml=d.xml if d else None)
+    row.update(zaak_identificatie=v.zaak.identificatie if v.zaak else None,
+               zaak_xml=v.zaak.xml if v.zaak else None)
+    g = v.gerelateerde_vordering
+    row.update(gerelateerde_vorderingnummer=g.vorderingnummer if g else None,
+               gerelateerde_organisatie_nnp_id=g.organisatie if g else None,
+               gerelateerde_vordering_xml=g.xml if g else None)
+    o = v.organisatorische_eenheid
+    row.update(oeh_identificatie=o.identificatie if o else None, oeh_xml=o.xml if o else None)
+    return row
+
+
+def _status_kolommen(s: Vorderingstatus | None) -> dict[str, Any]:
+    """The current-status columns of a vordering."""
+    if s is None:
+        return {"status": None, "status_datum_en_tijd": None, "status_tijdstip": None, "totaal_betaald": None,
+                "deel_bedrag_betaald": None, "status_opmerkingen": None, "status_vorm": None}
+    return {"status": s.status, "status_datum_en_tijd": s.datum_en_tijd, "status_tijdstip": s.tijdstip(),
+            "totaal_betaald": s.totaal_betaald, "deel_bedrag_betaald": s.deel_bedrag_betaald,
+            "status_opmerkingen": s.opmerkingen, "status_vorm": s.vorm}
+
+
+def _historie_row(vordering_id: int, s: Vorderingstatus, bron: str, bericht_id: int | None,
+                  ontvangen_op: datetime) -> dict[str, Any]:
+    return {"vordering_id": vordering_id, "bericht_id": bericht_id, "bron": bron, "ontvangen_op": ontvangen_op,
+            "status": s.status, "datum_en_tijd": s.datum_en_tijd, "tijdstip": s.tijdstip(),
+            "totaal_betaald": s.totaal_betaald, "deel_bedrag_betaald": s.deel_bedrag_betaald,
+            "opmerkingen": s.opmerkingen, "vorm": s.vorm or None}
+
+
+def insert_vorderingen(conn: Connection, vorderingen: Sequence[Vordering], *, bericht_id: int | None,
+                       ontvangen_op: datetime) -> list[int]:
+    """Store ``vorderingen`` with all their children; sets and returns their ids (in order).
+
+    A key that exists already raises :class:`sqlalchemy.exc.IntegrityError` (the caller checks first).
+    """
+    if not vorderingen:
+        return []
+    ids = reserve_ids(conn, vordering, len(vorderingen))
+    rows = [_vordering_row(v, bericht_id, ontvangen_op) for v in vorderingen]
+    for vid, row in zip(ids, rows, strict=True):
+        row["id"] = vid
+    conn.execute(sa.insert(vordering), rows)
+    regels, totaalregels, termijnen, statussen = [], [], [], []
+    for vid, v in zip(ids, vorderingen, strict=True):
+        v.id = vid
+        for n, r in enumerate(v.vorderingsregels, 1):
+            row = {veld: getattr(r, veld) for veld in _REGEL_VELDEN}
+            row.update(vordering_id=vid, volgnummer=n, vorm=r.vorm or None)
+            regels.append(row)
+        for n, t in enumerate(v.totaalregels_btw, 1):
+            totaalregels.append({"vordering_id": vid, "volgnummer": n, "totaalbedrag_btw": t.totaalbedrag_btw,
+                                 "btw_categorie": t.btw_categorie, "vorm": t.vorm or None})
+        if v.invorderingsschema is not None:
+            for n, tm in enumerate(v.invorderingsschema.termijnen, 1):
+                termijnen.append({"vordering_id": vid, "volgnummer": n, "datum": tm.datum,
+                                  "termijnbedrag": tm.termijnbedrag, "vervaldatum": tm.vervaldatum,
+                                  "vorm": tm.vorm or None})
+        if v.vorderingstatus is not None:
+            statussen.append(_historie_row(vid, v.vorderingstatus, "vordering", bericht_id, ontvangen_op))
+    for table, child_rows in ((vorderingsregel, regels), (btw_totaalregel, totaalregels), (termijn, termijnen),
+                              (vorderingstatus, statussen)):
+        if child_rows:
+            conn.execute(sa.insert(table), child_rows)
+    return ids
+
+
+# -- status ----------------------------------------------------------------------------------------------
+
+@dataclass
+class StatusHistorie:
+    """One entry of a vordering's status history."""
+
+    status: Vorderingstatus
+    bron: str  # "vordering" (sent with the vordering) or "statuswijziging"
+    bericht_id: int | None
+    ontvangen_op: datetime
+
+
+def add_status(conn: Connection, vordering_id: int, status: Vorderingstatus, *, bericht_id: int | None,
+               ontvangen_op: datetime, bron: str = "statuswijziging") -> None:
+    """Append ``status`` to the history and make it the vordering's current status."""
+    conn.execute(sa.insert(vorderingstatus), [_historie_row(vordering_id, status, bron, bericht_id, ontvangen_op)])
+    conn.execute(sa.update(vordering).where(vordering.c.id == vordering_id).values(**_status_kolommen(status)))
+
+
+def status_history(conn: Connection, vordering_id: int) -> list[StatusHistorie]:
+    """The status history of a vordering, oldest first."""
+    c = vorderingstatus.c
+    rows = conn.execute(sa.select(vorderingstatus).where(c.vordering_id == vordering_id).order_by(c.id))
+    return [StatusHistorie(
+        Vorderingstatus(status=r.status, datum_en_tijd=r.datum_en_tijd, totaal_betaald=r.totaal_betaald,
+                        deel_bedrag_betaald=r.deel_bedrag_betaald, opmerkingen=r.opmerkingen, vorm=r.vorm or {}),
+        r.bron, r.bericht_id, r.ontvangen_op) for r in rows]
+
+
+# -- load ------------------------------------------------------------------------------------------------
+
+def _children(conn: Connection, table: sa.Table, ids: Sequence[int]) -> dict[int, list[Any]]:
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        stmt = sa.select(table).where(table.c.vordering_id.in_(chunk)).order_by(table.c.vordering_id,
+                                                                                table.c.volgnummer)
+        for row in conn.execute(stmt):
+            grouped[row.vordering_id].append(row)
+    return grouped
+
+
+def load_vorderingen(conn: Connection, ids: Sequence[int]) -> list[Vordering]:
+    """The vorderingen with these ids, complete, in the order of ``ids`` (unknown ids are left out)."""
+    ids = list(dict.fromkeys(ids))
+    rows: dict[int, Any] = {}
+    for chunk in _chunks(ids):
+        rows.update((r.id, r) for r in conn.execute(sa.select(vordering).where(vordering.c.id.in_(chunk))))
+    present = [i for i in ids if i in rows]
+    regels = _children(conn, vorderingsregel, present)
+    totaalregels = _children(conn, btw_totaalregel, present)
+    termijnen = _children(conn, termijn, present)
+    return [_vordering(rows[i], regels.get(i, []), totaalregels.get(i, []), termijnen.get(i, []))
+            for i in present]
+
+
+def load_vordering(conn: Connection, vordering_id: int) -> Vordering | None:
+    """One complete vordering, or None."""
+    found = load_vorderingen(conn, [vordering_id])
+    return found[0] if found else None
+
+
+def _vordering(r: Any, regels: list[Any], totaalregels: list[Any], termijnen: list[Any]) -> Vordering:
+    v = Vordering(
+        vorderingnummer=r.vorderingnummer, creatiedatum=r.creatiedatum, tsa=r.tsa,
+        indicator_factuur_uitgestuurd=r.indicator_factuur_uitgestuurd,
+        algemene_factuuromschrijving=r.algemene_factuuromschrijving, valutacode=r.valutacode,
+        totaalbedrag_excl_btw=r.totaalbedrag_excl_btw, totaalbedrag_btw=r.totaalbedrag_btw,
+        totaalbedrag_incl_btw=r.totaalbedrag_incl_btw, indicator_publiekrechtelijk=r.indicator_publiekrechtelijk,
+        vorderende_organisatie=VorderendeOrganisatie(r.organisatie_xml, nnp_id=r.organisatie_nnp_id or None),
+        factuurnummer=r.factuurnummer, factuurdatum=r.factuurdatum, vervaldatum=r.vervaldatum,
+        taaknummer=r.taaknummer,
+        vorderingsregels=[Vorderingsregel(**{veld: getattr(x, veld) for veld in _REGEL_VELDEN}, vorm=x.vorm or {})
+                          for x in regels],
+        totaalregels_btw=[BtwTotaalregel(x.totaalbedrag_btw, x.btw_categorie, vorm=x.vorm or {})
+                          for x in totaalregels],
+        metagegevens=Metagegevens(r.tijdvak_geldigheid_xml, r.tijdstip_registratie_xml, r.extra_elementen_xml),
+        vorm=r.vorm or {}, id=r.id)
+    if r.incasso_vorm is not None:
+        v.automatische_incasso = AutomatischeIncasso(r.machtigingskenmerk, r.afgiftedatum_incasso,
+                                                     r.rekeningnummer, r.bic, vorm=r.incasso_vorm)
+    if r.schema_vorm is not None:
+        v.invorderingsschema = InvorderingsSchema(r.invorderingsregime, vorm=r.schema_vorm, termijnen=[
+            Termijn(x.datum, x.termijnbedrag, x.vervaldatum, vorm=x.vorm or {}) for x in termijnen])
+    if r.status_vorm is not None:
+        v.vorderingstatus = Vorderingstatus(r.status, r.status_datum_en_tijd, r.totaal_betaald,
+                                            r.deel_bedrag_betaald, r.status_opmerkingen, vorm=r.status_vorm)
+    if r.debiteur_xml is not None:
+        v.debiteur = Debiteur(r.debiteur_xml, soort=r.debiteur_soort, bsn=r.debiteur_bsn, nnp_id=r.debiteur_nnp_id,
+                              debiteurnummer=r.debiteurnummer)
+    if r.zaak_xml is not None:
+        v.zaak = Zaak(r.zaak_xml, identificatie=r.zaak_identificatie)
+    if r.gerelateerde_vordering_xml is not None:
+        v.gerelateerde_vordering = GerelateerdeVordering(
+            r.gerelateerde_vordering_xml, vorderingnummer=r.gerelateerde_vorderingnummer,
+            organisatie=r.gerelateerde_organisatie_nnp_id)
+    if r.oeh_xml is not None:
+        v.organisatorische_eenheid = OrganisatorischeEenheid(r.oeh_xml, identificatie=r.oeh_identificatie)
+    return v
+
+
+__all__ = ["StatusHistorie", "add_status", "existing_keys", "find_by_vorderingnummer", "find_vordering",
+           "find_vorderingen", "insert_vorderingen", "known_vorderingnummers", "load_vordering",
+           "load_vorderingen", "status_history"]

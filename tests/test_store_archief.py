@@ -1,0 +1,103 @@
+"""Message archive and StUF016 memory (stuf_fin.store.archief) on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from stuf_fin.store import archief
+from stuf_fin.store.db import Store
+from stuf_fin.store.tables import ontvangen_referentie
+from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
+
+PORT = "VerstrekVorderingOfVerantwoording"
+STP = Systeem("KING", "STP", "test", "tester")
+NU = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
+
+
+def _archive(conn: sa.Connection, **kwargs) -> int:
+    values = {"port": PORT, "operation": "Di01-verstrekVordering", "request": b"<bericht/>", "received_at": NU,
+              "zender": STP, "referentienummer": "ref-1", "content_hash": "h1"}
+    return archief.archive(conn, **{**values, **kwargs})
+
+
+def test_archive_and_reply(store: Store) -> None:
+    with store.begin() as conn:
+        bid = archief.archive(conn, port=PORT, operation="Di01-verstrekVordering", request=b"<a>\xc3\xa9</a>",
+                              received_at=NU, stuurgegevens=Stuurgegevens(
+                                  "Di01", STP, Systeem(applicatie="TTA"), "ref-9", "20250301", "cross"),
+                              content_hash="abc", authenticated_identity="CN=stp")
+        archief.set_reply(conn, bid, b"<Bv03/>", "Bv03", None, answered_at=NU)
+    with store.begin(schrijven=False) as conn:
+        row = archief.load_bericht(conn, bid)
+    assert (row.zender_organisatie, row.zender_applicatie, row.zender_administratie, row.zender_gebruiker) == (
+        "KING", "STP", "test", "tester")
+    assert (row.ontvanger_organisatie, row.ontvanger_applicatie) == ("", "TTA")
+    assert (row.referentienummer, row.tijdstip_bericht, row.cross_refnummer) == ("ref-9", "20250301", "cross")
+    assert (row.request, row.reply, row.outcome, row.fault_code) == (b"<a>\xc3\xa9</a>", b"<Bv03/>", "Bv03", None)
+    assert (row.direction, row.content_hash, row.authenticated_identity) == ("in", "abc", "CN=stp")
+    assert row.received_at == NU and row.answered_at == NU
+
+
+def test_a_message_without_stuurgegevens_is_archived_too(store: Store) -> None:
+    with store.begin() as conn:
+        bid = archief.archive(conn, port=PORT, operation="?", request=b"niet eens XML", received_at=NU)
+        archief.set_reply(conn, bid, b"<Fo03/>", "Fo03", "StUF055")
+        row = archief.load_bericht(conn, bid)
+    assert (row.zender_applicatie, row.referentienummer, row.fault_code) == ("", "", "StUF055")
+
+
+def test_accepted_messages_are_found_by_zender_and_referentienummer(store: Store) -> None:
+    with store.begin() as conn:
+        bid = _archive(conn)
+        archief.set_reply(conn, bid, b"<Bv03/>", "Bv03")
+        archief.remember_referentie(conn, PORT, STP, "ref-1", "h1", bid)
+    with store.begin(schrijven=False) as conn:
+        assert archief.find_accepted(conn, PORT, STP, "ref-1") == ("h1", b"<Bv03/>")
+        assert archief.find_accepted(conn, PORT, STP, "ref-2") is None
+        assert archief.find_accepted(conn, "BeantwoordVraag", STP, "ref-1") is None
+        assert archief.find_accepted(conn, PORT, Systeem("KING", "STP", "test"), "ref-1") is None  # gebruiker differs
+
+
+def test_a_reused_referentienummer_raises_and_the_transaction_stays_usable(store: Store) -> None:
+    with store.begin() as conn:
+        bid = _archive(conn)
+        archief.remember_referentie(conn, PORT, STP, "ref-1", "h1", bid)
+    with store.begin() as conn:
+        tweede = _archive(conn, content_hash="h2")
+        with pytest.raises(archief.DuplicateReferentie):
+            archief.remember_referentie(conn, PORT, STP, "ref-1", "h2", tweede)
+        # after the duplicate (a failed statement) the same transaction still works, also on PostgreSQL
+        assert archief.find_accepted(conn, PORT, STP, "ref-1")[0] == "h1"
+        archief.remember_referentie(conn, PORT, STP, "ref-2", "h2", tweede)
+    with store.begin(schrijven=False) as conn:
+        rows = conn.execute(sa.select(ontvangen_referentie.c.referentienummer, ontvangen_referentie.c.bericht_id)
+                            .order_by(ontvangen_referentie.c.id)).all()
+    assert [tuple(r) for r in rows] == [("ref-1", bid), ("ref-2", tweede)]
+
+
+@dataclass(frozen=True)
+class AndereZender:
+    organisatie: str = ""
+    applicatie: str = "STP"
+    administratie: str = ""
+    gebruiker: str = ""
+
+
+def test_the_same_referentienummer_from_another_zender_or_port_is_no_duplicate(store: Store) -> None:
+    with store.begin() as conn:
+        bid = _archive(conn)
+        archief.remember_referentie(conn, PORT, STP, "1234567890", "h", bid)
+        archief.remember_referentie(conn, PORT, AndereZender(), "1234567890", "h", bid)  # any Systeem-like
+        archief.remember_referentie(conn, "BeantwoordVraag", STP, "1234567890", "h", bid)
+        archief.remember_referentie(conn, PORT, None, "1234567890", "h", bid)
+        with pytest.raises(archief.DuplicateReferentie):
+            archief.remember_referentie(conn, PORT, AndereZender(), "1234567890", "other", bid)
+
+
+def test_an_unknown_bericht_is_not_a_duplicate_but_an_error(store: Store) -> None:
+    with pytest.raises(sa.exc.IntegrityError), store.begin() as conn:
+        archief.remember_referentie(conn, PORT, STP, "ref-x", "h", 424242)
