@@ -1,0 +1,171 @@
+"""ASGI middleware in front of the gateway: authenticate, then hand on the request with
+``scope["stuf_fin.identity"]`` set to the client's name.
+
+Order: a mapped client certificate (mutual TLS), else an ``Authorization: Basic`` header, else a
+WS-Security UsernameToken in the SOAP header (the only case where the body is read here; only the
+header is parsed).  The first kind of credential present decides.  A request without valid
+credentials gets HTTP 401 with a SOAP Fault (``wsse:FailedAuthentication``) before anything of the
+StUF message is parsed.  Public: ``GET``/``HEAD`` of ``/health``, ``/ready``, ``?wsdl`` and ``/xsd/*``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from stuf_fin.namespaces import SOAP_ENV
+from stuf_fin.schema.parsing import ParseLimits
+from stuf_fin.security.authenticate import AuthenticationFailed, Authenticator
+from stuf_fin.security.clients import Client
+from stuf_fin.security.wsse import WSSE, TokenError, read_token, redact_password
+
+log = logging.getLogger("stuf_fin.security")
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict]]
+Send = Callable[[dict], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+IDENTITY = "stuf_fin.identity"
+METHOD = "stuf_fin.auth_method"
+PUBLIC_PATHS = ("/health", "/ready")
+REALM = "stuf-fin"
+
+FAULT = (b'<?xml version="1.0" encoding="UTF-8"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV="' + SOAP_ENV.encode()
+         + b'"><SOAP-ENV:Body><SOAP-ENV:Fault><faultcode xmlns:wsse="' + WSSE.encode()
+         + b'">wsse:FailedAuthentication</faultcode><faultstring>Authenticatie mislukt: geen of ongeldige '
+         b"inloggegevens</faultstring></SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>")
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class AuthMiddleware:
+    """Rejects unauthenticated requests; see the module docstring."""
+
+    def __init__(self, app: ASGIApp, authenticator: Authenticator, *, max_body_bytes: int, read_timeout: float):
+        self.app = app
+        self.authenticator = authenticator
+        self.limits = ParseLimits(max_bytes=max_body_bytes)
+        self.read_timeout = read_timeout
+
+    def __getattr__(self, name: str) -> Any:  # the wrapped gateway's attributes (settings, store, ...)
+        return getattr(self.app, name)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        scope = dict(scope)
+        scope.pop(IDENTITY, None)
+        if _public(scope):
+            await self.app(scope, receive, send)
+            return
+        try:
+            client, method, receive = await self._authenticate(scope, receive)
+        except AuthenticationFailed as exc:
+            log.warning("authentication failed: %s", exc, extra={"peer": _peer(scope), "path": scope["path"]})
+            await self._unauthorized(send)
+            return
+        except _BodyTooLarge:
+            await _respond(send, 413, b"request body too large\n", b"text/plain")
+            return
+        except TimeoutError:
+            await _respond(send, 408, b"request body not received in time\n", b"text/plain")
+            return
+        scope[IDENTITY], scope[METHOD] = client.name, method
+        log.debug("authenticated %s by %s", client.name, method, extra={"peer": _peer(scope)})
+        await self.app(scope, receive, send)
+
+    async def _authenticate(self, scope: Scope, receive: Receive) -> tuple[Client, str, Receive]:
+        client = self.authenticator.from_certificate(scope.get("extensions", {}).get("tls"))
+        if client is not None:
+            return client, "mtls", receive
+        authorization = _header(scope, b"authorization")
+        if authorization is not None:
+            return await self.authenticator.from_basic(authorization), "basic", receive
+        if self.authenticator.wss and scope["method"] == "POST":
+            body = await self._read_body(receive)
+            try:
+                token = read_token(body, self.limits)
+            except TokenError as exc:
+                raise AuthenticationFailed(str(exc)) from None
+            if token is not None:
+                client = await self.authenticator.from_token(token)
+                method = "wss-digest" if token.digest else "wss-text"
+                return client, method, _replay(redact_password(body), receive)
+        raise AuthenticationFailed("no credentials")
+
+    async def _read_body(self, receive: Receive) -> bytes:
+        chunks, size, more = [], 0, True
+        while more:  # read_timeout between two chunks, as the gateway itself reads
+            message = await asyncio.wait_for(receive(), self.read_timeout)
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limits.max_bytes:
+                raise _BodyTooLarge
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return b"".join(chunks)
+
+    async def _unauthorized(self, send: Send) -> None:
+        extra = [(b"www-authenticate", f'Basic realm="{REALM}", charset="UTF-8"'.encode())] \
+            if self.authenticator.basic else []
+        await _respond(send, 401, FAULT, b"text/xml; charset=utf-8", extra)
+
+
+def _public(scope: Scope) -> bool:
+    if scope["method"] not in ("GET", "HEAD"):
+        return False
+    path = scope["path"].rstrip("/") or "/"
+    query = scope.get("query_string", b"").split(b"=")[0].lower()
+    return path in PUBLIC_PATHS or path.startswith("/xsd/") or query == b"wsdl"
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    return next((value for key, value in scope.get("headers", []) if key.lower() == name), None)
+
+
+def _peer(scope: Scope) -> str:
+    client = scope.get("client")
+    return f"{client[0]}:{client[1]}" if client else ""
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that yields the already read body once, then defers to the server."""
+    sent = False
+
+    async def replay() -> dict:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _respond(send: Send, status: int, body: bytes, content_type: bytes,
+                   extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())] + (extra or [])
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def protect(app: ASGIApp, settings: Any) -> ASGIApp:
+    """``app`` behind authentication when clients are configured (else unchanged); also hands the
+    transport limits to the uvicorn protocol of this process."""
+    from stuf_fin.security import transport
+
+    transport.use_settings(settings)
+    if not settings.clients:
+        return app
+    authenticator = Authenticator(settings.clients, max_age=settings.wss_max_age, clock_skew=settings.wss_clock_skew,
+                                  nonce_cache_size=settings.nonce_cache_size)
+    return AuthMiddleware(app, authenticator, max_body_bytes=settings.max_body_bytes,
+                          read_timeout=settings.read_timeout)
