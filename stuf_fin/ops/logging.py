@@ -1,4 +1,8 @@
-"""Logging set-up: JSON lines (default) or a human-readable format for a terminal."""
+"""Logging set-up: JSON lines (default, one object per line) or a human-readable format for a terminal.
+
+Every record passes :class:`~stuf_fin.security.logfilter.MaskingFilter` (BSNs, passwords, tokens in the
+message and traceback); the JSON formatter masks the extra fields it copies the same way.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,12 @@ import sys
 from datetime import UTC, datetime
 
 from stuf_fin.config import Settings
+from stuf_fin.security.logfilter import MaskingFilter, mask
 
 #: Extra attributes of a log record that are copied into the JSON line.
-FIELDS = ("operation", "zender", "referentienummer", "outcome", "fault_code", "duration_ms", "port", "peer")
+FIELDS = ("port", "operation", "zender", "referentienummer", "outcome", "fault_code", "duration_ms", "client",
+          "resend", "fault_details", "peer", "path")
+TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
 class JsonFormatter(logging.Formatter):
@@ -23,9 +30,10 @@ class JsonFormatter(logging.Formatter):
         }
         for name in FIELDS:
             if hasattr(record, name):
-                line[name] = getattr(record, name)
-        if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
+                value = getattr(record, name)
+                line[name] = mask(value) if isinstance(value, str) else value
+        if record.exc_info or record.exc_text:
+            line["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
@@ -34,9 +42,11 @@ def configure_logging(settings: Settings) -> None:
     if settings.log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    handler.addFilter(MaskingFilter())  # no full BSNs, passwords or tokens in the log
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
+    logging.captureWarnings(True)  # Python warnings as log records (JSON too), not raw text on stderr
     # spyne logs every fault it sees with a traceback; our faults are intended answers
     logging.getLogger("spyne").setLevel(logging.CRITICAL)
