@@ -1,0 +1,258 @@
+"""A StUF client over HTTP(S)/SOAP 1.1: post one message, read the answer with the hardened parser, and
+classify it (Bv03 accepted, Fo03 client/server, HTTP error, transport error).
+
+Credentials: HTTP Basic, a WS-Security UsernameToken (text or digest, fresh nonce and ``wsu:Created`` per
+request, so only the SOAP header differs between two attempts), a TLS client certificate.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import secrets
+import ssl
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from lxml import etree
+
+from stuf_fin.namespaces import SOAP_ENV, STUF
+from stuf_fin.outbound.messages import envelope as make_envelope
+from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
+from stuf_fin.security.wsse import PASSWORD_DIGEST, PASSWORD_TEXT, WSSE, WSU, UsernameToken
+from stuf_fin.soap.envelope import BODY, ENVELOPE, FAULT, HEADER
+from stuf_fin.stuf.stuurgegevens import read_stuurgegevens
+
+S = f"{{{STUF}}}"
+logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per attempt is ours (stuf_fin.outbound)
+MAX_REPLY_BYTES = 16 * 1024 * 1024
+_NONCE_ENCODING = ("http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0"
+                   "#Base64Binary")
+ACCEPTED = ("Bv03", "Bv04", "La01")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """How to authenticate to a receiver (a :class:`~stuf_fin.outbound.routing.Route` has the same fields)."""
+
+    auth: str = "none"  # none, basic, wss-text, wss-digest
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    ca: str | None = None
+
+    @classmethod
+    def of(cls, route: Any) -> Credentials:
+        return cls(route.auth, route.username, route.password, route.tls_cert, route.tls_key, route.ca)
+
+
+@dataclass(frozen=True)
+class Uitkomst:
+    """What one attempt came to.
+
+    ``kind``: ``Bv03``/``Bv04``/``La01`` (accepted), ``Fo01``/``Fo02``/``Fo03`` (a StUF fault), ``fault`` (a SOAP
+    Fault without a StUF fault), ``http`` (an HTTP error status without a StUF answer), ``protocol`` (an answer
+    that is no usable StUF answer), ``transport`` (no answer: refused, reset, timed out, TLS).
+    """
+
+    kind: str
+    error: str = ""
+    http_status: int | None = None
+    code: str | None = None
+    plek: str | None = None
+    omschrijving: str | None = None
+    details: str | None = None
+    reply: bytes | None = None
+    seconds: float = 0.0
+
+    @property
+    def accepted(self) -> bool:
+        return self.kind in ACCEPTED
+
+    @property
+    def client_fault(self) -> bool:
+        """A fault the sender must fix (plek ``client``): sending the same message again is pointless."""
+        return self.plek == "client" and self.kind in ("Fo01", "Fo02", "Fo03", "fault")
+
+    @property
+    def retry(self) -> bool:
+        return not self.accepted and not self.client_fault
+
+    def describe(self) -> str:
+        if self.kind == "fault":
+            return f"{self.error} ({self.plek}): {self.omschrijving or ''}"
+        if self.kind.startswith("Fo"):
+            text = f"{self.kind} {self.code or ''} ({self.plek}): {self.omschrijving or ''}".replace("  ", " ")
+            return text + (f" — {self.details}" if self.details else "")
+        if self.accepted:
+            return self.kind
+        return f"{self.kind}: {self.error}"
+
+
+def usernametoken(username: str, password: str, *, digest: bool, now: datetime | None = None) -> bytes:
+    """A ``wsse:Security`` header block with a UsernameToken (fresh nonce and Created)."""
+    created = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    nonce = secrets.token_bytes(16)
+    value = UsernameToken(username, password, True, nonce, created).expected_digest(password) if digest else password
+    w, u = f"{{{WSSE}}}", f"{{{WSU}}}"
+    security = etree.Element(w + "Security", nsmap={"wsse": WSSE, "wsu": WSU, "SOAP-ENV": SOAP_ENV})
+    security.set(f"{{{SOAP_ENV}}}mustUnderstand", "1")
+    token = etree.SubElement(security, w + "UsernameToken")
+    etree.SubElement(token, w + "Username").text = username
+    etree.SubElement(token, w + "Password", Type=PASSWORD_DIGEST if digest else PASSWORD_TEXT).text = value
+    etree.SubElement(token, w + "Nonce", EncodingType=_NONCE_ENCODING).text = base64.b64encode(nonce).decode()
+    etree.SubElement(token, u + "Created").text = created
+    return etree.tostring(security)
+
+
+def ssl_context(credentials: Credentials) -> ssl.SSLContext:
+    """Server verification against ``ca`` (default: the system's CAs), with our client certificate if any."""
+    context = ssl.create_default_context(cafile=credentials.ca)
+    if credentials.tls_cert:
+        context.load_cert_chain(credentials.tls_cert, credentials.tls_key)
+    return context
+
+
+class StufClient:
+    """Posts StUF messages to one endpoint (thread-safe; keeps connections open)."""
+
+    def __init__(self, url: str, credentials: Credentials | None = None, *, timeout: float = 60.0,
+                 max_reply_bytes: int = MAX_REPLY_BYTES):
+        self.url = url
+        self.credentials = credentials or Credentials()
+        self.timeout = timeout
+        self.max_reply_bytes = max_reply_bytes
+        auth = httpx.BasicAuth(self.credentials.username or "", self.credentials.password or "") \
+            if self.credentials.auth == "basic" else None
+        self.http = httpx.Client(verify=ssl_context(self.credentials), auth=auth, timeout=httpx.Timeout(timeout),
+                                 follow_redirects=False, headers={"User-Agent": "stuf-fin"})
+
+    def close(self) -> None:
+        self.http.close()
+
+    def envelope(self, message: bytes, existing: bytes | None = None) -> bytes:
+        """The envelope to send: ``existing`` (an envelope read from a file) or one around ``message``; with a
+        fresh UsernameToken when the credentials ask for WS-Security."""
+        header = None
+        if self.credentials.auth in ("wss-text", "wss-digest"):
+            header = usernametoken(self.credentials.username or "", self.credentials.password or "",
+                                   digest=self.credentials.auth == "wss-digest")
+        if existing is None:
+            return make_envelope(message, header)
+        if header is None:
+            return existing
+        root = parse_bytes(existing).getroot()
+        head = root.find(HEADER)
+        if head is None:
+            head = etree.Element(HEADER)
+            root.insert(0, head)
+        head.append(etree.fromstring(header))
+        return etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+
+    def post(self, message: bytes, soap_action: str, *, url: str | None = None, existing: bytes | None = None,
+             referentienummer: str | None = None) -> Uitkomst:
+        """Send one message and classify the answer; never raises for what the network or receiver does.
+
+        ``referentienummer``: a Bv03 must carry it as crossRefnummer, else the answer is not about our message.
+        """
+        start = time.monotonic()
+        deadline = start + self.timeout
+        headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{soap_action}"'}
+        try:
+            with self.http.stream("POST", url or self.url, content=self.envelope(message, existing),
+                                  headers=headers) as response:
+                body = _read(response, self.max_reply_bytes, deadline)
+                status = response.status_code
+        except (httpx.HTTPError, ssl.SSLError, OSError, TimeoutError) as exc:
+            return Uitkomst("transport", _describe(exc), seconds=time.monotonic() - start)
+        uitkomst = classify(status, body, referentienummer)
+        return _with_seconds(uitkomst, time.monotonic() - start)
+
+
+def _read(response: httpx.Response, limit: int, deadline: float) -> bytes:
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise httpx.ReadError(f"answer larger than {limit} bytes")
+        if time.monotonic() > deadline:
+            raise TimeoutError("answer not complete within the time-out")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _describe(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:500]
+
+
+def _with_seconds(uitkomst: Uitkomst, seconds: float) -> Uitkomst:
+    from dataclasses import replace
+
+    return replace(uitkomst, seconds=seconds)
+
+
+def classify(status: int, body: bytes, referentienummer: str | None = None) -> Uitkomst:
+    """The :class:`Uitkomst` of an HTTP answer (``status``, ``body``)."""
+    try:
+        root = parse_bytes(body, ParseLimits(max_bytes=MAX_REPLY_BYTES)).getroot() if body.strip() else None
+    except XmlInputError as exc:
+        root, problem = None, f"answer is not XML ({exc})"
+    else:
+        problem = "empty answer"
+    if root is None:
+        if status >= 400:
+            return Uitkomst("http", f"HTTP {status} without a StUF answer", status, reply=body)
+        return Uitkomst("protocol", f"HTTP {status}: {problem}", status, reply=body)
+    message = root
+    if root.tag == ENVELOPE:
+        body_el = root.find(BODY)
+        children = [c for c in body_el if isinstance(c.tag, str)] if body_el is not None else []
+        if len(children) != 1:
+            return Uitkomst("http" if status >= 400 else "protocol", f"HTTP {status}: SOAP Body without one "
+                            "message", status, reply=body)
+        message = children[0]
+        if message.tag == FAULT:
+            return _fault(status, message, body)
+    return _stuf(status, message, body, referentienummer)
+
+
+def _fault(status: int, fault: etree._Element, body: bytes) -> Uitkomst:
+    detail = fault.find("detail")
+    if detail is None:
+        detail = fault.find(f"{{{SOAP_ENV}}}detail")
+    stuf = next((c for c in detail if isinstance(c.tag, str)), None) if detail is not None else None
+    if stuf is not None and etree.QName(stuf).namespace == STUF:
+        return _stuf(status, stuf, body, None)
+    code = (fault.findtext("faultcode") or "").strip()
+    local = code.rsplit(":", 1)[-1].lower()
+    plek = "client" if local.startswith("client") else "server"
+    return Uitkomst("fault", f"HTTP {status}: SOAP Fault {code}", status, code=code[:16] or None, plek=plek,
+                    omschrijving=(fault.findtext("faultstring") or "").strip()[:200], reply=body)
+
+
+def _stuf(status: int, message: etree._Element, body: bytes, referentienummer: str | None) -> Uitkomst:
+    name = etree.QName(message)
+    local = name.localname.removesuffix("Bericht")
+    if name.namespace == STUF and local in ("Fo01", "Fo02", "Fo03"):
+        fout = message.find(S + "body")
+
+        def text(tag: str) -> str | None:
+            return (fout.findtext(S + tag) or "").strip() or None if fout is not None else None
+
+        return Uitkomst(local, f"HTTP {status}", status, text("code"), text("plek"), text("omschrijving"),
+                        text("details"), body)
+    if name.namespace == STUF and local in ("Bv03", "Bv04"):
+        cross = read_stuurgegevens(message).cross_refnummer
+        if local == "Bv03" and referentienummer and cross != referentienummer:
+            return Uitkomst("protocol", f"Bv03 with crossRefnummer {cross!r}, not {referentienummer!r}", status,
+                            reply=body)
+        return Uitkomst(local, f"HTTP {status}", status, reply=body)
+    if name.localname == "vrdLa01":
+        return Uitkomst("La01", f"HTTP {status}", status, reply=body)
+    return Uitkomst("http" if status >= 400 else "protocol", f"HTTP {status}: unexpected answer {name.localname}",
+                    status, reply=body)

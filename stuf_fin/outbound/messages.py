@@ -1,0 +1,110 @@
+"""Building outbound StUF-FIN messages: Di01 stuurgegevens with our own identity, the kennisgevingen, the
+SOAP envelope, and the SOAPAction of any message we can send."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+
+from lxml import etree
+
+from stuf_fin.namespaces import FIN, PREFIXES, SOAP_ENV, STUF
+from stuf_fin.stuf import berichten
+from stuf_fin.stuf.operaties import OPERATIES, Operatie
+from stuf_fin.stuf.stuurgegevens import Systeem
+
+F, S = f"{{{FIN}}}", f"{{{STUF}}}"
+_BY_NAME = {op.naam: op for op in OPERATIES}
+_BY_ELEMENT = {op.element: op for op in OPERATIES}
+
+
+class _Klok:
+    """tijdstipBericht values that increase strictly within this process (StUF019: increasing per zender)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: datetime | None = None
+
+    def __call__(self) -> str:
+        with self._lock:
+            now = datetime.now(berichten.AMSTERDAM)
+            if self._last is not None and now <= self._last:
+                now = self._last + timedelta(milliseconds=1)
+            self._last = now
+            return berichten.tijdstip(now)
+
+
+tijdstip = _Klok()
+
+
+def operatie(naam: str) -> Operatie:
+    return _BY_NAME[naam]
+
+
+def operatie_of(message: etree._Element) -> Operatie | None:
+    """The operation whose body element ``message`` is (None for anything else)."""
+    return _BY_ELEMENT.get(message.tag)
+
+
+def _systeem(parent: etree._Element, tag: str, systeem: Systeem) -> None:
+    el = etree.SubElement(parent, S + tag)
+    for name in ("organisatie", "applicatie", "administratie", "gebruiker"):
+        value = getattr(systeem, name)
+        if value:
+            etree.SubElement(el, S + name).text = value
+
+
+def kennisgeving(tag: str, entiteittype: str, obj: etree._Element) -> etree._Element:
+    """A ``vrdLk01``/``fvwLk01`` holding ``obj`` (mutatiesoort T, indicatorOvername V, as the examples do)."""
+    lk = etree.Element(F + tag, {"entiteittype": entiteittype, "functie": "update"}, nsmap=PREFIXES)
+    parameters = etree.SubElement(lk, F + "parameters")
+    etree.SubElement(parameters, S + "mutatiesoort").text = "T"
+    etree.SubElement(parameters, S + "indicatorOvername").text = "V"
+    lk.append(obj)
+    return lk
+
+
+def di01(naam: str, kennisgevingen: list[etree._Element], *, zender: Systeem, ontvanger: Systeem,
+         referentienummer: str, tijdstip_bericht: str) -> etree._Element:
+    """A Di01 of operation ``naam`` with our stuurgegevens around ``kennisgevingen``."""
+    op = operatie(naam)
+    root = etree.Element(op.element, nsmap=PREFIXES)
+    sg = etree.SubElement(root, F + "stuurgegevens")
+    etree.SubElement(sg, S + "berichtcode").text = "Di01"
+    _systeem(sg, "zender", zender)
+    _systeem(sg, "ontvanger", ontvanger)
+    etree.SubElement(sg, S + "referentienummer").text = referentienummer
+    etree.SubElement(sg, S + "tijdstipBericht").text = tijdstip_bericht
+    etree.SubElement(sg, S + "functie").text = op.functie
+    root.extend(kennisgevingen)
+    return root
+
+
+def to_bytes(message: etree._Element) -> bytes:
+    return etree.tostring(message, encoding="UTF-8")
+
+
+def restamp(message: etree._Element, *, referentienummer: str, tijdstip_bericht: str,
+            zender: Systeem | None = None, ontvanger: Systeem | None = None) -> etree._Element:
+    """``message`` made a new message (StUF 03.01 §4.4: after a fault at our side): a new referentienummer and
+    tijdstipBericht, and the zender/ontvanger of the current routing when given."""
+    sg = message.find(F + "stuurgegevens")
+    sg.find(S + "referentienummer").text = referentienummer
+    sg.find(S + "tijdstipBericht").text = tijdstip_bericht
+    for tag, systeem in (("zender", zender), ("ontvanger", ontvanger)):
+        old = sg.find(S + tag)
+        if systeem is not None and old is not None:
+            position = list(sg).index(old)
+            sg.remove(old)
+            _systeem(sg, tag, systeem)
+            sg.insert(position, sg[-1])
+    return message
+
+
+def envelope(message: bytes, header: bytes | None = None) -> bytes:
+    """A SOAP 1.1 envelope around a serialized message (without XML declaration), with an optional header
+    block (e.g. a ``wsse:Security`` element)."""
+    ns = SOAP_ENV.encode()
+    head = b"<SOAP-ENV:Header>" + header + b"</SOAP-ENV:Header>" if header else b""
+    return (b'<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="' + ns + b'">' + head
+            + b"<SOAP-ENV:Body>" + message + b"</SOAP-ENV:Body></SOAP-ENV:Envelope>")

@@ -1,0 +1,171 @@
+"""``stuf-fin send``: post StUF-FIN messages from files to any endpoint, with the right SOAPAction, a progress
+bar, a summary of the answers, and a journal for resuming (:mod:`stuf_fin.outbound.journal`)."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlsplit, urlunsplit
+
+from lxml import etree
+
+from stuf_fin.outbound import messages
+from stuf_fin.outbound.client import ACCEPTED, StufClient, Uitkomst
+from stuf_fin.outbound.journal import Journal
+from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
+from stuf_fin.schema.validator import summarize
+from stuf_fin.soap.envelope import EnvelopeError, body_element, is_envelope
+from stuf_fin.stuf.operaties import PORTS
+from stuf_fin.stuf.stuurgegevens import read_stuurgegevens
+
+EARLIER, REFUSED = "accepted earlier (journal)", "refused earlier (journal)"
+
+
+@dataclass(frozen=True)
+class Bericht:
+    """One message file, read and checked."""
+
+    path: Path
+    digest: str
+    operatie: Any = None
+    message: bytes = b""  # the message element, serialized
+    envelope: bytes | None = None  # the file itself when it is a SOAP envelope (sent as it is)
+    referentienummer: str = ""
+    problem: str | None = None  # why it is not sent
+
+
+def files(arguments: list[str]) -> list[Path]:
+    """The files named, and the ``*.xml`` files below the folders named (sorted), each once."""
+    found: list[Path] = []
+    for argument in arguments:
+        path = Path(argument)
+        found += sorted(p for p in path.rglob("*.xml") if p.is_file()) if path.is_dir() else [path]
+    seen: set[Path] = set()
+    return [p for p in found if not (p.resolve() in seen or seen.add(p.resolve()))]
+
+
+def read(path: Path, validator: Any | None, limits: ParseLimits) -> Bericht:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return Bericht(path, "", problem=f"unreadable: {exc}")
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        root = parse_bytes(data, limits).getroot()
+        message = body_element(root)
+    except (XmlInputError, EnvelopeError) as exc:
+        return Bericht(path, digest, problem=f"not a SOAP envelope or StUF message: {exc}")
+    operatie = messages.operatie_of(message)
+    if operatie is None:
+        return Bericht(path, digest, problem=f"{etree.QName(message).localname} is no StUF-FIN message")
+    if validator is not None:
+        issues = validator.validate(message)
+        if issues:
+            return Bericht(path, digest, operatie, problem=f"fails the schema: {summarize(issues)}")
+    return Bericht(path, digest, operatie, etree.tostring(message, encoding="UTF-8"),
+                   data if is_envelope(root) else None, read_stuurgegevens(message).referentienummer)
+
+
+def endpoint(to: str, port: str) -> str:
+    """``to``, with its last path segment replaced by ``port`` when it names the other StUF-FIN port."""
+    parts = urlsplit(to)
+    head, _, last = parts.path.rstrip("/").rpartition("/")
+    if last in PORTS and last != port:
+        return urlunsplit(parts._replace(path=f"{head}/{port}"))
+    return to
+
+
+class Progress:
+    """A one-line progress bar on a terminal; silent otherwise."""
+
+    def __init__(self, total: int, out: TextIO):
+        self.total, self.done, self.out = total, 0, out
+        self.active = out.isatty()
+
+    def step(self, counts: Counter) -> None:
+        self.done += 1
+        if self.active:
+            width = 30
+            filled = width * self.done // max(self.total, 1)
+            shown = "  ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            self.out.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}  {shown}\033[K")
+            self.out.flush()
+
+    def end(self) -> None:
+        if self.active:
+            self.out.write("\n")
+
+
+def category(uitkomst: Uitkomst) -> str:
+    if uitkomst.accepted or uitkomst.kind.startswith("Fo"):
+        return uitkomst.kind
+    return "not delivered"
+
+
+def send(arguments: list[str], to: str, client: StufClient, *, concurrency: int = 1, journal: Journal | None = None,
+         validator: Any = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """Send every message; print a summary; 0 when every message is accepted (now or in an earlier run).
+
+    Files are read, checked and sent by ``concurrency`` threads, one file at a time each (memory stays small
+    for any number of files).
+    """
+    paths = files(arguments)
+    limits = ParseLimits()
+    counts: Counter[str] = Counter()
+    faults: Counter[str] = Counter()
+    seen: set[str] = set()
+    lock = threading.Lock()
+    progress = Progress(len(paths), err)
+
+    def one(path: Path) -> tuple[str, str | None]:
+        """(category, what to report or None) of one file."""
+        bericht = read(path, validator, limits)
+        if bericht.problem:
+            return "not sent", f"not sent: {bericht.problem}"
+        with lock:
+            duplicate = bericht.digest in seen
+            seen.add(bericht.digest)
+        if duplicate:
+            return "duplicate file", None
+        earlier = journal.done(bericht.digest) if journal is not None else None
+        if earlier:
+            if earlier["result"] in ACCEPTED:
+                return EARLIER, None
+            return REFUSED, f"refused earlier: {earlier.get('detail')}"
+        if journal is not None:
+            journal.write("sent", bericht.digest, file=str(path), referentienummer=bericht.referentienummer)
+        uitkomst = client.post(bericht.message, bericht.operatie.soap_action, url=endpoint(to, bericht.operatie.port),
+                               existing=bericht.envelope, referentienummer=bericht.referentienummer or None)
+        if journal is not None:
+            journal.write("answer", bericht.digest, file=str(path), referentienummer=bericht.referentienummer,
+                          result=uitkomst.kind, code=uitkomst.code, plek=uitkomst.plek,
+                          detail=None if uitkomst.accepted else uitkomst.describe()[:500])
+        if uitkomst.kind.startswith("Fo"):
+            with lock:
+                faults[f"{uitkomst.kind} {uitkomst.code} ({uitkomst.plek})"] += 1
+        return category(uitkomst), None if uitkomst.accepted else uitkomst.describe()
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        futures = {pool.submit(one, path): path for path in paths}
+        for future in as_completed(futures):
+            what, report = future.result()
+            counts[what] += 1
+            if report:
+                if progress.active:
+                    err.write("\n")
+                print(f"{futures[future]}: {report}", file=err)
+            progress.step(counts)
+    progress.end()
+    order = [*ACCEPTED, "Fo03", "Fo02", "Fo01", "not delivered", "not sent", EARLIER, REFUSED, "duplicate file"]
+    summary = ", ".join(f"{counts[what]} {what}" for what in order if counts[what]) or "nothing to send"
+    print(f"{len(paths)} file(s): {summary}", file=out)
+    for what, n in sorted(faults.items()):
+        print(f"  {what}: {n}", file=out)
+    accepted = sum(counts[k] for k in (*ACCEPTED, EARLIER, "duplicate file"))
+    return 0 if paths and accepted == len(paths) else 1

@@ -1,0 +1,104 @@
+"""Which accepted inbound messages cause which outbound messages; queued in the inbound transaction.
+
+=======================================  ==========================================  ==========================
+accepted inbound message                 queued outbound message                     route
+=======================================  ==========================================  ==========================
+``Di01-verstrekVordering``               one ``Di01-verstrekVordering`` with all     ``inningssysteem``
+                                         its vorderingen (per batch of a streamed
+                                         large message)
+``Di01-verstrekVorderingStatusWijziging`` one ``Di01-verstrekVorderingStatusWijziging``  ``tsa:<tsa>`` of the stored
+                                         per vordering, with its changes in order    vordering
+``Di01-verstrekFinancieleVerantwoording`` one ``Di01-verstrekFinancieleVerantwoording``  ``financiele_administratie``
+                                         with all its verantwoordingen
+=======================================  ==========================================  ==========================
+
+Nothing is queued for a message answered with a Fo03 (its transaction is rolled back), for a route that is not
+configured, for vrdLv01 or for a Bv03/Fo03 received (those settle our own outbound messages:
+:mod:`stuf_fin.outbound.correlatie`).  The objects are written back from the domain objects
+(:mod:`stuf_fin.fin.schrijven`), exactly as received; the stuurgegevens are ours: the route's zender and
+ontvanger, a new referentienummer and tijdstipBericht.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from lxml import etree
+from sqlalchemy.engine import Connection
+
+from stuf_fin.fin import schrijven
+from stuf_fin.fin.model import StatusWijziging, Verantwoording, Vordering
+from stuf_fin.fin.verwerking import Ontvangst
+from stuf_fin.outbound import messages, outbox
+from stuf_fin.outbound.routing import FINANCIELE_ADMINISTRATIE, INNINGSSYSTEEM, Route, Routing
+from stuf_fin.store.tables import vordering
+from stuf_fin.stuf import berichten
+
+log = logging.getLogger("stuf_fin.outbound")
+_CHUNK = 500
+
+
+class Uitgaand:
+    """The outbox side of the Di01 handlers (:class:`stuf_fin.fin.verwerking.Uitgaand`)."""
+
+    def __init__(self, routing: Routing):
+        self.routing = routing
+
+    def vorderingen_ontvangen(self, conn: Connection, context: Ontvangst, vorderingen: list[Vordering]) -> None:
+        route = self.routing.get(INNINGSSYSTEEM)
+        if route is not None and vorderingen:
+            self._queue(conn, context, route, "Di01-verstrekVordering", [
+                messages.kennisgeving("vrdLk01", "VRD", schrijven.vordering_element(v)) for v in vorderingen])
+
+    def status_gewijzigd(self, conn: Connection, context: Ontvangst,
+                         wijzigingen: list[tuple[int, StatusWijziging]]) -> None:
+        if not any(name.startswith("tsa:") for name in self.routing.routes):
+            return
+        per_vordering: dict[int, list[StatusWijziging]] = {}
+        for vid, w in wijzigingen:
+            per_vordering.setdefault(vid, []).append(w)
+        tsas = _tsas(conn, list(per_vordering))
+        for vid, changes in per_vordering.items():
+            route = self.routing.tsa(tsas[vid])
+            if route is None:
+                log.debug("no route for tsa %r: status change of vordering %s not sent on", tsas[vid], vid)
+                continue
+            self._queue(conn, context, route, "Di01-verstrekVorderingStatusWijziging", [
+                messages.kennisgeving("vrdLk01", "VRD", schrijven.statuswijziging_element(w)) for w in changes],
+                vordering_id=vid)
+
+    def verantwoordingen_ontvangen(self, conn: Connection, context: Ontvangst,
+                                   verantwoordingen: list[Verantwoording]) -> None:
+        route = self.routing.get(FINANCIELE_ADMINISTRATIE)
+        if route is not None and verantwoordingen:
+            self._queue(conn, context, route, "Di01-verstrekFinancieleVerantwoording", [
+                messages.kennisgeving("fvwLk01", "FVW", schrijven.verantwoording_element(f))
+                for f in verantwoordingen])
+
+    def _queue(self, conn: Connection, context: Ontvangst, route: Route, naam: str,
+               kennisgevingen: list[etree._Element], vordering_id: int | None = None) -> None:
+        """Queue one message.  Ordering (``volgorde``): the whole route when it asks for it; else per
+        vordering for status changes, none for new vorderingen and verantwoordingen (each is sent once)."""
+        if route.ordering == "route":
+            volgorde: str | None = route.name
+        else:
+            volgorde = f"{route.name}|vordering {vordering_id}" if vordering_id is not None else None
+        referentienummer, tijdstip_bericht = berichten.nieuw_referentienummer(), messages.tijdstip()
+        message = messages.di01(naam, kennisgevingen, zender=route.zender, ontvanger=route.ontvanger,
+                                referentienummer=referentienummer, tijdstip_bericht=tijdstip_bericht)
+        outbox.enqueue(conn, route=route.name, operation=naam, message=messages.to_bytes(message),
+                       referentienummer=referentienummer, tijdstip_bericht=tijdstip_bericht,
+                       now=datetime.now(UTC), volgorde=volgorde, bericht_id=context.bericht_id)
+
+
+def _tsas(conn: Connection, ids: list[int]) -> dict[int, str]:
+    """The ``tsa`` of stored vorderingen by id (the route: a status change found by vorderingnummer alone may
+    name another tsa than the vordering has)."""
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        stmt = sa.select(vordering.c.id, vordering.c.tsa).where(vordering.c.id.in_(chunk))
+        found.update((vid, tsa) for vid, tsa in conn.execute(stmt))
+    return found

@@ -1,0 +1,213 @@
+"""The delivery worker: claim due outbox rows, validate, send, record the outcome.
+
+Runs inside ``stuf-fin serve`` (a thread, :class:`WorkerThread`) and standalone (``stuf-fin worker``); any
+number of them may share a database (:mod:`stuf_fin.outbound.outbox`).  Per answer (StUF 03.01 §4.4):
+
+- Bv03 (or Bv04 from an intermediary) → delivered;
+- Fo03 plek ``client``, a SOAP Fault ``Client``, or a message that fails our own schema check → dead letter;
+- anything else (no connection, time-out, HTTP error without a Fo03, Fo03 plek ``server``, an unreadable
+  answer) → retried after an exponential backoff with jitter, with the identical message (same
+  referentienummer and tijdstipBericht), until ``outbound_max_attempts`` or ``outbound_max_age`` → dead letter.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from stuf_fin.ops import metrics
+from stuf_fin.outbound import messages, outbox
+from stuf_fin.outbound.client import Credentials, StufClient, Uitkomst
+from stuf_fin.outbound.policy import Policy
+from stuf_fin.outbound.routing import Routing
+from stuf_fin.schema.parsing import XmlInputError, parse_bytes
+from stuf_fin.schema.validator import summarize
+
+log = logging.getLogger("stuf_fin.outbound")
+DELIVERED, RETRY, DEAD_LETTER = "delivered", "retry", "dead_letter"
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Worker:
+    """Delivers due outbox rows; :meth:`run_once` is one round, :meth:`run` loops until stopped."""
+
+    def __init__(self, store: Any, routing: Routing, validator: Any, policy: Policy, *, name: str | None = None):
+        self.store = store
+        self.routing = routing
+        self.validator = validator
+        self.policy = policy
+        self.name = name or worker_name()
+        self._clients: dict[str, StufClient] = {}
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=policy.concurrency, thread_name_prefix="stuf-outbox")
+        for route in routing.routes.values():
+            if route.url.startswith("http:") and (route.auth != "none"):
+                log.warning("route %s sends credentials over plain http (%s)", route.name, route.url)
+
+    # -- the loop ------------------------------------------------------------------------------------------
+    def run(self, stop: threading.Event) -> None:
+        """Deliver until ``stop`` is set; an unreachable database is logged once and retried."""
+        failing = False
+        while not stop.is_set():
+            try:
+                done = self.run_once()
+                if failing:
+                    log.info("outbox worker: the database answers again")
+                failing = False
+            except sa.exc.SQLAlchemyError as exc:
+                if not failing:
+                    log.warning("outbox worker: database error (%s); retrying", " ".join(str(exc).split())[:300])
+                failing, done = True, 0
+            if not done:
+                stop.wait(self.policy.poll)
+
+    def run_once(self) -> int:
+        """Claim and deliver one batch of due rows; the number delivered, retried or given up."""
+        now = datetime.now(UTC)
+        with self.store.begin(schrijven=False) as conn:
+            if not outbox.any_due(conn, now):
+                return 0
+        with self.store.begin() as conn:
+            token, rows = outbox.claim(conn, now=now, limit=self.policy.concurrency, lease=self.policy.lease)
+        if rows:
+            list(self._pool.map(lambda row: self.deliver(token, row), rows))
+        return len(rows)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        with self._lock:
+            for client in self._clients.values():
+                client.close()
+            self._clients.clear()
+
+    # -- one row -------------------------------------------------------------------------------------------
+    def deliver(self, token: str, row: Any) -> str:
+        """One attempt at ``row`` (claimed with ``token``); returns delivered, retry or dead_letter."""
+        started = datetime.now(UTC)
+        try:
+            result, values, uitkomst = self._attempt(row, started)
+        except Exception as exc:  # a bug must not stop the worker; the row is retried like a server fault
+            log.exception("outbox worker: internal error delivering %s", row.referentienummer)
+            uitkomst = Uitkomst("internal", f"{type(exc).__name__}: {exc}"[:500])
+            result, values = self._retry_or_give_up(row, uitkomst, started)
+        finished = datetime.now(UTC)
+        with self.store.begin() as conn:
+            kept = outbox.finish(conn, row.id, token, **values)
+            outbox.record_attempt(
+                conn, outbox_id=row.id, attempt=row.attempts, worker=self.name, started_at=started,
+                duration_ms=int((finished - started).total_seconds() * 1000), result=result, outcome=uitkomst.kind,
+                http_status=uitkomst.http_status, fault_code=uitkomst.code, fault_plek=uitkomst.plek,
+                detail=None if uitkomst.accepted else uitkomst.describe())
+        metrics.OUTBOX_DELIVERIES.labels(result).inc()
+        metrics.OUTBOX_DELIVERY_DURATION.labels(result).observe(uitkomst.seconds)
+        extra = {"route": row.route, "operation": row.operation, "referentienummer": row.referentienummer,
+                 "attempt": row.attempts, "result": result, "outcome": uitkomst.kind}
+        if not kept:
+            log.warning("outbound %s ref %s to %s: %s, but the claim was lost meanwhile (changed by another worker, "
+                        "an operator or an asynchronous answer); not recorded", row.operation, row.referentienummer,
+                        row.route, uitkomst.describe(), extra=extra)
+        elif result == DELIVERED:
+            log.info("outbound %s ref %s to %s: %s (attempt %s)", row.operation, row.referentienummer, row.route,
+                     uitkomst.kind, row.attempts, extra=extra)
+        elif result == RETRY:
+            log.warning("outbound %s ref %s to %s: %s; attempt %s, next at %s", row.operation, row.referentienummer,
+                        row.route, uitkomst.describe(), row.attempts, values["next_attempt_at"].isoformat(),
+                        extra=extra)
+        else:
+            log.error("outbound %s ref %s to %s: dead letter: %s", row.operation, row.referentienummer, row.route,
+                      values["last_error"], extra=extra)
+        return result
+
+    def _attempt(self, row: Any, now: datetime) -> tuple[str, dict[str, Any], Uitkomst]:
+        if row.attempts > self.policy.max_attempts:  # claimed again and again: earlier attempts died with the worker
+            uitkomst = Uitkomst("expired", "not attempted again: every earlier attempt ended without an outcome")
+            return (*self._give_up(row, uitkomst, now), uitkomst)
+        route = self.routing.get(row.route)
+        if route is None:
+            uitkomst = Uitkomst("config", f"route {row.route} is not configured (any more)")
+            return (*self._retry_or_give_up(row, uitkomst, now), uitkomst)
+        problem = self._invalid(row.message)
+        if problem:
+            uitkomst = Uitkomst("invalid", problem)
+            return DEAD_LETTER, _dead(now, f"not sent: {problem}", uitkomst), uitkomst
+        action = messages.operatie(row.operation).soap_action
+        uitkomst = self._client(route).post(row.message, action, referentienummer=row.referentienummer)
+        now = datetime.now(UTC)  # the backoff counts from the end of the attempt
+        if uitkomst.accepted:
+            return DELIVERED, {"state": outbox.DELIVERED, "finished_at": now, "outcome": uitkomst.kind,
+                               "reply": uitkomst.reply, "fault_code": None, "fault_plek": None,
+                               "last_error": None}, uitkomst
+        if uitkomst.client_fault:
+            return DEAD_LETTER, _dead(now, uitkomst.describe(), uitkomst), uitkomst
+        return (*self._retry_or_give_up(row, uitkomst, now), uitkomst)
+
+    def _invalid(self, message: bytes) -> str | None:
+        """Why our own message may not be sent (not XML, not schema-valid), or None."""
+        try:
+            element = parse_bytes(message).getroot()
+        except XmlInputError as exc:
+            return f"not XML: {exc}"
+        issues = self.validator.validate(element)
+        return f"fails the schema: {summarize(issues)}"[:1000] if issues else None
+
+    def _retry_or_give_up(self, row: Any, uitkomst: Uitkomst, now: datetime) -> tuple[str, dict[str, Any]]:
+        expires = row.created_at + timedelta(seconds=self.policy.max_age)
+        if row.attempts >= self.policy.max_attempts or now >= expires:
+            return self._give_up(row, uitkomst, now)
+        values = _fault_columns(uitkomst)
+        values.update(next_attempt_at=min(now + self.policy.delay(row.attempts), expires),
+                      last_error=uitkomst.describe())
+        return RETRY, values
+
+    def _give_up(self, row: Any, uitkomst: Uitkomst, now: datetime) -> tuple[str, dict[str, Any]]:
+        limit = f"{row.attempts} attempt(s)" if row.attempts >= self.policy.max_attempts else \
+            f"{int(self.policy.max_age)} s since it was queued"
+        return DEAD_LETTER, _dead(now, f"given up after {limit}; last: {uitkomst.describe()}", uitkomst)
+
+    def _client(self, route: Any) -> StufClient:
+        with self._lock:
+            client = self._clients.get(route.name)
+            if client is None:
+                client = self._clients[route.name] = StufClient(route.url, Credentials.of(route),
+                                                                timeout=self.policy.timeout)
+            return client
+
+
+def _fault_columns(uitkomst: Uitkomst) -> dict[str, Any]:
+    return {"outcome": uitkomst.kind[:8] if uitkomst.kind.startswith("Fo") else None, "fault_code": uitkomst.code,
+            "fault_plek": uitkomst.plek, "reply": uitkomst.reply}
+
+
+def _dead(now: datetime, reason: str, uitkomst: Uitkomst) -> dict[str, Any]:
+    return {"state": outbox.DEAD, "finished_at": now, "last_error": reason[:2000], **_fault_columns(uitkomst)}
+
+
+class WorkerThread:
+    """The worker as a daemon thread of ``stuf-fin serve`` (started and stopped with the app's lifespan)."""
+
+    def __init__(self, worker: Worker):
+        self.worker = worker
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.worker.run, args=(self._stop,), name="stuf-outbox-worker",
+                                        daemon=True)
+        self._thread.start()
+        log.info("outbox worker started (%s; routes: %s)", self.worker.name, self.worker.routing)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self.worker.close()

@@ -1,0 +1,124 @@
+"""The outbound client's credentials against our own secured gateway over HTTPS: HTTP Basic, WS-Security
+UsernameToken (text and digest) and a TLS client certificate; wrong credentials are retried, not lost."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+from lxml import etree
+
+from bench import generator as g
+from stuf_fin.config import Settings
+from stuf_fin.fin import verwerking
+from stuf_fin.fin.verwerking import Ontvangst
+from stuf_fin.outbound.policy import Policy
+from stuf_fin.outbound.routing import load_routing
+from stuf_fin.outbound.triggers import Uitgaand
+from stuf_fin.outbound.worker import Worker
+from stuf_fin.schema.validator import get_validator
+from stuf_fin.security.passwords import hash_secret
+from stuf_fin.store.db import Store
+from stuf_fin.store.tables import verantwoording
+from tests.support.certs import client_context, issue, make_ca
+from tests.support.outbound import outbox_rows
+from tests.support.security import schema_args
+from tests.support.server import start_server
+
+BASIC, WSS = "basic-geheim-0123456789", "wss-geheim-0123456789"
+
+
+@pytest.fixture(scope="module")
+def gateway_b(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("gateway-b")
+    ca = make_ca(folder, "ca", "Test CA")
+    server_cert = issue(folder, "server", ca, "localhost", server=True)
+    client_cert = issue(folder, "client", ca, "stuffin.test")
+    config = folder / "stuf-fin.toml"
+    config.write_text(f"""
+log_format = "text"
+
+[[clients]]
+name = "basic"
+username = "gw-basic"
+password_hash = "{hash_secret(BASIC, n=2**12)}"
+zenders = ["1900/STUFFIN"]
+operations = ["*"]
+
+[[clients]]
+name = "wss"
+username = "gw-wss"
+secret_env = "B_WSS_SECRET"
+zenders = ["1900/STUFFIN"]
+operations = ["*"]
+
+[[clients]]
+name = "mtls"
+tls_fingerprint = "{client_cert.fingerprint}"
+zenders = ["1900/STUFFIN"]
+operations = ["*"]
+""")
+    server = start_server(folder, scheme="https", verify=client_context(ca), extra_args=(
+        "--tls-cert", str(server_cert.cert_path), "--tls-key", str(server_cert.key_path),
+        "--tls-client-ca", str(ca.cert_path), *schema_args()), env={"STUF_FIN_CONFIG": str(config),
+                                                                    "B_WSS_SECRET": WSS})
+    store = Store(f"sqlite:///{folder / 'gateway.db'}")
+    yield SimpleNamespace(url=server.url, ca=ca, client=client_cert, store=store, folder=folder)
+    store.dispose()
+    server.stop()
+
+
+CREDENTIALS = {
+    "basic": {"auth": "basic", "username": "gw-basic", "password_env": "PW"},
+    "wss-text": {"auth": "wss-text", "username": "gw-wss", "password_env": "PW"},
+    "wss-digest": {"auth": "wss-digest", "username": "gw-wss", "password_env": "PW"},
+    "mtls": {},
+}
+PASSWORDS = {"basic": BASIC, "wss-text": WSS, "wss-digest": WSS, "mtls": ""}
+
+
+def deliver_verantwoording(tmp_path, b, route: dict, password: str) -> tuple[dict, str]:
+    settings = SimpleNamespace(config_file=None, outbound_file=None, organisatie="1900", applicatie="STUFFIN")
+    routing = load_routing(settings, {"financiele_administratie": {
+        "url": f"{b.url}/VerstrekVorderingOfVerantwoording", "ontvanger": "1900/FINADM", "ca": str(b.ca.cert_path),
+        **route}}, {"PW": password})
+    store = Store(f"sqlite:///{tmp_path / 'a.db'}")
+    store.upgrade()
+    nummer = f"AUTH{random.randrange(10**9)}"
+    spec = g.random_verantwoording(random.Random(1), 0, prefix=nummer)
+    with store.begin() as conn:
+        verwerking.verstrek_financiele_verantwoording(
+            conn, etree.fromstring(g.di01_financiele_verantwoording([spec])),
+            Ontvangst(datetime.now(UTC), None, Settings(), Uitgaand(routing)))
+    worker = Worker(store, routing, get_validator(None), Policy(backoff=60, backoff_max=60, timeout=10, lease=30))
+    try:
+        assert worker.run_once() == 1
+    finally:
+        worker.close()
+    rows = outbox_rows(store)
+    store.dispose()
+    return rows, spec.verantwoordingsnummer
+
+
+@pytest.mark.parametrize("method", sorted(CREDENTIALS))
+def test_each_kind_of_credentials_is_accepted(tmp_path, gateway_b, method):
+    route = dict(CREDENTIALS[method])
+    if method == "mtls":
+        route.update(tls_cert=str(gateway_b.client.cert_path), tls_key=str(gateway_b.client.key_path))
+    rows, nummer = deliver_verantwoording(tmp_path, gateway_b, route, PASSWORDS[method])
+    row, = rows.values()
+    assert (row.state, row.outcome) == ("delivered", "Bv03"), row.last_error
+    with gateway_b.store.begin(schrijven=False) as conn:
+        stored = conn.execute(sa.select(sa.func.count()).select_from(verantwoording)
+                              .where(verantwoording.c.verantwoordingsnummer == nummer)).scalar_one()
+    assert stored == 1
+
+
+def test_wrong_credentials_are_retried_not_lost(tmp_path, gateway_b):
+    rows, _ = deliver_verantwoording(tmp_path, gateway_b, CREDENTIALS["wss-digest"], "not-the-secret")
+    row, = rows.values()
+    assert row.state == "pending" and row.attempts == 1
+    assert "FailedAuthentication" in row.last_error and "401" in row.last_error
