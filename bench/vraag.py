@@ -1,0 +1,496 @@
+"""vrdLv01 messages, and the vrdLv01 latency benchmark (docs/benchmarks.md).
+
+Builders (also used by the tests; like :mod:`bench.generator` they share no code with ``stuf_fin``)::
+
+    vrdLv01([veld("vorderingnummer", "GEN00000001")], scope="alles")
+    vrdLv01([veld("tsa", "BELASTINGEN"), groep("vorderingstatus", veld("status", "BET"))], sortering=1)
+    vrdLv01([debiteur_bsn("123456782")], scope=scope_object(veld("vorderingnummer"), ...))
+
+Benchmark::
+
+    python -m bench.vraag --database sqlite --vorderingen 1000000 [--requests 2000] [--clients 1,16]
+    python -m bench.vraag --database postgresql://postgres@127.0.0.1:5432/test --vorderingen 1000000
+
+It loads the vorderingen with the store's bulk insert (once per database file or PostgreSQL schema:
+``--keep`` reuses them), starts ``stuf-fin serve``, and measures three questions (by vorderingnummer, by
+debiteur bsn, by tsa + status) for 1 and for 16 concurrent clients over HTTP, with the bare SQL of the
+id query and of the whole store read (ids + batched load) measured in the same run as the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from lxml import etree
+
+from bench import generator as g
+
+F, S, B, Z = g.F, g.S, g.B, g.Z
+XSI_NIL = f"{{{g.XSI}}}nil"
+SOAP_ACTION = f"{g.FIN}/vrdLv01"
+
+#: The order of the top-level elements of ``gelijk``/``scope/object`` (VRD-vraagSelectie, VRD-vraagScope).
+VOLGORDE = ["vorderingnummer", "factuurnummer", "creatiedatum", "factuurdatum", "vervaldatum", "tsa",
+            "indicatorFactuurUitgestuurd", "algemeneFactuuromschrijving", "valutacode", "totaalbedragExclBTW",
+            "totaalbedragBTW", "totaalbedragInclBTW", "taaknummer", "indicatorPubliekrechtelijk", "vorderingsregel",
+            "totaalregelsBTW", "automatischeIncasso", "invorderingsSchema", "vorderingstatus", "tijdvakGeldigheid",
+            "tijdstipRegistratie", "extraElementen", "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur",
+            "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur", "heeftAlsVorderendeOrganisatie", "isOntstaanInZaak",
+            "heeftBetrekkingOpVordering", "isOpgelegdDoorOrganisatischeEenheid"]
+
+
+# -- builders ------------------------------------------------------------------------------------------------
+
+def veld(naam: str, waarde: object = None, *, ns: str = F, nil: bool = False, no_value: str | None = None,
+         exact: bool | None = None) -> etree._Element:
+    """A simple element (FIN by default); ``nil``/``no_value``/``exact`` set the StUF attributes."""
+    el = etree.Element(ns + naam, nsmap=g.NSMAP)
+    if waarde is not None:
+        el.text = waarde.isoformat() if isinstance(waarde, date) else str(waarde)
+    if nil:
+        el.set(XSI_NIL, "true")
+    if no_value:
+        el.set(S + "noValue", no_value)
+    if exact is not None:
+        el.set(S + "exact", "true" if exact else "false")
+    return el
+
+
+def groep(naam: str, *kinderen: etree._Element, ns: str = F, **attributen: str) -> etree._Element:
+    """A group or relation element holding ``kinderen`` (attributes: StUF names, e.g. entiteittype)."""
+    el = etree.Element(ns + naam, {S + k: v for k, v in attributen.items()}, nsmap=g.NSMAP)
+    el.extend(kinderen)
+    return el
+
+
+def debiteur_bsn(bsn: str, **kw) -> etree._Element:
+    return groep("wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur",
+                 groep("gerelateerde", veld("inp.bsn", bsn, ns=B, **kw), entiteittype="NPS"), entiteittype="VRDNPSDEB")
+
+
+def debiteur_nnp(nnp_id: str) -> etree._Element:
+    return groep("wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur",
+                 groep("gerelateerde", veld("inn.nnpId", nnp_id, ns=B), entiteittype="NNP"), entiteittype="VRDNNPDEB")
+
+
+def debiteurnummer(nummer: str, natuurlijk: bool = True) -> etree._Element:
+    naam = "wordtBetaaldDoor" + ("" if natuurlijk else "Niet") + "NatuurlijkPersoonAlsDebiteur"
+    return groep(naam, veld("debiteurnummer", nummer), entiteittype="VRDNPSDEB" if natuurlijk else "VRDNNPDEB")
+
+
+def organisatie(nnp_id: str) -> etree._Element:
+    return groep("heeftAlsVorderendeOrganisatie",
+                 groep("gerelateerde", veld("inn.nnpId", nnp_id, ns=B), entiteittype="NNP"), entiteittype="VRDNNPVOR")
+
+
+def zaak(identificatie: str) -> etree._Element:
+    return groep("isOntstaanInZaak", groep("gerelateerde", veld("identificatie", identificatie, ns=Z),
+                                           entiteittype="ZAK"), entiteittype="VRDZAK")
+
+
+def _ordenen(kinderen: Iterable[etree._Element]) -> list[etree._Element]:
+    def plaats(el: etree._Element) -> int:
+        naam = etree.QName(el).localname
+        return VOLGORDE.index(naam) if naam in VOLGORDE else len(VOLGORDE)
+    return sorted(kinderen, key=plaats)
+
+
+def scope_object(*kinderen: etree._Element) -> etree._Element:
+    """A ``scope/object`` asking for ``kinderen`` (put in schema order)."""
+    obj = etree.Element(F + "object", {S + "entiteittype": "VRD"}, nsmap=g.NSMAP)
+    obj.extend(_ordenen(kinderen))
+    return obj
+
+
+def vrdLv01(gelijk: list[etree._Element] | None = None, *, scope: str | etree._Element | None = "alles",
+            sortering: int = 0, maximum_aantal: int | None = None, start: etree._Element | None = None,
+            sleutel: dict[str, str] | None = None, zender: g.Systeem | None = g.ZENDER,
+            ontvanger: g.Systeem | None = g.ONTVANGER) -> bytes:
+    """A ``FIN:vrdLv01``.  ``gelijk``: its elements (ordered here); ``scope``: a ``StUF:scope`` value or a
+    ``scope_object``; ``start``: a ``FIN:object`` for a follow-up; ``sleutel``: key attributes on gelijk
+    (e.g. ``{"sleutelOntvangend": "12"}``)."""
+    root = etree.Element(F + "vrdLv01", nsmap=g.NSMAP)
+    sg = etree.SubElement(root, F + "stuurgegevens")
+    etree.SubElement(sg, S + "berichtcode").text = "Lv01"
+    for tag, systeem in (("zender", zender), ("ontvanger", ontvanger)):
+        if systeem is not None:
+            el = etree.SubElement(sg, S + tag)
+            for naam in ("organisatie", "applicatie", "administratie", "gebruiker"):
+                if getattr(systeem, naam):
+                    etree.SubElement(el, S + naam).text = getattr(systeem, naam)
+    etree.SubElement(sg, S + "entiteittype").text = "VRD"
+    parameters = etree.SubElement(root, F + "parameters")
+    etree.SubElement(parameters, S + "sortering").text = str(sortering)
+    if maximum_aantal is not None:
+        etree.SubElement(parameters, S + "maximumAantal").text = str(maximum_aantal)
+    if gelijk is not None or sleutel:
+        el = etree.SubElement(root, F + "gelijk", {S + "entiteittype": "VRD"})
+        for naam, waarde in (sleutel or {}).items():
+            el.set(S + naam, waarde)
+        el.extend(_ordenen(gelijk or []))
+    if scope is not None:
+        scope_el = etree.SubElement(root, F + "scope")
+        if isinstance(scope, str):
+            etree.SubElement(scope_el, F + "object", {S + "entiteittype": "VRD", S + "scope": scope})
+        else:
+            scope_el.append(scope)
+    if start is not None:
+        etree.SubElement(root, F + "start").append(start)
+    return etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+
+
+# -- benchmark: data -----------------------------------------------------------------------------------------
+
+BENCH_TSAS = ("BELASTINGEN", "VERGUNNINGEN", "PARKEREN", "SPORT", "MARKTEN")
+BENCH_STATUSSEN = ("ONV", "VRW", "VRS", "BET", "INV", "OVE")
+SJABLONEN = 500  # distinct generated vorderingen the bench data is made from
+PER_BSN = 3  # vorderingen per natural person
+
+
+def bench_bsn(n: int) -> str:
+    """The ``n``-th number passing the 11-test (deterministic, 9 digits)."""
+    candidate = 100_000_000 + n * 11
+    while True:
+        digits = [int(c) for c in f"{candidate:09d}"]
+        if sum(d * w for d, w in zip(digits, (9, 8, 7, 6, 5, 4, 3, 2, -1), strict=True)) % 11 == 0:
+            return f"{candidate:09d}"
+        candidate += 1
+
+
+def bench_vorderingnummer(i: int) -> str:
+    return f"BENCH{i:09d}"
+
+
+def bench_tsa(i: int) -> str:
+    return BENCH_TSAS[i % len(BENCH_TSAS)]
+
+
+def bench_status(i: int) -> str:
+    return BENCH_STATUSSEN[(i // len(BENCH_TSAS)) % len(BENCH_STATUSSEN)]
+
+
+def _sjablonen() -> list:
+    """Generated vorderingen with a natural-person debiteur, read by the gateway's own reader."""
+    from stuf_fin.fin import lezen
+
+    rng = random.Random(2025)
+    specs = []
+    for i in range(SJABLONEN):
+        spec = g.random_vordering(rng, i, prefix="SJABLOON", vandaag=date(2025, 3, 1))
+        spec.debiteur = g.DebiteurSpec(g._persoon(rng), f"D{i:06d}")
+        specs.append(spec)
+    return lezen.vorderingen(etree.fromstring(g.di01_vordering(specs)))
+
+
+def laad(database_url: str, aantal: int, *, batch: int = 5000, log: Callable[[str], None] = print) -> None:
+    """Store ``aantal`` vorderingen (BENCH000000000 …) with the store's bulk insert, in batches."""
+    import copy
+
+    from stuf_fin.fin.model import Debiteur, Vorderingstatus
+    from stuf_fin.store.db import Store
+    from stuf_fin.store.vorderingen import insert_vorderingen
+
+    store = Store(database_url)
+    store.upgrade()
+    sjablonen = _sjablonen()
+    nu = datetime.now(UTC)
+    begin = time.perf_counter()
+    for start in range(0, aantal, batch):
+        rij = []
+        for i in range(start, min(start + batch, aantal)):
+            sjabloon = sjablonen[i % len(sjablonen)]
+            vordering = copy.copy(sjabloon)
+            vordering.vorderingnummer, vordering.tsa = bench_vorderingnummer(i), bench_tsa(i)
+            d = sjabloon.debiteur
+            bsn = bench_bsn(i // PER_BSN)
+            vordering.debiteur = Debiteur(d.xml.replace(d.bsn.encode(), bsn.encode()), soort="NPS", bsn=bsn,
+                                          debiteurnummer=d.debiteurnummer)
+            seconden = i % 86400
+            vordering.vorderingstatus = Vorderingstatus(
+                bench_status(i), f"2025-03-01T{seconden // 3600:02d}:{seconden // 60 % 60:02d}:{seconden % 60:02d}Z",
+                totaal_betaald=0)
+            rij.append(vordering)
+        with store.begin() as conn:
+            insert_vorderingen(conn, rij, bericht_id=None, ontvangen_op=nu)
+        klaar = start + len(rij)
+        if klaar % 100_000 < batch or klaar == aantal:
+            log(f"  {klaar:>9,} vorderingen stored ({time.perf_counter() - begin:,.0f} s)")
+    store.dispose()
+
+
+def aantal_opgeslagen(database_url: str) -> int:
+    import sqlalchemy as sa
+
+    from stuf_fin.store.db import Store
+    from stuf_fin.store.tables import vordering
+
+    store = Store(database_url)
+    store.upgrade()
+    try:
+        with store.begin(schrijven=False) as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(vordering)).scalar_one()
+    finally:
+        store.dispose()
+
+
+def analyseer(database_url: str) -> None:
+    """PostgreSQL: ``ANALYZE`` the loaded tables.  Without statistics (autovacuum off, or right after a bulk
+    load) the planner takes ``ORDER BY id LIMIT`` over the primary key for a vorderingnummer lookup: ~1 s."""
+    from stuf_fin.store.db import Store
+
+    store = Store(database_url)
+    try:
+        if not store.is_sqlite:
+            with store.begin() as conn:
+                conn.exec_driver_sql("ANALYZE vordering, vorderingsregel, btw_totaalregel, termijn")
+    finally:
+        store.dispose()
+
+
+# -- benchmark: questions ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Vraagsoort:
+    naam: str
+    bericht: Callable[[random.Random, int], bytes]  # (rng, number of stored vorderingen) → vrdLv01
+    zoekvraag: Callable[[random.Random, int], object]  # the same selection as a store Zoekvraag
+
+
+def _zoekvraag(**waarden: str):
+    from stuf_fin.store.vraag import Voorwaarde, Zoekvraag
+
+    return Zoekvraag([Voorwaarde(kolom, waarde) for kolom, waarde in waarden.items()])
+
+
+def vraagsoorten(scope: str) -> list[Vraagsoort]:
+    def nummer(rng: random.Random, n: int) -> int:
+        return rng.randrange(n)
+
+    return [
+        Vraagsoort("vorderingnummer",
+                   lambda rng, n: vrdLv01([veld("vorderingnummer", bench_vorderingnummer(nummer(rng, n)))],
+                                          scope=scope),
+                   lambda rng, n: _zoekvraag(vorderingnummer=bench_vorderingnummer(nummer(rng, n)))),
+        Vraagsoort("debiteur bsn",
+                   lambda rng, n: vrdLv01([debiteur_bsn(bench_bsn(nummer(rng, n) // PER_BSN))], scope=scope),
+                   lambda rng, n: _zoekvraag(debiteur_bsn=bench_bsn(nummer(rng, n) // PER_BSN))),
+        Vraagsoort("tsa + status",
+                   lambda rng, n: vrdLv01([veld("tsa", bench_tsa(i := nummer(rng, n))),
+                                           groep("vorderingstatus", veld("status", bench_status(i)))], scope=scope),
+                   lambda rng, n: _zoekvraag(tsa=bench_tsa(i := nummer(rng, n)), status=bench_status(i))),
+    ]
+
+
+def percentiel(waarden: list[float], p: float) -> float:
+    """The ``p``-th percentile (nearest rank) in milliseconds of values in seconds."""
+    geordend = sorted(waarden)
+    return geordend[min(len(geordend) - 1, max(0, round(p / 100 * len(geordend) + 0.5) - 1))] * 1000
+
+
+def _soap(body: bytes) -> bytes:
+    return g.soap(body)
+
+
+def meet_http(url: str, soort: Vraagsoort, aantal: int, clients: int, n: int, seed: int) -> list[float]:
+    """Latencies (s) of ``aantal`` questions spread over ``clients`` concurrent clients (one connection each)."""
+    import httpx
+
+    headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{SOAP_ACTION}"'}
+    tijden: list[float] = []
+    lock = threading.Lock()
+    fouten: list[str] = []
+
+    def client(k: int) -> None:
+        rng = random.Random(seed * 1000 + k)
+        berichten = [_soap(soort.bericht(rng, n)) for _ in range(aantal // clients)]
+        eigen: list[float] = []
+        with httpx.Client(timeout=60) as http:
+            for data in berichten:
+                begin = time.perf_counter()
+                antwoord = http.post(f"{url}/BeantwoordVraag", content=data, headers=headers)
+                eigen.append(time.perf_counter() - begin)
+                if antwoord.status_code != 200 or b"vrdLa01" not in antwoord.content:
+                    fouten.append(antwoord.text[:300])
+        with lock:
+            tijden.extend(eigen)
+
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client, range(clients)))
+    if fouten:
+        raise RuntimeError(f"{len(fouten)} questions failed, e.g. {fouten[0]}")
+    return tijden
+
+
+def meet_sql(database_url: str, soort: Vraagsoort, aantal: int, n: int, seed: int) -> tuple[list[float], list[float]]:
+    """Latencies (s) of the bare id query (DBAPI cursor, SQL compiled once per question) and of the whole
+    store read (ids + batched load through the store), for the same kind of question."""
+    from stuf_fin.store.db import Store
+    from stuf_fin.store.vorderingen import load_vorderingen
+    from stuf_fin.store.vraag import zoek_ids, zoek_stmt
+
+    store = Store(database_url)
+    rng = random.Random(seed)
+    kaal, lezen = [], []
+    try:
+        with store.engine.connect() as conn:
+            dialect = conn.dialect
+            driver = conn.connection.driver_connection
+            for _ in range(aantal):
+                zoekvraag = soort.zoekvraag(rng, n)
+                compiled = zoek_stmt(zoekvraag, 16).compile(dialect=dialect)
+                sql, params = str(compiled), compiled.params
+                if dialect.paramstyle == "qmark":
+                    params = tuple(compiled.params[k] for k in compiled.positiontup)
+                cursor = driver.cursor()
+                begin = time.perf_counter()
+                cursor.execute(sql, params)
+                cursor.fetchall()
+                kaal.append(time.perf_counter() - begin)
+                cursor.close()
+                zoekvraag = soort.zoekvraag(rng, n)
+                begin = time.perf_counter()
+                with store.begin(schrijven=False) as c:
+                    load_vorderingen(c, zoek_ids(c, zoekvraag, 16)[:15])
+                lezen.append(time.perf_counter() - begin)
+                driver.rollback()
+    finally:
+        store.dispose()
+    return kaal, lezen
+
+
+# -- benchmark: server and main ----------------------------------------------------------------------------
+
+def start_server(database_url: str, workdir: Path, poort: int) -> subprocess.Popen:
+    import httpx
+
+    env = {k: w for k, w in os.environ.items() if not k.startswith("STUF_FIN_")}
+    env.update(STUF_FIN_LOG_FORMAT="json", STUF_FIN_METRICS_DB_INTERVAL="3600")
+    log = open(workdir / f"server-{poort}.log", "wb")  # noqa: SIM115 (closed with the process)
+    proces = subprocess.Popen([sys.executable, "-m", "stuf_fin", "serve", "--port", str(poort), "--database-url",
+                               database_url], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=workdir)
+    for _ in range(600):
+        if proces.poll() is not None:
+            raise RuntimeError(f"stuf-fin serve stopped: {(workdir / f'server-{poort}.log').read_text()[-2000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{poort}/health", timeout=1).status_code == 200:
+                return proces
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    proces.kill()
+    raise RuntimeError("stuf-fin serve did not start")
+
+
+def _vrije_poort() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _database_url(database: str, workdir: Path, aantal: int) -> str:
+    if database == "sqlite":
+        return f"sqlite:///{workdir / f'vraag-{aantal}.db'}"
+    import sqlalchemy as sa
+
+    from stuf_fin.store.db import normalise_url
+
+    schema = f"bench_vraag_{aantal}"
+    engine = sa.create_engine(normalise_url(database))
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    engine.dispose()
+    return normalise_url(database).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.vraag", description="vrdLv01 latency benchmark")
+    parser.add_argument("--database", default="sqlite", help="'sqlite' or a PostgreSQL URL (a schema is made there)")
+    parser.add_argument("--vorderingen", type=int, default=1_000_000, help="stored vorderingen (default 1,000,000)")
+    parser.add_argument("--requests", type=int, default=2000, help="questions per kind and client count")
+    parser.add_argument("--clients", default="1,16", help="concurrent client counts (default 1,16)")
+    parser.add_argument("--scope", default="alles", help="StUF:scope of the questions (default alles)")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/stuf-fin-bench-vraag"),
+                        help="SQLite files and server logs (default /tmp/stuf-fin-bench-vraag)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--load-only", action="store_true", help="store the vorderingen, measure nothing")
+    parser.add_argument("--questions", default="vorderingnummer,debiteur bsn,tsa + status",
+                        help="which questions (comma-separated; default all three)")
+    args = parser.parse_args(argv)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    url = _database_url(args.database, args.workdir.resolve(), args.vorderingen)
+    opgeslagen = aantal_opgeslagen(url)
+    if opgeslagen not in (0, args.vorderingen):
+        parser.error(f"{url} holds {opgeslagen} vorderingen, not {args.vorderingen}: remove it first")
+    if opgeslagen == 0:
+        print(f"loading {args.vorderingen:,} vorderingen into {args.database} …")
+        laad(url, args.vorderingen)
+    analyseer(url)
+    if args.load_only:
+        return 0
+    poort = _vrije_poort()
+    proces = start_server(url, args.workdir.resolve(), poort)
+    server = f"http://127.0.0.1:{poort}"
+    print(machine(url))
+    print(f"command: python -m bench.vraag {' '.join(argv if argv is not None else sys.argv[1:])}")
+    print(f"\n{args.vorderingen:,} vorderingen, {args.database.split('@')[-1]}, scope {args.scope}, "
+          f"{args.requests} questions per row; latency in ms")
+    print(f"{'question':<16} {'clients':>7} {'p50':>7} {'p99':>7} {'max':>7} {'q/s':>7}")
+    try:
+        for soort in (s for s in vraagsoorten(args.scope) if s.naam in args.questions.split(",")):
+            meet_http(server, soort, 100, 1, args.vorderingen, args.seed + 99)  # warm up
+            kaal, lezen = meet_sql(url, soort, min(args.requests, 2000), args.vorderingen, args.seed)
+            print(f"{soort.naam:<16} {'sql':>7} {percentiel(kaal, 50):7.2f} {percentiel(kaal, 99):7.2f} "
+                  f"{max(kaal) * 1000:7.2f} {'':>7}")
+            print(f"{soort.naam:<16} {'store':>7} {percentiel(lezen, 50):7.2f} {percentiel(lezen, 99):7.2f} "
+                  f"{max(lezen) * 1000:7.2f} {'':>7}")
+            for clients in (int(c) for c in args.clients.split(",")):
+                begin = time.perf_counter()
+                tijden = meet_http(server, soort, args.requests, clients, args.vorderingen, args.seed + clients)
+                duur = time.perf_counter() - begin
+                print(f"{soort.naam:<16} {clients:>7} {percentiel(tijden, 50):7.2f} {percentiel(tijden, 99):7.2f} "
+                      f"{max(tijden) * 1000:7.2f} {len(tijden) / duur:7.0f}")
+    finally:
+        proces.terminate()
+        proces.wait(30)
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return 0
+
+
+def machine(database_url: str) -> str:
+    """Date, machine and versions, for docs/benchmarks.md."""
+    import platform
+    import sqlite3
+
+    import sqlalchemy as sa
+
+    from stuf_fin.store.db import Store
+
+    cpu = next((r.split(":", 1)[1].strip() for r in Path("/proc/cpuinfo").read_text().splitlines()
+                if r.startswith("model name")), platform.processor())
+    store = Store(database_url)
+    try:
+        with store.begin(schrijven=False) as conn:
+            db = f"SQLite {sqlite3.sqlite_version}" if store.is_sqlite else conn.execute(
+                sa.text("SHOW server_version")).scalar_one().split(" ")[0].join(("PostgreSQL ", ""))
+    finally:
+        store.dispose()
+    return (f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; nproc {os.cpu_count()}, {cpu}; Python "
+            f"{platform.python_version()}; {db}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

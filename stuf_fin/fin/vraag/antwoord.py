@@ -1,0 +1,54 @@
+"""Writing the ``FIN:vrdLa01``: stuurgegevens, empty ``parameters``, meldingen, ``antwoord`` with the objects.
+
+Each object is the stored vordering (:func:`stuf_fin.fin.schrijven.vordering_element`: values, groups,
+metadata and relations as received), made an answer object, then cut to the scope:
+
+* ``StUF:sleutelVerzendend`` is our key (the vordering id); the keys that came with the Di01 (keys in
+  the sending system) are not passed on, on the object nor in its relations;
+* ``StUF:verwerkingssoort`` is dropped everywhere (prohibited in an answer).
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from stuf_fin.fin import schrijven
+from stuf_fin.fin.model import Vordering
+from stuf_fin.fin.vraag.projectie import Gevraagd, projecteer
+from stuf_fin.namespaces import FIN, PREFIXES, STUF
+from stuf_fin.stuf import berichten
+from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
+
+F, S = f"{{{FIN}}}", f"{{{STUF}}}"
+VRD_ANTWOORD = F + "VRD-antwoord"
+SLEUTEL_VERZENDEND = S + "sleutelVerzendend"
+_WEG = (S + "verwerkingssoort", S + "sleutelVerzendend", S + "sleutelOntvangend", S + "sleutelGegevensbeheer",
+        S + "sleutelSynchronisatie")
+STUF0002 = "StUF0002: Meer objecten gevraagd dan teruggegeven"
+
+
+def antwoord_object(v: Vordering, gevraagd: Gevraagd) -> etree._Element:
+    """One ``FIN:object`` of ``antwoord``: vordering ``v`` as far as ``gevraagd`` wants it."""
+    volledig = schrijven.vordering_element(v, verwerkingssoort=None)
+    for el in volledig.iter():
+        for naam in _WEG:
+            if naam in el.attrib:
+                del el.attrib[naam]
+    volledig.set(SLEUTEL_VERZENDEND, str(v.id))
+    return projecteer(volledig, gevraagd, VRD_ANTWOORD)
+
+
+def vrd_la01(vraag: Stuurgegevens, eigen: Systeem | None, meldingen: list[str],
+             objecten: list[etree._Element]) -> etree._Element:
+    """The complete answer message."""
+    root = etree.Element(F + "vrdLa01", nsmap=PREFIXES)
+    berichten.stuurgegevens_la01(root, F + "stuurgegevens", vraag, eigen, "VRD")
+    etree.SubElement(root, F + "parameters")  # empty: the FIN restriction allows no parameter
+    for melding in meldingen:
+        etree.SubElement(root, F + "melding").text = melding
+    if objecten:  # an empty antwoord is invalid
+        antwoord = etree.SubElement(root, F + "antwoord")
+        for obj in objecten:
+            antwoord.append(obj)
+    etree.cleanup_namespaces(root, top_nsmap=PREFIXES)
+    return root

@@ -1,0 +1,119 @@
+"""Helpers for the vrdLv01 tests: a gateway per database, reading and validating a vrdLa01."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from lxml import etree
+
+from stuf_fin.namespaces import BG, FIN, STUF, XSI
+from stuf_fin.schema.validator import get_validator
+from stuf_fin.store.db import normalise_url
+
+from .kit import OFFICIAL_SCHEMAS
+from .server import Server, start_server
+from .soap import Reply, post
+
+F, S, B = f"{{{FIN}}}", f"{{{STUF}}}", f"{{{BG}}}"
+XSI_NIL = f"{{{XSI}}}nil"
+NO_VALUE = S + "noValue"
+POSTGRES_ENV = "STUF_FIN_TEST_POSTGRES_URL"
+POSTGRES_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@contextmanager
+def database(kind: str, workdir: Path) -> Iterator[str]:
+    """A URL of an empty database: a SQLite file, or a fresh PostgreSQL schema (dropped afterwards)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / 'gateway.db'}"
+        return
+    base = os.environ.get(POSTGRES_ENV) or POSTGRES_DEFAULT
+    if base == "skip":
+        pytest.skip(f"PostgreSQL tests switched off ({POSTGRES_ENV}=skip)")
+    schema = "v_" + uuid.uuid4().hex[:16]
+    admin = sa.create_engine(normalise_url(base))
+    try:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        pytest.fail(f"PostgreSQL is not reachable ({str(exc).splitlines()[0]}); set {POSTGRES_ENV}=skip to skip")
+    try:
+        yield normalise_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+
+@contextmanager
+def gateway(kind: str, workdir: Path, **env: str) -> Iterator[Server]:
+    """``stuf-fin serve`` on a fresh database of ``kind``; ``env``: extra ``STUF_FIN_*`` settings."""
+    with database(kind, workdir) as url:
+        server = start_server(workdir, url, env={"STUF_FIN_LOG_FORMAT": "text", **env})
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+@cache
+def _validators() -> tuple:
+    validators = [get_validator(None)]
+    if OFFICIAL_SCHEMAS.is_dir():
+        validators.append(get_validator(str(OFFICIAL_SCHEMAS)))
+    return tuple(validators)
+
+
+def geldig(message: etree._Element) -> None:
+    """Assert that a message passes our schema set and, when the kit is here, the official release."""
+    for validator in _validators():
+        issues = validator.validate(message)
+        assert not issues, f"{etree.QName(message).localname} invalid ({validator.source.kind}): {issues[:3]}"
+
+
+def vraag(url: str, message: bytes) -> Reply:
+    """POST a vrdLv01 (checked against the schema first); a La01 answer is checked too."""
+    geldig(etree.fromstring(message))
+    reply = post(url, message)
+    if not reply.is_fault:
+        assert reply.status == 200, reply.text
+        assert reply.message.tag == F + "vrdLa01", reply.text
+        geldig(reply.message)
+    return reply
+
+
+def la01(url: str, message: bytes) -> etree._Element:
+    """The vrdLa01 answering ``message`` (fails on a Fault)."""
+    reply = vraag(url, message)
+    assert not reply.is_fault, reply.text
+    return reply.message
+
+
+def objecten(la: etree._Element) -> list[etree._Element]:
+    return la.findall(f"{F}antwoord/{F}object")
+
+
+def nummers(la: etree._Element) -> list[str]:
+    """The vorderingnummers of the answer objects, in answer order."""
+    return [obj.findtext(F + "vorderingnummer") for obj in objecten(la)]
+
+
+def meldingen(la: etree._Element) -> list[str]:
+    return [m.text or "" for m in la.findall(F + "melding")]
+
+
+def sleutels(la: etree._Element) -> list[int]:
+    return [int(obj.get(S + "sleutelVerzendend")) for obj in objecten(la)]
+
+
+def is_plaatshouder(el: etree._Element) -> bool:
+    return el.get(XSI_NIL) == "true" and len(el) == 0

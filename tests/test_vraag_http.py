@@ -1,0 +1,566 @@
+"""vrdLv01 → vrdLa01 over real HTTP, on SQLite and on PostgreSQL: selection, AND, meldingen, sort orders,
+follow-up questions, keys, scope, not found, status changes.  Every vrdLa01 is checked against our schema
+set and the official release (tests/support/vraag.py).
+
+The expected answers come from the generated specs (bench.generator), not from the gateway's code.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from lxml import etree
+
+from bench import generator as g
+from bench import vraag as v
+from stuf_fin.fin.model import parse_datum_tijd
+from tests.support.kit import requires_kit, uniek
+from tests.support.kit import testbericht as kit_bericht
+from tests.support.soap import post
+from tests.support.vraag import (
+    NO_VALUE,
+    XSI_NIL,
+    B,
+    F,
+    S,
+    gateway,
+    geldig,
+    la01,
+    meldingen,
+    nummers,
+    objecten,
+    sleutels,
+    vraag,
+)
+
+pytestmark = requires_kit
+STUF0002 = "StUF0002: Meer objecten gevraagd dan teruggegeven"
+
+
+@dataclass
+class Data:
+    url: str
+    tsa: str
+    specs: list[g.VorderingSpec]
+    status: dict[str, tuple[str, str] | None]  # vorderingnummer -> current (status, datumEnTijd)
+    officieel: dict[str, bytes]  # "min"/"max" -> the Di01 as stored (numbers made unique)
+    suffix: str
+
+
+def _specs(tsa: str, prefix: str) -> list[g.VorderingSpec]:
+    """Ten vorderingen with values chosen so that every criterion selects some but not all of them."""
+    rng = random.Random(20250301)
+    specs = [g.random_vordering(rng, i, tsa=tsa, prefix=prefix, vandaag=date(2025, 3, 1)) for i in range(10)]
+    persoon = g.PersoonSpec("111222333", "Jan", "J.", "", "Jansen", "M", "19700101", "Kerkstraat", 1, None,
+                            "1234AB", "Utrecht")
+    bedrijf = g.BedrijfSpec("004567891", "Bakkerij Van Veen", "besloten vennootschap")
+    for i, s in enumerate(specs):
+        s.organisatie_nnp_id = ["001234560", "002564440", ""][i % 3]
+        s.indicator_factuur_uitgestuurd = "JN"[i % 2]
+        s.indicator_publiekrechtelijk = "JJN"[i % 3]
+        s.factuurdatum = date(2025, 2, 20 + i % 3)
+        s.vervaldatum = date(2025, 4, 1 + i % 4)
+        s.creatiedatum = date(2025, 2, 10 + i % 2)
+        s.taaknummer = None
+        s.zaak_identificatie = None
+        s.status = None
+        s.debiteur = g.DebiteurSpec(g.PersoonSpec(**{**dataclasses.asdict(persoon), "bsn": g.elfproef(rng)}))
+        s.sleutel_verzendend = f"tsa-{i}"
+        s.incasso = None
+    specs[1].factuurnummer = specs[5].factuurnummer = "F-2025-DUBBEL"
+    specs[3].factuurnummer = None
+    specs[2].taaknummer, specs[6].taaknummer, specs[7].taaknummer = "T-42", "T-42", "T-4711"
+    specs[2].debiteur = specs[3].debiteur = g.DebiteurSpec(persoon, "D-1001")
+    specs[4].debiteur = g.DebiteurSpec(bedrijf, "D-2002")
+    specs[8].debiteur = None
+    specs[2].zaak_identificatie = specs[9].zaak_identificatie = "ZAAK-2025-0000042"
+    specs[0].status = g.StatusSpec("ONV", "2025-03-01T10:00:00Z")
+    specs[2].status = g.StatusSpec("VRW", "2025-03-02T10:00:00Z", totaal_betaald=0)
+    specs[3].status = g.StatusSpec("ONV", "2025-03-01T11:00:00+01:00")  # the same moment as specs[0]
+    specs[5].algemene_factuuromschrijving = "Leges omgevingsvergunning Dorpsstraat 1"
+    specs[6].algemene_factuuromschrijving = "Leges rijbewijs"
+    specs[5].incasso = g.IncassoSpec("MK-77777", date(2024, 1, 1), g.iban(rng, "RABO"), "RABONL2U")
+    specs[5].invorderingsregime = "TV"
+    specs[5].termijnen = [g.TermijnSpec(date(2025, 4, 1), specs[5].totaalbedrag_incl_btw, date(2025, 4, 15))]
+    specs[1].regels = [g.RegelSpec(1000, 0, 1000, "NUL", 0, "AAN", "OZB", "OZB 2025"),
+                       g.RegelSpec(2500, 0, 2500, "NUL", 0, "AAN", "RIO", "Riool 2025")]
+    for s in specs:  # totals = sums over the lines (business rule)
+        s.totaalbedrag_excl_btw = sum(r.bedrag_excl_btw for r in s.regels)
+        s.totaalbedrag_btw = sum(r.bedrag_btw for r in s.regels)
+        s.totaalbedrag_incl_btw = sum(r.bedrag_incl_btw for r in s.regels)
+        s.totaalregels_btw = []
+        if s.termijnen:
+            s.termijnen[0].termijnbedrag = s.totaalbedrag_incl_btw
+    return specs
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def data(request, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp(f"vraag-{request.param}")
+    with gateway(request.param, workdir, STUF_FIN_REJECT_PAST_VERVALDATUM="false") as server:
+        suffix = uuid.uuid4().hex[:8]
+        tsa = f"VRAAGTEST-{suffix}"
+        specs = _specs(tsa, f"V{suffix}-")
+        reply = post(server.url, g.di01_vordering(specs))
+        assert reply.status == 200 and not reply.is_fault, reply.text
+        status: dict[str, tuple[str, str] | None] = {
+            s.vorderingnummer: (s.status.status, s.status.datum_en_tijd) if s.status else None for s in specs}
+        # status changes: sortering 1 orders by their moments
+        for i, code, moment in ((6, "BET", "2025-03-05T08:00:00Z"), (7, "INV", "2025-03-04T08:00:00Z"),
+                                (0, "VRS", "2025-03-03T10:00:00Z")):
+            wijziging = g.StatusWijzigingSpec(specs[i].vorderingnummer, tsa, specs[i].organisatie_nnp_id,
+                                              g.StatusSpec(code, moment, totaal_betaald=0))
+            reply = post(server.url, g.di01_status_wijziging([wijziging]))
+            assert reply.status == 200 and not reply.is_fault, reply.text
+            status[specs[i].vorderingnummer] = (code, moment)
+        officieel = {}
+        for naam in ("min", "max"):
+            bericht = uniek(kit_bericht(f"Di01-verstrekVordering-{naam}.xml"), f"-{naam}{suffix}")
+            reply = post(server.url, bericht)
+            assert reply.status == 200 and not reply.is_fault, reply.text
+            officieel[naam] = bericht
+        yield Data(server.url, tsa, specs, status, officieel, suffix)
+
+
+def _vraag(data: Data, *criteria: etree._Element, **kw) -> etree._Element:
+    kw.setdefault("scope", "kerngegevens")
+    kw.setdefault("maximum_aantal", 100)
+    return la01(data.url, v.vrdLv01([v.veld("tsa", data.tsa), *criteria], **kw))
+
+
+def _verwacht(data: Data, predicaat: Callable[[g.VorderingSpec], bool]) -> list[str]:
+    return [s.vorderingnummer for s in data.specs if predicaat(s)]
+
+
+def _bsn(s: g.VorderingSpec) -> str | None:
+    return s.debiteur.wie.bsn if s.debiteur and isinstance(s.debiteur.wie, g.PersoonSpec) else None
+
+
+def _nil(el: etree._Element) -> etree._Element:
+    el.set(XSI_NIL, "true")
+    return el
+
+
+# -- selection: every element ----------------------------------------------------------------------------------
+
+#: name -> (criteria for gelijk, given the specs; the oracle)
+SELECTIES: dict[str, tuple[Callable[[list[g.VorderingSpec]], list[etree._Element]],
+                           Callable[[list[g.VorderingSpec], g.VorderingSpec], bool]]] = {
+    "vorderingnummer": (lambda ss: [v.veld("vorderingnummer", ss[4].vorderingnummer)],
+                        lambda ss, s: s is ss[4]),
+    "factuurnummer": (lambda ss: [v.veld("factuurnummer", "F-2025-DUBBEL")],
+                      lambda ss, s: s.factuurnummer == "F-2025-DUBBEL"),
+    "tsa": (lambda ss: [], lambda ss, s: True),
+    "taaknummer": (lambda ss: [v.veld("taaknummer", "T-42")], lambda ss, s: s.taaknummer == "T-42"),
+    "creatiedatum": (lambda ss: [v.veld("creatiedatum", date(2025, 2, 11))],
+                     lambda ss, s: s.creatiedatum == date(2025, 2, 11)),
+    "factuurdatum": (lambda ss: [v.veld("factuurdatum", date(2025, 2, 22))],
+                     lambda ss, s: s.factuurdatum == date(2025, 2, 22)),
+    "vervaldatum": (lambda ss: [v.veld("vervaldatum", date(2025, 4, 3))],
+                    lambda ss, s: s.vervaldatum == date(2025, 4, 3)),
+    "indicatorFactuurUitgestuurd": (lambda ss: [v.veld("indicatorFactuurUitgestuurd", "N")],
+                                    lambda ss, s: s.indicator_factuur_uitgestuurd == "N"),
+    "indicatorPubliekrechtelijk": (lambda ss: [v.veld("indicatorPubliekrechtelijk", "N")],
+                                   lambda ss, s: s.indicator_publiekrechtelijk == "N"),
+    "debiteur inp.bsn": (lambda ss: [v.debiteur_bsn("111222333")], lambda ss, s: _bsn(s) == "111222333"),
+    "debiteur inn.nnpId": (lambda ss: [v.debiteur_nnp("004567891")], lambda ss, s: s is ss[4]),
+    "debiteurnummer": (lambda ss: [v.debiteurnummer("D-1001")],
+                       lambda ss, s: s.debiteur is not None and s.debiteur.debiteurnummer == "D-1001"),
+    "debiteurnummer NNP": (lambda ss: [v.debiteurnummer("D-2002", natuurlijk=False)], lambda ss, s: s is ss[4]),
+    "vorderende organisatie inn.nnpId": (lambda ss: [v.organisatie("002564440")],
+                                         lambda ss, s: s.organisatie_nnp_id == "002564440"),
+    "zaak identificatie": (lambda ss: [v.zaak("ZAAK-2025-0000042")],
+                           lambda ss, s: s.zaak_identificatie == "ZAAK-2025-0000042"),
+    "totaalbedragInclBTW": (lambda ss: [v.veld("totaalbedragInclBTW", ss[1].totaalbedrag_incl_btw)],
+                            lambda ss, s: s.totaalbedrag_incl_btw == ss[1].totaalbedrag_incl_btw),
+    "algemeneFactuuromschrijving exact=false": (
+        lambda ss: [v.veld("algemeneFactuuromschrijving", "Leges ", exact=False)],
+        lambda ss, s: s.algemene_factuuromschrijving.startswith("Leges ")),
+    "taaknummer exact=false": (lambda ss: [v.veld("taaknummer", "T-4", exact=False)],
+                               lambda ss, s: (s.taaknummer or "").startswith("T-4")),
+    "factuurnummer geenWaarde": (lambda ss: [v.veld("factuurnummer", nil=True, no_value="geenWaarde")],
+                                 lambda ss, s: s.factuurnummer is None),
+    "factuurnummer waardeOnbekend is ignored": (
+        lambda ss: [v.veld("factuurnummer", nil=True, no_value="waardeOnbekend")], lambda ss, s: True),
+    "zaak geenWaarde": (lambda ss: [_nil(v.groep("isOntstaanInZaak", entiteittype="VRDZAK", noValue="geenWaarde"))],
+                        lambda ss, s: s.zaak_identificatie is None),
+    "vorderingsregel vorderingcode": (lambda ss: [v.groep("vorderingsregel", v.veld("vorderingcode", "RIO"))],
+                                      lambda ss, s: any(r.vorderingcode == "RIO" for r in s.regels)),
+    "vorderingsregel two elements of one regel": (
+        lambda ss: [v.groep("vorderingsregel", v.veld("bedragExclBTW", 2500), v.veld("vorderingcode", "RIO"))],
+        lambda ss, s: any(r.bedrag_excl_btw == 2500 and r.vorderingcode == "RIO" for r in s.regels)),
+    "automatischeIncasso machtigingskenmerk": (
+        lambda ss: [v.groep("automatischeIncasso", v.veld("machtigingskenmerk", "MK-77777"))],
+        lambda ss, s: s.incasso is not None and s.incasso.machtigingskenmerk == "MK-77777"),
+    "invorderingsSchema termijn vervaldatum": (
+        lambda ss: [v.groep("invorderingsSchema", v.groep("termijn", v.veld("vervaldatum", date(2025, 4, 15))))],
+        lambda ss, s: any(t.vervaldatum == date(2025, 4, 15) for t in s.termijnen)),
+    "vorderingstatus status": (lambda ss: [v.groep("vorderingstatus", v.veld("status", "ONV"))], None),
+    "vorderingstatus datumEnTijd (by moment)": (
+        lambda ss: [v.groep("vorderingstatus", v.veld("datumEnTijd", "2025-03-01T10:00:00Z"))], None),
+}
+
+
+@pytest.mark.parametrize("naam", list(SELECTIES))
+def test_every_selection_element(data, naam):
+    criteria, oracle = SELECTIES[naam]
+    if oracle is None:  # on the current status (after the status changes of the fixture)
+        waarde = criteria(data.specs)[0][0]
+        if etree.QName(waarde).localname == "status":
+            oracle = lambda ss, s: (data.status[s.vorderingnummer] or ("",))[0] == "ONV"  # noqa: E731
+        else:
+            moment = parse_datum_tijd(waarde.text)
+            oracle = lambda ss, s: data.status[s.vorderingnummer] is not None and parse_datum_tijd(  # noqa: E731
+                data.status[s.vorderingnummer][1]) == moment
+    verwacht = _verwacht(data, lambda s: oracle(data.specs, s))
+    assert verwacht, naam
+    la = _vraag(data, *criteria(data.specs))
+    assert nummers(la) == verwacht
+    assert meldingen(la) == []
+
+
+def test_each_selection_selects_some_but_not_all(data):
+    """The dataset is such that the selection tests above could fail (except the tsa-only one)."""
+    for naam, (_criteria, oracle) in SELECTIES.items():
+        if oracle is not None and naam not in ("tsa", "factuurnummer waardeOnbekend is ignored"):
+            assert 0 < len(_verwacht(data, lambda s, o=oracle: o(data.specs, s))) < len(data.specs), naam
+
+
+def test_elements_of_different_regels_do_not_combine(data):
+    # specs[1] has a regel 1000/OZB and a regel 2500/RIO: 1000 with RIO is no single regel
+    la = _vraag(data, v.groep("vorderingsregel", v.veld("bedragExclBTW", 1000), v.veld("vorderingcode", "RIO")))
+    assert nummers(la) == []
+    la = _vraag(data, v.groep("vorderingsregel", v.veld("bedragExclBTW", 1000), v.veld("vorderingcode", "OZB")))
+    assert nummers(la) == [data.specs[1].vorderingnummer]
+
+
+def test_several_criteria_are_combined_with_and(data):
+    ss = data.specs
+    la = _vraag(data, v.debiteur_bsn("111222333"), v.groep("vorderingstatus", v.veld("status", "VRW")))
+    assert nummers(la) == [ss[2].vorderingnummer]  # ss[3] has the same debiteur, status ONV
+    la = _vraag(data, v.veld("indicatorFactuurUitgestuurd", "J"), v.veld("indicatorPubliekrechtelijk", "J"),
+                v.organisatie("001234560"))
+    assert nummers(la) == _verwacht(data, lambda s: s.indicator_factuur_uitgestuurd == "J"
+                                    and s.indicator_publiekrechtelijk == "J" and s.organisatie_nnp_id == "001234560")
+    assert nummers(la) and len(nummers(la)) < len(_verwacht(data, lambda s: s.indicator_factuur_uitgestuurd == "J"))
+
+
+def test_unsupported_criteria_are_ignored_and_named_in_stuf0001(data):
+    bsn_en_naam = v.groep("wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", v.groep(
+        "gerelateerde", v.veld("inp.bsn", "111222333", ns=B), v.veld("geslachtsnaam", "Pietersen", ns=B),
+        entiteittype="NPS"), entiteittype="VRDNPSDEB")
+    la = _vraag(data, bsn_en_naam)
+    assert nummers(la) == _verwacht(data, lambda s: _bsn(s) == "111222333")  # the name was not applied
+    assert meldingen(la) == ["StUF0001: geslachtsnaam"]
+    la = _vraag(data, v.veld("creatiedatum", date(2025, 2, 11), exact=False),
+                v.veld("factuurnummer", nil=True, no_value="vastgesteldOnbekend"))
+    assert nummers(la) == _verwacht(data, lambda s: True)
+    assert meldingen(la) == ["StUF0001: factuurnummer creatiedatum"]
+
+
+# -- maximumAantal ------------------------------------------------------------------------------------------
+
+def test_maximum_aantal_and_stuf0002(data):
+    alle = _verwacht(data, lambda s: True)
+    la = _vraag(data, maximum_aantal=3)
+    assert nummers(la) == alle[:3] and meldingen(la) == [STUF0002]
+    la = _vraag(data, maximum_aantal=len(alle))
+    assert nummers(la) == alle and meldingen(la) == []
+    la = _vraag(data, maximum_aantal=0)
+    assert objecten(la) == [] and la.find(F + "antwoord") is None and meldingen(la) == [STUF0002]
+
+
+def test_maximum_aantal_defaults_to_15(data):
+    la = la01(data.url, v.vrdLv01([v.veld("tsa", data.tsa)], scope="kerngegevens"))
+    assert len(objecten(la)) == len(data.specs) == 10 and meldingen(la) == []
+    tsa = f"VIJFTIEN-{data.suffix}"
+    extra = [dataclasses.replace(s, vorderingnummer=f"{s.vorderingnummer}-{n}", tsa=tsa)
+             for n in range(2) for s in data.specs[:8]]
+    assert not post(data.url, g.di01_vordering(extra)).is_fault
+    la = la01(data.url, v.vrdLv01([v.veld("tsa", tsa)], scope="kerngegevens"))
+    assert nummers(la) == [s.vorderingnummer for s in extra[:15]] and meldingen(la) == [STUF0002]
+
+
+# -- sort orders and follow-up questions -------------------------------------------------------------------------
+
+def _volgorde_1(data: Data) -> list[str]:
+    """Sortering 1: moment of the current status descending, without status last, then storage order."""
+    def sleutel(item: tuple[int, g.VorderingSpec]):
+        i, s = item
+        status = data.status[s.vorderingnummer]
+        if status is None:
+            return (1, 0.0, i)
+        return (0, -parse_datum_tijd(status[1]).timestamp(), i)
+    return [s.vorderingnummer for _, s in sorted(enumerate(data.specs), key=sleutel)]
+
+
+def test_sortering_0_is_the_order_of_storage(data):
+    la = _vraag(data, sortering=0)
+    assert nummers(la) == [s.vorderingnummer for s in data.specs]
+    assert sleutels(la) == sorted(sleutels(la))
+
+
+def test_sortering_1_is_status_moment_descending(data):
+    la = _vraag(data, sortering=1)
+    assert nummers(la) == _volgorde_1(data)
+    assert nummers(la) != [s.vorderingnummer for s in data.specs]
+
+
+@pytest.mark.parametrize("sortering", [0, 1])
+def test_follow_up_questions_continue_after_the_start_object(data, sortering):
+    verwacht = [s.vorderingnummer for s in data.specs] if sortering == 0 else _volgorde_1(data)
+    gezien: list[str] = []
+    start = None
+    for _ in range(10):
+        la = _vraag(data, sortering=sortering, maximum_aantal=3, start=start)
+        gezien += nummers(la)
+        if STUF0002 not in meldingen(la):
+            break
+        laatste = objecten(la)[-1]
+        start = etree.Element(F + "object", {S + "entiteittype": "VRD",
+                                             S + "sleutelOntvangend": laatste.get(S + "sleutelVerzendend")})
+    assert gezien == verwacht
+
+
+def test_follow_up_by_vorderingnummer_and_tsa(data):
+    start = v.groep("object", v.veld("vorderingnummer", data.specs[6].vorderingnummer), v.veld("tsa", data.tsa),
+                    entiteittype="VRD")
+    la = _vraag(data, start=start)
+    assert nummers(la) == [s.vorderingnummer for s in data.specs[7:]]
+    onbekend = v.groep("object", v.veld("vorderingnummer", "BESTAAT-NIET"), entiteittype="VRD")
+    reply = vraag(data.url, v.vrdLv01([v.veld("tsa", data.tsa)], start=onbekend))
+    assert reply.is_fault and reply.code == "StUF058" and "start" in reply.details
+
+
+# -- keys -----------------------------------------------------------------------------------------------------
+
+def test_lookup_by_our_key(data):
+    la = _vraag(data, v.veld("vorderingnummer", data.specs[3].vorderingnummer))
+    sleutel = str(sleutels(la)[0])
+    la = la01(data.url, v.vrdLv01(None, sleutel={"sleutelOntvangend": sleutel}, scope="kerngegevens"))
+    assert nummers(la) == [data.specs[3].vorderingnummer] and sleutels(la) == [int(sleutel)]
+    reply = vraag(data.url, v.vrdLv01(None, sleutel={"sleutelOntvangend": "999999999"}))
+    assert reply.is_fault and reply.code == "StUF064"
+
+
+@pytest.mark.parametrize(("sleutel", "criteria", "code"), [
+    ({"sleutelOntvangend": "1", "sleutelVerzendend": "a"}, False, "StUF088"),
+    ({"sleutelOntvangend": "1"}, True, "StUF091"),
+    ({"sleutelVerzendend": "tsa-1"}, False, "StUF094"),
+])
+def test_key_errors(data, sleutel, criteria, code):
+    reply = vraag(data.url, v.vrdLv01([v.veld("tsa", data.tsa)] if criteria else None, sleutel=sleutel))
+    assert reply.status == 500 and reply.is_fault and reply.code == code
+    assert reply.message.tag == f"{S}Fo02Bericht"
+
+
+# -- not found -------------------------------------------------------------------------------------------------
+
+def test_unknown_vorderingnummer_is_fo02_stuf064(data):  # scenario 12
+    reply = vraag(data.url, uniek(kit_bericht("vrdLv01-min.xml"), f"-min{data.suffix}"))  # asks 1234567890…
+    assert reply.status == 500 and reply.is_fault
+    assert reply.message.tag == f"{S}Fo02Bericht"
+    assert reply.code == "StUF064"
+    assert reply.message.findtext(f"{S}body/{S}plek") == "server"
+    assert reply.message.findtext(f"{S}body/{S}omschrijving") == "Object niet gevonden"
+    geldig(reply.message)
+
+
+def test_other_questions_without_match_get_a_la01_without_antwoord(data):
+    la = la01(data.url, v.vrdLv01([v.veld("tsa", "BESTAAT-NIET")]))
+    assert la.find(F + "antwoord") is None and meldingen(la) == []
+    assert la.find(F + "parameters") is not None and len(la.find(F + "parameters")) == 0
+
+
+# -- scope -----------------------------------------------------------------------------------------------------
+
+def _di01_object(bericht: bytes) -> etree._Element:
+    return next(etree.fromstring(bericht).iter(F + "object"))
+
+
+def _zonder_sleutels(el: etree._Element) -> etree._Element:
+    el = copy.deepcopy(el)
+    for d in el.iter():
+        for naam in ("verwerkingssoort", "sleutelVerzendend", "sleutelOntvangend", "sleutelGegevensbeheer"):
+            d.attrib.pop(S + naam, None)
+    return el
+
+
+def _max(data: Data, scope) -> etree._Element:
+    nummer = _di01_object(data.officieel["max"]).findtext(F + "vorderingnummer")
+    la = la01(data.url, v.vrdLv01([v.veld("vorderingnummer", nummer)], scope=scope))
+    [obj] = objecten(la)
+    return obj
+
+
+def _namen(el: etree._Element) -> list[str]:
+    return [etree.QName(c).localname for c in el if isinstance(c.tag, str)]
+
+
+def test_scope_alles_is_everything_stored(data, xml_differences):
+    obj = _max(data, "alles")
+    assert obj.get(S + "sleutelVerzendend", "").isdigit()
+    assert xml_differences(_zonder_sleutels(obj), _zonder_sleutels(_di01_object(data.officieel["max"]))) == []
+
+
+def test_no_scope_is_the_default_alles(data, xml_differences):
+    assert xml_differences(_max(data, None), _max(data, "alles")) == []
+
+
+META = {"tijdvakGeldigheid", "tijdstipRegistratie", "tijdvakRelatie", "authentiek", "inOnderzoek", "brondocument"}
+NPS_KERN = {"inp.bsn", "authentiek", "anp.identificatie", "inp.a-nummer", "geslachtsnaam", "voorvoegselGeslachtsnaam",
+            "voorletters", "voornamen", "geslachtsaanduiding", "geboortedatum", "verblijfsadres",
+            "sub.verblijfBuitenland"}
+
+
+def test_scope_alles_zonder_metagegevens(data):
+    obj = _max(data, "allesZonderMetagegevens")
+    alles = _max(data, "alles")
+    namen = {etree.QName(el).localname for el in obj.iter() if isinstance(el.tag, str)}
+    assert not namen & META
+    assert {etree.QName(el).localname for el in alles.iter() if isinstance(el.tag, str)} & META
+    assert obj.find(f"{F}wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur/{F}gerelateerde/{B}sub.telefoonnummer") \
+        is not None
+
+
+def test_scope_alles_maar_kerngegevens_gerelateerden(data):
+    obj = _max(data, "allesMaarKerngegevensGerelateerden")
+    debiteur = obj.find(f"{F}wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur")
+    assert set(_namen(debiteur.find(F + "gerelateerde"))) <= NPS_KERN
+    assert "geslachtsnaam" in _namen(debiteur.find(F + "gerelateerde"))
+    assert debiteur.findtext(F + "debiteurnummer") == "String"  # the relation itself: everything
+    assert obj.find(f"{F}isOntstaanInZaak/{S}tijdvakRelatie") is not None
+    assert obj.find(f"{S}tijdvakGeldigheid") is not None and obj.find(F + "automatischeIncasso") is not None
+    zonder = _max(data, "allesZonderMetagegevensMaarKerngegevensGerelateerden")
+    assert set(_namen(zonder.find(f"{F}wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur/{F}gerelateerde"))) <= \
+        NPS_KERN - META
+    assert not {etree.QName(el).localname for el in zonder.iter() if isinstance(el.tag, str)} & META
+
+
+def test_scope_kerngegevens(data):
+    obj = _max(data, "kerngegevens")
+    assert _namen(obj) == ["vorderingnummer", "tsa", "heeftAlsVorderendeOrganisatie"]
+    nnp = obj.find(f"{F}heeftAlsVorderendeOrganisatie/{F}gerelateerde")
+    assert nnp.findtext(B + "inn.nnpId") == "000000000" and set(_namen(nnp)) <= {
+        "inn.nnpId", "authentiek", "ann.identificatie", "statutaireNaam", "inn.rechtsvorm", "bezoekadres",
+        "sub.verblijfBuitenland"}
+
+
+def test_scope_attribute_with_content_is_stuf097(data):
+    scope = v.scope_object(v.veld("vorderingnummer"))
+    scope.set(S + "scope", "alles")
+    reply = vraag(data.url, v.vrdLv01([v.veld("tsa", data.tsa)], scope=scope))
+    assert reply.status == 500 and reply.is_fault and reply.code == "StUF097"
+    assert reply.message.findtext(f"{S}body/{S}plek") == "client"
+
+
+def test_explicit_scope_with_unknown_elements(data):
+    scope = v.scope_object(v.veld("vorderingnummer"), v.veld("taaknummer", nil=True),
+                           v.groep("automatischeIncasso", v.veld("bic", nil=True)),
+                           v.groep("vorderingstatus", v.veld("opmerkingen"), v.veld("status", nil=True)))
+    la = _vraag(data, v.veld("vorderingnummer", data.specs[8].vorderingnummer), scope=scope)
+    [obj] = objecten(la)
+    assert _namen(obj) == ["vorderingnummer", "taaknummer", "automatischeIncasso", "vorderingstatus"]
+    taak = obj.find(F + "taaknummer")  # specs[8] has none
+    assert taak.get(XSI_NIL) == "true" and taak.get(NO_VALUE) == "waardeOnbekend" and not taak.text
+    assert obj.find(F + "automatischeIncasso").get(XSI_NIL) == "true"  # a group: no StUF:noValue in the schema
+    assert obj.find(F + "automatischeIncasso").get(NO_VALUE) is None
+    assert obj.find(F + "vorderingstatus").get(XSI_NIL) == "true"
+
+
+# -- the official examples --------------------------------------------------------------------------------------
+
+def _paden(el: etree._Element, pad: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    """The tag paths in a scope tree."""
+    result = set()
+    for child in el:
+        if isinstance(child.tag, str):
+            result.add((*pad, child.tag))
+            result |= _paden(child, (*pad, child.tag))
+    return result
+
+
+def _bladeren(el: etree._Element, pad: tuple[tuple[str, int], ...] = ()):
+    """(indexed path, element) of every leaf."""
+    tellers: dict[str, int] = {}
+    for child in el:
+        if not isinstance(child.tag, str):
+            continue
+        n = tellers[child.tag] = tellers.get(child.tag, -1) + 1
+        sub = (*pad, (child.tag, n))
+        if any(isinstance(c.tag, str) for c in child):
+            yield from _bladeren(child, sub)
+        else:
+            yield sub, child
+
+
+def _zoek(el: etree._Element, pad: tuple[tuple[str, int], ...]) -> etree._Element | None:
+    for tag, n in pad:
+        kinderen = [c for c in el if c.tag == tag]
+        if n >= len(kinderen):
+            return None
+        el = kinderen[n]
+    return el
+
+
+def test_official_vrdlv01_max_against_the_stored_official_max(data):
+    lv = uniek(kit_bericht("vrdLv01-max.xml"), f"-max{data.suffix}")
+    la = la01(data.url, lv)
+    [obj] = objecten(la)
+    opgeslagen = _di01_object(data.officieel["max"])
+    gevraagd = _paden(etree.fromstring(lv).find(f"{F}scope/{F}object"))
+    waarden = plaatshouders = 0
+    for pad, el in _bladeren(obj):
+        assert tuple(t for t, _ in pad) in gevraagd, pad  # nothing that was not asked
+        bron = _zoek(opgeslagen, pad)
+        if el.get(XSI_NIL) == "true" and bron is None:  # asked, not stored: unknown (noValue if the type has it)
+            assert el.get(NO_VALUE) in ("waardeOnbekend", None) and not el.text, pad
+            plaatshouders += 1
+        else:
+            assert bron is not None and (bron.text or "") == (el.text or ""), pad
+            waarden += 1
+    for pad, _el in _bladeren(opgeslagen):  # everything stored and asked is there
+        if tuple(t for t, _ in pad) in gevraagd:
+            assert _zoek(obj, pad) is not None, pad
+    assert waarden > 50 and plaatshouders > 5
+
+
+def test_official_vrdlv01_min_against_the_stored_official_min(data):
+    lv = etree.fromstring(uniek(kit_bericht("vrdLv01-min.xml"), f"-min{data.suffix}"))
+    nummer = _di01_object(data.officieel["min"]).findtext(F + "vorderingnummer")
+    lv.find(f"{F}gelijk/{F}vorderingnummer").text = nummer
+    la = la01(data.url, etree.tostring(lv))
+    [obj] = objecten(la)
+    assert _namen(obj) == ["vorderingnummer", "vorderingstatus"]
+    assert obj.findtext(F + "vorderingnummer") == nummer  # the stored one, not the scope's value
+    assert obj.find(F + "vorderingstatus").get(XSI_NIL) == "true"  # the official min has no status
+
+
+# -- status changes -------------------------------------------------------------------------------------------
+
+def test_a_status_change_shows_in_the_next_answer(data):
+    spec = dataclasses.replace(data.specs[0], vorderingnummer=f"ST{uuid.uuid4().hex[:12]}", tsa=f"ST-{data.suffix}",
+                               status=g.StatusSpec("ONV", "2025-03-01T09:00:00Z"))
+    assert not post(data.url, g.di01_vordering([spec])).is_fault
+    scope = v.scope_object(v.groep("vorderingstatus", v.veld("totaalBetaald", nil=True), v.veld("status", nil=True),
+                                   v.veld("datumEnTijd", nil=True)))
+
+    def status() -> tuple[str | None, str | None, str | None]:
+        [obj] = objecten(la01(data.url, v.vrdLv01([v.veld("vorderingnummer", spec.vorderingnummer)], scope=scope)))
+        s = obj.find(F + "vorderingstatus")
+        return s.findtext(F + "status"), s.findtext(F + "totaalBetaald"), s.findtext(F + "datumEnTijd")
+
+    assert status() == ("ONV", "", "2025-03-01T09:00:00Z")  # totaalBetaald: asked, unknown (xsi:nil)
+    for code, betaald, moment in (("BET", spec.totaalbedrag_incl_btw, "2025-03-10T12:00:00Z"),
+                                  ("INV", 0, "2025-03-11T12:00:00+01:00")):
+        reply = post(data.url, g.di01_status_wijziging([g.status_voor(spec, code, betaald=betaald,
+                                                                       moment=parse_datum_tijd(moment))]))
+        assert not reply.is_fault, reply.text
+        assert status()[:2] == (code, str(betaald))
