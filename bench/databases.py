@@ -1,0 +1,65 @@
+"""Fresh, migrated databases for the benchmarks: a SQLite file, or a PostgreSQL schema of our own
+(dropped afterwards).  PostgreSQL: ``$STUF_FIN_BENCH_POSTGRES_URL``, default the test database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from bench.server import OTHER_CODE
+from stuf_fin.store.db import Store, normalise_url
+
+POSTGRES_ENV = "STUF_FIN_BENCH_POSTGRES_URL"
+POSTGRES_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
+KINDS = ("sqlite", "postgresql")
+
+
+@contextmanager
+def fresh_database(kind: str, workdir: Path) -> Iterator[str]:
+    """The URL of an empty database at the current migration; removed at exit."""
+    if kind == "sqlite":
+        path = workdir / f"bench-{uuid.uuid4().hex[:8]}.db"
+        url = f"sqlite:///{path}"
+        _migrate(url)
+        try:
+            yield url
+        finally:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    if kind != "postgresql":
+        raise ValueError(f"unknown database kind {kind!r}")
+    base = normalise_url(os.environ.get(POSTGRES_ENV) or POSTGRES_DEFAULT)
+    schema = "bench_" + uuid.uuid4().hex[:12]
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    url = base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    try:
+        _migrate(url)
+        yield url
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+
+def _migrate(url: str) -> None:
+    if os.environ.get(OTHER_CODE):  # the other code's own migrations
+        env = {**os.environ, "PYTHONPATH": os.environ[OTHER_CODE]}
+        subprocess.run([sys.executable, "-m", "stuf_fin", "db", "upgrade", "--database-url", url], env=env,
+                       cwd=os.environ[OTHER_CODE],
+                       check=True, capture_output=True)
+        return
+    store = Store(url)
+    try:
+        store.upgrade()
+    finally:
+        store.dispose()

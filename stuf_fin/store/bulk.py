@@ -1,0 +1,121 @@
+"""Bulk insert of many rows into one table: one function, one strategy per database.
+
+* SQLite: one driver-level ``executemany`` of a prepared ``INSERT`` (no per-row SQLAlchemy work);
+* PostgreSQL: ``COPY ... FROM STDIN`` through psycopg 3 (about 3-4x faster than ``executemany``), or for a
+  few rows one ``executemany`` (fewer round trips).
+
+Values go through the same SQLAlchemy bind processors as a Core ``insert`` (``Tijd`` to UTC, dates,
+JSON), column by column, so what is stored is what ``conn.execute(sa.insert(table), rows)`` stores.
+Errors come back wrapped as SQLAlchemy exceptions (a duplicate key is an ``IntegrityError``).
+The caller's transaction is used; nothing is committed here.
+"""
+
+from __future__ import annotations
+
+import struct
+import weakref
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+
+Processor = Callable[[Any], Any] | None
+#: Fewer rows go in with one executemany (one round trip in psycopg's pipeline mode; COPY takes two).
+COPY_MIN_ROWS = 50
+
+
+def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys, column names of ``table``)."""
+    if not rows:
+        return
+    names = list(rows[0])
+    columns = [table.c[name] for name in names]
+    values = list(zip(*(_processed(conn, column, [row[name] for row in rows])
+                        for name, column in zip(names, columns, strict=True)), strict=True))
+    if conn.dialect.name == "postgresql" and len(values) >= COPY_MIN_ROWS:
+        _copy(conn, table, names, values)
+    else:
+        placeholders = ", ".join("?" if conn.dialect.paramstyle == "qmark" else "%s" for _ in names)
+        conn.exec_driver_sql(f"INSERT INTO {_quoted(conn, table)} ({_column_list(conn, names)}) "
+                             f"VALUES ({placeholders})", values)
+
+
+def _processed(conn: Connection, column: sa.Column, values: list[Any]) -> list[Any]:
+    known = _PROCESSORS.setdefault(conn.dialect, {})
+    if column not in known:  # what Core applies per value
+        known[column] = column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    processor = known[column]
+    return values if processor is None else [processor(value) for value in values]
+
+
+_PROCESSORS: weakref.WeakKeyDictionary[Any, dict[sa.Column, Processor]] = weakref.WeakKeyDictionary()
+
+
+def _copy(conn: Connection, table: sa.Table, names: list[str], values: list[tuple[Any, ...]]) -> None:
+    statement = f"COPY {_quoted(conn, table)} ({_column_list(conn, names)}) FROM STDIN"
+    dbapi = conn.connection.dbapi_connection
+    try:
+        with dbapi.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in values:
+                copy.write_row(row)
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, conn.dialect.loaded_dbapi.Error) from exc
+
+
+def copy_row_with_blob(conn: Connection, table: sa.Table, values: dict[str, Any], blob_column: str, blob: bytes,
+                       piece: int = 1024 * 1024) -> None:
+    """Insert one row on PostgreSQL with ``blob`` (bytea) sent in pieces: binary ``COPY`` written by hand, so
+    that the blob is never copied whole (a bound parameter costs psycopg/libpq two copies of it).
+
+    ``values``: the other columns (text, integer, aware datetime or None).
+    """
+    names = list(values)
+    statement = (f"COPY {_quoted(conn, table)} ({_column_list(conn, [*names, blob_column])}) "
+                 "FROM STDIN (FORMAT binary)")
+    head = bytearray(b"PGCOPY\n\xff\r\n\x00" + struct.pack("!iih", 0, 0, len(names) + 1))
+    for name in names:
+        head += _binary_field(table.c[name], values[name])
+    head += struct.pack("!i", len(blob))
+    view = memoryview(blob)
+    dbapi = conn.connection.dbapi_connection
+    try:
+        with dbapi.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.write(bytes(head))
+            for start in range(0, len(blob), piece):
+                copy.write(view[start:start + piece])
+            copy.write(struct.pack("!h", -1))
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, conn.dialect.loaded_dbapi.Error) from exc
+
+
+_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _binary_field(column: sa.Column, value: Any) -> bytes:
+    """One field of PostgreSQL's binary COPY format (length-prefixed; -1 for NULL)."""
+    if value is None:
+        return struct.pack("!i", -1)
+    if isinstance(value, str):
+        data = value.encode()
+    elif isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} for {column.name}")
+        delta = value - _PG_EPOCH
+        data = struct.pack("!q", (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds)
+    elif isinstance(value, int):
+        data = struct.pack("!q" if isinstance(column.type, sa.BigInteger) else "!i", value)
+    else:
+        raise TypeError(f"no binary COPY encoding for {type(value).__name__} ({column.name})")
+    return struct.pack("!i", len(data)) + data
+
+
+def _quoted(conn: Connection, table: sa.Table) -> str:
+    return conn.dialect.identifier_preparer.format_table(table)
+
+
+def _column_list(conn: Connection, names: list[str]) -> str:
+    quote = conn.dialect.identifier_preparer.quote
+    return ", ".join(quote(name) for name in names)

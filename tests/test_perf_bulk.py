@@ -1,0 +1,74 @@
+"""stuf_fin.store.bulk: the fast bulk insert stores exactly what a Core insert stores (executemany on
+SQLite, COPY on PostgreSQL), and a duplicate key is still an IntegrityError."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from lxml import etree
+from sqlalchemy.exc import IntegrityError
+
+from bench import generator as g
+from stuf_fin.fin import lezen
+from stuf_fin.store import bulk
+from stuf_fin.store.bulk import insert_rows
+from stuf_fin.store.db import Store, is_unique_violation
+from stuf_fin.store.vorderingen import vordering_rijen
+
+MOMENT = datetime(2025, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
+
+
+def _rijen(odd_vordering_message: bytes) -> list[tuple[sa.Table, list[dict]]]:
+    rng = random.Random(3)
+    specs = [g.random_vordering(rng, i, prefix="BULK") for i in range(40)]
+    for spec in specs[:10]:
+        spec.status = g.StatusSpec("ONV", "2025-02-01T10:00:00+01:00", opmerkingen="nieuw")
+    vorderingen = lezen.vorderingen(etree.fromstring(g.di01_vordering(specs, referentienummer="b")))
+    vorderingen += lezen.vorderingen(etree.fromstring(odd_vordering_message))  # nil values, vorm, odd dates
+    ids = list(range(1001, 1001 + len(vorderingen)))
+    return vordering_rijen(vorderingen, ids, bericht_id=None, ontvangen_op=MOMENT)
+
+
+def _stored(conn: sa.Connection, tables: list[sa.Table]) -> dict[str, list[tuple]]:
+    """Every row as read back (children without their generated ids: PostgreSQL sequences do not roll back)."""
+    stored = {}
+    for t in tables:
+        columns = [c for c in t.columns if t.name == "vordering" or c.name != "id"]
+        stored[t.name] = sorted((tuple(r) for r in conn.execute(sa.select(*columns))), key=repr)
+    return stored
+
+
+@pytest.mark.parametrize("copy_min_rows", [1, 10**9], ids=["copy", "executemany"])
+def test_bulk_insert_stores_what_a_core_insert_stores(store: Store, odd_vordering_message: bytes,
+                                                      copy_min_rows: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk, "COPY_MIN_ROWS", copy_min_rows)  # both strategies on PostgreSQL
+    rijen = _rijen(odd_vordering_message)
+    tables = [t for t, _ in rijen]
+    assert all(rows for _, rows in rijen)  # every table is exercised
+    results = []
+    for insert in (lambda conn, t, rows: conn.execute(sa.insert(t), rows), insert_rows):
+        with store.engine.connect() as conn, conn.begin() as tx:
+            for table, rows in rijen:
+                insert(conn, table, rows)
+            results.append(_stored(conn, tables))
+            tx.rollback()
+    core, fast = results
+    assert core == fast
+    assert sum(map(len, fast.values())) > 100
+
+
+@pytest.mark.parametrize("copy_min_rows", [1, 10**9], ids=["copy", "executemany"])
+def test_a_duplicate_key_is_an_integrity_error(store: Store, odd_vordering_message: bytes, copy_min_rows: int,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk, "COPY_MIN_ROWS", copy_min_rows)
+    table, rows = _rijen(odd_vordering_message)[0]
+    with store.engine.connect() as conn, conn.begin():
+        insert_rows(conn, table, rows[:3])
+        with pytest.raises(IntegrityError) as caught, conn.begin_nested():
+            insert_rows(conn, table, [{**rows[1], "id": 99999}])
+        assert is_unique_violation(caught.value)
+        insert_rows(conn, table, rows[3:5])  # the transaction goes on after the savepoint
+        assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one() == 5
