@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from stuf_fin.config import Settings
+from stuf_fin.ops import metrics
 from stuf_fin.schema.parsing import ParseLimits
 from stuf_fin.schema.validator import get_validator
 from stuf_fin.soap import wsdl
@@ -43,6 +44,8 @@ class Gateway:
         limits = ParseLimits(max_bytes=settings.max_body_bytes)
         self.ports = {f"/{port}": wsgi_application(port, afhandeling, limits) for port in PORTS}
         self.executor = ThreadPoolExecutor(max_workers=max(4, settings.threads), thread_name_prefix="stuf")
+        self.metrics = metrics.registry_for(store, afhandeling.validator.source, settings.metrics_db_interval)
+        self.background: list[Any] = []  # services with start()/stop() run with the lifespan (the outbox worker)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -71,6 +74,11 @@ class Gateway:
         elif path == "/ready":
             status, report = await asyncio.get_running_loop().run_in_executor(self.executor, self.readiness)
             await _respond(send, status, json.dumps(report).encode(), "application/json")
+        elif path == "/metrics":
+            accept = dict(scope.get("headers", [])).get(b"accept", b"").decode("latin-1")
+            body, content_type = await asyncio.get_running_loop().run_in_executor(
+                self.executor, metrics.render, self.metrics, accept)
+            await _respond(send, 200, body, content_type)
         else:
             await _respond(send, 404, b"not found\n", "text/plain")
 
@@ -78,8 +86,12 @@ class Gateway:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                for service in self.background:
+                    service.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                for service in self.background:
+                    await asyncio.get_running_loop().run_in_executor(None, service.stop)
                 self.executor.shutdown(wait=False, cancel_futures=True)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -114,18 +126,19 @@ class Gateway:
 
 
 async def _read_body(receive: Receive, limit: int, timeout: float) -> bytes:
-    chunks, size, more = [], 0, True
+    """The whole body, held once: ``BytesIO.getvalue()`` hands over its buffer without a copy (a list of
+    chunks and ``b"".join`` would hold a 100 MB body twice)."""
+    buffer, more = io.BytesIO(), True
     while more:
         message = await asyncio.wait_for(receive(), timeout)
         if message["type"] == "http.disconnect":
             break
         chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
+        if buffer.tell() + len(chunk) > limit:
             raise BodyTooLarge
-        chunks.append(chunk)
+        buffer.write(chunk)
         more = message.get("more_body", False)
-    return b"".join(chunks)
+    return buffer.getvalue()
 
 
 def _environ(scope: Scope, body: bytes, path: str) -> dict[str, Any]:
@@ -142,6 +155,7 @@ def _environ(scope: Scope, body: bytes, path: str) -> dict[str, Any]:
         "REMOTE_ADDR": client[0],
         "CONTENT_LENGTH": str(len(body)),
         "wsgi.input": io.BytesIO(body),
+        "stuf_fin.body": body,  # the SOAP protocol takes the body from here, not copied from wsgi.input
         "wsgi.errors": sys.stderr,
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": scope.get("scheme", "http"),
@@ -199,6 +213,9 @@ def _base_url(scope: Scope) -> str:
 def build(settings: Settings) -> Gateway:
     """Assemble the gateway from settings (schemas compiled, store opened, handlers wired)."""
     from stuf_fin.fin import verwerking
+    from stuf_fin.fin.vraag import verstrek_vorderingstatus
+    from stuf_fin.outbound import wiring
+    from stuf_fin.security.autorisatie import autorisatie_voor
     from stuf_fin.store.db import Store
 
     validator = get_validator(settings.schema_dir)
@@ -207,16 +224,25 @@ def build(settings: Settings) -> Gateway:
         "Di01-verstrekVordering": verwerking.verstrek_vordering,
         "Di01-verstrekVorderingStatusWijziging": verwerking.verstrek_status_wijziging,
         "Di01-verstrekFinancieleVerantwoording": verwerking.verstrek_financiele_verantwoording,
+        "vrdLv01": verstrek_vorderingstatus,
     }
-    afhandeling = Afhandeling(settings, validator, store, handlers)
-    return Gateway(settings, afhandeling, store)
+    outbound = wiring.for_gateway(settings, store, validator)  # Bv03/Fo03 received, outbox hook, delivery worker
+    handlers.update(outbound.handlers)
+    afhandeling = Afhandeling(settings, validator, store, handlers, autorisatie=autorisatie_voor(settings.clients),
+                              uitgaand=outbound.uitgaand)
+    gateway = Gateway(settings, afhandeling, store)
+    gateway.background.extend(outbound.background)
+    return gateway
 
 
-def create_app() -> Gateway:
-    """Factory for ``uvicorn --factory`` (settings from the environment)."""
+def create_app() -> Any:
+    """Factory for ``uvicorn --factory`` (settings from the environment); the gateway behind
+    authentication when clients are configured, refused requests counted (``stuf_fin.ops.httpmetrics``)."""
     from stuf_fin.config import load_settings
+    from stuf_fin.ops.httpmetrics import RefusalCounter
     from stuf_fin.ops.logging import configure_logging
+    from stuf_fin.security.middleware import protect
 
     settings = load_settings()
     configure_logging(settings)
-    return build(settings)
+    return RefusalCounter(protect(build(settings), settings))

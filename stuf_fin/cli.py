@@ -10,13 +10,19 @@ from stuf_fin.config import ConfigError, load_settings
 
 def build_parser() -> argparse.ArgumentParser:
     from stuf_fin import serve
+    from stuf_fin.ops import cli as ops_cli
+    from stuf_fin.outbound import cli as outbound_cli
     from stuf_fin.schema import cli as schema_cli
+    from stuf_fin.security import cli as security_cli
 
     parser = argparse.ArgumentParser(prog="stuf-fin", description="StUF-FIN 3.10 gateway")
     parser.add_argument("--config", help="TOML settings file (default: $STUF_FIN_CONFIG)")
     sub = parser.add_subparsers(dest="command", required=True)
     schema_cli.add_parser(sub)
     serve.add_parsers(sub)
+    security_cli.add_parsers(sub)
+    ops_cli.add_parsers(sub)
+    outbound_cli.add_parsers(sub)
     return parser
 
 

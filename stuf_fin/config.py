@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "STUF_FIN_"
+#: The values of ``StUF:scope`` (StUF 03.01 §6.3.3), for ``default_scope``.
+SCOPE_WAARDEN = ("alles", "allesZonderMetagegevens", "allesMaarKerngegevensGerelateerden",
+                 "allesZonderMetagegevensMaarKerngegevensGerelateerden", "kerngegevens")
 
 
 class ConfigError(Exception):
@@ -29,6 +32,9 @@ class Settings:
     threads: int = 16
     max_body_bytes: int = 256 * 1024 * 1024
     read_timeout: int = 60
+    # a Di01-verstrekVordering at least this large is validated and read as a stream, not as one tree
+    # (docs/benchmarks.md: memory); 0 = never
+    stream_min_bytes: int = 8 * 1024 * 1024
     # schema
     schema_dir: str | None = None
     # store
@@ -42,11 +48,43 @@ class Settings:
     # vraag/antwoord
     not_found_fault: bool = True
     max_results: int = 1000
+    default_scope: str = "alles"  # the StUF:scope of a vrdLv01 without scope (docs/vraag.md)
     # logging
     log_level: str = "INFO"
     log_format: str = "json"
+    # metrics (docs/operator.md): seconds between the database queries behind the stored-count and outbox
+    # gauges (0 = on every scrape); folder for the worker processes' shared metric files when workers > 1
+    metrics_db_interval: int = 15
+    metrics_dir: str | None = None
+    # security (docs/security.md); the client systems are [[clients]] tables in the file or in clients_file
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    tls_client_ca: str | None = None
+    tls_client_cert_required: bool = False
+    allow_anonymous: bool = False
+    clients_file: str | None = None
+    header_timeout: int = 10
+    wss_max_age: int = 300
+    wss_clock_skew: int = 60
+    nonce_cache_size: int = 100_000
+    retention_days: int | None = None
+    # outbound delivery (docs/outbound.md); the routes are the [outbound] table of the file or of outbound_file
+    outbound_file: str | None = None
+    outbound_worker: bool = True
+    outbound_max_attempts: int = 50
+    outbound_max_age: int = 3 * 24 * 3600
+    outbound_backoff: float = 10.0
+    outbound_backoff_max: float = 3600.0
+    outbound_timeout: float = 60.0
+    outbound_lease: float = 300.0
+    outbound_poll: float = 2.0
+    outbound_concurrency: int = 4
     # where this configuration came from (not a setting)
     config_file: str | None = field(default=None, metadata={"internal": True})
+    # the [[clients]] (stuf_fin.security.clients.Client), loaded with the settings
+    clients: tuple = field(default=(), metadata={"internal": True})
+    # the [outbound] routes (stuf_fin.outbound.routing.Routing), loaded with the settings
+    routing: Any = field(default=None, metadata={"internal": True})
 
     def checked(self) -> Settings:
         """Raise :class:`ConfigError` naming every unusable value."""
@@ -57,16 +95,28 @@ class Settings:
             problems.append("workers must be at least 1")
         if self.max_body_bytes < 1024:
             problems.append("max_body_bytes must be at least 1024")
+        if self.stream_min_bytes < 0:
+            problems.append("stream_min_bytes must be 0 (never) or more")
         if self.max_results < 1:
             problems.append("max_results must be at least 1")
+        if self.default_scope not in SCOPE_WAARDEN:
+            problems.append(f"default_scope must be one of {', '.join(SCOPE_WAARDEN)}, not {self.default_scope!r}")
         if self.log_format not in ("json", "text"):
             problems.append(f"log_format must be 'json' or 'text', not {self.log_format!r}")
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             problems.append(f"log_level {self.log_level!r} is not DEBUG, INFO, WARNING or ERROR")
         if bool(self.organisatie) != bool(self.applicatie) and not self.applicatie:
             problems.append("organisatie is set without applicatie")
+        if self.metrics_db_interval < 0:
+            problems.append("metrics_db_interval must be 0 or more seconds")
         if self.schema_dir and not Path(self.schema_dir).is_dir():
             problems.append(f"schema_dir {self.schema_dir} is not a folder")
+        from stuf_fin.security import configuratie
+
+        problems.extend(configuratie.problems(self))
+        from stuf_fin.outbound import policy
+
+        problems.extend(policy.problems(self))
         if problems:
             raise ConfigError("; ".join(problems))
         return self
@@ -88,6 +138,8 @@ def _convert(name: str, raw: Any, kind: Any) -> Any:
             raise ValueError(raw)
         if kind.startswith("int"):
             return int(raw)
+        if kind.startswith("float"):
+            return float(raw)
         return str(raw)
     except ValueError:
         raise ConfigError(f"{name}: {raw!r} is not a valid {kind.split(' ')[0]}") from None
@@ -99,6 +151,7 @@ def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, st
     environ = os.environ if environ is None else environ
     known = {f.name: f for f in fields(Settings) if not f.metadata.get("internal")}
     values: dict[str, Any] = {}
+    data: dict[str, Any] = {}
     config_file = config_file or environ.get(ENV_PREFIX + "CONFIG")
     if config_file:
         try:
@@ -110,7 +163,7 @@ def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, st
         for key, raw in section.items():
             if key in known:
                 values[key] = _convert(key, raw, known[key].type)
-            elif not isinstance(raw, dict):
+            elif not isinstance(raw, dict) and key != "clients":
                 raise ConfigError(f"config file {config_file}: unknown setting {key!r}")
     for name, f in known.items():
         env = environ.get(ENV_PREFIX + name.upper())
@@ -121,4 +174,16 @@ def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, st
             values[name] = _convert(name, raw, known[name].type)
     settings = dataclasses.replace(Settings(), **values)
     settings.config_file = config_file
+    from stuf_fin.security import configuratie
+
+    try:
+        settings.clients = configuratie.clients_for(settings, data.get("clients", []), environ)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    from stuf_fin.outbound.routing import load_routing
+
+    try:
+        settings.routing = load_routing(settings, data.get("outbound"), environ)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     return settings.checked()

@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+from dataclasses import fields
 
 from stuf_fin.config import ENV_PREFIX, Settings
 
@@ -19,7 +20,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--database-url", help="SQLAlchemy URL (default sqlite:///./stuf-fin.db)")
     serve.add_argument("--schema-dir", help="official VNG release folder instead of the built-in schemas")
     serve.add_argument("--workers", type=int, help="worker processes (default 1)")
-    serve.set_defaults(handler=run_serve, overrides=("host", "port", "database_url", "schema_dir", "workers"))
+    serve.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM, chain included)")
+    serve.add_argument("--tls-key", help="private key of --tls-cert (PEM)")
+    serve.add_argument("--tls-client-ca", help="CA certificates (PEM) that client certificates must chain to")
+    serve.add_argument("--allow-anonymous", action="store_true", default=None,
+                       help="allow a non-loopback --host without authentication (logged as a warning)")
+    serve.set_defaults(handler=run_serve, overrides=("host", "port", "database_url", "schema_dir", "workers",
+                                                     "tls_cert", "tls_key", "tls_client_ca", "allow_anonymous"))
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -30,20 +37,30 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 def _export(settings: Settings) -> None:
     """Hand the effective settings to uvicorn's worker processes through the environment."""
+    internal = {f.name for f in fields(settings) if f.metadata.get("internal")}
     for name, value in vars(settings).items():
-        if value is not None and name != "config_file":
+        if value is not None and name not in internal:
             os.environ[ENV_PREFIX + name.upper()] = str(value)
+    if settings.config_file:  # the [[clients]] tables are read from it again in each worker
+        os.environ[ENV_PREFIX + "CONFIG"] = settings.config_file
 
 
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from stuf_fin.ops import metrics
     from stuf_fin.ops.logging import configure_logging
     from stuf_fin.schema.loader import SchemaLoadError
     from stuf_fin.schema.validator import get_validator
+    from stuf_fin.security import configuratie, transport
     from stuf_fin.store.db import Store
 
     configure_logging(settings)
+    try:
+        configuratie.check_exposure(settings)
+    except configuratie.ExposureError as exc:
+        print(f"stuf-fin serve: {exc}", file=sys.stderr)
+        return 2
     try:
         source = get_validator(settings.schema_dir).source
     except SchemaLoadError as exc:
@@ -54,16 +71,29 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     store.dispose()
     log.info("schemas: %s; database migrated; listening on %s:%s", source.describe(), settings.host, settings.port)
     _export(settings)
-    uvicorn.run("stuf_fin.app:create_app", factory=True, host=settings.host, port=settings.port,
-                workers=settings.workers, log_config=None, access_log=False, timeout_keep_alive=30)
+    metrics_folder = metrics.prepare_multiprocess(settings.workers, settings.metrics_dir)
+    try:
+        uvicorn.run("stuf_fin.app:create_app", factory=True, host=settings.host, port=settings.port,
+                    workers=settings.workers, log_config=None, access_log=False, timeout_keep_alive=30,
+                    **transport.uvicorn_options(settings))
+    finally:
+        metrics.cleanup_multiprocess(metrics_folder)
     return 0
 
 
 def run_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.exc import OperationalError
+
     from stuf_fin.store.db import Store
 
     store = Store(settings.database_url)
-    store.upgrade()
-    store.dispose()
+    try:
+        store.upgrade()
+    except OperationalError as exc:  # unreachable: one clear line (docker/entrypoint.sh retries)
+        print(f"stuf-fin db upgrade: database at {store.safe_url} unreachable: {' '.join(str(exc.orig).split())}",
+              file=sys.stderr)
+        return 1
+    finally:
+        store.dispose()
     print(f"database at {store.safe_url} is at the current version")
     return 0

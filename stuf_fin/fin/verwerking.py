@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from lxml import etree
 from sqlalchemy.engine import Connection
@@ -20,13 +20,33 @@ from sqlalchemy.exc import IntegrityError
 from stuf_fin.config import Settings
 from stuf_fin.fin import lezen, regels
 from stuf_fin.fin.errors import BusinessError, samenvatten
-from stuf_fin.fin.model import VerantwoordingSleutel, VorderingSleutel
+from stuf_fin.fin.model import (
+    StatusWijziging,
+    Verantwoording,
+    VerantwoordingSleutel,
+    Vordering,
+    VorderingSleutel,
+)
+from stuf_fin.schema.stroom import Stroom
 from stuf_fin.store import vorderingen as vorderingen_repo
 from stuf_fin.store.db import is_unique_violation
 from stuf_fin.store.verantwoordingen import existing_verantwoordingen, insert_verantwoordingen
 
 log = logging.getLogger("stuf_fin.fin")
 K = TypeVar("K", VorderingSleutel, VerantwoordingSleutel)
+
+
+class Uitgaand(Protocol):
+    """Queues the outbound messages an accepted message causes, in the handler's transaction
+    (implemented by :class:`stuf_fin.outbound.triggers.Uitgaand`)."""
+
+    def vorderingen_ontvangen(self, conn: Connection, context: Ontvangst, vorderingen: list[Vordering]) -> None: ...
+
+    def status_gewijzigd(self, conn: Connection, context: Ontvangst,
+                         wijzigingen: list[tuple[int, StatusWijziging]]) -> None: ...
+
+    def verantwoordingen_ontvangen(self, conn: Connection, context: Ontvangst,
+                                   verantwoordingen: list[Verantwoording]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -36,11 +56,13 @@ class Ontvangst:
     ontvangen_op: datetime  # aware
     bericht_id: int | None  # the archived message (table bericht)
     settings: Settings
+    uitgaand: Uitgaand | None = None  # outbound messages to queue (None: nothing is sent on)
 
 
-def _sleutelfouten(sleutels: list[K], bekend: set[K]) -> list[str]:
-    """Reasons for keys that occur twice in the message or are stored already, in message order."""
-    fouten, gezien = [], set()
+def _sleutelfouten(sleutels: list[K], bekend: set[K], gezien: set[K] | None = None) -> list[str]:
+    """Reasons for keys that occur twice in the message or are stored already, in message order
+    (``gezien``: the keys of earlier batches of the same message; updated)."""
+    fouten, gezien = [], set() if gezien is None else gezien
     for sleutel in sleutels:
         if sleutel in gezien:
             fouten.append(f"{sleutel} komt meer dan eens voor in dit bericht")
@@ -64,29 +86,41 @@ def _opslaan(conn: Connection, opslaan: Callable[[], object], sleutels: list[K],
         raise BusinessError(samenvatten(fouten)) from None
 
 
-def verstrek_vordering(conn: Connection, message: etree._Element, context: Ontvangst) -> list[str]:
-    """``Di01-verstrekVordering``: store every vordering, or none."""
-    vorderingen = lezen.vorderingen(message)
+def verstrek_vordering(conn: Connection, message: etree._Element | Stroom, context: Ontvangst) -> list[str]:
+    """``Di01-verstrekVordering``: store every vordering, or none.
+
+    A large message comes as a validated :class:`~stuf_fin.schema.stroom.Stroom` and is read and stored in
+    batches inside the caller's transaction; after the first refused object nothing more is stored, the
+    rest is still checked (every refused object is named) and the BusinessError rolls everything back.
+    """
     ontvangen = regels.ontvangstdatum(context.ontvangen_op)
     bevindingen = regels.Bevindingen()
-    for v in vorderingen:
-        bevindingen += regels.controleer_vordering(
-            v, ontvangen, weiger_vervaldatum_verleden=context.settings.reject_past_vervaldatum)
-    sleutels = [v.sleutel for v in vorderingen]
-    bevindingen.fouten += _sleutelfouten(sleutels, vorderingen_repo.existing_keys(conn, sleutels))
+    gezien: set[VorderingSleutel] = set()
+    nummers: set[str] = set()
+    gerelateerd: dict[str, Vordering] = {}
+    for vorderingen in lezen.vordering_batches(message):
+        for v in vorderingen:
+            bevindingen += regels.controleer_vordering(
+                v, ontvangen, weiger_vervaldatum_verleden=context.settings.reject_past_vervaldatum)
+        sleutels = [v.sleutel for v in vorderingen]
+        bevindingen.fouten += _sleutelfouten(sleutels, vorderingen_repo.existing_keys(conn, sleutels), gezien)
+        nummers.update(v.vorderingnummer for v in vorderingen)
+        gerelateerd.update((v.gerelateerde_vordering.vorderingnummer, v) for v in vorderingen
+                           if v.gerelateerde_vordering is not None and v.gerelateerde_vordering.vorderingnummer)
+        if bevindingen.fouten:
+            continue
+        _opslaan(conn, lambda batch=vorderingen: vorderingen_repo.insert_vorderingen(
+            conn, batch, bericht_id=context.bericht_id, ontvangen_op=context.ontvangen_op),
+            sleutels, lambda keys=sleutels: vorderingen_repo.existing_keys(conn, keys))
+        if context.uitgaand is not None:
+            context.uitgaand.vorderingen_ontvangen(conn, context, vorderingen)
     if bevindingen.fouten:
         raise BusinessError(samenvatten(bevindingen.fouten))
-    gerelateerd = {v.gerelateerde_vordering.vorderingnummer: v for v in vorderingen
-                   if v.gerelateerde_vordering is not None and v.gerelateerde_vordering.vorderingnummer}
     if gerelateerd:
-        bekend = vorderingen_repo.known_vorderingnummers(conn, gerelateerd)
-        bekend |= {v.vorderingnummer for v in vorderingen}
+        bekend = vorderingen_repo.known_vorderingnummers(conn, gerelateerd) | nummers
         bevindingen.waarschuwingen += [
             f"{v.sleutel}: heeftBetrekkingOpVordering verwijst naar onbekende vordering {nummer}"
             for nummer, v in gerelateerd.items() if nummer not in bekend]
-    _opslaan(conn, lambda: vorderingen_repo.insert_vorderingen(
-        conn, vorderingen, bericht_id=context.bericht_id, ontvangen_op=context.ontvangen_op),
-        sleutels, lambda: vorderingen_repo.existing_keys(conn, sleutels))
     return bevindingen.waarschuwingen
 
 
@@ -122,6 +156,8 @@ def verstrek_status_wijziging(conn: Connection, message: etree._Element, context
     for vid, w in doelen:
         vorderingen_repo.add_status(conn, vid, w.vorderingstatus, bericht_id=context.bericht_id,
                                     ontvangen_op=context.ontvangen_op)
+    if context.uitgaand is not None:  # after add_status: the vordering rows are locked, so ids follow commit order
+        context.uitgaand.status_gewijzigd(conn, context, doelen)
     return bevindingen.waarschuwingen
 
 
@@ -139,6 +175,8 @@ def verstrek_financiele_verantwoording(conn: Connection, message: etree._Element
     _opslaan(conn, lambda: insert_verantwoordingen(conn, verantwoordingen, bericht_id=context.bericht_id,
                                                    ontvangen_op=context.ontvangen_op),
              sleutels, lambda: existing_verantwoordingen(conn, sleutels))
+    if context.uitgaand is not None:
+        context.uitgaand.verantwoordingen_ontvangen(conn, context, verantwoordingen)
     return bevindingen.waarschuwingen
 
 

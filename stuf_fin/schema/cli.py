@@ -9,7 +9,7 @@ import sys
 from stuf_fin.schema.loader import SchemaLoadError
 from stuf_fin.schema.parsing import XmlInputError, parse_file
 from stuf_fin.schema.validator import SchemaIssue, get_validator
-from stuf_fin.soap.envelope import EnvelopeError, body_element
+from stuf_fin.soap.envelope import BODY, EnvelopeError, body_element
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -33,15 +33,20 @@ def run(args: argparse.Namespace, settings) -> int:
     for name in args.files:
         try:
             tree = parse_file(name)
-            issues = validator.validate(body_element(tree.getroot()))
         except OSError as exc:
             io_error = True
             results.append({"file": name, "valid": None, "error": f"cannot read: {exc.strerror or exc}"})
             continue
         except XmlInputError as exc:
             issues = [SchemaIssue(exc.line or 0, exc.column or 0, "/", f"not well-formed: {exc.message}")]
-        except EnvelopeError as exc:
-            issues = [SchemaIssue(0, 0, "/", str(exc))]
+        else:
+            root = tree.getroot()
+            try:
+                issues = validator.validate(body_element(root))
+            except EnvelopeError as exc:
+                body = root.find(BODY)
+                where = body if body is not None else root
+                issues = [SchemaIssue(where.sourceline or 0, 0, tree.getpath(where), str(exc))]
         results.append({"file": name, "valid": not issues, "errors": [i.as_dict() for i in issues]})
     if args.json:
         json.dump({"schemas": validator.source.describe(), "results": results}, sys.stdout, indent=2)

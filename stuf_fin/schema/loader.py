@@ -9,13 +9,14 @@ in-memory wrapper document including all files of that namespace.
 from __future__ import annotations
 
 import os.path
+import threading
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
 
-from stuf_fin.namespaces import FIN, STUF, XS
+from stuf_fin.namespaces import FIN, SOAP_ENV, STUF, XS
 
 #: Entry document of an official VNG release, relative to the release folder.
 OFFICIAL_ENTRY = "fin0310/fin0310_msg_totaal.xsd"
@@ -63,13 +64,18 @@ def builtin_dir() -> Path:
                           f"and {package.parent / 'xsd'})")
 
 
+#: libxml2 cannot compile two schema sets at the same time (both fail with "not valid XML Schema").
+_COMPILING = threading.Lock()
+
+
 def load(schema_dir: str | Path | None = None) -> tuple[etree.XMLSchema, SchemaSource]:
-    """Compile the built-in set, or the official release in ``schema_dir``."""
-    if schema_dir is None:
-        folder = builtin_dir()
-        return _compile_builtin(folder), SchemaSource("builtin", folder)
-    folder = Path(schema_dir).resolve()
-    return OfficialRelease(folder).compile(), SchemaSource("official", folder)
+    """Compile the built-in set, or the official release in ``schema_dir`` (one compilation at a time)."""
+    with _COMPILING:
+        if schema_dir is None:
+            folder = builtin_dir()
+            return _compile_builtin(folder), SchemaSource("builtin", folder)
+        folder = Path(schema_dir).resolve()
+        return OfficialRelease(folder).compile(), SchemaSource("official", folder)
 
 
 def _compile_builtin(folder: Path) -> etree.XMLSchema:
@@ -153,11 +159,14 @@ class OfficialRelease:
             imp.set("schemaLocation", self.wrapper_url(imp.get("namespace", "")))
         return etree.tostring(tree)
 
-    def compile(self) -> etree.XMLSchema:
+    def compile(self, envelope: bool = False) -> etree.XMLSchema:
+        """The release's schema set; with ``envelope``, plus the SOAP Envelope of :data:`ENVELOPE_SCHEMA`."""
         release = self
 
         class Resolver(etree.Resolver):
             def resolve(self, url, pubid, context):
+                if url == ENVELOPE_URL:
+                    return self.resolve_string(ENVELOPE_SCHEMA, context, base_url=url)
                 if url.startswith(_WRAPPER):
                     namespace = urllib.parse.unquote(url[len(_WRAPPER):])
                     if namespace not in release.by_namespace:
@@ -171,6 +180,8 @@ class OfficialRelease:
 
         imports = "".join(f'<xs:import namespace="{ns}" schemaLocation="{self.wrapper_url(ns)}"/>'
                           for ns in (FIN, STUF))
+        if envelope:
+            imports += _ENVELOPE_IMPORT
         top = f'<xs:schema xmlns:xs="{XS}">{imports}</xs:schema>'.encode()
         try:
             doc = etree.fromstring(top, _schema_parser(Resolver()), base_url=(self.folder / "_top.xsd").as_uri())
@@ -188,3 +199,43 @@ def _rel(path: Path | None, folder: Path) -> str:
         return str(Path(path).relative_to(folder)) if path else "?"
     except ValueError:
         return str(path)
+
+
+# -- the whole request at once (streaming validation) ------------------------------------------------------
+
+ENVELOPE_URL = "urn:stuf-fin:soap-envelope"
+#: A SOAP 1.1 Envelope whose Body holds exactly one globally declared message element, validated strictly;
+#: the Header's content is not validated.  Compiled with the message schemas, it validates a whole request
+#: while it is parsed (``etree.iterparse(..., schema=...)``), without a tree of the whole message.
+ENVELOPE_SCHEMA = f"""<xs:schema xmlns:xs="{XS}" targetNamespace="{SOAP_ENV}" elementFormDefault="qualified">
+  <xs:element name="Envelope"><xs:complexType><xs:sequence>
+    <xs:element name="Header" minOccurs="0"><xs:complexType><xs:sequence>
+      <xs:any namespace="##any" processContents="skip" minOccurs="0" maxOccurs="unbounded"/></xs:sequence>
+      <xs:anyAttribute namespace="##any" processContents="skip"/></xs:complexType></xs:element>
+    <xs:element name="Body"><xs:complexType><xs:sequence>
+      <xs:any namespace="##other" processContents="strict"/></xs:sequence>
+      <xs:anyAttribute namespace="##any" processContents="skip"/></xs:complexType></xs:element>
+  </xs:sequence><xs:anyAttribute namespace="##any" processContents="skip"/></xs:complexType></xs:element>
+</xs:schema>"""
+_ENVELOPE_IMPORT = f'<xs:import namespace="{SOAP_ENV}" schemaLocation="{ENVELOPE_URL}"/>'
+
+
+def load_envelope(source: SchemaSource) -> etree.XMLSchema:
+    """The schema set of ``source`` plus :data:`ENVELOPE_SCHEMA` (compiled once per process by the caller)."""
+    with _COMPILING:
+        if source.kind == "official":
+            return OfficialRelease(source.path).compile(envelope=True)
+
+        class Resolver(etree.Resolver):
+            def resolve(self, url, pubid, context):
+                return self.resolve_string(ENVELOPE_SCHEMA, context, base_url=url) if url == ENVELOPE_URL else None
+
+        entry = (source.path / BUILTIN_ENTRY).as_uri()
+        top = f'<xs:schema xmlns:xs="{XS}"><xs:import namespace="{FIN}" schemaLocation="{entry}"/>' \
+              f'{_ENVELOPE_IMPORT}</xs:schema>'
+        try:
+            doc = etree.fromstring(top.encode(), _schema_parser(Resolver()),
+                                   base_url=(source.path / "_envelope.xsd").as_uri())
+            return etree.XMLSchema(etree.ElementTree(doc))
+        except (etree.XMLSchemaParseError, etree.XMLSyntaxError) as exc:
+            raise SchemaLoadError(f"schemas in {source.path} do not compile with a SOAP envelope: {exc}") from exc

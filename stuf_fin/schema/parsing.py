@@ -8,6 +8,7 @@ line number.
 
 from __future__ import annotations
 
+import codecs
 import threading
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from lxml import etree
 MAX_DEPTH = 256
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 _PROLOG_SCAN = 64 * 1024  # a DOCTYPE must come before the root element
+_UTF16_BOMS = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}
 
 
 class XmlInputError(ValueError):
@@ -39,33 +41,22 @@ class ParseLimits:
 
 
 _local = threading.local()
+_HARDENED = {"resolve_entities": False, "no_network": True, "load_dtd": False, "dtd_validation": False,
+             "huge_tree": False, "collect_ids": False}
 
 
 def _parser() -> etree.XMLParser:
     """One parser per thread (lxml parsers must not be shared between threads)."""
     parser = getattr(_local, "parser", None)
     if parser is None:
-        parser = etree.XMLParser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            dtd_validation=False,
-            huge_tree=False,
-            collect_ids=False,
-        )
+        parser = etree.XMLParser(**_HARDENED)
         _local.parser = parser
     return parser
 
 
 def parse_bytes(data: bytes, limits: ParseLimits | None = None) -> etree._ElementTree:
     """Parse untrusted bytes into a tree, or raise :class:`XmlInputError`."""
-    limits = limits or ParseLimits()
-    if not data or not data.strip():
-        raise XmlInputError("empty document")
-    if len(data) > limits.max_bytes:
-        raise XmlInputError(f"document of {len(data)} bytes exceeds the limit of {limits.max_bytes} bytes")
-    if b"<!DOCTYPE" in data[:_PROLOG_SCAN]:
-        raise XmlInputError("a DOCTYPE (DTD) is not allowed", 1, 1)
+    _precheck(data, limits or ParseLimits())
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
@@ -77,11 +68,63 @@ def parse_bytes(data: bytes, limits: ParseLimits | None = None) -> etree._Elemen
     return tree
 
 
+def parse_head(data: bytes, stop: str, limits: ParseLimits | None = None) -> etree._Element:
+    """Parse untrusted bytes only up to the start tag ``stop`` (a Clark name, e.g. the SOAP Body).
+
+    Same hardening as :func:`parse_bytes`.  Returns the root element holding everything before
+    ``stop`` (so a SOAP Header is complete); the rest of the document is not read.
+    """
+    limits = limits or ParseLimits()
+    _precheck(data, limits)
+    parser = etree.XMLPullParser(events=("start",), **_HARDENED)
+    root = None
+    for offset in [*range(0, len(data), _PROLOG_SCAN), None]:
+        error = None
+        try:
+            if offset is not None:
+                parser.feed(data[offset:offset + _PROLOG_SCAN])
+            else:
+                parser.close()
+        except etree.XMLSyntaxError as exc:
+            error = exc  # what was read before the error still counts (an error after ``stop`` is not ours)
+        for _event, element in parser.read_events():
+            if root is None:
+                root = element
+                docinfo = root.getroottree().docinfo
+                if docinfo.doctype or docinfo.internalDTD is not None:
+                    raise XmlInputError("a DOCTYPE (DTD) is not allowed", 1, 1)
+            if element.tag == stop:
+                return root
+        if error is not None:
+            line, column = error.position if error.position else (None, None)
+            raise XmlInputError(_clean(error.msg or str(error)), line, column)
+    if root is None:
+        raise XmlInputError("no root element")
+    return root
+
+
 def parse_file(path: str, limits: ParseLimits | None = None) -> etree._ElementTree:
     """Read and parse a file; ``OSError`` propagates for I/O problems."""
     with open(path, "rb") as fh:
         data = fh.read((limits or ParseLimits()).max_bytes + 1)
     return parse_bytes(data, limits)
+
+
+def _precheck(data: bytes, limits: ParseLimits) -> None:
+    """Refuse empty and oversized input, and a DOCTYPE in the prolog, before libxml2 reads it."""
+    if not data or not data.strip():
+        raise XmlInputError("empty document", 1, 1)
+    if len(data) > limits.max_bytes:
+        line = data.count(b"\n", 0, limits.max_bytes) + 1
+        column = limits.max_bytes - data.rfind(b"\n", 0, limits.max_bytes)
+        raise XmlInputError(f"document larger than the limit of {limits.max_bytes} bytes", line, column)
+    head = data[:_PROLOG_SCAN]
+    encoding = _UTF16_BOMS.get(head[:2])
+    text = head[2:].decode(encoding, errors="ignore") if encoding else head.decode("latin-1")
+    doctype = text.find("<!DOCTYPE")
+    if doctype >= 0:
+        line, column = text.count("\n", 0, doctype) + 1, doctype - text.rfind("\n", 0, doctype)
+        raise XmlInputError("a DOCTYPE (DTD) is not allowed", line, column)
 
 
 def _clean(message: str) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from lxml import etree
 
 from stuf_fin.namespaces import prefixed
-from stuf_fin.schema.loader import SchemaSource, load
+from stuf_fin.schema.loader import SchemaSource, load, load_envelope
 
 #: StUF ``details`` is at most 1,000 characters (stuf0301.xsd).
 DETAILS_MAX = 1000
@@ -41,6 +41,17 @@ class MessageValidator:
         self.source = source
         # lxml keeps the error log on the schema object: one validation at a time.
         self._lock = threading.Lock()
+        self._envelope: etree.XMLSchema | None = None
+
+    @property
+    def envelope(self) -> etree.XMLSchema:
+        """The same schemas plus a SOAP Envelope (:data:`~stuf_fin.schema.loader.ENVELOPE_SCHEMA`), for
+        validating a whole request while it is parsed; compiled on first use, once."""
+        if self._envelope is None:
+            with self._lock:
+                if self._envelope is None:
+                    self._envelope = load_envelope(self.source)
+        return self._envelope
 
     def validate(self, node: etree._Element | etree._ElementTree) -> list[SchemaIssue]:
         """Errors of ``node`` (a message element or a whole document); empty when valid."""
@@ -75,9 +86,14 @@ def _cached(schema_dir: str | None) -> MessageValidator:
     return MessageValidator(schema, source)
 
 
+_compiling = threading.Lock()
+
+
 def get_validator(schema_dir: str | Path | None = None) -> MessageValidator:
-    """The process-wide validator for a schema source (compiled once)."""
-    return _cached(str(Path(schema_dir).resolve()) if schema_dir else None)
+    """The process-wide validator for a schema source (compiled once, also when threads ask at once)."""
+    key = str(Path(schema_dir).resolve()) if schema_dir else None
+    with _compiling:  # lru_cache alone would let two threads compile the same set
+        return _cached(key)
 
 
 _SUBJECT = re.compile(r"^Element '[^']*'(, attribute '[^']*')?: ")

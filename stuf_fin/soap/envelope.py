@@ -37,6 +37,8 @@ def wrap(message: etree._Element | bytes) -> bytes:
     """A SOAP 1.1 envelope around one message (element or serialized bytes)."""
     if isinstance(message, etree._Element):
         message = etree.tostring(message, encoding="UTF-8", xml_declaration=False)
+    elif message.startswith(b"<?xml"):
+        message = message[message.index(b"?>") + 2:].lstrip()
     return (b'<?xml version="1.0" encoding="UTF-8"?>'
             b'<SOAP-ENV:Envelope xmlns:SOAP-ENV="' + SOAP_ENV.encode() + b'"><SOAP-ENV:Body>'
             + message + b"</SOAP-ENV:Body></SOAP-ENV:Envelope>")

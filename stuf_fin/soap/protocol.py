@@ -18,8 +18,9 @@ from spyne.error import ResourceNotFoundError
 from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11
 
-from stuf_fin.namespaces import SOAP_ENV, prefixed
+from stuf_fin.namespaces import FIN, SOAP_ENV, prefixed
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
+from stuf_fin.schema.stroom import Stroom, lees_kop, valideer_stroom
 from stuf_fin.soap.envelope import BODY, ENVELOPE, HEADER
 from stuf_fin.stuf.afhandeling import Afhandeling, Antwoord, Verzoek
 from stuf_fin.stuf.fouten import StufFout
@@ -27,6 +28,9 @@ from stuf_fin.stuf.operaties import Operatie, by_element
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, read_stuurgegevens
 
 log = logging.getLogger("stuf_fin.soap")
+
+#: Operations whose handler can read a large message as a stream: message element -> repeated child.
+STROOMBAAR = {f"{{{FIN}}}Di01-verstrekVordering": f"{{{FIN}}}vrdLk01"}
 
 
 def _state(ctx) -> SimpleNamespace:
@@ -58,12 +62,39 @@ class StufSoap11(Soap11):
 
     # -- in ----------------------------------------------------------------------------------------
     def create_in_document(self, ctx, charset=None):
-        data = b"".join(ctx.in_string)
+        data = ctx.transport.req_env.get("stuf_fin.body")  # set by stuf_fin.app: the body as received, no copy
+        if data is None:
+            data = b"".join(ctx.in_string)
         _state(ctx).raw = data
+        stroom = self._als_stroom(data)
+        _state(ctx).stroom = stroom
+        if stroom is not None:  # valid, and no tree of the whole message (see stuf_fin.schema.stroom)
+            ctx.in_document = stroom.message.getroottree().getroot()
+            return
         try:
             ctx.in_document = parse_bytes(data, self.limits).getroot()
         except XmlInputError as exc:
             raise StufTransportFout(StufFout("StUF055", f"geen welgevormde XML: {exc}")) from None
+
+    def _als_stroom(self, data: bytes) -> Stroom | None:
+        """A large request of a streamable operation that passes streaming validation; else None (the
+        ordinary way then parses it whole and reports whatever is wrong)."""
+        minimum = getattr(self.afhandeling.settings, "stream_min_bytes", 0)
+        if not minimum or len(data) < minimum:
+            return None
+        try:
+            root = lees_kop(data, self.limits)
+            body = root.find(BODY)
+            message = next((c for c in body if isinstance(c.tag, str)), None) if body is not None else None
+            kind = STROOMBAAR.get(message.tag) if message is not None else None
+            if kind is None or message.tag not in self.operaties:
+                return None
+            return valideer_stroom(data, message, self.afhandeling.validator.envelope, kind)
+        except XmlInputError:
+            return None
+        except Exception:  # never worse than the ordinary way, which then answers
+            log.exception("streaming validation failed unexpectedly; parsing the request whole")
+            return None
 
     def decompose_incoming_envelope(self, ctx, message=Soap11.REQUEST):
         root = ctx.in_document
@@ -109,6 +140,7 @@ class StufSoap11(Soap11):
             message=ctx.in_body_doc,
             raw=_state(ctx).raw,
             ontvangen_op=datetime.now(UTC),
+            stroom=_state(ctx).stroom,
             identiteit=ctx.transport.req_env.get("stuf_fin.identity"),
             soap_action=ctx.transport.req_env.get("HTTP_SOAPACTION"),
         )

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from stuf_fin.store.db import is_unique_violation
+from stuf_fin.store.bulk import copy_row_with_blob
+from stuf_fin.store.db import is_unique_violation, reserve_ids
 from stuf_fin.store.tables import bericht, ontvangen_referentie
 
 
@@ -31,6 +32,10 @@ class Systeem(Protocol):
     def gebruiker(self) -> str: ...
 
 
+#: A request larger than this is written into SQLite last and in pieces of this size (:func:`vul_request`).
+BLOB_STUK = 1024 * 1024
+
+
 class DuplicateReferentie(Exception):
     """This zender already used this referentienummer on this port (for a message answered with Bv03)."""
 
@@ -44,8 +49,10 @@ def archive(conn: Connection, *, port: str, operation: str, request: bytes, rece
             direction: str = "in", stuurgegevens: Any = None, zender: Systeem | None = None,
             ontvanger: Systeem | None = None, referentienummer: str = "", tijdstip_bericht: str = "",
             cross_refnummer: str = "", content_hash: str | None = None,
-            authenticated_identity: str | None = None) -> int:
+            authenticated_identity: str | None = None, uitstellen: bool = False) -> int:
     """Archive a message (``request``: its raw bytes); returns the ``bericht`` id.
+
+    ``uitstellen``: a large request may be left for :func:`vul_request` (SQLite), which must then be called.
 
     ``stuurgegevens`` (anything with ``zender``, ``ontvanger``, ``referentienummer``,
     ``tijdstip_bericht`` and ``cross_refnummer``) fills in the fields not given separately.
@@ -61,14 +68,56 @@ def archive(conn: Connection, *, port: str, operation: str, request: bytes, rece
               "tijdstip_bericht": tijdstip_bericht or "", "cross_refnummer": cross_refnummer or "",
               "content_hash": content_hash or "", "authenticated_identity": authenticated_identity,
               **_delen("zender", zender), **_delen("ontvanger", ontvanger)}
-    return conn.execute(sa.insert(bericht).values(values).returning(bericht.c.id)).scalar_one()
+    if conn.dialect.name == "postgresql" and len(request) > BLOB_STUK:  # sent in pieces, never copied whole
+        bericht_id = reserve_ids(conn, bericht, 1)[0]
+        copy_row_with_blob(conn, bericht, {"id": bericht_id, **{k: v for k, v in values.items() if k != "request"}},
+                           "request", request)
+        return bericht_id
+    if uitstellen and _in_stukken(conn, request):
+        values["request"] = b""  # written by vul_request() once the row is final
+    return conn.execute(_ARCHIVEER, values).scalar_one()
+
+
+# Statements built once: building and hashing a new statement object costs more than running it (a small
+# message runs ten of them).
+_ARCHIVEER = sa.insert(bericht).returning(bericht.c.id)
+_ANTWOORD = sa.update(bericht).where(bericht.c.id == sa.bindparam("b_id")).values(
+    reply=sa.bindparam("b_reply"), outcome=sa.bindparam("b_outcome"), fault_code=sa.bindparam("b_fault_code"),
+    answered_at=sa.bindparam("b_answered_at"))
+_ONTHOUD = sa.insert(ontvangen_referentie)
+_GEACCEPTEERD = (sa.select(ontvangen_referentie.c.content_hash, bericht.c.reply)
+                 .join(bericht, bericht.c.id == ontvangen_referentie.c.bericht_id)
+                 .where(*(ontvangen_referentie.c[k] == sa.bindparam(k)
+                          for k in ("port", "referentienummer", *(f"zender_{deel}" for deel in
+                                                                  ("organisatie", "applicatie", "administratie",
+                                                                   "gebruiker"))))))
+
+
+def _in_stukken(conn: Connection, request: bytes) -> bool:
+    return conn.dialect.name == "sqlite" and len(request) > BLOB_STUK
+
+
+def vul_request(conn: Connection, bericht_id: int, request: bytes) -> None:
+    """Write a request archived with ``uitstellen=True``; call it after the row's last update.
+
+    SQLite copies a blob twice when it is bound and rewrites the whole row (the blob included) on every
+    UPDATE.  A large request is therefore written last, into a zero-filled blob of its size, in pieces
+    (incremental blob I/O): one transient copy of zeros instead of four of the request.  No-op otherwise.
+    """
+    if not _in_stukken(conn, request):
+        return
+    conn.execute(sa.update(bericht).where(bericht.c.id == bericht_id).values(request=sa.func.zeroblob(len(request))))
+    with conn.connection.driver_connection.blobopen("bericht", "request", bericht_id) as blob:
+        view = memoryview(request)
+        for start in range(0, len(request), BLOB_STUK):
+            blob.write(view[start:start + BLOB_STUK])
 
 
 def set_reply(conn: Connection, bericht_id: int, reply: bytes, outcome: str, fault_code: str | None = None,
               answered_at: datetime | None = None) -> None:
     """Record the answer to an archived message (outcome Bv03, Fo03, Fo02 or La01)."""
-    conn.execute(sa.update(bericht).where(bericht.c.id == bericht_id).values(
-        reply=reply, outcome=outcome, fault_code=fault_code, answered_at=answered_at or datetime.now(UTC)))
+    conn.execute(_ANTWOORD, {"b_id": bericht_id, "b_reply": reply, "b_outcome": outcome, "b_fault_code": fault_code,
+                             "b_answered_at": answered_at or datetime.now(UTC)})
 
 
 def _referentie(port: str, zender: Systeem | None, referentienummer: str) -> dict[str, str]:
@@ -78,11 +127,7 @@ def _referentie(port: str, zender: Systeem | None, referentienummer: str) -> dic
 def find_accepted(conn: Connection, port: str, zender: Systeem | None, referentienummer: str
                   ) -> tuple[str, bytes] | None:
     """(content hash, earlier answer) of the accepted message with this zender and referentienummer."""
-    r = ontvangen_referentie.c
-    stmt = (sa.select(r.content_hash, bericht.c.reply)
-            .join(bericht, bericht.c.id == r.bericht_id)
-            .where(*(getattr(r, k) == v for k, v in _referentie(port, zender, referentienummer).items())))
-    row = conn.execute(stmt).first()
+    row = conn.execute(_GEACCEPTEERD, _referentie(port, zender, referentienummer)).first()
     return None if row is None else (row.content_hash, row.reply or b"")
 
 
@@ -96,7 +141,7 @@ def remember_referentie(conn: Connection, port: str, zender: Systeem | None, ref
               "bericht_id": bericht_id}
     try:
         with conn.begin_nested():
-            conn.execute(sa.insert(ontvangen_referentie).values(values))
+            conn.execute(_ONTHOUD, values)
     except IntegrityError as exc:
         if is_unique_violation(exc):
             raise DuplicateReferentie(f"referentienummer {referentienummer!r} al gebruikt") from None

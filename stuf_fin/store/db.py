@@ -7,8 +7,9 @@ SQLite runs in WAL mode with foreign keys on and a busy timeout; a writing trans
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -67,6 +68,9 @@ class Store:
     def __init__(self, url: str | URL, *, pool_size: int = 5, echo: bool = False):
         self.url = normalise_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        # SQLite writers of this process queue here instead of in SQLite's busy handler, which sleeps and
+        # polls (up to 100 ms a time, unfair): 16 concurrent small messages had a p99 of 2.5 s that way.
+        self._schrijver = threading.RLock()
         self.engine: Engine = self._sqlite_engine(echo) if self.is_sqlite else sa.create_engine(
             self.url, pool_size=pool_size, max_overflow=2 * pool_size, pool_pre_ping=True, echo=echo)
 
@@ -107,7 +111,8 @@ class Store:
 
         ``schrijven=False`` gives a read-only transaction (on SQLite it does not take the write lock).
         """
-        with self.engine.connect() as conn:
+        schrijver = self._schrijver if schrijven and self.is_sqlite else nullcontext()
+        with schrijver, self.engine.connect() as conn:
             if not schrijven:
                 conn.execution_options(**{_LEZEN: True}, **({} if self.is_sqlite else {
                     "postgresql_readonly": True}))

@@ -174,6 +174,9 @@ vordering = sa.Table(
     sa.Index(None, "debiteurnummer"),
     sa.Index(None, "zaak_identificatie"),
 )
+#: vrdLv01 sortering 1 within a tsa and status (store/vraag.py: status moment descending, then id)
+sa.Index("ix_vordering_tsa_status_sortering", vordering.c.tsa, vordering.c.status, vordering.c.status_tijdstip.desc(),
+         vordering.c.id)
 
 vorderingsregel = sa.Table(
     "vorderingsregel", metadata,
@@ -267,4 +270,51 @@ boeking = sa.Table(
     sa.Column("boekingbedrag_btw", sa.BigInteger),
     sa.Column("vorm", Json),
     sa.UniqueConstraint("verantwoording_id", "volgnummer"),
+)
+
+# -- outbound (stuf_fin.outbound, docs/outbound.md) -------------------------------------------------------------
+outbox = sa.Table(
+    "outbox", metadata,
+    _id(),
+    _fk("bericht_id", "bericht.id", cascade=False, nullable=True),  # the inbound message that caused it
+    sa.Column("created_at", Tijd(), nullable=False),
+    sa.Column("route", sa.Text, nullable=False),  # "tsa:<code>", "financiele_administratie", "inningssysteem"
+    sa.Column("operation", sa.Text, nullable=False),  # Di01-verstrekVorderingStatusWijziging, ...
+    sa.Column("volgorde", sa.Text),  # ordering group: one row of a group in flight at a time, in id order
+    sa.Column("referentienummer", sa.Text, nullable=False),
+    sa.Column("tijdstip_bericht", sa.Text, nullable=False),
+    sa.Column("message", sa.LargeBinary, nullable=False),  # the StUF message (SOAP Body content), sent unchanged
+    sa.Column("state", sa.String(10), nullable=False),  # pending, delivered, dead
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", Tijd(), nullable=False),
+    sa.Column("claimed_by", sa.String(64)),  # the claim (lease) of the worker delivering it now
+    sa.Column("claimed_until", Tijd()),
+    sa.Column("last_attempt_at", Tijd()),
+    sa.Column("outcome", sa.String(8)),  # last answer: Bv03, Bv04, Fo03
+    sa.Column("fault_code", sa.String(16)),
+    sa.Column("fault_plek", sa.String(8)),
+    sa.Column("last_error", sa.Text),  # why the last attempt failed; the reason of a dead letter
+    sa.Column("reply", sa.LargeBinary),  # the last answer as received
+    sa.Column("finished_at", Tijd()),  # delivered or given up
+    sa.UniqueConstraint("referentienummer"),
+    sa.Index(None, "state", "next_attempt_at"),
+    sa.Index(None, "volgorde", "id"),
+    sa.Index(None, "created_at"),
+)
+
+outbox_attempt = sa.Table(
+    "outbox_attempt", metadata,
+    _id(),
+    _fk("outbox_id", "outbox.id"),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("worker", sa.Text, nullable=False),  # or "asynchroon" for a Bv03/Fo03 received on the Di01 port
+    sa.Column("started_at", Tijd(), nullable=False),
+    sa.Column("duration_ms", sa.Integer, nullable=False),
+    sa.Column("result", sa.String(12), nullable=False),  # delivered, retry, dead_letter
+    sa.Column("outcome", sa.String(16), nullable=False),  # Bv03, Bv04, Fo03, http, transport, invalid, ...
+    sa.Column("http_status", sa.Integer),
+    sa.Column("fault_code", sa.String(16)),
+    sa.Column("fault_plek", sa.String(8)),
+    sa.Column("detail", sa.Text),
+    sa.Index(None, "outbox_id"),
 )

@@ -32,6 +32,7 @@ from stuf_fin.fin.model import (
     Vorderingstatus,
     Zaak,
 )
+from stuf_fin.store.bulk import insert_rows
 from stuf_fin.store.db import reserve_ids
 from stuf_fin.store.tables import btw_totaalregel, termijn, vordering, vorderingsregel, vorderingstatus
 
@@ -54,13 +55,23 @@ def find_vorderingen(conn: Connection, keys: Iterable[VorderingSleutel]) -> dict
     """The ids of those of ``keys`` that are stored (one query per 1,000 keys)."""
     wanted = list(dict.fromkeys(keys))
     found: dict[VorderingSleutel, int] = {}
-    c = vordering.c
-    for chunk in _chunks(wanted):
-        stmt = sa.select(c.organisatie_nnp_id, c.tsa, c.vorderingnummer, c.id).where(
-            sa.tuple_(c.organisatie_nnp_id, c.tsa, c.vorderingnummer).in_(
-                [(k.organisatie, k.tsa, k.vorderingnummer) for k in chunk]))
-        found.update((VorderingSleutel(org, tsa, nr), vid) for org, tsa, nr, vid in conn.execute(stmt))
+    if conn.dialect.name == "postgresql" and wanted:  # one join with three arrays: no plan for 1,000 OR-ed rows
+        rows = conn.execute(_SLEUTELS_PG, {"o": [k.organisatie for k in wanted], "t": [k.tsa for k in wanted],
+                                           "n": [k.vorderingnummer for k in wanted]})
+    else:
+        rows = (row for chunk in _chunks(wanted) for row in conn.execute(_SLEUTELS, {"sleutels": [
+            (k.organisatie, k.tsa, k.vorderingnummer) for k in chunk]}))
+    found.update((VorderingSleutel(org, tsa, nr), vid) for org, tsa, nr, vid in rows)
     return found
+
+
+_c = vordering.c
+_SLEUTELS = sa.select(_c.organisatie_nnp_id, _c.tsa, _c.vorderingnummer, _c.id).where(
+    sa.tuple_(_c.organisatie_nnp_id, _c.tsa, _c.vorderingnummer).in_(sa.bindparam("sleutels", expanding=True)))
+_SLEUTELS_PG = sa.text(
+    "SELECT v.organisatie_nnp_id, v.tsa, v.vorderingnummer, v.id FROM vordering AS v "
+    "JOIN unnest(CAST(:o AS text[]), CAST(:t AS text[]), CAST(:n AS text[])) AS k(o, t, n) "
+    "ON v.organisatie_nnp_id = k.o AND v.tsa = k.t AND v.vorderingnummer = k.n")
 
 
 def existing_keys(conn: Connection, keys: Iterable[VorderingSleutel]) -> set[VorderingSleutel]:
@@ -149,22 +160,14 @@ def _historie_row(vordering_id: int, s: Vorderingstatus, bron: str, bericht_id: 
             "opmerkingen": s.opmerkingen, "vorm": s.vorm or None}
 
 
-def insert_vorderingen(conn: Connection, vorderingen: Sequence[Vordering], *, bericht_id: int | None,
-                       ontvangen_op: datetime) -> list[int]:
-    """Store ``vorderingen`` with all their children; sets and returns their ids (in order).
-
-    A key that exists already raises :class:`sqlalchemy.exc.IntegrityError` (the caller checks first).
-    """
-    if not vorderingen:
-        return []
-    ids = reserve_ids(conn, vordering, len(vorderingen))
+def vordering_rijen(vorderingen: Sequence[Vordering], ids: Sequence[int], *, bericht_id: int | None,
+                    ontvangen_op: datetime) -> list[tuple[sa.Table, list[dict[str, Any]]]]:
+    """The rows that store ``vorderingen`` (with these ``ids``) and their children, per table in insert order."""
     rows = [_vordering_row(v, bericht_id, ontvangen_op) for v in vorderingen]
     for vid, row in zip(ids, rows, strict=True):
         row["id"] = vid
-    conn.execute(sa.insert(vordering), rows)
     regels, totaalregels, termijnen, statussen = [], [], [], []
     for vid, v in zip(ids, vorderingen, strict=True):
-        v.id = vid
         for n, r in enumerate(v.vorderingsregels, 1):
             row = {veld: getattr(r, veld) for veld in _REGEL_VELDEN}
             row.update(vordering_id=vid, volgnummer=n, vorm=r.vorm or None)
@@ -179,10 +182,25 @@ def insert_vorderingen(conn: Connection, vorderingen: Sequence[Vordering], *, be
                                   "vorm": tm.vorm or None})
         if v.vorderingstatus is not None:
             statussen.append(_historie_row(vid, v.vorderingstatus, "vordering", bericht_id, ontvangen_op))
-    for table, child_rows in ((vorderingsregel, regels), (btw_totaalregel, totaalregels), (termijn, termijnen),
-                              (vorderingstatus, statussen)):
-        if child_rows:
-            conn.execute(sa.insert(table), child_rows)
+    return [(vordering, rows), (vorderingsregel, regels), (btw_totaalregel, totaalregels), (termijn, termijnen),
+            (vorderingstatus, statussen)]
+
+
+def insert_vorderingen(conn: Connection, vorderingen: Sequence[Vordering], *, bericht_id: int | None,
+                       ontvangen_op: datetime) -> list[int]:
+    """Store ``vorderingen`` with all their children; sets and returns their ids (in order).
+
+    Ids are reserved up front; each table gets one bulk insert (:func:`stuf_fin.store.bulk.insert_rows`:
+    ``executemany`` on SQLite, ``COPY`` on PostgreSQL).  A key that exists already raises
+    :class:`sqlalchemy.exc.IntegrityError` (the caller checks first).
+    """
+    if not vorderingen:
+        return []
+    ids = reserve_ids(conn, vordering, len(vorderingen))
+    for table, rows in vordering_rijen(vorderingen, ids, bericht_id=bericht_id, ontvangen_op=ontvangen_op):
+        insert_rows(conn, table, rows)
+    for vid, v in zip(ids, vorderingen, strict=True):
+        v.id = vid
     return ids
 
 
@@ -288,4 +306,4 @@ def _vordering(r: Any, regels: list[Any], totaalregels: list[Any], termijnen: li
 
 __all__ = ["StatusHistorie", "add_status", "existing_keys", "find_by_vorderingnummer", "find_vordering",
            "find_vorderingen", "insert_vorderingen", "known_vorderingnummers", "load_vordering",
-           "load_vorderingen", "status_history"]
+           "load_vorderingen", "status_history", "vordering_rijen"]

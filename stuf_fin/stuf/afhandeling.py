@@ -7,8 +7,8 @@ every answer validated before it leaves.
 
 from __future__ import annotations
 
-import hashlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,10 +18,12 @@ from lxml import etree
 from sqlalchemy.exc import DBAPIError
 
 from stuf_fin.config import Settings
+from stuf_fin.ops import metrics, observe
+from stuf_fin.schema.stroom import Stroom, inhoud_hash
 from stuf_fin.schema.validator import MessageValidator, summarize
 from stuf_fin.stuf import berichten
 from stuf_fin.stuf.fouten import StufFout
-from stuf_fin.stuf.operaties import Operatie
+from stuf_fin.stuf.operaties import PORT_KENNISGEVING, PORT_VRAAG, Operatie
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem, read_stuurgegevens
 
 log = logging.getLogger("stuf_fin.afhandeling")
@@ -37,6 +39,11 @@ class Verzoek:
     ontvangen_op: datetime
     identiteit: str | None = None
     soap_action: str | None = None
+    #: set by the autorisatie hook: the ``tsa`` values a vrdLv01 may show (None = all)
+    zichtbare_tsas: frozenset[str] | None = None
+    #: a large request validated while streaming (``message`` then holds only the stuurgegevens); the
+    #: handler gets this instead of ``message`` (stuf_fin.schema.stroom)
+    stroom: Stroom | None = None
 
 
 @dataclass
@@ -60,32 +67,56 @@ class AntwoordOngeldig(Exception):
 
 
 def content_hash(message: etree._Element) -> str:
-    """Fingerprint of a message's content, independent of the envelope and of prefixes/whitespace
-    between attributes (exclusive canonical XML)."""
-    return hashlib.sha256(etree.tostring(message, method="c14n", exclusive=True)).hexdigest()
+    """Fingerprint of a message's content, independent of the envelope and of whitespace between
+    attributes: SHA-256 over the exclusive canonical XML of each child (the same for a streamed message,
+    :func:`stuf_fin.schema.stroom.inhoud_hash`)."""
+    return inhoud_hash(message)
 
 
 Handler = Callable[..., Any]
+
+
+def duplicaat_scope(operatie: Operatie) -> str:
+    """The receiving end node whose referentienummer memory applies (StUF016).
+
+    In the StUF-FIN chain each Di01 operation is received by a different role (vordering: the
+    inningssysteem; status change: the vakapplicatie; verantwoording: the financial administration),
+    all hosted by this gateway.  Referentienummers are unique per zender *and receiving end node*, so
+    the memory is kept per operation: the official examples reuse ``1234567890`` from ``STP`` for a
+    vordering and a verantwoording, which are two different end nodes in a real chain.
+    """
+    return f"{operatie.port}/{operatie.naam}"
 
 
 class Afhandeling:
     """Handles one verzoek end to end; shared by every request thread."""
 
     def __init__(self, settings: Settings, validator: MessageValidator, store: Any,
-                 handlers: dict[str, Handler]):
+                 handlers: dict[str, Handler], autorisatie: Callable[[Verzoek, Stuurgegevens], None] | None = None,
+                 uitgaand: Any = None):
         self.settings = settings
         self.validator = validator
         self.store = store
         self.handlers = handlers
+        self.autorisatie = autorisatie  # stuf_fin.security.autorisatie: raises StufFout StUF013/StUF052
+        self.uitgaand = uitgaand  # stuf_fin.outbound.triggers.Uitgaand: queues what an accepted message causes
         self.eigen = Systeem(settings.organisatie or "", settings.applicatie or "") if settings.applicatie else None
 
     # -- answers ---------------------------------------------------------------------------------
-    def fout_antwoord(self, operatie_port_fo: str, stuurgegevens: Stuurgegevens, fout: StufFout) -> Antwoord:
+    def maak_fout(self, operatie_port_fo: str, stuurgegevens: Stuurgegevens, fout: StufFout) -> Antwoord:
         """A Fo02 or Fo03 for ``fout``, validated (a Fo0x we cannot make valid is a bug)."""
         element = berichten.fo02(fout) if operatie_port_fo == "Fo02" else berichten.fo03(
             stuurgegevens, fout, self.eigen)
         self.check_antwoord(element)
         return Antwoord(element, fout, outcome=operatie_port_fo)
+
+    def fout_antwoord(self, operatie_port_fo: str, stuurgegevens: Stuurgegevens, fout: StufFout) -> Antwoord:
+        """The answer to a fault the SOAP layer found before the pipeline (not XML, unknown message, wrong
+        SOAPAction): :meth:`maak_fout`, counted and logged like every answer (operation ``unknown``)."""
+        antwoord = self.maak_fout(operatie_port_fo, stuurgegevens, fout)
+        port = PORT_VRAAG if operatie_port_fo == "Fo02" else PORT_KENNISGEVING
+        observe.answered(port, metrics.UNKNOWN, stuurgegevens, antwoord)
+        return antwoord
 
     def check_antwoord(self, element: etree._Element) -> None:
         issues = self.validator.validate(element)
@@ -95,30 +126,40 @@ class Afhandeling:
 
     # -- the pipeline ----------------------------------------------------------------------------
     def behandel(self, verzoek: Verzoek) -> Antwoord:
-        """Answer one verzoek; never raises for anything the sender did."""
-        op = verzoek.operatie
+        """Answer one verzoek; never raises for anything the sender did.  Every answer is counted, timed
+        and logged once (:mod:`stuf_fin.ops.observe`)."""
+        start = time.perf_counter()
         sg = read_stuurgegevens(verzoek.message)
+        antwoord = self._behandel(verzoek, sg)
+        observe.answered(verzoek.operatie.port, verzoek.operatie.naam, sg, antwoord, time.perf_counter() - start,
+                         verzoek.identiteit)
+        return antwoord
+
+    def _behandel(self, verzoek: Verzoek, sg: Stuurgegevens) -> Antwoord:
+        op = verzoek.operatie
         try:
-            issues = self.validator.validate(verzoek.message)
+            issues = [] if verzoek.stroom is not None else self.validator.validate(verzoek.message)
             if issues:
                 raise StufFout("StUF055", summarize(issues))
             self.check_stuurgegevens(sg)
+            if self.autorisatie is not None:
+                self.autorisatie(verzoek, sg)
             if op.port == "BeantwoordVraag":
                 return self.vraag(verzoek, sg)
             return self.kennisgeving(verzoek, sg)
         except StufFout as fout:
-            antwoord = self.fout_antwoord(op.foutbericht, sg, fout)
+            antwoord = self.maak_fout(op.foutbericht, sg, fout)
         except AntwoordOngeldig as exc:
-            antwoord = self.fout_antwoord(op.foutbericht, sg, StufFout(
+            antwoord = self.maak_fout(op.foutbericht, sg, StufFout(
                 "StUF058", f"interne fout: het antwoord voldoet niet aan het schema ({exc})"[:1000]))
         except DBAPIError:
             log.exception("database unavailable while handling %s %s", op.naam, sg.referentienummer)
             code = "StUF049" if op.foutbericht == "Fo02" else "StUF046"
-            antwoord = self.fout_antwoord(op.foutbericht, sg, StufFout(code, "database niet beschikbaar"))
+            antwoord = self.maak_fout(op.foutbericht, sg, StufFout(code, "database niet beschikbaar"))
             return antwoord  # archiving would fail too
         except Exception:
             log.exception("internal error while handling %s %s", op.naam, sg.referentienummer)
-            antwoord = self.fout_antwoord(op.foutbericht, sg, StufFout("StUF058", "interne fout"))
+            antwoord = self.maak_fout(op.foutbericht, sg, StufFout("StUF058", "interne fout"))
         self.archiveer_fout(verzoek, sg, antwoord)
         return antwoord
 
@@ -133,11 +174,12 @@ class Afhandeling:
         """Di01, Bv03 or Fo03 received: StUF016 rule, handler, archive and Bv03 in one transaction."""
         from stuf_fin.store import archief  # the store is the layer below
 
-        digest = content_hash(verzoek.message)
+        digest = verzoek.stroom.content_hash if verzoek.stroom is not None else content_hash(verzoek.message)
         zender = sg.zender or Systeem()
         for _attempt in range(2):
-            with self.store.begin() as conn:
-                eerder = archief.find_accepted(conn, verzoek.operatie.port, zender, sg.referentienummer)
+            with self.store.begin(schrijven=False) as conn:  # a lookup: no write lock on SQLite
+                eerder = archief.find_accepted(conn, duplicaat_scope(verzoek.operatie), zender,
+                                               sg.referentienummer)
             if eerder is not None:
                 eerder_hash, eerder_antwoord = eerder
                 if eerder_hash != digest:
@@ -159,15 +201,18 @@ class Afhandeling:
         handler = self.handlers.get(op.naam)
         try:
             with self.store.begin() as conn:
-                bericht_id = archief.archive(conn, **self.archief_velden(verzoek, sg, digest))
-                warnings = handler(conn, verzoek.message, self.ontvangst(verzoek, bericht_id)) if handler else []
+                bericht_id = archief.archive(conn, **self.archief_velden(verzoek, sg, digest), uitstellen=True)
+                bron = verzoek.stroom if verzoek.stroom is not None else verzoek.message
+                warnings = handler(conn, bron, self.ontvangst(verzoek, bericht_id)) if handler else []
                 for warning in warnings or ():
                     log.warning("%s %s: %s", op.naam, sg.referentienummer, warning)
                 element = berichten.bv03(sg, self.eigen)
                 self.check_antwoord(element)
                 antwoord = Antwoord(element, outcome="Bv03")
                 archief.set_reply(conn, bericht_id, antwoord.to_bytes(), "Bv03", None)
-                archief.remember_referentie(conn, op.port, zender, sg.referentienummer, digest, bericht_id)
+                archief.remember_referentie(conn, duplicaat_scope(op), zender, sg.referentienummer, digest,
+                                            bericht_id)
+                archief.vul_request(conn, bericht_id, verzoek.raw)  # a large request last (memory)
             return antwoord
         except BusinessError as exc:
             raise StufFout("StUF058", str(exc)) from None
@@ -179,8 +224,8 @@ class Afhandeling:
         handler = self.handlers.get(verzoek.operatie.naam)
         if handler is None:
             raise StufFout("StUF025", "vrdLv01 wordt (nog) niet ondersteund")
-        with self.store.begin() as conn:
-            element = handler(conn, verzoek.message, self.settings)
+        with self.store.begin(schrijven=False) as conn:
+            element = handler(conn, verzoek.message, self.settings, zichtbare_tsas=verzoek.zichtbare_tsas)
         self.check_antwoord(element)
         antwoord = Antwoord(element, outcome="La01")
         with self.store.begin() as conn:
@@ -192,7 +237,8 @@ class Afhandeling:
     def ontvangst(self, verzoek: Verzoek, bericht_id: int):
         from stuf_fin.fin.verwerking import Ontvangst
 
-        return Ontvangst(ontvangen_op=verzoek.ontvangen_op, bericht_id=bericht_id, settings=self.settings)
+        return Ontvangst(ontvangen_op=verzoek.ontvangen_op, bericht_id=bericht_id, settings=self.settings,
+                         uitgaand=self.uitgaand)
 
     def archief_velden(self, verzoek: Verzoek, sg: Stuurgegevens, digest: str | None) -> dict[str, Any]:
         return {
@@ -212,7 +258,8 @@ class Afhandeling:
 
         try:
             with self.store.begin() as conn:
-                bericht_id = archief.archive(conn, **self.archief_velden(verzoek, sg, None))
+                bericht_id = archief.archive(conn, **self.archief_velden(verzoek, sg, None), uitstellen=True)
                 archief.set_reply(conn, bericht_id, antwoord.to_bytes(), antwoord.outcome, antwoord.fout.code)
+                archief.vul_request(conn, bericht_id, verzoek.raw)
         except Exception:  # the fault answer still goes out; the operator sees why it was not archived
             log.exception("could not archive the %s answer to %s", antwoord.outcome, sg.referentienummer)

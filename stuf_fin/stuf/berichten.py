@@ -1,4 +1,5 @@
-"""Building StUF answers: Bv03, Fo03 and Fo02 (StUF 03.01 §4.4), from the request's stuurgegevens."""
+"""Building StUF answers: Bv03, Fo03 and Fo02 (StUF 03.01 §4.4) and the stuurgegevens of a La01, from the
+request's stuurgegevens."""
 
 from __future__ import annotations
 
@@ -86,3 +87,18 @@ def fo02(fout: StufFout) -> etree._Element:
     etree.SubElement(sg, _S + "berichtcode").text = "Fo02"
     _foutbody(root, fout)
     return root
+
+
+def stuurgegevens_la01(parent: etree._Element, tag: str, request: Stuurgegevens, eigen: Systeem | None,
+                       entiteittype: str) -> etree._Element:
+    """The stuurgegevens of a La01 answer: zender and ontvanger of the question swapped (each only when
+    known), the entiteittype; no referentienummer, tijdstipBericht or crossRefnummer (prohibited there)."""
+    sg = etree.SubElement(parent, tag)
+    etree.SubElement(sg, _S + "berichtcode").text = "La01"
+    zender = request.ontvanger or eigen
+    if zender is not None:
+        _systeem(sg, "zender", zender)
+    if request.zender is not None:
+        _systeem(sg, "ontvanger", request.zender)
+    etree.SubElement(sg, _S + "entiteittype").text = entiteittype
+    return sg

@@ -28,6 +28,9 @@ CATALOGUS: dict[str, tuple[str, str]] = {
     "StUF055": ("client", "Berichtbody is niet conform schema in sectormodel"),
     "StUF058": ("server", "Proces voor afhandelen bericht geeft fout"),
     "StUF064": ("server", "Object niet gevonden"),
+    "StUF088": ("client", "Meer dan één sleutel gespecificeerd als selectiecriterium"),
+    "StUF091": ("client", "Een sleutel en andere elementen gespecificeerd als selectiecriterium"),
+    "StUF094": ("server", "Ontvangend systeem registreert sleutel in het verzendende systeem niet"),
     "StUF097": ("client", "Zowel StUF:scope attribuut als inhoud in scope element aanwezig"),
     "StUF133": ("server", "Sortering niet ondersteund"),
     "StUF960": ("server", "Het antwoordende systeem is niet in staat het verzoek af te handelen binnen de "

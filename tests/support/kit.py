@@ -21,3 +21,22 @@ requires_kit = pytest.mark.skipif(
 def testbericht(name: str) -> bytes:
     """One of the 10 official test messages, e.g. ``Di01-verstrekVordering-min.xml``."""
     return (TESTBERICHTEN / name).read_bytes()
+
+
+testbericht.__test__ = False  # not a pytest test, despite its name
+
+
+def uniek(message: bytes, suffix: str) -> bytes:
+    """An official message with its numbers made unique: ``suffix`` appended to every referentienummer,
+    vorderingnummer and verantwoordingsnummer (within their maximum lengths: 40 and 64)."""
+    from lxml import etree
+
+    from stuf_fin.namespaces import FIN, STUF
+
+    root = etree.fromstring(message)
+    for tag, limit in ((f"{{{STUF}}}referentienummer", 40), (f"{{{FIN}}}vorderingnummer", 64),
+                       (f"{{{FIN}}}verantwoordingsnummer", 64)):
+        for el in root.iter(tag):
+            if el.text:
+                el.text = (el.text + suffix)[-limit:]
+    return etree.tostring(root)

@@ -66,4 +66,22 @@ def post(base_url: str, message: bytes | etree._Element, *, soap_action: str | N
     action = SOAP_ACTIONS.get(local, "") if soap_action is None else soap_action
     response = httpx.post(f"{base_url}/{port}", content=data, timeout=timeout,
                           headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{action}"'})
-    return Reply(response.status_code, etree.fromstring(response.content), response.text)
+    return checked(Reply(response.status_code, etree.fromstring(response.content), response.text))
+
+
+def checked(reply: Reply) -> Reply:
+    """Every answer must be a schema-valid StUF message; a fault must be a proper SOAP 1.1 Fault."""
+    from stuf_fin.schema.validator import get_validator
+
+    issues = get_validator().validate(reply.message)
+    assert not issues, f"reply fails the schema: {issues}\n{reply.text}"
+    if reply.is_fault:
+        assert reply.status == 500, reply.text
+        assert [child.tag for child in reply.body] == ["faultcode", "faultstring", "detail"], reply.text
+        assert reply.body.findtext("faultcode") in ("SOAP-ENV:Client", "SOAP-ENV:Server")
+        assert reply.body.findtext("faultstring") == reply.message.findtext(f"{{{STUF}}}body/{{{STUF}}}omschrijving")
+        plek = reply.message.findtext(f"{{{STUF}}}body/{{{STUF}}}plek")
+        assert reply.body.findtext("faultcode").endswith(plek.capitalize())
+    else:
+        assert reply.status == 200, reply.text
+    return reply

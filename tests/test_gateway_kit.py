@@ -1,0 +1,105 @@
+"""The official test messages against a real gateway: compliance scenarios 4, 5, 9-11, 13, 14 (NOTES §8).
+
+Needs the official kit (skipped with a reason otherwise).  Numbers are made unique per test so that the
+scenarios do not depend on each other.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from lxml import etree
+
+from stuf_fin.namespaces import FIN, STUF
+from tests.support.kit import requires_kit, testbericht, uniek
+from tests.support.server import start_server
+from tests.support.soap import post
+
+pytestmark = requires_kit
+
+DI01 = [
+    "Di01-verstrekVordering-min.xml",
+    "Di01-verstrekVordering-max.xml",
+    "Di01-verstrekFinancieleVerantwoording-min.xml",
+    "Di01-verstrekFinancieleVerantwoording-max.xml",
+]
+
+
+@pytest.fixture(scope="module")
+def lenient(tmp_path_factory):
+    """A gateway that accepts a vervaldatum in the past (the official max vordering has 1957-08-13)."""
+    server = start_server(tmp_path_factory.mktemp("kit-lenient"), env={"STUF_FIN_REJECT_PAST_VERVALDATUM": "false"})
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def strict(tmp_path_factory):
+    server = start_server(tmp_path_factory.mktemp("kit-strict"))
+    yield server
+    server.stop()
+
+
+def suffix() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.mark.parametrize("name", DI01)
+def test_official_di01_message_gets_a_bv03(lenient, name):  # scenarios 1, 7, 9 (Di01 steps), 13
+    reply = post(lenient.url, uniek(testbericht(name), suffix()))
+    assert reply.status == 200, reply.text
+    assert reply.message.tag == f"{{{STUF}}}Bv03Bericht"
+
+
+def test_scenario_4_status_changes_min_then_max(lenient):
+    s = suffix()
+    assert post(lenient.url, uniek(testbericht("Di01-verstrekVordering-max.xml"), s)).status == 200
+    for name in ("Di01-verstrekVorderingStatusWijziging-min.xml", "Di01-verstrekVorderingStatusWijziging-max.xml"):
+        reply = post(lenient.url, uniek(testbericht(name), s))
+        assert reply.status == 200 and reply.message.tag == f"{{{STUF}}}Bv03Bericht", reply.text
+
+
+def test_scenario_5_status_change_for_an_unknown_vordering(lenient):
+    root = etree.fromstring(uniek(testbericht("Di01-verstrekVorderingStatusWijziging-min.xml"), suffix()))
+    for el in root.iter(f"{{{FIN}}}vorderingnummer"):
+        el.text = "KING00000000-" + suffix()
+    reply = post(lenient.url, root)
+    assert reply.is_fault and reply.code == "StUF058"
+    assert "KING00000000" in reply.details
+
+
+def test_scenario_10_same_vordering_twice(lenient):
+    s = suffix()
+    first = uniek(testbericht("Di01-verstrekVordering-min.xml"), s)
+    assert post(lenient.url, first).status == 200
+    root = etree.fromstring(first)
+    root.find(f".//{{{STUF}}}referentienummer").text = "nieuw-" + suffix()
+    reply = post(lenient.url, root)
+    assert reply.is_fault and reply.code == "StUF058"
+    assert "KING00009999" in reply.details
+
+
+def test_scenario_11_vervaldatum_in_the_past_is_refused_by_default(strict):
+    reply = post(strict.url, uniek(testbericht("Di01-verstrekVordering-max.xml"), suffix()))
+    assert reply.is_fault and reply.code == "StUF058"
+    assert "1957-08-13" in reply.details
+
+
+def test_scenario_14_verantwoording_already_processed(lenient):
+    s = suffix()
+    first = uniek(testbericht("Di01-verstrekFinancieleVerantwoording-min.xml"), s)
+    assert post(lenient.url, first).status == 200
+    root = etree.fromstring(first)
+    root.find(f".//{{{STUF}}}referentienummer").text = "nieuw-" + suffix()
+    reply = post(lenient.url, root)
+    assert reply.is_fault and reply.code == "StUF058"
+
+
+def test_official_vordering_and_verantwoording_may_share_a_referentienummer(lenient):
+    """The official min vordering and min verantwoording both use 1234567890 from STP: two end nodes."""
+    s = suffix()
+    vordering = uniek(testbericht("Di01-verstrekVordering-min.xml"), s)
+    verantwoording = uniek(testbericht("Di01-verstrekFinancieleVerantwoording-min.xml"), s)
+    assert post(lenient.url, vordering).status == 200
+    assert post(lenient.url, verantwoording).status == 200
