@@ -232,6 +232,7 @@ def build(settings: Settings) -> Gateway:
                               uitgaand=outbound.uitgaand)
     gateway = Gateway(settings, afhandeling, store)
     gateway.background.extend(outbound.background)
+    gateway.background.append(afhandeling.archiefschrijver)  # vrdLv01 archive rows after the answer
     return gateway
 
 

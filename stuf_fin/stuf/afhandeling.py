@@ -18,10 +18,14 @@ from lxml import etree
 from sqlalchemy.exc import DBAPIError
 
 from stuf_fin.config import Settings
+from stuf_fin.fin.errors import BusinessError
+from stuf_fin.fin.verwerking import Ontvangst
 from stuf_fin.ops import metrics, observe
 from stuf_fin.schema.stroom import Stroom, inhoud_hash
 from stuf_fin.schema.validator import MessageValidator, summarize
+from stuf_fin.store import archief
 from stuf_fin.stuf import berichten
+from stuf_fin.stuf.archiefschrijver import ArchiefSchrijver
 from stuf_fin.stuf.fouten import StufFout
 from stuf_fin.stuf.operaties import PORT_KENNISGEVING, PORT_VRAAG, Operatie
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem, read_stuurgegevens
@@ -93,13 +97,14 @@ class Afhandeling:
 
     def __init__(self, settings: Settings, validator: MessageValidator, store: Any,
                  handlers: dict[str, Handler], autorisatie: Callable[[Verzoek, Stuurgegevens], None] | None = None,
-                 uitgaand: Any = None):
+                 uitgaand: Any = None, archiefschrijver: ArchiefSchrijver | None = None):
         self.settings = settings
         self.validator = validator
         self.store = store
         self.handlers = handlers
         self.autorisatie = autorisatie  # stuf_fin.security.autorisatie: raises StufFout StUF013/StUF052
         self.uitgaand = uitgaand  # stuf_fin.outbound.triggers.Uitgaand: queues what an accepted message causes
+        self.archiefschrijver = archiefschrijver or ArchiefSchrijver(store)  # writes at once until started
         self.eigen = Systeem(settings.organisatie or "", settings.applicatie or "") if settings.applicatie else None
 
     # -- answers ---------------------------------------------------------------------------------
@@ -172,8 +177,6 @@ class Afhandeling:
 
     def kennisgeving(self, verzoek: Verzoek, sg: Stuurgegevens) -> Antwoord:
         """Di01, Bv03 or Fo03 received: StUF016 rule, handler, archive and Bv03 in one transaction."""
-        from stuf_fin.store import archief  # the store is the layer below
-
         digest = verzoek.stroom.content_hash if verzoek.stroom is not None else content_hash(verzoek.message)
         zender = sg.zender or Systeem()
         for _attempt in range(2):
@@ -194,9 +197,6 @@ class Afhandeling:
         raise StufFout("StUF058", "referentienummer kon niet worden vastgelegd")
 
     def verwerk(self, verzoek: Verzoek, sg: Stuurgegevens, zender: Systeem, digest: str) -> Antwoord:
-        from stuf_fin.fin.errors import BusinessError
-        from stuf_fin.store import archief
-
         op = verzoek.operatie
         handler = self.handlers.get(op.naam)
         try:
@@ -218,9 +218,8 @@ class Afhandeling:
             raise StufFout("StUF058", str(exc)) from None
 
     def vraag(self, verzoek: Verzoek, sg: Stuurgegevens) -> Antwoord:
-        """vrdLv01: the handler builds the vrdLa01 from the store (read-only)."""
-        from stuf_fin.store import archief
-
+        """vrdLv01: the handler builds the vrdLa01 from the store (read-only); the question and its answer
+        are archived after the answer has gone out (:mod:`stuf_fin.stuf.archiefschrijver`)."""
         handler = self.handlers.get(verzoek.operatie.naam)
         if handler is None:
             raise StufFout("StUF025", "vrdLv01 wordt (nog) niet ondersteund")
@@ -228,15 +227,16 @@ class Afhandeling:
             element = handler(conn, verzoek.message, self.settings, zichtbare_tsas=verzoek.zichtbare_tsas)
         self.check_antwoord(element)
         antwoord = Antwoord(element, outcome="La01")
-        with self.store.begin() as conn:
-            bericht_id = archief.archive(conn, **self.archief_velden(verzoek, sg, None))
-            archief.set_reply(conn, bericht_id, antwoord.to_bytes(), "La01", None)
+        velden, reply = self.archief_velden(verzoek, sg, None), antwoord.to_bytes()
+
+        def schrijf(conn) -> None:
+            archief.set_reply(conn, archief.archive(conn, **velden), reply, "La01", None)
+
+        self.archiefschrijver.schrijf(schrijf)
         return antwoord
 
     # -- archive -----------------------------------------------------------------------------------
-    def ontvangst(self, verzoek: Verzoek, bericht_id: int):
-        from stuf_fin.fin.verwerking import Ontvangst
-
+    def ontvangst(self, verzoek: Verzoek, bericht_id: int) -> Ontvangst:
         return Ontvangst(ontvangen_op=verzoek.ontvangen_op, bericht_id=bericht_id, settings=self.settings,
                          uitgaand=self.uitgaand)
 
@@ -254,8 +254,6 @@ class Afhandeling:
 
     def archiveer_fout(self, verzoek: Verzoek, sg: Stuurgegevens, antwoord: Antwoord) -> None:
         """Fault answers are archived (outside the failed transaction) but never count for StUF016."""
-        from stuf_fin.store import archief
-
         try:
             with self.store.begin() as conn:
                 bericht_id = archief.archive(conn, **self.archief_velden(verzoek, sg, None), uitstellen=True)
