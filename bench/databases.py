@@ -9,6 +9,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -36,15 +37,36 @@ def fresh_database(kind: str, workdir: Path) -> Iterator[str]:
         return
     if kind != "postgresql":
         raise ValueError(f"unknown database kind {kind!r}")
-    base = normalise_url(os.environ.get(POSTGRES_ENV) or POSTGRES_DEFAULT)
-    schema = "bench_" + uuid.uuid4().hex[:12]
+    with postgres_schema(os.environ.get(POSTGRES_ENV) or POSTGRES_DEFAULT, "bench_") as url:
+        _migrate(url)
+        yield url
+
+
+@cache
+def postgres_problem(url: str) -> str | None:
+    """Why PostgreSQL at ``url`` cannot be used (None when it can); checked once per process."""
+    engine = sa.create_engine(normalise_url(url))
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except sa.exc.SQLAlchemyError as exc:
+        return str(exc).splitlines()[0]
+    finally:
+        engine.dispose()
+    return None
+
+
+@contextmanager
+def postgres_schema(base_url: str, prefix: str) -> Iterator[str]:
+    """``base_url`` (PostgreSQL) with a fresh, empty schema ``<prefix><random>`` first in the search_path; the
+    schema is dropped at exit.  Also the tests' ``postgres_url`` fixture."""
+    base = normalise_url(base_url)
+    schema = prefix + uuid.uuid4().hex[:16]
     admin = sa.create_engine(base)
     with admin.begin() as conn:
         conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    url = base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
     try:
-        _migrate(url)
-        yield url
+        yield base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
     finally:
         with admin.begin() as conn:
             conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")

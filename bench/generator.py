@@ -3,7 +3,8 @@
 The builders return the *bare* message (the SOAP body element) as UTF-8 bytes.  The data is made
 from small dataclasses (``VorderingSpec`` ...) so that tests can compare what the gateway stored
 with what was sent, and can break one rule on purpose (``dataclasses.replace``).  This module
-deliberately shares no code with ``stuf_fin``: it is an independent oracle.
+deliberately shares no logic with ``stuf_fin`` (only its namespaces, SOAP envelope and ``Systeem`` address
+type): it is an independent oracle.
 
 Command line::
 
@@ -23,12 +24,10 @@ from pathlib import Path
 
 from lxml import etree
 
-STUF = "http://www.egem.nl/StUF/StUF0301"
-FIN = "http://www.egem.nl/StUF/sector/fin/0310"
-BG = "http://www.egem.nl/StUF/sector/bg/0310"
-ZKN = "http://www.egem.nl/StUF/sector/zkn/0310"
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
-SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+from stuf_fin.namespaces import BG, FIN, STUF, XSI, ZKN
+from stuf_fin.soap.envelope import wrap
+from stuf_fin.stuf.stuurgegevens import Systeem
+
 NSMAP = {"StUF": STUF, "FIN": FIN, "BG": BG, "ZKN": ZKN, "xsi": XSI}
 F, S, B, Z = (f"{{{ns}}}" for ns in (FIN, STUF, BG, ZKN))
 
@@ -62,16 +61,9 @@ BEDRIJVEN = ["Bouwbedrijf De Hoeksteen", "Bakkerij Van Veen", "Sportvereniging V
 BANKEN = [("RABO", "RABONL2U"), ("INGB", "INGBNL2A"), ("ABNA", "ABNANL2A"), ("SNSB", "SNSBNL2A"), ("TRIO", "TRIONL2U")]
 
 
-@dataclass(frozen=True)
-class Systeem:
-    organisatie: str = ""
-    applicatie: str = "GEN"
-    administratie: str = ""
-    gebruiker: str = ""
-
-
 ZENDER = Systeem("1900", "BELASTINGEN", "productie", "generator")
 ONTVANGER = Systeem("1900", "INNING", "productie")
+FINANCIELE_ADMINISTRATIE = Systeem("1900", "FINADM")  # the ontvanger of a verantwoording
 
 
 @dataclass
@@ -539,7 +531,7 @@ def di01_status_wijziging(wijzigingen: list[StatusWijzigingSpec], *, zender: Sys
 
 
 def di01_financiele_verantwoording(verantwoordingen: list[VerantwoordingSpec] | int, *,
-                                   zender: Systeem = ONTVANGER, ontvanger: Systeem = Systeem("1900", "FINADM"),
+                                   zender: Systeem = ONTVANGER, ontvanger: Systeem = FINANCIELE_ADMINISTRATIE,
                                    referentienummer: str | None = None, tijdstip: str | None = None,
                                    rng: random.Random | None = None, start: int = 0) -> bytes:
     """A ``FIN:Di01-verstrekFinancieleVerantwoording``."""
@@ -594,10 +586,8 @@ vrdlv01 = vrdLv01
 
 
 def soap(body: bytes) -> bytes:
-    """``body`` (a bare message) in a SOAP 1.1 envelope."""
-    envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soapenv": SOAP_ENV})
-    etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body").append(etree.fromstring(body))
-    return _bytes(envelope)
+    """``body`` (a bare message) in a SOAP 1.1 envelope (the gateway's own :func:`wrap`)."""
+    return wrap(body)
 
 
 # -- command line --------------------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import subprocess
 import sys
 import threading
 import time
@@ -35,6 +34,7 @@ from pathlib import Path
 from lxml import etree
 
 from bench import generator as g
+from bench.server import start_server
 
 F, S, B, Z = g.F, g.S, g.B, g.Z
 XSI_NIL = f"{{{g.XSI}}}nil"
@@ -371,35 +371,6 @@ def meet_sql(database_url: str, soort: Vraagsoort, aantal: int, n: int, seed: in
 
 # -- benchmark: server and main ----------------------------------------------------------------------------
 
-def start_server(database_url: str, workdir: Path, poort: int) -> subprocess.Popen:
-    import httpx
-
-    env = {k: w for k, w in os.environ.items() if not k.startswith("STUF_FIN_")}
-    env.update(STUF_FIN_LOG_FORMAT="json", STUF_FIN_METRICS_DB_INTERVAL="3600")
-    log = open(workdir / f"server-{poort}.log", "wb")  # noqa: SIM115 (closed with the process)
-    proces = subprocess.Popen([sys.executable, "-m", "stuf_fin", "serve", "--port", str(poort), "--database-url",
-                               database_url], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=workdir)
-    for _ in range(600):
-        if proces.poll() is not None:
-            raise RuntimeError(f"stuf-fin serve stopped: {(workdir / f'server-{poort}.log').read_text()[-2000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{poort}/health", timeout=1).status_code == 200:
-                return proces
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    proces.kill()
-    raise RuntimeError("stuf-fin serve did not start")
-
-
-def _vrije_poort() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _database_url(database: str, workdir: Path, aantal: int) -> str:
     if database == "sqlite":
         return f"sqlite:///{workdir / f'vraag-{aantal}.db'}"
@@ -441,9 +412,9 @@ def main(argv: list[str] | None = None) -> int:
     analyseer(url)
     if args.load_only:
         return 0
-    poort = _vrije_poort()
-    proces = start_server(url, args.workdir.resolve(), poort)
-    server = f"http://127.0.0.1:{poort}"
+    gateway = start_server(args.workdir.resolve(), url, timeout=60,
+                           env={"STUF_FIN_LOG_FORMAT": "json", "STUF_FIN_METRICS_DB_INTERVAL": "3600"})
+    server = gateway.url
     print(machine(url))
     print(f"command: python -m bench.vraag {' '.join(argv if argv is not None else sys.argv[1:])}")
     print(f"\n{args.vorderingen:,} vorderingen, {args.database.split('@')[-1]}, scope {args.scope}, "
@@ -464,8 +435,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{soort.naam:<16} {clients:>7} {percentiel(tijden, 50):7.2f} {percentiel(tijden, 99):7.2f} "
                       f"{max(tijden) * 1000:7.2f} {len(tijden) / duur:7.0f}")
     finally:
-        proces.terminate()
-        proces.wait(30)
+        gateway.stop()
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

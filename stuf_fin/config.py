@@ -145,6 +145,16 @@ def _convert(name: str, raw: Any, kind: Any) -> Any:
         raise ConfigError(f"{name}: {raw!r} is not a valid {kind.split(' ')[0]}") from None
 
 
+def read_toml(path: str | Path, error: type[Exception], what: str) -> dict[str, Any]:
+    """A settings file (``config``, ``clients_file``, ``outbound_file``) as a dict; ``error`` with
+    ``"<what> <path>: <reason>"`` when it cannot be read or is no TOML."""
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise error(f"{what} {path}: {exc}") from exc
+
+
 def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None,
                   config_file: str | None = None) -> Settings:
     """Build the settings from file, environment and explicit overrides (``None`` = not given)."""
@@ -154,11 +164,7 @@ def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, st
     data: dict[str, Any] = {}
     config_file = config_file or environ.get(ENV_PREFIX + "CONFIG")
     if config_file:
-        try:
-            with open(config_file, "rb") as fh:
-                data = tomllib.load(fh)
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"config file {config_file}: {exc}") from exc
+        data = read_toml(config_file, ConfigError, "config file")
         section = data.get("gateway", data)
         for key, raw in section.items():
             if key in known:

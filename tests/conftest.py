@@ -10,14 +10,11 @@ from __future__ import annotations
 import os
 import random
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import date
-from functools import cache
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from lxml import etree
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,6 +22,7 @@ if str(REPO) not in sys.path:  # `bench` lives at the top of the repository
     sys.path.insert(0, str(REPO))
 
 from bench import generator as g  # noqa: E402
+from bench.databases import postgres_problem, postgres_schema  # noqa: E402
 from stuf_fin.namespaces import FIN, STUF  # noqa: E402
 from stuf_fin.store.db import Store, normalise_url  # noqa: E402
 
@@ -49,44 +47,20 @@ def fin_kit() -> Path:
 def official_schema_dir(fin_kit: Path) -> Path:
     return fin_kit / "schemas" / "vng-1.00.03"
 
-
-@cache
-def _postgres_problem(url: str) -> str | None:
-    """Why PostgreSQL at ``url`` cannot be used (None when it can); checked once per session."""
-    engine = sa.create_engine(normalise_url(url))
-    try:
-        with engine.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
-    except sa.exc.SQLAlchemyError as exc:
-        return str(exc).splitlines()[0]
-    finally:
-        engine.dispose()
-    return None
-
-
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A URL of the test PostgreSQL with a fresh, empty schema first in the search_path."""
     base = os.environ.get(POSTGRES_ENV) or POSTGRES_DEFAULT
     if base == "skip":
         pytest.skip(f"PostgreSQL tests switched off ({POSTGRES_ENV}=skip)")
-    problem = _postgres_problem(base)
+    problem = postgres_problem(base)
     if problem:
         shown = normalise_url(base).render_as_string(hide_password=True)
         pytest.fail(f"PostgreSQL at {shown} is not reachable ({problem}); start it, e.g. "
                     "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start, "
                     f"or set {POSTGRES_ENV}=skip", pytrace=False)
-    schema = "t_" + uuid.uuid4().hex[:16]
-    admin = sa.create_engine(normalise_url(base))
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    try:
-        yield normalise_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
+    with postgres_schema(base, "t_") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

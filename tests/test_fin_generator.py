@@ -11,6 +11,7 @@ from lxml import etree
 
 from bench import generator as g
 from stuf_fin.fin.regels import iban_geldig
+from stuf_fin.namespaces import SOAP_ENV
 from stuf_fin.schema import SchemaLoadError, get_validator, parse_bytes
 
 F = f"{{{g.FIN}}}"
@@ -106,7 +107,7 @@ def test_command_writes_the_requested_messages(tmp_path: Path, capsys: pytest.Ca
 def test_command_other_kinds_in_soap(tmp_path: Path, soort: str) -> None:
     g.main(["--vorderingen", "2", "--messages", "1", "--out", str(tmp_path), "--soort", soort, "--soap"])
     root = etree.fromstring((tmp_path / f"di01-{soort}-000000.xml").read_bytes())
-    assert root.tag == f"{{{g.SOAP_ENV}}}Envelope"
+    assert root.tag == f"{{{SOAP_ENV}}}Envelope"
     body = root[0][0]
     assert etree.QName(body).localname == {"status": "Di01-verstrekVorderingStatusWijziging",
                                            "verantwoording": "Di01-verstrekFinancieleVerantwoording"}[soort]

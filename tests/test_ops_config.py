@@ -9,10 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.ops import schema_args, schema_env
+from support.security import client_table, clients_config
 from support.server import free_port, start_server
-
-from stuf_fin.security.passwords import hash_secret
 
 DB_PASSWORD = "db-geheim-4711"
 CLIENT_PASSWORD = "fa-geheim-0123456789"
@@ -28,30 +26,16 @@ def stuf_fin(*args: str, env: dict[str, str] | None = None, cwd: Path | None = N
 
 @pytest.fixture
 def config_file(tmp_path: Path) -> Path:
-    path = tmp_path / "stuf-fin.toml"
-    path.write_text(f"""
-log_format = "text"
-max_results = 50
-
-[[clients]]
-name = "fa"
-username = "fa"
-password_hash = "{hash_secret(CLIENT_PASSWORD, n=2**12)}"
-zenders = ["0363/FA001"]
-operations = ["Di01-verstrekVordering"]
-
-[[clients]]
-name = "wss"
-username = "wss"
-secret_env = "TEST_WSS_SECRET"
-zenders = ["0363/WSS01"]
-operations = ["*"]
-""")
-    return path
+    return clients_config(
+        tmp_path,
+        client_table("fa", "0363/FA001", operations=["Di01-verstrekVordering"], username="fa",
+                     password=CLIENT_PASSWORD),
+        client_table("wss", "0363/WSS01", username="wss", secret_env="TEST_WSS_SECRET"),
+        log_format="text", max_results=50)
 
 
 def test_prints_the_effective_configuration_with_secrets_hidden(config_file, tmp_path):
-    env = {"STUF_FIN_CONFIG": str(config_file), "TEST_WSS_SECRET": WSS_SECRET, **schema_env(),
+    env = {"STUF_FIN_CONFIG": str(config_file), "TEST_WSS_SECRET": WSS_SECRET,
            "STUF_FIN_DATABASE_URL": f"postgresql://gateway:{DB_PASSWORD}@db.example:5432/stuf_fin"}
     result = stuf_fin("config", "check", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -67,7 +51,7 @@ def test_prints_the_effective_configuration_with_secrets_hidden(config_file, tmp
 
 
 def test_json_output(tmp_path):
-    result = stuf_fin("config", "check", "--json", env=schema_env(), cwd=tmp_path)
+    result = stuf_fin("config", "check", "--json", cwd=tmp_path)
     data = json.loads(result.stdout)
     assert result.returncode == 0 and data["ok"] is True
     assert data["settings"]["port"] == 8000 and data["sources"]["port"] == "default"
@@ -91,32 +75,30 @@ def test_failed_checks_exit_1(tmp_path):
 
 
 def test_a_misspelt_variable_is_a_warning(tmp_path):
-    result = stuf_fin("config", "check", env={"STUF_FIN_DATABSE_URL": "x", **schema_env()}, cwd=tmp_path)
+    result = stuf_fin("config", "check", env={"STUF_FIN_DATABSE_URL": "x"}, cwd=tmp_path)
     assert result.returncode == 0
     assert "STUF_FIN_DATABSE_URL is not a setting" in result.stdout
     assert "did you mean STUF_FIN_DATABASE_URL?" in result.stdout
 
 
 def test_connect_checks_the_database(tmp_path, postgres_url):
-    ok = stuf_fin("config", "check", "--connect", env={"STUF_FIN_DATABASE_URL": postgres_url, **schema_env()},
-                  cwd=tmp_path)
+    ok = stuf_fin("config", "check", "--connect", env={"STUF_FIN_DATABASE_URL": postgres_url}, cwd=tmp_path)
     assert ok.returncode == 0, ok.stdout
     assert "reachable, migrations behind" in ok.stdout  # an empty schema: serve would migrate it
     unreachable = f"postgresql://gateway:{DB_PASSWORD}@127.0.0.1:{free_port()}/stuf_fin?connect_timeout=3"
-    down = stuf_fin("config", "check", "--connect", env={"STUF_FIN_DATABASE_URL": unreachable, **schema_env()},
-                    cwd=tmp_path)
+    down = stuf_fin("config", "check", "--connect", env={"STUF_FIN_DATABASE_URL": unreachable}, cwd=tmp_path)
     assert down.returncode == 1
     assert "unreachable" in down.stdout and DB_PASSWORD not in down.stdout
 
 
 def test_connect_does_not_create_a_sqlite_file(tmp_path):
-    result = stuf_fin("config", "check", "--connect", env=schema_env(), cwd=tmp_path)
+    result = stuf_fin("config", "check", "--connect", cwd=tmp_path)
     assert result.returncode == 0
     assert "does not exist yet" in result.stdout and not (tmp_path / "stuf-fin.db").exists()
 
 
 def test_health_command_asks_the_running_gateway(tmp_path):
-    server = start_server(tmp_path, extra_args=schema_args())
+    server = start_server(tmp_path)
     port = server.url.rsplit(":", 1)[1]
     try:
         assert stuf_fin("health", env={"STUF_FIN_PORT": port}).returncode == 0

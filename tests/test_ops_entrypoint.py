@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
-from support.ops import schema_env, status_of, wait_for
+from support.ops import status_of, wait_for
 from support.server import free_port
 from support.soap import post
 from support.tcpproxy import TcpProxy
@@ -28,7 +28,6 @@ ENTRYPOINT = REPO / "docker" / "entrypoint.sh"
 def _environment(extra: dict[str, str]) -> dict[str, str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("STUF_FIN_")}
     environment["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{environment.get('PATH', '')}"
-    environment.update(schema_env())
     environment.update(extra)
     return environment
 

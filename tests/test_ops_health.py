@@ -8,7 +8,7 @@ import random
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
-from support.ops import schema_args, scrape, status_of, value, wait_for
+from support.ops import scrape, status_of, value, wait_for
 from support.server import start_server
 from support.soap import post
 from support.tcpproxy import TcpProxy
@@ -30,7 +30,7 @@ def _vordering(seed: int) -> bytes:
 
 
 def test_health_is_always_200_with_a_status(tmp_path):
-    server = start_server(tmp_path, extra_args=schema_args())
+    server = start_server(tmp_path)
     try:
         response = httpx.get(server.url + "/health")
         assert response.status_code == 200
@@ -46,8 +46,7 @@ def test_health_is_always_200_with_a_status(tmp_path):
 
 def test_ready_is_503_while_the_database_is_unreachable_and_200_when_it_is_back(tmp_path, proxied_postgres):
     url, proxy = proxied_postgres
-    server = start_server(tmp_path, database_url=url, extra_args=schema_args(),
-                          env={"STUF_FIN_METRICS_DB_INTERVAL": "0"})
+    server = start_server(tmp_path, database_url=url, env={"STUF_FIN_METRICS_DB_INTERVAL": "0"})
     try:
         assert status_of(server.url + "/ready") == 200
         assert post(server.url, _vordering(1)).stuurgegeven("berichtcode") == "Bv03"

@@ -9,7 +9,7 @@ import logging
 import random
 
 import pytest
-from support.ops import schema_args, wait_for
+from support.ops import wait_for
 from support.server import start_server
 from support.soap import post
 
@@ -28,7 +28,7 @@ def _bsn(rng: random.Random) -> str:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    server = start_server(tmp_path_factory.mktemp("logs"), extra_args=schema_args())
+    server = start_server(tmp_path_factory.mktemp("logs"))
     yield server
     server.stop()
 

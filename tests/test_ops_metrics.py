@@ -9,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from support.ops import names, schema_args, scrape, value
+from support.ops import names, scrape, value
+from support.security import client_table, clients_config
 from support.server import start_server
 from support.soap import post
 
@@ -17,7 +18,6 @@ import stuf_fin
 from bench import generator
 from stuf_fin.ops import metrics
 from stuf_fin.ops.collectors import StoreCollector
-from stuf_fin.security.passwords import hash_secret
 from stuf_fin.store.db import Store
 
 KENNISGEVING = "VerstrekVorderingOfVerantwoording"
@@ -27,7 +27,7 @@ SCRAPE_PASSWORD = "scrape-geheim-0123456789"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    server = start_server(tmp_path_factory.mktemp("metrics"), extra_args=schema_args(),
+    server = start_server(tmp_path_factory.mktemp("metrics"),
                           env={"STUF_FIN_METRICS_DB_INTERVAL": "0", "STUF_FIN_MAX_BODY_BYTES": str(1024 * 1024)})
     yield server
     server.stop()
@@ -97,7 +97,7 @@ def test_counters_histograms_and_stored_counts_move_after_real_calls(server):
 
 
 def test_several_workers_report_the_sum_over_all_workers(tmp_path):
-    server = start_server(tmp_path, extra_args=("--workers", "2", *schema_args()),
+    server = start_server(tmp_path, extra_args=("--workers", "2"),
                           env={"STUF_FIN_METRICS_DB_INTERVAL": "0"})
     try:
         messages = [_vorderingen(1, seed=100 + i) for i in range(8)]
@@ -171,16 +171,9 @@ def test_database_gauges_are_cached_for_the_interval(sqlite_store):
 
 
 def test_refused_requests_are_counted_and_metrics_need_credentials_when_clients_are_configured(tmp_path):
-    config = tmp_path / "stuf-fin.toml"
-    config.write_text(f"""
-[[clients]]
-name = "prometheus"
-username = "prometheus"
-password_hash = "{hash_secret(SCRAPE_PASSWORD, n=2**12)}"
-zenders = ["0000/MONITORING"]
-operations = []
-""")
-    server = start_server(tmp_path, extra_args=schema_args(), env={"STUF_FIN_CONFIG": str(config)})
+    config = clients_config(tmp_path, client_table("prometheus", "0000/MONITORING", operations=[],
+                                                   username="prometheus", password=SCRAPE_PASSWORD))
+    server = start_server(tmp_path, env={"STUF_FIN_CONFIG": str(config)})
     try:
         assert httpx.get(server.url + "/metrics").status_code == 401
         before = scrape(server.url, auth=("prometheus", SCRAPE_PASSWORD))

@@ -20,13 +20,11 @@ from stuf_fin.outbound.routing import load_routing
 from stuf_fin.outbound.triggers import Uitgaand
 from stuf_fin.outbound.worker import Worker
 from stuf_fin.schema.validator import get_validator
-from stuf_fin.security.passwords import hash_secret
 from stuf_fin.store.db import Store
 from stuf_fin.store.tables import verantwoording
-from tests.support.certs import client_context, issue, make_ca
+from tests.support.certs import issue, make_ca
 from tests.support.outbound import outbox_rows
-from tests.support.security import schema_args
-from tests.support.server import start_server
+from tests.support.security import client_table, clients_config, start_https_server
 
 BASIC, WSS = "basic-geheim-0123456789", "wss-geheim-0123456789"
 
@@ -37,34 +35,13 @@ def gateway_b(tmp_path_factory):
     ca = make_ca(folder, "ca", "Test CA")
     server_cert = issue(folder, "server", ca, "localhost", server=True)
     client_cert = issue(folder, "client", ca, "stuffin.test")
-    config = folder / "stuf-fin.toml"
-    config.write_text(f"""
-log_format = "text"
-
-[[clients]]
-name = "basic"
-username = "gw-basic"
-password_hash = "{hash_secret(BASIC, n=2**12)}"
-zenders = ["1900/STUFFIN"]
-operations = ["*"]
-
-[[clients]]
-name = "wss"
-username = "gw-wss"
-secret_env = "B_WSS_SECRET"
-zenders = ["1900/STUFFIN"]
-operations = ["*"]
-
-[[clients]]
-name = "mtls"
-tls_fingerprint = "{client_cert.fingerprint}"
-zenders = ["1900/STUFFIN"]
-operations = ["*"]
-""")
-    server = start_server(folder, scheme="https", verify=client_context(ca), extra_args=(
-        "--tls-cert", str(server_cert.cert_path), "--tls-key", str(server_cert.key_path),
-        "--tls-client-ca", str(ca.cert_path), *schema_args()), env={"STUF_FIN_CONFIG": str(config),
-                                                                    "B_WSS_SECRET": WSS})
+    config = clients_config(
+        folder,
+        client_table("basic", "1900/STUFFIN", username="gw-basic", password=BASIC),
+        client_table("wss", "1900/STUFFIN", username="gw-wss", secret_env="B_WSS_SECRET"),
+        client_table("mtls", "1900/STUFFIN", tls_fingerprint=client_cert.fingerprint),
+        log_format="text")
+    server = start_https_server(folder, config, ca, server_cert, env={"B_WSS_SECRET": WSS})
     store = Store(f"sqlite:///{folder / 'gateway.db'}")
     yield SimpleNamespace(url=server.url, ca=ca, client=client_cert, store=store, folder=folder)
     store.dispose()

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from lxml import etree
 from support import kit
 from support.kit import requires_kit
-from support.security import post, schema_args
+from support.security import post
 from support.server import start_server
 
 from stuf_fin.namespaces import STUF, XSI
@@ -29,8 +29,7 @@ NASTY = [b"<", b">", b"&", b"&amp;", b"&#0;", b"&#x1F;", b"]]>", b"<![CDATA[", b
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    server = start_server(tmp_path_factory.mktemp("fuzz"), extra_args=schema_args(),
-                          env={"STUF_FIN_MAX_BODY_BYTES": str(256 * 1024)})
+    server = start_server(tmp_path_factory.mktemp("fuzz"), env={"STUF_FIN_MAX_BODY_BYTES": str(256 * 1024)})
     yield server
     server.stop()
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from support.kit import requires_kit
-from support.security import Answer, body_of, post, rss_bytes, schema_args, vordering
+from support.security import Answer, body_of, post, vordering
 from support.server import start_server
 
 pytestmark = requires_kit
@@ -23,7 +23,7 @@ ENV_CLOSE = b"</SOAP-ENV:Body></SOAP-ENV:Envelope>"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    server = start_server(tmp_path_factory.mktemp("hostile"), extra_args=schema_args(), env=ENV)
+    server = start_server(tmp_path_factory.mktemp("hostile"), env=ENV)
     yield server
     server.stop()
 
@@ -85,7 +85,7 @@ def _fault_or_4xx(answer: Answer) -> bool:
 
 @requires_kit
 def test_hostile_corpus(server, listener):
-    before = rss_bytes(server.process.pid)
+    before = server.rss()
     for name, data in corpus(listener.getsockname()[1]).items():
         answer = post(server.url, data, timeout=ANSWER_WITHIN)
         assert _fault_or_4xx(answer), f"{name}: {answer.status} {answer.text[:300]}"
@@ -94,7 +94,7 @@ def test_hostile_corpus(server, listener):
             assert answer.code in ("StUF055", "StUF022"), f"{name}: {answer.code} {answer.text[:300]}"
     with pytest.raises(BlockingIOError):
         listener.accept()  # nothing tried to fetch an external entity
-    assert rss_bytes(server.process.pid) - before < 200 * 1024 * 1024
+    assert server.rss() - before < 200 * 1024 * 1024
     assert post(server.url, _valid()).berichtcode == "Bv03"  # and it still works
 
 

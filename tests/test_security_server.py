@@ -13,11 +13,9 @@ import pytest
 import sqlalchemy as sa
 from support.certs import client_context, issue, make_ca
 from support.kit import requires_kit
-from support.security import body_of, post, schema_args, vordering, vraag
+from support.security import body_of, client_table, clients_config, post, start_https_server, vordering, vraag
 from support.server import free_port, start_server
 from support.wss import envelope_with_token, fresh_digest_envelope
-
-from stuf_fin.security.passwords import hash_secret
 
 pytestmark = requires_kit
 
@@ -43,41 +41,17 @@ def pki(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(pki, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("secure-gateway")
-    config = workdir / "stuf-fin.toml"
-    config.write_text(f"""
-log_format = "text"
-
-[[clients]]
-name = "tsa"
-tls_subject = "CN=tsa.test,O=Gemeente Test,C=NL"
-zenders = ["0363/TSA01"]
-operations = ["Di01-verstrekVordering", "vrdLv01"]
-
-[[clients]]
-name = "inn"
-tls_fingerprint = "{pki['inn'].fingerprint}"
-zenders = ["0363/INN01"]
-operations = ["Di01-verstrekVorderingStatusWijziging"]
-
-[[clients]]
-name = "fa"
-username = "fa"
-password_hash = "{hash_secret(BASIC_PASSWORD, n=2**12)}"
-zenders = ["0363/FA001"]
-operations = ["Di01-verstrekVordering"]
-
-[[clients]]
-name = "wss"
-username = "wss"
-secret_env = "TEST_WSS_SECRET"
-zenders = ["0363/WSS01"]
-operations = ["*"]
-""")
-    server = start_server(
-        workdir, scheme="https", verify=client_context(pki["ca"]),
-        extra_args=("--tls-cert", str(pki["server"].cert_path), "--tls-key", str(pki["server"].key_path),
-                    "--tls-client-ca", str(pki["ca"].cert_path), *schema_args()),
-        env={"STUF_FIN_CONFIG": str(config), "TEST_WSS_SECRET": WSS_SECRET})
+    config = clients_config(
+        workdir,
+        client_table("tsa", "0363/TSA01", operations=["Di01-verstrekVordering", "vrdLv01"],
+                     tls_subject="CN=tsa.test,O=Gemeente Test,C=NL"),
+        client_table("inn", "0363/INN01", operations=["Di01-verstrekVorderingStatusWijziging"],
+                     tls_fingerprint=pki["inn"].fingerprint),
+        client_table("fa", "0363/FA001", operations=["Di01-verstrekVordering"], username="fa",
+                     password=BASIC_PASSWORD),
+        client_table("wss", "0363/WSS01", username="wss", secret_env="TEST_WSS_SECRET"),
+        log_format="text")
+    server = start_https_server(workdir, config, pki["ca"], pki["server"], env={"TEST_WSS_SECRET": WSS_SECRET})
     yield server
     server.stop()
 
@@ -229,7 +203,7 @@ def test_public_bind_without_authentication_is_refused(tmp_path):
 
 
 def test_allow_anonymous_starts_with_a_warning(tmp_path):
-    server = start_server(tmp_path, extra_args=("--host", "0.0.0.0", "--allow-anonymous", *schema_args()))
+    server = start_server(tmp_path, extra_args=("--host", "0.0.0.0", "--allow-anonymous"))
     try:
         assert httpx.get(server.url + "/health").status_code == 200
     finally:
@@ -238,14 +212,9 @@ def test_allow_anonymous_starts_with_a_warning(tmp_path):
 
 
 def test_client_certificate_required_refuses_clients_without_one(pki, tmp_path):
-    config = tmp_path / "stuf-fin.toml"
-    config.write_text('[[clients]]\nname = "tsa"\ntls_subject = "CN=tsa.test,O=Gemeente Test,C=NL"\n'
-                      'zenders = ["0363/TSA01"]\noperations = ["*"]\n')
-    server = start_server(
-        tmp_path, scheme="https", verify=client_context(pki["ca"], pki["tsa"]),
-        extra_args=("--tls-cert", str(pki["server"].cert_path), "--tls-key", str(pki["server"].key_path),
-                    "--tls-client-ca", str(pki["ca"].cert_path), *schema_args()),
-        env={"STUF_FIN_CONFIG": str(config), "STUF_FIN_TLS_CLIENT_CERT_REQUIRED": "true"})
+    config = clients_config(tmp_path, client_table("tsa", "0363/TSA01", tls_subject="CN=tsa.test,O=Gemeente Test,C=NL"))
+    server = start_https_server(tmp_path, config, pki["ca"], pki["server"], client=pki["tsa"],
+                                env={"STUF_FIN_TLS_CLIENT_CERT_REQUIRED": "true"})
     try:
         with pytest.raises(httpx.TransportError), _client(pki, None) as client:
             client.get(server.url + "/health")

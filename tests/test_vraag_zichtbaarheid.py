@@ -13,7 +13,7 @@ from lxml import etree
 
 from bench import generator as g
 from bench import vraag as v
-from stuf_fin.security.passwords import hash_secret
+from tests.support.security import client_table, clients_config
 from tests.support.security import post as raw_post
 from tests.support.vraag import F, S, geldig, nummers
 from tests.support.vraag import gateway as start_gateway
@@ -28,25 +28,11 @@ ZENDER_INN = g.Systeem("1900", "INNING")
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("vraag-zichtbaarheid")
-    config = workdir / "stuf-fin.toml"
-    hashed = hash_secret(WACHTWOORD, n=2**12)
-    config.write_text(f"""
-[[clients]]
-name = "a"
-username = "a"
-password_hash = "{hashed}"
-zenders = ["1900/VAKAPP-A"]
-operations = ["*"]
-tsa = ["{TSA_A}"]
-
-[[clients]]
-name = "inning"
-username = "inning"
-password_hash = "{hashed}"
-zenders = ["1900/INNING", "1900/BELASTINGEN"]
-operations = ["*"]
-tsa = ["*"]
-""")
+    config = clients_config(
+        workdir,
+        client_table("a", "1900/VAKAPP-A", username="a", password=WACHTWOORD, tsa=[TSA_A]),
+        client_table("inning", "1900/INNING", "1900/BELASTINGEN", username="inning", password=WACHTWOORD, tsa=["*"]),
+    )
     with start_gateway("sqlite", workdir, STUF_FIN_CONFIG=str(config)) as s:
         yield s
 

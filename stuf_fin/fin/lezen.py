@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lxml import etree
 
@@ -60,6 +61,7 @@ _ZKN = f"{{{ZKN}}}"
 #: Attributes fixed by the schema on every object: not kept in the Vorm.
 _VASTE_ATTRIBUTEN = frozenset((S + "entiteittype", S + "verwerkingssoort"))
 _NIL = ("true", "1")
+T = TypeVar("T")
 
 
 
@@ -135,28 +137,18 @@ def _eigen_attributen(el: etree._Element, vorm: Vorm, pad: str = "") -> bool:
 
 # -- groups ----------------------------------------------------------------------------------------------
 
-def _regel(el: etree._Element) -> Vorderingsregel:
+def _lees_groep(el: etree._Element, soort: type[T], velden: Velden) -> T:
+    """A group of simple elements (a vorderingsregel, termijn, ...) as a ``soort`` with its own Vorm."""
     vorm: Vorm = {}
     _eigen_attributen(el, vorm)
-    return Vorderingsregel(**_groep(el, REGEL, vorm), vorm=vorm)
+    return soort(**_groep(el, velden, vorm), vorm=vorm)
 
 
-def _totaalregel(el: etree._Element) -> BtwTotaalregel:
-    vorm: Vorm = {}
-    _eigen_attributen(el, vorm)
-    return BtwTotaalregel(**_groep(el, TOTAALREGEL, vorm), vorm=vorm)
-
-
-def _termijn(el: etree._Element) -> Termijn:
-    vorm: Vorm = {}
-    _eigen_attributen(el, vorm)
-    return Termijn(**_groep(el, TERMIJN, vorm), vorm=vorm)
-
-
-def _incasso(el: etree._Element) -> AutomatischeIncasso:
-    vorm: Vorm = {}
-    _eigen_attributen(el, vorm)
-    return AutomatischeIncasso(**_groep(el, INCASSO, vorm), vorm=vorm)
+_regel = partial(_lees_groep, soort=Vorderingsregel, velden=REGEL)
+_totaalregel = partial(_lees_groep, soort=BtwTotaalregel, velden=TOTAALREGEL)
+_termijn = partial(_lees_groep, soort=Termijn, velden=TERMIJN)
+_incasso = partial(_lees_groep, soort=AutomatischeIncasso, velden=INCASSO)
+_boeking = partial(_lees_groep, soort=Boeking, velden=BOEKING)
 
 
 def _schema(el: etree._Element) -> InvorderingsSchema:
@@ -173,15 +165,7 @@ def _schema(el: etree._Element) -> InvorderingsSchema:
 
 def lees_status(el: etree._Element) -> Vorderingstatus:
     """A ``FIN:vorderingstatus`` group."""
-    vorm: Vorm = {}
-    _eigen_attributen(el, vorm)
-    return Vorderingstatus(**_groep(el, STATUS, vorm), vorm=vorm)
-
-
-def _boeking(el: etree._Element) -> Boeking:
-    vorm: Vorm = {}
-    _eigen_attributen(el, vorm)
-    return Boeking(**_groep(el, BOEKING, vorm), vorm=vorm)
+    return _lees_groep(el, Vorderingstatus, STATUS)
 
 
 # -- relations and metadata -------------------------------------------------------------------------

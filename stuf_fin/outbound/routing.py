@@ -8,13 +8,13 @@ ordering scope.  Everything is checked when the settings are loaded; secrets nev
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from stuf_fin.config import read_toml
 from stuf_fin.stuf.stuurgegevens import Systeem
 
 TSA = "tsa:"
@@ -101,11 +101,7 @@ def load_routing(settings: Any, table: Any, environ: Mapping[str, str]) -> Routi
             raise RoutingError(f"outbound_file {settings.outbound_file} is set and the settings file has an "
                                "[outbound] table too: keep one")
         path = Path(settings.outbound_file)
-        try:
-            with path.open("rb") as fh:
-                data = tomllib.load(fh)
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise RoutingError(f"outbound_file {path}: {exc}") from None
+        data = read_toml(path, RoutingError, "outbound_file")
         if set(data) - {"outbound"}:
             raise RoutingError(f"outbound_file {path}: only an [outbound] table is allowed")
         table, source, base = data.get("outbound", {}), str(path), path.parent

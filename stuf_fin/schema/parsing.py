@@ -60,12 +60,9 @@ def parse_bytes(data: bytes, limits: ParseLimits | None = None) -> etree._Elemen
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
-        line, column = exc.position if exc.position else (None, None)
-        raise XmlInputError(_clean(exc.msg or str(exc)), line, column) from None
-    tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise XmlInputError("a DOCTYPE (DTD) is not allowed", 1, 1)
-    return tree
+        raise _input_error(exc) from None
+    _refuse_doctype(root)
+    return root.getroottree()
 
 
 def parse_head(data: bytes, stop: str, limits: ParseLimits | None = None) -> etree._Element:
@@ -90,14 +87,11 @@ def parse_head(data: bytes, stop: str, limits: ParseLimits | None = None) -> etr
         for _event, element in parser.read_events():
             if root is None:
                 root = element
-                docinfo = root.getroottree().docinfo
-                if docinfo.doctype or docinfo.internalDTD is not None:
-                    raise XmlInputError("a DOCTYPE (DTD) is not allowed", 1, 1)
+                _refuse_doctype(root)
             if element.tag == stop:
                 return root
         if error is not None:
-            line, column = error.position if error.position else (None, None)
-            raise XmlInputError(_clean(error.msg or str(error)), line, column)
+            raise _input_error(error)
     if root is None:
         raise XmlInputError("no root element")
     return root
@@ -125,6 +119,19 @@ def _precheck(data: bytes, limits: ParseLimits) -> None:
     if doctype >= 0:
         line, column = text.count("\n", 0, doctype) + 1, doctype - text.rfind("\n", 0, doctype)
         raise XmlInputError("a DOCTYPE (DTD) is not allowed", line, column)
+
+
+def _refuse_doctype(root: etree._Element) -> None:
+    """Refuse the document of ``root`` (its root element) when libxml2 found a DOCTYPE in it."""
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise XmlInputError("a DOCTYPE (DTD) is not allowed", 1, 1)
+
+
+def _input_error(exc: etree.XMLSyntaxError) -> XmlInputError:
+    """libxml2's syntax error as an :class:`XmlInputError` with its line and column."""
+    line, column = exc.position if exc.position else (None, None)
+    return XmlInputError(_clean(exc.msg or str(exc)), line, column)
 
 
 def _clean(message: str) -> str:

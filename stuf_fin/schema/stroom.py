@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from stuf_fin.namespaces import SOAP_ENV
-from stuf_fin.schema.parsing import _HARDENED, _PROLOG_SCAN, ParseLimits, XmlInputError
+from stuf_fin.schema.parsing import _HARDENED, _PROLOG_SCAN, ParseLimits, XmlInputError, _input_error, _refuse_doctype
 
 _FEED = 64 * 1024
 ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
@@ -78,9 +78,7 @@ def lees_kop(data: bytes, limits: ParseLimits | None = None) -> etree._Element:
             for event, element in parser.read_events():
                 if root is None:
                     root = element
-                    docinfo = root.getroottree().docinfo
-                    if docinfo.doctype or docinfo.internalDTD is not None:
-                        raise XmlInputError("a DOCTYPE (DTD) is not allowed", 1, 1)
+                    _refuse_doctype(root)
                     if root.tag != ENVELOPE:
                         raise XmlInputError("not a SOAP 1.1 Envelope")
                 if event == "end" and _kop_compleet(element):
@@ -88,8 +86,7 @@ def lees_kop(data: bytes, limits: ParseLimits | None = None) -> etree._Element:
                         element.getparent().remove(element.getnext())
                     return root
     except etree.XMLSyntaxError as exc:
-        line, column = exc.position if exc.position else (None, None)
-        raise XmlInputError(exc.msg or str(exc), line, column) from None
+        raise _input_error(exc) from None
     raise XmlInputError("no complete message element")
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from stuf_fin.config import read_toml
 from stuf_fin.security.clients import Client, ClientConfigError, check_unique, load_clients
 
 log = logging.getLogger("stuf_fin.security")
@@ -30,11 +30,7 @@ def clients_for(settings: Any, tables: list[Any], environ: Mapping[str, str]) ->
     clients = load_clients(tables, environ, Path(settings.config_file).parent if settings.config_file else None)
     if settings.clients_file:
         path = Path(settings.clients_file)
-        try:
-            with path.open("rb") as fh:
-                data = tomllib.load(fh)
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ClientConfigError(f"clients_file {path}: {exc}") from None
+        data = read_toml(path, ClientConfigError, "clients_file")
         unknown = set(data) - {"clients"}
         if unknown or not isinstance(data.get("clients", []), list):
             raise ClientConfigError(f"clients_file {path}: only [[clients]] tables are allowed")

@@ -1,4 +1,4 @@
-"""Helpers for the operations tests: schema choice, scraping ``/metrics``, polling with a deadline."""
+"""Helpers for the operations tests: scraping ``/metrics``, polling with a deadline."""
 
 from __future__ import annotations
 
@@ -9,25 +9,8 @@ from typing import TypeVar
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from .security import schema_args as _schema_args
-
 T = TypeVar("T")
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
-
-
-def schema_args() -> tuple[str, ...]:
-    """``--schema-dir`` for test servers, ONLY when the built-in ``xsd/`` set does not load (then the
-    official release from the kit); empty when the built-in set compiles.
-
-    TODO(lead): remove this fallback (here and in support/security.py) once ``xsd/`` is finished.
-    """
-    return _schema_args()
-
-
-def schema_env() -> dict[str, str]:
-    """:func:`schema_args` as settings environment (for ``docker/entrypoint.sh``)."""
-    args = schema_args()
-    return {"STUF_FIN_SCHEMA_DIR": args[1]} if args else {}
 
 
 def scrape(base_url: str, **kwargs) -> Samples:

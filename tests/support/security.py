@@ -1,10 +1,11 @@
-"""Helpers for the security tests: schema choice for test servers, messages with a chosen zender,
-raw posting with any credentials, process memory."""
+"""Helpers for the security tests: ``[[clients]]`` settings files and HTTPS test servers, messages with a
+chosen zender, raw posting with any credentials."""
 
 from __future__ import annotations
 
-import functools
+import json
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,29 +13,49 @@ import httpx
 from lxml import etree
 
 from stuf_fin.namespaces import FIN, SOAP_ENV, STUF
+from stuf_fin.security.passwords import hash_secret
 from stuf_fin.soap.envelope import wrap
 
-from .kit import OFFICIAL_SCHEMAS, testbericht
-from .server import SOAP_ACTIONS
+from .certs import Issued, client_context
+from .kit import testbericht
+from .server import SOAP_ACTIONS, Server, start_server
 from .soap import Reply
 
 _S, _F = f"{{{STUF}}}", f"{{{FIN}}}"
 
 
-@functools.cache
-def schema_args() -> tuple[str, ...]:
-    """``--schema-dir`` for test servers: the built-in set when it compiles, else the official release.
+def client_table(name: str, *zenders: str, operations: Sequence[str] = ("*",), password: str | None = None,
+                 **fields: object) -> dict[str, object]:
+    """One ``[[clients]]`` table: ``password`` goes in as a ``password_hash`` (cheap to check), ``fields`` as
+    they are (``username``, ``secret_env``, ``tls_subject``, ``tls_fingerprint``, ``tsa`` ...)."""
+    table: dict[str, object] = {"name": name, **fields, "zenders": list(zenders), "operations": list(operations)}
+    if password is not None:
+        table["password_hash"] = hash_secret(password, n=2**12)
+    return table
 
-    TODO(lead): drop the fallback once ``xsd/`` compiles.
-    """
-    from stuf_fin.schema.loader import SchemaLoadError
-    from stuf_fin.schema.validator import get_validator
 
-    try:
-        get_validator(None)
-        return ()
-    except SchemaLoadError:
-        return ("--schema-dir", str(OFFICIAL_SCHEMAS))
+def clients_config(folder: Path, *clients: Mapping[str, object], **settings: object) -> Path:
+    """Write ``folder/stuf-fin.toml``: ``settings`` at the top, then a ``[[clients]]`` table per client
+    (see :func:`client_table`).  Values are strings, numbers, booleans or lists of those."""
+    def line(key: str, value: object) -> str:
+        return f"{key} = {json.dumps(value)}"  # JSON's strings, numbers and arrays are TOML too
+
+    lines = [line(key, value) for key, value in settings.items()]
+    for table in clients:
+        lines += ["", "[[clients]]", *(line(key, value) for key, value in table.items())]
+    path = folder / "stuf-fin.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def start_https_server(workdir: Path, config: Path, ca: Issued, certificate: Issued, *,
+                       client: Issued | None = None, env: dict[str, str] | None = None) -> Server:
+    """``stuf-fin serve`` with the settings file ``config`` over HTTPS: server ``certificate``, client CA ``ca``;
+    ``client``: the certificate to show when waiting for ``/health`` (for a server that requires one)."""
+    return start_server(workdir, scheme="https", verify=client_context(ca, client),
+                        extra_args=("--tls-cert", str(certificate.cert_path), "--tls-key", str(certificate.key_path),
+                                    "--tls-client-ca", str(ca.cert_path)),
+                        env={"STUF_FIN_CONFIG": str(config), **(env or {})})
 
 
 def _set_zender(message: etree._Element, organisatie: str, applicatie: str) -> None:
@@ -104,10 +125,3 @@ def post(base_url: str, data: bytes, port: str = "VerstrekVorderingOfVerantwoord
         reply = None
     return Answer(response.status_code, response.text, reply)
 
-
-def rss_bytes(pid: int) -> int:
-    """Resident memory of a process (Linux)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmRSS")

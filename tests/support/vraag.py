@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from lxml import etree
 
+from bench.databases import postgres_problem, postgres_schema
 from stuf_fin.namespaces import BG, FIN, STUF, XSI
 from stuf_fin.schema.validator import get_validator
-from stuf_fin.store.db import normalise_url
 
 from .kit import OFFICIAL_SCHEMAS
 from .server import Server, start_server
@@ -37,21 +35,11 @@ def database(kind: str, workdir: Path) -> Iterator[str]:
     base = os.environ.get(POSTGRES_ENV) or POSTGRES_DEFAULT
     if base == "skip":
         pytest.skip(f"PostgreSQL tests switched off ({POSTGRES_ENV}=skip)")
-    schema = "v_" + uuid.uuid4().hex[:16]
-    admin = sa.create_engine(normalise_url(base))
-    try:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.fail(f"PostgreSQL is not reachable ({str(exc).splitlines()[0]}); set {POSTGRES_ENV}=skip to skip")
-    try:
-        yield normalise_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
+    problem = postgres_problem(base)
+    if problem:
+        pytest.fail(f"PostgreSQL is not reachable ({problem}); set {POSTGRES_ENV}=skip to skip")
+    with postgres_schema(base, "v_") as url:
+        yield url
 
 
 @contextmanager
