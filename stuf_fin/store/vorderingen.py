@@ -235,12 +235,17 @@ def status_history(conn: Connection, vordering_id: int) -> list[StatusHistorie]:
 
 # -- load ------------------------------------------------------------------------------------------------
 
+_IDS = sa.bindparam("ids", expanding=True)
+_LOAD = sa.select(vordering).where(vordering.c.id.in_(_IDS))
+_LOAD_CHILDREN = {table: sa.select(table).where(table.c.vordering_id.in_(_IDS))
+                  .order_by(table.c.vordering_id, table.c.volgnummer)
+                  for table in (vorderingsregel, btw_totaalregel, termijn)}
+
+
 def _children(conn: Connection, table: sa.Table, ids: Sequence[int]) -> dict[int, list[Any]]:
     grouped: dict[int, list[Any]] = defaultdict(list)
     for chunk in _chunks(ids):
-        stmt = sa.select(table).where(table.c.vordering_id.in_(chunk)).order_by(table.c.vordering_id,
-                                                                                table.c.volgnummer)
-        for row in conn.execute(stmt):
+        for row in conn.execute(_LOAD_CHILDREN[table], {"ids": list(chunk)}):
             grouped[row.vordering_id].append(row)
     return grouped
 
@@ -250,11 +255,12 @@ def load_vorderingen(conn: Connection, ids: Sequence[int]) -> list[Vordering]:
     ids = list(dict.fromkeys(ids))
     rows: dict[int, Any] = {}
     for chunk in _chunks(ids):
-        rows.update((r.id, r) for r in conn.execute(sa.select(vordering).where(vordering.c.id.in_(chunk))))
+        rows.update((r.id, r) for r in conn.execute(_LOAD, {"ids": list(chunk)}))
     present = [i for i in ids if i in rows]
     regels = _children(conn, vorderingsregel, present)
     totaalregels = _children(conn, btw_totaalregel, present)
-    termijnen = _children(conn, termijn, present)
+    # termijnen exist only inside an invorderingsSchema (NULL schema_vorm: none was sent)
+    termijnen = _children(conn, termijn, [i for i in present if rows[i].schema_vorm is not None])
     return [_vordering(rows[i], regels.get(i, []), totaalregels.get(i, []), termijnen.get(i, []))
             for i in present]
 
