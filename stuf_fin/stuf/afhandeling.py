@@ -80,6 +80,18 @@ def content_hash(message: etree._Element) -> str:
 Handler = Callable[..., Any]
 
 
+#: At most this many business-rule warnings are spelled out in the one log line of a message.
+WARNINGS_SHOWN = 20
+
+
+def log_warnings(operatie: str, referentienummer: str, warnings: list[str] | None) -> None:
+    """The accepted oddities of one message (NOTES §9.14) as one log line, not one line each."""
+    if warnings:
+        shown = "; ".join(warnings[:WARNINGS_SHOWN])
+        more = f" (+{len(warnings) - WARNINGS_SHOWN} more)" if len(warnings) > WARNINGS_SHOWN else ""
+        log.warning("%s %s: %d warning(s): %s%s", operatie, referentienummer, len(warnings), shown, more)
+
+
 def duplicaat_scope(operatie: Operatie) -> str:
     """The receiving end node whose referentienummer memory applies (StUF016).
 
@@ -204,8 +216,7 @@ class Afhandeling:
                 bericht_id = archief.archive(conn, **self.archief_velden(verzoek, sg, digest), uitstellen=True)
                 bron = verzoek.stroom if verzoek.stroom is not None else verzoek.message
                 warnings = handler(conn, bron, self.ontvangst(verzoek, bericht_id)) if handler else []
-                for warning in warnings or ():
-                    log.warning("%s %s: %s", op.naam, sg.referentienummer, warning)
+                log_warnings(op.naam, sg.referentienummer, warnings)
                 element = berichten.bv03(sg, self.eigen)
                 self.check_antwoord(element)
                 antwoord = Antwoord(element, outcome="Bv03")
