@@ -13,18 +13,14 @@ from bench import generator as g
 from stuf_fin.soap.envelope import wrap
 from stuf_fin.store.db import Store
 from stuf_fin.store.tables import bericht
-from tests.support.server import start_server
+from tests.support.server import gateway_and_store
 from tests.support.soap import post
 
 
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("archief")
-    server = start_server(workdir)
-    store = Store(f"sqlite:///{workdir / 'gateway.db'}")
-    yield server, store
-    store.dispose()
-    server.stop()
+    with gateway_and_store(tmp_path_factory.mktemp("archief")) as gateway:
+        yield gateway
 
 
 def rows(store: Store, **where) -> list[sa.Row]:

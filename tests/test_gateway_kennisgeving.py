@@ -12,18 +12,14 @@ from bench import generator as g
 from stuf_fin.namespaces import FIN, STUF
 from stuf_fin.store import vorderingen as vorderingen_store
 from stuf_fin.store.db import Store
-from tests.support.server import start_server
+from tests.support.server import gateway_and_store
 from tests.support.soap import post
 
 
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("gateway")
-    server = start_server(workdir)
-    store = Store(f"sqlite:///{workdir / 'gateway.db'}")
-    yield server, store
-    store.dispose()
-    server.stop()
+    with gateway_and_store(tmp_path_factory.mktemp("gateway")) as gateway:
+        yield gateway
 
 
 def _ref() -> str:

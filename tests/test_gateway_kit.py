@@ -69,13 +69,17 @@ def test_scenario_5_status_change_for_an_unknown_vordering(lenient):
     assert "KING00000000" in reply.details
 
 
-def test_scenario_10_same_vordering_twice(lenient):
-    s = suffix()
-    first = uniek(testbericht("Di01-verstrekVordering-min.xml"), s)
-    assert post(lenient.url, first).status == 200
+def again_in_a_new_message(server, name: str):
+    """Send an official message, then the same objects again under a new referentienummer."""
+    first = uniek(testbericht(name), suffix())
+    assert post(server.url, first).status == 200
     root = etree.fromstring(first)
     root.find(f".//{{{STUF}}}referentienummer").text = "nieuw-" + suffix()
-    reply = post(lenient.url, root)
+    return post(server.url, root)
+
+
+def test_scenario_10_same_vordering_twice(lenient):
+    reply = again_in_a_new_message(lenient, "Di01-verstrekVordering-min.xml")
     assert reply.is_fault and reply.code == "StUF058"
     assert "KING00009999" in reply.details
 
@@ -87,12 +91,7 @@ def test_scenario_11_vervaldatum_in_the_past_is_refused_by_default(strict):
 
 
 def test_scenario_14_verantwoording_already_processed(lenient):
-    s = suffix()
-    first = uniek(testbericht("Di01-verstrekFinancieleVerantwoording-min.xml"), s)
-    assert post(lenient.url, first).status == 200
-    root = etree.fromstring(first)
-    root.find(f".//{{{STUF}}}referentienummer").text = "nieuw-" + suffix()
-    reply = post(lenient.url, root)
+    reply = again_in_a_new_message(lenient, "Di01-verstrekFinancieleVerantwoording-min.xml")
     assert reply.is_fault and reply.code == "StUF058"
 
 

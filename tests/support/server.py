@@ -1,20 +1,32 @@
 """A real gateway: ``stuf-fin serve`` in a subprocess on a free port, talked to over HTTP.
 
-The launcher is ``bench/server.py`` (shared with the benchmarks); this module adds the SOAPActions of our ports.
+The launcher is ``bench/server.py`` (shared with the benchmarks); this module adds the SOAPActions of our ports
+and a gateway together with a handle on its SQLite store.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 from bench.server import Server, free_port, start_server
-from stuf_fin.namespaces import FIN, STUF
+from stuf_fin.store.db import Store
+from stuf_fin.stuf.operaties import OPERATIES
 
-__all__ = ["SOAP_ACTIONS", "Server", "free_port", "start_server"]
+__all__ = ["SOAP_ACTIONS", "Server", "free_port", "gateway_and_store", "start_server"]
 
-SOAP_ACTIONS = {
-    "Di01-verstrekVordering": f"{FIN}/Di01-verstrekVordering",
-    "Di01-verstrekVorderingStatusWijziging": f"{FIN}/Di01-verstrekVorderingStatusWijziging",
-    "Di01-verstrekFinancieleVerantwoording": f"{FIN}/Di01-verstrekFinancieleVerantwoording",
-    "vrdLv01": f"{FIN}/vrdLv01",
-    "Bv03Bericht": f"{STUF}/Bv03",
-    "Fo03Bericht": f"{STUF}/Fo03",
-}
+#: SOAPAction by the local name of the message element (``Bv03Bericht`` → ``…/StUF0301/Bv03``).
+SOAP_ACTIONS = {op.element.split("}")[1]: op.soap_action for op in OPERATIES}
+
+
+@contextmanager
+def gateway_and_store(workdir: Path) -> Iterator[tuple[Server, Store]]:
+    """``stuf-fin serve`` on a SQLite file in ``workdir``, and a Store on that file to look at what it stored."""
+    server = start_server(workdir)
+    store = Store(f"sqlite:///{workdir / 'gateway.db'}")
+    try:
+        yield server, store
+    finally:
+        store.dispose()
+        server.stop()
