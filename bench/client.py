@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bench.generator import FIN
+from stuf_fin.selftest.generator import FIN
 
 PORT_PATH = "/VerstrekVorderingOfVerantwoording"
 SOAP_ACTION = f"{FIN}/Di01-verstrekVordering"

@@ -11,7 +11,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from bench import generator as g
+from stuf_fin.selftest import generator as g
 
 CACHE = Path(os.environ.get("STUF_FIN_BENCH_CACHE") or Path(tempfile.gettempdir()) / "stuf-fin-bench")
 

@@ -22,8 +22,8 @@ from bench import common
 from bench.client import post_all
 from bench.databases import KINDS, fresh_database
 from bench.floor import run_floor
-from bench.generator import di01_vordering, random_vordering, soap
 from bench.server import start_server
+from stuf_fin.selftest.generator import di01_vordering, random_vordering, soap
 from stuf_fin.store.db import Store
 
 TARGET_RATIO = 0.70

@@ -20,11 +20,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import generator as g
 from bench.common import header
 from stuf_fin.schema import SchemaLoadError, get_validator, parse_bytes
 from stuf_fin.schema.loader import load
 from stuf_fin.schema.validator import MessageValidator
+from stuf_fin.selftest import generator as g
 
 REPO = Path(__file__).resolve().parent.parent
 KIT = Path(os.environ.get("STUF_FIN_KIT") or REPO.parent / "shared" / "stuf-fin-kit")

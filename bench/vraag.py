@@ -1,6 +1,6 @@
 """vrdLv01 messages, and the vrdLv01 latency benchmark (docs/benchmarks.md).
 
-Builders (also used by the tests; like :mod:`bench.generator` they share no code with ``stuf_fin``)::
+Builders (also used by the tests; like :mod:`stuf_fin.selftest.generator` they share no code with ``stuf_fin``)::
 
     vrdLv01([veld("vorderingnummer", "GEN00000001")], scope="alles")
     vrdLv01([veld("tsa", "BELASTINGEN"), groep("vorderingstatus", veld("status", "BET"))], sortering=1)
@@ -33,8 +33,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from bench import generator as g
 from bench.server import start_server
+from stuf_fin.selftest import generator as g
 
 F, S, B, Z = g.F, g.S, g.B, g.Z
 XSI_NIL = f"{{{g.XSI}}}nil"

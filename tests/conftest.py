@@ -21,9 +21,9 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # `bench` lives at the top of the repository
     sys.path.insert(0, str(REPO))
 
-from bench import generator as g  # noqa: E402
 from bench.databases import postgres_problem, postgres_schema  # noqa: E402
 from stuf_fin.namespaces import FIN, STUF  # noqa: E402
+from stuf_fin.selftest import generator as g  # noqa: E402
 from stuf_fin.store.db import Store, normalise_url  # noqa: E402
 
 POSTGRES_ENV = "STUF_FIN_TEST_POSTGRES_URL"

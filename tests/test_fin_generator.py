@@ -1,4 +1,4 @@
-"""bench.generator: every message it makes is schema-valid, and its data is internally consistent."""
+"""stuf_fin.selftest.generator: every message it makes is schema-valid, and its data is internally consistent."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from bench import generator as g
 from stuf_fin.fin.regels import iban_geldig
 from stuf_fin.namespaces import SOAP_ENV
 from stuf_fin.schema import SchemaLoadError, get_validator, parse_bytes
+from stuf_fin.selftest import generator as g
 
 F = f"{{{g.FIN}}}"
 

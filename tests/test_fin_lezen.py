@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from bench import generator as g
 from stuf_fin.fin import lezen, schrijven
 from stuf_fin.fin.model import TEKST, XSI_NIL, parse_datum_tijd
 from stuf_fin.namespaces import FIN, STUF
 from stuf_fin.schema import get_validator, parse_bytes
+from stuf_fin.selftest import generator as g
 
 F = f"{{{FIN}}}"
 S = f"{{{STUF}}}"

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from bench import generator as g
 from stuf_fin.fin import lezen, regels
 from stuf_fin.fin.errors import DETAILS_MAX, BusinessError, samenvatten
 from stuf_fin.fin.model import Vordering, Vorm
 from stuf_fin.schema import parse_bytes
+from stuf_fin.selftest import generator as g
 
 VANDAAG = date(2025, 6, 1)
 

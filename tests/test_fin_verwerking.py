@@ -11,11 +11,11 @@ import pytest
 import sqlalchemy as sa
 from lxml import etree
 
-from bench import generator as g
 from stuf_fin.config import Settings
 from stuf_fin.fin import verwerking
 from stuf_fin.fin.errors import DETAILS_MAX, BusinessError
 from stuf_fin.schema import parse_bytes
+from stuf_fin.selftest import generator as g
 from stuf_fin.store import archief
 from stuf_fin.store import vorderingen as repo
 from stuf_fin.store.db import Store

@@ -9,7 +9,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from bench import generator as g
+from stuf_fin.selftest import generator as g
 from stuf_fin.soap.envelope import wrap
 from stuf_fin.store.db import Store
 from stuf_fin.store.tables import bericht

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 from lxml import etree
 
-from bench import generator as g
 from stuf_fin.namespaces import FIN, STUF
+from stuf_fin.selftest import generator as g
 from stuf_fin.store import vorderingen as vorderingen_store
 from stuf_fin.store.db import Store
 from tests.support.server import gateway_and_store

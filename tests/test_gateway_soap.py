@@ -6,8 +6,8 @@ import httpx
 import pytest
 from lxml import etree
 
-from bench import generator as g
 from stuf_fin.namespaces import SOAP_ENV, STUF
+from stuf_fin.selftest import generator as g
 from stuf_fin.soap.envelope import wrap
 from tests.support.server import start_server
 from tests.support.soap import Reply, checked, post

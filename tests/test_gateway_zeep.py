@@ -15,8 +15,8 @@ import pytest
 import zeep
 from lxml import etree
 
-from bench import generator as g
 from stuf_fin.namespaces import STUF
+from stuf_fin.selftest import generator as g
 from tests.support.server import start_server
 
 

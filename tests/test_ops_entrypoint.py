@@ -18,7 +18,7 @@ from support.server import free_port
 from support.soap import post
 from support.tcpproxy import TcpProxy
 
-from bench import generator
+from stuf_fin.selftest import generator
 from stuf_fin.store.db import normalise_url
 
 REPO = Path(__file__).resolve().parent.parent

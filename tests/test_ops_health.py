@@ -13,7 +13,7 @@ from support.server import start_server
 from support.soap import post
 from support.tcpproxy import TcpProxy
 
-from bench import generator
+from stuf_fin.selftest import generator
 
 
 @pytest.fixture

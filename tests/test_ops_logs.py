@@ -13,10 +13,10 @@ from support.ops import wait_for
 from support.server import start_server
 from support.soap import post
 
-from bench import generator
 from stuf_fin.config import Settings
 from stuf_fin.ops import observe
 from stuf_fin.ops.logging import JsonFormatter, configure_logging
+from stuf_fin.selftest import generator
 
 MESSAGE_FIELDS = {"time", "level", "logger", "message", "port", "operation", "zender", "referentienummer",
                   "outcome", "fault_code", "duration_ms"}

@@ -15,9 +15,9 @@ from support.server import start_server
 from support.soap import post
 
 import stuf_fin
-from bench import generator
 from stuf_fin.ops import metrics
 from stuf_fin.ops.collectors import StoreCollector
+from stuf_fin.selftest import generator
 from stuf_fin.store.db import Store
 
 KENNISGEVING = "VerstrekVorderingOfVerantwoording"

@@ -11,7 +11,6 @@ import pytest
 import sqlalchemy as sa
 from lxml import etree
 
-from bench import generator as g
 from stuf_fin.config import Settings
 from stuf_fin.fin import verwerking
 from stuf_fin.fin.verwerking import Ontvangst
@@ -20,6 +19,7 @@ from stuf_fin.outbound.routing import load_routing
 from stuf_fin.outbound.triggers import Uitgaand
 from stuf_fin.outbound.worker import Worker
 from stuf_fin.schema.validator import get_validator
+from stuf_fin.selftest import generator as g
 from stuf_fin.store.db import Store
 from stuf_fin.store.tables import verantwoording
 from tests.support.certs import issue, make_ca

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from lxml import etree
 
-from bench import generator as g
 from stuf_fin.namespaces import FIN
+from stuf_fin.selftest import generator as g
 from stuf_fin.store.db import Store
 from tests.support.outbound import (
     FAST,

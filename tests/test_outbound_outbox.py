@@ -10,7 +10,6 @@ from types import SimpleNamespace
 import pytest
 from lxml import etree
 
-from bench import generator as g
 from stuf_fin.config import Settings
 from stuf_fin.fin import verwerking
 from stuf_fin.fin.errors import BusinessError
@@ -20,6 +19,7 @@ from stuf_fin.outbound import beheer, correlatie, outbox
 from stuf_fin.outbound.routing import Routing, load_routing
 from stuf_fin.outbound.triggers import Uitgaand
 from stuf_fin.schema.validator import get_validator
+from stuf_fin.selftest import generator as g
 from stuf_fin.stuf import berichten
 from stuf_fin.stuf.fouten import StufFout
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem, read_stuurgegevens

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from bench import generator as g
 from stuf_fin.namespaces import FIN, STUF
+from stuf_fin.selftest import generator as g
 from tests.support.outbound import environment, run_cli
 from tests.support.receiver import Receiver, wait_until
 

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from lxml import etree
 from sqlalchemy.exc import IntegrityError
 
-from bench import generator as g
 from stuf_fin.fin import lezen
+from stuf_fin.selftest import generator as g
 from stuf_fin.store import bulk
 from stuf_fin.store.bulk import insert_rows
 from stuf_fin.store.db import Store, is_unique_violation

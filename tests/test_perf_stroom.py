@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 from lxml import etree
 
-from bench import generator as g
 from stuf_fin import app
 from stuf_fin.config import Settings
 from stuf_fin.fin import lezen, verwerking
@@ -20,6 +19,7 @@ from stuf_fin.namespaces import FIN, SOAP_ENV, STUF
 from stuf_fin.schema.parsing import ParseLimits, parse_bytes
 from stuf_fin.schema.stroom import lees_kop, valideer_stroom
 from stuf_fin.schema.validator import get_validator
+from stuf_fin.selftest import generator as g
 from stuf_fin.soap.services import wsgi_application
 from stuf_fin.store import archief
 from stuf_fin.store.db import Store

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bench import generator as g
 from stuf_fin.cli import main
+from stuf_fin.selftest import generator as g
 
 DATA = Path(__file__).parent / "data" / "schema"
 

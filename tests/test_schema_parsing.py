@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bench import generator as g
 from stuf_fin.schema import ParseLimits, XmlInputError, get_validator, parse_bytes, parse_file
 from stuf_fin.schema.parsing import MAX_DEPTH
+from stuf_fin.selftest import generator as g
 
 
 def billion_laughs() -> str:

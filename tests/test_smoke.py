@@ -9,9 +9,9 @@ import sys
 import httpx
 from lxml import etree
 
-from bench import generator as g
 from stuf_fin.config import load_settings
 from stuf_fin.namespaces import STUF
+from stuf_fin.selftest import generator as g
 from stuf_fin.soap.envelope import body_element, wrap
 from stuf_fin.store.db import Store
 

@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from bench import generator as g
 from stuf_fin.config import Settings
 from stuf_fin.fin import verwerking
 from stuf_fin.schema import parse_bytes
+from stuf_fin.selftest import generator as g
 from stuf_fin.store.db import Store, normalise_url, reserve_ids
 from stuf_fin.store.tables import bericht, metadata, vordering
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bench import generator as g
 from stuf_fin.fin import lezen, schrijven
 from stuf_fin.fin.model import VorderingSleutel, Vorderingstatus
 from stuf_fin.namespaces import FIN
 from stuf_fin.schema import parse_bytes
+from stuf_fin.selftest import generator as g
 from stuf_fin.store import vorderingen as repo
 from stuf_fin.store.db import Store
 from stuf_fin.store.tables import btw_totaalregel, termijn, vordering, vorderingsregel, vorderingstatus

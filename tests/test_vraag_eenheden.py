@@ -9,7 +9,6 @@ import random
 import pytest
 from lxml import etree
 
-from bench import generator as g
 from bench import vraag as v
 from stuf_fin.fin import lezen
 from stuf_fin.fin.vraag.antwoord import antwoord_object, vrd_la01
@@ -19,6 +18,7 @@ from stuf_fin.fin.vraag.scope import lees_scope, scope_van_waarde
 from stuf_fin.fin.vraag.selectie import lees_selectie
 from stuf_fin.namespaces import FIN, STUF
 from stuf_fin.schema.validator import get_validator
+from stuf_fin.selftest import generator as g
 from stuf_fin.store.vraag import GroepVoorwaarde, Voorwaarde
 from stuf_fin.stuf.fouten import StufFout
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem

@@ -2,7 +2,7 @@
 follow-up questions, keys, scope, not found, status changes.  Every vrdLa01 is checked against our schema
 set and the official release (tests/support/vraag.py).
 
-The expected answers come from the generated specs (bench.generator), not from the gateway's code.
+The expected answers come from the generated specs (stuf_fin.selftest.generator), not from the gateway's code.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from datetime import date
 import pytest
 from lxml import etree
 
-from bench import generator as g
 from bench import vraag as v
 from stuf_fin.fin.model import parse_datum_tijd
+from stuf_fin.selftest import generator as g
 from tests.support.kit import requires_kit, uniek
 from tests.support.kit import testbericht as kit_bericht
 from tests.support.soap import post

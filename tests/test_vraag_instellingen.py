@@ -9,9 +9,9 @@ import uuid
 
 import pytest
 
-from bench import generator as g
 from bench import vraag as v
 from stuf_fin.config import ConfigError, load_settings
+from stuf_fin.selftest import generator as g
 from tests.support.soap import post
 from tests.support.vraag import F, gateway, la01, meldingen, nummers, objecten
 

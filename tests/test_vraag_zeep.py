@@ -14,8 +14,8 @@ import uuid
 import pytest
 import zeep
 
-from bench import generator as g
 from stuf_fin.namespaces import STUF
+from stuf_fin.selftest import generator as g
 from tests.support.soap import post
 from tests.support.vraag import gateway, geldig
 

@@ -11,8 +11,8 @@ import uuid
 import pytest
 from lxml import etree
 
-from bench import generator as g
 from bench import vraag as v
+from stuf_fin.selftest import generator as g
 from tests.support.security import client_table, clients_config
 from tests.support.security import post as raw_post
 from tests.support.vraag import F, S, geldig, nummers

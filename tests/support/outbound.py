@@ -15,13 +15,13 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from lxml import etree
 
-from bench import generator as g
 from stuf_fin.config import Settings
 from stuf_fin.fin import verwerking
 from stuf_fin.fin.verwerking import Ontvangst
 from stuf_fin.outbound import outbox
 from stuf_fin.outbound.routing import Routing, load_routing
 from stuf_fin.outbound.triggers import Uitgaand
+from stuf_fin.selftest import generator as g
 from stuf_fin.store.db import Store
 from stuf_fin.store.tables import outbox_attempt
 

@@ -8,7 +8,7 @@ type): it is an independent oracle.
 
 Command line::
 
-    python -m bench.generator --vorderingen 1000 --messages 100 --out DIR [--seed N]
+    python -m stuf_fin.selftest.generator --vorderingen 1000 --messages 100 --out DIR [--seed N]
                               [--soort vordering|status|verantwoording] [--soap]
 """
 
@@ -593,7 +593,7 @@ def soap(body: bytes) -> bytes:
 # -- command line --------------------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.generator", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m stuf_fin.selftest.generator", description=__doc__.split("\n")[0])
     parser.add_argument("--vorderingen", type=int, default=100, help="objects per message (default 100)")
     parser.add_argument("--messages", type=int, default=1, help="number of messages (default 1)")
     parser.add_argument("--out", required=True, type=Path, help="output folder (created)")
