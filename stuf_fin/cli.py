@@ -14,6 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
     from stuf_fin.outbound import cli as outbound_cli
     from stuf_fin.schema import cli as schema_cli
     from stuf_fin.security import cli as security_cli
+    from stuf_fin.selftest import cli as selftest_cli
 
     parser = argparse.ArgumentParser(prog="stuf-fin", description="StUF-FIN 3.10 gateway")
     parser.add_argument("--config", help="TOML settings file (default: $STUF_FIN_CONFIG)")
@@ -23,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     security_cli.add_parsers(sub)
     ops_cli.add_parsers(sub)
     outbound_cli.add_parsers(sub)
+    selftest_cli.add_parsers(sub)
     return parser
 
 

@@ -27,12 +27,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                       "skips what was accepted and resends the rest unchanged")
     send.add_argument("--timeout", type=float, help="seconds per message (default: outbound_timeout)")
     send.add_argument("--no-validate", action="store_true", help="send messages that fail the schema too")
-    send.add_argument("--auth", choices=("none", "basic", "wss-text", "wss-digest"), default=None)
-    send.add_argument("--username")
-    send.add_argument("--password-env", metavar="VAR", help="environment variable holding the password")
-    send.add_argument("--cert", help="TLS client certificate (PEM)")
-    send.add_argument("--key", help="its private key (PEM)")
-    send.add_argument("--ca", help="CA certificates (PEM) to verify the server with (default: the system's)")
+    add_credential_options(send)
     send.set_defaults(handler=run_send)
 
     worker = sub.add_parser("worker", help="deliver the outbox (as `stuf-fin serve` does unless outbound_worker "
@@ -73,6 +68,34 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     _database(purge)
 
 
+def add_credential_options(parser: argparse.ArgumentParser) -> None:
+    """How to authenticate to a StUF endpoint (``stuf-fin send``, ``stuf-fin selftest``)."""
+    parser.add_argument("--auth", choices=("none", "basic", "wss-text", "wss-digest"), default=None)
+    parser.add_argument("--username")
+    parser.add_argument("--password-env", metavar="VAR", help="environment variable holding the password")
+    parser.add_argument("--cert", help="TLS client certificate (PEM)")
+    parser.add_argument("--key", help="its private key (PEM)")
+    parser.add_argument("--ca", help="CA certificates (PEM) to verify the server with (default: the system's)")
+
+
+def credentials_from(args: argparse.Namespace, command: str) -> Any:
+    """The :class:`~stuf_fin.outbound.client.Credentials` of :func:`add_credential_options`, or ``None`` after
+    printing why they are incomplete."""
+    import os
+
+    from stuf_fin.outbound.client import Credentials
+
+    password = os.environ.get(args.password_env, "") if args.password_env else None
+    if args.password_env and not password:
+        print(f"stuf-fin {command}: environment variable {args.password_env} is not set", file=sys.stderr)
+        return None
+    auth = args.auth or ("basic" if args.username else "none")
+    if auth != "none" and not (args.username and password):
+        print(f"stuf-fin {command}: --auth {auth} needs --username and --password-env", file=sys.stderr)
+        return None
+    return Credentials(auth, args.username, password, args.cert, args.key, args.ca)
+
+
 def _listing_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--route", help="only this route (tsa:CODE, financiele_administratie, inningssysteem)")
     parser.add_argument("--limit", type=int, default=100)
@@ -88,8 +111,6 @@ def _database(parser: argparse.ArgumentParser) -> None:
 
 # -- send ----------------------------------------------------------------------------------------------------
 def run_send(args: argparse.Namespace, settings: Settings) -> int:
-    import os
-
     from stuf_fin.outbound.client import Credentials, StufClient
     from stuf_fin.outbound.journal import Journal
     from stuf_fin.outbound.send import send
@@ -102,15 +123,9 @@ def run_send(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         url, credentials = route.url, Credentials.of(route)
     else:
-        password = os.environ.get(args.password_env, "") if args.password_env else None
-        if args.password_env and not password:
-            print(f"stuf-fin send: environment variable {args.password_env} is not set", file=sys.stderr)
+        url, credentials = args.to, credentials_from(args, "send")
+        if credentials is None:
             return 2
-        auth = args.auth or ("basic" if args.username else "none")
-        if auth != "none" and not (args.username and password):
-            print(f"stuf-fin send: --auth {auth} needs --username and --password-env", file=sys.stderr)
-            return 2
-        url, credentials = args.to, Credentials(auth, args.username, password, args.cert, args.key, args.ca)
     if args.concurrency < 1:
         print("stuf-fin send: --concurrency must be at least 1", file=sys.stderr)
         return 2

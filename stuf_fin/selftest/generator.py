@@ -15,6 +15,7 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import copy
 import random
 import sys
 import uuid
@@ -172,6 +173,8 @@ class StatusWijzigingSpec:
     tsa: str
     organisatie_nnp_id: str
     status: StatusSpec
+    vorige: StatusSpec | None = None  # the old state: a second object before the new one (mutatiesoort W)
+    metagegevens: bool = False
 
 
 @dataclass
@@ -309,6 +312,80 @@ def random_verantwoording(rng: random.Random, n: int, *, prefix: str = "FVW",
         f"Boekingen {einde:%m-%Y}" if rng.random() < 0.5 else None)
 
 
+def minimal_vordering(vorderingnummer: str, tsa: str, *, vandaag: date | None = None) -> VorderingSpec:
+    """A vordering with only what the schema requires: one line without BTW, no debiteur, no optional group."""
+    vandaag = vandaag or date.today()
+    regel = RegelSpec(2500, 0, 2500, "NUL", 0, "AAN", "LEG", "Leges")
+    return VorderingSpec(vorderingnummer=vorderingnummer, tsa=tsa, organisatie_nnp_id="", creatiedatum=vandaag,
+                         indicator_factuur_uitgestuurd="N", algemene_factuuromschrijving="Leges", regels=[regel],
+                         totaalbedrag_excl_btw=2500, totaalbedrag_btw=0, totaalbedrag_incl_btw=2500,
+                         indicator_publiekrechtelijk="J")
+
+
+def maximal_vordering(vorderingnummer: str, tsa: str, *, vandaag: date | None = None, rng: random.Random | None = None,
+                      organisatie_nnp_id: str = "001234560", gerelateerde_vorderingnummer: str | None = None,
+                      sleutel_verzendend: str | None = None) -> VorderingSpec:
+    """A vordering with every optional element, group and relation filled (dates relative to ``vandaag``,
+    vervaldatum in the future, totals the sums of the lines)."""
+    vandaag = vandaag or date.today()
+    rng = rng or random.Random()
+    regels = []
+    for vtype, code, omschrijving, eenheid, prijs, categorie in (PRODUCTEN[5], PRODUCTEN[7], PRODUCTEN[0]):
+        aantal = rng.randint(1, 4)
+        excl = aantal * prijs
+        btw = round(excl * BTW[categorie] / 10000)
+        regels.append(RegelSpec(excl, btw, excl + btw, categorie, BTW[categorie], vtype, code,
+                                f"{omschrijving} {vandaag.year}", vorderingtoelichting="Conform tarieventabel",
+                                aantal=aantal, eenheid=eenheid, stuks_prijs_excl_btw=prijs))
+    per_categorie: dict[str, int] = {}
+    for r in regels:
+        per_categorie[r.btw_categorie] = per_categorie.get(r.btw_categorie, 0) + r.bedrag_btw
+    incl = sum(r.bedrag_incl_btw for r in regels)
+    bank, bic = rng.choice(BANKEN)
+    eerste = incl // 2
+    termijnen = [TermijnSpec(vandaag + timedelta(days=30), eerste, vandaag + timedelta(days=44)),
+                 TermijnSpec(vandaag + timedelta(days=60), incl - eerste, vandaag + timedelta(days=74))]
+    return VorderingSpec(
+        vorderingnummer=vorderingnummer, tsa=tsa, organisatie_nnp_id=organisatie_nnp_id,
+        creatiedatum=vandaag - timedelta(days=2), indicator_factuur_uitgestuurd="J",
+        algemene_factuuromschrijving="Gemeentelijke heffingen en leges", regels=regels,
+        totaalbedrag_excl_btw=sum(r.bedrag_excl_btw for r in regels),
+        totaalbedrag_btw=sum(r.bedrag_btw for r in regels), totaalbedrag_incl_btw=incl,
+        indicator_publiekrechtelijk="N", factuurnummer=f"F{vandaag.year}-{rng.randint(1, 10**6):07d}",
+        factuurdatum=vandaag - timedelta(days=1), vervaldatum=vandaag + timedelta(days=30),
+        taaknummer=f"T-{rng.randint(1, 99999)}", totaalregels_btw=sorted(per_categorie.items()),
+        incasso=IncassoSpec(f"MK-{rng.randint(10000, 99999)}", vandaag - timedelta(days=400), iban(rng, bank), bic),
+        invorderingsregime="TV", termijnen=termijnen,
+        status=StatusSpec("ONV", f"{vandaag.isoformat()}T09:00:00Z", totaal_betaald=0, deel_bedrag_betaald=0,
+                          opmerkingen="Nieuw aangemaakt"),
+        debiteur=DebiteurSpec(_persoon(rng), f"D{rng.randint(100000, 999999)}"),
+        zaak_identificatie=f"ZAAK-{vandaag.year}-{rng.randint(1, 10**7):07d}",
+        oeh=("OEH01", "Belastingen"), gerelateerde_vorderingnummer=gerelateerde_vorderingnummer,
+        sleutel_verzendend=sleutel_verzendend, metagegevens=True)
+
+
+def minimal_verantwoording(verantwoordingsnummer: str, *, vandaag: date | None = None) -> VerantwoordingSpec:
+    """A verantwoording with only what the schema requires: one boeking, a vorderende organisatie without id."""
+    einde = (vandaag or date.today()).replace(day=1) - timedelta(days=1)
+    return VerantwoordingSpec(verantwoordingsnummer, "", f"{einde.isoformat()}T23:59:59+01:00", einde.replace(day=1),
+                              einde, [BoekingSpec("GB-8000", 12100, 10000, 2100)])
+
+
+def maximal_verantwoording(verantwoordingsnummer: str, *, vandaag: date | None = None,
+                           rng: random.Random | None = None) -> VerantwoordingSpec:
+    """A verantwoording with every optional element and several boekingen."""
+    rng = rng or random.Random()
+    spec = random_verantwoording(rng, 0, organisatie_nnp_id="001234560")
+    einde = (vandaag or date.today()).replace(day=1) - timedelta(days=1)
+    spec.verantwoordingsnummer = verantwoordingsnummer
+    spec.datum_en_tijd, spec.begindatum, spec.einddatum = (f"{einde.isoformat()}T23:59:59+01:00", einde.replace(day=1),
+                                                           einde)
+    spec.boekingperiode_omschrijving = f"Boekingen {einde:%m-%Y}"
+    while len(spec.boekingen) < 3:
+        spec.boekingen.append(BoekingSpec(f"GB-{8100 + len(spec.boekingen)}", 12100, 10000, 2100))
+    return spec
+
+
 # -- XML ---------------------------------------------------------------------------------------------------
 
 def _el(parent: etree._Element, tag: str, text: object = None, **attrib: str) -> etree._Element:
@@ -340,10 +417,10 @@ def _stuurgegevens(root: etree._Element, functie: str, zender: Systeem, ontvange
     _el(sg, S + "functie", functie)
 
 
-def _kennisgeving(root: etree._Element, tag: str, entiteittype: str) -> etree._Element:
+def _kennisgeving(root: etree._Element, tag: str, entiteittype: str, mutatiesoort: str = "T") -> etree._Element:
     lk = etree.SubElement(root, F + tag, {"entiteittype": entiteittype, "functie": "update"})  # unqualified
     parameters = _el(lk, F + "parameters")
-    _el(parameters, S + "mutatiesoort", "T")
+    _el(parameters, S + "mutatiesoort", mutatiesoort)
     _el(parameters, S + "indicatorOvername", "V")
     return lk
 
@@ -517,16 +594,20 @@ def status_voor(spec: VorderingSpec, status: str = "BET", *, betaald: int | None
 def di01_status_wijziging(wijzigingen: list[StatusWijzigingSpec], *, zender: Systeem = ONTVANGER,
                           ontvanger: Systeem = ZENDER, referentienummer: str | None = None,
                           tijdstip: str | None = None) -> bytes:
-    """A ``FIN:Di01-verstrekVorderingStatusWijziging``: one vrdLk01 (one object) per change."""
+    """A ``FIN:Di01-verstrekVorderingStatusWijziging``: one vrdLk01 per change, holding one object (the new
+    state, mutatiesoort T) or, with ``vorige``, the old and the new state (mutatiesoort W)."""
     root = etree.Element(F + "Di01-verstrekVorderingStatusWijziging", nsmap=NSMAP)
     _stuurgegevens(root, "verstrekVorderngStatusWijzigng", zender, ontvanger, referentienummer, tijdstip)
     for w in wijzigingen:
-        lk = _kennisgeving(root, "vrdLk01", "VRD")
-        obj = _el(lk, F + "object", entiteittype="VRD", verwerkingssoort="W")
-        _el(obj, F + "vorderingnummer", w.vorderingnummer)
-        _el(obj, F + "tsa", w.tsa)
-        _status(obj, w.status)
-        _organisatie(obj, "heeftAlsVorderendeOrganisatie", "VRDNNPVOR", w.organisatie_nnp_id)
+        lk = _kennisgeving(root, "vrdLk01", "VRD", "W" if w.vorige else "T")
+        for status in ((w.vorige, w.status) if w.vorige else (w.status,)):
+            obj = _el(lk, F + "object", entiteittype="VRD", verwerkingssoort="W")
+            _el(obj, F + "vorderingnummer", w.vorderingnummer)
+            _el(obj, F + "tsa", w.tsa)
+            _status(obj, status)
+            if w.metagegevens:
+                _metagegevens(obj)
+            _organisatie(obj, "heeftAlsVorderendeOrganisatie", "VRDNNPVOR", w.organisatie_nnp_id)
     return _bytes(root)
 
 
@@ -558,10 +639,12 @@ def di01_financiele_verantwoording(verantwoordingen: list[VerantwoordingSpec] | 
     return _bytes(root)
 
 
-def vrdLv01(vorderingnummer: str | None = None, *, tsa: str | None = None, scope: str | None = "alles",
+def vrdLv01(vorderingnummer: str | None = None, *, tsa: str | None = None,
+            scope: str | etree._Element | None = "alles",
             sortering: int = 0, maximum_aantal: int | None = None, zender: Systeem | None = ZENDER,
             ontvanger: Systeem | None = ONTVANGER) -> bytes:
-    """A ``FIN:vrdLv01``: ``gelijk`` on vorderingnummer (and tsa), scope as a ``StUF:scope`` attribute."""
+    """A ``FIN:vrdLv01``: ``gelijk`` on vorderingnummer (and tsa); ``scope``: a ``StUF:scope`` value or a
+    ``FIN:object`` naming the wanted elements (e.g. :func:`status_scope`)."""
     root = etree.Element(F + "vrdLv01", nsmap=NSMAP)
     sg = _el(root, F + "stuurgegevens")
     _el(sg, S + "berichtcode", "Lv01")
@@ -577,12 +660,54 @@ def vrdLv01(vorderingnummer: str | None = None, *, tsa: str | None = None, scope
         gelijk = _el(root, F + "gelijk", entiteittype="VRD")
         _opt(gelijk, F + "vorderingnummer", vorderingnummer)
         _opt(gelijk, F + "tsa", tsa)
-    if scope:
+    if isinstance(scope, etree._Element):
+        _el(root, F + "scope").append(copy.deepcopy(scope))
+    elif scope:
         _el(_el(root, F + "scope"), F + "object", entiteittype="VRD", scope=scope)
     return _bytes(root)
 
 
 vrdlv01 = vrdLv01
+
+
+def status_scope() -> etree._Element:
+    """The ``scope/object`` of a minimal question: the vorderingnummer and the status group (as the official
+    minimal vrdLv01 asks), the values to fill in as ``xsi:nil``."""
+    obj = etree.Element(F + "object", {S + "entiteittype": "VRD"}, nsmap=NSMAP)
+    etree.SubElement(obj, F + "vorderingnummer")
+    status = etree.SubElement(obj, F + "vorderingstatus")
+    for name in ("totaalBetaald", "deelBedragBetaald", "opmerkingen", "status", "datumEnTijd"):
+        etree.SubElement(status, F + name, {f"{{{XSI}}}nil": "true"})
+    return obj
+
+
+def antwoord_object(spec: VorderingSpec) -> etree._Element:
+    """The vordering as a ``FIN:object`` of a vrdLa01 (no ``StUF:verwerkingssoort`` in an answer)."""
+    obj = vordering_element(spec)
+    for el in obj.iter():
+        el.attrib.pop(S + "verwerkingssoort", None)
+    return obj
+
+
+def vrdLa01(objecten: list[etree._Element], *, zender: Systeem | None = ONTVANGER,
+            ontvanger: Systeem | None = ZENDER) -> bytes:
+    """A ``FIN:vrdLa01`` answering with these ``FIN:object`` elements (none: no ``antwoord``)."""
+    root = etree.Element(F + "vrdLa01", nsmap=NSMAP)
+    sg = _el(root, F + "stuurgegevens")
+    _el(sg, S + "berichtcode", "La01")
+    if zender:
+        _systeem(sg, "zender", zender)
+    if ontvanger:
+        _systeem(sg, "ontvanger", ontvanger)
+    _el(sg, S + "entiteittype", "VRD")
+    _el(root, F + "parameters")
+    if objecten:
+        antwoord = _el(root, F + "antwoord")
+        for obj in objecten:
+            antwoord.append(copy.deepcopy(obj))
+    return _bytes(root)
+
+
 
 
 def soap(body: bytes) -> bytes:

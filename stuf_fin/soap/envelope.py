@@ -33,6 +33,16 @@ def body_element(root: etree._Element) -> etree._Element:
     return children[0]
 
 
+def fault(stuf_fault: etree._Element, plek: str, omschrijving: str) -> etree._Element:
+    """A SOAP 1.1 Fault carrying a StUF Fo0x ([PB] L131-135): faultcode after the plek, faultstring = the
+    omschrijving, detail = the whole Fo0x message."""
+    element = etree.Element(FAULT, nsmap={"SOAP-ENV": SOAP_ENV})
+    etree.SubElement(element, "faultcode").text = "SOAP-ENV:" + ("Client" if plek == "client" else "Server")
+    etree.SubElement(element, "faultstring").text = omschrijving
+    etree.SubElement(element, "detail").append(stuf_fault)
+    return element
+
+
 def wrap(message: etree._Element | bytes) -> bytes:
     """A SOAP 1.1 envelope around one message (element or serialized bytes)."""
     if isinstance(message, etree._Element):

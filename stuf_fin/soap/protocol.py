@@ -21,7 +21,7 @@ from spyne.protocol.soap import Soap11
 from stuf_fin.namespaces import FIN, SOAP_ENV, prefixed
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
 from stuf_fin.schema.stroom import Stroom, lees_kop, valideer_stroom
-from stuf_fin.soap.envelope import BODY, ENVELOPE, HEADER
+from stuf_fin.soap.envelope import BODY, ENVELOPE, HEADER, fault
 from stuf_fin.stuf.afhandeling import Afhandeling, Antwoord, Verzoek
 from stuf_fin.stuf.fouten import StufFout
 from stuf_fin.stuf.operaties import Operatie, by_element
@@ -175,12 +175,7 @@ class StufSoap11(Soap11):
             body = antwoord.to_bytes()
         else:
             fout = antwoord.fout
-            fault = etree.Element(f"{{{SOAP_ENV}}}Fault", nsmap={"SOAP-ENV": SOAP_ENV})
-            etree.SubElement(fault, "faultcode").text = "SOAP-ENV:" + ("Client" if fout.plek == "client"
-                                                                       else "Server")
-            etree.SubElement(fault, "faultstring").text = fout.omschrijving
-            etree.SubElement(fault, "detail").append(antwoord.element)
-            body = etree.tostring(fault, encoding="UTF-8")
+            body = etree.tostring(fault(antwoord.element, fout.plek, fout.omschrijving), encoding="UTF-8")
         ctx.out_string = [
             b'<?xml version="1.0" encoding="UTF-8"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV="'
             + SOAP_ENV.encode() + b'"><SOAP-ENV:Body>', body, b"</SOAP-ENV:Body></SOAP-ENV:Envelope>"]
