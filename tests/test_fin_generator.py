@@ -30,7 +30,40 @@ def _berichten(seed: int) -> list[tuple[str, bytes]]:
         ("vrdLv01-tsa", g.vrdLv01("GEN00000001", tsa="BELASTINGEN", sortering=1, maximum_aantal=10)),
         ("vrdLv01-kaal", g.vrdLv01(None, scope=None, zender=None, ontvanger=None)),
         ("vrdLv01-kerngegevens", g.vrdLv01("X", scope="kerngegevens")),
+        *_selftest_berichten(rng),
     ]
+
+
+def _selftest_berichten(rng: random.Random) -> list[tuple[str, bytes]]:
+    """The minimal and maximal messages of ``stuf-fin selftest``."""
+    minimal = g.minimal_vordering("MIN-1", "SELFTEST")
+    maximal = g.maximal_vordering("MAX-1", "SELFTEST", rng=rng, gerelateerde_vorderingnummer="MIN-1",
+                                  sleutel_verzendend="k1")
+    oud, nieuw = g.StatusSpec("VRW", "2025-01-01T10:00:00Z", 0, 0, "oud"), g.StatusSpec("BET", "2025-01-02T10:00:00Z")
+    return [
+        ("vordering-min", g.di01_vordering([minimal])),
+        ("vordering-max", g.di01_vordering([maximal])),
+        ("status-max", g.di01_status_wijziging([g.StatusWijzigingSpec("MAX-1", "SELFTEST", "001234560", nieuw,
+                                                                      vorige=oud, metagegevens=True)])),
+        ("verantwoording-min", g.di01_financiele_verantwoording([g.minimal_verantwoording("123456789")])),
+        ("verantwoording-max", g.di01_financiele_verantwoording([g.maximal_verantwoording("123456780", rng=rng)])),
+        ("vrdLv01-status", g.vrdLv01("MIN-1", scope=g.status_scope())),
+        ("vrdLa01-max", g.vrdLa01([g.antwoord_object(maximal)])),
+        ("vrdLa01-leeg", g.vrdLa01([])),
+    ]
+
+
+def test_the_maximal_vordering_fills_every_optional_element() -> None:
+    obj = g.vordering_element(g.maximal_vordering("MAX-1", "T", gerelateerde_vorderingnummer="MIN-1",
+                                                  sleutel_verzendend="k"))
+    names = {etree.QName(c).localname for c in obj}
+    assert names >= {"factuurnummer", "factuurdatum", "vervaldatum", "taaknummer", "totaalregelsBTW",
+                     "automatischeIncasso", "invorderingsSchema", "vorderingstatus", "tijdvakGeldigheid",
+                     "extraElementen", "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", "isOntstaanInZaak",
+                     "heeftBetrekkingOpVordering", "isOpgelegdDoorOrganisatischeEenheid"}
+    assert obj.find(f"{F}vervaldatum").text > date.today().isoformat()
+    minimal = {etree.QName(c).localname for c in g.vordering_element(g.minimal_vordering("MIN-1", "T"))}
+    assert not minimal & {"factuurnummer", "vervaldatum", "automatischeIncasso", "vorderingstatus", "isOntstaanInZaak"}
 
 
 def _valideer(validator, berichten: list[tuple[str, bytes]]) -> None:

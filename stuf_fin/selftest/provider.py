@@ -111,7 +111,7 @@ def scenario_10(s: ProviderSession, steps: Steps) -> None:
     spec = _random_vordering(s, 10)
     steps.run("1", lambda r: _accepted(s, r, _vordering(s, spec), f"vordering {spec.vorderingnummer}"))
     steps.run("2", lambda r: _refused(s, r, _vordering(s, spec),
-                                      f"vordering {spec.vorderingnummer}, which it accepted in step 1"),
+                                      f"vordering {spec.vorderingnummer} a second time (accepted in step 1)"),
               needs=("1",))
 
 
@@ -194,7 +194,7 @@ def scenario_14(s: ProviderSession, steps: Steps) -> None:
     nummer = spec.verantwoordingsnummer
     steps.run("0", lambda r: _accepted(s, r, _verantwoording(s, spec), f"verantwoording {nummer}"))
     steps.run("1", lambda r: _refused(s, r, _verantwoording(s, spec),
-                                      f"verantwoording {nummer}, which it accepted in step 0"), needs=("0",))
+                                      f"verantwoording {nummer} a second time (accepted in step 0)"), needs=("0",))
 
 
 PLAYS = {4: scenario_4, 5: scenario_5, 9: scenario_9, 10: scenario_10, 11: scenario_11, 12: scenario_12,
