@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import queue
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -113,8 +114,9 @@ class Listener:
 
     @property
     def base_url(self) -> str:
-        host = self.host if ":" not in str(self.host) else f"[{self.host}]"
-        return f"http://{host}:{self.port}"
+        """The URL to give the system under test (the machine's name when listening on every address)."""
+        host = socket.gethostname() if self.host in ("0.0.0.0", "::", "") else str(self.host)
+        return f"http://{host if ':' not in host else f'[{host}]'}:{self.port}"
 
     def serve(self, counterpart: Counterpart | None) -> None:
         """Play ``counterpart`` from now on (``None``: nothing is expected)."""
