@@ -82,11 +82,11 @@ def compile_seconds(schema_dir: Path | None) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.validation", description=__doc__.split("\n")[0])
     parser.add_argument("--schema-dir", type=Path, default=None,
-                        help="official release folder (default: $STUF_FIN_SCHEMA_DIR or the kit's vng-1.00.03)")
+                        help="official release folder (default: $STUF_FIN_SCHEMA_DIR or the kit's vng-1.00.04)")
     parser.add_argument("--seconds", type=float, default=10.0, help="CPU seconds per figure (default 10)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds per figure, the median is shown (default 5)")
     args = parser.parse_args(argv)
-    schema_dir = args.schema_dir or Path(os.environ.get("STUF_FIN_SCHEMA_DIR") or KIT / "schemas" / "vng-1.00.03")
+    schema_dir = args.schema_dir or Path(os.environ.get("STUF_FIN_SCHEMA_DIR") or KIT / "schemas" / "vng-1.00.04")
     try:
         builtin, official = get_validator(), get_validator(schema_dir)
     except SchemaLoadError as exc:

@@ -45,7 +45,8 @@ def fin_kit() -> Path:
 
 @pytest.fixture(scope="session")
 def official_schema_dir(fin_kit: Path) -> Path:
-    return fin_kit / "schemas" / "vng-1.00.03"
+    """The official release the built-in set follows (1.00.04)."""
+    return fin_kit / "schemas" / "vng-1.00.04"
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:

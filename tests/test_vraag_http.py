@@ -1,6 +1,7 @@
 """vrdLv01 → vrdLa01 over real HTTP, on SQLite and on PostgreSQL: selection, AND, meldingen, sort orders,
-follow-up questions, keys, scope, not found, status changes.  Every vrdLa01 is checked against our schema
-set and the official release (tests/support/vraag.py).
+follow-up questions, keys, scope, not found, status changes.  Every vrdLv01 is checked against our schema
+set and release 1.00.04 (tests/support/vraag.py), every answer against our set and both official releases
+(tests/support/soap.py).
 
 The expected answers come from the generated specs (stuf_fin.selftest.generator), not from the gateway's code.
 """

@@ -41,15 +41,17 @@ class BuildCollector:
 
 
 class SchemaCollector:
-    """``stuf_fin_schema_info{kind, path}``: the schema set messages are validated against."""
+    """``stuf_fin_schema_info{kind, path, release, patch}``: the schema set messages are validated against
+    (the labels come from :meth:`stuf_fin.schema.loader.SchemaSource.labels`)."""
 
     def __init__(self, source: Any):
         self.source = source
 
     def collect(self) -> Iterable[Metric]:
-        yield InfoMetricFamily("stuf_fin_schema", "Schema set in use: kind 'builtin' (xsd/ of this release) or "
-                               "'official' (a VNG release folder, --schema-dir)",
-                               value={"kind": str(self.source.kind), "path": str(self.source.path)})
+        yield InfoMetricFamily("stuf_fin_schema", "Schema set in use: kind 'builtin' (xsd/ of this gateway) or "
+                               "'official' (a VNG release folder, --schema-dir); release: the VNG release it is "
+                               "or follows, patch: its StUF patch level ('unknown' when the headers do not say)",
+                               value=self.source.labels())
 
 
 class StoreCollector:

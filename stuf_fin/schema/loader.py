@@ -17,11 +17,17 @@ from pathlib import Path
 from lxml import etree
 
 from stuf_fin.namespaces import FIN, SOAP_ENV, STUF, XS
+from stuf_fin.schema.headers import HeaderFacts, read_header, recognise_release
 
 #: Entry document of an official VNG release, relative to the release folder.
 OFFICIAL_ENTRY = "fin0310/fin0310_msg_totaal.xsd"
 #: Entry document of our own set, relative to ``xsd/``.
 BUILTIN_ENTRY = "fin0310.xsd"
+#: The VNG release our own set follows (named in the header of ``xsd/fin0310.xsd``), and its StUF patch level.
+BUILTIN_RELEASE = "1.00.04"
+BUILTIN_PATCH = 27
+#: What a label or a description shows for a release or patch the headers do not state.
+UNKNOWN = "unknown"
 #: Message elements every usable schema set must declare.
 MESSAGE_ELEMENTS = (
     (FIN, "Di01-verstrekVordering"),
@@ -45,13 +51,48 @@ class SchemaLoadError(Exception):
 
 @dataclass(frozen=True)
 class SchemaSource:
-    """Where the compiled schema came from."""
+    """Where the compiled schema came from, and which VNG release it is.
+
+    :meth:`describe` is the one text naming the schema set in use (start-up log, ``stuf-fin config check``,
+    ``/ready``, ``stuf-fin validate --json``); :meth:`labels` the same facts for the ``stuf_fin_schema_info``
+    metric.
+    """
 
     kind: str  # "builtin" or "official"
     path: Path
+    release: str | None = None  # VNG release: the one the built-in set follows, or recognised from the headers
+    patch: int | None = None  # StUF patch level (the highest StUF:patch in the headers)
+    patch_date: str | None = None  # YYYY-MM-DD
+
+    @classmethod
+    def builtin(cls, folder: Path) -> SchemaSource:
+        return cls("builtin", folder, BUILTIN_RELEASE, BUILTIN_PATCH)
+
+    @classmethod
+    def official(cls, folder: Path, facts: HeaderFacts) -> SchemaSource:
+        return cls("official", folder, recognise_release(facts), facts.patch, facts.patch_date)
+
+    @property
+    def release_label(self) -> str:
+        return self.release or UNKNOWN
+
+    @property
+    def patch_label(self) -> str:
+        return str(self.patch) if self.patch is not None else UNKNOWN
 
     def describe(self) -> str:
+        """E.g. ``builtin (/app/xsd): follows VNG release 1.00.04 (StUF patch 27)`` or
+        ``official (/srv/vng-1.00.03): VNG release 1.00.03, StUF patch 24 of 2016-04-01``."""
+        patch = f"StUF patch {self.patch_label}" + (f" of {self.patch_date}" if self.patch_date else "")
+        if self.kind == "builtin":
+            return f"{self.kind} ({self.path}): follows VNG release {self.release_label} ({patch})"
+        if self.kind == "official":
+            return f"{self.kind} ({self.path}): VNG release {self.release_label}, {patch}"
         return f"{self.kind} ({self.path})"
+
+    def labels(self) -> dict[str, str]:
+        """``kind``, ``path``, ``release`` and ``patch`` ("unknown" when the headers do not say)."""
+        return {"kind": self.kind, "path": str(self.path), "release": self.release_label, "patch": self.patch_label}
 
 
 def builtin_dir() -> Path:
@@ -73,9 +114,10 @@ def load(schema_dir: str | Path | None = None) -> tuple[etree.XMLSchema, SchemaS
     with _COMPILING:
         if schema_dir is None:
             folder = builtin_dir()
-            return _compile_builtin(folder), SchemaSource("builtin", folder)
+            return _compile_builtin(folder), SchemaSource.builtin(folder)
         folder = Path(schema_dir).resolve()
-        return OfficialRelease(folder).compile(), SchemaSource("official", folder)
+        release = OfficialRelease(folder)
+        return release.compile(), SchemaSource.official(folder, release.headers)
 
 
 def _compile_builtin(folder: Path) -> etree.XMLSchema:
@@ -95,7 +137,7 @@ def _schema_parser(resolver: etree.Resolver | None = None) -> etree.XMLParser:
 
 
 class OfficialRelease:
-    """An official VNG StUF-FIN release folder (the layout of ``vng-1.00.03``)."""
+    """An official VNG StUF-FIN release folder (the layout of ``vng-1.00.03`` and ``vng-1.00.04``)."""
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -106,13 +148,15 @@ class OfficialRelease:
             raise SchemaLoadError(
                 f"{folder} is not a StUF-FIN release folder: {OFFICIAL_ENTRY} is missing"
             )
-        self.files = self._closure(entry)  # path -> targetNamespace
+        roots: list[etree._Element] = []
+        self.files = self._closure(entry, roots)  # path -> targetNamespace
+        self.headers = read_header(roots)
         self.by_namespace: dict[str, list[Path]] = {}
         for path, namespace in self.files.items():
             self.by_namespace.setdefault(namespace, []).append(path)
         self._check_message_elements()
 
-    def _closure(self, entry: Path) -> dict[Path, str]:
+    def _closure(self, entry: Path, roots: list[etree._Element]) -> dict[Path, str]:
         files: dict[Path, str] = {}
         todo: list[tuple[Path, Path | None]] = [(entry, None)]
         while todo:
@@ -129,6 +173,7 @@ class OfficialRelease:
             except etree.XMLSyntaxError as exc:
                 raise SchemaLoadError(f"{_rel(path, self.folder)} is not well-formed XML: {exc}") from exc
             files[path] = root.get("targetNamespace", "")
+            roots.append(root)
             for child in root:
                 if child.tag in (_XS_INCLUDE, _XS_IMPORT, _XS_REDEFINE) and child.get("schemaLocation"):
                     todo.append((path.parent / child.get("schemaLocation"), path))

@@ -9,12 +9,18 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 KIT = Path(os.environ.get("STUF_FIN_KIT") or REPO.parent / "shared" / "stuf-fin-kit")
-OFFICIAL_SCHEMAS = KIT / "schemas" / "vng-1.00.03"
+#: The official release folders, oldest first; the built-in set follows the last one.
+RELEASES = {release: KIT / "schemas" / f"vng-{release}" for release in ("1.00.03", "1.00.04")}
+CURRENT_RELEASE = "1.00.04"
+#: The official release the built-in set follows (the one in use since 1 March 2018).
+OFFICIAL_SCHEMAS = RELEASES[CURRENT_RELEASE]
 TESTBERICHTEN = KIT / "testberichten"
+_MISSING = [p for p in (TESTBERICHTEN, *RELEASES.values()) if not p.is_dir()]
 
 requires_kit = pytest.mark.skipif(
-    not TESTBERICHTEN.is_dir(),
-    reason=f"needs the official StUF-FIN kit (schemas + testberichten) at {KIT}; set STUF_FIN_KIT to its folder",
+    bool(_MISSING),
+    reason=f"needs the official StUF-FIN kit (testberichten, schemas/vng-1.00.03 and vng-1.00.04) at {KIT}; "
+           f"missing: {', '.join(str(p) for p in _MISSING)}; set STUF_FIN_KIT to its folder",
 )
 
 

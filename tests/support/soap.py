@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import httpx
 from lxml import etree
@@ -10,6 +11,7 @@ from lxml import etree
 from stuf_fin.namespaces import SOAP_ENV, STUF
 from stuf_fin.soap.envelope import wrap
 
+from .kit import RELEASES
 from .server import SOAP_ACTIONS
 
 PORT_OF = {"vrdLv01": "BeantwoordVraag"}
@@ -69,12 +71,20 @@ def post(base_url: str, message: bytes | etree._Element, *, soap_action: str | N
     return checked(Reply(response.status_code, etree.fromstring(response.content), response.text))
 
 
-def checked(reply: Reply) -> Reply:
-    """Every answer must be a schema-valid StUF message; a fault must be a proper SOAP 1.1 Fault."""
+@cache
+def answer_validators() -> tuple:
+    """The built-in set and, when the kit is here, each official release (1.00.03 and 1.00.04)."""
     from stuf_fin.schema.validator import get_validator
 
-    issues = get_validator().validate(reply.message)
-    assert not issues, f"reply fails the schema: {issues}\n{reply.text}"
+    return (get_validator(), *(get_validator(folder) for folder in RELEASES.values() if folder.is_dir()))
+
+
+def checked(reply: Reply) -> Reply:
+    """Every answer must be a StUF message valid under the built-in set and under both official releases
+    (when the kit is here); a fault must be a proper SOAP 1.1 Fault."""
+    for validator in answer_validators():
+        issues = validator.validate(reply.message)
+        assert not issues, f"reply fails the schema ({validator.source.describe()}): {issues}\n{reply.text}"
     if reply.is_fault:
         assert reply.status == 500, reply.text
         assert [child.tag for child in reply.body] == ["faultcode", "faultstring", "detail"], reply.text

@@ -62,7 +62,7 @@ def _validators() -> tuple:
 
 
 def geldig(message: etree._Element) -> None:
-    """Assert that a message passes our schema set and, when the kit is here, the official release."""
+    """Assert that a message passes our schema set and, when the kit is here, the official release it follows."""
     for validator in _validators():
         issues = validator.validate(message)
         assert not issues, f"{etree.QName(message).localname} invalid ({validator.source.kind}): {issues[:3]}"

@@ -5,7 +5,9 @@ metadata and relations as received), made an answer object, then cut to the scop
 
 * ``StUF:sleutelVerzendend`` is our key (the vordering id); the keys that came with the Di01 (keys in
   the sending system) are not passed on, on the object nor in its relations;
-* ``StUF:verwerkingssoort`` is dropped everywhere (prohibited in an answer).
+* ``StUF:verwerkingssoort`` is dropped everywhere (prohibited in an answer);
+* a stored nil ``debiteurnummer`` (allowed in a Di01 since release 1.00.04) is left out, so that the answer
+  is valid under releases 1.00.03 and 1.00.04 alike (:data:`~stuf_fin.fin.vraag.projectie.NIL_ONLY_SINCE_1_00_04`).
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from lxml import etree
 
 from stuf_fin.fin import schrijven
 from stuf_fin.fin.model import Vordering
-from stuf_fin.fin.vraag.projectie import Gevraagd, projecteer
-from stuf_fin.namespaces import FIN, PREFIXES, STUF
+from stuf_fin.fin.vraag.projectie import NIL_ONLY_SINCE_1_00_04, Gevraagd, projecteer
+from stuf_fin.namespaces import FIN, PREFIXES, STUF, XSI
 from stuf_fin.stuf import berichten
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
 
@@ -25,6 +27,7 @@ SLEUTEL_VERZENDEND = S + "sleutelVerzendend"
 _WEG = (S + "verwerkingssoort", S + "sleutelVerzendend", S + "sleutelOntvangend", S + "sleutelGegevensbeheer",
         S + "sleutelSynchronisatie")
 STUF0002 = "StUF0002: Meer objecten gevraagd dan teruggegeven"
+XSI_NIL = f"{{{XSI}}}nil"
 
 
 def antwoord_object(v: Vordering, gevraagd: Gevraagd) -> etree._Element:
@@ -35,6 +38,10 @@ def antwoord_object(v: Vordering, gevraagd: Gevraagd) -> etree._Element:
             if naam in el.attrib:
                 del el.attrib[naam]
     volledig.set(SLEUTEL_VERZENDEND, str(v.id))
+    for ouder, kind in NIL_ONLY_SINCE_1_00_04:
+        for el in volledig.iterchildren(ouder):
+            for nil in [c for c in el.iterchildren(kind) if c.get(XSI_NIL) in ("true", "1")]:
+                el.remove(nil)
     return projecteer(volledig, gevraagd, VRD_ANTWOORD)
 
 

@@ -4,8 +4,8 @@ A :class:`Gevraagd` says, per child element, whether and how deep it is wanted. 
 walks the stored element along its schema type (:mod:`~stuf_fin.fin.vraag.schemakennis`), so that the
 result keeps schema order, keeps elements the schema requires, and, for an explicit scope, writes a
 requested element the store does not have as ``xsi:nil="true"`` with ``StUF:noValue="waardeOnbekend"``
-(only ``xsi:nil`` when its type has no ``StUF:noValue``; nothing when it is not nillable or another
-branch of its ``xs:choice`` is present).
+(only ``xsi:nil`` when its type has no ``StUF:noValue``; nothing when it is not nillable, nillable only since
+release 1.00.04 (:data:`NIL_ONLY_SINCE_1_00_04`), or another branch of its ``xs:choice`` is present).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterable
 from lxml import etree
 
 from stuf_fin.fin.vraag.schemakennis import NO_VALUE, Kind, TypeRef, schemakennis
-from stuf_fin.namespaces import STUF, XSI
+from stuf_fin.namespaces import FIN, STUF, XSI
 
-S = f"{{{STUF}}}"
+S, F = f"{{{STUF}}}", f"{{{FIN}}}"
 XSI_NIL = f"{{{XSI}}}nil"
 METAGEGEVEN = S + "metagegeven"
 #: Metadata (StUF 03.01 §3.3): left out by the ``allesZonderMetagegevens*`` scopes.
@@ -26,6 +26,14 @@ META_ELEMENTEN = frozenset({S + "tijdvakGeldigheid", S + "tijdstipRegistratie", 
                             S + "tijdvakObject"})
 META_NAMEN = frozenset({"authentiek", "inOnderzoek", "inBewerking", "brondocument", "gebeurtenis",
                         "historieMaterieel", "historieFormeel"})
+#: (parent, child) elements that release 1.00.04 lets be nil and release 1.00.03 does not (ERR489944: the
+#: ``debiteurnummer`` of both debiteur relations).  An answer never holds them nil, so that it is valid under
+#: both releases: a receiver on 1.00.03 rejects a nil one, and leaving the element out tells it the same (no
+#: value).  Questions may ask for them with ``xsi:nil``, as StUF 03.01 prescribes for a scope.
+NIL_ONLY_SINCE_1_00_04 = frozenset({
+    (F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", F + "debiteurnummer"),
+    (F + "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur", F + "debiteurnummer"),
+})
 
 
 def is_metagegeven(tag: str, el: etree._Element | None) -> bool:
@@ -185,7 +193,7 @@ def projecteer(el: etree._Element, gevraagd: Gevraagd, type_ref: TypeRef | None,
                     sub = HEEL
                 if sub is not None:
                     projecteer(child, sub, k.type, uit)
-        elif gevraagd.plaatshouders and k.nillable and gevraagd.kind(k.tag, None) is not None \
-                and not any(k.botst_met(ander) for ander in opgeslagen):
+        elif gevraagd.plaatshouders and k.nillable and (el.tag, k.tag) not in NIL_ONLY_SINCE_1_00_04 \
+                and gevraagd.kind(k.tag, None) is not None and not any(k.botst_met(ander) for ander in opgeslagen):
             plaatshouder(uit, k)
     return uit
