@@ -28,10 +28,15 @@ class Reply:
 class Run:
     wall: float  # seconds from the first request to the last answer
     replies: list[Reply] = field(default_factory=list)
+    expect: bytes = b"Bv03Bericht"  # in every good answer
 
     @property
     def failures(self) -> list[Reply]:
-        return [r for r in self.replies if r.status != 200 or b"Bv03Bericht" not in r.body]
+        return [r for r in self.replies if r.status != 200 or self.expect not in r.body]
+
+    @property
+    def per_second(self) -> float:
+        return len(self.replies) / self.wall
 
 
 def _request(host: str, port: int, body: bytes, path: str, soap_action: str) -> bytes:
@@ -73,17 +78,18 @@ async def _sender(host: str, port: int, queue: asyncio.Queue, replies: list[Repl
 
 
 async def _post_all(host: str, port: int, bodies: Sequence[bytes], concurrency: int, path: str,
-                    soap_action: str) -> Run:
+                    soap_action: str, expect: bytes) -> Run:
     queue: asyncio.Queue = asyncio.Queue()
     for body in bodies:
         queue.put_nowait(body)
     replies: list[Reply] = []
     start = time.perf_counter()
     await asyncio.gather(*(_sender(host, port, queue, replies, path, soap_action) for _ in range(concurrency)))
-    return Run(time.perf_counter() - start, replies)
+    return Run(time.perf_counter() - start, replies, expect)
 
 
 def post_all(host: str, port: int, bodies: Sequence[bytes], *, concurrency: int = 1, path: str = PORT_PATH,
-             soap_action: str = SOAP_ACTION) -> Run:
-    """POST every body (SOAP envelopes) with ``concurrency`` senders, each on its own connection."""
-    return asyncio.run(_post_all(host, port, bodies, concurrency, path, soap_action))
+             soap_action: str = SOAP_ACTION, expect: bytes = b"Bv03Bericht") -> Run:
+    """POST every body (SOAP envelopes) with ``concurrency`` senders, each on its own connection; an answer
+    is good when it is HTTP 200 and holds ``expect``."""
+    return asyncio.run(_post_all(host, port, bodies, concurrency, path, soap_action, expect))

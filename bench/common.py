@@ -33,13 +33,36 @@ def load_average() -> str:
         return "n/a"
 
 
+def versions() -> str:
+    """The versions of what the gateway and the floor both run on."""
+    import sqlite3
+    from importlib.metadata import PackageNotFoundError, version
+
+    from lxml import etree
+
+    parts = [f"lxml {etree.__version__} / libxml2 {'.'.join(map(str, etree.LIBXML_VERSION))}"]
+    for package in ("SQLAlchemy", "psycopg", "uvicorn", "h11"):
+        try:
+            parts.append(f"{package} {version(package)}")
+        except PackageNotFoundError:
+            pass
+    return ", ".join([*parts, f"SQLite {sqlite3.sqlite_version}"])
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The ``p``-th percentile (nearest rank) of ``values``."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
 def header(title: str) -> str:
-    """Date, machine and the exact command, for docs/benchmarks.md."""
+    """Date, machine, versions and the exact command, for docs/benchmarks.md."""
     spec = getattr(sys.modules["__main__"], "__spec__", None)
     command = f"python -m {spec.name}" if spec is not None else f"python {sys.argv[0]}"
     return (f"# {title}\n"
             f"date: {datetime.now().astimezone().isoformat(timespec='seconds')}\n"
             f"machine: nproc={os.cpu_count()}, {cpu_model()}, Python {platform.python_version()}\n"
+            f"versions: {versions()}\n"
             f"command: {command} {shlex.join(sys.argv[1:])}\n"
             f"load average at start: {load_average()}")
 

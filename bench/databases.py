@@ -1,5 +1,6 @@
-"""Fresh, migrated databases for the benchmarks: a SQLite file, or a PostgreSQL schema of our own
-(dropped afterwards).  PostgreSQL: ``$STUF_FIN_BENCH_POSTGRES_URL``, default the test database."""
+"""Fresh databases for the benchmarks: a SQLite file, or a PostgreSQL schema of our own (dropped afterwards),
+migrated for the gateway or empty for the floor.  PostgreSQL: ``$STUF_FIN_BENCH_POSTGRES_URL``, default the
+test database."""
 
 from __future__ import annotations
 
@@ -23,12 +24,14 @@ KINDS = ("sqlite", "postgresql")
 
 
 @contextmanager
-def fresh_database(kind: str, workdir: Path) -> Iterator[str]:
-    """The URL of an empty database at the current migration; removed at exit."""
+def fresh_database(kind: str, workdir: Path, *, migrate: bool = True) -> Iterator[str]:
+    """The URL of an empty database at the current migration (``migrate=False``: without any table, for the
+    floor); removed at exit."""
     if kind == "sqlite":
         path = workdir / f"bench-{uuid.uuid4().hex[:8]}.db"
         url = f"sqlite:///{path}"
-        _migrate(url)
+        if migrate:
+            _migrate(url)
         try:
             yield url
         finally:
@@ -37,9 +40,28 @@ def fresh_database(kind: str, workdir: Path) -> Iterator[str]:
         return
     if kind != "postgresql":
         raise ValueError(f"unknown database kind {kind!r}")
-    with postgres_schema(os.environ.get(POSTGRES_ENV) or POSTGRES_DEFAULT, "bench_") as url:
-        _migrate(url)
+    with postgres_schema(postgres_base(), "bench_") as url:
+        if migrate:
+            _migrate(url)
         yield url
+
+
+def postgres_base() -> str:
+    return os.environ.get(POSTGRES_ENV) or POSTGRES_DEFAULT
+
+
+def server_version(kind: str) -> str:
+    """``SQLite 3.40.1`` or ``PostgreSQL 15.20``: the database a benchmark of ``kind`` runs on."""
+    import sqlite3
+
+    if kind == "sqlite":
+        return f"SQLite {sqlite3.sqlite_version}"
+    engine = sa.create_engine(normalise_url(postgres_base()))
+    try:
+        with engine.connect() as conn:
+            return "PostgreSQL " + conn.exec_driver_sql("SHOW server_version").scalar_one().split(" ")[0]
+    finally:
+        engine.dispose()
 
 
 @cache

@@ -1,10 +1,12 @@
-"""Latency: single-vordering Di01 messages from 16 concurrent clients, p50/p99 per request.
+"""Small messages: single-vordering Di01 from 16 closed-loop clients, gateway vs raw floor in the same run.
 
-    python -m bench.latency --db sqlite --clients 16 --messages 50
+    python -m bench.latency --db both --clients 16 --messages 50 --rounds 3
 
-Each client sends its messages one after another on its own keep-alive connection (closed loop), so
-with 16 clients 16 requests are in flight all the time.  The floor is the raw pipeline per message
-(:mod:`bench.floor`), one at a time in one process, on the same messages.
+Each client sends its messages one after another on its own keep-alive connection (closed loop), so with
+16 clients 16 requests are in flight all the time.  The gateway (``stuf-fin serve``) and the floor
+(:mod:`bench.floor`, the same uvicorn) get the same messages, each run on a fresh database and a fresh server
+process, alternating floor/gateway and gateway/floor per round.  Printed per run and as the median of the
+rounds: messages/s, p50 and p99; the ratio is gateway/floor throughput (target ≥ 0.50; p99 ≤ 50 ms).
 """
 
 from __future__ import annotations
@@ -13,62 +15,77 @@ import argparse
 import statistics
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench import common
 from bench.client import post_all
-from bench.databases import KINDS, fresh_database
-from bench.floor import run_floor
-from bench.server import start_server
+from bench.databases import KINDS, server_version
+from bench.targets import FLOOR, GATEWAY, alternating, serving, stored_vorderingen
 
+TARGET_RATIO = 0.50
 TARGET_P99_MS = 50.0
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+@dataclass
+class Result:
+    per_second: float
+    p50: float  # ms
+    p99: float  # ms
+    failed: int
+
+    def describe(self) -> str:
+        return f"{self.per_second:,.0f} msg/s, p50 {self.p50:.1f} ms, p99 {self.p99:.1f} ms"
 
 
-def summary(values: list[float]) -> str:
-    ms = [v * 1000 for v in values]
-    return (f"p50 {percentile(ms, 50):6.1f} ms  p90 {percentile(ms, 90):6.1f} ms  p99 {percentile(ms, 99):6.1f} ms  "
-            f"max {max(ms):6.1f} ms  mean {statistics.fmean(ms):6.1f} ms")
+def run_once(target: str, kind: str, warm: list[bytes], bodies: list[bytes], clients: int, workers: int,
+             workdir: Path) -> Result:
+    with serving(target, kind, workdir, workers=workers) as (server, url):
+        post_all(server.host, server.port, warm, concurrency=clients)
+        run = post_all(server.host, server.port, bodies, concurrency=clients)
+        stored = stored_vorderingen(target, url) - len(warm)
+    ms = [r.seconds * 1000 for r in run.replies]
+    if run.failures or stored != len(bodies):
+        print(f"  WARNING {target}: {len(run.failures)} failed answers, {stored} of {len(bodies)} stored; "
+              f"{run.failures[0].body[:300] if run.failures else b''!r}")
+    return Result(run.per_second, common.percentile(ms, 50), common.percentile(ms, 99), len(run.failures))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__.split("\n")[0])
-    parser.add_argument("--db", choices=(*KINDS, "both"), default="sqlite")
+    parser.add_argument("--db", choices=(*KINDS, "both"), default="both")
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--messages", type=int, default=50, help="messages per client (default 50)")
-    parser.add_argument("--workers", type=int, default=1, help="stuf-fin serve --workers (default 1)")
+    parser.add_argument("--messages", type=int, default=50, help="messages per client and run (default 50)")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each server (default 3)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes of each server (default 1)")
     args = parser.parse_args(argv)
 
-    print(common.header("latency: single-vordering Di01 from concurrent clients"))
+    print(common.header("small messages: single-vordering Di01, gateway vs raw floor"))
     total = args.clients * args.messages
     warm = common.vordering_messages(1, args.clients * 5, prefix="LATWARM")
     bodies = common.vordering_messages(1, total, prefix="LAT")
-    print(f"{args.clients} clients x {args.messages} messages of 1 vordering "
-          f"({len(bodies[0]):,} bytes each); server --workers {args.workers}")
-    kinds = KINDS if args.db == "both" else (args.db,)
+    print(f"{args.clients} clients x {args.messages} messages of 1 vordering ({len(bodies[0]):,} bytes each), "
+          f"after {len(warm)} warm-up messages; --workers {args.workers}; {args.rounds} rounds")
+    rows = []
     with tempfile.TemporaryDirectory(prefix="stuf-fin-bench-") as tmp:
         workdir = Path(tmp)
-        for kind in kinds:
-            with fresh_database(kind, workdir) as url:
-                floor = run_floor(bodies, url)
-            with fresh_database(kind, workdir) as url:
-                server = start_server(workdir, url, workers=args.workers, timeout=120)
-                try:
-                    post_all(server.host, server.port, warm, concurrency=args.clients)
-                    run = post_all(server.host, server.port, bodies, concurrency=args.clients)
-                finally:
-                    server.stop()
-            latencies = [r.seconds for r in run.replies]
-            p99 = percentile(latencies, 99) * 1000
-            print(f"\n## {kind}")
-            print(f"floor (one process, one at a time): {summary(floor.per_message)}")
-            print(f"HTTP, {args.clients} clients:          {summary(latencies)}")
-            print(f"throughput {len(run.replies) / run.wall:,.0f} messages/s; {len(run.failures)} failed; "
-                  f"p99 {'meets' if p99 <= TARGET_P99_MS else 'misses'} the target of {TARGET_P99_MS:.0f} ms")
+        for kind in KINDS if args.db == "both" else (args.db,):
+            print(f"\n## {kind} ({server_version(kind)})")
+            results: dict[str, list[Result]] = {GATEWAY: [], FLOOR: []}
+            for r, target in alternating(args.rounds):
+                result = run_once(target, kind, warm, bodies, args.clients, args.workers, workdir)
+                results[target].append(result)
+                print(f"round {r + 1} {target:<8} {result.describe()}; {result.failed} failed "
+                      f"(load {common.load_average()})")
+            med = {t: Result(*(statistics.median(getattr(x, f) for x in rs) for f in ("per_second", "p50", "p99")),
+                             sum(x.failed for x in rs)) for t, rs in results.items()}
+            ratio = med[GATEWAY].per_second / med[FLOOR].per_second
+            print(f"median    gateway  {med[GATEWAY].describe()}\nmedian    floor    {med[FLOOR].describe()}\n"
+                  f"ratio gateway/floor {ratio:.2f} (target >= {TARGET_RATIO:.2f}); gateway p99 "
+                  f"{'meets' if med[GATEWAY].p99 <= TARGET_P99_MS else 'misses'} {TARGET_P99_MS:.0f} ms")
+            rows.append(f"| single-vordering Di01, {args.clients} clients, {kind} | {med[GATEWAY].describe()} | "
+                        f"{med[FLOOR].describe()} | **{ratio:.2f}** |")
+    print("\n| workload | gateway | raw floor | ratio |\n|---|---|---|---|\n" + "\n".join(rows))
     print(f"\nload average at end: {common.load_average()}")
     return 0
 

@@ -1,5 +1,5 @@
-"""``stuf-fin serve`` as a subprocess on a free loopback port, for the benchmarks and the tests (via
-``tests/support/server.py``), and its memory figures from ``/proc``."""
+"""``stuf-fin serve`` (and the raw floor, :mod:`bench.floor`) as a subprocess on a free loopback port, for the
+benchmarks and the tests (via ``tests/support/server.py``), and its memory figures from ``/proc``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ import httpx
 
 #: Run the server from the ``stuf_fin`` package in this folder instead (the benchmark itself stays as it is).
 OTHER_CODE = "STUF_FIN_BENCH_SERVER_CODE"
+#: This checkout (the floor always runs from here).
+REPOSITORY = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -88,20 +90,36 @@ def start_server(workdir: Path, database_url: str | None = None, *, workers: int
     """
     port = free_port()
     database_url = database_url or f"sqlite:///{workdir / 'gateway.db'}"
-    log_path = workdir / f"server-{port}.log"
     environment = {k: v for k, v in os.environ.items() if not k.startswith("STUF_FIN_")}
     if os.environ.get(OTHER_CODE):  # e.g. an older checkout, for before/after figures with the same client
         environment["PYTHONPATH"] = os.environ[OTHER_CODE]
     environment.update(env or {})
     cmd = [sys.executable, "-m", "stuf_fin", "serve", "--port", str(port), "--database-url", database_url,
            *(("--workers", str(workers)) if workers is not None else ()), *extra_args]
+    return _start("stuf-fin serve", cmd, workdir, port, environment, timeout, scheme, verify)
+
+
+def start_floor(workdir: Path, database_url: str, *, workers: int = 1, timeout: float = 60) -> Server:
+    """Start the raw floor (``python -m bench.floor``, this checkout) like :func:`start_server`; it creates its
+    own tables in ``database_url``."""
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("STUF_FIN_")}
+    environment["PYTHONPATH"] = str(REPOSITORY)
+    cmd = [sys.executable, "-m", "bench.floor", "--port", str(port), "--database-url", database_url,
+           "--workers", str(workers)]
+    return _start("the floor", cmd, workdir, port, environment, timeout, "http", True)
+
+
+def _start(name: str, cmd: list[str], workdir: Path, port: int, environment: dict[str, str], timeout: float,
+           scheme: str, verify: ssl.SSLContext | bool) -> Server:
+    log_path = workdir / f"server-{port}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(cmd, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, env=environment)
     server = Server("127.0.0.1", port, process, log_path, scheme)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"stuf-fin serve exited with {process.returncode}:\n{server.log()}")
+            raise RuntimeError(f"{name} exited with {process.returncode}:\n{server.log()}")
         try:
             if httpx.get(server.url + "/health", timeout=1, verify=verify).status_code == 200:
                 return server
@@ -109,4 +127,4 @@ def start_server(workdir: Path, database_url: str | None = None, *, workers: int
             pass
         time.sleep(0.1)
     server.stop()
-    raise RuntimeError(f"stuf-fin serve did not become healthy in {timeout} s:\n{server.log()}")
+    raise RuntimeError(f"{name} did not become healthy in {timeout} s:\n{server.log()}")

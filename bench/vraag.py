@@ -11,29 +11,31 @@ Benchmark::
     python -m bench.vraag --database sqlite --vorderingen 1000000 [--requests 2000] [--clients 1,16]
     python -m bench.vraag --database postgresql://postgres@127.0.0.1:5432/test --vorderingen 1000000
 
-It loads the vorderingen with the store's bulk insert (once per database file or PostgreSQL schema:
-``--keep`` reuses them), starts ``stuf-fin serve``, and measures three questions (by vorderingnummer, by
-debiteur bsn, by tsa + status) for 1 and for 16 concurrent clients over HTTP, with the bare SQL of the
-id query and of the whole store read (ids + batched load) measured in the same run as the floor.
+It loads the vorderingen with the store's bulk insert (once per database file or PostgreSQL schema; later runs
+reuse them), starts ``stuf-fin serve``, and measures three questions (by vorderingnummer, by debiteur bsn, by
+tsa + status) for 1 and for 16 concurrent clients over HTTP (:mod:`bench.client`), with the bare SQL of the id
+query and of the whole store read (ids + batched load) measured in the same run.  The raw floor
+(:mod:`bench.floor`, the same uvicorn) holds the same number of vorderingen in its own table (the stored XML of
+each object, loaded once as well) and answers the vorderingnummer question: parse, validate, one indexed
+SELECT through the driver, a fixed vrdLa01 around the stored XML.  Gateway and floor runs alternate.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from lxml import etree
 
-from bench.server import start_server
+from bench import common
+from bench.client import post_all
+from bench.server import start_floor, start_server
 from stuf_fin.selftest import generator as g
 
 F, S, B, Z = g.F, g.S, g.B, g.Z
@@ -180,17 +182,75 @@ def bench_status(i: int) -> str:
     return BENCH_STATUSSEN[(i // len(BENCH_TSAS)) % len(BENCH_STATUSSEN)]
 
 
-def _sjablonen() -> list:
-    """Generated vorderingen with a natural-person debiteur, read by the gateway's own reader."""
-    from stuf_fin.fin import lezen
-
+def _sjabloon_bericht() -> bytes:
+    """A Di01 of the generated vorderingen (natural-person debiteur) the bench data is made from."""
     rng = random.Random(2025)
     specs = []
     for i in range(SJABLONEN):
         spec = g.random_vordering(rng, i, prefix="SJABLOON", vandaag=date(2025, 3, 1))
         spec.debiteur = g.DebiteurSpec(g._persoon(rng), f"D{i:06d}")
         specs.append(spec)
-    return lezen.vorderingen(etree.fromstring(g.di01_vordering(specs)))
+    return g.di01_vordering(specs)
+
+
+def _sjablonen() -> list:
+    """The template vorderingen, read by the gateway's own reader."""
+    from stuf_fin.fin import lezen
+
+    return lezen.vorderingen(etree.fromstring(_sjabloon_bericht()))
+
+
+def laad_floor(database_url: str, aantal: int, *, batch: int = 10_000, log: Callable[[str], None] = print) -> None:
+    """Store ``aantal`` vorderingen (BENCH000000000 …, the tsa of the gateway's data) in the floor's own table:
+    each row the template object's XML with its number and tsa, as a vrdLa01 answer object (without the
+    kennisgeving's ``StUF:verwerkingssoort``)."""
+    from bench import floor
+
+    floor.create_tables(database_url)
+    engine = floor.engine_for(database_url)
+    objecten = []
+    for lk01 in etree.fromstring(_sjabloon_bericht()).iterchildren(floor.VRDLK01):
+        obj = lk01.find(floor.OBJECT)
+        for el in obj.iter():
+            el.attrib.pop(S + "verwerkingssoort", None)
+        objecten.append((obj, etree.tostring(obj)))
+    begin = time.perf_counter()
+    try:
+        with engine.begin() as conn:
+            conn.execute(floor.INSERT_BERICHT, {"id": 1, "referentienummer": "BENCH-LOAD",
+                                                "ontvangen_op": datetime.now(UTC)})
+        for start in range(0, aantal, batch):
+            rows = []
+            for i in range(start, min(start + batch, aantal)):
+                obj, xml = objecten[i % len(objecten)]
+                nummer, tsa = obj.findtext(F + "vorderingnummer"), obj.findtext(F + "tsa")
+                xml = xml.replace(f">{nummer}<".encode(), f">{bench_vorderingnummer(i)}<".encode(), 1).replace(
+                    f"<FIN:tsa>{tsa}<".encode(), f"<FIN:tsa>{bench_tsa(i)}<".encode(), 1)
+                rows.append({"bericht_id": 1, "volgnummer": i + 1, "vorderingnummer": bench_vorderingnummer(i),
+                             "tsa": bench_tsa(i), "vervaldatum": None, "totaal_excl_btw": None, "totaal_btw": None,
+                             "totaal_incl_btw": None, "object_xml": xml})
+            with engine.begin() as conn:
+                conn.execute(floor.INSERT_VORDERING, rows)
+            klaar = start + len(rows)
+            if klaar % 100_000 < batch or klaar == aantal:
+                log(f"  {klaar:>9,} floor rows stored ({time.perf_counter() - begin:,.0f} s)")
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                conn.exec_driver_sql("ANALYZE floor_vordering")
+    finally:
+        engine.dispose()
+
+
+def aantal_floor(database_url: str) -> int:
+    from bench import floor
+
+    floor.create_tables(database_url)
+    engine = floor.engine_for(database_url)
+    try:
+        with engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT count(*) FROM floor_vordering").scalar_one()
+    finally:
+        engine.dispose()
 
 
 def laad(database_url: str, aantal: int, *, batch: int = 5000, log: Callable[[str], None] = print) -> None:
@@ -294,42 +354,20 @@ def vraagsoorten(scope: str) -> list[Vraagsoort]:
 
 def percentiel(waarden: list[float], p: float) -> float:
     """The ``p``-th percentile (nearest rank) in milliseconds of values in seconds."""
-    geordend = sorted(waarden)
-    return geordend[min(len(geordend) - 1, max(0, round(p / 100 * len(geordend) + 0.5) - 1))] * 1000
+    return common.percentile(waarden, p) * 1000
 
 
-def _soap(body: bytes) -> bytes:
-    return g.soap(body)
-
-
-def meet_http(url: str, soort: Vraagsoort, aantal: int, clients: int, n: int, seed: int) -> list[float]:
-    """Latencies (s) of ``aantal`` questions spread over ``clients`` concurrent clients (one connection each)."""
-    import httpx
-
-    headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{SOAP_ACTION}"'}
-    tijden: list[float] = []
-    lock = threading.Lock()
-    fouten: list[str] = []
-
-    def client(k: int) -> None:
-        rng = random.Random(seed * 1000 + k)
-        berichten = [_soap(soort.bericht(rng, n)) for _ in range(aantal // clients)]
-        eigen: list[float] = []
-        with httpx.Client(timeout=60) as http:
-            for data in berichten:
-                begin = time.perf_counter()
-                antwoord = http.post(f"{url}/BeantwoordVraag", content=data, headers=headers)
-                eigen.append(time.perf_counter() - begin)
-                if antwoord.status_code != 200 or b"vrdLa01" not in antwoord.content:
-                    fouten.append(antwoord.text[:300])
-        with lock:
-            tijden.extend(eigen)
-
-    with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(client, range(clients)))
-    if fouten:
-        raise RuntimeError(f"{len(fouten)} questions failed, e.g. {fouten[0]}")
-    return tijden
+def meet_http(host: str, port: int, soort: Vraagsoort, aantal: int, clients: int, n: int,
+              seed: int) -> tuple[list[float], float]:
+    """Latencies (s) of ``aantal`` questions from ``clients`` closed-loop clients (one connection each), and
+    the questions per second."""
+    rng = random.Random(seed)
+    berichten = [g.soap(soort.bericht(rng, n)) for _ in range(aantal)]
+    run = post_all(host, port, berichten, concurrency=clients, path="/BeantwoordVraag", soap_action=SOAP_ACTION,
+                   expect=b"vrdLa01")
+    if run.failures:
+        raise RuntimeError(f"{len(run.failures)} questions failed, e.g. {run.failures[0].body[:300]!r}")
+    return [r.seconds for r in run.replies], run.per_second
 
 
 def meet_sql(database_url: str, soort: Vraagsoort, aantal: int, n: int, seed: int) -> tuple[list[float], list[float]]:
@@ -371,14 +409,16 @@ def meet_sql(database_url: str, soort: Vraagsoort, aantal: int, n: int, seed: in
 
 # -- benchmark: server and main ----------------------------------------------------------------------------
 
-def _database_url(database: str, workdir: Path, aantal: int) -> str:
+def _database_url(database: str, workdir: Path, aantal: int, prefix: str = "") -> str:
+    """The kept database of the data: a SQLite file in ``workdir`` or a PostgreSQL schema (``prefix``: the
+    floor's own)."""
     if database == "sqlite":
-        return f"sqlite:///{workdir / f'vraag-{aantal}.db'}"
+        return f"sqlite:///{workdir / f'{prefix}vraag-{aantal}.db'}"
     import sqlalchemy as sa
 
     from stuf_fin.store.db import normalise_url
 
-    schema = f"bench_vraag_{aantal}"
+    schema = f"bench_{prefix.replace('-', '_')}vraag_{aantal}"
     engine = sa.create_engine(normalise_url(database))
     with engine.begin() as conn:
         conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {schema}")
@@ -398,11 +438,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="SQLite files and server logs (default /tmp/stuf-fin-bench-vraag)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--load-only", action="store_true", help="store the vorderingen, measure nothing")
+    parser.add_argument("--no-floor", action="store_true", help="without the raw floor (no floor data either)")
     parser.add_argument("--questions", default="vorderingnummer,debiteur bsn,tsa + status",
                         help="which questions (comma-separated; default all three)")
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
-    url = _database_url(args.database, args.workdir.resolve(), args.vorderingen)
+    workdir = args.workdir.resolve()
+    url = _database_url(args.database, workdir, args.vorderingen)
     opgeslagen = aantal_opgeslagen(url)
     if opgeslagen not in (0, args.vorderingen):
         parser.error(f"{url} holds {opgeslagen} vorderingen, not {args.vorderingen}: remove it first")
@@ -410,56 +452,77 @@ def main(argv: list[str] | None = None) -> int:
         print(f"loading {args.vorderingen:,} vorderingen into {args.database} …")
         laad(url, args.vorderingen)
     analyseer(url)
+    floor_url = None if args.no_floor else _database_url(args.database, workdir, args.vorderingen, "floor-")
+    if floor_url:
+        opgeslagen = aantal_floor(floor_url)
+        if opgeslagen not in (0, args.vorderingen):
+            parser.error(f"{floor_url} holds {opgeslagen} floor rows, not {args.vorderingen}: remove it first")
+        if opgeslagen == 0:
+            print(f"loading {args.vorderingen:,} vorderingen into the floor's table …")
+            laad_floor(floor_url, args.vorderingen)
     if args.load_only:
         return 0
-    gateway = start_server(args.workdir.resolve(), url, timeout=60,
-                           env={"STUF_FIN_LOG_FORMAT": "json", "STUF_FIN_METRICS_DB_INTERVAL": "3600"})
-    server = gateway.url
-    print(machine(url))
-    print(f"command: python -m bench.vraag {' '.join(argv if argv is not None else sys.argv[1:])}")
+    servers = {"gateway": start_server(workdir, url, timeout=60, env={"STUF_FIN_LOG_FORMAT": "json",
+                                                                      "STUF_FIN_METRICS_DB_INTERVAL": "3600"})}
+    if floor_url:
+        servers["floor"] = start_floor(workdir, floor_url)
+    print(common.header("vrdLv01 latency: gateway vs raw floor"))
+    print(f"database: {database_version(url)}")
     print(f"\n{args.vorderingen:,} vorderingen, {args.database.split('@')[-1]}, scope {args.scope}, "
           f"{args.requests} questions per row; latency in ms")
-    print(f"{'question':<16} {'clients':>7} {'p50':>7} {'p99':>7} {'max':>7} {'q/s':>7}")
+    print(f"{'question':<16} {'server':>8} {'clients':>7} {'p50':>7} {'p99':>7} {'max':>7} {'q/s':>7}")
+    rows = []
+    client_counts = [int(c) for c in args.clients.split(",")]
     try:
         for soort in (s for s in vraagsoorten(args.scope) if s.naam in args.questions.split(",")):
-            meet_http(server, soort, 100, 1, args.vorderingen, args.seed + 99)  # warm up
+            targets = [t for t in servers if t == "gateway" or soort.naam == "vorderingnummer"]
+            for target in targets:  # warm up, with as many clients as measured (each opens its own connections)
+                server = servers[target]
+                meet_http(server.host, server.port, soort, 20 * max(client_counts), max(client_counts),
+                          args.vorderingen, args.seed + 99)
             kaal, lezen = meet_sql(url, soort, min(args.requests, 2000), args.vorderingen, args.seed)
-            print(f"{soort.naam:<16} {'sql':>7} {percentiel(kaal, 50):7.2f} {percentiel(kaal, 99):7.2f} "
-                  f"{max(kaal) * 1000:7.2f} {'':>7}")
-            print(f"{soort.naam:<16} {'store':>7} {percentiel(lezen, 50):7.2f} {percentiel(lezen, 99):7.2f} "
-                  f"{max(lezen) * 1000:7.2f} {'':>7}")
-            for clients in (int(c) for c in args.clients.split(",")):
-                begin = time.perf_counter()
-                tijden = meet_http(server, soort, args.requests, clients, args.vorderingen, args.seed + clients)
-                duur = time.perf_counter() - begin
-                print(f"{soort.naam:<16} {clients:>7} {percentiel(tijden, 50):7.2f} {percentiel(tijden, 99):7.2f} "
-                      f"{max(tijden) * 1000:7.2f} {len(tijden) / duur:7.0f}")
+            for naam, tijden in (("sql", kaal), ("store", lezen)):
+                print(f"{soort.naam:<16} {naam:>8} {'':>7} {percentiel(tijden, 50):7.2f} {percentiel(tijden, 99):7.2f} "
+                      f"{max(tijden) * 1000:7.2f} {'':>7}")
+            for k, clients in enumerate(client_counts):
+                gemeten = {}
+                for target in targets if k % 2 == 0 else reversed(targets):
+                    server = servers[target]
+                    tijden, per_second = meet_http(server.host, server.port, soort, args.requests, clients,
+                                                   args.vorderingen, args.seed + clients)
+                    gemeten[target] = (percentiel(tijden, 50), percentiel(tijden, 99), per_second)
+                    print(f"{soort.naam:<16} {target:>8} {clients:>7} {gemeten[target][0]:7.2f} "
+                          f"{gemeten[target][1]:7.2f} {max(tijden) * 1000:7.2f} {per_second:7.0f}")
+                if "floor" in gemeten:
+                    cel = {t: f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, {qs:,.0f} q/s"
+                           for t, (p50, p99, qs) in gemeten.items()}
+                    rows.append(f"| vrdLv01 by vorderingnummer at {args.vorderingen:,}, {clients} client(s), "
+                                f"{'sqlite' if url.startswith('sqlite') else 'postgresql'} | {cel['gateway']} | "
+                                f"{cel['floor']} | **{gemeten['gateway'][2] / gemeten['floor'][2]:.2f}** |")
     finally:
-        gateway.stop()
-    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        for server in servers.values():
+            server.stop()
+    if rows:
+        print("\n| workload | gateway | raw floor | ratio (q/s) |\n|---|---|---|---|\n" + "\n".join(rows))
+    print(f"\nload average at end: {common.load_average()}")
     return 0
 
 
-def machine(database_url: str) -> str:
-    """Date, machine and versions, for docs/benchmarks.md."""
-    import platform
+def database_version(database_url: str) -> str:
+    """``SQLite 3.40.1`` or ``PostgreSQL 15.20``."""
     import sqlite3
 
     import sqlalchemy as sa
 
     from stuf_fin.store.db import Store
 
-    cpu = next((r.split(":", 1)[1].strip() for r in Path("/proc/cpuinfo").read_text().splitlines()
-                if r.startswith("model name")), platform.processor())
     store = Store(database_url)
     try:
         with store.begin(schrijven=False) as conn:
-            db = f"SQLite {sqlite3.sqlite_version}" if store.is_sqlite else conn.execute(
+            return f"SQLite {sqlite3.sqlite_version}" if store.is_sqlite else conn.execute(
                 sa.text("SHOW server_version")).scalar_one().split(" ")[0].join(("PostgreSQL ", ""))
     finally:
         store.dispose()
-    return (f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; nproc {os.cpu_count()}, {cpu}; Python "
-            f"{platform.python_version()}; {db}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
