@@ -11,6 +11,7 @@ import os
 import random
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -47,9 +48,8 @@ def fin_kit() -> Path:
 def official_schema_dir(fin_kit: Path) -> Path:
     return fin_kit / "schemas" / "vng-1.00.03"
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A URL of the test PostgreSQL with a fresh, empty schema first in the search_path."""
+@contextmanager
+def _fresh_postgres_schema() -> Iterator[str]:
     base = os.environ.get(POSTGRES_ENV) or POSTGRES_DEFAULT
     if base == "skip":
         pytest.skip(f"PostgreSQL tests switched off ({POSTGRES_ENV}=skip)")
@@ -60,6 +60,20 @@ def postgres_url() -> Iterator[str]:
                     "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start, "
                     f"or set {POSTGRES_ENV}=skip", pytrace=False)
     with postgres_schema(base, "t_") as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL of the test PostgreSQL with a fresh, empty schema first in the search_path."""
+    with _fresh_postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_postgres_url() -> Iterator[str]:
+    """Like ``postgres_url``, one schema for a whole test module (e.g. for a gateway the module shares)."""
+    with _fresh_postgres_schema() as url:
         yield url
 
 

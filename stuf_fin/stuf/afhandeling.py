@@ -1,8 +1,8 @@
 """The message pipeline (one place for the order of checks, StUF 03.01 §4.4):
 
-schema (StUF055) → stuurgegevens (StUF010/019) → duplicate referentienummer (StUF016)
-→ FIN handler in one transaction (business errors: StUF058) → archive → answer,
-every answer validated before it leaves.
+schema (StUF055) → stuurgegevens (StUF010/019) → one transaction: archive, claim of the referentienummer
+(StUF016 or an identical resend), FIN handler (business errors: StUF058), Bv03 → answer, every answer
+validated before it leaves.
 """
 
 from __future__ import annotations
@@ -188,45 +188,50 @@ class Afhandeling:
                 raise StufFout("StUF010", f"ontvanger {o} is niet deze gateway ({self.eigen})")
 
     def kennisgeving(self, verzoek: Verzoek, sg: Stuurgegevens) -> Antwoord:
-        """Di01, Bv03 or Fo03 received: StUF016 rule, handler, archive and Bv03 in one transaction."""
+        """Di01, Bv03 or Fo03 received: in one transaction the message is archived, claims its referentienummer
+        (StUF016), is handled and gets its Bv03.
+
+        A message identical to an accepted one (same zender, referentienummer and content) is archived as a
+        resend and answered with the earlier Bv03, byte for byte; one still in flight is waited for (the claim
+        blocks until its transaction ends, :func:`stuf_fin.store.archief.claim_referentie`).  The same
+        referentienummer with other content is StUF016.  Any fault rolls everything back, the claim included.
+        """
+        op = verzoek.operatie
         digest = verzoek.stroom.content_hash if verzoek.stroom is not None else content_hash(verzoek.message)
         zender = sg.zender or Systeem()
-        for _attempt in range(2):
-            with self.store.begin(schrijven=False) as conn:  # a lookup: no write lock on SQLite
-                eerder = archief.find_accepted(conn, duplicaat_scope(verzoek.operatie), zender,
-                                               sg.referentienummer)
-            if eerder is not None:
-                eerder_hash, eerder_antwoord = eerder
-                if eerder_hash != digest:
-                    raise StufFout("StUF016", f"referentienummer {sg.referentienummer} van {zender} is al "
-                                              "gebruikt voor een ander bericht")
-                log.info("identical resend of %s from %s: earlier Bv03 sent again", sg.referentienummer, zender)
-                return Antwoord(None, serialized=eerder_antwoord, outcome="Bv03", extra={"herhaling": True})
-            try:
-                return self.verwerk(verzoek, sg, zender, digest)
-            except archief.DuplicateReferentie:
-                continue  # a concurrent identical (or conflicting) message won the race: answer as above
-        raise StufFout("StUF058", "referentienummer kon niet worden vastgelegd")
-
-    def verwerk(self, verzoek: Verzoek, sg: Stuurgegevens, zender: Systeem, digest: str) -> Antwoord:
-        op = verzoek.operatie
-        handler = self.handlers.get(op.naam)
         try:
             with self.store.begin() as conn:
                 bericht_id = archief.archive(conn, **self.archief_velden(verzoek, sg, digest), uitstellen=True)
-                bron = verzoek.stroom if verzoek.stroom is not None else verzoek.message
-                warnings = handler(conn, bron, self.ontvangst(verzoek, bericht_id)) if handler else []
-                log_warnings(op.naam, sg.referentienummer, warnings)
-                element = berichten.bv03(sg, self.eigen)
-                self.check_antwoord(element)
-                antwoord = Antwoord(element, outcome="Bv03")
-                archief.set_reply(conn, bericht_id, antwoord.to_bytes(), "Bv03", None)
-                archief.remember_referentie(conn, duplicaat_scope(op), zender, sg.referentienummer, digest,
-                                            bericht_id)
+                eerder = archief.claim_referentie(conn, duplicaat_scope(op), zender, sg.referentienummer, digest,
+                                                  bericht_id)
+                if eerder is None:
+                    antwoord = self.verwerk(conn, verzoek, sg, bericht_id)
+                elif eerder.content_hash == digest:
+                    log.info("identical resend of %s from %s: earlier Bv03 sent again", sg.referentienummer, zender)
+                    antwoord = Antwoord(None, serialized=eerder.reply, outcome="Bv03",
+                                        extra={"herhaling": True, "resend_of": eerder.bericht_id})
+                    archief.set_reply(conn, bericht_id, eerder.reply, "Bv03", None, resend_of=eerder.bericht_id)
+                else:
+                    raise StufFout("StUF016", f"referentienummer {sg.referentienummer} van {zender} is al "
+                                              "gebruikt voor een ander bericht")
                 archief.vul_request(conn, bericht_id, verzoek.raw)  # a large request last (memory)
             return antwoord
         except BusinessError as exc:
             raise StufFout("StUF058", str(exc)) from None
+
+    def verwerk(self, conn: Any, verzoek: Verzoek, sg: Stuurgegevens, bericht_id: int) -> Antwoord:
+        """The handler of a message that holds its referentienummer, and its Bv03 (inside the caller's
+        transaction)."""
+        op = verzoek.operatie
+        handler = self.handlers.get(op.naam)
+        bron = verzoek.stroom if verzoek.stroom is not None else verzoek.message
+        warnings = handler(conn, bron, self.ontvangst(verzoek, bericht_id)) if handler else []
+        log_warnings(op.naam, sg.referentienummer, warnings)
+        element = berichten.bv03(sg, self.eigen)
+        self.check_antwoord(element)
+        antwoord = Antwoord(element, outcome="Bv03")
+        archief.set_reply(conn, bericht_id, antwoord.to_bytes(), "Bv03", None)
+        return antwoord
 
     def vraag(self, verzoek: Verzoek, sg: Stuurgegevens) -> Antwoord:
         """vrdLv01: the handler builds the vrdLa01 from the store (read-only); the question and its answer

@@ -1,0 +1,189 @@
+"""Faults under load (docs/operator.md): reproduce each of the three and print the figures, against this
+code or another checkout (``STUF_FIN_BENCH_SERVER_CODE=<folder>`` runs the server from there).
+
+    python -m bench.faults race --db postgresql --workers 2      # 30 identical pairs sent at the same moment
+    python -m bench.faults race --db postgresql --replicas 2     # ... each pair to two processes, one database
+    python -m bench.faults memory                                # hostile bodies: peak RSS against the body
+    python -m bench.faults hang                                  # a database that stops answering
+
+``race`` counts the answers per pair (two Bv03 is right; a Bv03 and a Fo03 StUF058 is the fault).
+``memory`` posts bodies built to blow up a validator (200,000 undeclared attributes on one element, ...) and
+reads the server's peak RSS from ``/proc``.  ``hang`` puts a TCP proxy between the gateway and PostgreSQL,
+stops it forwarding (connections stay open) and times the answers to a few messages and to ``/ready``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from bench import common
+from bench.databases import KINDS, fresh_database
+from bench.server import Server, start_server
+from stuf_fin.selftest import generator as g
+
+PORT_PATH = "/VerstrekVorderingOfVerantwoording"
+_CODE = re.compile(rb"<StUF:code>([^<]+)</StUF:code>")
+
+Answer = tuple[int, bytes]  # HTTP status, body
+
+
+def outcome(answer: Answer) -> str:
+    """``Bv03``, the fault code of a Fo03, or the HTTP status."""
+    status, body = answer
+    if status == 200 and b"Bv03Bericht" in body:
+        return "Bv03"
+    code = _CODE.search(body)
+    return code.group(1).decode() if code else f"HTTP {status}"
+
+
+def soap_action(body: bytes) -> str:
+    """The SOAPAction of a Di01 message (the local name of the Body's message element)."""
+    name = re.search(rb"<FIN:(Di01-[A-Za-z]+)", body)
+    return f'"{g.FIN}/{name.group(1).decode()}"'
+
+
+def simultaneous_pairs(urls: Sequence[str], pairs: Sequence[tuple[bytes, bytes]], *, timeout: float = 120
+                       ) -> list[tuple[Answer, Answer]]:
+    """Each pair of bodies POSTed at the same moment, one pair after the other.
+
+    Each of the two senders has its own kept-alive connection, opened and used before the first pair, and the
+    two wait for each other at a barrier before each POST; with two ``urls`` the first body goes to the first
+    and the second body to the second (two replicas on one database).
+    """
+    targets = [urls[0], urls[-1]]
+    clients = [httpx.Client(timeout=timeout) for _ in targets]
+    barrier = threading.Barrier(2)
+    try:
+        for client, url in zip(clients, targets, strict=True):
+            client.get(url + "/health")
+
+        def send(side: int, body: bytes) -> Answer:
+            headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": soap_action(body)}
+            barrier.wait()
+            response = clients[side].post(targets[side] + PORT_PATH, content=body, headers=headers)
+            return response.status_code, response.content
+
+        answers = []
+        with ThreadPoolExecutor(2) as pool:
+            for first, second in pairs:
+                a, b = pool.map(send, (0, 1), (first, second))
+                answers.append((a, b))
+        return answers
+    finally:
+        for client in clients:
+            client.close()
+
+
+def identical_pairs(urls: Sequence[str], bodies: Sequence[bytes], *, timeout: float = 120
+                    ) -> list[tuple[Answer, Answer]]:
+    """Each body POSTed twice at the same moment (:func:`simultaneous_pairs`)."""
+    return simultaneous_pairs(urls, [(body, body) for body in bodies], timeout=timeout)
+
+
+def vordering_bodies(n: int, prefix: str = "RACE") -> list[bytes]:
+    """``n`` single-vordering messages, each with its own vordering and referentienummer."""
+    run = uuid.uuid4().hex[:8]
+    return [g.soap(g.di01_vordering([g.random_vordering(random.Random(i), i, prefix=f"{prefix}{run}-")],
+                                    referentienummer=f"{prefix}{run}{i:04d}")) for i in range(n)]
+
+
+# -- race ---------------------------------------------------------------------------------------------------
+
+def race(args: argparse.Namespace) -> int:
+    print(common.header(f"faults: {args.pairs} identical pairs, {args.db}, {args.replicas} process(es) "
+                        f"x {args.workers} worker(s)"))
+    with tempfile.TemporaryDirectory(prefix="stuf-fin-bench-") as tmp, fresh_database(args.db, Path(tmp)) as url:
+        servers = [start_server(Path(tmp), url, workers=args.workers) for _ in range(args.replicas)]
+        try:
+            pairs = identical_pairs([s.url for s in servers], vordering_bodies(args.pairs))
+        finally:
+            for server in servers:
+                server.stop()
+    counts = Counter(" + ".join(sorted((outcome(a), outcome(b)))) for a, b in pairs)
+    same = sum(1 for a, b in pairs if a == b)
+    for kind, n in counts.most_common():
+        print(f"{n:3d} of {len(pairs)} pairs: {kind}")
+    print(f"{same} of {len(pairs)} pairs got byte-identical answers")
+    print(f"load average at end: {common.load_average()}")
+    return 0
+
+
+# -- memory -------------------------------------------------------------------------------------------------
+
+MB = 1_000_000
+
+
+def hostile_bodies(attributes: int = 200_000, elements: int = 100_000) -> dict[str, bytes]:
+    """Bodies that cost a validator far more than their size (each about 1-3 MB)."""
+    base = g.soap(g.di01_vordering([g.random_vordering(random.Random(1), 1, prefix="HOSTILE-")]))
+    start = base.index(b"<FIN:object") + len(b"<FIN:object")
+    regel = base.index(b"<FIN:vorderingsregel")
+    vrd_end = base.index(b"</FIN:vrdLk01>") + len(b"</FIN:vrdLk01>")
+    return {
+        f"{attributes:,} undeclared attributes on one element":
+            base[:start] + b"".join(b' a%d="1"' % i for i in range(attributes)) + base[start:],
+        f"{elements:,} empty vrdLk01 (3 errors each)": base[:vrd_end] + b"<FIN:vrdLk01/>" * elements + base[vrd_end:],
+        f"{elements:,} empty vorderingsregels": base[:regel] + b"<FIN:vorderingsregel/>" * elements + base[regel:],
+        f"{attributes // 4:,} namespace declarations on one element":
+            base[:start] + b"".join(b' xmlns:n%d="urn:n%d"' % (i, i) for i in range(attributes // 4)) + base[start:],
+    }
+
+
+def memory(args: argparse.Namespace) -> int:
+    print(common.header("faults: peak RSS of stuf-fin serve for hostile bodies (each in a fresh server)"))
+    with tempfile.TemporaryDirectory(prefix="stuf-fin-bench-") as tmp:
+        for name, body in hostile_bodies().items():
+            server = start_server(Path(tmp), env={"STUF_FIN_LOG_LEVEL": "WARNING"})
+            try:
+                _post(server, vordering_bodies(1, "WARM")[0])
+                idle = server.rss()
+                server.reset_peak()
+                started = time.perf_counter()
+                answer = _post(server, body)
+                seconds = time.perf_counter() - started
+                peak, after = server.peak_rss(), server.rss()
+            finally:
+                server.stop()
+            print(f"\n## {name}\nbody {len(body) / MB:.2f} MB -> {outcome(answer)} in {seconds:.2f} s")
+            print(f"RSS idle {idle / MB:.0f} MB, peak {peak / MB:.0f} MB (+{(peak - idle) / MB:.0f} MB = "
+                  f"{(peak - idle) / len(body):.1f}x the body), after {after / MB:.0f} MB")
+    print(f"\nload average at end: {common.load_average()}")
+    return 0
+
+
+def _post(server: Server, body: bytes, timeout: float = 300) -> Answer:
+    response = httpx.post(server.url + PORT_PATH, content=body, timeout=timeout,
+                          headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": soap_action(body)})
+    return response.status_code, response.content
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.faults", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="fault", required=True)
+    p = sub.add_parser("race", help="identical messages sent at the same moment")
+    p.add_argument("--db", choices=KINDS, default="sqlite")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--replicas", type=int, default=1, help="stuf-fin serve processes on the one database")
+    p.add_argument("--pairs", type=int, default=30)
+    p.set_defaults(run=race)
+    p = sub.add_parser("memory", help="hostile bodies: peak RSS")
+    p.set_defaults(run=memory)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
