@@ -170,6 +170,65 @@ def _post(server: Server, body: bytes, timeout: float = 300) -> Answer:
     return response.status_code, response.content
 
 
+# -- hang ---------------------------------------------------------------------------------------------------
+
+def _timed(fn, *args) -> tuple[float, str]:
+    started = time.perf_counter()
+    try:
+        result = fn(*args)
+    except httpx.TimeoutException:
+        result = "no answer"
+    return time.perf_counter() - started, result
+
+
+def hang(args: argparse.Namespace) -> int:
+    from sqlalchemy.engine import make_url
+
+    from bench.tcpproxy import TcpProxy
+
+    print(common.header("faults: PostgreSQL stops answering (a TCP proxy holds everything, connections open)"))
+    env = {"STUF_FIN_METRICS_DB_INTERVAL": "0", "STUF_FIN_LOG_LEVEL": "WARNING"}
+    if args.database_timeout:
+        env["STUF_FIN_DATABASE_TIMEOUT"] = str(args.database_timeout)
+    bodies = vordering_bodies(1 + args.concurrent, "HANG")
+    with tempfile.TemporaryDirectory(prefix="stuf-fin-bench-") as tmp, \
+            fresh_database("postgresql", Path(tmp)) as url:
+        target = make_url(url)
+        with TcpProxy(target.host or "127.0.0.1", target.port or 5432) as proxy:
+            proxied = target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+            server = start_server(Path(tmp), proxied, env=env)
+            try:
+                print(f"warm-up: {outcome(_post(server, vordering_bodies(1, 'WARM')[0]))}")
+                proxy.blackhole()
+                print(f"database black-holed; client time-out {args.client_timeout:g} s")
+                seconds, answer = _timed(_post, server, bodies[0], args.client_timeout)
+                print(f"message 1: {answer if isinstance(answer, str) else outcome(answer)} after {seconds:.1f} s")
+                with ThreadPoolExecutor(args.concurrent) as pool:
+                    timed = list(pool.map(lambda b: _timed(_post, server, b, args.client_timeout), bodies[1:]))
+                for n, (seconds, answer) in enumerate(timed, 2):
+                    print(f"message {n}: {answer if isinstance(answer, str) else outcome(answer)} after "
+                          f"{seconds:.1f} s (sent together with {args.concurrent - 1} other(s))")
+                seconds, ready = _timed(lambda: httpx.get(server.url + "/ready", timeout=args.client_timeout)
+                                        .status_code)
+                print(f"/ready: {ready} after {seconds:.1f} s")
+                proxy.restore()
+                started = time.perf_counter()
+                while time.perf_counter() - started < args.client_timeout:
+                    try:
+                        if httpx.get(server.url + "/ready", timeout=args.client_timeout).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    time.sleep(0.2)
+                print(f"forwarding again; /ready 200 after {time.perf_counter() - started:.1f} s")
+                resent = [outcome(_post(server, body)) for body in bodies]
+                print(f"every message resent: {', '.join(resent)}")
+            finally:
+                server.stop()
+    print(f"load average at end: {common.load_average()}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.faults", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="fault", required=True)
@@ -181,6 +240,11 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=race)
     p = sub.add_parser("memory", help="hostile bodies: peak RSS")
     p.set_defaults(run=memory)
+    p = sub.add_parser("hang", help="PostgreSQL stops answering, connections stay open")
+    p.add_argument("--database-timeout", type=float, help="the gateway's database_timeout (default: its own)")
+    p.add_argument("--client-timeout", type=float, default=120, help="seconds a client waits for an answer")
+    p.add_argument("--concurrent", type=int, default=2, help="messages sent together after the first")
+    p.set_defaults(run=hang)
     args = parser.parse_args(argv)
     return args.run(args)
 

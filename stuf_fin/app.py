@@ -219,7 +219,7 @@ def build(settings: Settings) -> Gateway:
     from stuf_fin.store.db import Store
 
     validator = get_validator(settings.schema_dir)
-    store = Store(settings.database_url)
+    store = Store(settings.database_url, timeout=settings.database_timeout)
     handlers = {
         "Di01-verstrekVordering": verwerking.verstrek_vordering,
         "Di01-verstrekVorderingStatusWijziging": verwerking.verstrek_status_wijziging,

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -75,6 +76,18 @@ def module_postgres_url() -> Iterator[str]:
     """Like ``postgres_url``, one schema for a whole test module (e.g. for a gateway the module shares)."""
     with _fresh_postgres_schema() as url:
         yield url
+
+
+@pytest.fixture
+def proxied_postgres(postgres_url: str) -> Iterator[tuple[str, Any]]:
+    """(URL of ``postgres_url`` through a TCP proxy the test can cut or black-hole, the proxy)."""
+    from sqlalchemy.engine import make_url
+
+    from bench.tcpproxy import TcpProxy
+
+    url = make_url(postgres_url)
+    with TcpProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
+        yield url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False), proxy
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

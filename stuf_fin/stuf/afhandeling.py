@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from lxml import etree
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import exc as sa_exc
 
 from stuf_fin.config import Settings
 from stuf_fin.fin.errors import BusinessError
@@ -24,6 +24,7 @@ from stuf_fin.ops import metrics, observe
 from stuf_fin.schema.stroom import Stroom, inhoud_hash
 from stuf_fin.schema.validator import MessageValidator, summarize
 from stuf_fin.store import archief
+from stuf_fin.store.db import UNAVAILABLE
 from stuf_fin.stuf import berichten
 from stuf_fin.stuf.archiefschrijver import ArchiefSchrijver
 from stuf_fin.stuf.fouten import StufFout
@@ -169,8 +170,10 @@ class Afhandeling:
         except AntwoordOngeldig as exc:
             antwoord = self.maak_fout(op.foutbericht, sg, StufFout(
                 "StUF058", f"interne fout: het antwoord voldoet niet aan het schema ({exc})"[:1000]))
-        except DBAPIError:
-            log.exception("database unavailable while handling %s %s", op.naam, sg.referentienummer)
+        except UNAVAILABLE as exc:  # down, not answering in time, or no connection free: resend later
+            unexpected = not isinstance(exc, (sa_exc.OperationalError, sa_exc.TimeoutError))  # e.g. a bad statement
+            log.error("database unavailable while handling %s %s: %s", op.naam, sg.referentienummer,
+                      " ".join(str(exc).split())[:300], exc_info=unexpected)
             code = "StUF049" if op.foutbericht == "Fo02" else "StUF046"
             antwoord = self.maak_fout(op.foutbericht, sg, StufFout(code, "database niet beschikbaar"))
             return antwoord  # archiving would fail too
