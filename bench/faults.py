@@ -41,18 +41,29 @@ Answer = tuple[int, bytes]  # HTTP status, body
 
 
 def outcome(answer: Answer) -> str:
-    """``Bv03``, the fault code of a Fo03, or the HTTP status."""
+    """``Bv03`` (``La01``), the fault code of a Fo03 (Fo02), or the HTTP status."""
     status, body = answer
     if status == 200 and b"Bv03Bericht" in body:
         return "Bv03"
+    if status == 200 and b"vrdLa01" in body:
+        return "La01"
     code = _CODE.search(body)
     return code.group(1).decode() if code else f"HTTP {status}"
 
 
+_OPERATION = re.compile(rb"<FIN:(Di01-[A-Za-z]+|vrdLv01)[\s>]")
+
+
 def soap_action(body: bytes) -> str:
-    """The SOAPAction of a Di01 message (the local name of the Body's message element)."""
-    name = re.search(rb"<FIN:(Di01-[A-Za-z]+)", body)
-    return f'"{g.FIN}/{name.group(1).decode()}"'
+    """The SOAPAction of a FIN message (from the first FIN message element in it; none found: empty)."""
+    name = _OPERATION.search(body)
+    return f'"{g.FIN}/{name.group(1).decode()}"' if name else '""'
+
+
+def port_path(body: bytes) -> str:
+    """The port a FIN message goes to: the vraag port for a vrdLv01, else the Di01 port."""
+    name = _OPERATION.search(body)
+    return "/BeantwoordVraag" if name and name.group(1) == b"vrdLv01" else PORT_PATH
 
 
 def simultaneous_pairs(urls: Sequence[str], pairs: Sequence[tuple[bytes, bytes]], *, timeout: float = 120
@@ -165,7 +176,7 @@ def memory(args: argparse.Namespace) -> int:
 
 
 def _post(server: Server, body: bytes, timeout: float = 300) -> Answer:
-    response = httpx.post(server.url + PORT_PATH, content=body, timeout=timeout,
+    response = httpx.post(server.url + port_path(body), content=body, timeout=timeout,
                           headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": soap_action(body)})
     return response.status_code, response.content
 

@@ -23,7 +23,8 @@ from support.server import start_server
 from support.soap import Reply, post
 
 from stuf_fin.selftest import generator as g
-from stuf_fin.store.db import DatabaseTimeout, Store
+from stuf_fin.store.db import Store
+from stuf_fin.store.postgres import DatabaseTimeout
 from stuf_fin.store.tables import bericht, vordering
 
 TIMEOUT = 3  # the gateway's database_timeout in these tests

@@ -8,7 +8,7 @@ SQLite runs in WAL mode with foreign keys on and a busy timeout; a writing trans
 stay open, nothing comes back) must not hold a request, its thread or its connection longer than ``timeout``
 seconds (setting ``database_timeout``).  Only the driver's and the server's own means are used:
 
-* psycopg waits at most ``timeout`` for any answer of the server (:class:`_BoundedConnection`: psycopg's wait
+* psycopg waits at most ``timeout`` for any answer of the server (:mod:`stuf_fin.store.postgres`: psycopg's wait
   loop resumes its protocol generator every 0.1 s; ours gives up at the deadline and closes the connection,
   which SQLAlchemy then invalidates instead of returning it to the pool);
 * ``connect_timeout``, TCP keepalives and ``tcp_user_timeout`` on the socket (a dead peer of a real partition
@@ -26,13 +26,11 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -52,49 +50,6 @@ _LEZEN = "stuf_fin_lezen"  # execution option: a read-only transaction
 
 #: The exceptions that mean "the database cannot be used now" (a fault with plek ``server``: resend later).
 UNAVAILABLE: tuple[type[Exception], ...] = (sa.exc.DBAPIError, sa.exc.TimeoutError)
-
-
-class DatabaseTimeout(psycopg.OperationalError):
-    """The database did not answer in time; the connection was closed."""
-
-
-class _BoundedConnection(psycopg.Connection):
-    """A psycopg connection that waits at most :attr:`wait_timeout` seconds for each answer of the server.
-
-    psycopg drives every operation as a generator and resumes it whenever the socket is ready *and* every
-    0.1 s while it is not (to let Ctrl-C through); the wrapper below checks the deadline on each resume.  After
-    a time-out the connection's protocol state is unknown, so it is closed: SQLAlchemy sees a closed
-    connection and invalidates it instead of pooling it again.
-    """
-
-    wait_timeout: float | None = None
-
-    def wait(self, gen: Any, *args: Any, **kwargs: Any) -> Any:
-        if self.wait_timeout is None:
-            return super().wait(gen, *args, **kwargs)
-        limit = self.wait_timeout
-        try:
-            return super().wait(_bounded(gen, time.monotonic() + limit), *args, **kwargs)
-        except _Expired:
-            self.pgconn.finish()
-            raise DatabaseTimeout(f"the database did not answer within {limit:g} s; connection closed") from None
-
-
-class _Expired(Exception):
-    pass
-
-
-def _bounded(gen: Any, deadline: float) -> Any:
-    """``gen``, giving up (:class:`_Expired`) when resumed after ``deadline``."""
-    try:
-        state = next(gen)
-        while True:
-            ready = yield state
-            if time.monotonic() > deadline:
-                raise _Expired
-            state = gen.send(ready)
-    except StopIteration as done:
-        return done.value
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -192,9 +147,11 @@ class Store:
                                   pool_pre_ping=True, connect_args=connect_args, echo=echo)
         wait_timeout = timeout if self.limited else None
 
+        from stuf_fin.store.postgres import BoundedConnection  # psycopg only when PostgreSQL is used
+
         @event.listens_for(engine, "do_connect")
-        def _connect(_dialect, _record, cargs, cparams) -> psycopg.Connection:
-            connection = _BoundedConnection.connect(*cargs, **cparams)
+        def _connect(_dialect, _record, cargs, cparams) -> BoundedConnection:
+            connection = BoundedConnection.connect(*cargs, **cparams)
             connection.wait_timeout = wait_timeout
             return connection
 

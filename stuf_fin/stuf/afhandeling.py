@@ -22,7 +22,7 @@ from stuf_fin.fin.errors import BusinessError
 from stuf_fin.fin.verwerking import Ontvangst
 from stuf_fin.ops import metrics, observe
 from stuf_fin.schema.stroom import Stroom, inhoud_hash
-from stuf_fin.schema.validator import MessageValidator, summarize
+from stuf_fin.schema.validator import MessageValidator, SchemaIssue, summarize
 from stuf_fin.store import archief
 from stuf_fin.store.db import UNAVAILABLE
 from stuf_fin.stuf import berichten
@@ -49,6 +49,9 @@ class Verzoek:
     #: a large request validated while streaming (``message`` then holds only the stuurgegevens); the
     #: handler gets this instead of ``message`` (stuf_fin.schema.stroom)
     stroom: Stroom | None = None
+    #: the schema errors the SOAP layer found while parsing the request (``message`` then holds only the
+    #: stuurgegevens); None: not validated yet, the pipeline validates ``message``
+    issues: list[SchemaIssue] | None = None
 
 
 @dataclass
@@ -156,7 +159,8 @@ class Afhandeling:
     def _behandel(self, verzoek: Verzoek, sg: Stuurgegevens) -> Antwoord:
         op = verzoek.operatie
         try:
-            issues = [] if verzoek.stroom is not None else self.validator.validate(verzoek.message)
+            issues = verzoek.issues if verzoek.issues is not None else (
+                [] if verzoek.stroom is not None else self.validator.validate(verzoek.message))
             if issues:
                 raise StufFout("StUF055", summarize(issues))
             self.check_stuurgegevens(sg)
