@@ -25,6 +25,7 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from pathlib import Path
 
 import httpx
@@ -137,6 +138,7 @@ def race(args: argparse.Namespace) -> int:
 MB = 1_000_000
 
 
+@cache
 def hostile_bodies(attributes: int = 200_000, elements: int = 100_000) -> dict[str, bytes]:
     """Bodies that cost a validator far more than their size (each about 1-3 MB)."""
     base = g.soap(g.di01_vordering([g.random_vordering(random.Random(1), 1, prefix="HOSTILE-")]))
@@ -150,6 +152,9 @@ def hostile_bodies(attributes: int = 200_000, elements: int = 100_000) -> dict[s
         f"{elements:,} empty vorderingsregels": base[:regel] + b"<FIN:vorderingsregel/>" * elements + base[regel:],
         f"{attributes // 4:,} namespace declarations on one element":
             base[:start] + b"".join(b' xmlns:n%d="urn:n%d"' % (i, i) for i in range(attributes // 4)) + base[start:],
+        "40 elements with names of 50,000 characters":
+            base[:regel] + (b"<FIN:x" + b"y" * 49_990 + b"/>") * 40 + base[regel:],
+        "2,000 times 250 nested unknown elements": base[:regel] + (b"<x>" * 250 + b"</x>" * 250) * 2000 + base[regel:],
     }
 
 
