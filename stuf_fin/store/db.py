@@ -147,6 +147,8 @@ class Store:
                                   pool_pre_ping=True, connect_args=connect_args, echo=echo)
         wait_timeout = timeout if self.limited else None
 
+        if engine.dialect.driver != "psycopg":  # another driver named in the URL keeps its own connections
+            return engine
         from stuf_fin.store.postgres import BoundedConnection  # psycopg only when PostgreSQL is used
 
         @event.listens_for(engine, "do_connect")
