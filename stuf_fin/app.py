@@ -16,6 +16,7 @@ from typing import Any
 
 from stuf_fin.config import Settings
 from stuf_fin.ops import metrics
+from stuf_fin.ops.memory import MemoryTrimmer
 from stuf_fin.schema.parsing import ParseLimits
 from stuf_fin.schema.validator import get_validator
 from stuf_fin.soap import wsdl
@@ -219,7 +220,7 @@ def build(settings: Settings) -> Gateway:
     from stuf_fin.store.db import Store
 
     validator = get_validator(settings.schema_dir)
-    store = Store(settings.database_url)
+    store = Store(settings.database_url, timeout=settings.database_timeout)
     handlers = {
         "Di01-verstrekVordering": verwerking.verstrek_vordering,
         "Di01-verstrekVorderingStatusWijziging": verwerking.verstrek_status_wijziging,
@@ -233,6 +234,7 @@ def build(settings: Settings) -> Gateway:
     gateway = Gateway(settings, afhandeling, store)
     gateway.background.extend(outbound.background)
     gateway.background.append(afhandeling.archiefschrijver)  # vrdLv01 archive rows after the answer
+    gateway.background.append(MemoryTrimmer())  # RSS back down after a burst of large or hostile requests
     return gateway
 
 

@@ -39,6 +39,10 @@ class Settings:
     schema_dir: str | None = None
     # store
     database_url: str = "sqlite:///./stuf-fin.db"
+    # the longest the gateway waits for the database in one step (connect, a statement's answer, a free
+    # connection, the SQLite write lock); a message whose database does not answer in time gets Fo03 StUF046
+    # (vraag: Fo02 StUF049), plek server (docs/operator.md: faults under load)
+    database_timeout: float = 30.0
     # identity of this gateway (StUF ``ontvanger`` of requests, ``zender`` of what it sends);
     # when organisatie/applicatie are set, the ontvanger of requests is checked (StUF010).
     organisatie: str | None = None
@@ -97,6 +101,8 @@ class Settings:
             problems.append("max_body_bytes must be at least 1024")
         if self.stream_min_bytes < 0:
             problems.append("stream_min_bytes must be 0 (never) or more")
+        if not 1 <= self.database_timeout <= 3600:
+            problems.append("database_timeout must be between 1 and 3600 seconds")
         if self.max_results < 1:
             problems.append("max_results must be at least 1")
         if self.default_scope not in SCOPE_WAARDEN:

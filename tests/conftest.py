@@ -11,8 +11,10 @@ import os
 import random
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -48,9 +50,8 @@ def official_schema_dir(fin_kit: Path) -> Path:
     """The official release the built-in set follows (1.00.04)."""
     return fin_kit / "schemas" / "vng-1.00.04"
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A URL of the test PostgreSQL with a fresh, empty schema first in the search_path."""
+@contextmanager
+def _fresh_postgres_schema() -> Iterator[str]:
     base = os.environ.get(POSTGRES_ENV) or POSTGRES_DEFAULT
     if base == "skip":
         pytest.skip(f"PostgreSQL tests switched off ({POSTGRES_ENV}=skip)")
@@ -62,6 +63,32 @@ def postgres_url() -> Iterator[str]:
                     f"or set {POSTGRES_ENV}=skip", pytrace=False)
     with postgres_schema(base, "t_") as url:
         yield url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL of the test PostgreSQL with a fresh, empty schema first in the search_path."""
+    with _fresh_postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_postgres_url() -> Iterator[str]:
+    """Like ``postgres_url``, one schema for a whole test module (e.g. for a gateway the module shares)."""
+    with _fresh_postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def proxied_postgres(postgres_url: str) -> Iterator[tuple[str, Any]]:
+    """(URL of ``postgres_url`` through a TCP proxy the test can cut or black-hole, the proxy)."""
+    from sqlalchemy.engine import make_url
+
+    from bench.tcpproxy import TcpProxy
+
+    url = make_url(postgres_url)
+    with TcpProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
+        yield url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False), proxy
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

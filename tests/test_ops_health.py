@@ -6,22 +6,11 @@ from __future__ import annotations
 import random
 
 import httpx
-import pytest
-from sqlalchemy.engine import make_url
 from support.ops import scrape, status_of, value, wait_for
 from support.server import start_server
 from support.soap import post
-from support.tcpproxy import TcpProxy
 
 from stuf_fin.selftest import generator
-
-
-@pytest.fixture
-def proxied_postgres(postgres_url):
-    """(URL through a proxy the test can cut, the proxy)."""
-    url = make_url(postgres_url)
-    with TcpProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
-        yield url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False), proxy
 
 
 def _vordering(seed: int) -> bytes:

@@ -16,7 +16,7 @@ from stuf_fin import app
 from stuf_fin.config import Settings
 from stuf_fin.fin import lezen, verwerking
 from stuf_fin.namespaces import FIN, SOAP_ENV, STUF
-from stuf_fin.schema.parsing import ParseLimits, parse_bytes
+from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
 from stuf_fin.schema.stroom import lees_kop, valideer_stroom
 from stuf_fin.schema.validator import get_validator
 from stuf_fin.selftest import generator as g
@@ -94,7 +94,7 @@ def test_fingerprint_is_the_same_streamed_or_as_a_tree(header: bool) -> None:
     data = _envelope(_specs(5), header=header)
     message = lees_kop(data)[-1][0]
     assert [c.tag for c in message] == [F + "stuurgegevens"]
-    stroom = valideer_stroom(data, message, get_validator().envelope, F + "vrdLk01")
+    stroom = valideer_stroom(data, message, get_validator(), F + "vrdLk01")
     assert stroom is not None and stroom.objecten == 5
     assert stroom.content_hash == content_hash(parse_bytes(data).getroot()[-1][0])
 
@@ -102,11 +102,15 @@ def test_fingerprint_is_the_same_streamed_or_as_a_tree(header: bool) -> None:
 def test_invalid_or_broken_requests_are_not_streamed() -> None:
     data = _envelope(_specs(3))
     message = lees_kop(data)[-1][0]
-    schema = get_validator().envelope
+    validator = get_validator()
     invalid = data.replace(b"<FIN:valutacode>EUR<", b"<FIN:valutacode>EURO<", 1)
-    broken = data[: len(data) - 40]
-    for bad in (invalid, broken, _tweede_bericht(data)):
-        assert valideer_stroom(bad, message, schema, F + "vrdLk01") is None
+    issues = valideer_stroom(invalid, message, validator, F + "vrdLk01")  # its first errors, located
+    assert issues and all(i.path.endswith("/FIN:object/FIN:valutacode") and not i.near for i in issues)
+    assert "EURO" in str(issues)
+    issues = valideer_stroom(_tweede_bericht(data), message, validator, F + "vrdLk01")
+    assert issues and "vrdLk01" in str(issues)
+    with pytest.raises(XmlInputError):
+        valideer_stroom(data[: len(data) - 40], message, validator, F + "vrdLk01")
 
 
 def test_a_streamed_message_is_stored_exactly_like_an_ordinary_one(store: Store, tmp_path) -> None:

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from stuf_fin.schema import SchemaLoadError, get_validator, parse_bytes
 from stuf_fin.schema import validator as validator_module
 from stuf_fin.schema.loader import load
+from stuf_fin.schema.validator import CHUNK, MAX_ISSUES
 from stuf_fin.selftest import generator as g
 from stuf_fin.soap.envelope import body_element
 
@@ -93,3 +94,47 @@ def test_schema_sets_can_be_compiled_by_several_threads_at_once() -> None:
         start = threading.Barrier(workers)
         with ThreadPoolExecutor(workers) as pool:
             assert list(pool.map(work, [start] * workers)) == ["builtin"] * workers
+
+
+def test_a_small_message_is_validated_while_a_large_one_is_still_being_validated() -> None:
+    """No lock around validation: the large message's validation is held in the middle (after its first part)
+    until the small one's validation, in this thread, has completed."""
+    validator = get_validator()
+    large = g.soap(g.di01_vordering(200, rng=random.Random(1)))
+    small = g.soap(g.di01_vordering(1, rng=random.Random(2)))
+    events: list[str] = []
+    large_underway, small_done = threading.Event(), threading.Event()
+
+    def progress(validated: int) -> None:
+        if not large_underway.is_set():
+            events.append(f"large: {validated} of {len(large)} bytes validated")
+            large_underway.set()
+            assert small_done.wait(120), "the small message was not validated meanwhile"
+
+    def validate_large() -> bool:
+        checked = validator.parse(large, progress=progress)
+        events.append("large: done")
+        return checked.root is not None
+
+    with ThreadPoolExecutor(1) as pool:
+        large_result = pool.submit(validate_large)
+        assert large_underway.wait(60)
+        assert validator.parse(small).root is not None
+        events.append("small: done")
+        small_done.set()
+        assert large_result.result(120)
+    assert events == [f"large: {CHUNK} of {len(large)} bytes validated", "small: done", "large: done"]
+
+
+def test_an_invalid_request_is_read_only_up_to_its_first_errors() -> None:
+    """100,000 empty vrdLk01 (three errors each): the first few errors are kept and nothing after the part that
+    held the first one is read."""
+    base = g.soap(g.di01_vordering(1, rng=random.Random(3)))
+    end = base.index(b"</FIN:vrdLk01>") + len(b"</FIN:vrdLk01>")
+    body = base[:end] + b"<FIN:vrdLk01/>" * 100_000 + base[end:]
+    read: list[int] = []
+    checked = get_validator().parse(body, progress=read.append)
+    assert checked.root is None and len(checked.issues) == MAX_ISSUES
+    assert checked.issues[0].path == "/FIN:Di01-verstrekVordering/FIN:vrdLk01[2]" and checked.issues[0].line == 1
+    assert "entiteittype" in checked.issues[0].message
+    assert read == [CHUNK] and len(body) > CHUNK  # the first part held an error: nothing more was read

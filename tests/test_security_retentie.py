@@ -27,7 +27,8 @@ def _message(store, days_ago: int, outcome: str | None, remember: bool = False, 
             archief.set_reply(conn, bericht_id, b"<" + outcome.encode() + b"/>", outcome,
                               answered_at=NOW - timedelta(days=days_ago))
         if remember:
-            archief.remember_referentie(conn, "VerstrekVorderingOfVerantwoording", ZENDER, refnr, "hash", bericht_id)
+            assert archief.claim_referentie(conn, "VerstrekVorderingOfVerantwoording", ZENDER, refnr, "hash",
+                                            bericht_id) is None
     return bericht_id
 
 
@@ -53,8 +54,8 @@ def test_purge_keeps_audit_rows_and_the_stuf016_memory(store):
     assert _row(store, pending).request == b"<bsn>111222333</bsn>"  # not answered yet: left alone
     assert _row(store, recent).request == b"<bsn>111222333</bsn>"
     with store.begin() as conn:  # StUF016 still works for the purged message
-        assert archief.find_accepted(conn, "VerstrekVorderingOfVerantwoording", ZENDER, "accepted") == (
-            "hash", b"<Bv03/>")
+        assert archief.find_accepted(conn, "VerstrekVorderingOfVerantwoording", ZENDER, "accepted") == archief.Eerder(
+            "hash", accepted, b"<Bv03/>")
     assert purge(store, 30, now=NOW).requests == 0  # idempotent
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from support.ops import wait_for
 
 from stuf_fin.store import archief
 from stuf_fin.store.db import Store
@@ -54,29 +56,38 @@ def test_accepted_messages_are_found_by_zender_and_referentienummer(store: Store
     with store.begin() as conn:
         bid = _archive(conn)
         archief.set_reply(conn, bid, b"<Bv03/>", "Bv03")
-        archief.remember_referentie(conn, PORT, STP, "ref-1", "h1", bid)
+        assert archief.claim_referentie(conn, PORT, STP, "ref-1", "h1", bid) is None
     with store.begin(schrijven=False) as conn:
-        assert archief.find_accepted(conn, PORT, STP, "ref-1") == ("h1", b"<Bv03/>")
+        assert archief.find_accepted(conn, PORT, STP, "ref-1") == archief.Eerder("h1", bid, b"<Bv03/>")
         assert archief.find_accepted(conn, PORT, STP, "ref-2") is None
         assert archief.find_accepted(conn, "BeantwoordVraag", STP, "ref-1") is None
         assert archief.find_accepted(conn, PORT, Systeem("KING", "STP", "test"), "ref-1") is None  # gebruiker differs
 
 
-def test_a_reused_referentienummer_raises_and_the_transaction_stays_usable(store: Store) -> None:
+def test_a_taken_referentienummer_names_its_holder_and_the_transaction_stays_usable(store: Store) -> None:
     with store.begin() as conn:
         bid = _archive(conn)
-        archief.remember_referentie(conn, PORT, STP, "ref-1", "h1", bid)
+        archief.set_reply(conn, bid, b"<Bv03/>", "Bv03")
+        assert archief.claim_referentie(conn, PORT, STP, "ref-1", "h1", bid) is None
     with store.begin() as conn:
         tweede = _archive(conn, content_hash="h2")
-        with pytest.raises(archief.DuplicateReferentie):
-            archief.remember_referentie(conn, PORT, STP, "ref-1", "h2", tweede)
-        # after the duplicate (a failed statement) the same transaction still works, also on PostgreSQL
-        assert archief.find_accepted(conn, PORT, STP, "ref-1")[0] == "h1"
-        archief.remember_referentie(conn, PORT, STP, "ref-2", "h2", tweede)
+        assert archief.claim_referentie(conn, PORT, STP, "ref-1", "h2", tweede) == archief.Eerder("h1", bid, b"<Bv03/>")
+        # the conflict is no error: the same transaction goes on, also on PostgreSQL (no savepoint needed)
+        assert archief.claim_referentie(conn, PORT, STP, "ref-2", "h2", tweede) is None
+        archief.set_reply(conn, tweede, b"<Bv03/>", "Bv03", resend_of=bid)
     with store.begin(schrijven=False) as conn:
         rows = conn.execute(sa.select(ontvangen_referentie.c.referentienummer, ontvangen_referentie.c.bericht_id)
                             .order_by(ontvangen_referentie.c.id)).all()
+        assert archief.load_bericht(conn, tweede).resend_of == bid
     assert [tuple(r) for r in rows] == [("ref-1", bid), ("ref-2", tweede)]
+
+
+def test_a_claim_is_undone_with_its_transaction(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.begin() as conn:
+        assert archief.claim_referentie(conn, PORT, STP, "ref-1", "h1", _archive(conn)) is None
+        raise RuntimeError("the message was answered with Fo03")
+    with store.begin() as conn:
+        assert archief.claim_referentie(conn, PORT, STP, "ref-1", "h2", _archive(conn)) is None
 
 
 @dataclass(frozen=True)
@@ -90,14 +101,55 @@ class AndereZender:
 def test_the_same_referentienummer_from_another_zender_or_port_is_no_duplicate(store: Store) -> None:
     with store.begin() as conn:
         bid = _archive(conn)
-        archief.remember_referentie(conn, PORT, STP, "1234567890", "h", bid)
-        archief.remember_referentie(conn, PORT, AndereZender(), "1234567890", "h", bid)  # any Systeem-like
-        archief.remember_referentie(conn, "BeantwoordVraag", STP, "1234567890", "h", bid)
-        archief.remember_referentie(conn, PORT, None, "1234567890", "h", bid)
-        with pytest.raises(archief.DuplicateReferentie):
-            archief.remember_referentie(conn, PORT, AndereZender(), "1234567890", "other", bid)
+        assert archief.claim_referentie(conn, PORT, STP, "1234567890", "h", bid) is None
+        assert archief.claim_referentie(conn, PORT, AndereZender(), "1234567890", "h", bid) is None  # any Systeem
+        assert archief.claim_referentie(conn, "BeantwoordVraag", STP, "1234567890", "h", bid) is None
+        assert archief.claim_referentie(conn, PORT, None, "1234567890", "h", bid) is None
+        assert archief.claim_referentie(conn, PORT, AndereZender(), "1234567890", "other", bid).content_hash == "h"
 
 
 def test_an_unknown_bericht_is_not_a_duplicate_but_an_error(store: Store) -> None:
     with pytest.raises(sa.exc.IntegrityError), store.begin() as conn:
-        archief.remember_referentie(conn, PORT, STP, "ref-x", "h", 424242)
+        archief.claim_referentie(conn, PORT, STP, "ref-x", "h", 424242)
+
+
+@pytest.mark.parametrize("first_commits", [True, False], ids=["first-commits", "first-rolls-back"])
+def test_a_claim_waits_for_the_transaction_holding_the_same_referentienummer(postgres_url: str,
+                                                                             first_commits: bool) -> None:
+    """PostgreSQL: the second claim of a referentienummer blocks until the first claim's transaction ends, then
+    sees the accepted message (first committed) or gets the claim itself (first rolled back)."""
+    store = Store(postgres_url)
+    store.upgrade()
+    try:
+        first = store.engine.connect()
+        transaction = first.begin()
+        bid = _archive(first)
+        assert archief.claim_referentie(first, PORT, STP, "ref-1", "h1", bid) is None
+        second: dict = {}
+
+        def claim_again() -> None:
+            with store.begin() as conn:
+                second["pid"] = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+                second["claim"] = archief.claim_referentie(conn, PORT, STP, "ref-1", "h1", _archive(conn))
+
+        thread = threading.Thread(target=claim_again)
+        thread.start()
+
+        def second_waits_for_a_lock() -> bool:
+            with store.begin(schrijven=False) as conn:
+                return "pid" in second and conn.exec_driver_sql(
+                    "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %(pid)s", second).scalar() == "Lock"
+
+        wait_for(second_waits_for_a_lock, "the second claim to wait for the first transaction")
+        assert "claim" not in second
+        if first_commits:
+            archief.set_reply(first, bid, b"<Bv03/>", "Bv03")
+            transaction.commit()
+        else:
+            transaction.rollback()
+        first.close()
+        thread.join(60)
+        assert not thread.is_alive()
+        assert second["claim"] == (archief.Eerder("h1", bid, b"<Bv03/>") if first_commits else None)
+    finally:
+        store.dispose()

@@ -24,8 +24,9 @@ STATEMENT_TIMEOUT_MS = 5000
 
 @contextmanager
 def read_transaction(store: Any) -> Iterator[Any]:
-    """A read-only transaction with a statement timeout on PostgreSQL."""
-    with store.begin(schrijven=False) as conn:
+    """A read-only transaction with a statement timeout on PostgreSQL, on the store's probe connection (a
+    scrape answers within seconds also while the database does not answer: ``stuf_fin_database_up`` 0)."""
+    with store.probe() as conn:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
         yield conn

@@ -120,7 +120,7 @@ def check_connection(settings: Settings) -> list[Finding]:
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:" \
             and not Path(url.database).expanduser().exists():
         return [Finding("ok", f"database: SQLite file {url.database} does not exist yet (serve creates it)")]
-    store = Store(url)
+    store = Store(url, timeout=settings.database_timeout)
     try:
         store.ping()
         current = store.is_current()

@@ -187,7 +187,7 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
 def _store(settings: Settings, command: str) -> Any:
     from stuf_fin.store.db import Store
 
-    store = Store(settings.database_url)
+    store = Store(settings.database_url, timeout=settings.database_timeout)
     try:
         current = store.is_current()
     except Exception as exc:  # unreachable: one clear line

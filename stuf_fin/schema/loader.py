@@ -109,15 +109,19 @@ def builtin_dir() -> Path:
 _COMPILING = threading.Lock()
 
 
-def load(schema_dir: str | Path | None = None) -> tuple[etree.XMLSchema, SchemaSource]:
-    """Compile the built-in set, or the official release in ``schema_dir`` (one compilation at a time)."""
+def load(schema_dir: str | Path | None = None, *, envelope: bool = False) -> tuple[etree.XMLSchema, SchemaSource]:
+    """Compile the built-in set, or the official release in ``schema_dir`` (one compilation at a time); with
+    ``envelope``, plus the SOAP Envelope of :data:`ENVELOPE_SCHEMA` (the same set validates bare messages too)."""
+    if schema_dir is None:
+        source = SchemaSource.builtin(builtin_dir())
+        if envelope:
+            return load_envelope(source), source
+        with _COMPILING:
+            return _compile_builtin(source.path), source
+    folder = Path(schema_dir).resolve()
     with _COMPILING:
-        if schema_dir is None:
-            folder = builtin_dir()
-            return _compile_builtin(folder), SchemaSource.builtin(folder)
-        folder = Path(schema_dir).resolve()
         release = OfficialRelease(folder)
-        return release.compile(), SchemaSource.official(folder, release.headers)
+        return release.compile(envelope=envelope), SchemaSource.official(folder, release.headers)
 
 
 def _compile_builtin(folder: Path) -> etree.XMLSchema:
@@ -250,7 +254,8 @@ def _rel(path: Path | None, folder: Path) -> str:
 
 ENVELOPE_URL = "urn:stuf-fin:soap-envelope"
 #: A SOAP 1.1 Envelope whose Body holds exactly one globally declared message element, validated strictly;
-#: the Header's content is not validated.  Compiled with the message schemas, it validates a whole request
+#: the Header's content and namespace-qualified elements after the Body (SOAP 1.1 §4) are not validated.
+#: Compiled with the message schemas, it validates a whole request
 #: while it is parsed (``etree.iterparse(..., schema=...)``), without a tree of the whole message.
 ENVELOPE_SCHEMA = f"""<xs:schema xmlns:xs="{XS}" targetNamespace="{SOAP_ENV}" elementFormDefault="qualified">
   <xs:element name="Envelope"><xs:complexType><xs:sequence>
@@ -260,6 +265,7 @@ ENVELOPE_SCHEMA = f"""<xs:schema xmlns:xs="{XS}" targetNamespace="{SOAP_ENV}" el
     <xs:element name="Body"><xs:complexType><xs:sequence>
       <xs:any namespace="##other" processContents="strict"/></xs:sequence>
       <xs:anyAttribute namespace="##any" processContents="skip"/></xs:complexType></xs:element>
+    <xs:any namespace="##other" processContents="skip" minOccurs="0" maxOccurs="unbounded"/>
   </xs:sequence><xs:anyAttribute namespace="##any" processContents="skip"/></xs:complexType></xs:element>
 </xs:schema>"""
 _ENVELOPE_IMPORT = f'<xs:import namespace="{SOAP_ENV}" schemaLocation="{ENVELOPE_URL}"/>'

@@ -6,10 +6,11 @@ A 100 MB Di01 as one lxml tree takes over 1 GB.  For a large request the SOAP la
    stuurgegevens), for dispatch, the SOAPAction check and the StUF016 lookup;
 2. :func:`valideer_stroom`: parses the whole request once more with validation against the message
    schemas plus a SOAP Envelope (:data:`~stuf_fin.schema.loader.ENVELOPE_SCHEMA`), computing the
-   content hash child by child and dropping each child once done.
+   content hash child by child and dropping each child once done; it stops after the part that held the
+   first schema error (:mod:`stuf_fin.schema.validator`: bounded errors).
 
-Only a request that passes both is handled as a stream (:class:`Stroom`); anything else (not XML, a
-schema error, ...) goes the ordinary way, which gives the located error report.  The objects of a
+Only a request that passes both is handled as a stream (:class:`Stroom`); one with a schema error gets its
+first errors, never a tree of the whole message.  The objects of a
 streamed message are read in a second pass (``stuf_fin.fin.lezen.vordering_batches``).
 
 :func:`inhoud_hash` is the StUF016 fingerprint of a message for both ways: SHA-256 over the message
@@ -26,15 +27,12 @@ from dataclasses import dataclass
 from lxml import etree
 
 from stuf_fin.namespaces import SOAP_ENV
-from stuf_fin.schema.parsing import _HARDENED, _PROLOG_SCAN, ParseLimits, XmlInputError, _input_error, _refuse_doctype
+from stuf_fin.schema.parsing import _HARDENED, ParseLimits, XmlInputError, _input_error, _precheck, _refuse_doctype
+from stuf_fin.schema.validator import CHUNK, VALIDATING, MessageValidator, SchemaIssue, collecting
 
 _FEED = 64 * 1024
 ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
 BODY = f"{{{SOAP_ENV}}}Body"
-#: The hardened options for the validating pass, but for ``resolve_entities=False``: with a schema that one
-#: makes lxml (6.1) end a truncated document without an error.  Without a DTD (refused by :func:`lees_kop`)
-#: there are no entities to resolve but the predefined ones.
-_VALIDEREND = {k: v for k, v in _HARDENED.items() if k != "resolve_entities"}
 
 
 @dataclass
@@ -65,11 +63,7 @@ def lees_kop(data: bytes, limits: ParseLimits | None = None) -> etree._Element:
 
     Raises :class:`XmlInputError` when that part is not well-formed or has a DOCTYPE.
     """
-    limits = limits or ParseLimits()
-    if len(data) > limits.max_bytes:
-        raise XmlInputError(f"document of {len(data)} bytes exceeds the limit of {limits.max_bytes} bytes")
-    if b"<!DOCTYPE" in data[:_PROLOG_SCAN]:
-        raise XmlInputError("a DOCTYPE (DTD) is not allowed", 1, 1)
+    _precheck(data, limits or ParseLimits())  # size, DOCTYPE, attributes of one element
     parser = etree.XMLPullParser(events=("start", "end"), **_HARDENED)
     root = None
     try:
@@ -101,45 +95,70 @@ def _kop_compleet(element: etree._Element) -> bool:
     return parent.tag == BODY or (grandparent is not None and grandparent.tag == BODY)
 
 
-def valideer_stroom(data: bytes, message: etree._Element, schema: etree.XMLSchema, kind: str) -> Stroom | None:
-    """Validate the whole request against ``schema`` (an envelope schema) while parsing it, and compute
+def valideer_stroom(data: bytes, message: etree._Element, validator: MessageValidator, kind: str
+                    ) -> Stroom | list[SchemaIssue] | None:
+    """Validate the whole request against the validator's set (with a SOAP Envelope) while parsing it, and compute
     the content hash; each child ``kind`` of the message element is dropped once hashed.
 
-    Returns None when the request is not well-formed or not valid (the caller then takes the ordinary way).
+    Returns the first errors when the request is not valid (nothing after the chunk that held the first one is
+    read), or None when it holds no ``kind`` child at all (not worth streaming: the caller takes the ordinary
+    way).  Raises :class:`XmlInputError` when it is not well-formed.
     """
     hasher = _hasher(message)
     stroom = Stroom(data, message, kind)
-    events = etree.iterparse(io.BytesIO(data), events=("end",), tag=(kind, ENVELOPE), schema=schema, **_VALIDEREND)
-    parent = vorige = None
-    compleet = False
-    try:
-        for _event, element in events:
-            if element.tag == ENVELOPE:
-                compleet = True
-                continue
-            parent = element.getparent()
-            if parent is None or parent.tag != message.tag:
-                continue
-            for earlier in parent:  # children before this one that are not ``kind`` (stuurgegevens, ...)
-                if earlier is element:
-                    break
-                if earlier is not vorige:
-                    _voeg_toe(hasher, earlier)
-            _voeg_toe(hasher, element)
-            stroom.objecten += 1
-            element.clear()
-            while element.getprevious() is not None:
-                del parent[0]
-            vorige = element
-    except etree.XMLSyntaxError:
-        return None
-    if parent is None or not compleet:
-        return None  # no ``kind`` child at all (not worth streaming), or the document ended early
-    for rest in parent:
-        if rest is not vorige:
+    parser = etree.XMLPullParser(events=("end",), tag=(kind, ENVELOPE), schema=validator.schema, **VALIDATING)
+    state = _Voortgang()
+    end = 0
+    with collecting() as run:
+        try:
+            while end < len(data) and not run.count:
+                parser.feed(data[end:end + CHUNK])
+                end = min(end + CHUNK, len(data))
+                _verwerk(parser.read_events(), message, hasher, stroom, state)
+            parser.close()  # also after an error: lxml frees the partial tree
+            _verwerk(parser.read_events(), message, hasher, stroom, state)
+        except etree.XMLSyntaxError as exc:
+            if not run.count:
+                raise _input_error(exc) from None
+    if run.count:
+        return validator.locate(data, end, run)
+    if state.parent is None or not state.compleet:
+        return None  # no ``kind`` child at all
+    for rest in state.parent:
+        if rest is not state.vorige:
             _voeg_toe(hasher, rest)
     stroom.content_hash = hasher.hexdigest()
     return stroom
+
+
+@dataclass
+class _Voortgang:
+    parent: etree._Element | None = None  # the message element (once a ``kind`` child ended)
+    vorige: etree._Element | None = None  # the last ``kind`` child hashed
+    compleet: bool = False  # the Envelope ended
+
+
+def _verwerk(events: Iterator[tuple[str, etree._Element]], message: etree._Element, hasher: hashlib._Hash,
+             stroom: Stroom, state: _Voortgang) -> None:
+    for _event, element in events:
+        if element.tag == ENVELOPE:
+            state.compleet = True
+            continue
+        parent = element.getparent()
+        if parent is None or parent.tag != message.tag:
+            continue
+        state.parent = parent
+        for earlier in parent:  # children before this one that are not ``kind`` (stuurgegevens, ...)
+            if earlier is element:
+                break
+            if earlier is not state.vorige:
+                _voeg_toe(hasher, earlier)
+        _voeg_toe(hasher, element)
+        stroom.objecten += 1
+        element.clear()
+        while element.getprevious() is not None:
+            del parent[0]
+        state.vorige = element
 
 
 def _hasher(message: etree._Element) -> hashlib._Hash:

@@ -39,7 +39,7 @@ def run_purge(args: argparse.Namespace, settings: Any) -> int:
     if days < 1:
         print("stuf-fin archive purge: --older-than must be at least 1 day", file=sys.stderr)
         return 2
-    store = Store(settings.database_url)
+    store = Store(settings.database_url, timeout=None)  # one UPDATE over the whole archive may take minutes
     try:
         result = purge(store, days, dry_run=args.dry_run)
     finally:

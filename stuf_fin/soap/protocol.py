@@ -19,8 +19,9 @@ from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11
 
 from stuf_fin.namespaces import FIN, SOAP_ENV, prefixed
-from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
+from stuf_fin.schema.parsing import ParseLimits, XmlInputError, XmlLimitError
 from stuf_fin.schema.stroom import Stroom, lees_kop, valideer_stroom
+from stuf_fin.schema.validator import SchemaIssue, summarize
 from stuf_fin.soap.envelope import BODY, ENVELOPE, HEADER, fault
 from stuf_fin.stuf.afhandeling import Afhandeling, Antwoord, Verzoek
 from stuf_fin.stuf.fouten import StufFout
@@ -65,36 +66,47 @@ class StufSoap11(Soap11):
         data = ctx.transport.req_env.get("stuf_fin.body")  # set by stuf_fin.app: the body as received, no copy
         if data is None:
             data = b"".join(ctx.in_string)
-        _state(ctx).raw = data
-        stroom = self._als_stroom(data)
-        _state(ctx).stroom = stroom
-        if stroom is not None:  # valid, and no tree of the whole message (see stuf_fin.schema.stroom)
-            ctx.in_document = stroom.message.getroottree().getroot()
-            return
+        state = _state(ctx)
+        state.raw = data
         try:
-            ctx.in_document = parse_bytes(data, self.limits).getroot()
+            ctx.in_document, state.stroom, state.issues = self._lees(data)
         except XmlInputError as exc:
-            raise StufTransportFout(StufFout("StUF055", f"geen welgevormde XML: {exc}")) from None
+            what = "niet verwerkt" if isinstance(exc, XmlLimitError) else "geen welgevormde XML"
+            raise StufTransportFout(StufFout("StUF055", f"{what}: {exc}")) from None
 
-    def _als_stroom(self, data: bytes) -> Stroom | None:
-        """A large request of a streamable operation that passes streaming validation; else None (the
-        ordinary way then parses it whole and reports whatever is wrong)."""
+    def _lees(self, data: bytes) -> tuple[etree._Element, Stroom | None, list[SchemaIssue]]:
+        """The request parsed and validated against the schemas in one pass (hardened, at most a few errors):
+        (the Envelope, a :class:`Stroom` for a large streamable request, the schema errors).
+
+        A valid request comes back whole (or as a stream); of an invalid one only the head is read into a tree
+        (up to its stuurgegevens, for the answer), whatever the rest of it holds.
+        """
+        validator = self.afhandeling.validator
         minimum = getattr(self.afhandeling.settings, "stream_min_bytes", 0)
-        if not minimum or len(data) < minimum:
-            return None
-        try:
-            root = lees_kop(data, self.limits)
-            body = root.find(BODY)
+        if minimum and len(data) >= minimum:
+            head = lees_kop(data, self.limits)
+            body = head.find(BODY)
             message = next((c for c in body if isinstance(c.tag, str)), None) if body is not None else None
-            kind = STROOMBAAR.get(message.tag) if message is not None else None
-            if kind is None or message.tag not in self.operaties:
-                return None
-            return valideer_stroom(data, message, self.afhandeling.validator.envelope, kind)
-        except XmlInputError:
-            return None
-        except Exception:  # never worse than the ordinary way, which then answers
-            log.exception("streaming validation failed unexpectedly; parsing the request whole")
-            return None
+            kind = STROOMBAAR.get(message.tag) if message is not None and message.tag in self.operaties else None
+            if kind is not None:
+                try:
+                    result = valideer_stroom(data, message, validator, kind)
+                except XmlInputError:
+                    raise
+                except Exception:  # never worse than the ordinary way, which then answers
+                    log.exception("streaming validation failed unexpectedly; parsing the request whole")
+                    result = None
+                if isinstance(result, Stroom):  # valid, and no tree of the whole message (stuf_fin.schema.stroom)
+                    return head, result, []
+                if result is not None:
+                    return head, None, result
+        checked = validator.parse(data, self.limits)
+        if not checked.issues:
+            return checked.root, None, []
+        try:
+            return lees_kop(data, self.limits), None, checked.issues
+        except XmlInputError:  # not even the head is usable: no stuurgegevens to answer with
+            raise StufTransportFout(StufFout("StUF055", summarize(checked.issues))) from None
 
     def decompose_incoming_envelope(self, ctx, message=Soap11.REQUEST):
         root = ctx.in_document
@@ -141,6 +153,7 @@ class StufSoap11(Soap11):
             raw=_state(ctx).raw,
             ontvangen_op=datetime.now(UTC),
             stroom=_state(ctx).stroom,
+            issues=_state(ctx).issues,
             identiteit=ctx.transport.req_env.get("stuf_fin.identity"),
             soap_action=ctx.transport.req_env.get("HTTP_SOAPACTION"),
         )

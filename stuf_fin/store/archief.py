@@ -3,19 +3,26 @@
 Every message in and out is archived with its raw bytes.  Only messages answered with Bv03 are
 remembered as referentienummers: a message answered with Fo03 did not happen (StUF 03.01 §4.4), so a
 resend with the same referentienummer must be processed again.
+
+A received message *claims* its referentienummer (:func:`claim_referentie`) first thing in the transaction
+that stores its effect: an insert that conflicts.  On PostgreSQL an insert of a key that another, still open
+transaction inserted waits for that transaction to end, so a message identical to one in flight waits for it
+and then sees its answer (or, when that one rolled back, gets the claim itself); SQLite's write lock
+serializes all writers.  A claim is undone with its transaction, so a message answered with Fo03 leaves none.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
 
 from stuf_fin.store.bulk import copy_row_with_blob
-from stuf_fin.store.db import is_unique_violation, reserve_ids
+from stuf_fin.store.db import reserve_ids
 from stuf_fin.store.tables import bericht, ontvangen_referentie
 
 
@@ -36,8 +43,13 @@ class Systeem(Protocol):
 BLOB_STUK = 1024 * 1024
 
 
-class DuplicateReferentie(Exception):
-    """This zender already used this referentienummer on this port (for a message answered with Bv03)."""
+@dataclass(frozen=True)
+class Eerder:
+    """The accepted message that holds a referentienummer already."""
+
+    content_hash: str
+    bericht_id: int
+    reply: bytes  # its Bv03, as sent
 
 
 def _delen(prefix: str, systeem: Systeem | None) -> dict[str, str]:
@@ -83,14 +95,16 @@ def archive(conn: Connection, *, port: str, operation: str, request: bytes, rece
 _ARCHIVEER = sa.insert(bericht).returning(bericht.c.id)
 _ANTWOORD = sa.update(bericht).where(bericht.c.id == sa.bindparam("b_id")).values(
     reply=sa.bindparam("b_reply"), outcome=sa.bindparam("b_outcome"), fault_code=sa.bindparam("b_fault_code"),
-    answered_at=sa.bindparam("b_answered_at"))
-_ONTHOUD = sa.insert(ontvangen_referentie)
-_GEACCEPTEERD = (sa.select(ontvangen_referentie.c.content_hash, bericht.c.reply)
+    answered_at=sa.bindparam("b_answered_at"), resend_of=sa.bindparam("b_resend_of"))
+_SLEUTEL = ("port", "zender_organisatie", "zender_applicatie", "zender_administratie", "zender_gebruiker",
+            "referentienummer")
+#: The claim of a referentienummer: an insert that does nothing when the key is taken (and returns no id then).
+_CLAIM = {name: dialect.insert(ontvangen_referentie).on_conflict_do_nothing(
+    index_elements=[ontvangen_referentie.c[k] for k in _SLEUTEL]).returning(ontvangen_referentie.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+_GEACCEPTEERD = (sa.select(ontvangen_referentie.c.content_hash, ontvangen_referentie.c.bericht_id, bericht.c.reply)
                  .join(bericht, bericht.c.id == ontvangen_referentie.c.bericht_id)
-                 .where(*(ontvangen_referentie.c[k] == sa.bindparam(k)
-                          for k in ("port", "referentienummer", *(f"zender_{deel}" for deel in
-                                                                  ("organisatie", "applicatie", "administratie",
-                                                                   "gebruiker"))))))
+                 .where(*(ontvangen_referentie.c[k] == sa.bindparam(k) for k in _SLEUTEL)))
 
 
 def _in_stukken(conn: Connection, request: bytes) -> bool:
@@ -114,38 +128,40 @@ def vul_request(conn: Connection, bericht_id: int, request: bytes) -> None:
 
 
 def set_reply(conn: Connection, bericht_id: int, reply: bytes, outcome: str, fault_code: str | None = None,
-              answered_at: datetime | None = None) -> None:
-    """Record the answer to an archived message (outcome Bv03, Fo03, Fo02 or La01)."""
+              answered_at: datetime | None = None, resend_of: int | None = None) -> None:
+    """Record the answer to an archived message (outcome Bv03, Fo03, Fo02 or La01); ``resend_of``: the
+    message is an identical resend of that accepted one, answered with its Bv03."""
     conn.execute(_ANTWOORD, {"b_id": bericht_id, "b_reply": reply, "b_outcome": outcome, "b_fault_code": fault_code,
-                             "b_answered_at": answered_at or datetime.now(UTC)})
+                             "b_answered_at": answered_at or datetime.now(UTC), "b_resend_of": resend_of})
 
 
 def _referentie(port: str, zender: Systeem | None, referentienummer: str) -> dict[str, str]:
     return {"port": port, "referentienummer": referentienummer, **_delen("zender", zender)}
 
 
-def find_accepted(conn: Connection, port: str, zender: Systeem | None, referentienummer: str
-                  ) -> tuple[str, bytes] | None:
-    """(content hash, earlier answer) of the accepted message with this zender and referentienummer."""
+def find_accepted(conn: Connection, port: str, zender: Systeem | None, referentienummer: str) -> Eerder | None:
+    """The accepted message with this zender and referentienummer on this port (StUF016), if any."""
     row = conn.execute(_GEACCEPTEERD, _referentie(port, zender, referentienummer)).first()
-    return None if row is None else (row.content_hash, row.reply or b"")
+    return None if row is None else Eerder(row.content_hash, row.bericht_id, row.reply or b"")
 
 
-def remember_referentie(conn: Connection, port: str, zender: Systeem | None, referentienummer: str,
-                        content_hash: str, bericht_id: int) -> None:
-    """Remember an accepted message; :class:`DuplicateReferentie` when the referentienummer is taken.
+def claim_referentie(conn: Connection, port: str, zender: Systeem | None, referentienummer: str,
+                     content_hash: str, bericht_id: int) -> Eerder | None:
+    """Claim a referentienummer for the message archived as ``bericht_id``; None when the claim is ours, else
+    the accepted message that holds it (compare its content hash: StUF016 or an identical resend).
 
-    Runs in a savepoint, so the caller's transaction stays usable after the duplicate (PostgreSQL).
+    Call it first in the transaction of the message's effect: the claim lasts as long as that transaction
+    (see the module docstring) and needs no savepoint (the conflict is not an error).
     """
-    values = {**_referentie(port, zender, referentienummer), "content_hash": content_hash,
-              "bericht_id": bericht_id}
-    try:
-        with conn.begin_nested():
-            conn.execute(_ONTHOUD, values)
-    except IntegrityError as exc:
-        if is_unique_violation(exc):
-            raise DuplicateReferentie(f"referentienummer {referentienummer!r} al gebruikt") from None
-        raise
+    values = {**_referentie(port, zender, referentienummer), "content_hash": content_hash, "bericht_id": bericht_id}
+    for _attempt in range(3):
+        if conn.execute(_CLAIM[conn.dialect.name], values).first() is not None:
+            return None
+        eerder = find_accepted(conn, port, zender, referentienummer)
+        if eerder is not None:
+            return eerder
+        # the holder went away between the two statements (PostgreSQL, read committed): claim again
+    raise RuntimeError(f"referentienummer {referentienummer!r} could not be claimed")
 
 
 def load_bericht(conn: Connection, bericht_id: int) -> sa.Row | None:

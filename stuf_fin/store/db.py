@@ -3,14 +3,33 @@
 SQLite runs in WAL mode with foreign keys on and a busy timeout; a writing transaction starts with
 ``BEGIN IMMEDIATE`` so that two writers queue for the lock instead of deadlocking on a lock upgrade
 ("database is locked").  PostgreSQL URLs (``postgresql://``, ``postgres://``) use psycopg 3.
+
+**A database that stops answering** (a network partition, a failover, a stuck primary or proxy: connections
+stay open, nothing comes back) must not hold a request, its thread or its connection longer than ``timeout``
+seconds (setting ``database_timeout``).  Only the driver's and the server's own means are used:
+
+* psycopg waits at most ``timeout`` for any answer of the server (:mod:`stuf_fin.store.postgres`: psycopg's wait
+  loop resumes its protocol generator every 0.1 s; ours gives up at the deadline and closes the connection,
+  which SQLAlchemy then invalidates instead of returning it to the pool);
+* ``connect_timeout``, TCP keepalives and ``tcp_user_timeout`` on the socket (a dead peer of a real partition
+  is noticed by the kernel, also for idle pooled connections);
+* the server's ``statement_timeout`` (just under ``timeout``, so that a slow statement or a lock wait ends
+  with a clean error first) and ``idle_in_transaction_session_timeout`` (a session whose client went away
+  releases its locks), set as startup options;
+* the pool's checkout timeout, and a short timeout for the pre-ping of a pooled connection.
+
+Readiness and scrape-time queries use :meth:`Store.probe`: their own one-connection pool with short
+timeouts, so they answer quickly also while every request connection is stuck.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
@@ -22,10 +41,15 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
-#: Seconds a SQLite writer waits for the lock before giving up.
-SQLITE_BUSY_TIMEOUT = 30.0
+#: Default seconds the gateway waits for the database in one step (setting ``database_timeout``).
+DEFAULT_TIMEOUT = 30.0
+#: At most this many seconds for a readiness probe or the pre-ping of a pooled connection.
+PROBE_TIMEOUT = 5.0
 MIGRATIONS = "stuf_fin.store:migrations"
 _LEZEN = "stuf_fin_lezen"  # execution option: a read-only transaction
+
+#: The exceptions that mean "the database cannot be used now" (a fault with plek ``server``: resend later).
+UNAVAILABLE: tuple[type[Exception], ...] = (sa.exc.DBAPIError, sa.exc.TimeoutError)
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -62,17 +86,89 @@ def reserve_ids(conn: Connection, table: sa.Table, n: int) -> list[int]:
     return list(conn.execute(stmt, {"table": table.name, "n": n}).scalars())
 
 
-class Store:
-    """One database; safe to share between threads (each transaction takes its own connection)."""
+@contextmanager
+def _unlimited(conn: Connection) -> Iterator[None]:
+    """No time limits for this transaction (a migration may rightly run for minutes; PostgreSQL only)."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    driver = conn.connection.driver_connection
+    before = getattr(driver, "wait_timeout", None)
+    conn.exec_driver_sql("SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0")
+    driver.wait_timeout = None
+    try:
+        yield
+    finally:
+        driver.wait_timeout = before
 
-    def __init__(self, url: str | URL, *, pool_size: int = 5, echo: bool = False):
+
+class Store:
+    """One database; safe to share between threads (each transaction takes its own connection).
+
+    ``timeout``: the longest the store waits for the database in one step (connect, pool checkout, a
+    statement's answer, the SQLite write lock); see the module docstring.  ``None`` for maintenance commands
+    whose statements may rightly run for minutes (``archive purge``): no statement limits then.
+    """
+
+    def __init__(self, url: str | URL, *, pool_size: int = 5, echo: bool = False,
+                 timeout: float | None = DEFAULT_TIMEOUT):
         self.url = normalise_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.limited = timeout is not None
+        self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         # SQLite writers of this process queue here instead of in SQLite's busy handler, which sleeps and
         # polls (up to 100 ms a time, unfair): 16 concurrent small messages had a p99 of 2.5 s that way.
         self._schrijver = threading.RLock()
-        self.engine: Engine = self._sqlite_engine(echo) if self.is_sqlite else sa.create_engine(
-            self.url, pool_size=pool_size, max_overflow=2 * pool_size, pool_pre_ping=True, echo=echo)
+        if self.is_sqlite:
+            self.engine: Engine = self._sqlite_engine(echo)
+            self._probe = self.engine  # a local file: nothing to probe separately
+        else:
+            self.engine = self._postgres_engine(self.timeout, pool_size=pool_size, max_overflow=2 * pool_size,
+                                                echo=echo)
+            self._probe = self._postgres_engine(min(PROBE_TIMEOUT, self.timeout), pool_size=1, max_overflow=0,
+                                                echo=echo)
+
+    def _postgres_engine(self, timeout: float, *, pool_size: int, max_overflow: int, echo: bool) -> Engine:
+        """psycopg with the time limits of the module docstring; settings given in the URL win."""
+        given = self.url.query
+        ping = min(PROBE_TIMEOUT, timeout)
+        connect_args: dict[str, Any] = {}
+        if self.limited:
+            options = [given["options"]] if isinstance(given.get("options"), str) else list(given.get("options", ()))
+            options += [f"-c statement_timeout={max(1, int(timeout * 900))}",  # 90 %: the server ends it first
+                        f"-c idle_in_transaction_session_timeout={int(max(10 * timeout, 60) * 1000)}"]
+            connect_args["options"] = " ".join(options)
+        for name, value in (("connect_timeout", max(2, math.ceil(ping))), ("keepalives", 1),
+                            ("keepalives_idle", max(1, math.ceil(timeout / 3))), ("keepalives_interval", 2),
+                            ("keepalives_count", 3), ("tcp_user_timeout", int(timeout * 1000))):
+            if name not in given:
+                connect_args[name] = value
+        engine = sa.create_engine(self.url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=timeout,
+                                  pool_pre_ping=True, connect_args=connect_args, echo=echo)
+        wait_timeout = timeout if self.limited else None
+
+        if engine.dialect.driver != "psycopg":  # another driver named in the URL keeps its own connections
+            return engine
+        from stuf_fin.store.postgres import BoundedConnection  # psycopg only when PostgreSQL is used
+
+        @event.listens_for(engine, "do_connect")
+        def _connect(_dialect, _record, cargs, cparams) -> BoundedConnection:
+            connection = BoundedConnection.connect(*cargs, **cparams)
+            connection.wait_timeout = wait_timeout
+            return connection
+
+        ping_as_usual = engine.dialect.do_ping
+
+        def quick_ping(dbapi_connection: Any) -> bool:
+            """The pre-ping of a pooled connection: a short limit, then a new connection is tried."""
+            dbapi_connection.wait_timeout = ping
+            try:
+                return ping_as_usual(dbapi_connection)
+            finally:
+                dbapi_connection.wait_timeout = wait_timeout
+
+        engine.dialect.do_ping = quick_ping  # type: ignore[method-assign]
+        return engine
 
     def _sqlite_engine(self, echo: bool) -> Engine:
         database = self.url.database or ""
@@ -80,7 +176,7 @@ class Store:
         if not memory:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(
-            self.url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT, "check_same_thread": False},
+            self.url, echo=echo, connect_args={"timeout": self.timeout, "check_same_thread": False},
             **({"poolclass": StaticPool} if memory else {}))
 
         @event.listens_for(engine, "connect")
@@ -90,7 +186,7 @@ class Store:
             if not memory:
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT * 1000)}")
+            cursor.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -111,17 +207,39 @@ class Store:
 
         ``schrijven=False`` gives a read-only transaction (on SQLite it does not take the write lock).
         """
-        schrijver = self._schrijver if schrijven and self.is_sqlite else nullcontext()
-        with schrijver, self.engine.connect() as conn:
+        turn = self._writer_turn() if schrijven and self.is_sqlite else nullcontext()
+        with turn, self._transaction(self.engine, schrijven) as conn:
+            yield conn
+
+    @contextmanager
+    def probe(self) -> Iterator[Connection]:
+        """A read-only transaction for a health check or a scrape-time query: its own connection and at most a
+        few seconds per step (:data:`PROBE_TIMEOUT`), whatever the request connections are doing."""
+        with self._transaction(self._probe, False) as conn:
+            yield conn
+
+    @contextmanager
+    def _transaction(self, engine: Engine, schrijven: bool) -> Iterator[Connection]:
+        with engine.connect() as conn:
             if not schrijven:
                 conn.execution_options(**{_LEZEN: True}, **({} if self.is_sqlite else {
                     "postgresql_readonly": True}))
             with conn.begin():
                 yield conn
 
+    @contextmanager
+    def _writer_turn(self) -> Iterator[None]:
+        """This process's turn to write to SQLite, waited for at most :attr:`timeout` seconds."""
+        if not self._schrijver.acquire(timeout=self.timeout):
+            raise sa.exc.TimeoutError(f"no turn to write to the database within {self.timeout:g} s")
+        try:
+            yield
+        finally:
+            self._schrijver.release()
+
     def ping(self) -> None:
-        """Raise when the database cannot be reached."""
-        with self.begin(schrijven=False) as conn:
+        """Raise when the database cannot be reached (a probe: answers within a few seconds)."""
+        with self.probe() as conn:
             conn.exec_driver_sql("SELECT 1")
 
     # -- migrations --------------------------------------------------------------------------------------
@@ -137,14 +255,14 @@ class Store:
     def upgrade(self, revision: str = "head") -> None:
         """Migrate the schema to ``revision`` (default: the newest)."""
         config = self.alembic_config()
-        with self.engine.begin() as conn:
+        with self.engine.begin() as conn, _unlimited(conn):
             if not self.is_sqlite:  # one migrator at a time (SQLite: BEGIN IMMEDIATE already serializes)
                 conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7346120031)")
             config.attributes["connection"] = conn
             command.upgrade(config, revision)
 
     def current_revisions(self) -> set[str]:
-        with self.begin(schrijven=False) as conn:
+        with self.probe() as conn:
             return set(MigrationContext.configure(conn).get_current_heads())
 
     def is_current(self) -> bool:
@@ -155,3 +273,4 @@ class Store:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+        self._probe.dispose()

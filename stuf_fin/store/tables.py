@@ -85,9 +85,12 @@ bericht = sa.Table(
     sa.Column("authenticated_identity", sa.Text),  # of the peer (TLS client certificate), when known
     sa.Column("received_at", Tijd(), nullable=False),
     sa.Column("answered_at", Tijd()),
+    # an identical resend (StUF016) of this earlier accepted message, answered with that message's Bv03
+    _fk("resend_of", "bericht.id", cascade=False, nullable=True),
     sa.Index(None, "referentienummer"),
     sa.Index(None, "cross_refnummer"),
     sa.Index(None, "received_at"),
+    sa.Index(None, "resend_of"),
 )
 
 ontvangen_referentie = sa.Table(

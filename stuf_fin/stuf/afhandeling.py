@@ -1,8 +1,8 @@
 """The message pipeline (one place for the order of checks, StUF 03.01 §4.4):
 
-schema (StUF055) → stuurgegevens (StUF010/019) → duplicate referentienummer (StUF016)
-→ FIN handler in one transaction (business errors: StUF058) → archive → answer,
-every answer validated before it leaves.
+schema (StUF055) → stuurgegevens (StUF010/019) → one transaction: archive, claim of the referentienummer
+(StUF016 or an identical resend), FIN handler (business errors: StUF058), Bv03 → answer, every answer
+validated before it leaves.
 """
 
 from __future__ import annotations
@@ -15,15 +15,16 @@ from datetime import datetime
 from typing import Any
 
 from lxml import etree
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import exc as sa_exc
 
 from stuf_fin.config import Settings
 from stuf_fin.fin.errors import BusinessError
 from stuf_fin.fin.verwerking import Ontvangst
 from stuf_fin.ops import metrics, observe
 from stuf_fin.schema.stroom import Stroom, inhoud_hash
-from stuf_fin.schema.validator import MessageValidator, summarize
+from stuf_fin.schema.validator import MessageValidator, SchemaIssue, summarize
 from stuf_fin.store import archief
+from stuf_fin.store.db import UNAVAILABLE
 from stuf_fin.stuf import berichten
 from stuf_fin.stuf.archiefschrijver import ArchiefSchrijver
 from stuf_fin.stuf.fouten import StufFout
@@ -48,6 +49,9 @@ class Verzoek:
     #: a large request validated while streaming (``message`` then holds only the stuurgegevens); the
     #: handler gets this instead of ``message`` (stuf_fin.schema.stroom)
     stroom: Stroom | None = None
+    #: the schema errors the SOAP layer found while parsing the request (``message`` then holds only the
+    #: stuurgegevens); None: not validated yet, the pipeline validates ``message``
+    issues: list[SchemaIssue] | None = None
 
 
 @dataclass
@@ -155,7 +159,8 @@ class Afhandeling:
     def _behandel(self, verzoek: Verzoek, sg: Stuurgegevens) -> Antwoord:
         op = verzoek.operatie
         try:
-            issues = [] if verzoek.stroom is not None else self.validator.validate(verzoek.message)
+            issues = verzoek.issues if verzoek.issues is not None else (
+                [] if verzoek.stroom is not None else self.validator.validate(verzoek.message))
             if issues:
                 raise StufFout("StUF055", summarize(issues))
             self.check_stuurgegevens(sg)
@@ -169,8 +174,10 @@ class Afhandeling:
         except AntwoordOngeldig as exc:
             antwoord = self.maak_fout(op.foutbericht, sg, StufFout(
                 "StUF058", f"interne fout: het antwoord voldoet niet aan het schema ({exc})"[:1000]))
-        except DBAPIError:
-            log.exception("database unavailable while handling %s %s", op.naam, sg.referentienummer)
+        except UNAVAILABLE as exc:  # down, not answering in time, or no connection free: resend later
+            unexpected = not isinstance(exc, (sa_exc.OperationalError, sa_exc.TimeoutError))  # e.g. a bad statement
+            log.error("database unavailable while handling %s %s: %s", op.naam, sg.referentienummer,
+                      " ".join(str(exc).split())[:300], exc_info=unexpected)
             code = "StUF049" if op.foutbericht == "Fo02" else "StUF046"
             antwoord = self.maak_fout(op.foutbericht, sg, StufFout(code, "database niet beschikbaar"))
             return antwoord  # archiving would fail too
@@ -188,45 +195,50 @@ class Afhandeling:
                 raise StufFout("StUF010", f"ontvanger {o} is niet deze gateway ({self.eigen})")
 
     def kennisgeving(self, verzoek: Verzoek, sg: Stuurgegevens) -> Antwoord:
-        """Di01, Bv03 or Fo03 received: StUF016 rule, handler, archive and Bv03 in one transaction."""
+        """Di01, Bv03 or Fo03 received: in one transaction the message is archived, claims its referentienummer
+        (StUF016), is handled and gets its Bv03.
+
+        A message identical to an accepted one (same zender, referentienummer and content) is archived as a
+        resend and answered with the earlier Bv03, byte for byte; one still in flight is waited for (the claim
+        blocks until its transaction ends, :func:`stuf_fin.store.archief.claim_referentie`).  The same
+        referentienummer with other content is StUF016.  Any fault rolls everything back, the claim included.
+        """
+        op = verzoek.operatie
         digest = verzoek.stroom.content_hash if verzoek.stroom is not None else content_hash(verzoek.message)
         zender = sg.zender or Systeem()
-        for _attempt in range(2):
-            with self.store.begin(schrijven=False) as conn:  # a lookup: no write lock on SQLite
-                eerder = archief.find_accepted(conn, duplicaat_scope(verzoek.operatie), zender,
-                                               sg.referentienummer)
-            if eerder is not None:
-                eerder_hash, eerder_antwoord = eerder
-                if eerder_hash != digest:
-                    raise StufFout("StUF016", f"referentienummer {sg.referentienummer} van {zender} is al "
-                                              "gebruikt voor een ander bericht")
-                log.info("identical resend of %s from %s: earlier Bv03 sent again", sg.referentienummer, zender)
-                return Antwoord(None, serialized=eerder_antwoord, outcome="Bv03", extra={"herhaling": True})
-            try:
-                return self.verwerk(verzoek, sg, zender, digest)
-            except archief.DuplicateReferentie:
-                continue  # a concurrent identical (or conflicting) message won the race: answer as above
-        raise StufFout("StUF058", "referentienummer kon niet worden vastgelegd")
-
-    def verwerk(self, verzoek: Verzoek, sg: Stuurgegevens, zender: Systeem, digest: str) -> Antwoord:
-        op = verzoek.operatie
-        handler = self.handlers.get(op.naam)
         try:
             with self.store.begin() as conn:
                 bericht_id = archief.archive(conn, **self.archief_velden(verzoek, sg, digest), uitstellen=True)
-                bron = verzoek.stroom if verzoek.stroom is not None else verzoek.message
-                warnings = handler(conn, bron, self.ontvangst(verzoek, bericht_id)) if handler else []
-                log_warnings(op.naam, sg.referentienummer, warnings)
-                element = berichten.bv03(sg, self.eigen)
-                self.check_antwoord(element)
-                antwoord = Antwoord(element, outcome="Bv03")
-                archief.set_reply(conn, bericht_id, antwoord.to_bytes(), "Bv03", None)
-                archief.remember_referentie(conn, duplicaat_scope(op), zender, sg.referentienummer, digest,
-                                            bericht_id)
+                eerder = archief.claim_referentie(conn, duplicaat_scope(op), zender, sg.referentienummer, digest,
+                                                  bericht_id)
+                if eerder is None:
+                    antwoord = self.verwerk(conn, verzoek, sg, bericht_id)
+                elif eerder.content_hash == digest:
+                    log.info("identical resend of %s from %s: earlier Bv03 sent again", sg.referentienummer, zender)
+                    antwoord = Antwoord(None, serialized=eerder.reply, outcome="Bv03",
+                                        extra={"herhaling": True, "resend_of": eerder.bericht_id})
+                    archief.set_reply(conn, bericht_id, eerder.reply, "Bv03", None, resend_of=eerder.bericht_id)
+                else:
+                    raise StufFout("StUF016", f"referentienummer {sg.referentienummer} van {zender} is al "
+                                              "gebruikt voor een ander bericht")
                 archief.vul_request(conn, bericht_id, verzoek.raw)  # a large request last (memory)
             return antwoord
         except BusinessError as exc:
             raise StufFout("StUF058", str(exc)) from None
+
+    def verwerk(self, conn: Any, verzoek: Verzoek, sg: Stuurgegevens, bericht_id: int) -> Antwoord:
+        """The handler of a message that holds its referentienummer, and its Bv03 (inside the caller's
+        transaction)."""
+        op = verzoek.operatie
+        handler = self.handlers.get(op.naam)
+        bron = verzoek.stroom if verzoek.stroom is not None else verzoek.message
+        warnings = handler(conn, bron, self.ontvangst(verzoek, bericht_id)) if handler else []
+        log_warnings(op.naam, sg.referentienummer, warnings)
+        element = berichten.bv03(sg, self.eigen)
+        self.check_antwoord(element)
+        antwoord = Antwoord(element, outcome="Bv03")
+        archief.set_reply(conn, bericht_id, antwoord.to_bytes(), "Bv03", None)
+        return antwoord
 
     def vraag(self, verzoek: Verzoek, sg: Stuurgegevens) -> Antwoord:
         """vrdLv01: the handler builds the vrdLa01 from the store (read-only); the question and its answer
