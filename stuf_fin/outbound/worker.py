@@ -207,7 +207,11 @@ class WorkerThread:
         log.info("outbox worker started (%s; routes: %s)", self.worker.name, self.worker.routing)
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Stop claiming; wait for the round in progress (its attempts end within ``outbound_timeout``)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning("outbox worker: attempts still in progress after %.0f s; waiting for them", timeout)
         self.worker.close()
+        log.info("outbox worker stopped (%s)", self.worker.name)
