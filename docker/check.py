@@ -758,7 +758,7 @@ def main() -> int:
         clean()
         if run(DOCKER, "network", "inspect", NETWORK, check=False).returncode:
             docker("network", "create", NETWORK)
-        with step("1a Debian base (debootstrap, cached)"):
+        with step("1a Debian base (debootstrap, once per machine)"):
             build_debian_base()
         with step("1b local Python, PostgreSQL and nginx bases"):
             build_local_bases()
