@@ -564,9 +564,13 @@ def step_compose(stand_ins: Background) -> None:
         rest = [messages.next(1 + i % 2) for i in range(MESSAGES - sent)]
         answered, lost = 0, []
         lock = threading.Lock()
-        killed = threading.Event()
+        killing, killed = threading.Event(), threading.Event()
         victim = compose("ps", "-q", "gateway").stdout.split()
         victim = sorted(victim, key=lambda i: inspect(i, "{{.Name}}"))[1]  # replica b
+
+        def kill() -> None:  # while messages to b are in flight
+            docker("kill", victim)
+            killed.set()
 
         def send(index: int) -> None:
             nonlocal answered
@@ -575,7 +579,7 @@ def step_compose(stand_ins: Background) -> None:
             try:
                 answer = post(url, body, timeout=httpx.Timeout(10, connect=3))  # a killed replica never answers
             except httpx.TransportError:  # in flight to b when it was killed
-                expect(url == b and killed.is_set(), f"replica {url} did not answer message {index}")
+                expect(url == b and killing.is_set(), f"replica {url} did not answer message {index}")
                 with lock:
                     lost.append(index)
                 return
@@ -583,12 +587,14 @@ def step_compose(stand_ins: Background) -> None:
             with lock:
                 answered += 1
                 stored.update({s.vorderingnummer: s for s in specs})
-                if answered == len(rest) // 3 and not killed.is_set():
-                    docker("kill", victim)
-                    killed.set()
+                if answered == len(rest) // 3 and not killing.is_set():
+                    killing.set()
+                    killer.start()
 
+        killer = threading.Thread(target=kill, daemon=True)
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
             list(pool.map(send, range(len(rest))))
+        killer.join(30)
         expect(killed.is_set(), "the replica was not killed")
         for index in lost:  # resent to the surviving replica: processed once, or the earlier Bv03 again
             accepted(a, rest[index][0])
