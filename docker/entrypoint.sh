@@ -11,6 +11,9 @@
 set -eu
 
 [ "$#" -gt 0 ] || set -- serve
+# As PID 1 of a container this shell gets `docker stop`'s SIGTERM while it waits for the database: stop then
+# (after a migration in progress has finished) instead of being killed 10 s later.
+trap 'echo "stuf-fin-entrypoint: stopped before starting" >&2; exit 0' TERM INT
 
 migrate() {
     wait_seconds="${STUF_FIN_DB_WAIT:-60}"

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
 from dataclasses import fields
 
 from stuf_fin.config import ENV_PREFIX, Settings
@@ -72,13 +74,23 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     log.info("schemas: %s; database migrated; listening on %s:%s", source.describe(), settings.host, settings.port)
     _export(settings)
     metrics_folder = metrics.prepare_multiprocess(settings.workers, settings.metrics_dir)
+    _stop_on_sigterm()
     try:
         uvicorn.run("stuf_fin.app:create_app", factory=True, host=settings.host, port=settings.port,
                     workers=settings.workers, log_config=None, access_log=False, timeout_keep_alive=30,
                     **transport.uvicorn_options(settings))
     finally:
         metrics.cleanup_multiprocess(metrics_folder)
+    log.info("stopped")
     return 0
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (``docker stop``, systemd, Kubernetes) stops like Ctrl-C: uvicorn finishes the requests in flight
+    and runs the app's shutdown (outbox worker, archive writer), then re-raises the signal it caught; with this
+    handler that ends ``uvicorn.run`` instead of killing the process, so cleanup runs and the exit code is 0."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 def run_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:

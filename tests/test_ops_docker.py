@@ -1,6 +1,7 @@
-"""What can be checked of the container files and the operations docs without a Docker engine: the
-Dockerfile installs with the README's commands, the image is pinned, non-root and health-checked, the compose
-file has its services, and the docs name every setting, every fault code and only tests that exist."""
+"""What docker/check (the real build and run, issue 12) does not prove about the container files, and the
+operations docs: the Dockerfile installs with the README's commands, its default base image is a supported
+Python pinned to a patch release, and the docs name every setting, every fault code and only tests that exist.
+Non-root, read-only, the entrypoint, the HEALTHCHECK and the compose file are proven by docker/check."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def _dockerfile_run_commands() -> list[str]:
     commands = []
     for line in joined.splitlines():
         if line.startswith("RUN "):
-            commands += [c.strip() for c in re.split(r"\s&&\s", line[4:])]
+            line = re.sub(r"--mount=\S+\s+", "", line[4:])  # build secrets (pip's settings), not commands
+            commands += [c.strip() for c in re.split(r"\s&&\s", line)]
     return [" ".join(c.split()) for c in commands]
 
 
@@ -38,34 +40,13 @@ def test_the_dockerfile_installs_with_the_readme_commands():
     assert set(install) <= _readme_commands()
 
 
-def test_the_image_is_pinned_to_a_supported_python_and_runs_unprivileged():
+def test_the_default_base_image_is_a_supported_python_pinned_to_a_patch_release():
+    """docker/check builds from a local base (--build-arg PYTHON_IMAGE); the default is what users get."""
     image = re.search(r"^ARG PYTHON_IMAGE=python:(\d+\.\d+\.\d+)-slim", DOCKERFILE, re.M)
     assert image, "pin python:<major>.<minor>.<patch>-slim"
     requires = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["requires-python"]
     assert image.group(1) in SpecifierSet(requires)
-    user = re.findall(r"^USER (\S+)", DOCKERFILE, re.M)
-    assert user and user[-1].split(":")[0].isdigit() and user[-1].split(":")[0] != "0"
-    assert re.search(r'^HEALTHCHECK .*CMD \["stuf-fin", "health"\]', DOCKERFILE, re.M)
-    assert re.search(r'^ENTRYPOINT \["stuf-fin-entrypoint"\]', DOCKERFILE, re.M)
-    assert "COPY --chmod=0755 docker/entrypoint.sh /usr/local/bin/stuf-fin-entrypoint" in DOCKERFILE
-
-
-def test_compose_has_the_gateway_postgresql_with_a_volume_and_an_optional_worker():
-    text = (REPO / "docker" / "compose.yaml").read_text()
-    expected = ("  postgres:", "  gateway:", "  worker:", "      - pgdata:/var/lib/postgresql/data",
-                '    profiles: ["worker"]', '    command: ["worker", "--metrics-port", "9100"]',
-                "        condition: service_healthy")
-    for line in expected:
-        assert line in {raw.split(" #")[0].rstrip() for raw in text.splitlines()}, line
-    try:
-        import yaml
-    except ImportError:  # PyYAML is no dependency; the lines above must do
-        return
-    compose = yaml.safe_load(text)
-    services = compose["services"]
-    assert set(services) == {"gateway", "postgres", "worker"} and "pgdata" in compose["volumes"]
-    assert services["gateway"]["environment"]["STUF_FIN_DATABASE_URL"].startswith("postgresql://")
-    assert services["worker"]["environment"] == services["gateway"]["environment"]
+    assert not re.search(r"^# *syntax=", DOCKERFILE, re.M), "a # syntax= line makes BuildKit fetch a frontend"
 
 
 def test_operator_doc_names_every_setting_and_its_variable():

@@ -180,6 +180,34 @@ def test_a_worker_killed_during_delivery_delivers_after_restart_without_duplicat
     store.dispose()
 
 
+def test_a_stopped_worker_does_not_wait_for_a_held_attempt_and_leaves_its_row_claimed(tmp_path, receiver, stopper,
+                                                                                       database_url):
+    """SIGTERM (docker stop) while an attempt hangs: the worker exits with 0 after its short grace instead of
+    waiting for the attempt (here it could end only after 60 s); the row stays pending, to be sent again after
+    the lease exactly as after a killed worker (the test above)."""
+    store = Store(database_url)
+    store.upgrade()
+    [row] = queue_status_changes(store, receiver.url, 1, 1)
+    config = write_config(tmp_path, receiver.url)
+    receiver.answer("hold")
+    worker = start_worker(tmp_path, config, database_url,
+                          env={"STUF_FIN_OUTBOUND_TIMEOUT": "60", "STUF_FIN_OUTBOUND_LEASE": "120"})
+    stopper(worker)
+    wait_until(receiver.held.is_set, what="a delivery in flight")
+    worker.send_signal(signal.SIGTERM)
+    [log] = tmp_path.glob("worker-*.log")
+    try:
+        wait_until(lambda: worker.poll() is not None, timeout=30, what="the worker's exit")  # before 60 s
+        assert worker.returncode == 0, log.read_text()
+        assert receiver.held.is_set()
+    finally:
+        receiver.release()
+    assert "1 delivery attempt(s) still in progress after 5 s abandoned" in log.read_text()
+    pending = outbox_rows(store)[row]
+    assert pending.state == "pending" and pending.attempts == 1  # claimed: sent again after the lease
+    store.dispose()
+
+
 def test_two_workers_never_deliver_the_same_row_twice(tmp_path, receiver, stopper, database_url):
     store = Store(database_url)
     store.upgrade()

@@ -16,7 +16,7 @@ import logging
 import os
 import socket
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,6 +32,9 @@ from stuf_fin.schema.validator import summarize
 
 log = logging.getLogger("stuf_fin.outbound")
 DELIVERED, RETRY, DEAD_LETTER = "delivered", "retry", "dead_letter"
+#: Seconds a stopping worker waits for the attempts in flight (``docker stop`` kills after 10).  An attempt still
+#: running then is abandoned: its row stays claimed and is sent again, identically, once the lease ends.
+STOP_GRACE = 5.0
 
 
 def worker_name() -> str:
@@ -49,7 +52,9 @@ class Worker:
         self.name = name or worker_name()
         self._clients: dict[str, StufClient] = {}
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=policy.concurrency, thread_name_prefix="stuf-outbox")
+        self._attempts: set[threading.Thread] = set()  # daemon threads: an attempt never holds up the exit
+        self._closing = threading.Event()
+        self._stop: threading.Event | None = None  # run()'s
         for route in routing.routes.values():
             if route.url.startswith("http:") and (route.auth != "none"):
                 log.warning("route %s sends credentials over plain http (%s)", route.name, route.url)
@@ -57,6 +62,7 @@ class Worker:
     # -- the loop ------------------------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
         """Deliver until ``stop`` is set; an unreachable database is logged once and retried."""
+        self._stop = stop
         failing = False
         while not stop.is_set():
             try:
@@ -74,21 +80,57 @@ class Worker:
     def run_once(self) -> int:
         """Claim and deliver one batch of due rows; the number delivered, retried or given up."""
         now = datetime.now(UTC)
+        if self._stopping():
+            return 0
         with self.store.begin(schrijven=False) as conn:
             if not outbox.any_due(conn, now):
                 return 0
         with self.store.begin() as conn:
             token, rows = outbox.claim(conn, now=now, limit=self.policy.concurrency, lease=self.policy.lease)
-        if rows:
-            list(self._pool.map(lambda row: self.deliver(token, row), rows))
+        errors: list[BaseException] = []
+
+        def attempt(row: Any) -> None:
+            try:
+                self.deliver(token, row)
+            except BaseException as exc:  # a database error: reported by run() like one in the claim
+                errors.append(exc)
+            finally:
+                with self._lock:
+                    self._attempts.discard(threading.current_thread())
+
+        threads = [threading.Thread(target=attempt, args=(row,), name="stuf-outbox", daemon=True) for row in rows]
+        with self._lock:
+            self._attempts.update(threads)
+        for thread in threads:
+            thread.start()
+        for thread in threads:  # when stopping, close() waits for the rest (a short grace), not this round
+            while thread.is_alive() and not self._stopping():
+                thread.join(0.1)
+        if errors:
+            raise errors[0]
         return len(rows)
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=True)
+    def _stopping(self) -> bool:
+        return self._closing.is_set() or (self._stop is not None and self._stop.is_set())
+
+    def close(self, grace: float = STOP_GRACE) -> int:
+        """Wait up to ``grace`` seconds for the attempts in flight, close the connections; the number of
+        attempts abandoned (their rows are sent again after the lease, ``outbound_lease``)."""
+        self._closing.set()
+        deadline = time.monotonic() + grace
+        with self._lock:
+            running = list(self._attempts)
+        for thread in running:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        abandoned = sum(thread.is_alive() for thread in running)
+        if abandoned:
+            log.warning("outbox worker: %d delivery attempt(s) still in progress after %.0f s abandoned; their "
+                        "messages are sent again after the lease (outbound_lease)", abandoned, grace)
         with self._lock:
             for client in self._clients.values():
                 client.close()
             self._clients.clear()
+        return abandoned
 
     # -- one row -------------------------------------------------------------------------------------------
     def deliver(self, token: str, row: Any) -> str:
@@ -206,8 +248,10 @@ class WorkerThread:
         self._thread.start()
         log.info("outbox worker started (%s; routes: %s)", self.worker.name, self.worker.routing)
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self) -> None:
+        """Stop claiming; the attempts in flight get :data:`STOP_GRACE` seconds (:meth:`Worker.close`)."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
         self.worker.close()
+        if self._thread is not None:
+            self._thread.join(1.0)  # it only waits for those attempts now
+        log.info("outbox worker stopped (%s)", self.worker.name)
