@@ -328,7 +328,7 @@ class Vraagsoort:
 
 
 def _zoekvraag(**waarden: str):
-    from stuf_fin.store.vraag import Voorwaarde, Zoekvraag
+    from stuf_fin.fin.vraag.query import Voorwaarde, Zoekvraag
 
     return Zoekvraag([Voorwaarde(kolom, waarde) for kolom, waarde in waarden.items()])
 

@@ -9,8 +9,8 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from stuf_fin.envelope import wrap
 from stuf_fin.selftest import generator as g
-from stuf_fin.soap.envelope import wrap
 from stuf_fin.store.db import Store
 from stuf_fin.store.tables import bericht
 from tests.support.server import gateway_and_store

@@ -6,9 +6,9 @@ import httpx
 import pytest
 from lxml import etree
 
+from stuf_fin.envelope import wrap
 from stuf_fin.namespaces import SOAP_ENV, STUF
 from stuf_fin.selftest import generator as g
-from stuf_fin.soap.envelope import wrap
 from tests.support.server import start_server
 from tests.support.soap import Reply, checked, post
 

@@ -12,12 +12,12 @@ import sqlalchemy as sa
 from lxml import etree
 
 from stuf_fin.config import Settings
-from stuf_fin.fin import verwerking
-from stuf_fin.fin.verwerking import Ontvangst
 from stuf_fin.outbound.policy import Policy
 from stuf_fin.outbound.routing import load_routing
 from stuf_fin.outbound.triggers import Uitgaand
 from stuf_fin.outbound.worker import Worker
+from stuf_fin.pipeline import handlers
+from stuf_fin.pipeline.handlers import Ontvangst
 from stuf_fin.schema.validator import get_validator
 from stuf_fin.selftest import generator as g
 from stuf_fin.store.db import Store
@@ -67,7 +67,7 @@ def deliver_verantwoording(tmp_path, b, route: dict, password: str) -> tuple[dic
     nummer = f"AUTH{random.randrange(10**9)}"
     spec = g.random_verantwoording(random.Random(1), 0, prefix=nummer)
     with store.begin() as conn:
-        verwerking.verstrek_financiele_verantwoording(
+        handlers.verstrek_financiele_verantwoording(
             conn, etree.fromstring(g.di01_financiele_verantwoording([spec])),
             Ontvangst(datetime.now(UTC), None, Settings(), Uitgaand(routing)))
     worker = Worker(store, routing, get_validator(None), Policy(backoff=60, backoff_max=60, timeout=10, lease=30))

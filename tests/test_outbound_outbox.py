@@ -11,13 +11,13 @@ import pytest
 from lxml import etree
 
 from stuf_fin.config import Settings
-from stuf_fin.fin import verwerking
 from stuf_fin.fin.errors import BusinessError
-from stuf_fin.fin.verwerking import Ontvangst
 from stuf_fin.namespaces import FIN, STUF
 from stuf_fin.outbound import beheer, correlatie, outbox
 from stuf_fin.outbound.routing import Routing, load_routing
 from stuf_fin.outbound.triggers import Uitgaand
+from stuf_fin.pipeline import handlers
+from stuf_fin.pipeline.handlers import Ontvangst
 from stuf_fin.schema.validator import get_validator
 from stuf_fin.selftest import generator as g
 from stuf_fin.stuf import berichten
@@ -62,11 +62,11 @@ def queued(store) -> list:
 def test_accepted_messages_queue_what_the_routing_asks_for(store):
     validator = get_validator(None)
     specs = vorderingen(2) + vorderingen(1, tsa="ONBEKEND")
-    handle(store, verwerking.verstrek_vordering, g.di01_vordering(specs), ontvangst())
+    handle(store, handlers.verstrek_vordering, g.di01_vordering(specs), ontvangst())
     changes = [g.status_voor(specs[0], "VRW"), g.status_voor(specs[1], "VRS"), g.status_voor(specs[0], "BET"),
                g.status_voor(specs[2], "BET")]
-    handle(store, verwerking.verstrek_status_wijziging, g.di01_status_wijziging(changes), ontvangst())
-    handle(store, verwerking.verstrek_financiele_verantwoording, g.di01_financiele_verantwoording(2), ontvangst())
+    handle(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging(changes), ontvangst())
+    handle(store, handlers.verstrek_financiele_verantwoording, g.di01_financiele_verantwoording(2), ontvangst())
 
     rows = queued(store)
     assert [(r.route, r.operation) for r in rows] == [
@@ -95,7 +95,7 @@ def test_accepted_messages_queue_what_the_routing_asks_for(store):
 def test_a_refused_message_queues_nothing(store):
     spec = vorderingen(1)[0]
     with pytest.raises(BusinessError):
-        handle(store, verwerking.verstrek_status_wijziging, g.di01_status_wijziging([g.status_voor(spec)]),
+        handle(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging([g.status_voor(spec)]),
                ontvangst())
     assert queued(store) == []
 
@@ -103,8 +103,8 @@ def test_a_refused_message_queues_nothing(store):
 def test_nothing_is_queued_without_a_route(store):
     specs = vorderingen(1)
     only_fa = routing(financiele_administratie={"url": "http://127.0.0.1:9/fa", "ontvanger": "1900/FINADM"})
-    handle(store, verwerking.verstrek_vordering, g.di01_vordering(specs), ontvangst(only_fa))
-    handle(store, verwerking.verstrek_status_wijziging, g.di01_status_wijziging([g.status_voor(specs[0])]),
+    handle(store, handlers.verstrek_vordering, g.di01_vordering(specs), ontvangst(only_fa))
+    handle(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging([g.status_voor(specs[0])]),
            ontvangst(only_fa))
     assert queued(store) == []
 
@@ -189,8 +189,8 @@ def test_bv03_and_fo03_received_settle_our_messages(store):
 
 def test_retry_sends_a_client_refusal_as_a_new_message_and_a_server_one_unchanged(store):
     specs = vorderingen(2)
-    handle(store, verwerking.verstrek_vordering, g.di01_vordering(specs), ontvangst())
-    handle(store, verwerking.verstrek_status_wijziging, g.di01_status_wijziging([g.status_voor(s) for s in specs]),
+    handle(store, handlers.verstrek_vordering, g.di01_vordering(specs), ontvangst())
+    handle(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging([g.status_voor(s) for s in specs]),
            ontvangst())
     client_row, server_row = [r for r in queued(store) if r.route.startswith("tsa:")]
     with store.begin() as conn:

@@ -10,12 +10,12 @@ import pytest
 from lxml import etree
 
 from stuf_fin.config import ConfigError, load_settings
+from stuf_fin.envelope import wrap
 from stuf_fin.outbound.client import classify, usernametoken
 from stuf_fin.outbound.policy import Policy
 from stuf_fin.outbound.send import endpoint
 from stuf_fin.schema.parsing import ParseLimits
 from stuf_fin.security.wsse import digest_matches, read_token
-from stuf_fin.soap.envelope import wrap
 from stuf_fin.stuf import berichten
 from stuf_fin.stuf.fouten import StufFout
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem

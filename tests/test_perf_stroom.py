@@ -12,23 +12,23 @@ import pytest
 import sqlalchemy as sa
 from lxml import etree
 
-from stuf_fin import app
 from stuf_fin.config import Settings
-from stuf_fin.fin import lezen, verwerking
+from stuf_fin.fin import lezen
 from stuf_fin.namespaces import FIN, SOAP_ENV, STUF
+from stuf_fin.pipeline import Pipeline, handlers
+from stuf_fin.pipeline.pipeline import content_hash
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
 from stuf_fin.schema.stroom import lees_kop, valideer_stroom
 from stuf_fin.schema.validator import get_validator
 from stuf_fin.selftest import generator as g
-from stuf_fin.soap.services import wsgi_application
+from stuf_fin.soap.server import PortServer, SoapRequest
+from stuf_fin.soap.services import port_server
 from stuf_fin.store import archief
 from stuf_fin.store.db import Store
 from stuf_fin.store.tables import bericht, vordering, vorderingsregel
-from stuf_fin.stuf.afhandeling import Afhandeling, content_hash
 from stuf_fin.stuf.operaties import PORT_KENNISGEVING
 
 F = f"{{{FIN}}}"
-PATH = f"/{PORT_KENNISGEVING}"
 
 
 def _specs(n: int, seed: int = 1) -> list[g.VorderingSpec]:
@@ -57,13 +57,12 @@ def _tweede_bericht(data: bytes) -> bytes:
 def _gateway(store: Store, stream_min_bytes: int):
     settings = Settings(database_url=str(store.url), stream_min_bytes=stream_min_bytes,
                         reject_past_vervaldatum=True)
-    afhandeling = Afhandeling(settings, get_validator(), store, verwerking.HANDLERS)
-    return wsgi_application(PORT_KENNISGEVING, afhandeling, ParseLimits())
+    pipeline = Pipeline(settings, get_validator(), store, handlers.HANDLERS)
+    return port_server(PORT_KENNISGEVING, pipeline, ParseLimits())
 
 
-def _post(wsgi, data: bytes) -> tuple[int, etree._Element]:
-    scope = {"type": "http", "method": "POST", "path": PATH, "headers": [(b"content-type", b"text/xml")]}
-    status, _headers, payload = app._call_wsgi(wsgi, app._environ(scope, data, PATH))
+def _post(server: PortServer, data: bytes) -> tuple[int, etree._Element]:
+    status, payload = server.handle(SoapRequest(data))
     body = etree.fromstring(payload).find(f"{{{SOAP_ENV}}}Body")[0]
     return status, body.find("detail")[0] if body.tag == f"{{{SOAP_ENV}}}Fault" else body
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from stuf_fin.envelope import body_element
 from stuf_fin.namespaces import FIN, XS
 from stuf_fin.schema import SchemaIssue, get_validator, parse_bytes, summarize
 from stuf_fin.schema.loader import BUILTIN_ENTRY, MESSAGE_ELEMENTS, builtin_dir
 from stuf_fin.schema.validator import DETAILS_MAX, MAX_ISSUES
 from stuf_fin.selftest import generator as g
-from stuf_fin.soap.envelope import body_element
 
 DATA = Path(__file__).parent / "data" / "schema"
 XSD = builtin_dir()

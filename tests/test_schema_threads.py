@@ -6,12 +6,12 @@ import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from stuf_fin.envelope import body_element
 from stuf_fin.schema import SchemaLoadError, get_validator, parse_bytes
 from stuf_fin.schema import validator as validator_module
 from stuf_fin.schema.loader import load
 from stuf_fin.schema.validator import CHUNK, MAX_ISSUES
 from stuf_fin.selftest import generator as g
-from stuf_fin.soap.envelope import body_element
 
 THREADS = 16
 ROUNDS = 25

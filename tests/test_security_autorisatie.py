@@ -9,7 +9,7 @@ from lxml import etree
 
 from stuf_fin.security.autorisatie import Autorisatie, autorisatie_voor, beschrijf
 from stuf_fin.security.clients import load_clients
-from stuf_fin.stuf.afhandeling import Verzoek
+from stuf_fin.stuf.exchange import Verzoek
 from stuf_fin.stuf.fouten import StufFout
 from stuf_fin.stuf.operaties import OPERATIES
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem

@@ -15,8 +15,8 @@ from support.kit import requires_kit
 from support.security import post
 from support.server import start_server
 
+from stuf_fin.envelope import wrap
 from stuf_fin.namespaces import STUF, XSI
-from stuf_fin.soap.envelope import wrap
 
 pytestmark = requires_kit
 

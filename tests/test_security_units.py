@@ -10,6 +10,7 @@ import pytest
 from support.wss import envelope_with_token
 
 from stuf_fin.config import ConfigError, load_settings
+from stuf_fin.envelope import BODY
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_head
 from stuf_fin.security import configuratie
 from stuf_fin.security.clients import ClientConfigError, Zender, load_clients
@@ -25,7 +26,6 @@ from stuf_fin.security.wsse import (
     read_token,
     redact_password,
 )
-from stuf_fin.soap.envelope import BODY
 from stuf_fin.stuf.stuurgegevens import Systeem
 
 FAST = {"n": 2**10}

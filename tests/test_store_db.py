@@ -13,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from stuf_fin.config import Settings
-from stuf_fin.fin import verwerking
+from stuf_fin.pipeline import handlers
 from stuf_fin.schema import parse_bytes
 from stuf_fin.selftest import generator as g
 from stuf_fin.store.db import Store, normalise_url, reserve_ids
@@ -135,7 +135,7 @@ def test_concurrent_writers_on_sqlite_do_not_fail(tmp_path: Path) -> None:
         try:
             for message in berichten:
                 with store.begin() as conn:  # reads the keys first, then writes
-                    verwerking.verstrek_vordering(conn, message, verwerking.Ontvangst(
+                    handlers.verstrek_vordering(conn, message, handlers.Ontvangst(
                         datetime.now(UTC), None, settings))
         except BaseException as exc:  # reported below
             fouten.append(exc)

@@ -13,13 +13,13 @@ from bench import vraag as v
 from stuf_fin.fin import lezen
 from stuf_fin.fin.vraag.antwoord import antwoord_object, vrd_la01
 from stuf_fin.fin.vraag.projectie import Scope
+from stuf_fin.fin.vraag.query import GroepVoorwaarde, Voorwaarde
 from stuf_fin.fin.vraag.schemakennis import schemakennis
 from stuf_fin.fin.vraag.scope import lees_scope, scope_van_waarde
 from stuf_fin.fin.vraag.selectie import lees_selectie
 from stuf_fin.namespaces import FIN, STUF
 from stuf_fin.schema.validator import get_validator
 from stuf_fin.selftest import generator as g
-from stuf_fin.store.vraag import GroepVoorwaarde, Voorwaarde
 from stuf_fin.stuf.fouten import StufFout
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
 from tests.support.kit import requires_kit, uniek

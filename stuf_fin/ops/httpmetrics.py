@@ -3,12 +3,10 @@ they are refused: by the authentication middleware (401) or by the gateway's bod
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
+from stuf_fin.asgi import ASGIApp, Receive, Scope, Send
 from stuf_fin.ops import metrics
-
-ASGIApp = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]]
 
 #: HTTP status -> ``reason`` label.
 REASONS = {401: "unauthenticated", 408: "body_timeout", 413: "body_too_large"}
@@ -23,13 +21,12 @@ class RefusalCounter:
     def __getattr__(self, name: str) -> Any:  # the wrapped app's attributes (settings, store, ...)
         return getattr(self.app, name)
 
-    async def __call__(self, scope: dict, receive: Callable[[], Awaitable[dict]],
-                       send: Callable[[dict], Awaitable[None]]) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
-        async def counting_send(message: dict) -> None:
+        async def counting_send(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start" and message["status"] in REASONS:
                 metrics.HTTP_REJECTED.labels(REASONS[message["status"]]).inc()
             await send(message)

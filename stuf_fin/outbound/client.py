@@ -19,11 +19,11 @@ from typing import Any
 import httpx
 from lxml import etree
 
+from stuf_fin.envelope import BODY, ENVELOPE, FAULT, HEADER
 from stuf_fin.namespaces import SOAP_ENV, STUF
 from stuf_fin.outbound.messages import envelope as make_envelope
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
 from stuf_fin.security.wsse import PASSWORD_DIGEST, PASSWORD_TEXT, WSSE, WSU, UsernameToken
-from stuf_fin.soap.envelope import BODY, ENVELOPE, FAULT, HEADER
 from stuf_fin.stuf.stuurgegevens import read_stuurgegevens
 
 S = f"{{{STUF}}}"

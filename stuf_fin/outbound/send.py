@@ -15,12 +15,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 from lxml import etree
 
+from stuf_fin.envelope import EnvelopeError, body_element, is_envelope
 from stuf_fin.outbound import messages
 from stuf_fin.outbound.client import ACCEPTED, StufClient, Uitkomst
 from stuf_fin.outbound.journal import Journal
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
 from stuf_fin.schema.validator import summarize
-from stuf_fin.soap.envelope import EnvelopeError, body_element, is_envelope
 from stuf_fin.stuf.operaties import PORTS
 from stuf_fin.stuf.stuurgegevens import read_stuurgegevens
 

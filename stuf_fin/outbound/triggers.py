@@ -30,7 +30,6 @@ from sqlalchemy.engine import Connection
 
 from stuf_fin.fin import schrijven
 from stuf_fin.fin.model import StatusWijziging, Verantwoording, Vordering
-from stuf_fin.fin.verwerking import Ontvangst
 from stuf_fin.outbound import messages, outbox
 from stuf_fin.outbound.routing import FINANCIELE_ADMINISTRATIE, INNINGSSYSTEEM, Route, Routing
 from stuf_fin.store.tables import vordering
@@ -41,18 +40,18 @@ _CHUNK = 500
 
 
 class Uitgaand:
-    """The outbox side of the Di01 handlers (:class:`stuf_fin.fin.verwerking.Uitgaand`)."""
+    """The outbox side of the Di01 handlers (:class:`stuf_fin.pipeline.handlers.Uitgaand`)."""
 
     def __init__(self, routing: Routing):
         self.routing = routing
 
-    def vorderingen_ontvangen(self, conn: Connection, context: Ontvangst, vorderingen: list[Vordering]) -> None:
+    def vorderingen_ontvangen(self, conn: Connection, bericht_id: int | None, vorderingen: list[Vordering]) -> None:
         route = self.routing.get(INNINGSSYSTEEM)
         if route is not None and vorderingen:
-            self._queue(conn, context, route, "Di01-verstrekVordering", [
+            self._queue(conn, bericht_id, route, "Di01-verstrekVordering", [
                 messages.kennisgeving("vrdLk01", "VRD", schrijven.vordering_element(v)) for v in vorderingen])
 
-    def status_gewijzigd(self, conn: Connection, context: Ontvangst,
+    def status_gewijzigd(self, conn: Connection, bericht_id: int | None,
                          wijzigingen: list[tuple[int, StatusWijziging]]) -> None:
         if not any(name.startswith("tsa:") for name in self.routing.routes):
             return
@@ -65,19 +64,19 @@ class Uitgaand:
             if route is None:
                 log.debug("no route for tsa %r: status change of vordering %s not sent on", tsas[vid], vid)
                 continue
-            self._queue(conn, context, route, "Di01-verstrekVorderingStatusWijziging", [
+            self._queue(conn, bericht_id, route, "Di01-verstrekVorderingStatusWijziging", [
                 messages.kennisgeving("vrdLk01", "VRD", schrijven.statuswijziging_element(w)) for w in changes],
                 vordering_id=vid)
 
-    def verantwoordingen_ontvangen(self, conn: Connection, context: Ontvangst,
+    def verantwoordingen_ontvangen(self, conn: Connection, bericht_id: int | None,
                                    verantwoordingen: list[Verantwoording]) -> None:
         route = self.routing.get(FINANCIELE_ADMINISTRATIE)
         if route is not None and verantwoordingen:
-            self._queue(conn, context, route, "Di01-verstrekFinancieleVerantwoording", [
+            self._queue(conn, bericht_id, route, "Di01-verstrekFinancieleVerantwoording", [
                 messages.kennisgeving("fvwLk01", "FVW", schrijven.verantwoording_element(f))
                 for f in verantwoordingen])
 
-    def _queue(self, conn: Connection, context: Ontvangst, route: Route, naam: str,
+    def _queue(self, conn: Connection, bericht_id: int | None, route: Route, naam: str,
                kennisgevingen: list[etree._Element], vordering_id: int | None = None) -> None:
         """Queue one message.  Ordering (``volgorde``): the whole route when it asks for it; else per
         vordering for status changes, none for new vorderingen and verantwoordingen (each is sent once)."""
@@ -90,7 +89,7 @@ class Uitgaand:
                                 referentienummer=referentienummer, tijdstip_bericht=tijdstip_bericht)
         outbox.enqueue(conn, route=route.name, operation=naam, message=messages.to_bytes(message),
                        referentienummer=referentienummer, tijdstip_bericht=tijdstip_bericht,
-                       now=datetime.now(UTC), volgorde=volgorde, bericht_id=context.bericht_id)
+                       now=datetime.now(UTC), volgorde=volgorde, bericht_id=bericht_id)
 
 
 def _tsas(conn: Connection, ids: list[int]) -> dict[int, str]:

@@ -6,10 +6,10 @@ import argparse
 import json
 import sys
 
+from stuf_fin.envelope import BODY, EnvelopeError, body_element
 from stuf_fin.schema.loader import SchemaLoadError
 from stuf_fin.schema.parsing import XmlInputError, parse_file
 from stuf_fin.schema.validator import SchemaIssue, get_validator
-from stuf_fin.soap.envelope import BODY, EnvelopeError, body_element
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

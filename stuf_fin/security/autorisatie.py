@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from stuf_fin.security.clients import Client
-from stuf_fin.stuf.afhandeling import Verzoek
+from stuf_fin.stuf.exchange import Verzoek
 from stuf_fin.stuf.fouten import StufFout
 from stuf_fin.stuf.operaties import Operatie
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens

@@ -10,11 +10,10 @@ StUF message is parsed.  Public: ``GET``/``HEAD`` of ``/health``, ``/ready``, ``
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
+from stuf_fin.asgi import BODY, ASGIApp, BodyTooLarge, Receive, Scope, Send, header, read_body, respond
 from stuf_fin.namespaces import SOAP_ENV
 from stuf_fin.schema.parsing import ParseLimits
 from stuf_fin.security.authenticate import AuthenticationFailed, Authenticator
@@ -22,11 +21,6 @@ from stuf_fin.security.clients import Client
 from stuf_fin.security.wsse import WSSE, TokenError, read_token, redact_password
 
 log = logging.getLogger("stuf_fin.security")
-
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict]]
-Send = Callable[[dict], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 IDENTITY = "stuf_fin.identity"
 METHOD = "stuf_fin.auth_method"
@@ -37,10 +31,6 @@ FAULT = (b'<?xml version="1.0" encoding="UTF-8"?>\n<SOAP-ENV:Envelope xmlns:SOAP
          + b'"><SOAP-ENV:Body><SOAP-ENV:Fault><faultcode xmlns:wsse="' + WSSE.encode()
          + b'">wsse:FailedAuthentication</faultcode><faultstring>Authenticatie mislukt: geen of ongeldige '
          b"inloggegevens</faultstring></SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>")
-
-
-class _BodyTooLarge(Exception):
-    pass
 
 
 class AuthMiddleware:
@@ -65,30 +55,30 @@ class AuthMiddleware:
             await self.app(scope, receive, send)
             return
         try:
-            client, method, receive = await self._authenticate(scope, receive)
+            client, method = await self._authenticate(scope, receive)
         except AuthenticationFailed as exc:
             log.warning("authentication failed: %s", exc, extra={"peer": _peer(scope), "path": scope["path"]})
             await self._unauthorized(send)
             return
-        except _BodyTooLarge:
-            await _respond(send, 413, b"request body too large\n", b"text/plain")
+        except BodyTooLarge:
+            await respond(send, 413, b"request body too large\n", b"text/plain")
             return
         except TimeoutError:
-            await _respond(send, 408, b"request body not received in time\n", b"text/plain")
+            await respond(send, 408, b"request body not received in time\n", b"text/plain")
             return
         scope[IDENTITY], scope[METHOD] = client.name, method
         log.debug("authenticated %s by %s", client.name, method, extra={"peer": _peer(scope)})
         await self.app(scope, receive, send)
 
-    async def _authenticate(self, scope: Scope, receive: Receive) -> tuple[Client, str, Receive]:
+    async def _authenticate(self, scope: Scope, receive: Receive) -> tuple[Client, str]:
         client = self.authenticator.from_certificate(scope.get("extensions", {}).get("tls"))
         if client is not None:
-            return client, "mtls", receive
-        authorization = _header(scope, b"authorization")
+            return client, "mtls"
+        authorization = header(scope, b"authorization")
         if authorization is not None:
-            return await self.authenticator.from_basic(authorization), "basic", receive
+            return await self.authenticator.from_basic(authorization), "basic"
         if self.authenticator.wss and scope["method"] == "POST":
-            body = await self._read_body(receive)
+            body = await read_body(scope, receive, self.limits.max_bytes, self.read_timeout)
             try:
                 token = read_token(body, self.limits)
             except TokenError as exc:
@@ -96,27 +86,14 @@ class AuthMiddleware:
             if token is not None:
                 client = await self.authenticator.from_token(token)
                 method = "wss-digest" if token.digest else "wss-text"
-                return client, method, _replay(redact_password(body), receive)
+                scope[BODY] = redact_password(body)  # what the gateway reads (stuf_fin.asgi.read_body)
+                return client, method
         raise AuthenticationFailed("no credentials")
-
-    async def _read_body(self, receive: Receive) -> bytes:
-        chunks, size, more = [], 0, True
-        while more:  # read_timeout between two chunks, as the gateway itself reads
-            message = await asyncio.wait_for(receive(), self.read_timeout)
-            if message["type"] == "http.disconnect":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.limits.max_bytes:
-                raise _BodyTooLarge
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        return b"".join(chunks)
 
     async def _unauthorized(self, send: Send) -> None:
         extra = [(b"www-authenticate", f'Basic realm="{REALM}", charset="UTF-8"'.encode())] \
             if self.authenticator.basic else []
-        await _respond(send, 401, FAULT, b"text/xml; charset=utf-8", extra)
+        await respond(send, 401, FAULT, b"text/xml; charset=utf-8", extra)
 
 
 def _public(scope: Scope) -> bool:
@@ -127,34 +104,9 @@ def _public(scope: Scope) -> bool:
     return path in PUBLIC_PATHS or path.startswith("/xsd/") or query == b"wsdl"
 
 
-def _header(scope: Scope, name: bytes) -> bytes | None:
-    return next((value for key, value in scope.get("headers", []) if key.lower() == name), None)
-
-
 def _peer(scope: Scope) -> str:
     client = scope.get("client")
     return f"{client[0]}:{client[1]}" if client else ""
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """A ``receive`` that yields the already read body once, then defers to the server."""
-    sent = False
-
-    async def replay() -> dict:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
-
-
-async def _respond(send: Send, status: int, body: bytes, content_type: bytes,
-                   extra: list[tuple[bytes, bytes]] | None = None) -> None:
-    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())] + (extra or [])
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
 
 
 def protect(app: ASGIApp, settings: Any) -> ASGIApp:

@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 
 from lxml import etree
 
+from stuf_fin.envelope import BODY, ENVELOPE, HEADER
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_head
-from stuf_fin.soap.envelope import BODY, ENVELOPE, HEADER
 
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
 WSU = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"

@@ -14,12 +14,12 @@ from datetime import datetime
 
 from lxml import etree
 
+from stuf_fin.envelope import BODY, ENVELOPE, FAULT
 from stuf_fin.namespaces import FIN, SOAP_ENV, STUF, XSI, prefixed
 from stuf_fin.outbound.client import Uitkomst
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
 from stuf_fin.schema.validator import MessageValidator, summarize
 from stuf_fin.selftest.results import FAIL, PASS, Outcome
-from stuf_fin.soap.envelope import BODY, ENVELOPE, FAULT
 from stuf_fin.stuf.operaties import Operatie
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem, read_stuurgegevens
 

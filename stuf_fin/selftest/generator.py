@@ -25,8 +25,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from stuf_fin.envelope import wrap
 from stuf_fin.namespaces import BG, FIN, STUF, XSI, ZKN
-from stuf_fin.soap.envelope import wrap
 from stuf_fin.stuf.stuurgegevens import Systeem
 
 NSMAP = {"StUF": STUF, "FIN": FIN, "BG": BG, "ZKN": ZKN, "xsi": XSI}

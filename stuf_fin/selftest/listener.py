@@ -21,9 +21,9 @@ from typing import Any
 
 from lxml import etree
 
+from stuf_fin.envelope import fault, wrap
 from stuf_fin.selftest.checks import Arrival, read_arrival
 from stuf_fin.selftest.results import Exchange
-from stuf_fin.soap.envelope import fault, wrap
 from stuf_fin.stuf import berichten
 from stuf_fin.stuf.fouten import StufFout
 from stuf_fin.stuf.operaties import PORT_VRAAG

@@ -18,12 +18,13 @@ from spyne.error import ResourceNotFoundError
 from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11
 
+from stuf_fin.envelope import BODY, ENVELOPE, HEADER, fault
 from stuf_fin.namespaces import FIN, SOAP_ENV, prefixed
+from stuf_fin.pipeline import Pipeline
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, XmlLimitError
 from stuf_fin.schema.stroom import Stroom, lees_kop, valideer_stroom
 from stuf_fin.schema.validator import SchemaIssue, summarize
-from stuf_fin.soap.envelope import BODY, ENVELOPE, HEADER, fault
-from stuf_fin.stuf.afhandeling import Afhandeling, Antwoord, Verzoek
+from stuf_fin.stuf.exchange import Antwoord, Verzoek
 from stuf_fin.stuf.fouten import StufFout
 from stuf_fin.stuf.operaties import Operatie, by_element
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, read_stuurgegevens
@@ -53,19 +54,17 @@ class StufTransportFout(Fault):
 class StufSoap11(Soap11):
     """SOAP 1.1 for one StUF-FIN port."""
 
-    def __init__(self, port: str, afhandeling: Afhandeling, limits: ParseLimits, **kwargs):
+    def __init__(self, port: str, pipeline: Pipeline, limits: ParseLimits, **kwargs):
         super().__init__(**kwargs)
         self.port = port
-        self.afhandeling = afhandeling
+        self.pipeline = pipeline
         self.limits = limits
         self.operaties = by_element(port)
         self.foutbericht = next(iter(self.operaties.values())).foutbericht
 
     # -- in ----------------------------------------------------------------------------------------
     def create_in_document(self, ctx, charset=None):
-        data = ctx.transport.req_env.get("stuf_fin.body")  # set by stuf_fin.app: the body as received, no copy
-        if data is None:
-            data = b"".join(ctx.in_string)
+        data = ctx.transport.request.body  # the body as received (stuf_fin.soap.server), not copied
         state = _state(ctx)
         state.raw = data
         try:
@@ -81,8 +80,8 @@ class StufSoap11(Soap11):
         A valid request comes back whole (or as a stream); of an invalid one only the head is read into a tree
         (up to its stuurgegevens, for the answer), whatever the rest of it holds.
         """
-        validator = self.afhandeling.validator
-        minimum = getattr(self.afhandeling.settings, "stream_min_bytes", 0)
+        validator = self.pipeline.validator
+        minimum = getattr(self.pipeline.settings, "stream_min_bytes", 0)
         if minimum and len(data) >= minimum:
             head = lees_kop(data, self.limits)
             body = head.find(BODY)
@@ -130,7 +129,7 @@ class StufSoap11(Soap11):
         self._check_soap_action(ctx, operatie, element)
 
     def _check_soap_action(self, ctx, operatie: Operatie, element: etree._Element) -> None:
-        action = ctx.transport.req_env.get("HTTP_SOAPACTION")
+        action = ctx.transport.request.soap_action
         if action is None:
             return
         action = action.strip().strip('"')
@@ -154,8 +153,8 @@ class StufSoap11(Soap11):
             ontvangen_op=datetime.now(UTC),
             stroom=_state(ctx).stroom,
             issues=_state(ctx).issues,
-            identiteit=ctx.transport.req_env.get("stuf_fin.identity"),
-            soap_action=ctx.transport.req_env.get("HTTP_SOAPACTION"),
+            identiteit=ctx.transport.request.identity,
+            soap_action=ctx.transport.request.soap_action,
         )
 
     # -- out ---------------------------------------------------------------------------------------
@@ -180,7 +179,7 @@ class StufSoap11(Soap11):
             log.error("unexpected spyne fault: %s", error)
             fout, message = StufFout("StUF058", "interne fout"), None
         sg = read_stuurgegevens(message) if message is not None else Stuurgegevens()
-        return self.afhandeling.fout_antwoord(self.foutbericht, sg, fout)
+        return self.pipeline.fout_antwoord(self.foutbericht, sg, fout)
 
     def create_out_string(self, ctx, charset=None):
         antwoord: Antwoord = _state(ctx).antwoord

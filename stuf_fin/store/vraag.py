@@ -12,62 +12,17 @@ a known object):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from stuf_fin.fin.vraag.query import Startpunt, Voorwaarde, Zoekvraag
 from stuf_fin.store.tables import btw_totaalregel, termijn, vordering, vorderingsregel
-
-Waarde = str | int | date | datetime | None
 
 #: Child tables a group criterion can run on (EXISTS on one row).
 GROEP_TABELLEN = {t.name: t for t in (vorderingsregel, btw_totaalregel, termijn)}
 #: Columns stored as "" (never NULL) when the value is absent.
 _LEEG_IS_LEGE_TEKST = frozenset({"organisatie_nnp_id"})
-SORTERINGEN = (0, 1)
-
-
-@dataclass(frozen=True)
-class Voorwaarde:
-    """One criterion on a column.
-
-    ``soort``: ``gelijk`` (equal), ``begint`` (a string starting with ``waarde``: ``StUF:exact="false"``),
-    ``leeg`` (no value: ``StUF:noValue="geenWaarde"``) or ``niet`` (NULL or different from ``waarde``).
-    """
-
-    kolom: str
-    waarde: Waarde = None
-    soort: str = "gelijk"
-
-
-@dataclass(frozen=True)
-class GroepVoorwaarde:
-    """Criteria that one row of a child table must meet together (``vorderingsregel`` ...)."""
-
-    tabel: str
-    voorwaarden: tuple[Voorwaarde, ...]
-
-
-@dataclass(frozen=True)
-class Startpunt:
-    """The object a follow-up question continues after (its sort key)."""
-
-    id: int
-    status_tijdstip: datetime | None
-
-
-@dataclass
-class Zoekvraag:
-    """Everything that decides which ids a vrdLv01 gets, and in which order."""
-
-    voorwaarden: list[Voorwaarde] = field(default_factory=list)
-    groepen: list[GroepVoorwaarde] = field(default_factory=list)
-    sleutel: str | None = None  # our key (StUF:sleutelOntvangend of the question): the vordering id
-    sortering: int = 0
-    zichtbare_tsas: frozenset[str] | None = None  # None: every tsa
-    na: Startpunt | None = None
 
 
 def _voorwaarde(table: sa.Table, v: Voorwaarde) -> sa.ColumnElement[bool]:
@@ -151,5 +106,4 @@ def startpunt(conn: Connection, ids: Sequence[int]) -> Startpunt | None:
     return None
 
 
-__all__ = ["GROEP_TABELLEN", "SORTERINGEN", "GroepVoorwaarde", "Startpunt", "Voorwaarde", "Zoekvraag",
-           "startpunt", "zoek_ids", "zoek_stmt"]
+__all__ = ["GROEP_TABELLEN", "startpunt", "zoek_ids", "zoek_stmt"]

@@ -14,8 +14,8 @@ from typing import Any
 
 from lxml import etree
 
+from stuf_fin.envelope import body_element, wrap
 from stuf_fin.namespaces import FIN, STUF
-from stuf_fin.soap.envelope import body_element, wrap
 from stuf_fin.stuf import berichten
 from stuf_fin.stuf.stuurgegevens import Systeem, read_stuurgegevens
 

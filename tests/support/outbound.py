@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from lxml import etree
 
 from stuf_fin.config import Settings
-from stuf_fin.fin import verwerking
-from stuf_fin.fin.verwerking import Ontvangst
 from stuf_fin.outbound import outbox
 from stuf_fin.outbound.routing import Routing, load_routing
 from stuf_fin.outbound.triggers import Uitgaand
+from stuf_fin.pipeline import handlers
+from stuf_fin.pipeline.handlers import Ontvangst
 from stuf_fin.selftest import generator as g
 from stuf_fin.store.db import Store
 from stuf_fin.store.tables import outbox_attempt
@@ -61,10 +61,10 @@ def queue_status_changes(store: Store, url: str, vorderingen: int, changes: int)
     specs = [g.random_vordering(rng, i, prefix=prefix, tsa=TSA) for i in range(vorderingen)]
     with store.begin() as conn:
         before = set(r.id for r in outbox.rows(conn, limit=10**6))
-        verwerking.verstrek_vordering(conn, etree.fromstring(g.di01_vordering(specs)), context)
+        handlers.verstrek_vordering(conn, etree.fromstring(g.di01_vordering(specs)), context)
         for n, status in zip(range(changes), ["VRW", "VRS", "INV", "BET"] * changes, strict=False):
             message = g.di01_status_wijziging([g.status_voor(s, status, betaald=n) for s in specs])
-            verwerking.verstrek_status_wijziging(conn, etree.fromstring(message), context)
+            handlers.verstrek_status_wijziging(conn, etree.fromstring(message), context)
         return sorted(r.id for r in outbox.rows(conn, limit=10**6) if r.id not in before)
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 from lxml import etree
 
+from stuf_fin.envelope import wrap
 from stuf_fin.namespaces import FIN, SOAP_ENV, STUF
 from stuf_fin.security.passwords import hash_secret
-from stuf_fin.soap.envelope import wrap
 
 from .certs import Issued, client_context
 from .kit import testbericht

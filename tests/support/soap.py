@@ -8,8 +8,8 @@ from functools import cache
 import httpx
 from lxml import etree
 
+from stuf_fin.envelope import wrap
 from stuf_fin.namespaces import SOAP_ENV, STUF
-from stuf_fin.soap.envelope import wrap
 
 from .kit import RELEASES
 from .server import SOAP_ACTIONS

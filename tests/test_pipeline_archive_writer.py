@@ -6,7 +6,7 @@ import logging
 import threading
 from contextlib import contextmanager
 
-from stuf_fin.stuf.archiefschrijver import ArchiefSchrijver
+from stuf_fin.pipeline.archive_writer import ArchiveWriter
 
 
 class FakeStore:
@@ -33,40 +33,40 @@ def writer_of(n: int):
 
 def test_not_started_writes_at_once_in_the_callers_thread():
     store = FakeStore()
-    ArchiefSchrijver(store).schrijf(writer_of(1))
+    ArchiveWriter(store).write(writer_of(1))
     assert store.rows == [(threading.current_thread().name, 1)]
 
 
 def test_started_writes_in_the_background_and_stop_drains_everything():
     store = FakeStore()
-    schrijver = ArchiefSchrijver(store, per_transactie=10)
-    schrijver.start()
+    writer = ArchiveWriter(store, per_transaction=10)
+    writer.start()
     for n in range(95):
-        schrijver.schrijf(writer_of(n))
-    schrijver.stop()
+        writer.write(writer_of(n))
+    writer.stop()
     assert [n for _, n in store.rows] == list(range(95))
-    assert {name for name, _ in store.rows} == {"stuf-archief"}
+    assert {name for name, _ in store.rows} == {"stuf-archive"}
     assert store.transactions < 95  # several rows per transaction
 
 
 def test_a_full_queue_writes_in_the_callers_thread():
     store = FakeStore()
     blocker = threading.Event()
-    schrijver = ArchiefSchrijver(store, max_wachtend=1, per_transactie=1)
-    schrijver.start()
-    schrijver.schrijf(lambda conn: blocker.wait(10))  # occupies the thread
-    schrijver.schrijf(writer_of(1))  # waits in the queue ... (or is taken at once; then the next one waits)
-    schrijver.schrijf(writer_of(2))
-    schrijver.schrijf(writer_of(3))
+    writer = ArchiveWriter(store, max_pending=1, per_transaction=1)
+    writer.start()
+    writer.write(lambda conn: blocker.wait(10))  # occupies the thread
+    writer.write(writer_of(1))  # waits in the queue ... (or is taken at once; then the next one waits)
+    writer.write(writer_of(2))
+    writer.write(writer_of(3))
     caller = threading.current_thread().name
     assert any(name == caller for name, _ in store.rows)  # at least one did not fit and was written at once
     blocker.set()
-    schrijver.stop()
+    writer.stop()
     assert sorted(n for _, n in store.rows) == [1, 2, 3]
 
 
 def test_a_failing_write_is_logged_not_raised(caplog):
     store = FakeStore(fail=True)
     with caplog.at_level(logging.ERROR, logger="stuf_fin.archief"):
-        ArchiefSchrijver(store).schrijf(writer_of(1))
+        ArchiveWriter(store).write(writer_of(1))
     assert "could not archive 1 answered question" in caplog.text

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from stuf_fin.stuf.afhandeling import WARNINGS_SHOWN, log_warnings
+from stuf_fin.pipeline.pipeline import WARNINGS_SHOWN, log_warnings
 
 
 def test_warnings_of_a_message_are_one_line_with_a_count(caplog):
     warnings = [f"vordering V{i}: geen debiteur" for i in range(WARNINGS_SHOWN + 5)]
-    with caplog.at_level(logging.WARNING, logger="stuf_fin.afhandeling"):
+    with caplog.at_level(logging.WARNING, logger="stuf_fin.pipeline"):
         log_warnings("Di01-verstrekVordering", "REF1", warnings)
         log_warnings("Di01-verstrekVordering", "REF2", [])
     [record] = caplog.records

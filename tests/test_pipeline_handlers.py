@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from lxml import etree
 
 from stuf_fin.config import Settings
-from stuf_fin.fin import verwerking
 from stuf_fin.fin.errors import DETAILS_MAX, BusinessError
+from stuf_fin.pipeline import handlers
 from stuf_fin.schema import parse_bytes
 from stuf_fin.selftest import generator as g
 from stuf_fin.store import archief
@@ -34,7 +34,7 @@ def _verwerk(store: Store, handler, data: bytes, settings: Settings | None = Non
     with store.begin() as conn:
         bericht_id = archief.archive(conn, port="VerstrekVorderingOfVerantwoording", operation="Di01",
                                      request=data, received_at=NU)
-        return handler(conn, _message(data), verwerking.Ontvangst(NU, bericht_id, settings or Settings()))
+        return handler(conn, _message(data), handlers.Ontvangst(NU, bericht_id, settings or Settings()))
 
 
 def _tel(store: Store, table: sa.Table) -> int:
@@ -48,7 +48,7 @@ def _specs(n: int, seed: int = 1) -> list[g.VorderingSpec]:
 
 
 def test_vorderingen_are_stored_with_their_message(store: Store) -> None:
-    _verwerk(store, verwerking.verstrek_vordering, g.di01_vordering(_specs(12)))
+    _verwerk(store, handlers.verstrek_vordering, g.di01_vordering(_specs(12)))
     with store.begin(schrijven=False) as conn:
         rows = conn.execute(sa.select(vordering.c.bericht_id, vordering.c.ontvangen_op)).all()
     assert len(rows) == 12 and {r.bericht_id for r in rows} != {None} and {r.ontvangen_op for r in rows} == {NU}
@@ -56,21 +56,21 @@ def test_vorderingen_are_stored_with_their_message(store: Store) -> None:
 
 def test_scenario_10_a_known_vordering_is_refused(store: Store) -> None:
     specs = _specs(2)
-    _verwerk(store, verwerking.verstrek_vordering, g.di01_vordering(specs))
+    _verwerk(store, handlers.verstrek_vordering, g.di01_vordering(specs))
     with pytest.raises(BusinessError) as fout:
-        _verwerk(store, verwerking.verstrek_vordering, g.di01_vordering(specs[1:]))
+        _verwerk(store, handlers.verstrek_vordering, g.di01_vordering(specs[1:]))
     assert f"vordering {specs[1].vorderingnummer}" in fout.value.details and "al eerder" in fout.value.details
     assert _tel(store, vordering) == 2
 
 
 def test_all_or_nothing_when_the_third_vordering_is_a_duplicate(store: Store) -> None:
     eerder = _specs(1, seed=5)[0]
-    _verwerk(store, verwerking.verstrek_vordering, g.di01_vordering([eerder]))
+    _verwerk(store, handlers.verstrek_vordering, g.di01_vordering([eerder]))
     nieuw = _specs(2, seed=6)
     for i, spec in enumerate(nieuw):
         spec.vorderingnummer = f"NIEUW{i}"
     with pytest.raises(BusinessError) as fout:
-        _verwerk(store, verwerking.verstrek_vordering, g.di01_vordering([*nieuw, eerder]))
+        _verwerk(store, handlers.verstrek_vordering, g.di01_vordering([*nieuw, eerder]))
     assert eerder.vorderingnummer in fout.value.details and "NIEUW" not in fout.value.details
     assert _tel(store, vordering) == 1 and _tel(store, vorderingsregel) == len(eerder.regels)
     with store.begin(schrijven=False) as conn:
@@ -80,7 +80,7 @@ def test_all_or_nothing_when_the_third_vordering_is_a_duplicate(store: Store) ->
 def test_the_same_key_twice_in_one_message_is_refused(store: Store) -> None:
     spec = _specs(1)[0]
     with pytest.raises(BusinessError) as fout:
-        _verwerk(store, verwerking.verstrek_vordering, g.di01_vordering([spec, spec]))
+        _verwerk(store, handlers.verstrek_vordering, g.di01_vordering([spec, spec]))
     assert "meer dan eens" in fout.value.details and spec.vorderingnummer in fout.value.details
     assert _tel(store, vordering) == 0
 
@@ -89,7 +89,7 @@ def test_same_number_for_another_organisation_or_tsa_is_another_vordering(store:
     spec = _specs(1)[0]
     anders = [dataclasses.replace(spec, organisatie_nnp_id="" if spec.organisatie_nnp_id else "001234560"),
               dataclasses.replace(spec, tsa=spec.tsa + "-2")]
-    _verwerk(store, verwerking.verstrek_vordering, g.di01_vordering([spec, *anders]))
+    _verwerk(store, handlers.verstrek_vordering, g.di01_vordering([spec, *anders]))
     assert _tel(store, vordering) == 3
 
 
@@ -97,9 +97,9 @@ def test_scenario_11_past_vervaldatum_is_refused_by_default(store: Store) -> Non
     spec = dataclasses.replace(_specs(1)[0], indicator_factuur_uitgestuurd="J", factuurdatum=date(2020, 1, 1),
                                vervaldatum=date(2020, 2, 1))
     with pytest.raises(BusinessError) as fout:
-        _verwerk(store, verwerking.verstrek_vordering, g.di01_vordering([spec]))
+        _verwerk(store, handlers.verstrek_vordering, g.di01_vordering([spec]))
     assert "vervaldatum 2020-02-01" in fout.value.details and spec.vorderingnummer in fout.value.details
-    warnings = _verwerk(store, verwerking.verstrek_vordering, g.di01_vordering([spec]),
+    warnings = _verwerk(store, handlers.verstrek_vordering, g.di01_vordering([spec]),
                         Settings(reject_past_vervaldatum=False))
     assert any("vervaldatum 2020-02-01" in w for w in warnings) and _tel(store, vordering) == 1
 
@@ -109,7 +109,7 @@ def test_every_refused_vordering_is_named_within_1000_characters(store: Store) -
     for spec in specs:
         spec.totaalbedrag_incl_btw += 1
     with pytest.raises(BusinessError) as fout:
-        _verwerk(store, verwerking.verstrek_vordering, g.di01_vordering(specs))
+        _verwerk(store, handlers.verstrek_vordering, g.di01_vordering(specs))
     assert len(fout.value.details) <= DETAILS_MAX
     assert specs[0].vorderingnummer in fout.value.details and fout.value.details.endswith("meer)")
 
@@ -118,7 +118,7 @@ def test_a_concurrently_stored_key_becomes_a_business_error(store: Store, monkey
     """The unique index is the last line: a key stored after our check still gives a BusinessError,
     and the caller's transaction stays usable (savepoint)."""
     spec = _specs(1)[0]
-    _verwerk(store, verwerking.verstrek_vordering, g.di01_vordering([spec]))
+    _verwerk(store, handlers.verstrek_vordering, g.di01_vordering([spec]))
     echte, aanroepen = repo.existing_keys, []
 
     def mist_de_eerste_keer(conn: sa.Connection, keys: list) -> set:  # the first check misses it ...
@@ -128,8 +128,8 @@ def test_a_concurrently_stored_key_becomes_a_business_error(store: Store, monkey
     monkeypatch.setattr(repo, "existing_keys", mist_de_eerste_keer)
     with store.begin() as conn:
         with pytest.raises(BusinessError) as fout:
-            verwerking.verstrek_vordering(conn, _message(g.di01_vordering([spec])),
-                                          verwerking.Ontvangst(NU, None, Settings()))
+            handlers.verstrek_vordering(conn, _message(g.di01_vordering([spec])),
+                                          handlers.Ontvangst(NU, None, Settings()))
         assert conn.execute(sa.select(sa.func.count()).select_from(vordering)).scalar_one() == 1
     assert len(aanroepen) == 2
     assert spec.vorderingnummer in fout.value.details
@@ -139,7 +139,7 @@ def test_warnings_are_returned_not_raised(store: Store) -> None:
     spec = _specs(1)[0]
     spec.debiteur = None
     spec.gerelateerde_vorderingnummer = "ONBEKEND-1"
-    warnings = _verwerk(store, verwerking.verstrek_vordering, g.di01_vordering([spec]))
+    warnings = _verwerk(store, handlers.verstrek_vordering, g.di01_vordering([spec]))
     assert any("geen debiteur" in w for w in warnings)
     assert any("onbekende vordering ONBEKEND-1" in w for w in warnings)
 
@@ -147,10 +147,10 @@ def test_warnings_are_returned_not_raised(store: Store) -> None:
 def test_official_max_is_accepted_with_the_setting_off_and_refused_with_it_on(store: Store, fin_kit: Path) -> None:
     data = (fin_kit / "testberichten" / "Di01-verstrekVordering-max.xml").read_bytes()
     with pytest.raises(BusinessError):
-        _verwerk(store, verwerking.verstrek_vordering, data)
-    _verwerk(store, verwerking.verstrek_vordering, data, Settings(reject_past_vervaldatum=False))
+        _verwerk(store, handlers.verstrek_vordering, data)
+    _verwerk(store, handlers.verstrek_vordering, data, Settings(reject_past_vervaldatum=False))
     min_data = (fin_kit / "testberichten" / "Di01-verstrekVordering-min.xml").read_bytes()
-    _verwerk(store, verwerking.verstrek_vordering, min_data)  # same number, empty organisation: another key
+    _verwerk(store, handlers.verstrek_vordering, min_data)  # same number, empty organisation: another key
     assert _tel(store, vordering) == 3
 
 
@@ -158,9 +158,9 @@ def test_official_max_is_accepted_with_the_setting_off_and_refused_with_it_on(st
 
 def test_status_change_updates_the_current_status_and_history(store: Store) -> None:
     specs = _specs(3)
-    _verwerk(store, verwerking.verstrek_vordering, g.di01_vordering(specs))
+    _verwerk(store, handlers.verstrek_vordering, g.di01_vordering(specs))
     wijzigingen = [g.status_voor(specs[0], "VRS"), g.status_voor(specs[2], "BET", betaald=500)]
-    assert _verwerk(store, verwerking.verstrek_status_wijziging, g.di01_status_wijziging(wijzigingen)) == []
+    assert _verwerk(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging(wijzigingen)) == []
     with store.begin(schrijven=False) as conn:
         for spec, verwacht in ((specs[0], "VRS"), (specs[2], "BET"), (specs[1], None)):
             vid = repo.find_vordering(conn, spec.organisatie_nnp_id, spec.tsa, spec.vorderingnummer)
@@ -174,10 +174,10 @@ def test_status_change_updates_the_current_status_and_history(store: Store) -> N
 
 def test_scenario_5_unknown_vordering_refuses_the_whole_message(store: Store) -> None:
     specs = _specs(1)
-    _verwerk(store, verwerking.verstrek_vordering, g.di01_vordering(specs))
+    _verwerk(store, handlers.verstrek_vordering, g.di01_vordering(specs))
     onbekend = dataclasses.replace(g.status_voor(specs[0], "BET"), vorderingnummer="KING00000000")
     with pytest.raises(BusinessError) as fout:
-        _verwerk(store, verwerking.verstrek_status_wijziging,
+        _verwerk(store, handlers.verstrek_status_wijziging,
                  g.di01_status_wijziging([g.status_voor(specs[0], "BET"), onbekend]))
     assert "vordering KING00000000" in fout.value.details and "onbekend" in fout.value.details
     assert _tel(store, vorderingstatus) == sum(1 for s in specs if s.status)
@@ -185,9 +185,9 @@ def test_scenario_5_unknown_vordering_refuses_the_whole_message(store: Store) ->
 
 def test_status_change_falls_back_to_a_unique_vorderingnummer(store: Store, fin_kit: Path) -> None:
     """The official status messages name tsa "a"; the vordering was sent with another tsa."""
-    _verwerk(store, verwerking.verstrek_vordering,
+    _verwerk(store, handlers.verstrek_vordering,
              (fin_kit / "testberichten" / "Di01-verstrekVordering-min.xml").read_bytes())
-    warnings = _verwerk(store, verwerking.verstrek_status_wijziging,
+    warnings = _verwerk(store, handlers.verstrek_status_wijziging,
                         (fin_kit / "testberichten" / "Di01-verstrekVorderingStatusWijziging-min.xml").read_bytes())
     assert any("niet op de volledige sleutel" in w for w in warnings)
     with store.begin(schrijven=False) as conn:
@@ -197,11 +197,11 @@ def test_status_change_falls_back_to_a_unique_vorderingnummer(store: Store, fin_
 
 def test_status_change_refuses_an_ambiguous_vorderingnummer(store: Store) -> None:
     spec = _specs(1)[0]
-    _verwerk(store, verwerking.verstrek_vordering,
+    _verwerk(store, handlers.verstrek_vordering,
              g.di01_vordering([spec, dataclasses.replace(spec, tsa="ANDERE-TSA")]))
     wijziging = dataclasses.replace(g.status_voor(spec), tsa="DERDE-TSA")
     with pytest.raises(BusinessError) as fout:
-        _verwerk(store, verwerking.verstrek_status_wijziging, g.di01_status_wijziging([wijziging]))
+        _verwerk(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging([wijziging]))
     assert "niet eenduidig" in fout.value.details
 
 
@@ -209,13 +209,13 @@ def test_status_change_refuses_an_ambiguous_vorderingnummer(store: Store) -> Non
 
 def test_scenario_13_and_14_verantwoording_then_the_same_again(store: Store) -> None:
     specs = [g.random_verantwoording(random.Random(1), i) for i in range(3)]
-    _verwerk(store, verwerking.verstrek_financiele_verantwoording, g.di01_financiele_verantwoording(specs))
+    _verwerk(store, handlers.verstrek_financiele_verantwoording, g.di01_financiele_verantwoording(specs))
     assert _tel(store, verantwoording) == 3
     boekingen = _tel(store, boeking)
     assert boekingen == sum(len(s.boekingen) for s in specs)
     nieuw = g.random_verantwoording(random.Random(2), 99)
     with pytest.raises(BusinessError) as fout:
-        _verwerk(store, verwerking.verstrek_financiele_verantwoording,
+        _verwerk(store, handlers.verstrek_financiele_verantwoording,
                  g.di01_financiele_verantwoording([nieuw, specs[1]]))
     assert f"verantwoording {specs[1].verantwoordingsnummer}" in fout.value.details
     assert _tel(store, verantwoording) == 3 and _tel(store, boeking) == boekingen
@@ -223,14 +223,14 @@ def test_scenario_13_and_14_verantwoording_then_the_same_again(store: Store) -> 
 
 def test_official_verantwoordingen(store: Store, fin_kit: Path) -> None:
     for naam in ("Di01-verstrekFinancieleVerantwoording-min.xml", "Di01-verstrekFinancieleVerantwoording-max.xml"):
-        _verwerk(store, verwerking.verstrek_financiele_verantwoording,
+        _verwerk(store, handlers.verstrek_financiele_verantwoording,
                  (fin_kit / "testberichten" / naam).read_bytes())
     with pytest.raises(BusinessError):
-        _verwerk(store, verwerking.verstrek_financiele_verantwoording,
+        _verwerk(store, handlers.verstrek_financiele_verantwoording,
                  (fin_kit / "testberichten" / "Di01-verstrekFinancieleVerantwoording-max.xml").read_bytes())
     assert _tel(store, verantwoording) == 3
 
 
 def test_handlers_by_operation_name() -> None:
-    assert set(verwerking.HANDLERS) == {"Di01-verstrekVordering", "Di01-verstrekVorderingStatusWijziging",
+    assert set(handlers.HANDLERS) == {"Di01-verstrekVordering", "Di01-verstrekVorderingStatusWijziging",
                                         "Di01-verstrekFinancieleVerantwoording"}

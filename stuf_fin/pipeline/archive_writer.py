@@ -13,65 +13,65 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-log = logging.getLogger("stuf_fin.archief")
+log = logging.getLogger("stuf_fin.pipeline")
 
-Schrijf = Callable[[Any], None]  # writes one archive row on an open connection
+Write = Callable[[Any], None]  # writes one archive row on an open connection
 _STOP = object()
 
 
-class ArchiefSchrijver:
+class ArchiveWriter:
     """A bounded queue of archive writes and the thread that performs them.
 
     Not started (tests, one-off tools) or queue full: the write happens at once, in the caller's thread,
     so an archive row is never dropped; ``stop()`` drains the queue before it returns.
     """
 
-    def __init__(self, store: Any, max_wachtend: int = 1000, per_transactie: int = 50):
+    def __init__(self, store: Any, max_pending: int = 1000, per_transaction: int = 50):
         self.store = store
-        self.wachtrij: queue.Queue = queue.Queue(max_wachtend)
-        self.per_transactie = per_transactie
+        self.pending: queue.Queue = queue.Queue(max_pending)
+        self.per_transaction = per_transaction
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
         if self.thread is None:
-            self.thread = threading.Thread(target=self._loop, name="stuf-archief", daemon=True)
+            self.thread = threading.Thread(target=self._loop, name="stuf-archive", daemon=True)
             self.thread.start()
 
     def stop(self) -> None:
         if self.thread is not None:
-            self.wachtrij.put(_STOP)
+            self.pending.put(_STOP)
             self.thread.join()
             self.thread = None
 
-    def schrijf(self, schrijf: Schrijf) -> None:
+    def write(self, write: Write) -> None:
         """Queue one write; performed at once when the writer is not running or the queue is full."""
         if self.thread is not None:
             try:
-                self.wachtrij.put_nowait(schrijf)
+                self.pending.put_nowait(write)
                 return
             except queue.Full:
                 log.warning("archive queue full: writing in the request thread")
-        self._schrijf([schrijf])
+        self._write([write])
 
     def _loop(self) -> None:
         while True:
-            batch = [self.wachtrij.get()]
-            while len(batch) < self.per_transactie:
+            batch = [self.pending.get()]
+            while len(batch) < self.per_transaction:
                 try:
-                    batch.append(self.wachtrij.get_nowait())
+                    batch.append(self.pending.get_nowait())
                 except queue.Empty:
                     break
             stop = _STOP in batch
-            self._schrijf([s for s in batch if s is not _STOP])
+            self._write([s for s in batch if s is not _STOP])
             if stop:
                 return
 
-    def _schrijf(self, schrijvers: list[Schrijf]) -> None:
-        if not schrijvers:
+    def _write(self, writes: list[Write]) -> None:
+        if not writes:
             return
         try:
             with self.store.begin() as conn:
-                for schrijf in schrijvers:
-                    schrijf(conn)
+                for write in writes:
+                    write(conn)
         except Exception:  # the answers went out; the operator must see that their archive rows did not
-            log.exception("could not archive %d answered question(s)", len(schrijvers))
+            log.exception("could not archive %d answered question(s)", len(writes))

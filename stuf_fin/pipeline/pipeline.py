@@ -10,8 +10,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from lxml import etree
@@ -19,59 +17,20 @@ from sqlalchemy import exc as sa_exc
 
 from stuf_fin.config import Settings
 from stuf_fin.fin.errors import BusinessError
-from stuf_fin.fin.verwerking import Ontvangst
 from stuf_fin.ops import metrics, observe
-from stuf_fin.schema.stroom import Stroom, inhoud_hash
-from stuf_fin.schema.validator import MessageValidator, SchemaIssue, summarize
+from stuf_fin.pipeline.archive_writer import ArchiveWriter
+from stuf_fin.pipeline.handlers import Ontvangst
+from stuf_fin.schema.stroom import inhoud_hash
+from stuf_fin.schema.validator import MessageValidator, summarize
 from stuf_fin.store import archief
 from stuf_fin.store.db import UNAVAILABLE
 from stuf_fin.stuf import berichten
-from stuf_fin.stuf.archiefschrijver import ArchiefSchrijver
+from stuf_fin.stuf.exchange import Antwoord, AntwoordOngeldig, Verzoek
 from stuf_fin.stuf.fouten import StufFout
 from stuf_fin.stuf.operaties import PORT_KENNISGEVING, PORT_VRAAG, Operatie
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem, read_stuurgegevens
 
-log = logging.getLogger("stuf_fin.afhandeling")
-
-
-@dataclass
-class Verzoek:
-    """A received message, as the transport hands it over."""
-
-    operatie: Operatie
-    message: etree._Element
-    raw: bytes
-    ontvangen_op: datetime
-    identiteit: str | None = None
-    soap_action: str | None = None
-    #: set by the autorisatie hook: the ``tsa`` values a vrdLv01 may show (None = all)
-    zichtbare_tsas: frozenset[str] | None = None
-    #: a large request validated while streaming (``message`` then holds only the stuurgegevens); the
-    #: handler gets this instead of ``message`` (stuf_fin.schema.stroom)
-    stroom: Stroom | None = None
-    #: the schema errors the SOAP layer found while parsing the request (``message`` then holds only the
-    #: stuurgegevens); None: not validated yet, the pipeline validates ``message``
-    issues: list[SchemaIssue] | None = None
-
-
-@dataclass
-class Antwoord:
-    """What to send back: a Bv03/La01, or a Fo02/Fo03 when ``fout`` is set."""
-
-    element: etree._Element | None
-    fout: StufFout | None = None
-    serialized: bytes | None = None  # an archived answer, sent again byte for byte
-    outcome: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_bytes(self) -> bytes:
-        if self.serialized is None:
-            self.serialized = etree.tostring(self.element, encoding="UTF-8")
-        return self.serialized
-
-
-class AntwoordOngeldig(Exception):
-    """Our own answer does not pass the schema: a bug, never sent."""
+log = logging.getLogger("stuf_fin.pipeline")
 
 
 def content_hash(message: etree._Element) -> str:
@@ -108,19 +67,19 @@ def duplicaat_scope(operatie: Operatie) -> str:
     return f"{operatie.port}/{operatie.naam}"
 
 
-class Afhandeling:
+class Pipeline:
     """Handles one verzoek end to end; shared by every request thread."""
 
     def __init__(self, settings: Settings, validator: MessageValidator, store: Any,
                  handlers: dict[str, Handler], autorisatie: Callable[[Verzoek, Stuurgegevens], None] | None = None,
-                 uitgaand: Any = None, archiefschrijver: ArchiefSchrijver | None = None):
+                 uitgaand: Any = None, archive_writer: ArchiveWriter | None = None):
         self.settings = settings
         self.validator = validator
         self.store = store
         self.handlers = handlers
         self.autorisatie = autorisatie  # stuf_fin.security.autorisatie: raises StufFout StUF013/StUF052
         self.uitgaand = uitgaand  # stuf_fin.outbound.triggers.Uitgaand: queues what an accepted message causes
-        self.archiefschrijver = archiefschrijver or ArchiefSchrijver(store)  # writes at once until started
+        self.archive_writer = archive_writer or ArchiveWriter(store)  # writes at once until started
         self.eigen = Systeem(settings.organisatie or "", settings.applicatie or "") if settings.applicatie else None
 
     # -- answers ---------------------------------------------------------------------------------
@@ -242,7 +201,7 @@ class Afhandeling:
 
     def vraag(self, verzoek: Verzoek, sg: Stuurgegevens) -> Antwoord:
         """vrdLv01: the handler builds the vrdLa01 from the store (read-only); the question and its answer
-        are archived after the answer has gone out (:mod:`stuf_fin.stuf.archiefschrijver`)."""
+        are archived after the answer has gone out (:mod:`stuf_fin.pipeline.archive_writer`)."""
         handler = self.handlers.get(verzoek.operatie.naam)
         if handler is None:
             raise StufFout("StUF025", "vrdLv01 wordt (nog) niet ondersteund")
@@ -255,7 +214,7 @@ class Afhandeling:
         def schrijf(conn) -> None:
             archief.set_reply(conn, archief.archive(conn, **velden), reply, "La01", None)
 
-        self.archiefschrijver.schrijf(schrijf)
+        self.archive_writer.write(schrijf)
         return antwoord
 
     # -- archive -----------------------------------------------------------------------------------

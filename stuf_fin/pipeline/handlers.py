@@ -32,7 +32,7 @@ from stuf_fin.store import vorderingen as vorderingen_repo
 from stuf_fin.store.db import is_unique_violation
 from stuf_fin.store.verantwoordingen import existing_verantwoordingen, insert_verantwoordingen
 
-log = logging.getLogger("stuf_fin.fin")
+log = logging.getLogger("stuf_fin.pipeline")
 K = TypeVar("K", VorderingSleutel, VerantwoordingSleutel)
 
 
@@ -40,12 +40,13 @@ class Uitgaand(Protocol):
     """Queues the outbound messages an accepted message causes, in the handler's transaction
     (implemented by :class:`stuf_fin.outbound.triggers.Uitgaand`)."""
 
-    def vorderingen_ontvangen(self, conn: Connection, context: Ontvangst, vorderingen: list[Vordering]) -> None: ...
+    def vorderingen_ontvangen(self, conn: Connection, bericht_id: int | None, vorderingen: list[Vordering]
+                              ) -> None: ...
 
-    def status_gewijzigd(self, conn: Connection, context: Ontvangst,
+    def status_gewijzigd(self, conn: Connection, bericht_id: int | None,
                          wijzigingen: list[tuple[int, StatusWijziging]]) -> None: ...
 
-    def verantwoordingen_ontvangen(self, conn: Connection, context: Ontvangst,
+    def verantwoordingen_ontvangen(self, conn: Connection, bericht_id: int | None,
                                    verantwoordingen: list[Verantwoording]) -> None: ...
 
 
@@ -113,7 +114,7 @@ def verstrek_vordering(conn: Connection, message: etree._Element | Stroom, conte
             conn, batch, bericht_id=context.bericht_id, ontvangen_op=context.ontvangen_op),
             sleutels, lambda keys=sleutels: vorderingen_repo.existing_keys(conn, keys))
         if context.uitgaand is not None:
-            context.uitgaand.vorderingen_ontvangen(conn, context, vorderingen)
+            context.uitgaand.vorderingen_ontvangen(conn, context.bericht_id, vorderingen)
     if bevindingen.fouten:
         raise BusinessError(samenvatten(bevindingen.fouten))
     if gerelateerd:
@@ -157,7 +158,7 @@ def verstrek_status_wijziging(conn: Connection, message: etree._Element, context
         vorderingen_repo.add_status(conn, vid, w.vorderingstatus, bericht_id=context.bericht_id,
                                     ontvangen_op=context.ontvangen_op)
     if context.uitgaand is not None:  # after add_status: the vordering rows are locked, so ids follow commit order
-        context.uitgaand.status_gewijzigd(conn, context, doelen)
+        context.uitgaand.status_gewijzigd(conn, context.bericht_id, doelen)
     return bevindingen.waarschuwingen
 
 
@@ -176,7 +177,7 @@ def verstrek_financiele_verantwoording(conn: Connection, message: etree._Element
                                                    ontvangen_op=context.ontvangen_op),
              sleutels, lambda: existing_verantwoordingen(conn, sleutels))
     if context.uitgaand is not None:
-        context.uitgaand.verantwoordingen_ontvangen(conn, context, verantwoordingen)
+        context.uitgaand.verantwoordingen_ontvangen(conn, context.bericht_id, verantwoordingen)
     return bevindingen.waarschuwingen
 
 

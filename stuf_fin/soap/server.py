@@ -1,0 +1,71 @@
+"""A spyne server transport for one port, called directly by the ASGI app: no WSGI in between.
+
+:meth:`PortServer.handle` runs spyne's request cycle (dispatch, our protocol's parsing and checks, the
+service method that hands the request to the pipeline, serialization of the answer) for one request body
+that the ASGI layer has read once (:func:`stuf_fin.asgi.read_body`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spyne import Application, MethodContext
+from spyne.context import TransportContext
+from spyne.model.fault import Fault
+from spyne.server import ServerBase
+
+#: What every SOAP answer of the gateway is (SOAP 1.1).
+CONTENT_TYPE = b"text/xml; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class SoapRequest:
+    """One POST to a port, as the ASGI layer received it."""
+
+    body: bytes
+    soap_action: str | None = None  # the SOAPAction header (quotes included), None when absent
+    identity: str | None = None  # the authenticated client's name (stuf_fin.security.middleware)
+
+
+class PortTransport(TransportContext):
+    """spyne's per-request transport context: the request, and the HTTP status the protocol chose."""
+
+    def __init__(self, parent: MethodContext, transport: ServerBase, type: str | None = None):
+        super().__init__(parent, transport, "http")
+        self.request: SoapRequest | None = None
+        self.resp_code: str | None = None
+
+
+class PortContext(MethodContext):
+    TransportContext = PortTransport
+
+
+class PortServer(ServerBase):
+    """One spyne :class:`Application` (one port), served without WSGI."""
+
+    transport = "http://schemas.xmlsoap.org/soap/http"
+
+    def __init__(self, app: Application):
+        super().__init__(app)
+
+    def handle(self, request: SoapRequest) -> tuple[int, bytes]:
+        """The HTTP status and body of the answer to ``request``."""
+        ctx = PortContext(self, MethodContext.SERVER)
+        ctx.transport.request = request
+        ctx.in_string = [request.body]
+        p_ctx = self.generate_contexts(ctx)[0]
+        try:
+            if p_ctx.in_error is None:
+                self.get_in_object(p_ctx)
+            if p_ctx.in_error is None:
+                try:
+                    self.get_out_object(p_ctx)
+                except Fault as fault:
+                    p_ctx.out_error = fault
+            else:
+                p_ctx.out_error = p_ctx.in_error
+            self.get_out_string(p_ctx)
+            status = int((p_ctx.transport.resp_code or "500").split(" ", 1)[0])
+            return status, b"".join(p_ctx.out_string)
+        finally:
+            p_ctx.close()

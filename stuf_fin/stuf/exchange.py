@@ -1,0 +1,54 @@
+"""What the transport hands the pipeline (:class:`Verzoek`) and what the pipeline hands back (:class:`Antwoord`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from lxml import etree
+
+from stuf_fin.schema.stroom import Stroom
+from stuf_fin.schema.validator import SchemaIssue
+from stuf_fin.stuf.fouten import StufFout
+from stuf_fin.stuf.operaties import Operatie
+
+
+@dataclass
+class Verzoek:
+    """A received message, as the transport hands it over."""
+
+    operatie: Operatie
+    message: etree._Element
+    raw: bytes
+    ontvangen_op: datetime
+    identiteit: str | None = None
+    soap_action: str | None = None
+    #: set by the autorisatie hook: the ``tsa`` values a vrdLv01 may show (None = all)
+    zichtbare_tsas: frozenset[str] | None = None
+    #: a large request validated while streaming (``message`` then holds only the stuurgegevens); the
+    #: handler gets this instead of ``message`` (stuf_fin.schema.stroom)
+    stroom: Stroom | None = None
+    #: the schema errors the SOAP layer found while parsing the request (``message`` then holds only the
+    #: stuurgegevens); None: not validated yet, the pipeline validates ``message``
+    issues: list[SchemaIssue] | None = None
+
+
+@dataclass
+class Antwoord:
+    """What to send back: a Bv03/La01, or a Fo02/Fo03 when ``fout`` is set."""
+
+    element: etree._Element | None
+    fout: StufFout | None = None
+    serialized: bytes | None = None  # an archived answer, sent again byte for byte
+    outcome: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_bytes(self) -> bytes:
+        if self.serialized is None:
+            self.serialized = etree.tostring(self.element, encoding="UTF-8")
+        return self.serialized
+
+
+class AntwoordOngeldig(Exception):
+    """Our own answer does not pass the schema: a bug, never sent."""
