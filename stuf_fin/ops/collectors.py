@@ -18,16 +18,14 @@ from stuf_fin.ops import metrics
 
 log = logging.getLogger("stuf_fin.metrics")
 
-#: PostgreSQL statement timeout (ms) for the scrape-time queries: a slow database must not hang a scrape.
-STATEMENT_TIMEOUT_MS = 5000
+#: Time limit (seconds) for the scrape-time queries: a slow database must not hang a scrape.
+STATEMENT_TIMEOUT = 5.0
 
 
 @contextmanager
 def read_transaction(store: Any) -> Iterator[Any]:
-    """A read-only transaction with a statement timeout on PostgreSQL."""
-    with store.begin(schrijven=False) as conn:
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
+    """A read-only transaction with a time limit (:meth:`stuf_fin.store.db.Store.read`)."""
+    with store.read(STATEMENT_TIMEOUT) as conn:
         yield conn
 
 

@@ -163,6 +163,8 @@ def report(settings: Settings, environ: Mapping[str, str], found: list[Finding],
         lines.append(f"{name:<{width}} = {shown:<40} # {origin[name]}")
     for client in values.get("clients", []):
         lines.append(f"[[clients]] {json.dumps(client, ensure_ascii=False, default=str)}")
+    for account in values.get("console_accounts", []):
+        lines.append(f"[[console.accounts]] {json.dumps(account, ensure_ascii=False, default=str)}")
     for name, route in values["routing"].items():
         lines.append(f"[outbound.{name}] {json.dumps(route, ensure_ascii=False, default=str)}")
     lines.append("")
