@@ -165,9 +165,9 @@ class Pages:
             return self.error_page(request.viewer, 503, f"The database did not answer within {self.timeout:g} s. "
                                    "Narrow the search (a time range, an operation) and try again.")
 
-    def render(self, template: str, viewer: Viewer, status: int = 200, **context: Any) -> Response:
+    def render(self, template: str, viewer: Viewer, http_status: int = 200, **context: Any) -> Response:
         body = self.templates.get_template(template).render(viewer=viewer, **context)
-        return Response(status, body.encode("utf-8"))
+        return Response(http_status, body.encode("utf-8"))
 
     def error_page(self, viewer: Viewer, status: int, message: str) -> Response:
         return self.render("error.html", viewer, status, status=status, message=message)

@@ -70,9 +70,9 @@ def rebuild(conn: Connection, since: datetime) -> int:
     b = bericht.c
     totals: dict[tuple, dict[str, Any]] = {}
     n = 0
-    result = conn.execution_options(yield_per=10_000).execute(
-        sa.select(b.operation, b.outcome, b.fault_code, b.received_at, b.answered_at)
-        .where(b.answered_at >= bucket_of(since), b.outcome.is_not(None)))
+    result = conn.execute(sa.select(b.operation, b.outcome, b.fault_code, b.received_at, b.answered_at)
+                          .where(b.answered_at >= bucket_of(since), b.outcome.is_not(None))
+                          .execution_options(yield_per=10_000))
     for operation, outcome, fault_code, received_at, answered_at in result:
         row = _row(operation, outcome, fault_code, duration_ms(received_at, answered_at), bucket_of(answered_at))
         key = tuple(row[k] for k in _KEY)
