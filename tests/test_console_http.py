@@ -199,7 +199,7 @@ def test_retry_needs_the_beheerder_role_and_a_token_of_this_account(console):
 
 
 def test_the_vorderingen_a_vrdlv01_returned_are_recorded(console):
-    server, store = console
+    server, _ = console
     spec = vordering_with_person(3)
     post(server.url, g.di01_vordering([spec]))
     la01 = post(server.url, v.vrdLv01([v.veld("vorderingnummer", spec.vorderingnummer)]))
