@@ -76,7 +76,7 @@ def test_every_page_has_strict_security_headers_and_no_outside_assets(console):
         assert "default-src 'none'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
         assert response.headers["x-frame-options"] == "DENY"
         assert response.headers["x-content-type-options"] == "nosniff"
-        assert response.headers["referrer-policy"] == "no-referrer"
+        assert response.headers["referrer-policy"] == "same-origin"
         assert response.headers["cache-control"] == ("private, max-age=3600" if "static" in path else "no-store")
         if response.headers["content-type"].startswith("text/html"):
             assert "<script" not in response.text and " style=" not in response.text

@@ -2,7 +2,7 @@
 (on the gateway's port, or on a port of its own).
 
 Every request is authenticated (401 with a Basic challenge otherwise, and nothing else); every response carries
-a strict Content-Security-Policy, ``X-Frame-Options: DENY``, ``Referrer-Policy: no-referrer`` and
+a strict Content-Security-Policy, ``X-Frame-Options: DENY``, ``Referrer-Policy: same-origin`` and
 ``Cache-Control: no-store``.  Pages are built in a small thread pool of the console's own, so a busy console
 never takes the threads that answer SOAP messages.
 """
@@ -39,7 +39,7 @@ SECURITY_HEADERS = [
                                 "frame-ancestors 'none'; base-uri 'none'"),
     ("x-frame-options", "DENY"),
     ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "no-referrer"),
+    ("referrer-policy", "same-origin"),
     ("cross-origin-opener-policy", "same-origin"),
     ("cross-origin-resource-policy", "same-origin"),
     ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
