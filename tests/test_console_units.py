@@ -4,6 +4,10 @@ between the gateway and the console, and the page for a query that ran out of ti
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import pytest
@@ -185,3 +189,18 @@ def test_a_query_that_runs_out_of_time_gives_a_503_page_without_data(tmp_path):
     response = pages.respond(pages.messages, request, {})
     assert response.status == 503 and b"did not answer within 0.5 s" in response.body
     assert b"<table" not in response.body
+
+
+def test_config_check_shows_the_console_accounts_with_their_hashes_hidden(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text(f'[[console.accounts]]\nname = "Anna"\nrole = "beheerder"\nusername = "anna"\n'
+                      f'password_hash = "{HASH}"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STUF_FIN_")}
+    text = subprocess.run([sys.executable, "-m", "stuf_fin", "--config", str(config), "config", "check"],
+                          capture_output=True, text=True, env=env, timeout=120).stdout
+    assert '[[console.accounts]] {"name": "Anna", "role": "beheerder"' in text and HASH not in text
+    data = json.loads(subprocess.run(
+        [sys.executable, "-m", "stuf_fin", "--config", str(config), "config", "check", "--json"],
+        capture_output=True, text=True, env=env, timeout=120).stdout)
+    assert data["settings"]["console_accounts"][0]["password_hash"] == "<hidden>"
+    assert data["sources"]["console_query_timeout"] == "default"
