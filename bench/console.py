@@ -145,33 +145,45 @@ def seed(url: str, vorderingen: int, messages: int, log: Callable[[str], None] =
     from stuf_fin.store import message_stats
     from stuf_fin.store.bulk import insert_rows
     from stuf_fin.store.db import Store
-    from stuf_fin.store.tables import bericht, outbox, outbox_attempt, returned_vordering
+    from stuf_fin.store.tables import bericht, outbox, outbox_attempt, returned_vordering, vordering
 
     begin = time.perf_counter()
-    log(f"seeding {vorderingen:,} vorderingen …")
-    laad(url, vorderingen)
     store = Store(url)
+    store.upgrade()
+    with store.begin(schrijven=False) as conn:
+        have_vorderingen = conn.execute(sa.select(sa.func.count()).select_from(vordering)).scalar_one()
+        have_messages = conn.execute(sa.select(sa.func.max(bericht.c.id))).scalar() or 0
+        have_outbox = conn.execute(sa.select(sa.func.count()).select_from(outbox)).scalar_one()
+    if have_vorderingen and have_messages == messages and have_outbox:
+        store.dispose()
+        return  # seeded by an earlier run
+    if have_vorderingen != vorderingen:
+        log(f"seeding {vorderingen:,} vorderingen …")
+        laad(url, vorderingen)
     rng = random.Random(13)
     templates = _templates()
     now = datetime.now(UTC)
     start, span = now - timedelta(days=7), timedelta(days=7).total_seconds() / messages
-    log(f"seeding {messages:,} archived messages … ({time.perf_counter() - begin:,.0f} s)")
-    batch = 20_000
-    for first in range(1, messages + 1, batch):
-        rows = [message_row(k, start, span, templates, rng) for k in range(first, min(first + batch, messages + 1))]
+    if have_messages != messages:
+        log(f"seeding {messages:,} archived messages … ({time.perf_counter() - begin:,.0f} s)")
         with store.begin() as conn:
-            insert_rows(conn, bericht, rows)
-        if (first - 1) % 200_000 == 0:
-            log(f"  {first + len(rows) - 1:>9,} messages ({time.perf_counter() - begin:,.0f} s)")
+            conn.execute(sa.delete(bericht))
+        for first in range(1, messages + 1, 20_000):
+            rows = [message_row(k, start, span, templates, rng)
+                    for k in range(first, min(first + 20_000, messages + 1))]
+            with store.begin() as conn:
+                insert_rows(conn, bericht, rows)
+            if (first - 1) % 200_000 == 0:
+                log(f"  {first + len(rows) - 1:>9,} messages ({time.perf_counter() - begin:,.0f} s)")
     di01_per_cycle = PATTERN.count("Di01-verstrekVordering")
     cycles = max(1, messages // len(PATTERN))
     with store.begin() as conn:
         log(f"linking vorderingen to their messages … ({time.perf_counter() - begin:,.0f} s)")
-        conn.exec_driver_sql(  # vordering i: created by a Di01-verstrekVordering (ids 1-8 of every 20)
+        conn.execute(sa.text(  # vordering i: created by a Di01-verstrekVordering (ids 1-8 of every 20)
             f"UPDATE vordering SET bericht_id = {len(PATTERN)} * (((id - 1) / {di01_per_cycle}) % {cycles}) "
-            f"+ ((id - 1) % {di01_per_cycle}) + 1")
-        conn.exec_driver_sql("UPDATE vorderingstatus SET bericht_id = (SELECT v.bericht_id FROM vordering AS v "
-                             "WHERE v.id = vorderingstatus.vordering_id)")
+            f"+ ((id - 1) % {di01_per_cycle}) + 1"))
+        conn.execute(sa.text("UPDATE vorderingstatus SET bericht_id = (SELECT v.bericht_id FROM vordering AS v "
+                             "WHERE v.id = vorderingstatus.vordering_id)"))
     log(f"vrdLv01 results and the outbox … ({time.perf_counter() - begin:,.0f} s)")
     questions = [k for k in range(1, messages + 1) if PATTERN[(k - 1) % len(PATTERN)] == "vrdLv01"]
     for first in range(0, len(questions), 50_000):
@@ -380,28 +392,14 @@ def main(argv: list[str] | None = None) -> int:
     print(header("console pages (issue 13)"))
     for kind in (("sqlite", "postgresql") if args.db == "both" else (args.db,)):
         url = database_url(kind, args.workdir.resolve(), args.vorderingen, args.messages)
-        stored = aantal_opgeslagen(url)
-        if args.fresh or stored not in (0, args.vorderingen) or (stored and not _seeded(url, args.messages)):
+        if args.fresh or aantal_opgeslagen(url) not in (0, args.vorderingen):
             drop(url)
-            stored = 0
-        if stored == 0:
-            seed(url, args.vorderingen, args.messages)
+        seed(url, args.vorderingen, args.messages)  # what an earlier run did not finish
         print(f"\n## {kind}")
         if not args.seed_only:
             measure(url, args.requests, args.vorderingen, args.messages, args.workdir.resolve(), args.page)
     print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
-
-
-def _seeded(url: str, messages: int) -> bool:
-    from stuf_fin.store.db import Store
-
-    store = Store(url)
-    try:
-        with store.begin(schrijven=False) as conn:
-            return conn.exec_driver_sql("SELECT max(id) FROM bericht").scalar() == messages
-    finally:
-        store.dispose()
 
 
 if __name__ == "__main__":
