@@ -204,3 +204,11 @@ def test_config_check_shows_the_console_accounts_with_their_hashes_hidden(tmp_pa
         capture_output=True, text=True, env=env, timeout=120).stdout)
     assert data["settings"]["console_accounts"][0]["password_hash"] == "<hidden>"
     assert data["sources"]["console_query_timeout"] == "default"
+
+
+def test_the_console_imports_neither_the_pipeline_nor_the_app():
+    code = ("import sys, stuf_fin.console, stuf_fin.console.views, stuf_fin.ops.configcheck; "
+            "print(sorted(m for m in sys.modules if m in ('stuf_fin.stuf.afhandeling', 'stuf_fin.fin.verwerking', "
+            "'stuf_fin.app', 'stuf_fin.serve', 'stuf_fin.cli', 'stuf_fin.selftest')))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120).stdout.strip() == "[]"
