@@ -370,7 +370,7 @@ class Pages:
         outbox_id = _int(ident, "outbox message")
         whole = request.viewer.account.personal_data
         with self.read() as conn:
-            row = outbox.get(conn, outbox_id)
+            row = outbox.with_heads(conn, outbox_id, HEAD_BYTES)
             if row is None:
                 raise HttpError(404, f"no outbox message {outbox_id}")
             attempts = outbox.attempts_of(conn, [outbox_id])[outbox_id]
@@ -379,8 +379,8 @@ class Pages:
                     f"{row.operation} {row.referentienummer}; BSN/IBAN {'whole' if whole else 'masked'}")
         return self.render(
             "outbox_item.html", request.viewer, o=row, attempts=attempts, origin=origin,
-            message_xml=xmlview.view(row.message[:HEAD_BYTES], len(row.message), personal_data=whole),
-            reply_xml=xmlview.view(row.reply[:HEAD_BYTES], len(row.reply), personal_data=whole) if row.reply else None,
+            message_xml=xmlview.view(row.message_head, row.message_size, personal_data=whole),
+            reply_xml=xmlview.view(row.reply_head, row.reply_size, personal_data=whole) if row.reply_size else None,
             route=self.facts.routes.get(row.route),
             csrf=csrf_token(self.secret(), request.viewer) if request.viewer.account.may_retry else "")
 

@@ -98,6 +98,15 @@ def get(conn: Connection, row_id: int) -> sa.Row | None:
     return conn.execute(sa.select(outbox).where(o.id == row_id)).first()
 
 
+def with_heads(conn: Connection, row_id: int, head: int) -> sa.Row | None:
+    """:data:`SUMMARY` of one row with the sizes and the first ``head`` bytes of its message and last reply
+    (``message_size``, ``message_head``, ``reply_size``, ``reply_head``): a large message is never read whole."""
+    return conn.execute(sa.select(
+        *SUMMARY, sa.func.length(o.message).label("message_size"), sa.func.substr(o.message, 1, head)
+        .label("message_head"), sa.func.length(o.reply).label("reply_size"),
+        sa.func.substr(o.reply, 1, head).label("reply_head")).where(o.id == row_id)).first()
+
+
 def update(conn: Connection, row_id: int, **values: Any) -> None:
     conn.execute(sa.update(outbox).where(o.id == row_id).values(**values))
 
