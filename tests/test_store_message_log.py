@@ -220,5 +220,25 @@ def test_the_message_log_searches_use_their_indexes_on_sqlite(tmp_path) -> None:
                 plan = " | ".join(row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
             assert "USING INDEX ix_bericht_" in plan or "USING COVERING INDEX ix_bericht_" in plan, (search, plan)
             assert "SCAN bericht" not in plan.replace("SCAN bericht USING", ""), (search, plan)
+        # with several filters the rarest leads: a fault code before a zender, a referentienummer before both
+        for search, index in ((Search(zender_applicatie="APPA", fault_code="StUF055"), "ix_bericht_fault_code"),
+                              (Search(zender_applicatie="APPA", operation="vrdLv01", referentienummer="R1"),
+                               "ix_bericht_referentienummer"),
+                              (Search(operation="vrdLv01", zender_applicatie="APPA"), "ix_bericht_zender_applicatie"),
+                              (Search(outcome="Fo03", operation="vrdLv01"), "ix_bericht_outcome")):
+            with store.read(10) as conn:
+                stmt = (sa.select(*message_log.SUMMARY).where(*message_log._conditions(conn, search))
+                        .order_by(message_log.b.received_at.desc(), message_log.b.id.desc()).limit(51))
+                sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
+                plan = " | ".join(row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+            assert index in plan, (search, plan)
+        with store.read(10) as conn:  # the resends of a message: by its referentienummer
+            row = message_log.message(conn, 1, 10)
+            captured: list[tuple] = []
+            sa.event.listen(store.engine, "before_cursor_execute", lambda *a: captured.append((a[2], a[3])))
+            message_log.resends(conn, row)
+            plan = " | ".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + captured[-1][0],
+                                                                  captured[-1][1]))
+        assert "ix_bericht_referentienummer" in plan, plan
     finally:
         store.dispose()
