@@ -161,26 +161,6 @@ def test_every_recorded_answer_is_counted_with_its_handling_time(store: Store) -
         assert conn.execute(sa.select(sa.func.sum(bericht_stats.c.messages))).scalar() == 60
 
 
-def test_several_windows_in_one_pass_count_as_one_query_each(store: Store) -> None:
-    now = datetime.now(UTC)
-    with store.begin() as conn:
-        for age, ms, fault in ((timedelta(minutes=20), 3, None), (timedelta(hours=5), 40, "StUF058"),
-                               (timedelta(days=3), 700, None), (timedelta(days=3), 70_000, None),
-                               (timedelta(days=9), 1, None)):
-            message_stats.count_answer(conn, operation="Di01-verstrekVordering", outcome="Fo03" if fault else "Bv03",
-                                       fault_code=fault, received_at=now, answered_at=now + timedelta(milliseconds=ms),
-                                       recorded_at=now - age)
-    windows = {"hour": now - timedelta(hours=1), "day": now - timedelta(days=1), "week": now - timedelta(days=7)}
-    with store.read(10) as conn:
-        together = message_stats.tallies_per_window(conn, windows)
-        for name, since in windows.items():
-            assert [(t.operation, t.outcome, t.fault_code, t.histogram) for t in together[name]] == [
-                (t.operation, t.outcome, t.fault_code, t.histogram) for t in message_stats.tallies(conn, since)]
-    assert [sum(t.histogram.messages for t in together[w]) for w in windows] == [1, 2, 4]
-    week_ok = next(t.histogram for t in together["week"] if t.outcome == "Bv03")
-    assert (week_ok.messages, week_ok.overflow, week_ok.total_ms) == (3, 1, 3 + 700 + 70_000)
-
-
 def test_histogram_percentiles() -> None:
     h = message_stats.Histogram()
     h.add([0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 11, 0)  # ten in (5, 10] ms, one beyond 60 s

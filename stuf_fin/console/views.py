@@ -193,7 +193,7 @@ class Pages:
             window = "day"
         now = datetime.now(UTC)
         with self.read() as conn:
-            per_window = message_stats.tallies_per_window(conn, {name: now - span for name, span in WINDOWS.items()})
+            per_window = {name: message_stats.tallies(conn, now - span) for name, span in WINDOWS.items()}
             hours = message_stats.timeline(conn, now - timedelta(hours=23), timedelta(hours=1))
             routes = outbox.route_states(conn, self.facts.routes)
             oldest = outbox.oldest_pending(conn)

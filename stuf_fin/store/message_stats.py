@@ -149,30 +149,6 @@ def tallies(conn: Connection, since: datetime) -> list[Tally]:
     return found
 
 
-def tallies_per_window(conn: Connection, windows: dict[str, datetime]) -> dict[str, list[Tally]]:
-    """:func:`tallies` for several windows (name -> since) in one pass over the widest: each row falls in the
-    narrowest window that holds it, and a wider window adds up the narrower ones."""
-    ordered = sorted(windows.items(), key=lambda item: item[1], reverse=True)  # narrowest first
-    band = sa.case(*((s.bucket >= bucket_of(since), name) for name, since in ordered[:-1]), else_=ordered[-1][0])
-    sums = [sa.func.sum(s[c]) for c in ("messages", "duration_ms_sum", *_HISTOGRAM)]
-    stmt = (sa.select(band.label("band"), s.operation, s.outcome, s.fault_code, *sums)
-            .where(s.bucket >= bucket_of(ordered[-1][1])).group_by(band, s.operation, s.outcome, s.fault_code))
-    per_band: dict[str, list[tuple]] = {name: [] for name in windows}
-    for name, operation, outcome, fault_code, *numbers in conn.execute(stmt):
-        per_band[name].append((operation, outcome, fault_code, [int(n) for n in numbers]))
-    found: dict[str, list[Tally]] = {}
-    merged: dict[tuple[str, str, str], Histogram] = {}
-    for name, _ in ordered:
-        for operation, outcome, fault_code, (messages, total_ms, *counts) in per_band[name]:
-            merged.setdefault((operation, outcome, fault_code), Histogram()).add(counts, messages, total_ms)
-        found[name] = [Tally(*key, _copy(h)) for key, h in sorted(merged.items())]
-    return found
-
-
-def _copy(h: Histogram) -> Histogram:
-    return Histogram(list(h.counts), h.overflow, h.total_ms)
-
-
 def timeline(conn: Connection, since: datetime, step: timedelta) -> list[tuple[datetime, int, int]]:
     """(start, answered without a fault, answered with a fault) per ``step`` (a multiple of 5 minutes) from
     ``since`` (rounded down to 5 minutes) up to now, oldest first, empty steps included."""
