@@ -161,6 +161,23 @@ def test_every_recorded_answer_is_counted_with_its_handling_time(store: Store) -
         assert conn.execute(sa.select(sa.func.sum(bericht_stats.c.messages))).scalar() == 60
 
 
+def test_windows_count_the_answers_recorded_in_them(store: Store) -> None:
+    now = datetime.now(UTC)
+    with store.begin() as conn:
+        for age, ms, fault in ((timedelta(minutes=20), 3, None), (timedelta(hours=5), 40, "StUF058"),
+                               (timedelta(days=3), 700, None), (timedelta(days=3), 70_000, None),
+                               (timedelta(days=9), 1, None)):
+            message_stats.count_answer(conn, operation="Di01-verstrekVordering", outcome="Fo03" if fault else "Bv03",
+                                       fault_code=fault, received_at=now, answered_at=now + timedelta(milliseconds=ms),
+                                       recorded_at=now - age)
+    with store.read(10) as conn:
+        counts = [sum(t.histogram.messages for t in message_stats.tallies(conn, now - span))
+                  for span in (timedelta(hours=1), timedelta(days=1), timedelta(days=7))]
+        week_ok = next(t.histogram for t in message_stats.tallies(conn, now - timedelta(days=7)) if t.outcome == "Bv03")
+    assert counts == [1, 2, 4]
+    assert (week_ok.messages, week_ok.overflow, week_ok.total_ms) == (3, 1, 3 + 700 + 70_000)
+
+
 def test_histogram_percentiles() -> None:
     h = message_stats.Histogram()
     h.add([0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 11, 0)  # ten in (5, 10] ms, one beyond 60 s
