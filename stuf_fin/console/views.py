@@ -362,7 +362,7 @@ class Pages:
             routes = outbox.route_states(conn, self.facts.routes)
         retried = [i for i in request.arg("retried").split(",") if i.isdigit()]
         return self.render("outbox.html", request.viewer, state=state, route=route, rows=rows, attempts=attempts,
-                           routes=routes, facts=self.facts, retried=retried,
+                           routes=routes, facts=self.facts, retried=retried, failed=request.arg("failed"),
                            older=rows[-1].id if len(rows) == PAGE_SIZE else None,
                            csrf=csrf_token(self.secret(), request.viewer) if request.viewer.account.may_retry else "")
 
