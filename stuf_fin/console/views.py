@@ -129,6 +129,7 @@ class Pages:
         self.timeout = settings.console_query_timeout
         self.routing = settings.routing
         self.templates = Environment(loader=PackageLoader("stuf_fin.console", "templates"), autoescape=True,
+                                     auto_reload=False,
                                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.templates.globals.update(link=_link, operations=[op.naam for op in OPERATIES], outcomes=OUTCOMES,
                                       version=__version__)
