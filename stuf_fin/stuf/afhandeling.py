@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from lxml import etree
@@ -20,6 +20,7 @@ from sqlalchemy import exc as sa_exc
 from stuf_fin.config import Settings
 from stuf_fin.fin.errors import BusinessError
 from stuf_fin.fin.verwerking import Ontvangst
+from stuf_fin.fin.vraag.antwoord import returned_ids
 from stuf_fin.ops import metrics, observe
 from stuf_fin.schema.stroom import Stroom, inhoud_hash
 from stuf_fin.schema.validator import MessageValidator, SchemaIssue, summarize
@@ -251,9 +252,12 @@ class Afhandeling:
         self.check_antwoord(element)
         antwoord = Antwoord(element, outcome="La01")
         velden, reply = self.archief_velden(verzoek, sg, None), antwoord.to_bytes()
+        answered_at, returned = datetime.now(UTC), returned_ids(element)
 
         def schrijf(conn) -> None:
-            archief.set_reply(conn, archief.archive(conn, **velden), reply, "La01", None)
+            bericht_id = archief.archive(conn, **velden)
+            archief.set_reply(conn, bericht_id, reply, "La01", None, answered_at)
+            archief.link_returned(conn, bericht_id, returned)  # the console: which questions returned a vordering
 
         self.archiefschrijver.schrijf(schrijf)
         return antwoord
