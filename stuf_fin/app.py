@@ -150,7 +150,8 @@ def build(settings: Settings) -> Gateway:
 
 def create_app() -> Any:
     """Factory for ``uvicorn --factory`` (settings from the environment); the gateway behind
-    authentication when clients are configured, refused requests counted (``stuf_fin.ops.httpmetrics``)."""
+    authentication when clients are configured, refused requests counted (``stuf_fin.ops.httpmetrics``), and the
+    operations console beside it when console accounts are configured (``stuf_fin.console``)."""
     from stuf_fin.config import load_settings
     from stuf_fin.ops.httpmetrics import RefusalCounter
     from stuf_fin.ops.logging import configure_logging
@@ -158,4 +159,11 @@ def create_app() -> Any:
 
     settings = load_settings()
     configure_logging(settings)
-    return RefusalCounter(protect(build(settings), settings))
+    gateway = build(settings)
+    app = RefusalCounter(protect(gateway, settings))
+    if not settings.console_accounts:  # the console is off unless accounts are configured
+        return app
+    from stuf_fin.console import Mount, build_console
+
+    console = build_console(settings, gateway.store, gateway.pipeline.validator.source.describe())
+    return Mount(app, console, settings.console_port)

@@ -83,12 +83,18 @@ class Settings:
     outbound_lease: float = 300.0
     outbound_poll: float = 2.0
     outbound_concurrency: int = 4
+    # the operations console (docs/console.md): on when [[console.accounts]] are configured; served under
+    # /console on the gateway's port, or on this port of its own; its database reads stop after this many seconds
+    console_port: int | None = None
+    console_query_timeout: float = 2.0
     # where this configuration came from (not a setting)
     config_file: str | None = field(default=None, metadata={"internal": True})
     # the [[clients]] (stuf_fin.security.clients.Client), loaded with the settings
     clients: tuple = field(default=(), metadata={"internal": True})
     # the [outbound] routes (stuf_fin.outbound.routing.Routing), loaded with the settings
     routing: Any = field(default=None, metadata={"internal": True})
+    # the [[console.accounts]] (stuf_fin.security.accounts.Account), loaded with the settings
+    console_accounts: tuple = field(default=(), metadata={"internal": True})
 
     def checked(self) -> Settings:
         """Raise :class:`ConfigError` naming every unusable value."""
@@ -196,6 +202,12 @@ def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, st
 
     try:
         settings.routing = load_routing(settings, data.get("outbound"), environ)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    from stuf_fin.security.accounts import load_accounts
+
+    try:
+        settings.console_accounts = load_accounts(data.get("console"))
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     return settings.checked()

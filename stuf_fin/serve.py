@@ -27,8 +27,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--tls-client-ca", help="CA certificates (PEM) that client certificates must chain to")
     serve.add_argument("--allow-anonymous", action="store_true", default=None,
                        help="allow a non-loopback --host without authentication (logged as a warning)")
+    serve.add_argument("--console-port", type=int, help="serve the operations console on this port instead of "
+                       "under /console of --port (needs [[console.accounts]]; docs/console.md)")
     serve.set_defaults(handler=run_serve, overrides=("host", "port", "database_url", "schema_dir", "workers",
-                                                     "tls_cert", "tls_key", "tls_client_ca", "allow_anonymous"))
+                                                     "tls_cert", "tls_key", "tls_client_ca", "allow_anonymous",
+                                                     "console_port"))
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -72,13 +75,18 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     store.upgrade()
     store.dispose()
     log.info("schemas: %s; database migrated; listening on %s:%s", source.describe(), settings.host, settings.port)
+    if settings.console_accounts:
+        log.info("operations console: %s", f"port {settings.console_port}" if settings.console_port
+                 else f"/console on port {settings.port}")
     _export(settings)
     metrics_folder = metrics.prepare_multiprocess(settings.workers, settings.metrics_dir)
     _stop_on_sigterm()
+    options = {"factory": True, "host": settings.host, "port": settings.port, "workers": settings.workers,
+               "log_config": None, "access_log": False, "timeout_keep_alive": 30, **transport.uvicorn_options(settings)}
     try:
-        uvicorn.run("stuf_fin.app:create_app", factory=True, host=settings.host, port=settings.port,
-                    workers=settings.workers, log_config=None, access_log=False, timeout_keep_alive=30,
-                    **transport.uvicorn_options(settings))
+        if settings.console_port:
+            return _serve_two_ports(options, settings.console_port)
+        uvicorn.run("stuf_fin.app:create_app", **options)
     finally:
         metrics.cleanup_multiprocess(metrics_folder)
     log.info("stopped")
@@ -91,6 +99,26 @@ def _stop_on_sigterm() -> None:
     handler that ends ``uvicorn.run`` instead of killing the process, so cleanup runs and the exit code is 0."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
+def _serve_two_ports(options: dict, console_port: int) -> int:
+    """uvicorn with the gateway's socket and the console's (``console_port``) in the same process(es): what
+    ``uvicorn.run`` does for one socket, for two (uvicorn's ``Server`` and ``Multiprocess`` take a socket list)."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config("stuf_fin.app:create_app", **options)
+    sockets = [config.bind_socket(), uvicorn.Config("stuf_fin.app:create_app", **{
+        **options, "port": console_port}).bind_socket()]
+    server = uvicorn.Server(config)
+    if config.workers > 1:
+        Multiprocess(config, sockets=sockets).run()
+        return 0
+    try:
+        server.run(sockets=sockets)
+    except KeyboardInterrupt:  # SIGTERM (_stop_on_sigterm) after a clean shutdown, as uvicorn.run does
+        pass
+    return 0 if server.started else 1
 
 
 def run_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:

@@ -18,17 +18,15 @@ from stuf_fin.ops import metrics
 
 log = logging.getLogger("stuf_fin.metrics")
 
-#: PostgreSQL statement timeout (ms) for the scrape-time queries: a slow database must not hang a scrape.
-STATEMENT_TIMEOUT_MS = 5000
+#: Time limit (seconds) for the scrape-time queries: a slow database must not hang a scrape.
+STATEMENT_TIMEOUT = 5.0
 
 
 @contextmanager
 def read_transaction(store: Any) -> Iterator[Any]:
-    """A read-only transaction with a statement timeout on PostgreSQL, on the store's probe connection (a
-    scrape answers within seconds also while the database does not answer: ``stuf_fin_database_up`` 0)."""
-    with store.probe() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
+    """A read-only transaction with a time limit on the store's probe connection (a scrape answers within
+    seconds also while the database does not answer: ``stuf_fin_database_up`` 0)."""
+    with store.read(STATEMENT_TIMEOUT, probe=True) as conn:
         yield conn
 
 

@@ -154,7 +154,7 @@ def report(settings: Settings, environ: Mapping[str, str], found: list[Finding],
     if as_json:
         data = {"settings": values, "sources": origin, "findings": [vars(f) for f in found],
                 "ok": not any(f.level == "error" for f in found)}
-        return mask(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        return json.dumps(_masked(data), indent=2, ensure_ascii=False, default=str)
     lines = ["# stuf-fin effective configuration (secrets hidden)",
              f"# config file: {settings.config_file or 'none'}"]
     width = max(len(n) for n in origin)
@@ -163,11 +163,22 @@ def report(settings: Settings, environ: Mapping[str, str], found: list[Finding],
         lines.append(f"{name:<{width}} = {shown:<40} # {origin[name]}")
     for client in values.get("clients", []):
         lines.append(f"[[clients]] {json.dumps(client, ensure_ascii=False, default=str)}")
+    for account in values.get("console_accounts", []):
+        lines.append(f"[[console.accounts]] {json.dumps(account, ensure_ascii=False, default=str)}")
     for name, route in values["routing"].items():
         lines.append(f"[outbound.{name}] {json.dumps(route, ensure_ascii=False, default=str)}")
     lines.append("")
     lines += [f"{f.level:<7} {f.text}" for f in found]
     return "\n".join(mask(line) for line in lines)
+
+
+def _masked(value: Any) -> Any:
+    """``value`` with every string in it masked (masking the JSON text could break it: ``"password": null``)."""
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_masked(v) for v in value]
+    return mask(value) if isinstance(value, str) else value
 
 
 def _routes(settings: Settings) -> dict[str, Any]:

@@ -98,6 +98,15 @@ def get(conn: Connection, row_id: int) -> sa.Row | None:
     return conn.execute(sa.select(outbox).where(o.id == row_id)).first()
 
 
+def with_heads(conn: Connection, row_id: int, head: int) -> sa.Row | None:
+    """:data:`SUMMARY` of one row with the sizes and the first ``head`` bytes of its message and last reply
+    (``message_size``, ``message_head``, ``reply_size``, ``reply_head``): a large message is never read whole."""
+    return conn.execute(sa.select(
+        *SUMMARY, sa.func.length(o.message).label("message_size"), sa.func.substr(o.message, 1, head)
+        .label("message_head"), sa.func.length(o.reply).label("reply_size"),
+        sa.func.substr(o.reply, 1, head).label("reply_head")).where(o.id == row_id)).first()
+
+
 def update(conn: Connection, row_id: int, **values: Any) -> None:
     conn.execute(sa.update(outbox).where(o.id == row_id).values(**values))
 
@@ -114,6 +123,69 @@ def rows(conn: Connection, *, states: Iterable[str] = STATES, route: str | None 
 def attempts(conn: Connection, outbox_id: int) -> list[sa.Row]:
     a = outbox_attempt.c
     return list(conn.execute(sa.select(outbox_attempt).where(a.outbox_id == outbox_id).order_by(a.id)))
+
+
+def page(conn: Connection, state: str, *, route: str | None = None, limit: int = 50,
+         before_id: int | None = None) -> list[sa.Row]:
+    """Summaries of the newest rows in ``state`` (of ``route``), those older than ``before_id`` (keyset paging)."""
+    stmt = sa.select(*SUMMARY).where(o.state == state)
+    if route:
+        stmt = stmt.where(o.route == route)
+    if before_id is not None:
+        stmt = stmt.where(o.id < before_id)
+    return list(conn.execute(stmt.order_by(o.id.desc()).limit(limit)))
+
+
+def attempts_of(conn: Connection, outbox_ids: list[int]) -> dict[int, list[sa.Row]]:
+    """The delivery attempts of these rows, oldest first, by row."""
+    a = outbox_attempt.c
+    found: dict[int, list[sa.Row]] = {i: [] for i in outbox_ids}
+    for start in range(0, len(outbox_ids), 1000):
+        chunk = outbox_ids[start:start + 1000]
+        for row in conn.execute(sa.select(outbox_attempt).where(a.outbox_id.in_(chunk)).order_by(a.id)):
+            found[row.outbox_id].append(row)
+    return found
+
+
+def caused_by(conn: Connection, bericht_ids: list[int], vordering_id: int | None = None,
+              limit: int = 200) -> list[sa.Row]:
+    """Summaries of the rows queued by these inbound messages, oldest first; with ``vordering_id`` only those
+    about that vordering (or not about one vordering: a new vordering's forward, a route in strict order)."""
+    if not bericht_ids:
+        return []
+    stmt = sa.select(*SUMMARY).where(o.bericht_id.in_(bericht_ids))
+    if vordering_id is not None:
+        stmt = stmt.where(sa.or_(o.volgorde.is_(None), o.volgorde.endswith(f"|vordering {vordering_id}"),
+                                 ~o.volgorde.contains("|vordering ")))
+    return list(conn.execute(stmt.order_by(o.id).limit(limit)))
+
+
+def oldest_pending(conn: Connection) -> datetime | None:
+    """When the oldest waiting row was queued (None: nothing waits)."""
+    return conn.execute(sa.select(sa.func.min(o.created_at)).where(o.state == PENDING)).scalar()
+
+
+@dataclass(frozen=True)
+class RouteState:
+    """One route as the outbox shows it."""
+
+    route: str
+    pending: int
+    dead: int
+    last_delivered: datetime | None
+
+
+def route_states(conn: Connection, routes: Iterable[str]) -> list[RouteState]:
+    """Waiting and dead rows and the last delivery of each route (the configured ``routes`` and any route that
+    still has waiting or dead rows); each figure is one indexed lookup, never a count of delivered rows."""
+    waiting: dict[tuple[str, str], int] = {
+        (route, state): n for route, state, n in conn.execute(
+            sa.select(o.route, o.state, sa.func.count()).where(o.state.in_([PENDING, DEAD]))
+            .group_by(o.route, o.state))}
+    names = sorted(set(routes) | {route for route, _ in waiting})
+    last = sa.select(sa.func.max(o.finished_at)).where(o.route == sa.bindparam("r"), o.state == DELIVERED)
+    return [RouteState(name, waiting.get((name, PENDING), 0), waiting.get((name, DEAD), 0),
+                       conn.execute(last, {"r": name}).scalar()) for name in names]
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from lxml import etree
@@ -17,6 +18,7 @@ from sqlalchemy import exc as sa_exc
 
 from stuf_fin.config import Settings
 from stuf_fin.fin.errors import BusinessError
+from stuf_fin.fin.vraag.antwoord import returned_ids
 from stuf_fin.ops import metrics, observe
 from stuf_fin.pipeline.archive_writer import ArchiveWriter
 from stuf_fin.pipeline.handlers import Ontvangst
@@ -210,9 +212,12 @@ class Pipeline:
         self.check_antwoord(element)
         antwoord = Antwoord(element, outcome="La01")
         velden, reply = self.archief_velden(verzoek, sg, None), antwoord.to_bytes()
+        answered_at, returned = datetime.now(UTC), returned_ids(element)
 
         def schrijf(conn) -> None:
-            archief.set_reply(conn, archief.archive(conn, **velden), reply, "La01", None)
+            bericht_id = archief.archive(conn, **velden)
+            archief.set_reply(conn, bericht_id, reply, "La01", None, answered_at)
+            archief.link_returned(conn, bericht_id, returned)  # the console: which questions returned a vordering
 
         self.archive_writer.write(schrijf)
         return antwoord

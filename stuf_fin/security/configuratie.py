@@ -57,6 +57,25 @@ def problems(settings: Any) -> list[str]:
             found.append(f"{name} must be at least {low}")
     if settings.retention_days is not None and settings.retention_days < 1:
         found.append("retention_days must be at least 1 (or unset: keep everything)")
+    found += _console_problems(settings)
+    return found
+
+
+def _console_problems(settings: Any) -> list[str]:
+    found = []
+    accounts = settings.console_accounts
+    if settings.console_port is not None:
+        if not 0 < settings.console_port < 65536:
+            found.append(f"console_port {settings.console_port} is not a TCP port")
+        elif settings.console_port == settings.port:
+            found.append("console_port must differ from port (leave it unset to serve the console on port)")
+        if not accounts:
+            found.append("console_port is set but no [[console.accounts]] are configured (the console is off)")
+    if not 0 < settings.console_query_timeout <= 60:
+        found.append("console_query_timeout must be more than 0 and at most 60 seconds")
+    mtls = [a.name for a in accounts if a.tls_fingerprints or a.tls_subjects]
+    if mtls and not settings.tls_client_ca:
+        found.append(f"console account(s) {', '.join(mtls)} use a TLS certificate, but tls_client_ca is not set")
     return found
 
 
@@ -69,7 +88,7 @@ def redacted(settings: Any) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for f in fields(settings):
         value = getattr(settings, f.name)
-        if f.name == "clients":
+        if f.name in ("clients", "console_accounts"):
             data[f.name] = [c.redacted() for c in value]
         elif f.name in SECRET_SETTINGS and value:
             data[f.name] = HIDDEN

@@ -3,6 +3,9 @@
 - BSNs: a 9-digit number (not part of a longer number) is masked to ``*****1234`` when it passes the
   BSN elfproef or stands within 40 characters after a BSN word (``bsn``, ``burgerservicenummer``,
   ``sofinummer``, ``inp.bsn``).
+- IBANs: an account number in IBAN form (two letters, two check digits, 11-30 letters and digits) is masked to
+  ``NL91**********4300`` when its check digits are right (ISO 13616, mod 97) or it stands within 40 characters
+  after ``iban`` or ``rekeningnummer``.
 - Secrets: the value after ``Authorization:``, the content of ``Password`` elements, values of
   ``password``/``secret``/``token``-like keys, and the password in URLs (``scheme://user:***@host``).
 
@@ -26,16 +29,31 @@ _SECRETS = (
 )
 
 
-def elfproef(digits: str) -> bool:
-    """The BSN eleven test (weights 9..2, last digit -1)."""
-    total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - int(digits[8])
-    return total % 11 == 0 and digits != "000000000"
+_IBAN_WORDS = re.compile(r"(?i)(?:iban|rekeningnummer)")
+_IBAN = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}[0-9]{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?))"
+                   r"(?![A-Za-z0-9])")
 
 
-def mask(text: str) -> str:
-    """``text`` with BSNs and secrets masked."""
-    for pattern, replacement in _SECRETS:
-        text = pattern.sub(replacement, text)
+def iban_ok(text: str) -> bool:
+    """The IBAN check (ISO 13616): letters to numbers, the first four characters moved to the end, mod 97 = 1."""
+    compact = text.replace(" ", "")
+    digits = "".join(str(int(c, 36)) for c in compact[4:] + compact[:4])
+    return int(digits) % 97 == 1
+
+
+def mask_personal_data(text: str) -> str:
+    """``text`` with BSNs and IBANs masked (not secrets: for showing data, e.g. in the console)."""
+    if _IBAN.search(text):
+        iban_contexts = [m.end() for m in _IBAN_WORDS.finditer(text)]
+
+        def hide_iban(match: re.Match[str]) -> str:
+            value = match.group(1)
+            compact = value.replace(" ", "")
+            if any(0 <= match.start() - end <= 40 for end in iban_contexts) or iban_ok(value):
+                return compact[:4] + "*" * (len(compact) - 8) + compact[-4:]
+            return value
+
+        text = _IBAN.sub(hide_iban, text)
     if not _NINE.search(text):
         return text
     contexts = [m.end() for m in _BSN_WORDS.finditer(text)]
@@ -46,6 +64,19 @@ def mask(text: str) -> str:
         return "*****" + digits[5:] if near_word or elfproef(digits) else digits
 
     return _NINE.sub(replace, text)
+
+
+def elfproef(digits: str) -> bool:
+    """The BSN eleven test (weights 9..2, last digit -1)."""
+    total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - int(digits[8])
+    return total % 11 == 0 and digits != "000000000"
+
+
+def mask(text: str) -> str:
+    """``text`` with secrets, BSNs and IBANs masked."""
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return mask_personal_data(text)
 
 
 class MaskingFilter(logging.Filter):

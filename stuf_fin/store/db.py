@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -38,7 +39,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import StaticPool
 
 #: Default seconds the gateway waits for the database in one step (setting ``database_timeout``).
@@ -67,6 +68,23 @@ def is_unique_violation(exc: IntegrityError) -> bool:
     if sqlstate is not None:
         return sqlstate == "23505"
     return "UNIQUE constraint failed" in str(orig)
+
+
+class QueryTimeout(Exception):
+    """A read ran longer than its time limit and was stopped (:meth:`Store.read`)."""
+
+
+#: SQLite calls the progress handler every this many virtual-machine instructions (well under a millisecond).
+_SQLITE_PROGRESS_STEPS = 10_000
+
+
+def is_query_timeout(exc: DBAPIError) -> bool:
+    """Whether ``exc`` is a statement stopped by its time limit (PostgreSQL SQLSTATE 57014, SQLite interrupt)."""
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if sqlstate is not None:
+        return sqlstate == "57014"
+    return "interrupted" in str(orig)
 
 
 def reserve_ids(conn: Connection, table: sa.Table, n: int) -> list[int]:
@@ -236,6 +254,33 @@ class Store:
             yield
         finally:
             self._schrijver.release()
+
+    @contextmanager
+    def read(self, timeout: float, *, probe: bool = False) -> Iterator[Connection]:
+        """A read-only transaction whose statements together may take at most ``timeout`` seconds.
+
+        PostgreSQL: ``SET LOCAL statement_timeout`` (per statement); SQLite: a progress handler interrupts
+        the running statement once the deadline has passed.  Either way :class:`QueryTimeout` is raised.
+        ``probe``: on the probe connection (:meth:`probe`), for scrape-time queries that must answer while the
+        request connections are stuck.
+        """
+        try:
+            with self.probe() if probe else self.begin(schrijven=False) as conn:
+                if self.is_sqlite:
+                    deadline = time.monotonic() + timeout
+                    raw = conn.connection.driver_connection
+                    raw.set_progress_handler(lambda: time.monotonic() > deadline, _SQLITE_PROGRESS_STEPS)
+                    try:
+                        yield conn
+                    finally:
+                        raw.set_progress_handler(None, 0)
+                else:
+                    conn.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, int(timeout * 1000))}")
+                    yield conn
+        except DBAPIError as exc:
+            if is_query_timeout(exc):
+                raise QueryTimeout(f"query stopped after {timeout:g} s") from exc
+            raise
 
     def ping(self) -> None:
         """Raise when the database cannot be reached (a probe: answers within a few seconds)."""

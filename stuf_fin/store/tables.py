@@ -89,8 +89,30 @@ bericht = sa.Table(
     _fk("resend_of", "bericht.id", cascade=False, nullable=True),
     sa.Index(None, "referentienummer"),
     sa.Index(None, "cross_refnummer"),
-    sa.Index(None, "received_at"),
+    # the message log (store/message_log.py): newest first, keyset paging on (received_at, id), per filter
+    sa.Index(None, "received_at", "id"),
+    sa.Index(None, "operation", "received_at", "id"),
+    sa.Index(None, "outcome", "received_at", "id"),
+    sa.Index(None, "fault_code", "received_at", "id"),
+    sa.Index(None, "zender_applicatie", "received_at", "id"),
     sa.Index(None, "resend_of"),
+)
+
+#: Upper bounds (ms) of the handling-time histogram of :data:`bericht_stats`; slower answers count only in
+#: ``messages`` (the overflow bucket is ``messages`` minus the sum of these columns).
+DURATION_BOUNDS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000)
+
+#: Answered messages counted per 5 minutes, operation, outcome and fault code, with a histogram of their
+#: handling time; kept up to date in the transaction that records the answer (store/message_stats.py).
+bericht_stats = sa.Table(
+    "bericht_stats", metadata,
+    sa.Column("bucket", Tijd(), primary_key=True),  # start of the 5 minutes the answer was recorded in
+    sa.Column("operation", sa.Text, primary_key=True),
+    sa.Column("outcome", sa.String(8), primary_key=True),
+    sa.Column("fault_code", sa.String(16), primary_key=True),  # "" without a fault
+    sa.Column("messages", sa.BigInteger, nullable=False),
+    sa.Column("duration_ms_sum", sa.BigInteger, nullable=False),
+    *(sa.Column(f"le_{bound}", sa.BigInteger, nullable=False, server_default="0") for bound in DURATION_BOUNDS_MS),
 )
 
 ontvangen_referentie = sa.Table(
@@ -176,6 +198,7 @@ vordering = sa.Table(
     sa.Index(None, "debiteur_nnp_id"),
     sa.Index(None, "debiteurnummer"),
     sa.Index(None, "zaak_identificatie"),
+    sa.Index(None, "bericht_id"),  # the console: the vorderingen a message created
 )
 #: vrdLv01 sortering 1 within a tsa and status (store/vraag.py: status moment descending, then id)
 sa.Index("ix_vordering_tsa_status_sortering", vordering.c.tsa, vordering.c.status, vordering.c.status_tijdstip.desc(),
@@ -240,6 +263,7 @@ vorderingstatus = sa.Table(
     sa.Column("opmerkingen", sa.Text),
     sa.Column("vorm", Json),
     sa.Index(None, "vordering_id"),
+    sa.Index(None, "bericht_id"),  # the console: the vorderingen a message changed
 )
 
 verantwoording = sa.Table(
@@ -275,6 +299,35 @@ boeking = sa.Table(
     sa.UniqueConstraint("verantwoording_id", "volgnummer"),
 )
 
+#: The vorderingen a vrdLv01 returned (its vrdLa01 objects), written with the question's archive row.
+returned_vordering = sa.Table(
+    "returned_vordering", metadata,
+    sa.Column("bericht_id", Id, sa.ForeignKey("bericht.id"), primary_key=True),
+    sa.Column("vordering_id", Id, sa.ForeignKey("vordering.id", ondelete="CASCADE"), primary_key=True),
+    sa.Index(None, "vordering_id", "bericht_id"),
+)
+
+# -- the operations console (stuf_fin/console, docs/console.md) -------------------------------------------------
+#: Every view of personal data and every action in the console: who, what, when.
+console_audit = sa.Table(
+    "console_audit", metadata,
+    _id(),
+    sa.Column("at", Tijd(), nullable=False),
+    sa.Column("account", sa.Text, nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),  # view_message, view_vordering, retry, ...
+    sa.Column("target", sa.Text, nullable=False),  # e.g. "bericht 12", "outbox 7"
+    sa.Column("detail", sa.Text),
+    sa.Column("peer", sa.Text),
+)
+
+#: The key the console signs its CSRF tokens with: one per database, so that every worker and replica agrees.
+console_secret = sa.Table(
+    "console_secret", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("secret", sa.String(64), nullable=False),
+)
+
 # -- outbound (stuf_fin.outbound, docs/outbound.md) -------------------------------------------------------------
 outbox = sa.Table(
     "outbox", metadata,
@@ -303,6 +356,10 @@ outbox = sa.Table(
     sa.Index(None, "state", "next_attempt_at"),
     sa.Index(None, "volgorde", "id"),
     sa.Index(None, "created_at"),
+    # the console: what a message caused, a state's newest rows, a route's last delivery
+    sa.Index(None, "bericht_id"),
+    sa.Index(None, "state", "id"),
+    sa.Index(None, "route", "state", "finished_at"),
 )
 
 outbox_attempt = sa.Table(

@@ -92,6 +92,30 @@ def find_by_vorderingnummer(conn: Connection, vorderingnummer: str) -> list[int]
     return list(conn.execute(sa.select(c.id).where(c.vorderingnummer == vorderingnummer).order_by(c.id)).scalars())
 
 
+_v = vordering.c
+#: Columns of a vordering in a list (the console).
+SUMMARY = (_v.id, _v.organisatie_nnp_id, _v.tsa, _v.vorderingnummer, _v.factuurnummer, _v.creatiedatum,
+           _v.vervaldatum, _v.totaalbedrag_incl_btw, _v.valutacode, _v.status, _v.status_tijdstip, _v.debiteur_soort,
+           _v.debiteur_bsn, _v.debiteur_nnp_id, _v.rekeningnummer, _v.ontvangen_op, _v.bericht_id)
+
+
+def summaries_by_vorderingnummer(conn: Connection, vorderingnummer: str, tsa: str | None = None,
+                                 limit: int = 100) -> list[sa.Row]:
+    """:data:`SUMMARY` of the vorderingen with this vorderingnummer (and tsa), in id order."""
+    stmt = sa.select(*SUMMARY).where(_v.vorderingnummer == vorderingnummer)
+    if tsa:
+        stmt = stmt.where(_v.tsa == tsa)
+    return list(conn.execute(stmt.order_by(_v.id).limit(limit)))
+
+
+def summaries(conn: Connection, ids: Sequence[int]) -> dict[int, sa.Row]:
+    """:data:`SUMMARY` of these vorderingen by id."""
+    found: dict[int, sa.Row] = {}
+    for chunk in _chunks(list(ids)):
+        found.update((r.id, r) for r in conn.execute(sa.select(*SUMMARY).where(_v.id.in_(list(chunk)))))
+    return found
+
+
 def known_vorderingnummers(conn: Connection, nummers: Iterable[str]) -> set[str]:
     """Those of ``nummers`` for which some vordering is stored."""
     wanted = list(dict.fromkeys(nummers))
@@ -310,6 +334,6 @@ def _vordering(r: Any, regels: list[Any], totaalregels: list[Any], termijnen: li
     return v
 
 
-__all__ = ["StatusHistorie", "add_status", "existing_keys", "find_by_vorderingnummer", "find_vordering",
+__all__ = ["SUMMARY", "StatusHistorie", "add_status", "existing_keys", "find_by_vorderingnummer", "find_vordering",
            "find_vorderingen", "insert_vorderingen", "known_vorderingnummers", "load_vordering",
-           "load_vorderingen", "status_history", "vordering_rijen"]
+           "load_vorderingen", "status_history", "summaries", "summaries_by_vorderingnummer", "vordering_rijen"]

@@ -45,6 +45,14 @@ def antwoord_object(v: Vordering, gevraagd: Gevraagd) -> etree._Element:
     return projecteer(volledig, gevraagd, VRD_ANTWOORD)
 
 
+def returned_ids(vrd_la01: etree._Element) -> list[int]:
+    """The ids of the vorderingen a vrdLa01 returns (the ``StUF:sleutelVerzendend`` of its objects)."""
+    antwoord = vrd_la01.find(F + "antwoord")
+    if antwoord is None:
+        return []
+    return [int(key) for obj in antwoord if (key := obj.get(SLEUTEL_VERZENDEND)) and key.isdigit()]
+
+
 def vrd_la01(vraag: Stuurgegevens, eigen: Systeem | None, meldingen: list[str],
              objecten: list[etree._Element]) -> etree._Element:
     """The complete answer message."""
