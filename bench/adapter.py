@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from bench.common import header, load_average, vordering_messages
-from stuf_fin.config import load_settings
+from stuf_fin.configure import load_settings
 from stuf_fin.store.db import Store
 
 PORT = "/VerstrekVorderingOfVerantwoording"

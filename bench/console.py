@@ -261,7 +261,7 @@ def cases(vorderingen: int, messages: int, rng: random.Random) -> list[Callable[
 
 def console_pages(url: str):
     """The console's pages in this process (for the in-process and SQL floors), and a capture of their SQL."""
-    from stuf_fin.config import load_settings
+    from stuf_fin.configure import load_settings
     from stuf_fin.console.auth import Viewer
     from stuf_fin.console.views import Facts, Pages
     from stuf_fin.security.accounts import Account

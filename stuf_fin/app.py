@@ -13,7 +13,7 @@ from typing import Any
 
 from stuf_fin.asgi import BodyTooLarge, Receive, Scope, Send, header, read_body, respond
 from stuf_fin.config import Settings
-from stuf_fin.ops import metrics
+from stuf_fin.ops import exposition
 from stuf_fin.ops.memory import MemoryTrimmer
 from stuf_fin.pipeline import Pipeline
 from stuf_fin.schema.parsing import ParseLimits
@@ -35,7 +35,7 @@ class Gateway:
         limits = ParseLimits(max_bytes=settings.max_body_bytes)
         self.ports = {f"/{port}": port_server(port, pipeline, limits) for port in PORTS}
         self.executor = ThreadPoolExecutor(max_workers=max(4, settings.threads), thread_name_prefix="stuf")
-        self.metrics = metrics.registry_for(store, pipeline.validator.source, settings.metrics_db_interval)
+        self.metrics = exposition.registry_for(store, pipeline.validator.source, settings.metrics_db_interval)
         self.background: list[Any] = []  # services with start()/stop() run with the lifespan (the outbox worker)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -68,7 +68,7 @@ class Gateway:
         elif path == "/metrics":
             accept = dict(scope.get("headers", [])).get(b"accept", b"").decode("latin-1")
             body, content_type = await asyncio.get_running_loop().run_in_executor(
-                self.executor, metrics.render, self.metrics, accept)
+                self.executor, exposition.render, self.metrics, accept)
             await respond(send, 200, body, content_type)
         else:
             await respond(send, 404, b"not found\n", "text/plain")
@@ -152,7 +152,7 @@ def create_app() -> Any:
     """Factory for ``uvicorn --factory`` (settings from the environment); the gateway behind
     authentication when clients are configured, refused requests counted (``stuf_fin.ops.httpmetrics``), and the
     operations console beside it when console accounts are configured (``stuf_fin.console``)."""
-    from stuf_fin.config import load_settings
+    from stuf_fin.configure import load_settings
     from stuf_fin.ops.httpmetrics import RefusalCounter
     from stuf_fin.ops.logging import configure_logging
     from stuf_fin.security.middleware import protect

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from stuf_fin.config import ConfigError, load_settings
+from stuf_fin.config import ConfigError
+from stuf_fin.configure import load_settings
 
 
 def build_parser() -> argparse.ArgumentParser:

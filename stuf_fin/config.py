@@ -1,5 +1,8 @@
 """One settings object: defaults, an optional TOML file, ``STUF_FIN_*`` environment variables,
 then command-line options (each later source wins).  Nothing else reads ``os.environ``.
+
+A leaf: it imports nothing of the project.  The clients, routes and console accounts that the settings file
+and its companion files describe are loaded on top by :mod:`stuf_fin.configure`.
 """
 
 from __future__ import annotations
@@ -7,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -89,15 +93,16 @@ class Settings:
     console_query_timeout: float = 2.0
     # where this configuration came from (not a setting)
     config_file: str | None = field(default=None, metadata={"internal": True})
-    # the [[clients]] (stuf_fin.security.clients.Client), loaded with the settings
+    # the [[clients]] (stuf_fin.security.clients.Client), loaded by stuf_fin.configure
     clients: tuple = field(default=(), metadata={"internal": True})
-    # the [outbound] routes (stuf_fin.outbound.routing.Routing), loaded with the settings
+    # the [outbound] routes (stuf_fin.outbound.routing.Routing), loaded by stuf_fin.configure
     routing: Any = field(default=None, metadata={"internal": True})
-    # the [[console.accounts]] (stuf_fin.security.accounts.Account), loaded with the settings
+    # the [[console.accounts]] (stuf_fin.security.accounts.Account), loaded by stuf_fin.configure
     console_accounts: tuple = field(default=(), metadata={"internal": True})
 
-    def checked(self) -> Settings:
-        """Raise :class:`ConfigError` naming every unusable value."""
+    def checked(self, *more: str) -> Settings:
+        """Raise :class:`ConfigError` naming every unusable value (and the ``more`` problems found by the
+        loaders of the parts this module does not know, :mod:`stuf_fin.configure`)."""
         problems = []
         if not 0 < self.port < 65536:
             problems.append(f"port {self.port} is not a TCP port")
@@ -123,12 +128,7 @@ class Settings:
             problems.append("metrics_db_interval must be 0 or more seconds")
         if self.schema_dir and not Path(self.schema_dir).is_dir():
             problems.append(f"schema_dir {self.schema_dir} is not a folder")
-        from stuf_fin.security import configuratie
-
-        problems.extend(configuratie.problems(self))
-        from stuf_fin.outbound import policy
-
-        problems.extend(policy.problems(self))
+        problems.extend(more)
         if problems:
             raise ConfigError("; ".join(problems))
         return self
@@ -167,9 +167,11 @@ def read_toml(path: str | Path, error: type[Exception], what: str) -> dict[str, 
         raise error(f"{what} {path}: {exc}") from exc
 
 
-def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None,
-                  config_file: str | None = None) -> Settings:
-    """Build the settings from file, environment and explicit overrides (``None`` = not given)."""
+def read_settings(overrides: dict[str, Any] | None = None, environ: Mapping[str, str] | None = None,
+                  config_file: str | None = None) -> tuple[Settings, dict[str, Any]]:
+    """The settings from file, environment and explicit overrides (``None`` = not given), not yet checked,
+    and the settings file's data (its ``[[clients]]``, ``[outbound]`` and ``[console]`` tables are read by
+    :func:`stuf_fin.configure.load_settings`, which every caller uses)."""
     environ = os.environ if environ is None else environ
     known = {f.name: f for f in fields(Settings) if not f.metadata.get("internal")}
     values: dict[str, Any] = {}
@@ -192,22 +194,4 @@ def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, st
             values[name] = _convert(name, raw, known[name].type)
     settings = dataclasses.replace(Settings(), **values)
     settings.config_file = config_file
-    from stuf_fin.security import configuratie
-
-    try:
-        settings.clients = configuratie.clients_for(settings, data.get("clients", []), environ)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-    from stuf_fin.outbound.routing import load_routing
-
-    try:
-        settings.routing = load_routing(settings, data.get("outbound"), environ)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-    from stuf_fin.security.accounts import load_accounts
-
-    try:
-        settings.console_accounts = load_accounts(data.get("console"))
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-    return settings.checked()
+    return settings, data

@@ -1,6 +1,6 @@
 """The console in a real headless Chromium (Debian's, driven by Playwright) against a real gateway and a real
 outbound receiver, doing what an operator does.  Each page it visits is saved as ``docs/console/<name>.png``
-(shown in docs/console.md)."""
+(shown in docs/console.md) when ``STUF_FIN_DOCS_SCREENSHOTS=1``."""
 
 from __future__ import annotations
 
@@ -62,8 +62,13 @@ def session(browser, login):
 
 
 def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    """A full-page screenshot (the page rendered); saved into docs/console/ only with STUF_FIN_DOCS_SCREENSHOTS=1,
+    so that a test run leaves the checkout as it was."""
+    image = page.screenshot(full_page=True)
+    assert image.startswith(b"\x89PNG")
+    if os.environ.get("STUF_FIN_DOCS_SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        (SCREENSHOTS / f"{name}.png").write_bytes(image)
 
 
 def reload_until(page, condition, what: str, timeout: float = 60) -> None:

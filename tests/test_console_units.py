@@ -12,7 +12,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from stuf_fin.config import ConfigError, load_settings
+from stuf_fin.config import ConfigError
+from stuf_fin.configure import load_settings
 from stuf_fin.console import xmlview
 from stuf_fin.console.app import Mount
 from stuf_fin.console.auth import CSRF_LIFETIME, Viewer, csrf_ok, csrf_token

@@ -15,7 +15,7 @@ from support.server import start_server
 from support.soap import post
 
 import stuf_fin
-from stuf_fin.ops import metrics
+from stuf_fin.ops import exposition, metrics
 from stuf_fin.ops.collectors import StoreCollector
 from stuf_fin.selftest import generator
 from stuf_fin.store.db import Store
@@ -137,7 +137,7 @@ def test_outbox_reader_feeds_the_outbox_gauges(sqlite_store):
 
     metrics.register_outbox_reader(reader)
     try:
-        text = metrics.render(metrics.registry_for(sqlite_store, None, 0))[0].decode()
+        text = exposition.render(exposition.registry_for(sqlite_store, None, 0))[0].decode()
     finally:
         metrics.register_outbox_reader(None)
     assert seen == [1]

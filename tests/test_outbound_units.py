@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from stuf_fin.config import ConfigError, load_settings
+from stuf_fin.config import ConfigError
+from stuf_fin.configure import load_settings
 from stuf_fin.envelope import wrap
 from stuf_fin.outbound.client import classify, usernametoken
 from stuf_fin.outbound.policy import Policy

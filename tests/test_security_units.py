@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from support.wss import envelope_with_token
 
-from stuf_fin.config import ConfigError, load_settings
+from stuf_fin.config import ConfigError
+from stuf_fin.configure import load_settings
 from stuf_fin.envelope import BODY
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_head
 from stuf_fin.security import configuratie

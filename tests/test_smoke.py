@@ -9,7 +9,7 @@ import sys
 import httpx
 from lxml import etree
 
-from stuf_fin.config import load_settings
+from stuf_fin.configure import load_settings
 from stuf_fin.envelope import body_element, wrap
 from stuf_fin.namespaces import STUF
 from stuf_fin.selftest import generator as g

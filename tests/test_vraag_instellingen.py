@@ -10,7 +10,8 @@ import uuid
 import pytest
 
 from bench import vraag as v
-from stuf_fin.config import ConfigError, load_settings
+from stuf_fin.config import ConfigError
+from stuf_fin.configure import load_settings
 from stuf_fin.selftest import generator as g
 from tests.support.soap import post
 from tests.support.vraag import F, gateway, la01, meldingen, nummers, objecten

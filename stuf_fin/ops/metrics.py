@@ -17,14 +17,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, disable_created_metrics
-from prometheus_client.exposition import choose_encoder
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client import Counter, Histogram, disable_created_metrics
 
 #: prometheus_client's own switch for multiprocess mode (read by prometheus_client at import).
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -116,38 +114,3 @@ def prepare_multiprocess(workers: int, folder: str | None) -> Path | None:
 def cleanup_multiprocess(created: Path | None) -> None:
     if created is not None:
         shutil.rmtree(created, ignore_errors=True)
-
-
-# -- exposition ----------------------------------------------------------------------------------------------
-class _Forward:
-    """The metrics of another registry (this process's default registry)."""
-
-    def __init__(self, registry: CollectorRegistry):
-        self.registry = registry
-
-    def collect(self) -> Iterable[Any]:
-        return self.registry.collect()
-
-
-def registry_for(store: Any = None, schema_source: Any = None, db_interval: float = 15) -> CollectorRegistry:
-    """What ``/metrics`` shows: this process's (or all workers') events, the schema source in use and,
-    with a ``store``, the database-derived gauges (refreshed at most every ``db_interval`` seconds)."""
-    from stuf_fin.ops.collectors import BuildCollector, SchemaCollector, StoreCollector
-
-    registry = CollectorRegistry(auto_describe=False)
-    if multiprocess_dir():
-        MultiProcessCollector(registry)
-    else:
-        registry.register(_Forward(REGISTRY))
-    registry.register(BuildCollector())
-    if schema_source is not None:
-        registry.register(SchemaCollector(schema_source))
-    if store is not None:
-        registry.register(StoreCollector(store, db_interval))
-    return registry
-
-
-def render(registry: CollectorRegistry, accept: str = "") -> tuple[bytes, str]:
-    """The exposition (Prometheus text, or OpenMetrics when ``accept`` asks for it) and its content type."""
-    encoder, content_type = choose_encoder(accept)
-    return encoder(registry), content_type

@@ -146,7 +146,7 @@ def run_send(args: argparse.Namespace, settings: Settings) -> int:
 
 # -- worker --------------------------------------------------------------------------------------------------
 def run_worker(args: argparse.Namespace, settings: Settings) -> int:
-    from stuf_fin.ops import metrics
+    from stuf_fin.ops import exposition, metrics
     from stuf_fin.ops.logging import configure_logging
     from stuf_fin.outbound import outbox
     from stuf_fin.outbound.policy import Policy
@@ -166,7 +166,7 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
     if args.metrics_port:
         from prometheus_client import start_http_server
 
-        start_http_server(args.metrics_port, registry=metrics.registry_for(store, validator.source,
+        start_http_server(args.metrics_port, registry=exposition.registry_for(store, validator.source,
                                                                           settings.metrics_db_interval))
     worker = Worker(store, settings.routing, validator, Policy.from_settings(settings))
     stop = threading.Event()

@@ -83,7 +83,7 @@ def run_selftest(args: argparse.Namespace, settings: Settings) -> int:
     from stuf_fin.outbound.routing import RoutingError, parse_systeem
     from stuf_fin.schema.loader import SchemaLoadError
     from stuf_fin.schema.validator import get_validator
-    from stuf_fin.selftest import report, runner
+    from stuf_fin.selftest import report, runner, session
     from stuf_fin.selftest.terminal import Terminal
 
     if not args.endpoint and not args.listen:
@@ -114,7 +114,7 @@ def run_selftest(args: argparse.Namespace, settings: Settings) -> int:
         validator = get_validator(args.schema_dir or settings.schema_dir)
     except SchemaLoadError as exc:
         return _fail(str(exc))
-    options = runner.Options(
+    options = session.Options(
         role=args.role, scenarios=scenarios, validator=validator, zender=zender, ontvanger=ontvanger, tsa=args.tsa,
         endpoint=args.endpoint, listen=listen, credentials=credentials, vorderingnummer=args.vorderingnummer,
         timeout=args.timeout, wait=args.wait, resend_window=args.resend_window, seed=args.seed,

@@ -15,8 +15,8 @@ from stuf_fin.selftest import checks
 from stuf_fin.selftest import generator as g
 from stuf_fin.selftest.listener import Counterpart, Listener, Received, Reply, answer, refuse
 from stuf_fin.selftest.results import FAIL, PASS, Outcome, StepResult
-from stuf_fin.selftest.runner import Options, Reporter, Steps
 from stuf_fin.selftest.scenarios import Scenario
+from stuf_fin.selftest.session import Options, Reporter, Steps
 from stuf_fin.stuf import berichten
 from stuf_fin.stuf.fouten import StufFout
 from stuf_fin.stuf.operaties import OPERATIES, PORT_KENNISGEVING, PORT_VRAAG, Operatie

@@ -10,8 +10,8 @@ from lxml import etree
 from stuf_fin.selftest import checks
 from stuf_fin.selftest import generator as g
 from stuf_fin.selftest.results import FAIL, PASS, Outcome, StepResult
-from stuf_fin.selftest.runner import ProviderSession, Steps
 from stuf_fin.selftest.scenarios import Scenario
+from stuf_fin.selftest.session import ProviderSession, Steps
 
 F = g.F
 MAX_SHOWN = 8  # differences named in a reason

@@ -31,7 +31,7 @@ def table(steps: list[StepResult], title: str | None = None) -> Table:
 
 
 class Terminal:
-    """A :class:`~stuf_fin.selftest.runner.Reporter` on a rich console."""
+    """A :class:`~stuf_fin.selftest.session.Reporter` on a rich console."""
 
     def __init__(self, console: Console, total_steps: int, title: str):
         self.console = console
