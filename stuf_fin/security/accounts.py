@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from stuf_fin.security.clients import HIDDEN, Client, ClientConfigError, _fingerprint, _strings
+from stuf_fin.security.clients import HIDDEN, Client, fingerprint, named_table, strings
 from stuf_fin.security.passwords import HashFormatError, check_hash_format
 from stuf_fin.security.tlsnames import parse_name
 
@@ -96,19 +96,7 @@ def _duplicates(accounts: Iterable[Account]) -> list[str]:
 
 
 def _account(table: Any, n: int) -> Account:
-    if not isinstance(table, dict):
-        raise AccountConfigError(f"console account {n} is not a table")
-    name = table.get("name")
-    label = f"console account {name!r}" if isinstance(name, str) and name else f"console account {n}"
-
-    def fail(message: str) -> AccountConfigError:
-        return AccountConfigError(f"{label}: {message}")
-
-    unknown = sorted(set(table) - _KEYS)
-    if unknown:
-        raise fail(f"unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(_KEYS))})")
-    if not isinstance(name, str) or not 1 <= len(name) <= 100 or not name.isprintable():
-        raise fail("'name' (1-100 printable characters) is required")
+    name, fail = named_table(table, n, "console account", _KEYS, AccountConfigError)
     role = table.get("role")
     if role not in ROLES:
         raise fail(f"'role' must be {' or '.join(repr(r) for r in ROLES)}, not {role!r}")
@@ -123,16 +111,14 @@ def _account(table: Any, n: int) -> Account:
             check_hash_format(str(password_hash))
         except HashFormatError as exc:
             raise fail(f"password_hash: {exc}") from None
-
-    def client_fail(message: str) -> ClientConfigError:
-        return ClientConfigError(f"{label}: {message}")
-
+    fingerprints = frozenset(fingerprint(f, fail) for f in strings(table.get("tls_fingerprint", []),
+                                                                    "tls_fingerprint", fail))
     try:
-        fingerprints = frozenset(_fingerprint(f, client_fail) for f in _strings(
-            table.get("tls_fingerprint", []), "tls_fingerprint", client_fail))
-        subjects = tuple(parse_name(s) for s in _strings(table.get("tls_subject", []), "tls_subject", client_fail))
-    except ValueError as exc:  # ClientConfigError, or a subject parse_name refuses
-        raise fail(str(exc).removeprefix(f"{label}: ")) from None
+        subjects = tuple(parse_name(s) for s in strings(table.get("tls_subject", []), "tls_subject", fail))
+    except AccountConfigError:
+        raise
+    except ValueError as exc:  # a subject parse_name refuses
+        raise fail(str(exc)) from None
     if not (password_hash or fingerprints or subjects):
         raise fail("no credentials: give username + password_hash, or tls_fingerprint/tls_subject")
     personal_data = table.get("personal_data", role == BEHEERDER)

@@ -8,7 +8,7 @@ Read from ``[[clients]]`` tables in the settings file (and in ``clients_file``);
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,32 +110,42 @@ def check_unique(clients: Iterable[Client]) -> tuple[Client, ...]:
     return clients
 
 
-def _client(table: Any, n: int, environ: Mapping[str, str], base: Path | None) -> Client:
+Fail = Callable[[str], ValueError]
+
+
+def named_table(table: Any, n: int, what: str, keys: set[str], error: type[ValueError]) -> tuple[str, Fail]:
+    """The ``name`` of the ``n``-th configuration table of kind ``what`` (a client, a console account) and a
+    function that makes an ``error`` naming it; refuses a non-table, unknown keys and a missing name."""
     if not isinstance(table, dict):
-        raise ClientConfigError(f"clients entry {n} is not a table")
+        raise error(f"{what} {n} is not a table")
     name = table.get("name")
-    label = f"client {name!r}" if isinstance(name, str) and name else f"clients entry {n}"
+    label = f"{what} {name!r}" if isinstance(name, str) and name else f"{what} {n}"
 
-    def fail(message: str) -> ClientConfigError:
-        return ClientConfigError(f"{label}: {message}")
+    def fail(message: str) -> ValueError:
+        return error(f"{label}: {message}")
 
-    unknown = sorted(set(table) - _KEYS)
+    unknown = sorted(set(table) - keys)
     if unknown:
-        raise fail(f"unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(_KEYS))})")
+        raise fail(f"unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(keys))})")
     if not isinstance(name, str) or not 1 <= len(name) <= 100 or not name.isprintable():
         raise fail("'name' (1-100 printable characters) is required")
+    return name, fail
+
+
+def _client(table: Any, n: int, environ: Mapping[str, str], base: Path | None) -> Client:
+    name, fail = named_table(table, n, "client", _KEYS, ClientConfigError)
     zenders = tuple(_zender(z, fail) for z in _list(table.get("zenders", []), "zenders", fail))
     if not zenders:
         raise fail("'zenders' must list at least one zender (\"organisatie/applicatie[/administratie]\")")
-    operations = frozenset(_strings(table.get("operations", []), "operations", fail))
+    operations = frozenset(strings(table.get("operations", []), "operations", fail))
     known_ops = {op.naam for op in OPERATIES} | {ALL}
     if operations - known_ops:
         raise fail(f"unknown operation(s) {', '.join(sorted(operations - known_ops))} "
                    f"(known: {', '.join(sorted(known_ops))})")
-    fingerprints = frozenset(_fingerprint(f, fail) for f in _strings(table.get("tls_fingerprint", []),
+    fingerprints = frozenset(fingerprint(f, fail) for f in strings(table.get("tls_fingerprint", []),
                                                                       "tls_fingerprint", fail))
     subjects = []
-    for subject in _strings(table.get("tls_subject", []), "tls_subject", fail):
+    for subject in strings(table.get("tls_subject", []), "tls_subject", fail):
         try:
             subjects.append(parse_name(subject))
         except ValueError as exc:
@@ -162,7 +172,7 @@ def _client(table: Any, n: int, environ: Mapping[str, str], base: Path | None) -
         possible.add("wss-digest")
     if not possible:
         raise fail("no credentials: give tls_fingerprint/tls_subject, or username with password_hash or secret")
-    methods = set(_strings(table.get("methods", sorted(possible)), "methods", fail))
+    methods = set(strings(table.get("methods", sorted(possible)), "methods", fail))
     if methods - set(METHODS):
         raise fail(f"unknown method(s) {', '.join(sorted(methods - set(METHODS)))} (known: {', '.join(METHODS)})")
     if methods - possible:
@@ -172,7 +182,7 @@ def _client(table: Any, n: int, environ: Mapping[str, str], base: Path | None) -
     if tsa is None:
         tsas: frozenset[str] | None = frozenset(z.applicatie for z in zenders)
     else:
-        values = frozenset(_strings(tsa, "tsa", fail))
+        values = frozenset(strings(tsa, "tsa", fail))
         tsas = None if ALL in values else values
     return Client(name, zenders, operations, frozenset(methods), fingerprints, tuple(subjects), username,
                   password_hash, secret, source, tsas)
@@ -186,7 +196,8 @@ def _list(value: Any, key: str, fail) -> list:
     return value
 
 
-def _strings(value: Any, key: str, fail) -> list[str]:
+def strings(value: Any, key: str, fail: Fail) -> list[str]:
+    """A string or a list of non-empty strings, as a list."""
     values = _list(value, key, fail)
     if not all(isinstance(v, str) and v for v in values):
         raise fail(f"'{key}' must be a string or a list of non-empty strings")
@@ -213,7 +224,8 @@ def _zender(value: Any, fail) -> Zender:
     return Zender(organisatie, applicatie, administratie)
 
 
-def _fingerprint(value: str, fail) -> str:
+def fingerprint(value: str, fail: Fail) -> str:
+    """A configured SHA-256 certificate fingerprint, normalised (lower-case hex, no separators)."""
     text = value.strip().lower()
     text = text.removeprefix("sha256:").removeprefix("sha256/").replace(":", "").replace(" ", "")
     if not _FINGERPRINT.match(text):
