@@ -1,7 +1,7 @@
 """A PostgreSQL that stops answering while its connections stay open (a TCP proxy in between stops forwarding:
 what a network partition, a failover or a stuck primary looks like).  Every request still gets its answer
 within the gateway's ``database_timeout`` (a Fo03 StUF046 / Fo02 StUF049, plek server; ``/ready`` 503), nothing
-is half-stored, no thread or connection stays stuck, the outbox worker keeps going, and once the proxy
+is half-stored, no thread or connection stays stuck, the outbox worker and the console keep going, and once the proxy
 forwards again every resent message gets its Bv03 and is stored once.
 
 The time limits below are generous deadlines for an answer, not benchmarks: without them a request waited for
@@ -131,3 +131,25 @@ def test_requests_get_their_fault_in_time_while_the_database_does_not_answer_and
         server.stop()
         receiver.close()
     assert "Application shutdown complete" in server.log()  # stopped cleanly: the outbox worker joined in time
+
+
+def test_the_console_answers_in_time_while_the_database_does_not_answer(tmp_path, proxied_postgres) -> None:
+    from support.console import BEHEERDER, console_config
+
+    url, proxy = proxied_postgres
+    server = start_server(tmp_path, database_url=url, env={
+        "STUF_FIN_CONFIG": str(console_config(tmp_path, BEHEERDER)), "STUF_FIN_DATABASE_TIMEOUT": str(TIMEOUT)})
+    auth = (BEHEERDER.username, BEHEERDER.password)
+    pages = ("/console/", "/console/messages", "/console/outbox")
+    try:
+        assert [httpx.get(server.url + p, auth=auth, timeout=ANSWER_WITHIN).status_code for p in pages] == [200] * 3
+        proxy.blackhole()
+        during = [httpx.get(server.url + p, auth=auth, timeout=ANSWER_WITHIN) for p in pages]
+        assert [r.status_code for r in during] == [503] * 3, [r.text[:300] for r in during]
+        assert all("database" in r.text.lower() for r in during)
+        proxy.restore()
+        wait_for(lambda: httpx.get(server.url + "/console/", auth=auth, timeout=ANSWER_WITHIN).status_code == 200,
+                 "the console to answer again")
+    finally:
+        proxy.restore()
+        server.stop()

@@ -26,7 +26,7 @@ from stuf_fin.console.auth import Viewer, csrf_ok, csrf_token
 from stuf_fin.outbound import beheer, outbox
 from stuf_fin.security.logfilter import mask_personal_data
 from stuf_fin.store import audit, message_log, message_stats, vorderingen
-from stuf_fin.store.db import QueryTimeout
+from stuf_fin.store.db import UNAVAILABLE, QueryTimeout
 from stuf_fin.store.message_log import Cursor, Search
 from stuf_fin.store.tables import DURATION_BOUNDS_MS
 from stuf_fin.stuf.operaties import OPERATIES
@@ -165,6 +165,11 @@ class Pages:
             log.warning("console query stopped after %s s: %s %s", self.timeout, request.method, request.path)
             return self.error_page(request.viewer, 503, f"The database did not answer within {self.timeout:g} s. "
                                    "Narrow the search (a time range, an operation) and try again.")
+        except UNAVAILABLE as exc:  # unreachable, or not answering within database_timeout (docs/operator.md)
+            log.warning("console page %s %s: database unavailable (%s)", request.method, request.path,
+                        type(exc).__name__)
+            return self.error_page(request.viewer, 503, "The database is unavailable or does not answer; the page "
+                                   "comes back by itself once it does (see /ready).")
 
     def render(self, template: str, viewer: Viewer, http_status: int = 200, **context: Any) -> Response:
         body = self.templates.get_template(template).render(viewer=viewer, **context)
