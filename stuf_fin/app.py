@@ -16,7 +16,7 @@ from typing import Any
 
 from stuf_fin.config import Settings
 from stuf_fin.ops import metrics
-from stuf_fin.ops.memory import MemoryTrimmer
+from stuf_fin.ops.memory import GcTuning, MemoryTrimmer
 from stuf_fin.schema.parsing import ParseLimits
 from stuf_fin.schema.validator import get_validator
 from stuf_fin.soap import wsdl
@@ -235,6 +235,7 @@ def build(settings: Settings) -> Gateway:
     gateway.background.extend(outbound.background)
     gateway.background.append(afhandeling.archiefschrijver)  # vrdLv01 archive rows after the answer
     gateway.background.append(MemoryTrimmer())  # RSS back down after a burst of large or hostile requests
+    gateway.background.append(GcTuning())  # fewer full collections while large messages are handled
     return gateway
 
 
