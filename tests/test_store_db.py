@@ -30,7 +30,7 @@ def test_migrated_schema_matches_tables_py(database_url: str) -> None:
             diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
         assert diffs == []
         store.upgrade()  # a second upgrade is a no-op
-        assert store.current_revisions() == {"0004"}  # the newest migration
+        assert store.current_revisions() == {"0005"}  # the newest migration
     finally:
         store.dispose()
 

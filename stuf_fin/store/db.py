@@ -255,11 +255,34 @@ class Store:
     def upgrade(self, revision: str = "head") -> None:
         """Migrate the schema to ``revision`` (default: the newest)."""
         config = self.alembic_config()
-        with self.engine.begin() as conn, _unlimited(conn):
-            if not self.is_sqlite:  # one migrator at a time (SQLite: BEGIN IMMEDIATE already serializes)
-                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7346120031)")
+        with self.migrating() as conn:
             config.attributes["connection"] = conn
             command.upgrade(config, revision)
+
+    @contextmanager
+    def migrating(self) -> Iterator[Connection]:
+        """The one transaction of a migration run, without time limits, one migrator at a time.
+
+        On SQLite foreign keys are not enforced during it, so that a migration can rebuild a table that others
+        refer to (SQLite's own procedure for a changed table: ``PRAGMA foreign_keys`` only changes outside a
+        transaction); before the commit ``PRAGMA foreign_key_check`` must find nothing, or nothing is changed.
+        """
+        with self.engine.connect() as conn:
+            driver = conn.connection.driver_connection if self.is_sqlite else None
+            if driver is not None:
+                driver.execute("PRAGMA foreign_keys=OFF")  # (the driver runs in autocommit mode: no transaction yet)
+            try:
+                with conn.begin(), _unlimited(conn):
+                    if not self.is_sqlite:  # one migrator at a time (SQLite: BEGIN IMMEDIATE already serializes)
+                        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7346120031)")
+                    yield conn
+                    if driver is not None:
+                        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                        if broken:
+                            raise RuntimeError(f"migration leaves foreign keys that point nowhere: {broken[:5]}")
+            finally:
+                if driver is not None:
+                    driver.execute("PRAGMA foreign_keys=ON")
 
     def current_revisions(self) -> set[str]:
         with self.probe() as conn:
