@@ -217,6 +217,7 @@ def build(settings: Settings) -> Gateway:
     from stuf_fin.fin.vraag import verstrek_vorderingstatus
     from stuf_fin.outbound import wiring
     from stuf_fin.security.autorisatie import autorisatie_voor
+    from stuf_fin.store.checkpoint import WalCheckpointer
     from stuf_fin.store.db import Store
 
     validator = get_validator(settings.schema_dir)
@@ -236,6 +237,8 @@ def build(settings: Settings) -> Gateway:
     gateway.background.append(afhandeling.archiefschrijver)  # vrdLv01 archive rows after the answer
     gateway.background.append(MemoryTrimmer())  # RSS back down after a burst of large or hostile requests
     gateway.background.append(GcTuning())  # fewer full collections while large messages are handled
+    if store.wal:
+        gateway.background.append(WalCheckpointer(store))  # SQLite checkpoints after the commits, not in them
     return gateway
 
 
