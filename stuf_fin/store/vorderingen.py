@@ -7,6 +7,8 @@ one executemany per table.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -58,6 +60,10 @@ def find_vorderingen(conn: Connection, keys: Iterable[VorderingSleutel]) -> dict
     if conn.dialect.name == "postgresql" and wanted:  # one join with three arrays: no plan for 1,000 OR-ed rows
         rows = conn.execute(_SLEUTELS_PG, {"o": [k.organisatie for k in wanted], "t": [k.tsa for k in wanted],
                                            "n": [k.vorderingnummer for k in wanted]})
+    elif conn.dialect.name == "sqlite" and wanted and sqlite3.sqlite_version_info >= (3, 38):
+        # the keys as one JSON array joined on the key's index: a third of the time of 3,000 bound values
+        rows = conn.execute(_SLEUTELS_JSON, {"k": json.dumps([(k.organisatie, k.tsa, k.vorderingnummer)
+                                                              for k in wanted])})
     else:
         rows = (row for chunk in _chunks(wanted) for row in conn.execute(_SLEUTELS, {"sleutels": [
             (k.organisatie, k.tsa, k.vorderingnummer) for k in chunk]}))
@@ -68,6 +74,10 @@ def find_vorderingen(conn: Connection, keys: Iterable[VorderingSleutel]) -> dict
 _c = vordering.c
 _SLEUTELS = sa.select(_c.organisatie_nnp_id, _c.tsa, _c.vorderingnummer, _c.id).where(
     sa.tuple_(_c.organisatie_nnp_id, _c.tsa, _c.vorderingnummer).in_(sa.bindparam("sleutels", expanding=True)))
+_SLEUTELS_JSON = sa.text(
+    "SELECT v.organisatie_nnp_id, v.tsa, v.vorderingnummer, v.id FROM json_each(:k) AS k JOIN vordering AS v "
+    "ON v.organisatie_nnp_id = json_extract(k.value, '$[0]') AND v.tsa = json_extract(k.value, '$[1]') "
+    "AND v.vorderingnummer = json_extract(k.value, '$[2]')")
 _SLEUTELS_PG = sa.text(
     "SELECT v.organisatie_nnp_id, v.tsa, v.vorderingnummer, v.id FROM vordering AS v "
     "JOIN unnest(CAST(:o AS text[]), CAST(:t AS text[]), CAST(:n AS text[])) AS k(o, t, n) "
