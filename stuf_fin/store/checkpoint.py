@@ -6,7 +6,8 @@ WAL holds more than ``wal_autocheckpoint`` pages, and by default the commit that
 fsync of the database file), while the sender waits for its Bv03.
 
 While a :class:`WalCheckpointer` runs (started and stopped with the app's lifespan), each writing transaction of the
-store signals it after its commit, and its thread runs a ``PASSIVE`` checkpoint on a connection of its own: it
+store signals it after its commit, and its thread runs a ``PASSIVE`` checkpoint on a connection of its own (not
+one of the store's pool): it
 never blocks a reader or writer, and SQLite releases the GIL while it copies.  Connections keep a far higher
 ``wal_autocheckpoint`` (:data:`~stuf_fin.store.db.SQLITE_AUTOCHECKPOINT_PAGES`) as a backstop, so the WAL stays
 bounded also without this thread (command-line tools, tests) or when it falls behind.  Durability is unchanged: a
@@ -16,6 +17,7 @@ transaction is durable when its commit has synced the WAL; a checkpoint only mov
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from typing import Any
 
@@ -54,18 +56,27 @@ class WalCheckpointer:
         self._thread.join(10)
         self._thread = None
 
+    def _connect(self) -> sqlite3.Connection:
+        """A connection of its own, outside the store's pool (which the request threads need), in autocommit mode."""
+        args, kwargs = self.store.engine.dialect.create_connect_args(self.store.url)
+        kwargs.update(check_same_thread=False, isolation_level=None, timeout=self.store.timeout)
+        return sqlite3.connect(*args, **kwargs)
+
     def _run(self) -> None:
-        connection = self.store.engine.raw_connection()  # its own pooled connection, in autocommit mode
+        try:
+            connection = self._connect()
+        except sqlite3.Error as exc:  # the commits' backstop checkpoints still run
+            log.warning("no background WAL checkpoints: %s", exc)
+            return
         failed = False
         try:
-            driver = connection.driver_connection
             while True:
                 self._wake.wait()
                 if self._stop.is_set():
                     return
                 self._wake.clear()
                 try:
-                    driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                     self.checkpoints += 1
                     failed = False
                 except Exception as exc:  # the commits' backstop checkpoints still run; say so once
