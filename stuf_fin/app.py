@@ -14,7 +14,7 @@ from typing import Any
 from stuf_fin.asgi import BodyTooLarge, Receive, Scope, Send, header, read_body, respond
 from stuf_fin.config import Settings
 from stuf_fin.ops import exposition
-from stuf_fin.ops.memory import MemoryTrimmer
+from stuf_fin.ops.memory import GcTuning, MemoryTrimmer
 from stuf_fin.pipeline import Pipeline
 from stuf_fin.schema.parsing import ParseLimits
 from stuf_fin.schema.validator import get_validator
@@ -132,6 +132,7 @@ def build(settings: Settings) -> Gateway:
     from stuf_fin.pipeline.handlers import HANDLERS
     from stuf_fin.pipeline.vraag import verstrek_vorderingstatus
     from stuf_fin.security.autorisatie import autorisatie_voor
+    from stuf_fin.store.checkpoint import WalCheckpointer
     from stuf_fin.store.db import Store
 
     validator = get_validator(settings.schema_dir)
@@ -145,6 +146,9 @@ def build(settings: Settings) -> Gateway:
     gateway.background.extend(outbound.background)
     gateway.background.append(pipeline.archive_writer)  # vrdLv01 archive rows after the answer
     gateway.background.append(MemoryTrimmer())  # RSS back down after a burst of large or hostile requests
+    gateway.background.append(GcTuning())  # fewer full collections while large messages are handled
+    if store.wal:
+        gateway.background.append(WalCheckpointer(store))  # SQLite checkpoints after the commits, not in them
     return gateway
 
 

@@ -29,15 +29,19 @@ def _rijen(odd_vordering_message: bytes) -> list[tuple[sa.Table, list[dict]]]:
     vorderingen = lezen.vorderingen(etree.fromstring(g.di01_vordering(specs, referentienummer="b")))
     vorderingen += lezen.vorderingen(etree.fromstring(odd_vordering_message))  # nil values, vorm, odd dates
     ids = list(range(1001, 1001 + len(vorderingen)))
-    return vordering_rijen(vorderingen, ids, bericht_id=None, ontvangen_op=MOMENT)
+    return [(r.table, r.dicts()) for r in vordering_rijen(vorderingen, ids, bericht_id=None, ontvangen_op=MOMENT)]
 
 
 def _stored(conn: sa.Connection, tables: list[sa.Table]) -> dict[str, list[tuple]]:
-    """Every row as read back (children without their generated ids: PostgreSQL sequences do not roll back)."""
+    """Every row as read back, and as the driver reads it (the stored text of a date or moment on SQLite), children
+    without their generated ids (PostgreSQL sequences do not roll back)."""
     stored = {}
     for t in tables:
         columns = [c for c in t.columns if t.name == "vordering" or c.name != "id"]
         stored[t.name] = sorted((tuple(r) for r in conn.execute(sa.select(*columns))), key=repr)
+        names = ", ".join(c.name for c in columns)
+        stored[t.name + " (driver)"] = sorted((tuple(r) for r in conn.exec_driver_sql(
+            f"SELECT {names} FROM {t.name}")), key=repr)
     return stored
 
 

@@ -16,7 +16,7 @@ from stuf_fin.config import Settings
 from stuf_fin.pipeline import handlers
 from stuf_fin.schema import parse_bytes
 from stuf_fin.selftest import generator as g
-from stuf_fin.store.db import Store, normalise_url, reserve_ids
+from stuf_fin.store.db import SQLITE_CACHE_KIB, Store, normalise_url, reserve_ids
 from stuf_fin.store.tables import bericht, metadata, vordering
 
 
@@ -30,7 +30,7 @@ def test_migrated_schema_matches_tables_py(database_url: str) -> None:
             diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
         assert diffs == []
         store.upgrade()  # a second upgrade is a no-op
-        assert store.current_revisions() == {"0005"}  # the newest migration
+        assert store.current_revisions() == {"0006"}  # the newest migration
     finally:
         store.dispose()
 
@@ -67,6 +67,7 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 10000
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -SQLITE_CACHE_KIB
             with pytest.raises(sa.exc.IntegrityError):  # foreign keys are enforced
                 conn.execute(sa.insert(vordering).values(
                     id=1, bericht_id=999, ontvangen_op=datetime.now(UTC), organisatie_nnp_id="", tsa="t",

@@ -88,17 +88,23 @@ def test_load_keeps_the_order_asked_and_skips_unknown_ids(store: Store) -> None:
         assert repo.insert_vorderingen(conn, [], bericht_id=None, ontvangen_op=NU) == []
 
 
-def test_key_lookups(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("old_sqlite", [False, True], ids=["json", "bound-values"])
+def test_key_lookups(store: Store, monkeypatch: pytest.MonkeyPatch, old_sqlite: bool) -> None:
     monkeypatch.setattr(repo, "CHUNK", 7)  # several queries per lookup
+    if old_sqlite:  # SQLite before 3.38: the keys as bound values, not as JSON
+        monkeypatch.setattr(repo.sqlite3, "sqlite_version_info", (3, 37, 2))
     rng = random.Random(3)
     specs = [g.random_vordering(rng, i, tsa="BELASTINGEN", organisatie_nnp_id="001234560") for i in range(20)]
     specs.append(g.random_vordering(rng, 5, tsa="PARKEREN", organisatie_nnp_id=""))  # same number, other key
+    specs.append(g.random_vordering(rng, 21, tsa='Parkeren "Zuid" – €', organisatie_nnp_id="001234560"))
     with store.begin() as conn:
         repo.insert_vorderingen(conn, lezen.vorderingen(parse_bytes(g.di01_vordering(specs)).getroot()),
                                 bericht_id=None, ontvangen_op=NU)
         bekend = [VorderingSleutel("001234560", "BELASTINGEN", f"GEN{n:08d}") for n in range(20)]
+        bekend.append(VorderingSleutel("001234560", 'Parkeren "Zuid" – €', "GEN00000021"))
         onbekend = [VorderingSleutel("", "BELASTINGEN", "GEN00000001"),
-                    VorderingSleutel("001234560", "X", "GEN00000001")]
+                    VorderingSleutel("001234560", "X", "GEN00000001"),
+                    VorderingSleutel("001234560", "Parkeren", "GEN00000021")]
         assert repo.existing_keys(conn, bekend + onbekend) == set(bekend)
         assert set(repo.find_vorderingen(conn, bekend)) == set(bekend)
         vid = repo.find_vordering(conn, "001234560", "BELASTINGEN", "GEN00000005")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from stuf_fin.fin.model import Verantwoording, Vordering, VorderingSleutel, Vorderingstatus
+from stuf_fin.fin.model import Verantwoording, Vordering, Vorderingstatus
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 #: The store keeps integers (cents, percentages, aantallen) as 64-bit numbers; xs:integer is unbounded.
@@ -48,30 +48,44 @@ def controleer_vordering(v: Vordering, ontvangen: date, *, weiger_vervaldatum_ve
                          ) -> Bevindingen:
     """Check one vordering against the rules; ``ontvangen`` is the day of receipt."""
     b = Bevindingen()
-    naam = v.sleutel
+    fouten, waarschuwingen = b.fouten, b.waarschuwingen
+    naam = _Naam(v)
     if v.vervaldatum is not None and v.vervaldatum < ontvangen:
         reden = f"{naam}: vervaldatum {v.vervaldatum.isoformat()} ligt vóór de ontvangstdatum {ontvangen}"
-        (b.fouten if weiger_vervaldatum_verleden else b.waarschuwingen).append(reden)
+        (fouten if weiger_vervaldatum_verleden else waarschuwingen).append(reden)
     if v.indicator_factuur_uitgestuurd == "J":
         ontbreekt = [element for element, waarde in (("factuurdatum", v.factuurdatum),
                                                      ("vervaldatum", v.vervaldatum)) if waarde is None]
         if ontbreekt:
-            b.fouten.append(f"{naam}: {' en '.join(ontbreekt)} ontbreekt terwijl indicatorFactuurUitgestuurd J is")
+            fouten.append(f"{naam}: {' en '.join(ontbreekt)} ontbreekt terwijl indicatorFactuurUitgestuurd J is")
         if v.factuurnummer:
-            b.waarschuwingen.append(f"{naam}: factuurnummer is gevuld terwijl indicatorFactuurUitgestuurd J is")
-    b.fouten += _buiten_bereik(naam, _getallen(v))
-    b += _totalen(v, naam)
-    b += _regels(v, naam)
+            waarschuwingen.append(f"{naam}: factuurnummer is gevuld terwijl indicatorFactuurUitgestuurd J is")
+    if not _binnen_bereik(v):
+        fouten += _buiten_bereik(naam, _getallen(v))
+    _totalen(v, naam, b)
+    _regels(v, naam, b)
     if v.debiteur is None:
-        b.waarschuwingen.append(f"{naam}: geen debiteur")
+        waarschuwingen.append(f"{naam}: geen debiteur")
     incasso = v.automatische_incasso
     if incasso is not None and incasso.rekeningnummer and not iban_geldig(incasso.rekeningnummer):
-        b.waarschuwingen.append(f"{naam}: rekeningnummer {incasso.rekeningnummer} is geen geldig IBAN (mod 97)")
+        waarschuwingen.append(f"{naam}: rekeningnummer {incasso.rekeningnummer} is geen geldig IBAN (mod 97)")
     schema = v.invorderingsschema
     if schema is not None and schema.invorderingsregime == "EV" and any(
             t.vervaldatum is not None for t in schema.termijnen):
-        b.waarschuwingen.append(f"{naam}: termijn met vervaldatum bij invorderingsregime EV")
+        waarschuwingen.append(f"{naam}: termijn met vervaldatum bij invorderingsregime EV")
     return b
+
+
+class _Naam:
+    """A vordering's key in a finding, made only when a finding is written (most vorderingen have none)."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v: Vordering):
+        self.v = v
+
+    def __str__(self) -> str:
+        return str(self.v.sleutel)
 
 
 def _getallen(v: Vordering) -> list[tuple[str, int | None]]:
@@ -90,43 +104,63 @@ def _getallen(v: Vordering) -> list[tuple[str, int | None]]:
     return getallen
 
 
+def _binnen_bereik(v: Vordering) -> bool:
+    """Whether every number of ``v`` fits the store (the quick check; :func:`_getallen` names the others)."""
+    waarden = [v.totaalbedrag_excl_btw, v.totaalbedrag_btw, v.totaalbedrag_incl_btw]
+    for r in v.vorderingsregels:
+        waarden += (r.bedrag_excl_btw, r.bedrag_incl_btw, r.bedrag_btw, r.btw_percentage, r.aantal,
+                    r.stuks_prijs_excl_btw)
+    waarden += [t.totaalbedrag_btw for t in v.totaalregels_btw]
+    if v.invorderingsschema is not None:
+        waarden += [t.termijnbedrag for t in v.invorderingsschema.termijnen]
+    if v.vorderingstatus is not None:
+        waarden += (v.vorderingstatus.totaal_betaald, v.vorderingstatus.deel_bedrag_betaald)
+    getallen = [w for w in waarden if w is not None]
+    return not getallen or (max(getallen) <= MAX_GETAL and min(getallen) >= -MAX_GETAL)
+
+
 def _buiten_bereik(naam: object, getallen: list[tuple[str, int | None]]) -> list[str]:
     return [f"{naam}: {element} {waarde} valt buiten het ondersteunde bereik (64 bits)"
             for element, waarde in getallen if waarde is not None and abs(waarde) > MAX_GETAL]
 
 
-def _som(waarden: list[int | None]) -> int | None:
-    """Sum, or None when a value is missing (nil)."""
-    return None if any(w is None for w in waarden) else sum(w for w in waarden if w is not None)
-
-
-def _totalen(v: Vordering, naam: VorderingSleutel) -> Bevindingen:
-    b = Bevindingen()
+def _totalen(v: Vordering, naam: object, b: Bevindingen) -> None:
+    """The totals against the sums of the vorderingsregels (a refusal), the BTW totals per category (a warning)."""
     regels = v.vorderingsregels
-    for element, totaal, waarden in (
-            ("totaalbedragExclBTW", v.totaalbedrag_excl_btw, [r.bedrag_excl_btw for r in regels]),
-            ("totaalbedragBTW", v.totaalbedrag_btw, [r.bedrag_btw for r in regels]),
-            ("totaalbedragInclBTW", v.totaalbedrag_incl_btw, [r.bedrag_incl_btw for r in regels])):
-        som = _som(waarden)
-        if som is None:
+    excl = btw = incl = 0
+    zonder_excl = zonder_btw = zonder_incl = False  # a regel without that amount (nil): no sum to check
+    per_categorie: dict[str | None, int] = defaultdict(int)
+    for r in regels:
+        if r.bedrag_excl_btw is None:
+            zonder_excl = True
+        else:
+            excl += r.bedrag_excl_btw
+        if r.bedrag_btw is None:
+            zonder_btw = True
+        else:
+            btw += r.bedrag_btw
+            per_categorie[r.btw_categorie] += r.bedrag_btw
+        if r.bedrag_incl_btw is None:
+            zonder_incl = True
+        else:
+            incl += r.bedrag_incl_btw
+    for element, totaal, som, zonder in (("totaalbedragExclBTW", v.totaalbedrag_excl_btw, excl, zonder_excl),
+                                         ("totaalbedragBTW", v.totaalbedrag_btw, btw, zonder_btw),
+                                         ("totaalbedragInclBTW", v.totaalbedrag_incl_btw, incl, zonder_incl)):
+        if zonder:
             b.waarschuwingen.append(f"{naam}: {element} niet te controleren, een vorderingsregel heeft geen bedrag")
         elif som != totaal:
             b.fouten.append(f"{naam}: {element} {totaal} is niet de som van de vorderingsregels ({som})")
     if v.totaalbedrag_excl_btw + v.totaalbedrag_btw != v.totaalbedrag_incl_btw:
         b.waarschuwingen.append(f"{naam}: totaalbedragExclBTW + totaalbedragBTW ≠ totaalbedragInclBTW")
-    per_categorie: dict[str | None, int] = defaultdict(int)
-    for r in regels:
-        per_categorie[r.btw_categorie] += r.bedrag_btw or 0
     for t in v.totaalregels_btw:
         if t.totaalbedrag_btw is not None and t.totaalbedrag_btw != per_categorie.get(t.btw_categorie, 0):
             b.waarschuwingen.append(
                 f"{naam}: totaalregelsBTW {t.btw_categorie}: {t.totaalbedrag_btw} is niet de som van de "
                 f"regels in die categorie ({per_categorie.get(t.btw_categorie, 0)})")
-    return b
 
 
-def _regels(v: Vordering, naam: VorderingSleutel) -> Bevindingen:
-    b = Bevindingen()
+def _regels(v: Vordering, naam: object, b: Bevindingen) -> None:
     for n, r in enumerate(v.vorderingsregels, 1):
         excl, btw, incl = r.bedrag_excl_btw, r.bedrag_btw, r.bedrag_incl_btw
         if excl is not None and btw is not None and incl is not None and excl + btw != incl:
@@ -139,7 +173,6 @@ def _regels(v: Vordering, naam: VorderingSleutel) -> Bevindingen:
                 and abs(excl * r.btw_percentage / 10000 - btw) > 1:
             b.waarschuwingen.append(f"{naam}: vorderingsregel {n}: btwPercentage {r.btw_percentage} "
                                     f"(honderdsten van een procent) past niet bij bedragBTW {btw}")
-    return b
 
 
 def controleer_status(status: Vorderingstatus, naam: object) -> Bevindingen:

@@ -1,8 +1,9 @@
 """Bulk insert of many rows into one table: one function, one strategy per database.
 
 * SQLite: one driver-level ``executemany`` of a prepared ``INSERT`` (no per-row SQLAlchemy work);
-* PostgreSQL: ``COPY ... FROM STDIN`` through psycopg 3 (about 3-4x faster than ``executemany``), or for a
-  few rows one ``executemany`` (fewer round trips).
+* PostgreSQL: ``COPY ... FROM STDIN`` through psycopg 3 (about 3-4x faster than ``executemany``), in the binary
+  format (nothing to format as text and parse again, bytea as is), or for a few rows one ``executemany`` (fewer
+  round trips).
 
 Values go through the same SQLAlchemy bind processors as a Core ``insert`` (``Tijd`` to UTC, dates,
 JSON), column by column, so what is stored is what ``conn.execute(sa.insert(table), rows)`` stores.
@@ -15,7 +16,7 @@ from __future__ import annotations
 import struct
 import weakref
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,40 +30,111 @@ COPY_MIN_ROWS = 50
 
 def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows`` (dicts with the same keys, column names of ``table``)."""
+    if rows:
+        names = tuple(rows[0])
+        insert_values(conn, table, names, [tuple(row[name] for name in names) for row in rows])
+
+
+def insert_values(conn: Connection, table: sa.Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert ``rows``: one tuple of values per row, in the order of the column ``names`` of ``table``."""
     if not rows:
         return
-    names = list(rows[0])
-    columns = [table.c[name] for name in names]
-    values = list(zip(*(_processed(conn, column, [row[name] for row in rows])
-                        for name, column in zip(names, columns, strict=True)), strict=True))
-    if conn.dialect.name == "postgresql" and len(values) >= COPY_MIN_ROWS:
-        _copy(conn, table, names, values)
+    processors = [_processor(conn.dialect, table.c[name]) for name in names]
+    if any(processors):
+        columns = [_processed(processor, column) if processor is not None else column
+                   for processor, column in zip(processors, zip(*rows, strict=True), strict=True)]
+        rows = list(zip(*columns, strict=True))
+    if conn.dialect.name == "postgresql" and len(rows) >= COPY_MIN_ROWS:
+        _copy(conn, table, names, rows)
     else:
         placeholders = ", ".join("?" if conn.dialect.paramstyle == "qmark" else "%s" for _ in names)
         conn.exec_driver_sql(f"INSERT INTO {_quoted(conn, table)} ({_column_list(conn, names)}) "
-                             f"VALUES ({placeholders})", values)
+                             f"VALUES ({placeholders})", rows if isinstance(rows, list) else list(rows))
 
 
-def _processed(conn: Connection, column: sa.Column, values: list[Any]) -> list[Any]:
-    known = _PROCESSORS.setdefault(conn.dialect, {})
-    if column not in known:  # what Core applies per value
-        known[column] = column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-    processor = known[column]
-    return values if processor is None else [processor(value) for value in values]
+def _processed(processor: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
+    """``processor`` applied to each value; a value seen before in the column is not processed again (a
+    message's rows share their moment of receipt)."""
+    seen: dict[Any, Any] = {}
+    result = []
+    for value in values:
+        if value is None:
+            result.append(None)
+            continue
+        try:
+            result.append(seen[value])
+        except KeyError:
+            result.append(seen.setdefault(value, processor(value)))
+        except TypeError:  # unhashable (a dict for a JSON column)
+            result.append(processor(value))
+    return result
+
+
+def _processor(dialect: Any, column: sa.Column) -> Processor:
+    """What Core applies to a non-NULL value of ``column`` (None: nothing); looked up once per column.
+
+    Only for processors that leave None alone (every type of our tables; checked), since NULLs skip them.
+    A date on SQLite: ``date.isoformat()``, the same text as SQLAlchemy's default storage format, for less.
+    """
+    known = _PROCESSORS.setdefault(dialect, {})
+    if column not in known:
+        impl = column.type.dialect_impl(dialect)
+        processor = impl.bind_processor(dialect)
+        if processor is not None and processor(None) is not None:
+            raise TypeError(f"{column}: a bind processor that stores NULL as something else")
+        if processor is not None and isinstance(impl, sa.Date) and dialect.name == "sqlite" and getattr(
+                impl, "_storage_format", None) == _SQLITE_DATE and not isinstance(impl, sa.DateTime):
+            processor = _sqlite_date(processor)
+        known[column] = processor
+    return known[column]
+
+
+_SQLITE_DATE = "%(year)04d-%(month)02d-%(day)02d"
+
+
+def _sqlite_date(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def process(value: Any) -> Any:
+        return value.isoformat() if type(value) is date else processor(value)
+    return process
 
 
 _PROCESSORS: weakref.WeakKeyDictionary[Any, dict[sa.Column, Processor]] = weakref.WeakKeyDictionary()
 
 
-def _copy(conn: Connection, table: sa.Table, names: list[str], values: list[tuple[Any, ...]]) -> None:
-    statement = f"COPY {_quoted(conn, table)} ({_column_list(conn, names)}) FROM STDIN"
+def _copy(conn: Connection, table: sa.Table, names: Sequence[str], values: Sequence[tuple[Any, ...]]) -> None:
+    """``COPY`` in PostgreSQL's binary format when psycopg knows every column's type (no text to format and parse,
+    bytea sent as is), else in text format."""
+    types = [_binary_copy_type(table.c[name].type) for name in names]
+    binary = all(types)
+    statement = (f"COPY {_quoted(conn, table)} ({_column_list(conn, names)}) FROM STDIN"
+                 + (" (FORMAT binary)" if binary else ""))
     dbapi = conn.connection.dbapi_connection
     try:
         with dbapi.cursor() as cursor, cursor.copy(statement) as copy:
+            if binary:
+                copy.set_types(types)
             for row in values:
                 copy.write_row(row)
     except conn.dialect.loaded_dbapi.Error as exc:
         raise DBAPIError.instance(statement, None, exc, conn.dialect.loaded_dbapi.Error) from exc
+
+
+def _binary_copy_type(column_type: sa.types.TypeEngine) -> str | None:
+    """The PostgreSQL type psycopg dumps a column's (processed) values as in a binary ``COPY``; None: unknown."""
+    if isinstance(column_type, sa.TypeDecorator):
+        column_type = column_type.impl_instance
+    if isinstance(column_type, sa.DateTime):
+        return "timestamptz" if column_type.timezone else "timestamp"
+    for kind, name in _BINARY_COPY_TYPES:
+        if isinstance(column_type, kind):
+            return name
+    return None
+
+
+#: (SQLAlchemy type, PostgreSQL type); the first match counts (a BigInteger is an Integer too).
+_BINARY_COPY_TYPES: tuple[tuple[type, str], ...] = (
+    (sa.BigInteger, "int8"), (sa.SmallInteger, "int2"), (sa.Integer, "int4"), (sa.String, "text"),
+    (sa.LargeBinary, "bytea"), (sa.Date, "date"), (sa.JSON, "json"))
 
 
 def copy_row_with_blob(conn: Connection, table: sa.Table, values: dict[str, Any], blob_column: str, blob: bytes,
@@ -116,6 +188,6 @@ def _quoted(conn: Connection, table: sa.Table) -> str:
     return conn.dialect.identifier_preparer.format_table(table)
 
 
-def _column_list(conn: Connection, names: list[str]) -> str:
+def _column_list(conn: Connection, names: Sequence[str]) -> str:
     quote = conn.dialect.identifier_preparer.quote
     return ", ".join(quote(name) for name in names)

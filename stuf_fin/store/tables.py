@@ -78,7 +78,6 @@ bericht = sa.Table(
     sa.Column("tijdstip_bericht", sa.Text, nullable=False, server_default=""),
     sa.Column("cross_refnummer", sa.Text, nullable=False, server_default=""),
     sa.Column("content_hash", sa.String(64), nullable=False, server_default=""),
-    sa.Column("request", sa.LargeBinary, nullable=False),
     sa.Column("reply", sa.LargeBinary),
     sa.Column("outcome", sa.String(8)),  # Bv03, Fo03, Fo02, La01
     sa.Column("fault_code", sa.String(16)),
@@ -87,6 +86,10 @@ bericht = sa.Table(
     sa.Column("answered_at", Tijd()),
     # an identical resend (StUF016) of this earlier accepted message, answered with that message's Bv03
     _fk("resend_of", "bericht.id", cascade=False, nullable=True),
+    # the raw request, last: SQLite keeps a zero-filled last column virtual while a large request is written into
+    # it (store/archief.py::vul_request); PostgreSQL compresses request and reply with lz4 where available
+    # (migration 0005)
+    sa.Column("request", sa.LargeBinary, nullable=False),
     sa.Index(None, "referentienummer"),
     sa.Index(None, "cross_refnummer"),
     # the message log (store/message_log.py): newest first, keyset paging on (received_at, id), per filter

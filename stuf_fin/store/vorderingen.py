@@ -7,11 +7,13 @@ one executemany per table.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -32,7 +34,7 @@ from stuf_fin.fin.model import (
     Vorderingstatus,
     Zaak,
 )
-from stuf_fin.store.bulk import insert_rows
+from stuf_fin.store.bulk import insert_values
 from stuf_fin.store.db import reserve_ids
 from stuf_fin.store.tables import btw_totaalregel, termijn, vordering, vorderingsregel, vorderingstatus
 
@@ -58,6 +60,10 @@ def find_vorderingen(conn: Connection, keys: Iterable[VorderingSleutel]) -> dict
     if conn.dialect.name == "postgresql" and wanted:  # one join with three arrays: no plan for 1,000 OR-ed rows
         rows = conn.execute(_SLEUTELS_PG, {"o": [k.organisatie for k in wanted], "t": [k.tsa for k in wanted],
                                            "n": [k.vorderingnummer for k in wanted]})
+    elif conn.dialect.name == "sqlite" and wanted and sqlite3.sqlite_version_info >= (3, 38):
+        # the keys as one JSON array joined on the key's index: a third of the time of 3,000 bound values
+        rows = conn.execute(_SLEUTELS_JSON, {"k": json.dumps([(k.organisatie, k.tsa, k.vorderingnummer)
+                                                              for k in wanted])})
     else:
         rows = (row for chunk in _chunks(wanted) for row in conn.execute(_SLEUTELS, {"sleutels": [
             (k.organisatie, k.tsa, k.vorderingnummer) for k in chunk]}))
@@ -68,6 +74,10 @@ def find_vorderingen(conn: Connection, keys: Iterable[VorderingSleutel]) -> dict
 _c = vordering.c
 _SLEUTELS = sa.select(_c.organisatie_nnp_id, _c.tsa, _c.vorderingnummer, _c.id).where(
     sa.tuple_(_c.organisatie_nnp_id, _c.tsa, _c.vorderingnummer).in_(sa.bindparam("sleutels", expanding=True)))
+_SLEUTELS_JSON = sa.text(
+    "SELECT v.organisatie_nnp_id, v.tsa, v.vorderingnummer, v.id FROM json_each(:k) AS k JOIN vordering AS v "
+    "ON v.organisatie_nnp_id = json_extract(k.value, '$[0]') AND v.tsa = json_extract(k.value, '$[1]') "
+    "AND v.vorderingnummer = json_extract(k.value, '$[2]')")
 _SLEUTELS_PG = sa.text(
     "SELECT v.organisatie_nnp_id, v.tsa, v.vorderingnummer, v.id FROM vordering AS v "
     "JOIN unnest(CAST(:o AS text[]), CAST(:t AS text[]), CAST(:n AS text[])) AS k(o, t, n) "
@@ -128,42 +138,62 @@ def known_vorderingnummers(conn: Connection, nummers: Iterable[str]) -> set[str]
 
 # -- insert ----------------------------------------------------------------------------------------------
 
-def _vordering_row(v: Vordering, bericht_id: int | None, ontvangen_op: datetime) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "bericht_id": bericht_id, "ontvangen_op": ontvangen_op,
-        "organisatie_nnp_id": v.vorderende_organisatie.sleutel, "tsa": v.tsa, "vorderingnummer": v.vorderingnummer,
-        "factuurnummer": v.factuurnummer, "creatiedatum": v.creatiedatum, "factuurdatum": v.factuurdatum,
-        "vervaldatum": v.vervaldatum, "indicator_factuur_uitgestuurd": v.indicator_factuur_uitgestuurd,
-        "algemene_factuuromschrijving": v.algemene_factuuromschrijving, "valutacode": v.valutacode,
-        "totaalbedrag_excl_btw": v.totaalbedrag_excl_btw, "totaalbedrag_btw": v.totaalbedrag_btw,
-        "totaalbedrag_incl_btw": v.totaalbedrag_incl_btw, "taaknummer": v.taaknummer,
-        "indicator_publiekrechtelijk": v.indicator_publiekrechtelijk, "vorm": v.vorm or None,
-        "organisatie_xml": v.vorderende_organisatie.xml,
-        "tijdvak_geldigheid_xml": v.metagegevens.tijdvak_geldigheid,
-        "tijdstip_registratie_xml": v.metagegevens.tijdstip_registratie,
-        "extra_elementen_xml": v.metagegevens.extra_elementen,
-    }
-    incasso = v.automatische_incasso or AutomatischeIncasso()
-    row.update(machtigingskenmerk=incasso.machtigingskenmerk, afgiftedatum_incasso=incasso.afgiftedatum_incasso,
-               rekeningnummer=incasso.rekeningnummer, bic=incasso.bic,
-               incasso_vorm=incasso.vorm if v.automatische_incasso is not None else None)
-    schema = v.invorderingsschema
-    row.update(invorderingsregime=schema.invorderingsregime if schema else None,
-               schema_vorm=schema.vorm if schema else None)
-    row.update(_status_kolommen(v.vorderingstatus))
-    d = v.debiteur
-    row.update(debiteur_soort=d.soort if d else None, debiteur_bsn=d.bsn if d else None,
-               debiteur_nnp_id=d.nnp_id if d else None, debiteurnummer=d.debiteurnummer if d else None,
-               debiteur_xml=d.xml if d else None)
-    row.update(zaak_identificatie=v.zaak.identificatie if v.zaak else None,
-               zaak_xml=v.zaak.xml if v.zaak else None)
-    g = v.gerelateerde_vordering
-    row.update(gerelateerde_vorderingnummer=g.vorderingnummer if g else None,
-               gerelateerde_organisatie_nnp_id=g.organisatie if g else None,
-               gerelateerde_vordering_xml=g.xml if g else None)
-    o = v.organisatorische_eenheid
-    row.update(oeh_identificatie=o.identificatie if o else None, oeh_xml=o.xml if o else None)
-    return row
+class Rijen(NamedTuple):
+    """The rows of one table: column names and one tuple of values per row (in that order)."""
+
+    table: sa.Table
+    kolommen: tuple[str, ...]
+    waarden: list[tuple[Any, ...]]
+
+    def dicts(self) -> list[dict[str, Any]]:
+        """The rows as dicts (for a Core insert)."""
+        return [dict(zip(self.kolommen, row, strict=True)) for row in self.waarden]
+
+
+_VORDERING_KOLOMMEN = (
+    "id", "bericht_id", "ontvangen_op", "organisatie_nnp_id", "tsa", "vorderingnummer", "factuurnummer",
+    "creatiedatum", "factuurdatum", "vervaldatum", "indicator_factuur_uitgestuurd", "algemene_factuuromschrijving",
+    "valutacode", "totaalbedrag_excl_btw", "totaalbedrag_btw", "totaalbedrag_incl_btw", "taaknummer",
+    "indicator_publiekrechtelijk", "vorm", "organisatie_xml", "tijdvak_geldigheid_xml", "tijdstip_registratie_xml",
+    "extra_elementen_xml",
+    "machtigingskenmerk", "afgiftedatum_incasso", "rekeningnummer", "bic", "incasso_vorm",
+    "invorderingsregime", "schema_vorm",
+    "status", "status_datum_en_tijd", "status_tijdstip", "totaal_betaald", "deel_bedrag_betaald",
+    "status_opmerkingen", "status_vorm",
+    "debiteur_soort", "debiteur_bsn", "debiteur_nnp_id", "debiteurnummer", "debiteur_xml",
+    "zaak_identificatie", "zaak_xml",
+    "gerelateerde_vorderingnummer", "gerelateerde_organisatie_nnp_id", "gerelateerde_vordering_xml",
+    "oeh_identificatie", "oeh_xml")
+_GEEN_INCASSO = (None, None, None, None, None)
+_GEEN_STATUS = (None, None, None, None, None, None, None)
+_GEEN_DEBITEUR = (None, None, None, None, None)
+_REGEL_KOLOMMEN = ("vordering_id", "volgnummer", *_REGEL_VELDEN, "vorm")
+_TOTAALREGEL_KOLOMMEN = ("vordering_id", "volgnummer", "totaalbedrag_btw", "btw_categorie", "vorm")
+_TERMIJN_KOLOMMEN = ("vordering_id", "volgnummer", "datum", "termijnbedrag", "vervaldatum", "vorm")
+_HISTORIE_KOLOMMEN = ("vordering_id", "bericht_id", "bron", "ontvangen_op", "status", "datum_en_tijd", "tijdstip",
+                      "totaal_betaald", "deel_bedrag_betaald", "opmerkingen", "vorm")
+
+
+def _vordering_waarden(v: Vordering, vid: int, bericht_id: int | None, ontvangen_op: datetime) -> tuple[Any, ...]:
+    """The ``vordering`` row of ``v``, in the order of :data:`_VORDERING_KOLOMMEN`."""
+    meta, organisatie = v.metagegevens, v.vorderende_organisatie
+    i, schema, s, d = v.automatische_incasso, v.invorderingsschema, v.vorderingstatus, v.debiteur
+    z, g, o = v.zaak, v.gerelateerde_vordering, v.organisatorische_eenheid
+    return (
+        vid, bericht_id, ontvangen_op, organisatie.sleutel, v.tsa, v.vorderingnummer, v.factuurnummer,
+        v.creatiedatum, v.factuurdatum, v.vervaldatum, v.indicator_factuur_uitgestuurd,
+        v.algemene_factuuromschrijving, v.valutacode, v.totaalbedrag_excl_btw, v.totaalbedrag_btw,
+        v.totaalbedrag_incl_btw, v.taaknummer, v.indicator_publiekrechtelijk, v.vorm or None, organisatie.xml,
+        meta.tijdvak_geldigheid, meta.tijdstip_registratie, meta.extra_elementen,
+        *((i.machtigingskenmerk, i.afgiftedatum_incasso, i.rekeningnummer, i.bic, i.vorm) if i is not None
+          else _GEEN_INCASSO),
+        schema.invorderingsregime if schema else None, schema.vorm if schema else None,
+        *((s.status, s.datum_en_tijd, s.tijdstip(), s.totaal_betaald, s.deel_bedrag_betaald, s.opmerkingen, s.vorm)
+          if s is not None else _GEEN_STATUS),
+        *((d.soort, d.bsn, d.nnp_id, d.debiteurnummer, d.xml) if d is not None else _GEEN_DEBITEUR),
+        z.identificatie if z else None, z.xml if z else None,
+        g.vorderingnummer if g else None, g.organisatie if g else None, g.xml if g else None,
+        o.identificatie if o else None, o.xml if o else None)
 
 
 def _status_kolommen(s: Vorderingstatus | None) -> dict[str, Any]:
@@ -176,53 +206,48 @@ def _status_kolommen(s: Vorderingstatus | None) -> dict[str, Any]:
             "status_opmerkingen": s.opmerkingen, "status_vorm": s.vorm}
 
 
-def _historie_row(vordering_id: int, s: Vorderingstatus, bron: str, bericht_id: int | None,
-                  ontvangen_op: datetime) -> dict[str, Any]:
-    return {"vordering_id": vordering_id, "bericht_id": bericht_id, "bron": bron, "ontvangen_op": ontvangen_op,
-            "status": s.status, "datum_en_tijd": s.datum_en_tijd, "tijdstip": s.tijdstip(),
-            "totaal_betaald": s.totaal_betaald, "deel_bedrag_betaald": s.deel_bedrag_betaald,
-            "opmerkingen": s.opmerkingen, "vorm": s.vorm or None}
+def _historie_waarden(vordering_id: int, s: Vorderingstatus, bron: str, bericht_id: int | None,
+                      ontvangen_op: datetime) -> tuple[Any, ...]:
+    """A ``vorderingstatus`` row, in the order of :data:`_HISTORIE_KOLOMMEN`."""
+    return (vordering_id, bericht_id, bron, ontvangen_op, s.status, s.datum_en_tijd, s.tijdstip(), s.totaal_betaald,
+            s.deel_bedrag_betaald, s.opmerkingen, s.vorm or None)
 
 
 def vordering_rijen(vorderingen: Sequence[Vordering], ids: Sequence[int], *, bericht_id: int | None,
-                    ontvangen_op: datetime) -> list[tuple[sa.Table, list[dict[str, Any]]]]:
+                    ontvangen_op: datetime) -> list[Rijen]:
     """The rows that store ``vorderingen`` (with these ``ids``) and their children, per table in insert order."""
-    rows = [_vordering_row(v, bericht_id, ontvangen_op) for v in vorderingen]
-    for vid, row in zip(ids, rows, strict=True):
-        row["id"] = vid
-    regels, totaalregels, termijnen, statussen = [], [], [], []
+    rows, regels, totaalregels, termijnen, statussen = [], [], [], [], []
     for vid, v in zip(ids, vorderingen, strict=True):
+        rows.append(_vordering_waarden(v, vid, bericht_id, ontvangen_op))
         for n, r in enumerate(v.vorderingsregels, 1):
-            row = {veld: getattr(r, veld) for veld in _REGEL_VELDEN}
-            row.update(vordering_id=vid, volgnummer=n, vorm=r.vorm or None)
-            regels.append(row)
+            regels.append((vid, n, r.bedrag_excl_btw, r.bedrag_incl_btw, r.bedrag_btw, r.btw_categorie,
+                           r.btw_percentage, r.vorderingtype, r.vorderingcode, r.vorderingtoelichting,
+                           r.vorderingomschrijving, r.aantal, r.eenheid, r.stuks_prijs_excl_btw, r.vorm or None))
         for n, t in enumerate(v.totaalregels_btw, 1):
-            totaalregels.append({"vordering_id": vid, "volgnummer": n, "totaalbedrag_btw": t.totaalbedrag_btw,
-                                 "btw_categorie": t.btw_categorie, "vorm": t.vorm or None})
+            totaalregels.append((vid, n, t.totaalbedrag_btw, t.btw_categorie, t.vorm or None))
         if v.invorderingsschema is not None:
             for n, tm in enumerate(v.invorderingsschema.termijnen, 1):
-                termijnen.append({"vordering_id": vid, "volgnummer": n, "datum": tm.datum,
-                                  "termijnbedrag": tm.termijnbedrag, "vervaldatum": tm.vervaldatum,
-                                  "vorm": tm.vorm or None})
+                termijnen.append((vid, n, tm.datum, tm.termijnbedrag, tm.vervaldatum, tm.vorm or None))
         if v.vorderingstatus is not None:
-            statussen.append(_historie_row(vid, v.vorderingstatus, "vordering", bericht_id, ontvangen_op))
-    return [(vordering, rows), (vorderingsregel, regels), (btw_totaalregel, totaalregels), (termijn, termijnen),
-            (vorderingstatus, statussen)]
+            statussen.append(_historie_waarden(vid, v.vorderingstatus, "vordering", bericht_id, ontvangen_op))
+    return [Rijen(vordering, _VORDERING_KOLOMMEN, rows), Rijen(vorderingsregel, _REGEL_KOLOMMEN, regels),
+            Rijen(btw_totaalregel, _TOTAALREGEL_KOLOMMEN, totaalregels), Rijen(termijn, _TERMIJN_KOLOMMEN, termijnen),
+            Rijen(vorderingstatus, _HISTORIE_KOLOMMEN, statussen)]
 
 
 def insert_vorderingen(conn: Connection, vorderingen: Sequence[Vordering], *, bericht_id: int | None,
                        ontvangen_op: datetime) -> list[int]:
     """Store ``vorderingen`` with all their children; sets and returns their ids (in order).
 
-    Ids are reserved up front; each table gets one bulk insert (:func:`stuf_fin.store.bulk.insert_rows`:
+    Ids are reserved up front; each table gets one bulk insert (:func:`stuf_fin.store.bulk.insert_values`:
     ``executemany`` on SQLite, ``COPY`` on PostgreSQL).  A key that exists already raises
     :class:`sqlalchemy.exc.IntegrityError` (the caller checks first).
     """
     if not vorderingen:
         return []
     ids = reserve_ids(conn, vordering, len(vorderingen))
-    for table, rows in vordering_rijen(vorderingen, ids, bericht_id=bericht_id, ontvangen_op=ontvangen_op):
-        insert_rows(conn, table, rows)
+    for rijen in vordering_rijen(vorderingen, ids, bericht_id=bericht_id, ontvangen_op=ontvangen_op):
+        insert_values(conn, rijen.table, rijen.kolommen, rijen.waarden)
     for vid, v in zip(ids, vorderingen, strict=True):
         v.id = vid
     return ids
@@ -243,7 +268,8 @@ class StatusHistorie:
 def add_status(conn: Connection, vordering_id: int, status: Vorderingstatus, *, bericht_id: int | None,
                ontvangen_op: datetime, bron: str = "statuswijziging") -> None:
     """Append ``status`` to the history and make it the vordering's current status."""
-    conn.execute(sa.insert(vorderingstatus), [_historie_row(vordering_id, status, bron, bericht_id, ontvangen_op)])
+    conn.execute(sa.insert(vorderingstatus), [dict(zip(_HISTORIE_KOLOMMEN, _historie_waarden(
+        vordering_id, status, bron, bericht_id, ontvangen_op), strict=True))])
     conn.execute(sa.update(vordering).where(vordering.c.id == vordering_id).values(**_status_kolommen(status)))
 
 
@@ -334,6 +360,7 @@ def _vordering(r: Any, regels: list[Any], totaalregels: list[Any], termijnen: li
     return v
 
 
-__all__ = ["SUMMARY", "StatusHistorie", "add_status", "existing_keys", "find_by_vorderingnummer", "find_vordering",
+__all__ = ["SUMMARY", "Rijen", "StatusHistorie", "add_status", "existing_keys", "find_by_vorderingnummer",
+           "find_vordering",
            "find_vorderingen", "insert_vorderingen", "known_vorderingnummers", "load_vordering",
            "load_vorderingen", "status_history", "summaries", "summaries_by_vorderingnummer", "vordering_rijen"]

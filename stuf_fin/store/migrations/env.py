@@ -33,7 +33,7 @@ def run_migrations_online() -> None:
 
     store = Store(config.get_main_option("sqlalchemy.url") or "")
     try:
-        with store.engine.begin() as conn:
+        with store.migrating() as conn:
             _run(conn)
     finally:
         store.dispose()
