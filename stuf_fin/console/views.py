@@ -198,6 +198,11 @@ class Pages:
         if window not in WINDOWS:
             window = "day"
         now = datetime.now(UTC)
+        if self.store.answers.pending:  # this process's answers of the last seconds too
+            try:
+                self.store.answers.flush(self.store)
+            except UNAVAILABLE:
+                pass  # the read below reports the database
         with self.read() as conn:
             per_window = {name: message_stats.tallies(conn, now - span) for name, span in WINDOWS.items()}
             hours = message_stats.timeline(conn, now - timedelta(hours=23), timedelta(hours=1))

@@ -1,11 +1,9 @@
 """Answered messages counted per 5 minutes (table ``bericht_stats``): the console's overview.
 
-Every recorded answer adds one to its row (5 minutes, operation, outcome, fault code) in the transaction that
-records it (:func:`stuf_fin.store.archief.set_reply`), with its handling time (received → answered) in a
-histogram.  The overview then sums at most a few thousand rows for a week instead of counting and sorting a
-million archived messages.  The row is chosen by the moment the answer is *recorded*, so one transaction
-that records several answers (the vrdLv01 archive writer) takes the rows' locks in time order, like every other
-such transaction: two of them cannot deadlock.
+Every answer adds one to its row (5 minutes, operation, outcome, fault code), with its handling time (received →
+answered) in a histogram; the gateway gathers them in memory and writes them every few seconds
+(:mod:`stuf_fin.store.answer_counts`).  The overview then sums at most a few thousand rows for a week instead of
+counting and sorting a million archived messages.
 """
 
 from __future__ import annotations
@@ -37,10 +35,28 @@ def duration_ms(received_at: datetime, answered_at: datetime) -> int:
     return max(0, round((answered_at - received_at).total_seconds() * 1000))
 
 
-def _row(operation: str, outcome: str, fault_code: str | None, ms: int, bucket: datetime) -> dict[str, Any]:
+def answer_row(operation: str, outcome: str, fault_code: str | None, received_at: datetime,
+               answered_at: datetime, recorded_at: datetime | None = None) -> dict[str, Any]:
+    """The row that counts one answer: in the 5 minutes of ``recorded_at`` (default: ``answered_at``)."""
+    ms = duration_ms(received_at, answered_at)
     column = next((f"le_{b}" for b in DURATION_BOUNDS_MS if ms <= b), None)
-    return {"bucket": bucket, "operation": operation, "outcome": outcome, "fault_code": fault_code or "",
-            "messages": 1, "duration_ms_sum": ms, **{c: int(c == column) for c in _HISTOGRAM}}
+    return {"bucket": bucket_of(recorded_at or answered_at), "operation": operation, "outcome": outcome,
+            "fault_code": fault_code or "", "messages": 1, "duration_ms_sum": ms,
+            **{c: int(c == column) for c in _HISTOGRAM}}
+
+
+_ADDED = ("messages", "duration_ms_sum", *_HISTOGRAM)
+
+
+def merge(rows: dict[tuple, dict[str, Any]], row: dict[str, Any]) -> None:
+    """Add ``row`` to the row of ``rows`` with the same key (or make it that row)."""
+    key = tuple(row[k] for k in _KEY)
+    total = rows.get(key)
+    if total is None:
+        rows[key] = dict(row)
+    else:
+        for column in _ADDED:
+            total[column] += row[column]
 
 
 @cache
@@ -50,17 +66,22 @@ def _upsert(dialect: str) -> Any:
     else:
         from sqlalchemy.dialects.sqlite import insert
     stmt = insert(bericht_stats)
-    added = ("messages", "duration_ms_sum", *_HISTOGRAM)
     return stmt.on_conflict_do_update(index_elements=list(_KEY),
-                                      set_={c: bericht_stats.c[c] + stmt.excluded[c] for c in added})
+                                      set_={c: bericht_stats.c[c] + stmt.excluded[c] for c in _ADDED})
+
+
+def add_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Add counted rows (:func:`answer_row`, :func:`merge`) to the table, in key order (two flushes of different
+    processes take the rows' locks in the same order: no deadlock)."""
+    stmt = _upsert(conn.dialect.name)
+    for row in sorted(rows, key=lambda r: tuple(r[k] for k in _KEY)):
+        conn.execute(stmt, row)
 
 
 def count_answer(conn: Connection, *, operation: str, outcome: str, fault_code: str | None,
                  received_at: datetime, answered_at: datetime, recorded_at: datetime | None = None) -> None:
     """Add one answered message to its row (inside the caller's transaction)."""
-    bucket = bucket_of(recorded_at or datetime.now(UTC))
-    conn.execute(_upsert(conn.dialect.name), _row(operation, outcome, fault_code,
-                                                  duration_ms(received_at, answered_at), bucket))
+    add_rows(conn, [answer_row(operation, outcome, fault_code, received_at, answered_at, recorded_at)])
 
 
 def rebuild(conn: Connection, since: datetime) -> int:
@@ -74,14 +95,7 @@ def rebuild(conn: Connection, since: datetime) -> int:
                           .where(b.answered_at >= bucket_of(since), b.outcome.is_not(None))
                           .execution_options(yield_per=10_000))
     for operation, outcome, fault_code, received_at, answered_at in result:
-        row = _row(operation, outcome, fault_code, duration_ms(received_at, answered_at), bucket_of(answered_at))
-        key = tuple(row[k] for k in _KEY)
-        if key in totals:
-            total = totals[key]
-            for column in ("messages", "duration_ms_sum", *_HISTOGRAM):
-                total[column] += row[column]
-        else:
-            totals[key] = row
+        merge(totals, answer_row(operation, outcome, fault_code, received_at, answered_at))
         n += 1
     if totals:
         from stuf_fin.store.bulk import insert_rows
