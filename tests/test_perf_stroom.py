@@ -178,13 +178,18 @@ def test_large_requests_are_archived_whole(store: Store) -> None:
                                 referentienummer="r", uitstellen=True)
         archief.set_reply(conn, later, b"<antwoord/>", "Bv03")
         archief.vul_request(conn, later, data)
+        answered = archief.archive(conn, port="p", operation="o", request=data, received_at=moment,  # answer known
+                                   referentienummer="r", uitstellen=True, reply=b"<Bv03/>", outcome="Bv03",
+                                   answered_at=moment)
+        archief.vul_request(conn, answered, data)
     with store.begin(schrijven=False) as conn:
         rows = {r.id: r for r in conn.execute(sa.select(bericht))}
-    for bericht_id in (direct, later):
+    for bericht_id in (direct, later, answered):
         r = rows[bericht_id]
         assert r.request == data and r.received_at == moment and r.referentienummer == "r"
         assert r.port == "p" and r.authenticated_identity is None and r.zender_applicatie == ""
     assert rows[later].reply == b"<antwoord/>"
+    assert (rows[answered].reply, rows[answered].outcome, rows[answered].answered_at) == (b"<Bv03/>", "Bv03", moment)
 
 
 def _code(answer: etree._Element) -> str | None:

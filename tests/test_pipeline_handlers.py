@@ -115,9 +115,9 @@ def test_every_refused_vordering_is_named_within_1000_characters(store: Store) -
 
 
 def test_a_concurrently_stored_key_becomes_a_business_error(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The unique index is the last line: a key stored after our check still gives a BusinessError,
-    and the caller's transaction stays usable (savepoint)."""
-    spec = _specs(1)[0]
+    """The unique index is the last line: a key stored after our check still gives a BusinessError naming it
+    (no savepoint: the caller rolls the whole message back, and nothing of it is stored)."""
+    spec, ander = _specs(2)
     _verwerk(store, handlers.verstrek_vordering, g.di01_vordering([spec]))
     echte, aanroepen = repo.existing_keys, []
 
@@ -126,13 +126,30 @@ def test_a_concurrently_stored_key_becomes_a_business_error(store: Store, monkey
         return set() if len(aanroepen) == 1 else echte(conn, keys)
 
     monkeypatch.setattr(repo, "existing_keys", mist_de_eerste_keer)
-    with store.begin() as conn:
-        with pytest.raises(BusinessError) as fout:
-            handlers.verstrek_vordering(conn, _message(g.di01_vordering([spec])),
-                                          handlers.Ontvangst(NU, None, Settings()))
-        assert conn.execute(sa.select(sa.func.count()).select_from(vordering)).scalar_one() == 1
-    assert len(aanroepen) == 2
+    with pytest.raises(BusinessError) as fout, store.begin() as conn:
+        handlers.verstrek_vordering(conn, _message(g.di01_vordering([spec, ander])),
+                                    handlers.Ontvangst(NU, None, Settings()))
     assert spec.vorderingnummer in fout.value.details
+    # SQLite looks the keys up again under its write lock; PostgreSQL's failed statement ended the transaction
+    assert len(aanroepen) == (2 if store.is_sqlite else 1)
+    with store.begin(schrijven=False) as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(vordering)).scalar_one() == 1
+
+
+def test_one_vordering_is_checked_by_its_insert_and_a_stored_key_leaves_nothing(store: Store) -> None:
+    """A message of one vordering skips the key lookup: the insert refuses a stored key, and neither the vordering
+    nor its regels or status are stored a second time."""
+    spec = _specs(1)[0]
+    _verwerk(store, handlers.verstrek_vordering, g.di01_vordering([spec]))
+    with store.begin(schrijven=False) as conn:
+        voor = {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+                for t in (vordering, vorderingsregel, vorderingstatus)}
+    assert voor["vordering"] == 1 and voor["vorderingsregel"] >= 1
+    with pytest.raises(BusinessError) as fout, store.begin() as conn:
+        handlers.verstrek_vordering(conn, _message(g.di01_vordering([spec])), handlers.Ontvangst(NU, None, Settings()))
+        assert {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+                for t in (vordering, vorderingsregel, vorderingstatus)} == voor  # before the rollback, too
+    assert f"{spec.vorderingnummer}" in fout.value.details and "al eerder aangeleverd" in fout.value.details
 
 
 def test_warnings_are_returned_not_raised(store: Store) -> None:

@@ -75,16 +75,21 @@ def _sleutelfouten(sleutels: list[K], bekend: set[K], gezien: set[K] | None = No
 
 def _opslaan(conn: Connection, opslaan: Callable[[], object], sleutels: list[K],
              bestaande: Callable[[], set[K]]) -> None:
-    """Insert in a savepoint; a key that a concurrent message stored meanwhile becomes a BusinessError."""
+    """Insert; a key that a concurrent message stored meanwhile becomes a BusinessError.
+
+    No savepoint: a refused key refuses the whole message, so the caller's transaction is rolled back anyway.
+    On SQLite the keys were checked under the write lock and only this message can have stored them; on
+    PostgreSQL the failed statement ends the transaction, so the keys cannot be looked up again to name them.
+    """
     try:
-        with conn.begin_nested():
-            opslaan()
+        opslaan()
     except IntegrityError as exc:
         if not is_unique_violation(exc):
             raise
-        fouten = _sleutelfouten(sleutels, bestaande()) or ["een sleutel is zojuist door een ander bericht "
-                                                           "aangeleverd"]
-        raise BusinessError(samenvatten(fouten)) from None
+        fouten = _sleutelfouten(sleutels, bestaande()) if conn.dialect.name == "sqlite" else []
+        raise BusinessError(samenvatten(fouten or [
+            "een sleutel is zojuist door een ander bericht aangeleverd (een van: "
+            + ", ".join(str(s) for s in sleutels[:5]) + (" …)" if len(sleutels) > 5 else ")")])) from None
 
 
 def verstrek_vordering(conn: Connection, message: etree._Element | Stroom, context: Ontvangst) -> list[str]:
@@ -104,15 +109,22 @@ def verstrek_vordering(conn: Connection, message: etree._Element | Stroom, conte
             bevindingen += regels.controleer_vordering(
                 v, ontvangen, weiger_vervaldatum_verleden=context.settings.reject_past_vervaldatum)
         sleutels = [v.sleutel for v in vorderingen]
-        bevindingen.fouten += _sleutelfouten(sleutels, vorderingen_repo.existing_keys(conn, sleutels), gezien)
         nummers.update(v.vorderingnummer for v in vorderingen)
         gerelateerd.update((v.gerelateerde_vordering.vorderingnummer, v) for v in vorderingen
                            if v.gerelateerde_vordering is not None and v.gerelateerde_vordering.vorderingnummer)
-        if bevindingen.fouten:
-            continue
-        _opslaan(conn, lambda batch=vorderingen: vorderingen_repo.insert_vorderingen(
-            conn, batch, bericht_id=context.bericht_id, ontvangen_op=context.ontvangen_op),
-            sleutels, lambda keys=sleutels: vorderingen_repo.existing_keys(conn, keys))
+        if len(vorderingen) == 1 and not gezien and not bevindingen.fouten:  # the common message: one vordering
+            gezien.add(sleutels[0])
+            if vorderingen_repo.insert_new_vordering(conn, vorderingen[0], bericht_id=context.bericht_id,
+                                                     ontvangen_op=context.ontvangen_op) is None:
+                bevindingen.fouten.append(f"{sleutels[0]} is al eerder aangeleverd")
+                continue
+        else:
+            bevindingen.fouten += _sleutelfouten(sleutels, vorderingen_repo.existing_keys(conn, sleutels), gezien)
+            if bevindingen.fouten:
+                continue
+            _opslaan(conn, lambda batch=vorderingen: vorderingen_repo.insert_vorderingen(
+                conn, batch, bericht_id=context.bericht_id, ontvangen_op=context.ontvangen_op),
+                sleutels, lambda keys=sleutels: vorderingen_repo.existing_keys(conn, keys))
         if context.uitgaand is not None:
             context.uitgaand.vorderingen_ontvangen(conn, context.bericht_id, vorderingen)
     if bevindingen.fouten:

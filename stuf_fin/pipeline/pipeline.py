@@ -115,6 +115,9 @@ class Pipeline:
         antwoord = self._behandel(verzoek, sg)
         observe.answered(verzoek.operatie.port, verzoek.operatie.naam, sg, antwoord, time.perf_counter() - start,
                          verzoek.identiteit)
+        self.store.answers.add(operation=verzoek.operatie.naam, outcome=antwoord.outcome,
+                               fault_code=antwoord.fout.code if antwoord.fout else None,
+                               received_at=verzoek.ontvangen_op, answered_at=datetime.now(UTC))
         return antwoord
 
     def _behandel(self, verzoek: Verzoek, sg: Stuurgegevens) -> Antwoord:
@@ -159,47 +162,62 @@ class Pipeline:
         """Di01, Bv03 or Fo03 received: in one transaction the message is archived, claims its referentienummer
         (StUF016), is handled and gets its Bv03.
 
-        A message identical to an accepted one (same zender, referentienummer and content) is archived as a
-        resend and answered with the earlier Bv03, byte for byte; one still in flight is waited for (the claim
-        blocks until its transaction ends, :func:`stuf_fin.store.archief.claim_referentie`).  The same
+        The Bv03 is made and validated before the transaction, and a message read whole is archived with it in
+        one insert.  A message identical to an accepted one (same zender, referentienummer and content) is
+        archived as a resend and answered with the earlier Bv03, byte for byte; one still in flight is waited for
+        (the claim blocks until its transaction ends, :func:`stuf_fin.store.archief.claim_referentie`).  The same
         referentienummer with other content is StUF016.  Any fault rolls everything back, the claim included.
         """
         op = verzoek.operatie
         digest = verzoek.stroom.content_hash if verzoek.stroom is not None else content_hash(verzoek.message)
         zender = sg.zender or Systeem()
-        try:
-            with self.store.begin() as conn:
-                bericht_id = archief.archive(conn, **self.archief_velden(verzoek, sg, digest), uitstellen=True)
-                eerder = archief.claim_referentie(conn, duplicaat_scope(op), zender, sg.referentienummer, digest,
-                                                  bericht_id)
-                if eerder is None:
-                    antwoord = self.verwerk(conn, verzoek, sg, bericht_id)
-                elif eerder.content_hash == digest:
-                    log.info("identical resend of %s from %s: earlier Bv03 sent again", sg.referentienummer, zender)
-                    antwoord = Antwoord(None, serialized=eerder.reply, outcome="Bv03",
-                                        extra={"herhaling": True, "resend_of": eerder.bericht_id})
-                    archief.set_reply(conn, bericht_id, eerder.reply, "Bv03", None, resend_of=eerder.bericht_id)
-                else:
-                    raise StufFout("StUF016", f"referentienummer {sg.referentienummer} van {zender} is al "
-                                              "gebruikt voor een ander bericht")
-                archief.vul_request(conn, bericht_id, verzoek.raw)  # a large request last (memory)
+        bv03 = self.bv03(sg)
+        velden = self.archief_velden(verzoek, sg, digest)
+        whole = verzoek.stroom is None  # a streamed message is answered when it has been read and stored
+        if whole:
+            velden.update(reply=bv03, outcome="Bv03", answered_at=datetime.now(UTC))
+
+        def store(conn: Any) -> Antwoord:
+            bericht_id = archief.archive(conn, **velden, uitstellen=True)
+            eerder = archief.claim_referentie(conn, duplicaat_scope(op), zender, sg.referentienummer, digest,
+                                              bericht_id)
+            if eerder is None:
+                self.verwerk(conn, verzoek, sg, bericht_id)
+                if not whole:
+                    archief.set_reply(conn, bericht_id, bv03, "Bv03", None)
+                antwoord = Antwoord(None, serialized=bv03, outcome="Bv03")
+            elif eerder.content_hash == digest:
+                log.info("identical resend of %s from %s: earlier Bv03 sent again", sg.referentienummer, zender)
+                antwoord = Antwoord(None, serialized=eerder.reply, outcome="Bv03",
+                                    extra={"herhaling": True, "resend_of": eerder.bericht_id})
+                archief.set_reply(conn, bericht_id, eerder.reply, "Bv03", None, resend_of=eerder.bericht_id)
+            else:
+                raise StufFout("StUF016", f"referentienummer {sg.referentienummer} van {zender} is al "
+                                          "gebruikt voor een ander bericht")
+            archief.vul_request(conn, bericht_id, verzoek.raw)  # a large request last (memory)
             return antwoord
+
+        try:
+            if whole:  # committed together with concurrent messages' (SQLite group commit)
+                return self.store.write(store)
+            with self.store.begin() as conn:  # a streamed message: its own transaction
+                return store(conn)
         except BusinessError as exc:
             raise StufFout("StUF058", str(exc)) from None
 
-    def verwerk(self, conn: Any, verzoek: Verzoek, sg: Stuurgegevens, bericht_id: int) -> Antwoord:
-        """The handler of a message that holds its referentienummer, and its Bv03 (inside the caller's
-        transaction)."""
+    def bv03(self, sg: Stuurgegevens) -> bytes:
+        """The Bv03 for an accepted message, validated and serialized."""
+        element = berichten.bv03(sg, self.eigen)
+        self.check_antwoord(element)
+        return etree.tostring(element, encoding="UTF-8")
+
+    def verwerk(self, conn: Any, verzoek: Verzoek, sg: Stuurgegevens, bericht_id: int) -> None:
+        """The handler of a message that holds its referentienummer (inside the caller's transaction)."""
         op = verzoek.operatie
         handler = self.handlers.get(op.naam)
         bron = verzoek.stroom if verzoek.stroom is not None else verzoek.message
         warnings = handler(conn, bron, self.ontvangst(verzoek, bericht_id)) if handler else []
         log_warnings(op.naam, sg.referentienummer, warnings)
-        element = berichten.bv03(sg, self.eigen)
-        self.check_antwoord(element)
-        antwoord = Antwoord(element, outcome="Bv03")
-        archief.set_reply(conn, bericht_id, antwoord.to_bytes(), "Bv03", None)
-        return antwoord
 
     def vraag(self, verzoek: Verzoek, sg: Stuurgegevens) -> Antwoord:
         """vrdLv01: the handler builds the vrdLa01 from the store (read-only); the question and its answer
@@ -215,8 +233,7 @@ class Pipeline:
         answered_at, returned = datetime.now(UTC), returned_ids(element)
 
         def schrijf(conn) -> None:
-            bericht_id = archief.archive(conn, **velden)
-            archief.set_reply(conn, bericht_id, reply, "La01", None, answered_at)
+            bericht_id = archief.archive(conn, **velden, reply=reply, outcome="La01", answered_at=answered_at)
             archief.link_returned(conn, bericht_id, returned)  # the console: which questions returned a vordering
 
         self.archive_writer.write(schrijf)

@@ -22,8 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from stuf_fin.store import message_stats
-from stuf_fin.store.bulk import copy_row_with_blob, insert_rows
+from stuf_fin.store.bulk import copy_row_with_blob
 from stuf_fin.store.db import reserve_ids
 from stuf_fin.store.tables import bericht, ontvangen_referentie, returned_vordering, vordering
 
@@ -63,10 +62,13 @@ def archive(conn: Connection, *, port: str, operation: str, request: bytes, rece
             direction: str = "in", stuurgegevens: Any = None, zender: Systeem | None = None,
             ontvanger: Systeem | None = None, referentienummer: str = "", tijdstip_bericht: str = "",
             cross_refnummer: str = "", content_hash: str | None = None,
-            authenticated_identity: str | None = None, uitstellen: bool = False) -> int:
+            authenticated_identity: str | None = None, uitstellen: bool = False, reply: bytes | None = None,
+            outcome: str | None = None, answered_at: datetime | None = None) -> int:
     """Archive a message (``request``: its raw bytes); returns the ``bericht`` id.
 
     ``uitstellen``: a large request may be left for :func:`vul_request` (SQLite), which must then be called.
+    ``reply``, ``outcome``, ``answered_at``: the answer, when it is known before the row is written (one insert
+    instead of an insert and :func:`set_reply`).
 
     ``stuurgegevens`` (anything with ``zender``, ``ontvanger``, ``referentienummer``,
     ``tijdstip_bericht`` and ``cross_refnummer``) fills in the fields not given separately.
@@ -81,6 +83,7 @@ def archive(conn: Connection, *, port: str, operation: str, request: bytes, rece
               "received_at": received_at, "referentienummer": referentienummer or "",
               "tijdstip_bericht": tijdstip_bericht or "", "cross_refnummer": cross_refnummer or "",
               "content_hash": content_hash or "", "authenticated_identity": authenticated_identity,
+              "reply": reply, "outcome": outcome, "answered_at": answered_at,
               **_delen("zender", zender), **_delen("ontvanger", ontvanger)}
     if conn.dialect.name == "postgresql" and len(request) > BLOB_STUK:  # sent in pieces, never copied whole
         bericht_id = reserve_ids(conn, bericht, 1)[0]
@@ -97,8 +100,7 @@ def archive(conn: Connection, *, port: str, operation: str, request: bytes, rece
 _ARCHIVEER = sa.insert(bericht).returning(bericht.c.id)
 _ANTWOORD = sa.update(bericht).where(bericht.c.id == sa.bindparam("b_id")).values(
     reply=sa.bindparam("b_reply"), outcome=sa.bindparam("b_outcome"), fault_code=sa.bindparam("b_fault_code"),
-    answered_at=sa.bindparam("b_answered_at"), resend_of=sa.bindparam("b_resend_of")).returning(
-    bericht.c.operation, bericht.c.received_at)
+    answered_at=sa.bindparam("b_answered_at"), resend_of=sa.bindparam("b_resend_of"))
 _SLEUTEL = ("port", "zender_organisatie", "zender_applicatie", "zender_administratie", "zender_gebruiker",
             "referentienummer")
 #: The claim of a referentienummer: an insert that does nothing when the key is taken (and returns no id then).
@@ -132,28 +134,24 @@ def vul_request(conn: Connection, bericht_id: int, request: bytes) -> None:
 
 def set_reply(conn: Connection, bericht_id: int, reply: bytes, outcome: str, fault_code: str | None = None,
               answered_at: datetime | None = None, resend_of: int | None = None) -> None:
-    """Record the answer to an archived message (outcome Bv03, Fo03, Fo02 or La01), and count it
-    (:mod:`stuf_fin.store.message_stats`); ``resend_of``: the message is an identical resend of that accepted
-    one, answered with its Bv03."""
-    answered_at = answered_at or datetime.now(UTC)
-    row = conn.execute(_ANTWOORD, {"b_id": bericht_id, "b_reply": reply, "b_outcome": outcome,
-                                   "b_fault_code": fault_code, "b_answered_at": answered_at,
-                                   "b_resend_of": resend_of}).first()
-    if row is not None:
-        message_stats.count_answer(conn, operation=row.operation, outcome=outcome, fault_code=fault_code,
-                                   received_at=row.received_at, answered_at=answered_at)
+    """Record the answer to an archived message (outcome Bv03, Fo03, Fo02 or La01); ``resend_of``: the message
+    is an identical resend of that accepted one, answered with its Bv03.  (The console's counts are kept apart:
+    :class:`stuf_fin.store.answer_counts.AnswerCounts`.)"""
+    conn.execute(_ANTWOORD, {"b_id": bericht_id, "b_reply": reply, "b_outcome": outcome, "b_fault_code": fault_code,
+                             "b_answered_at": answered_at or datetime.now(UTC), "b_resend_of": resend_of})
 
 
 def link_returned(conn: Connection, bericht_id: int, vordering_ids: Iterable[int]) -> None:
     """Record which vorderingen the archived vrdLv01 ``bericht_id`` returned (ids no longer stored are left out)."""
     ids = list(dict.fromkeys(vordering_ids))
-    if not ids:
-        return
-    stored = set()
     for start in range(0, len(ids), 1000):
-        chunk = ids[start:start + 1000]
-        stored.update(conn.execute(sa.select(vordering.c.id).where(vordering.c.id.in_(chunk))).scalars())
-    insert_rows(conn, returned_vordering, [{"bericht_id": bericht_id, "vordering_id": i} for i in ids if i in stored])
+        conn.execute(_LINK, {"b": bericht_id, "ids": ids[start:start + 1000]})
+
+
+_LINK = sa.insert(returned_vordering).from_select(
+    ["bericht_id", "vordering_id"],
+    sa.select(sa.cast(sa.bindparam("b"), vordering.c.id.type), vordering.c.id).where(
+        vordering.c.id.in_(sa.bindparam("ids", expanding=True))))
 
 
 def _referentie(port: str, zender: Systeem | None, referentienummer: str) -> dict[str, str]:

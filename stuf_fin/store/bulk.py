@@ -39,17 +39,42 @@ def insert_values(conn: Connection, table: sa.Table, names: Sequence[str], rows:
     """Insert ``rows``: one tuple of values per row, in the order of the column ``names`` of ``table``."""
     if not rows:
         return
-    processors = [_processor(conn.dialect, table.c[name]) for name in names]
+    processors, statement = _plan(conn.dialect, table, tuple(names))
     if any(processors):
         columns = [_processed(processor, column) if processor is not None else column
                    for processor, column in zip(processors, zip(*rows, strict=True), strict=True)]
         rows = list(zip(*columns, strict=True))
     if conn.dialect.name == "postgresql" and len(rows) >= COPY_MIN_ROWS:
         _copy(conn, table, names, rows)
+    elif len(rows) == 1:  # (psycopg's executemany enters pipeline mode for it: more work for one row)
+        conn.exec_driver_sql(statement, rows[0])
     else:
-        placeholders = ", ".join("?" if conn.dialect.paramstyle == "qmark" else "%s" for _ in names)
-        conn.exec_driver_sql(f"INSERT INTO {_quoted(conn, table)} ({_column_list(conn, names)}) "
-                             f"VALUES ({placeholders})", rows if isinstance(rows, list) else list(rows))
+        conn.exec_driver_sql(statement, rows if isinstance(rows, list) else list(rows))
+
+
+def insert_statement(conn: Connection, table: sa.Table, names: Sequence[str]) -> str:
+    """The driver-level ``INSERT`` of the columns ``names`` of ``table`` (made once)."""
+    return _plan(conn.dialect, table, tuple(names))[1]
+
+
+def process(conn: Connection, table: sa.Table, names: Sequence[str], values: Sequence[Any]) -> tuple[Any, ...]:
+    """One row's values as :func:`insert_values` binds them (the columns' bind processors, NULL left alone)."""
+    processors = _plan(conn.dialect, table, tuple(names))[0]
+    return tuple(value if value is None or processor is None else processor(value)
+                 for processor, value in zip(processors, values, strict=True))
+
+
+def _plan(dialect: Any, table: sa.Table, names: tuple[str, ...]) -> tuple[list[Processor], str]:
+    """The bind processors of the columns ``names`` of ``table`` and the ``INSERT`` for them; made once."""
+    plans = _PLANS.setdefault(dialect, {})
+    plan = plans.get((table, names))
+    if plan is None:
+        placeholders = ", ".join("?" if dialect.paramstyle == "qmark" else "%s" for _ in names)
+        quote = dialect.identifier_preparer.quote
+        statement = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+                     f"({', '.join(quote(name) for name in names)}) VALUES ({placeholders})")
+        plan = plans[(table, names)] = ([_processor(dialect, table.c[name]) for name in names], statement)
+    return plan
 
 
 def _processed(processor: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
@@ -99,6 +124,8 @@ def _sqlite_date(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 _PROCESSORS: weakref.WeakKeyDictionary[Any, dict[sa.Column, Processor]] = weakref.WeakKeyDictionary()
+_PLANS: weakref.WeakKeyDictionary[Any, dict[tuple[sa.Table, tuple[str, ...]], tuple[list[Processor], str]]] = (
+    weakref.WeakKeyDictionary())
 
 
 def _copy(conn: Connection, table: sa.Table, names: Sequence[str], values: Sequence[tuple[Any, ...]]) -> None:
@@ -172,6 +199,8 @@ def _binary_field(column: sa.Column, value: Any) -> bytes:
         return struct.pack("!i", -1)
     if isinstance(value, str):
         data = value.encode()
+    elif isinstance(value, bytes):
+        data = value
     elif isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r} for {column.name}")
