@@ -132,11 +132,15 @@ def build(settings: Settings) -> Gateway:
     from stuf_fin.pipeline.handlers import HANDLERS
     from stuf_fin.pipeline.vraag import verstrek_vorderingstatus
     from stuf_fin.security.autorisatie import autorisatie_voor
+    from stuf_fin.store.answer_counts import AnswerCountFlusher
     from stuf_fin.store.checkpoint import WalCheckpointer
     from stuf_fin.store.db import Store
+    from stuf_fin.store.group_commit import GroupCommit
 
     validator = get_validator(settings.schema_dir)
-    store = Store(settings.database_url, timeout=settings.database_timeout)
+    # a pooled connection per request thread and for the background threads (archive writer, counts, outbox)
+    store = Store(settings.database_url, timeout=settings.database_timeout, pool_size=settings.threads + 4,
+                  max_overflow=4)
     handlers = {**HANDLERS, "vrdLv01": verstrek_vorderingstatus}
     outbound = wiring.for_gateway(settings, store, validator)  # Bv03/Fo03 received, outbox hook, delivery worker
     handlers.update(outbound.handlers)
@@ -147,8 +151,10 @@ def build(settings: Settings) -> Gateway:
     gateway.background.append(pipeline.archive_writer)  # vrdLv01 archive rows after the answer
     gateway.background.append(MemoryTrimmer())  # RSS back down after a burst of large or hostile requests
     gateway.background.append(GcTuning())  # fewer full collections while large messages are handled
+    gateway.background.append(AnswerCountFlusher(store))  # the console's counts, written every few seconds
     if store.wal:
         gateway.background.append(WalCheckpointer(store))  # SQLite checkpoints after the commits, not in them
+        gateway.background.append(GroupCommit(store))  # concurrent messages' transactions committed together
     return gateway
 
 

@@ -17,6 +17,8 @@ from stuf_fin.security.logfilter import MaskingFilter, mask
 #: Extra attributes of a log record that are copied into the JSON line.
 FIELDS = ("port", "operation", "zender", "referentienummer", "outcome", "fault_code", "duration_ms", "client",
           "resend", "fault_details", "peer", "path")
+#: Fields whose values the gateway chooses from its own vocabulary (never personal data or secrets): not masked.
+OWN_VALUES = frozenset({"port", "operation", "outcome", "fault_code", "duration_ms", "resend"})
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
@@ -31,7 +33,7 @@ class JsonFormatter(logging.Formatter):
         for name in FIELDS:
             if hasattr(record, name):
                 value = getattr(record, name)
-                line[name] = mask(value) if isinstance(value, str) else value
+                line[name] = mask(value) if isinstance(value, str) and name not in OWN_VALUES else value
         if record.exc_info or record.exc_text:
             line["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)

@@ -27,10 +27,10 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -42,10 +42,14 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import StaticPool
 
+from stuf_fin.store.answer_counts import AnswerCounts
+
 #: Default seconds the gateway waits for the database in one step (setting ``database_timeout``).
 DEFAULT_TIMEOUT = 30.0
 #: At most this many seconds for a readiness probe or the pre-ping of a pooled connection.
 PROBE_TIMEOUT = 5.0
+#: A pooled PostgreSQL connection is pinged before use only when it has been idle this many seconds or more.
+PING_AFTER_IDLE = 1.0
 MIGRATIONS = "stuf_fin.store:migrations"
 #: SQLite's page cache per connection (KiB; SQLite's default is 2,000): a 1,000-vordering message changes some 8 MB
 #: of pages, and with the default cache SQLite already writes them to the WAL (and reads some back) while the
@@ -54,7 +58,8 @@ SQLITE_CACHE_KIB = 16 * 1024
 #: A commit checkpoints the WAL itself only beyond this many pages (SQLite's default is 1,000): normally the
 #: background checkpointer (:mod:`stuf_fin.store.checkpoint`) has done it; this bounds the WAL without it.
 SQLITE_AUTOCHECKPOINT_PAGES = 8192
-_LEZEN = "stuf_fin_lezen"  # execution option: a read-only transaction
+_LEZEN = "stuf_fin_lezen"
+T = TypeVar("T")  # execution option: a read-only transaction
 
 #: The exceptions that mean "the database cannot be used now" (a fault with plek ``server``: resend later).
 UNAVAILABLE: tuple[type[Exception], ...] = (sa.exc.DBAPIError, sa.exc.TimeoutError)
@@ -105,10 +110,12 @@ def reserve_ids(conn: Connection, table: sa.Table, n: int) -> list[int]:
     if n <= 0:
         return []
     if conn.dialect.name == "sqlite":
-        start = conn.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0
+        start = conn.exec_driver_sql(f"SELECT max(id) FROM {table.name}").scalar() or 0
         return list(range(start + 1, start + n + 1))
-    stmt = sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)")
-    return list(conn.execute(stmt, {"table": table.name, "n": n}).scalars())
+    return list(conn.execute(_NEXTVAL, {"table": table.name, "n": n}).scalars())
+
+
+_NEXTVAL = sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)")
 
 
 @contextmanager
@@ -130,12 +137,15 @@ def _unlimited(conn: Connection) -> Iterator[None]:
 class Store:
     """One database; safe to share between threads (each transaction takes its own connection).
 
+    ``pool_size``: connections kept open (a gateway keeps one per request thread: a connection opened beyond the
+    pool is closed again when returned, and opening one costs PostgreSQL a new backend); ``max_overflow``: how
+    many more may be open at once (default twice ``pool_size``).
     ``timeout``: the longest the store waits for the database in one step (connect, pool checkout, a
     statement's answer, the SQLite write lock); see the module docstring.  ``None`` for maintenance commands
     whose statements may rightly run for minutes (``archive purge``): no statement limits then.
     """
 
-    def __init__(self, url: str | URL, *, pool_size: int = 5, echo: bool = False,
+    def __init__(self, url: str | URL, *, pool_size: int = 5, max_overflow: int | None = None, echo: bool = False,
                  timeout: float | None = DEFAULT_TIMEOUT):
         self.url = normalise_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
@@ -146,13 +156,17 @@ class Store:
         self._schrijver = threading.RLock()
         #: the running background WAL checkpointer (SQLite), signalled after each writing transaction
         self.checkpointer: Any = None
+        #: answers counted for the console, written every few seconds (:mod:`stuf_fin.store.answer_counts`)
+        self.answers = AnswerCounts()
+        #: the running group committer (SQLite, :mod:`stuf_fin.store.group_commit`), used by :meth:`write`
+        self.group_commit: Any = None
         self.wal = False
+        overflow = 2 * pool_size if max_overflow is None else max_overflow
         if self.is_sqlite:
-            self.engine: Engine = self._sqlite_engine(echo)
+            self.engine: Engine = self._sqlite_engine(echo, pool_size=pool_size, max_overflow=overflow)
             self._probe = self.engine  # a local file: nothing to probe separately
         else:
-            self.engine = self._postgres_engine(self.timeout, pool_size=pool_size, max_overflow=2 * pool_size,
-                                                echo=echo)
+            self.engine = self._postgres_engine(self.timeout, pool_size=pool_size, max_overflow=overflow, echo=echo)
             self._probe = self._postgres_engine(min(PROBE_TIMEOUT, self.timeout), pool_size=1, max_overflow=0,
                                                 echo=echo)
 
@@ -187,8 +201,18 @@ class Store:
 
         ping_as_usual = engine.dialect.do_ping
 
+        @event.listens_for(engine, "checkin")
+        def _checkin(dbapi_connection: Any, _record: Any) -> None:
+            if dbapi_connection is not None:
+                dbapi_connection.idle_since = time.monotonic()
+
         def quick_ping(dbapi_connection: Any) -> bool:
-            """The pre-ping of a pooled connection: a short limit, then a new connection is tried."""
+            """The pre-ping of a pooled connection that was idle for :data:`PING_AFTER_IDLE` s or more: a short limit,
+            then a new connection is tried.  (A connection returned just now is not pinged: under load that was
+            one more round trip per transaction; should it have broken since, its first statement fails and the
+            request gets the "database unavailable" answer, as for a database that goes away mid-request.)"""
+            if time.monotonic() - getattr(dbapi_connection, "idle_since", -math.inf) < PING_AFTER_IDLE:
+                return True
             dbapi_connection.wait_timeout = ping
             try:
                 return ping_as_usual(dbapi_connection)
@@ -198,7 +222,7 @@ class Store:
         engine.dialect.do_ping = quick_ping  # type: ignore[method-assign]
         return engine
 
-    def _sqlite_engine(self, echo: bool) -> Engine:
+    def _sqlite_engine(self, echo: bool, *, pool_size: int, max_overflow: int) -> Engine:
         database = self.url.database or ""
         memory = database in ("", ":memory:") or database.startswith("file::memory:")
         self.wal = not memory  # a file in WAL mode (an in-memory database has one shared connection)
@@ -206,7 +230,7 @@ class Store:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(
             self.url, echo=echo, connect_args={"timeout": self.timeout, "check_same_thread": False},
-            **({"poolclass": StaticPool} if memory else {}))
+            **({"poolclass": StaticPool} if memory else {"pool_size": pool_size, "max_overflow": max_overflow}))
 
         @event.listens_for(engine, "connect")
         def _connect(dbapi_connection, _record) -> None:
@@ -245,6 +269,15 @@ class Store:
         checkpointer = self.checkpointer
         if schrijven and checkpointer is not None:
             checkpointer.signal()
+
+    def write(self, work: Callable[[Connection], T]) -> T:
+        """``work(conn)`` in a writing transaction, committed before its result is returned; on SQLite together
+        with other threads' works when a group committer runs (:mod:`stuf_fin.store.group_commit`)."""
+        group_commit = self.group_commit
+        if group_commit is not None:
+            return group_commit.run(work)
+        with self.begin() as conn:
+            return work(conn)
 
     @contextmanager
     def probe(self) -> Iterator[Connection]:
