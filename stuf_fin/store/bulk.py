@@ -70,9 +70,7 @@ def _plan(dialect: Any, table: sa.Table, names: tuple[str, ...]) -> tuple[list[P
     plan = plans.get((table, names))
     if plan is None:
         placeholders = ", ".join("?" if dialect.paramstyle == "qmark" else "%s" for _ in names)
-        quote = dialect.identifier_preparer.quote
-        statement = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
-                     f"({', '.join(quote(name) for name in names)}) VALUES ({placeholders})")
+        statement = f"INSERT INTO {_quoted(dialect, table)} ({_column_list(dialect, names)}) VALUES ({placeholders})"
         plan = plans[(table, names)] = ([_processor(dialect, table.c[name]) for name in names], statement)
     return plan
 
@@ -133,7 +131,7 @@ def _copy(conn: Connection, table: sa.Table, names: Sequence[str], values: Seque
     bytea sent as is), else in text format."""
     types = [_binary_copy_type(table.c[name].type) for name in names]
     binary = all(types)
-    statement = (f"COPY {_quoted(conn, table)} ({_column_list(conn, names)}) FROM STDIN"
+    statement = (f"COPY {_quoted(conn.dialect, table)} ({_column_list(conn.dialect, names)}) FROM STDIN"
                  + (" (FORMAT binary)" if binary else ""))
     dbapi = conn.connection.dbapi_connection
     try:
@@ -172,7 +170,7 @@ def copy_row_with_blob(conn: Connection, table: sa.Table, values: dict[str, Any]
     ``values``: the other columns (text, integer, aware datetime or None).
     """
     names = list(values)
-    statement = (f"COPY {_quoted(conn, table)} ({_column_list(conn, [*names, blob_column])}) "
+    statement = (f"COPY {_quoted(conn.dialect, table)} ({_column_list(conn.dialect, [*names, blob_column])}) "
                  "FROM STDIN (FORMAT binary)")
     head = bytearray(b"PGCOPY\n\xff\r\n\x00" + struct.pack("!iih", 0, 0, len(names) + 1))
     for name in names:
@@ -213,10 +211,10 @@ def _binary_field(column: sa.Column, value: Any) -> bytes:
     return struct.pack("!i", len(data)) + data
 
 
-def _quoted(conn: Connection, table: sa.Table) -> str:
-    return conn.dialect.identifier_preparer.format_table(table)
+def _quoted(dialect: Any, table: sa.Table) -> str:
+    return dialect.identifier_preparer.format_table(table)
 
 
-def _column_list(conn: Connection, names: Sequence[str]) -> str:
-    quote = conn.dialect.identifier_preparer.quote
+def _column_list(dialect: Any, names: Sequence[str]) -> str:
+    quote = dialect.identifier_preparer.quote
     return ", ".join(quote(name) for name in names)
