@@ -1,5 +1,6 @@
 """stuf_fin.store.bulk: the fast bulk insert stores exactly what a Core insert stores (executemany on
-SQLite, COPY on PostgreSQL), and a duplicate key is still an IntegrityError."""
+SQLite; on PostgreSQL COPY, or few rows in one INSERT ... VALUES, several tables in one statement), and a duplicate
+key is still an IntegrityError."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def _stored(conn: sa.Connection, tables: list[sa.Table]) -> dict[str, list[tuple
     return stored
 
 
-@pytest.mark.parametrize("copy_min_rows", [1, 10**9], ids=["copy", "executemany"])
+@pytest.mark.parametrize("copy_min_rows", [1, 10**9], ids=["copy", "values"])
 def test_bulk_insert_stores_what_a_core_insert_stores(store: Store, odd_vordering_message: bytes,
                                                       copy_min_rows: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bulk, "COPY_MIN_ROWS", copy_min_rows)  # both strategies on PostgreSQL
@@ -64,7 +65,7 @@ def test_bulk_insert_stores_what_a_core_insert_stores(store: Store, odd_vorderin
     assert sum(map(len, fast.values())) > 100
 
 
-@pytest.mark.parametrize("copy_min_rows", [1, 10**9], ids=["copy", "executemany"])
+@pytest.mark.parametrize("copy_min_rows", [1, 10**9], ids=["copy", "values"])
 def test_a_duplicate_key_is_an_integrity_error(store: Store, odd_vordering_message: bytes, copy_min_rows: int,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bulk, "COPY_MIN_ROWS", copy_min_rows)
@@ -76,3 +77,29 @@ def test_a_duplicate_key_is_an_integrity_error(store: Store, odd_vordering_messa
         assert is_unique_violation(caught.value)
         insert_rows(conn, table, rows[3:5])  # the transaction goes on after the savepoint
         assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one() == 5
+
+
+@pytest.mark.parametrize("copy_min_rows", [1, 60, 10**9], ids=["copy", "mixed", "one-statement"])
+def test_several_tables_at_once_store_what_core_inserts_store(store: Store, odd_vordering_message: bytes,
+                                                              copy_min_rows: int, monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    """insert_tables: the parts in order (children after the vorderingen they point at), whether they go in one
+    WITH statement, by COPY, or (60) mixed: the few vorderingen before the regels' COPY that points at them, the
+    other children in one statement."""
+    monkeypatch.setattr(bulk, "COPY_MIN_ROWS", copy_min_rows)
+    rijen = _rijen(odd_vordering_message)
+    tables = [t for t, _ in rijen]
+    assert len(rijen[0][1]) < 60 <= len(rijen[1][1])  # "mixed" mixes
+    results = []
+    for core in (True, False):
+        with store.engine.connect() as conn, conn.begin() as tx:
+            if core:
+                for table, rows in rijen:
+                    conn.execute(sa.insert(table), rows)
+            else:
+                bulk.insert_tables(conn, [(table, tuple(rows[0]), [tuple(r.values()) for r in rows])
+                                          for table, rows in rijen])
+            results.append(_stored(conn, tables))
+            tx.rollback()
+    assert results[0] == results[1]
+    assert sum(map(len, results[1].values())) > 100

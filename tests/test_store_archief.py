@@ -12,7 +12,7 @@ from support.ops import wait_for
 
 from stuf_fin.store import archief
 from stuf_fin.store.db import Store
-from stuf_fin.store.tables import ontvangen_referentie
+from stuf_fin.store.tables import bericht, ontvangen_referentie
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
 
 PORT = "VerstrekVorderingOfVerantwoording"
@@ -90,6 +90,43 @@ def test_a_claim_is_undone_with_its_transaction(store: Store) -> None:
         assert archief.claim_referentie(conn, PORT, STP, "ref-1", "h2", _archive(conn)) is None
 
 
+def _archive_and_claim(conn: sa.Connection, content_hash: str = "h1", referentienummer: str = "ref-1",
+                       ) -> tuple[int, archief.Eerder | None]:
+    return archief.archive_and_claim(conn, PORT, STP, referentienummer, content_hash, port=PORT,
+                                     operation="Di01-verstrekVordering", request=b"<bericht/>", received_at=NU,
+                                     zender=STP, referentienummer=referentienummer)
+
+
+def test_archive_and_claim_archives_the_message_and_claims_its_referentienummer(store: Store) -> None:
+    """One statement on PostgreSQL, two on SQLite: the row, its claim, and a taken key naming its holder."""
+    with store.begin() as conn:
+        eerste, eerder = _archive_and_claim(conn)
+        assert eerder is None
+        archief.set_reply(conn, eerste, b"<Bv03/>", "Bv03")
+    with store.begin() as conn:
+        tweede, eerder = _archive_and_claim(conn, content_hash="h2")
+        assert eerder == archief.Eerder("h1", eerste, b"<Bv03/>")
+        derde, eerder = _archive_and_claim(conn, referentienummer="ref-2")  # the transaction goes on
+        assert eerder is None
+    with store.begin(schrijven=False) as conn:
+        rows = conn.execute(sa.select(ontvangen_referentie.c.referentienummer, ontvangen_referentie.c.bericht_id,
+                                      ontvangen_referentie.c.content_hash).order_by(ontvangen_referentie.c.id)).all()
+        stored = archief.load_bericht(conn, tweede)
+    assert [tuple(r) for r in rows] == [("ref-1", eerste, "h1"), ("ref-2", derde, "h1")]
+    assert (stored.content_hash, stored.request, stored.referentienummer, stored.zender_applicatie) == (
+        "h2", b"<bericht/>", "ref-1", "STP")  # the refused message is archived all the same
+
+
+def test_archive_and_claim_is_undone_with_its_transaction(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.begin() as conn:
+        assert _archive_and_claim(conn)[1] is None
+        raise RuntimeError("the message was answered with Fo03")
+    with store.begin() as conn:
+        assert _archive_and_claim(conn, content_hash="h2")[1] is None
+    with store.begin(schrijven=False) as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(bericht)).scalar_one() == 1
+
+
 @dataclass(frozen=True)
 class AndereZender:
     organisatie: str = ""
@@ -113,9 +150,10 @@ def test_an_unknown_bericht_is_not_a_duplicate_but_an_error(store: Store) -> Non
         archief.claim_referentie(conn, PORT, STP, "ref-x", "h", 424242)
 
 
+@pytest.mark.parametrize("with_archive", [False, True], ids=["claim", "archive-and-claim"])
 @pytest.mark.parametrize("first_commits", [True, False], ids=["first-commits", "first-rolls-back"])
-def test_a_claim_waits_for_the_transaction_holding_the_same_referentienummer(postgres_url: str,
-                                                                             first_commits: bool) -> None:
+def test_a_claim_waits_for_the_transaction_holding_the_same_referentienummer(postgres_url: str, first_commits: bool,
+                                                                             with_archive: bool) -> None:
     """PostgreSQL: the second claim of a referentienummer blocks until the first claim's transaction ends, then
     sees the accepted message (first committed) or gets the claim itself (first rolled back)."""
     store = Store(postgres_url)
@@ -130,7 +168,8 @@ def test_a_claim_waits_for_the_transaction_holding_the_same_referentienummer(pos
         def claim_again() -> None:
             with store.begin() as conn:
                 second["pid"] = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
-                second["claim"] = archief.claim_referentie(conn, PORT, STP, "ref-1", "h1", _archive(conn))
+                second["claim"] = (_archive_and_claim(conn)[1] if with_archive else
+                                   archief.claim_referentie(conn, PORT, STP, "ref-1", "h1", _archive(conn)))
 
         thread = threading.Thread(target=claim_again)
         thread.start()

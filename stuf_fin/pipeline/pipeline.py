@@ -178,9 +178,8 @@ class Pipeline:
             velden.update(reply=bv03, outcome="Bv03", answered_at=datetime.now(UTC))
 
         def store(conn: Any) -> Antwoord:
-            bericht_id = archief.archive(conn, **velden, uitstellen=True)
-            eerder = archief.claim_referentie(conn, duplicaat_scope(op), zender, sg.referentienummer, digest,
-                                              bericht_id)
+            bericht_id, eerder = archief.archive_and_claim(conn, duplicaat_scope(op), zender, sg.referentienummer,
+                                                           **velden, uitstellen=True)
             if eerder is None:
                 self.verwerk(conn, verzoek, sg, bericht_id)
                 if not whole:

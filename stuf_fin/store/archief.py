@@ -73,18 +73,12 @@ def archive(conn: Connection, *, port: str, operation: str, request: bytes, rece
     ``stuurgegevens`` (anything with ``zender``, ``ontvanger``, ``referentienummer``,
     ``tijdstip_bericht`` and ``cross_refnummer``) fills in the fields not given separately.
     """
-    if stuurgegevens is not None:
-        zender = zender or stuurgegevens.zender
-        ontvanger = ontvanger or stuurgegevens.ontvanger
-        referentienummer = referentienummer or stuurgegevens.referentienummer
-        tijdstip_bericht = tijdstip_bericht or stuurgegevens.tijdstip_bericht
-        cross_refnummer = cross_refnummer or stuurgegevens.cross_refnummer
-    values = {"port": port, "operation": operation, "direction": direction, "request": request,
-              "received_at": received_at, "referentienummer": referentienummer or "",
-              "tijdstip_bericht": tijdstip_bericht or "", "cross_refnummer": cross_refnummer or "",
-              "content_hash": content_hash or "", "authenticated_identity": authenticated_identity,
-              "reply": reply, "outcome": outcome, "answered_at": answered_at,
-              **_delen("zender", zender), **_delen("ontvanger", ontvanger)}
+    values = _bericht_values(port=port, operation=operation, request=request, received_at=received_at,
+                             direction=direction, stuurgegevens=stuurgegevens, zender=zender, ontvanger=ontvanger,
+                             referentienummer=referentienummer, tijdstip_bericht=tijdstip_bericht,
+                             cross_refnummer=cross_refnummer, content_hash=content_hash,
+                             authenticated_identity=authenticated_identity, reply=reply, outcome=outcome,
+                             answered_at=answered_at)
     if conn.dialect.name == "postgresql" and len(request) > BLOB_STUK:  # sent in pieces, never copied whole
         bericht_id = reserve_ids(conn, bericht, 1)[0]
         copy_row_with_blob(conn, bericht, {"id": bericht_id, **{k: v for k, v in values.items() if k != "request"}},
@@ -93,6 +87,46 @@ def archive(conn: Connection, *, port: str, operation: str, request: bytes, rece
     if uitstellen and _in_stukken(conn, request):
         values["request"] = b""  # written by vul_request() once the row is final
     return conn.execute(_ARCHIVEER, values).scalar_one()
+
+
+def archive_and_claim(conn: Connection, claim_port: str, claim_zender: Systeem | None, claim_referentienummer: str,
+                      content_hash: str, **archived: Any) -> tuple[int, Eerder | None]:
+    """:func:`archive` (keyword arguments ``archived`` and ``content_hash``) and then :func:`claim_referentie` of
+    ``claim_referentienummer`` from ``claim_zender`` on ``claim_port`` for the new row.  Returns the row's id and
+    None when the claim is ours, else the accepted message that holds the referentienummer.  On PostgreSQL one
+    statement (a data-modifying ``WITH``: one round trip) unless the request is sent in pieces."""
+    if conn.dialect.name == "postgresql" and len(archived["request"]) <= BLOB_STUK:
+        values = _bericht_values(content_hash=content_hash, **archived)
+        claim = {**_referentie(claim_port, claim_zender, claim_referentienummer), "content_hash": content_hash}
+        bericht_id, claimed = conn.execute(_ARCHIVEER_EN_CLAIM, {**values, **{
+            f"c_{name}": value for name, value in claim.items()}}).one()
+        if claimed is not None:
+            return bericht_id, None
+    else:
+        bericht_id = archive(conn, content_hash=content_hash, **archived)
+    return bericht_id, claim_referentie(conn, claim_port, claim_zender, claim_referentienummer, content_hash,
+                                        bericht_id)
+
+
+def _bericht_values(*, port: str, operation: str, request: bytes, received_at: datetime, direction: str = "in",
+                    stuurgegevens: Any = None, zender: Systeem | None = None, ontvanger: Systeem | None = None,
+                    referentienummer: str = "", tijdstip_bericht: str = "", cross_refnummer: str = "",
+                    content_hash: str | None = None, authenticated_identity: str | None = None,
+                    reply: bytes | None = None, outcome: str | None = None, answered_at: datetime | None = None,
+                    uitstellen: bool = False) -> dict[str, Any]:
+    """The ``bericht`` row of :func:`archive`'s arguments (``uitstellen`` is :func:`archive`'s own)."""
+    if stuurgegevens is not None:
+        zender = zender or stuurgegevens.zender
+        ontvanger = ontvanger or stuurgegevens.ontvanger
+        referentienummer = referentienummer or stuurgegevens.referentienummer
+        tijdstip_bericht = tijdstip_bericht or stuurgegevens.tijdstip_bericht
+        cross_refnummer = cross_refnummer or stuurgegevens.cross_refnummer
+    return {"port": port, "operation": operation, "direction": direction, "request": request,
+            "received_at": received_at, "referentienummer": referentienummer or "",
+            "tijdstip_bericht": tijdstip_bericht or "", "cross_refnummer": cross_refnummer or "",
+            "content_hash": content_hash or "", "authenticated_identity": authenticated_identity,
+            "reply": reply, "outcome": outcome, "answered_at": answered_at,
+            **_delen("zender", zender), **_delen("ontvanger", ontvanger)}
 
 
 # Statements built once: building and hashing a new statement object costs more than running it (a small
@@ -107,6 +141,24 @@ _SLEUTEL = ("port", "zender_organisatie", "zender_applicatie", "zender_administr
 _CLAIM = {name: dialect.insert(ontvangen_referentie).on_conflict_do_nothing(
     index_elements=[ontvangen_referentie.c[k] for k in _SLEUTEL]).returning(ontvangen_referentie.c.id)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+
+
+def _archive_and_claim_statement() -> sa.Select:
+    """PostgreSQL: the ``bericht`` row inserted, then the claim of its referentienummer (parameters ``c_…``) for
+    its id, doing nothing when the key is taken; selects the new row's id and the claim's id (NULL: taken)."""
+    names = _bericht_values(port="", operation="", request=b"", received_at=datetime.now(UTC))
+    archived = sa.insert(bericht).values({name: sa.bindparam(name, type_=bericht.c[name].type) for name in names}
+                                         ).returning(bericht.c.id).cte("archived")
+    keys = (*_SLEUTEL, "content_hash")
+    claim = postgresql.insert(ontvangen_referentie).from_select(
+        [*keys, "bericht_id"],
+        sa.select(*(sa.bindparam(f"c_{k}", type_=ontvangen_referentie.c[k].type) for k in keys), archived.c.id),
+    ).on_conflict_do_nothing(index_elements=[ontvangen_referentie.c[k] for k in _SLEUTEL]).returning(
+        ontvangen_referentie.c.id).cte("claim")
+    return sa.select(archived.c.id, claim.c.id).select_from(archived.outerjoin(claim, sa.true()))
+
+
+_ARCHIVEER_EN_CLAIM = _archive_and_claim_statement()
 _GEACCEPTEERD = (sa.select(ontvangen_referentie.c.content_hash, ontvangen_referentie.c.bericht_id, bericht.c.reply)
                  .join(bericht, bericht.c.id == ontvangen_referentie.c.bericht_id)
                  .where(*(ontvangen_referentie.c[k] == sa.bindparam(k) for k in _SLEUTEL)))

@@ -2,8 +2,9 @@
 
 * SQLite: one driver-level ``executemany`` of a prepared ``INSERT`` (no per-row SQLAlchemy work);
 * PostgreSQL: ``COPY ... FROM STDIN`` through psycopg 3 (about 3-4x faster than ``executemany``), in the binary
-  format (nothing to format as text and parse again, bytea as is), or for a few rows one ``executemany`` (fewer
-  round trips).
+  format (nothing to format as text and parse again, bytea as is), or for a few rows one ``INSERT`` with a
+  ``VALUES`` list (one round trip; psycopg's ``executemany`` would enter pipeline mode, more work for few rows).
+  :func:`insert_tables` puts the few rows of several tables in one statement (data-modifying ``WITH``).
 
 Values go through the same SQLAlchemy bind processors as a Core ``insert`` (``Tijd`` to UTC, dates,
 JSON), column by column, so what is stored is what ``conn.execute(sa.insert(table), rows)`` stores.
@@ -24,8 +25,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 Processor = Callable[[Any], Any] | None
-#: Fewer rows go in with one executemany (one round trip in psycopg's pipeline mode; COPY takes two).
+#: Fewer rows go in with one ``INSERT ... VALUES`` list (one round trip; COPY takes two).
 COPY_MIN_ROWS = 50
+#: One part of :func:`insert_tables`: a table, its column names and the rows (tuples in that order).
+Part = tuple[sa.Table, Sequence[str], Sequence[tuple[Any, ...]]]
 
 
 def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -37,19 +40,71 @@ def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]
 
 def insert_values(conn: Connection, table: sa.Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
     """Insert ``rows``: one tuple of values per row, in the order of the column ``names`` of ``table``."""
-    if not rows:
-        return
-    processors, statement = _plan(conn.dialect, table, tuple(names))
-    if any(processors):
-        columns = [_processed(processor, column) if processor is not None else column
-                   for processor, column in zip(processors, zip(*rows, strict=True), strict=True)]
-        rows = list(zip(*columns, strict=True))
-    if conn.dialect.name == "postgresql" and len(rows) >= COPY_MIN_ROWS:
-        _copy(conn, table, names, rows)
-    elif len(rows) == 1:  # (psycopg's executemany enters pipeline mode for it: more work for one row)
-        conn.exec_driver_sql(statement, rows[0])
-    else:
-        conn.exec_driver_sql(statement, rows if isinstance(rows, list) else list(rows))
+    insert_tables(conn, [(table, names, rows)])
+
+
+def insert_tables(conn: Connection, parts: Sequence[Part]) -> None:
+    """Insert the rows of each part (``(table, names, rows)``, in order: a foreign key may point at an earlier
+    part's rows).  On PostgreSQL the parts with fewer than :data:`COPY_MIN_ROWS` rows go in one statement, a
+    chain of ``WITH … AS (INSERT … VALUES …)`` (one round trip for a message's regels, BTW totals and
+    termijnen); larger parts by ``COPY``.  On SQLite one ``executemany`` per part."""
+    parts = [(table, tuple(names), rows) for table, names, rows in parts if rows]
+    postgresql = conn.dialect.name == "postgresql"
+    few: list[tuple[sa.Table, tuple[str, ...], Sequence[tuple[Any, ...]]]] = []
+    for table, names, rows in parts:
+        processed = _processed_rows(conn.dialect, table, names, rows)
+        if not postgresql:
+            statement = _plan(conn.dialect, table, names)[1]
+            if len(processed) == 1:
+                conn.exec_driver_sql(statement, processed[0])
+            else:
+                conn.exec_driver_sql(statement, processed if isinstance(processed, list) else list(processed))
+        elif len(processed) >= COPY_MIN_ROWS:
+            _insert_few(conn, few)  # the earlier parts first
+            few = []
+            _copy(conn, table, names, processed)
+        else:
+            few.append((table, names, processed))
+    _insert_few(conn, few)
+
+
+def _insert_few(conn: Connection, parts: list[tuple[sa.Table, tuple[str, ...], Sequence[tuple[Any, ...]]]]) -> None:
+    if parts:
+        statement = _values_statement(conn.dialect, tuple((table, names, len(rows)) for table, names, rows in parts))
+        conn.exec_driver_sql(statement, tuple(value for _t, _n, rows in parts for row in rows for value in row))
+
+
+def _processed_rows(dialect: Any, table: sa.Table, names: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+                    ) -> Sequence[tuple[Any, ...]]:
+    """``rows`` with the columns' bind processors applied (column by column)."""
+    processors = _plan(dialect, table, names)[0]
+    if not any(processors):
+        return rows
+    columns = [_processed(processor, column) if processor is not None else column
+               for processor, column in zip(processors, zip(*rows, strict=True), strict=True)]
+    return list(zip(*columns, strict=True))
+
+
+def _values_statement(dialect: Any, shape: tuple[tuple[sa.Table, tuple[str, ...], int], ...]) -> str:
+    """``INSERT … VALUES (…), (…)`` for each (table, names, number of rows) of ``shape``, chained by ``WITH``
+    into one statement; made once per shape."""
+    statements = _VALUES.setdefault(dialect, {})
+    statement = statements.get(shape)
+    if statement is None:
+        inserts = []
+        for table, names, count in shape:
+            row = "(" + ", ".join("%s" for _ in names) + ")"
+            inserts.append(f"INSERT INTO {_quoted(dialect, table)} ({_column_list(dialect, names)}) VALUES "
+                           + ", ".join(row for _ in range(count)))
+        *first, last = inserts
+        statement = "".join(f"{'WITH' if i == 0 else ','} _{i} AS ({sql}) " for i, sql in enumerate(first)) + last
+        if len(statements) < _VALUES_KEPT:
+            statements[shape] = statement
+    return statement
+
+
+#: At most this many statements of :func:`_values_statement` are kept per dialect (a message's shape varies).
+_VALUES_KEPT = 1000
 
 
 def insert_statement(conn: Connection, table: sa.Table, names: Sequence[str]) -> str:
@@ -123,6 +178,8 @@ def _sqlite_date(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 _PROCESSORS: weakref.WeakKeyDictionary[Any, dict[sa.Column, Processor]] = weakref.WeakKeyDictionary()
 _PLANS: weakref.WeakKeyDictionary[Any, dict[tuple[sa.Table, tuple[str, ...]], tuple[list[Processor], str]]] = (
+    weakref.WeakKeyDictionary())
+_VALUES: weakref.WeakKeyDictionary[Any, dict[tuple[tuple[sa.Table, tuple[str, ...], int], ...], str]] = (
     weakref.WeakKeyDictionary())
 
 

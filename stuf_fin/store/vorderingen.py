@@ -34,7 +34,7 @@ from stuf_fin.fin.model import (
     Vorderingstatus,
     Zaak,
 )
-from stuf_fin.store.bulk import insert_statement, insert_values, process
+from stuf_fin.store.bulk import insert_statement, insert_tables, process
 from stuf_fin.store.db import reserve_ids
 from stuf_fin.store.tables import btw_totaalregel, termijn, vordering, vorderingsregel, vorderingstatus
 
@@ -239,15 +239,15 @@ def insert_vorderingen(conn: Connection, vorderingen: Sequence[Vordering], *, be
                        ontvangen_op: datetime) -> list[int]:
     """Store ``vorderingen`` with all their children; sets and returns their ids (in order).
 
-    Ids are reserved up front; each table gets one bulk insert (:func:`stuf_fin.store.bulk.insert_values`:
-    ``executemany`` on SQLite, ``COPY`` on PostgreSQL).  A key that exists already raises
+    Ids are reserved up front; the tables' rows go in with :func:`stuf_fin.store.bulk.insert_tables`
+    (``executemany`` on SQLite; on PostgreSQL ``COPY``, or few rows in one statement).  A key that exists already raises
     :class:`sqlalchemy.exc.IntegrityError` (the caller checks first).
     """
     if not vorderingen:
         return []
     ids = reserve_ids(conn, vordering, len(vorderingen))
-    for rijen in vordering_rijen(vorderingen, ids, bericht_id=bericht_id, ontvangen_op=ontvangen_op):
-        insert_values(conn, rijen.table, rijen.kolommen, rijen.waarden)
+    insert_tables(conn, [(r.table, r.kolommen, r.waarden) for r in vordering_rijen(
+        vorderingen, ids, bericht_id=bericht_id, ontvangen_op=ontvangen_op)])
     for vid, v in zip(ids, vorderingen, strict=True):
         v.id = vid
     return ids
@@ -266,8 +266,8 @@ def insert_new_vordering(conn: Connection, v: Vordering, *, bericht_id: int | No
                                                                                            values)).scalar()
     if vid is None:
         return None
-    for r in kinderen:  # their first column is vordering_id
-        insert_values(conn, r.table, r.kolommen, [(vid, *w[1:]) for w in r.waarden])
+    # the children's first column is vordering_id
+    insert_tables(conn, [(r.table, r.kolommen, [(vid, *w[1:]) for w in r.waarden]) for r in kinderen])
     v.id = vid
     return vid
 
