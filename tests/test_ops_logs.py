@@ -7,6 +7,8 @@ import dataclasses
 import json
 import logging
 import random
+import sys
+import threading
 
 import pytest
 from support.ops import wait_for
@@ -15,7 +17,7 @@ from support.soap import post
 
 from stuf_fin.config import Settings
 from stuf_fin.ops import observe
-from stuf_fin.ops.logging import JsonFormatter, configure_logging
+from stuf_fin.ops.logging import JsonFormatter, configure_logging, flush_logs
 from stuf_fin.selftest import generator
 
 MESSAGE_FIELDS = {"time", "level", "logger", "message", "port", "operation", "zender", "referentienummer",
@@ -85,6 +87,7 @@ def captured(capsys):
         configure_logging(Settings(log_format=log_format))
 
     yield configure
+    flush_logs()
     root.handlers[:], level = saved
     root.setLevel(level)
 
@@ -94,6 +97,7 @@ def test_text_format_is_one_readable_line(captured, capsys):
     observe.message_handled(port="BeantwoordVraag", operation="vrdLv01", outcome="Fo02", fault_code="StUF064",
                             seconds=0.0123, zender="0363/TSA01", referentienummer="r-1",
                             details="vordering 123456782 niet gevonden")
+    flush_logs()  # written by the listener thread
     line = capsys.readouterr().err.strip()
     assert "INFO    stuf_fin.messages: vrdLv01 from 0363/TSA01 ref r-1: Fo02 StUF064 in 12.3 ms" in line
     assert "123456782" not in line and "*****6782" in line
@@ -115,6 +119,34 @@ def test_transport_faults_are_logged_as_messages_too(captured, capsys):
     captured("json")
     observe.message_handled(port="VerstrekVorderingOfVerantwoording", operation="unknown", outcome="Fo03",
                             fault_code="StUF055", details="geen welgevormde XML")
+    flush_logs()
     line = json.loads(capsys.readouterr().err.strip())
     assert line["message"] == "message: Fo03 StUF055: geen welgevormde XML"
     assert line["duration_ms"] is None and line["fault_code"] == "StUF055"
+
+
+def test_a_request_thread_only_queues_its_log_line(captured, capsys, monkeypatch):
+    """Formatting and writing happen on the listener thread: a blocked stderr does not hold up the thread that
+    logs, and the line arrives once the listener has written it."""
+    writing, released = threading.Event(), threading.Event()
+    writers: list[str] = []
+    stream = sys.stderr
+
+    class BlockedStderr:
+        def write(self, text: str) -> int:
+            writers.append(threading.current_thread().name)
+            writing.set()
+            released.wait(10)
+            return stream.write(text)
+
+        def flush(self) -> None:
+            stream.flush()
+
+    monkeypatch.setattr(sys, "stderr", BlockedStderr())
+    captured("json")
+    observe.message_handled(port="BeantwoordVraag", operation="vrdLv01", outcome="La01", seconds=0.001)
+    assert writing.wait(10)  # the listener writes (and is blocked) while this thread has returned already
+    assert writers and threading.current_thread().name not in writers
+    released.set()
+    flush_logs()
+    assert json.loads(capsys.readouterr().err.strip())["operation"] == "vrdLv01"

@@ -290,13 +290,14 @@ def test_systeem_matching():
 
 
 def test_configured_logging_masks(capsys):
-    from stuf_fin.ops.logging import configure_logging
+    from stuf_fin.ops.logging import configure_logging, flush_logs
 
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     try:
         configure_logging(load_settings(environ={}))
         logging.getLogger("stuf_fin.test").warning("debiteur bsn %s, Authorization: Basic %s", "123456789", "abc")
+        flush_logs()  # written by the listener thread
     finally:
         root.handlers[:] = handlers
         root.setLevel(level)
