@@ -34,6 +34,37 @@ def proc_status(pid: int, field: str) -> int:
     raise KeyError(field)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` (all its threads) and of its child processes still running
+    (the workers of ``--workers N``), from ``/proc``."""
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    total = (int(stat[11]) + int(stat[12])) / CLOCK_TICKS
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    for child in children.read_text().split() if children.exists() else ():
+        try:
+            total += cpu_seconds(int(child))
+        except OSError:  # ended meanwhile
+            pass
+    return total
+
+
+def processes_cpu_seconds(name: str) -> float:
+    """CPU time of every running process called ``name`` (e.g. the local PostgreSQL server's backends)."""
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if (proc / "comm").read_text().strip() == name:
+                    stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+                    total += (int(stat[11]) + int(stat[12])) / CLOCK_TICKS
+            except OSError:
+                pass
+    return total
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Server:
     host: str
