@@ -83,13 +83,15 @@ def _processed(processor: Callable[[Any], Any], values: Sequence[Any]) -> list[A
     for value in values:
         if value is None:
             result.append(None)
-            continue
-        try:
-            result.append(seen[value])
-        except KeyError:
-            result.append(seen.setdefault(value, processor(value)))
-        except TypeError:  # unhashable (a dict for a JSON column)
+        elif type(value) is dict:  # a JSON column's (unhashable; checked first: an exception costs more)
             result.append(processor(value))
+        else:
+            try:
+                result.append(seen[value])
+            except KeyError:
+                result.append(seen.setdefault(value, processor(value)))
+            except TypeError:  # unhashable otherwise
+                result.append(processor(value))
     return result
 
 
