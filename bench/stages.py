@@ -28,7 +28,7 @@ from bench.databases import KINDS, fresh_database
 from stuf_fin.fin import lezen, regels
 from stuf_fin.namespaces import SOAP_ENV
 from stuf_fin.schema.parsing import ParseLimits
-from stuf_fin.schema.stroom import inhoud_hash
+from stuf_fin.schema.stroom import body_hash
 from stuf_fin.schema.validator import get_validator
 from stuf_fin.store import archief, bulk
 from stuf_fin.store import vorderingen as repo
@@ -77,7 +77,7 @@ def gateway_message(s: Stages, store: Store, data: bytes) -> None:
     with s.step("gateway: total"):
         root = s.timed("gateway: parse + validation", validator.parse, data, ParseLimits()).root
         message = root.find(BODY)[0]
-        digest = s.timed("gateway: StUF016 fingerprint", inhoud_hash, message)
+        digest = s.timed("gateway: StUF016 fingerprint", body_hash, data)
         vorderingen = s.timed("gateway: reader", lezen.vorderingen, message)
         ontvangen = datetime.now(UTC)
         dag = regels.ontvangstdatum(ontvangen)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import re
 import socket
 import threading
 from pathlib import Path
@@ -9,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from stuf_fin.schema import ParseLimits, XmlInputError, get_validator, parse_bytes, parse_file
-from stuf_fin.schema.parsing import MAX_DEPTH
+from stuf_fin.schema.parsing import MAX_DEPTH, XmlLimitError, _has_long_run
 from stuf_fin.selftest import generator as g
 
 
@@ -154,3 +156,32 @@ def test_nothing_is_fetched_over_the_network() -> None:
     finally:
         listener.close()
     assert connections == []
+
+
+@pytest.mark.parametrize("length", [40, 41, 1285])
+def test_the_quick_test_for_long_runs_misses_none(length: int) -> None:
+    """Every run of ``length`` bytes without ``<``, wherever it starts, is reported (the attribute check then
+    looks closer); a document without one is not."""
+    window = (length + 1) // 2
+    for start in range(0, 2 * window + 2):
+        for run in (length, length + 1, 2 * length):
+            assert _has_long_run(b"<" * start + b"a" * run + b"<" * (3 * window), length), (start, run)
+            assert _has_long_run(b"<" * start + b"a" * run, length), (start, run)  # at the very end
+    rng = random.Random(length)
+    for _ in range(300):
+        data = bytes(rng.choice(b"<aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa") for _ in range(rng.randrange(4 * length)))
+        if re.search(rb"[^<]{%d}" % length, data):
+            assert _has_long_run(data, length)
+    assert not _has_long_run(b"<a>" * 1000, length)
+
+
+def test_a_long_text_is_no_tag_with_too_many_attributes() -> None:
+    """A run without ``<`` is looked at closer: a long text is fine, a tag with too many attributes is not."""
+    text = "x " * 5000
+
+    def document(attributes: int) -> bytes:
+        return ("<a><c>" + text + "</c><d " + " ".join(f"e{i}='1'" for i in range(attributes)) + "/></a>").encode()
+
+    assert parse_bytes(document(200)).getroot()[0].text == text
+    with pytest.raises(XmlLimitError):
+        parse_bytes(document(300))

@@ -91,7 +91,7 @@ def waarde(el: etree._Element, soort: Soort, vorm: Vorm, pad: str) -> Any:
 
 def _getal(text: str, vorm: Vorm, pad: str) -> int:
     value = int(text)
-    if (text[0] in "+-0" or text[0].isspace() or text[-1].isspace()) and str(value) != text:
+    if str(value) != text:  # a sign, leading zeros or blanks: another lexical form of the same number
         vorm.setdefault(pad, {})[TEKST] = text
     return value
 

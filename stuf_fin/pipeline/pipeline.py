@@ -22,7 +22,7 @@ from stuf_fin.fin.vraag.antwoord import returned_ids
 from stuf_fin.ops import metrics, observe
 from stuf_fin.pipeline.archive_writer import ArchiveWriter
 from stuf_fin.pipeline.handlers import Ontvangst
-from stuf_fin.schema.stroom import inhoud_hash
+from stuf_fin.schema.stroom import BODY_HASH, body_hash, inhoud_hash, inhoud_hash_van
 from stuf_fin.schema.validator import MessageValidator, summarize
 from stuf_fin.store import archief
 from stuf_fin.store.db import UNAVAILABLE
@@ -36,9 +36,9 @@ log = logging.getLogger("stuf_fin.pipeline")
 
 
 def content_hash(message: etree._Element) -> str:
-    """Fingerprint of a message's content, independent of the envelope and of whitespace between
-    attributes: SHA-256 over the exclusive canonical XML of each child (the same for a streamed message,
-    :func:`stuf_fin.schema.stroom.inhoud_hash`)."""
+    """The exact fingerprint of a message's content, independent of the envelope, of whitespace inside tags and of
+    where namespaces are declared: SHA-256 over the exclusive canonical XML of each child (the same for a streamed
+    message, :func:`stuf_fin.schema.stroom.inhoud_hash_van`)."""
     return inhoud_hash(message)
 
 
@@ -169,7 +169,7 @@ class Pipeline:
         referentienummer with other content is StUF016.  Any fault rolls everything back, the claim included.
         """
         op = verzoek.operatie
-        digest = verzoek.stroom.content_hash if verzoek.stroom is not None else content_hash(verzoek.message)
+        digest = body_hash(verzoek.raw)
         zender = sg.zender or Systeem()
         bv03 = self.bv03(sg)
         velden = self.archief_velden(verzoek, sg, digest)
@@ -185,7 +185,7 @@ class Pipeline:
                 if not whole:
                     archief.set_reply(conn, bericht_id, bv03, "Bv03", None)
                 antwoord = Antwoord(None, serialized=bv03, outcome="Bv03")
-            elif eerder.content_hash == digest:
+            elif self.zelfde_inhoud(conn, verzoek, eerder, digest):
                 log.info("identical resend of %s from %s: earlier Bv03 sent again", sg.referentienummer, zender)
                 antwoord = Antwoord(None, serialized=eerder.reply, outcome="Bv03",
                                     extra={"herhaling": True, "resend_of": eerder.bericht_id})
@@ -203,6 +203,26 @@ class Pipeline:
                 return store(conn)
         except BusinessError as exc:
             raise StufFout("StUF058", str(exc)) from None
+
+    def zelfde_inhoud(self, conn: Any, verzoek: Verzoek, eerder: archief.Eerder, digest: str) -> bool:
+        """Whether ``verzoek`` (quick fingerprint ``digest``) has the content of the accepted message ``eerder``.
+
+        The same body is the same content (the common resend).  Otherwise the exact fingerprints decide
+        (:func:`content_hash`): the earlier message's as remembered (accepted before quick fingerprints, or its
+        request purged, :mod:`stuf_fin.security.retentie`) or computed from its archived request.  So the answer is
+        the one exact fingerprints alone would give; only a resend whose body differs pays for them.
+        """
+        if eerder.content_hash == digest:
+            return True
+        if eerder.content_hash.startswith(BODY_HASH):
+            request = archief.request_of(conn, eerder.bericht_id)
+            if not request:  # emptied other than by the purge, which remembers the exact fingerprint first
+                return False
+            earlier = inhoud_hash_van(request)
+        else:
+            earlier = eerder.content_hash
+        now = inhoud_hash_van(verzoek.raw) if verzoek.stroom is not None else content_hash(verzoek.message)
+        return earlier == now
 
     def bv03(self, sg: Stuurgegevens) -> bytes:
         """The Bv03 for an accepted message, validated and serialized."""

@@ -1,24 +1,31 @@
-"""Large requests without a tree of the whole message (memory stays near the size of the body).
+"""Large requests without a tree of the whole message (memory stays near the size of the body), and the StUF016
+fingerprints.
 
 A 100 MB Di01 as one lxml tree takes over 1 GB.  For a large request the SOAP layer instead:
 
 1. :func:`lees_kop`: parses only up to the end of the message element's first child (the
    stuurgegevens), for dispatch, the SOAPAction check and the StUF016 lookup;
 2. :func:`valideer_stroom`: parses the whole request once more with validation against the message
-   schemas plus a SOAP Envelope (:data:`~stuf_fin.schema.loader.ENVELOPE_SCHEMA`), computing the
-   content hash child by child and dropping each child once done; it stops after the part that held the
-   first schema error (:mod:`stuf_fin.schema.validator`: bounded errors).
+   schemas plus a SOAP Envelope (:data:`~stuf_fin.schema.loader.ENVELOPE_SCHEMA`), dropping each child of the
+   message element once done; it stops after the part that held the first schema error
+   (:mod:`stuf_fin.schema.validator`: bounded errors).
 
 Only a request that passes both is handled as a stream (:class:`Stroom`); one with a schema error gets its
 first errors, never a tree of the whole message.  The objects of a
 streamed message are read in a second pass (``stuf_fin.fin.lezen.vordering_batches``).
 
-:func:`inhoud_hash` is the StUF016 fingerprint of a message for both ways: SHA-256 over the message
-element's name and attributes and the exclusive canonical XML of each child element, in order.
+**Fingerprints (StUF016).**  :func:`inhoud_hash` is the exact fingerprint of a message's content: SHA-256 over
+the message element's name and attributes and the exclusive canonical XML of each child element, in order (the
+envelope, SOAP headers, whitespace inside tags and where namespaces are declared do not count);
+:func:`inhoud_hash_van` computes it from a request's bytes as a stream.  It costs a canonicalisation of the whole
+message (~19 ms per 1,000 vorderingen), so an accepted message is remembered by its quick fingerprint,
+:func:`body_hash` (SHA-256 of the body as received, ~2 ms): equal bodies have equal content, and only bodies that
+differ are compared by their exact fingerprints (``stuf_fin.pipeline``).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 from collections.abc import Iterator
@@ -42,7 +49,6 @@ class Stroom:
     data: bytes  # the body as received
     message: etree._Element  # the message element with only its first child (stuurgegevens)
     kind: str  # Clark name of the repeated child the message is streamed by (e.g. FIN:vrdLk01)
-    content_hash: str = ""
     objecten: int = 0  # number of ``kind`` children seen by the validation pass
 
     def elementen(self) -> Iterator[etree._Element]:
@@ -53,9 +59,7 @@ class Stroom:
             if element.getparent() is None or element.getparent().tag != self.message.tag:
                 continue
             yield element
-            element.clear()
-            while element.getprevious() is not None:
-                del element.getparent()[0]
+            _drop(element)
 
 
 def lees_kop(data: bytes, limits: ParseLimits | None = None) -> etree._Element:
@@ -97,14 +101,13 @@ def _kop_compleet(element: etree._Element) -> bool:
 
 def valideer_stroom(data: bytes, message: etree._Element, validator: MessageValidator, kind: str
                     ) -> Stroom | list[SchemaIssue] | None:
-    """Validate the whole request against the validator's set (with a SOAP Envelope) while parsing it, and compute
-    the content hash; each child ``kind`` of the message element is dropped once hashed.
+    """Validate the whole request against the validator's set (with a SOAP Envelope) while parsing it; each child
+    ``kind`` of the message element is dropped once it ended.
 
     Returns the first errors when the request is not valid (nothing after the chunk that held the first one is
     read), or None when it holds no ``kind`` child at all (not worth streaming: the caller takes the ordinary
     way).  Raises :class:`XmlInputError` when it is not well-formed.
     """
-    hasher = _hasher(message)
     stroom = Stroom(data, message, kind)
     parser = etree.XMLPullParser(events=("end",), tag=(kind, ENVELOPE), schema=validator.schema, **VALIDATING)
     state = _Voortgang()
@@ -114,32 +117,27 @@ def valideer_stroom(data: bytes, message: etree._Element, validator: MessageVali
             while end < len(data) and not run.count:
                 parser.feed(data[end:end + CHUNK])
                 end = min(end + CHUNK, len(data))
-                _verwerk(parser.read_events(), message, hasher, stroom, state)
+                _verwerk(parser.read_events(), message, stroom, state)
             parser.close()  # also after an error: lxml frees the partial tree
-            _verwerk(parser.read_events(), message, hasher, stroom, state)
+            _verwerk(parser.read_events(), message, stroom, state)
         except etree.XMLSyntaxError as exc:
             if not run.count:
                 raise _input_error(exc) from None
     if run.count:
         return validator.locate(data, end, run)
-    if state.parent is None or not state.compleet:
+    if not state.gezien or not state.compleet:
         return None  # no ``kind`` child at all
-    for rest in state.parent:
-        if rest is not state.vorige:
-            _voeg_toe(hasher, rest)
-    stroom.content_hash = hasher.hexdigest()
     return stroom
 
 
 @dataclass
 class _Voortgang:
-    parent: etree._Element | None = None  # the message element (once a ``kind`` child ended)
-    vorige: etree._Element | None = None  # the last ``kind`` child hashed
+    gezien: bool = False  # a ``kind`` child of the message element ended
     compleet: bool = False  # the Envelope ended
 
 
-def _verwerk(events: Iterator[tuple[str, etree._Element]], message: etree._Element, hasher: hashlib._Hash,
-             stroom: Stroom, state: _Voortgang) -> None:
+def _verwerk(events: Iterator[tuple[str, etree._Element]], message: etree._Element, stroom: Stroom,
+             state: _Voortgang) -> None:
     for _event, element in events:
         if element.tag == ENVELOPE:
             state.compleet = True
@@ -147,18 +145,17 @@ def _verwerk(events: Iterator[tuple[str, etree._Element]], message: etree._Eleme
         parent = element.getparent()
         if parent is None or parent.tag != message.tag:
             continue
-        state.parent = parent
-        for earlier in parent:  # children before this one that are not ``kind`` (stuurgegevens, ...)
-            if earlier is element:
-                break
-            if earlier is not state.vorige:
-                _voeg_toe(hasher, earlier)
-        _voeg_toe(hasher, element)
+        state.gezien = True
         stroom.objecten += 1
-        element.clear()
-        while element.getprevious() is not None:
-            del parent[0]
-        state.vorige = element
+        _drop(element)
+
+
+def _drop(element: etree._Element) -> None:
+    """Free an element that ended, and its earlier siblings (a streaming parser's tree stays small)."""
+    element.clear()
+    parent = element.getparent()
+    while element.getprevious() is not None:
+        del parent[0]
 
 
 def _hasher(message: etree._Element) -> hashlib._Hash:
@@ -174,8 +171,41 @@ def _voeg_toe(hasher: hashlib._Hash, child: etree._Element) -> None:
 
 
 def inhoud_hash(message: etree._Element) -> str:
-    """The StUF016 fingerprint of a message element (see the module docstring)."""
+    """The exact StUF016 fingerprint of a message element (see the module docstring): 64 hex digits."""
     hasher = _hasher(message)
     for child in message:
         _voeg_toe(hasher, child)
     return hasher.hexdigest()
+
+
+def inhoud_hash_van(data: bytes) -> str:
+    """:func:`inhoud_hash` of the message element (the Body's element child) of a request, parsed as a stream
+    (hardened; each child dropped once hashed).  For a request that was valid when received; raises
+    :class:`XmlInputError` when it is not well-formed or holds no message element."""
+    hasher, message, diepte = None, None, 0
+    try:
+        for event, element in etree.iterparse(io.BytesIO(data), events=("start", "end"), **_HARDENED):
+            if event == "start":
+                diepte += 1
+                if diepte == 3 and message is None and element.getparent().tag == BODY:
+                    message, hasher = element, _hasher(element)
+                continue
+            diepte -= 1
+            if element is message:
+                return hasher.hexdigest()
+            if message is not None and diepte == 3 and element.getparent() is message:
+                _voeg_toe(hasher, element)
+                _drop(element)
+    except etree.XMLSyntaxError as exc:
+        raise _input_error(exc) from None
+    raise XmlInputError("no message element in the SOAP Body")
+
+
+#: How a quick fingerprint (:func:`body_hash`) begins; an exact one (:func:`inhoud_hash`) is 64 hex digits.
+BODY_HASH = "body:"
+
+
+def body_hash(data: bytes) -> str:
+    """The quick StUF016 fingerprint of a request: ``body:`` and the SHA-256 of its body as received (base64url,
+    48 characters).  Equal bodies have the same content; bodies that differ may too (:func:`inhoud_hash`)."""
+    return BODY_HASH + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()

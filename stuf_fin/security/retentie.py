@@ -4,8 +4,10 @@ Purging empties the *contents* of archived messages (the raw request, which hold
 and amounts, and every reply except a Bv03 the StUF016 memory still points at); it keeps the row
 with zender, ontvanger, referentienummer, operation, outcome, fault code, authenticated identity and
 times as the audit trail.  The StUF016 memory (``ontvangen_referentie``: zender, referentienummer,
-content hash and the earlier Bv03) is not touched, so an identical resend after the purge still gets
-its earlier Bv03 and a different message with a used referentienummer still gets StUF016.  Messages
+content hash and the earlier Bv03) is kept, so an identical resend after the purge still gets its earlier
+Bv03 and a different message with a used referentienummer still gets StUF016: a message remembered by its
+quick fingerprint (the hash of its body, ``stuf_fin.schema.stroom.body_hash``) is first remembered by its exact
+one, computed from the request about to be emptied, so that purging never changes an answer.  Messages
 without an answer yet (``answered_at`` empty, e.g. outbound messages still being delivered) are left
 alone.  The FIN records themselves (vorderingen, verantwoordingen) are not archive and are not purged.
 """
@@ -46,6 +48,22 @@ def purge(store: Any, older_than_days: int, now: datetime | None = None, dry_run
                 return conn.execute(sa.select(sa.func.count()).select_from(bericht).where(where)).scalar_one()
 
             return PurgeResult(cutoff, count(with_request), count(with_reply))
+        _remember_exact_fingerprints(conn, with_request)
         requests = conn.execute(sa.update(bericht).where(with_request).values(request=PURGED)).rowcount
         replies = conn.execute(sa.update(bericht).where(with_reply).values(reply=None)).rowcount
     return PurgeResult(cutoff, requests, replies)
+
+
+def _remember_exact_fingerprints(conn: Any, with_request: Any) -> None:
+    """The StUF016 memory of the messages ``with_request`` that holds their quick fingerprint gets their exact one,
+    computed from the request (``stuf_fin.pipeline.Pipeline.zelfde_inhoud`` compares it after the purge)."""
+    from stuf_fin.schema.stroom import BODY_HASH, inhoud_hash_van
+    from stuf_fin.store.archief import request_of
+    from stuf_fin.store.tables import bericht, ontvangen_referentie
+
+    r = ontvangen_referentie.c
+    quick = conn.execute(sa.select(r.id, r.bericht_id).join(bericht, bericht.c.id == r.bericht_id).where(
+        with_request, r.content_hash.startswith(BODY_HASH, autoescape=True))).all()
+    for memory_id, bericht_id in quick:
+        exact = inhoud_hash_van(request_of(conn, bericht_id))
+        conn.execute(sa.update(ontvangen_referentie).where(r.id == memory_id).values(content_hash=exact))

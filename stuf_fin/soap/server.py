@@ -69,3 +69,19 @@ class PortServer(ServerBase):
             return status, b"".join(p_ctx.out_string)
         finally:
             p_ctx.close()
+            _release(ctx, p_ctx)
+
+
+def _release(*contexts: MethodContext) -> None:
+    """Let go of a finished request's body, tree and answer.
+
+    spyne's contexts refer to each other (each part to its parent), so only the cyclic garbage collector frees
+    them: a 1,000-vordering message's tree (tens of MB) stayed until a middle-generation collection, about every
+    ten such messages, which then freed all of them at once (~130 ms of CPU in one request, the heap grown
+    meanwhile).  Without these references the tree and the body go when the request's last reference does.
+    """
+    for c in contexts:
+        c.in_string = c.in_document = c.in_header_doc = c.in_body_doc = c.in_object = None
+        c.out_object = c.out_string = c.out_document = c.out_body_doc = c.udc = None
+        if c.transport is not None:
+            c.transport.request = None

@@ -235,6 +235,12 @@ def claim_referentie(conn: Connection, port: str, zender: Systeem | None, refere
     raise RuntimeError(f"referentienummer {referentienummer!r} could not be claimed")
 
 
+def request_of(conn: Connection, bericht_id: int) -> bytes:
+    """The archived request of a message as received (empty when purged or unknown)."""
+    request = conn.execute(sa.select(bericht.c.request).where(bericht.c.id == bericht_id)).scalar()
+    return bytes(request or b"")
+
+
 def load_bericht(conn: Connection, bericht_id: int) -> sa.Row | None:
     """One archived message (all columns), or None."""
     return conn.execute(sa.select(bericht).where(bericht.c.id == bericht_id)).first()

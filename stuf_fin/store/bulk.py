@@ -135,16 +135,20 @@ def _processed(processor: Callable[[Any], Any], values: Sequence[Any]) -> list[A
     message's rows share their moment of receipt)."""
     seen: dict[Any, Any] = {}
     result = []
-    for value in values:
+    for value in values:  # (no exception per value: a message has thousands of values seen once)
         if value is None:
             result.append(None)
-            continue
-        try:
-            result.append(seen[value])
-        except KeyError:
-            result.append(seen.setdefault(value, processor(value)))
-        except TypeError:  # unhashable (a dict for a JSON column)
+        elif type(value) is dict:  # a JSON column's (unhashable)
             result.append(processor(value))
+        else:
+            try:
+                processed = seen.get(value, seen)  # ``seen`` itself: not seen yet
+            except TypeError:  # unhashable otherwise
+                processed = processor(value)
+            else:
+                if processed is seen:
+                    processed = seen[value] = processor(value)
+            result.append(processed)
     return result
 
 
