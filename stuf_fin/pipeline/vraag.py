@@ -1,4 +1,4 @@
-"""The vrdLv01 handler: question → one query for the ids → batched load → vrdLa01 (docs/vraag.md).
+"""The vrdLv01 handler: question → one query for the complete vorderingen → vrdLa01 (docs/vraag.md).
 
 Called by the pipeline inside a read-only transaction; raises :class:`StufFout` for a Fo02.
 """
@@ -15,7 +15,6 @@ from stuf_fin.fin.vraag.selectie import lees_selectie
 from stuf_fin.fin.vraag.vraagbericht import Vraag, lees_vraag
 from stuf_fin.namespaces import BG, FIN, STUF, XSI
 from stuf_fin.store import vraag as vraag_store
-from stuf_fin.store.vorderingen import load_vorderingen
 from stuf_fin.stuf.fouten import StufFout
 from stuf_fin.stuf.stuurgegevens import Systeem
 
@@ -40,11 +39,11 @@ def verstrek_vorderingstatus(conn: Connection, message: etree._Element, settings
     if vraag.start is not None:
         zoekvraag.na = _startpunt(conn, vraag, zichtbare_tsas)
     maximum = min(vraag.maximum_aantal, settings.max_results)
-    ids = vraag_store.zoek_ids(conn, zoekvraag, maximum + 1)
-    if not ids and selectie.op_vorderingnummer and vraag.start is None and settings.not_found_fault:
+    gevonden = vraag_store.zoek_vorderingen(conn, zoekvraag, maximum + 1)
+    if not gevonden and selectie.op_vorderingnummer and vraag.start is None and settings.not_found_fault:
         raise StufFout("StUF064", _niet_gevonden(zoekvraag))
-    meldingen = [m for m in (selectie.melding(), STUF0002 if len(ids) > maximum else None) if m]
-    objecten = [antwoord_object(v, gevraagd) for v in load_vorderingen(conn, ids[:maximum])]
+    meldingen = [m for m in (selectie.melding(), STUF0002 if len(gevonden) > maximum else None) if m]
+    objecten = [antwoord_object(v, gevraagd) for v in gevonden[:maximum]]
     return vrd_la01(vraag.stuurgegevens, _eigen(settings), meldingen, objecten)
 
 
