@@ -220,12 +220,13 @@ class Pipeline:
         log_warnings(op.naam, sg.referentienummer, warnings)
 
     def vraag(self, verzoek: Verzoek, sg: Stuurgegevens) -> Antwoord:
-        """vrdLv01: the handler builds the vrdLa01 from the store (read-only); the question and its answer
-        are archived after the answer has gone out (:mod:`stuf_fin.pipeline.archive_writer`)."""
+        """vrdLv01: the handler builds the vrdLa01 from the store (reads only, each statement by itself: no
+        transaction); the question and its answer are archived after the answer has gone out
+        (:mod:`stuf_fin.pipeline.archive_writer`)."""
         handler = self.handlers.get(verzoek.operatie.naam)
         if handler is None:
             raise StufFout("StUF025", "vrdLv01 wordt (nog) niet ondersteund")
-        with self.store.begin(schrijven=False) as conn:
+        with self.store.autocommit() as conn:  # the answer is read by one statement (a follow-up: three)
             element = handler(conn, verzoek.message, self.settings, zichtbare_tsas=verzoek.zichtbare_tsas)
         self.check_antwoord(element)
         antwoord = Antwoord(element, outcome="La01")

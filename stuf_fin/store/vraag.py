@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 
 from stuf_fin.fin.model import Vordering
 from stuf_fin.fin.vraag.query import Startpunt, Voorwaarde, Zoekvraag
+from stuf_fin.store.driver_select import DriverSelect
 from stuf_fin.store.tables import btw_totaalregel, termijn, vordering, vorderingsregel
 from stuf_fin.store.vorderingen import vorderingen_select, vorderingen_uit
 
@@ -146,18 +147,19 @@ def _vorderingen_stmt(dialect: str, vraag: Zoekvraag) -> sa.Select:
     return stmt.order_by(c.status_tijdstip.is_(None), c.status_tijdstip.desc(), c.id)
 
 
-_STATEMENTS: dict[Hashable, sa.Select] = {}
+_STATEMENTS: dict[Hashable, Any] = {}
 #: Shapes kept at most (questions come in few shapes; a flood of odd ones must not grow memory).
 MAX_SHAPES = 1000
 
 
-def _statement(soort: str, dialect: str, vraag: Zoekvraag) -> tuple[sa.Select, dict[str, Any]]:
-    """The statement of ``soort`` (ids or vorderingen) for this question's shape (made once) and its parameters."""
+def _statement(soort: str, dialect: str, vraag: Zoekvraag) -> tuple[Any, dict[str, Any]]:
+    """The statement for this question's shape (made once) and its parameters: ``ids`` a SELECT of the ids,
+    ``vorderingen`` a :class:`DriverSelect` of the complete vorderingen."""
     vorm, waarden = _vorm(vraag)
     key = (soort, dialect, vorm)
     stmt = _STATEMENTS.get(key)
     if stmt is None:
-        stmt = _zoek_stmt(vraag) if soort == "ids" else _vorderingen_stmt(dialect, vraag)
+        stmt = _zoek_stmt(vraag) if soort == "ids" else DriverSelect(_vorderingen_stmt(dialect, vraag))
         if len(_STATEMENTS) >= MAX_SHAPES:
             _STATEMENTS.clear()
         _STATEMENTS[key] = stmt
@@ -173,11 +175,12 @@ def zoek_ids(conn: Connection, vraag: Zoekvraag, limiet: int) -> list[int]:
 
 
 def zoek_vorderingen(conn: Connection, vraag: Zoekvraag, limiet: int) -> list[Vordering]:
-    """At most ``limiet`` matching vorderingen, complete and in the asked order: one statement."""
+    """At most ``limiet`` matching vorderingen, complete and in the asked order: one statement, on the driver's
+    cursor (it runs for every question)."""
     if limiet <= 0:
         return []
-    stmt, waarden = _statement("vorderingen", conn.dialect.name, vraag)
-    return vorderingen_uit(conn.execute(stmt, {**waarden, "limiet": limiet}))
+    select, waarden = _statement("vorderingen", conn.dialect.name, vraag)
+    return vorderingen_uit(select.rows(conn, {**waarden, "limiet": limiet}))
 
 
 def startpunt(conn: Connection, ids: Sequence[int]) -> Startpunt | None:
