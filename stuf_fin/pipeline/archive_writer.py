@@ -16,7 +16,13 @@ from typing import Any
 log = logging.getLogger("stuf_fin.pipeline")
 
 Write = Callable[[Any], None]  # writes one archive row on an open connection
+WriteMany = Callable[[Any, list[Any]], None]  # writes the rows of several queued items on an open connection
 _STOP = object()
+
+
+def _each(conn: Any, writes: list[Write]) -> None:
+    for write in writes:
+        write(conn)
 
 
 class ArchiveWriter:
@@ -24,10 +30,15 @@ class ArchiveWriter:
 
     Not started (tests, one-off tools) or queue full: the write happens at once, in the caller's thread,
     so an archive row is never dropped; ``stop()`` drains the queue before it returns.
+
+    An item is a :data:`Write`, or whatever ``write_many`` takes: then the items of one transaction are written
+    together (e.g. one bulk insert for all their rows).
     """
 
-    def __init__(self, store: Any, max_pending: int = 1000, per_transaction: int = 50):
+    def __init__(self, store: Any, max_pending: int = 1000, per_transaction: int = 50,
+                 write_many: WriteMany = _each):
         self.store = store
+        self.write_many = write_many
         self.pending: queue.Queue = queue.Queue(max_pending)
         self.per_transaction = per_transaction
         self.thread: threading.Thread | None = None
@@ -43,7 +54,7 @@ class ArchiveWriter:
             self.thread.join()
             self.thread = None
 
-    def write(self, write: Write) -> None:
+    def write(self, write: Any) -> None:
         """Queue one write; performed at once when the writer is not running or the queue is full."""
         if self.thread is not None:
             try:
@@ -66,12 +77,11 @@ class ArchiveWriter:
             if stop:
                 return
 
-    def _write(self, writes: list[Write]) -> None:
+    def _write(self, writes: list[Any]) -> None:
         if not writes:
             return
         try:
             with self.store.begin() as conn:
-                for write in writes:
-                    write(conn)
+                self.write_many(conn, writes)
         except Exception:  # the answers went out; the operator must see that their archive rows did not
             log.exception("could not archive %d answered question(s)", len(writes))
