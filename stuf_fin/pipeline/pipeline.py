@@ -228,7 +228,8 @@ class Pipeline:
         if handler is None:
             raise StufFout("StUF025", "vrdLv01 wordt (nog) niet ondersteund")
         with self.store.autocommit() as conn:  # the answer is read by one statement (a follow-up: three)
-            element = handler(conn, verzoek.message, self.settings, zichtbare_tsas=verzoek.zichtbare_tsas)
+            element = handler(conn, verzoek.message, self.settings, zichtbare_tsas=verzoek.zichtbare_tsas,
+                              stuurgegevens=sg)
         self.check_antwoord(element)
         antwoord = Antwoord(element, outcome="La01")
         velden = {**self.archief_velden(verzoek, sg, None), "reply": antwoord.to_bytes(), "outcome": "La01",

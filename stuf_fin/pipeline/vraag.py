@@ -16,7 +16,7 @@ from stuf_fin.fin.vraag.vraagbericht import Vraag, lees_vraag
 from stuf_fin.namespaces import BG, FIN, STUF, XSI
 from stuf_fin.store import vraag as vraag_store
 from stuf_fin.stuf.fouten import StufFout
-from stuf_fin.stuf.stuurgegevens import Systeem
+from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
 
 F, S = f"{{{FIN}}}", f"{{{STUF}}}"
 XSI_NIL = f"{{{XSI}}}nil"
@@ -24,13 +24,14 @@ _NNP_ID = (F + "heeftAlsVorderendeOrganisatie", F + "gerelateerde", f"{{{BG}}}in
 
 
 def verstrek_vorderingstatus(conn: Connection, message: etree._Element, settings: Settings, *,
-                             zichtbare_tsas: frozenset[str] | None = None) -> etree._Element:
+                             zichtbare_tsas: frozenset[str] | None = None,
+                             stuurgegevens: Stuurgegevens | None = None) -> etree._Element:
     """Answer a ``FIN:vrdLv01`` (schema-valid) with a ``FIN:vrdLa01`` built from the store.
 
     ``zichtbare_tsas``: the ``tsa`` values the asking client may see (None: all); other vorderingen
-    are left out of every answer as if they did not exist.
+    are left out of every answer as if they did not exist.  ``stuurgegevens``: the question's, when read already.
     """
-    vraag = lees_vraag(message)
+    vraag = lees_vraag(message, stuurgegevens)
     gevraagd = lees_scope(vraag.scope, settings.default_scope)
     selectie = lees_selectie(vraag.gelijk)
     zoekvraag = selectie.zoekvraag

@@ -320,7 +320,10 @@ def _kinderen(dialect: str, table: sa.Table, kolommen: Sequence[str]) -> sa.Colu
     else:  # SQLite: the vorm text parsed (json()), so that it is nested, not quoted
         rij = sa.func.json_array(*(sa.func.json(table.c[k]) if k == "vorm" else table.c[k] for k in kolommen))
         lijst = sa.func.json_group_array(rij, type_=sa.JSON)
-    return sa.select(lijst).where(table.c.vordering_id == vordering.c.id).scalar_subquery().label(table.name)
+    rijen = sa.select(lijst).where(table.c.vordering_id == vordering.c.id).scalar_subquery()
+    if table is termijn:  # termijnen exist only inside an invorderingsSchema (NULL schema_vorm: none was sent)
+        return sa.case((vordering.c.schema_vorm.is_not(None), rijen), else_=sa.null()).label(table.name)
+    return rijen.label(table.name)
 
 
 def vorderingen_select(dialect: str, ids: sa.Select) -> sa.Select:
