@@ -14,7 +14,7 @@ Benchmark::
 It loads the vorderingen with the store's bulk insert (once per database file or PostgreSQL schema; later runs
 reuse them), starts ``stuf-fin serve``, and measures three questions (by vorderingnummer, by debiteur bsn, by
 tsa + status) for 1 and for 16 concurrent clients over HTTP (:mod:`bench.client`), with the bare SQL of the id
-query and of the whole store read (ids + batched load) measured in the same run.  The raw floor
+query and of the whole store read (the vorderingen with their child rows) measured in the same run.  The raw floor
 (:mod:`bench.floor`, the same uvicorn) holds the same number of vorderingen in its own table (the stored XML of
 each object, loaded once as well) and answers the vorderingnummer question: parse, validate, one indexed
 SELECT through the driver, a fixed vrdLa01 around the stored XML.  Gateway and floor runs alternate.
@@ -372,10 +372,9 @@ def meet_http(host: str, port: int, soort: Vraagsoort, aantal: int, clients: int
 
 def meet_sql(database_url: str, soort: Vraagsoort, aantal: int, n: int, seed: int) -> tuple[list[float], list[float]]:
     """Latencies (s) of the bare id query (DBAPI cursor, SQL compiled once per question) and of the whole
-    store read (ids + batched load through the store), for the same kind of question."""
+    store read (the complete vorderingen through the store), for the same kind of question."""
     from stuf_fin.store.db import Store
-    from stuf_fin.store.vorderingen import load_vorderingen
-    from stuf_fin.store.vraag import zoek_ids, zoek_stmt
+    from stuf_fin.store.vraag import zoek_stmt, zoek_vorderingen
 
     store = Store(database_url)
     rng = random.Random(seed)
@@ -399,7 +398,7 @@ def meet_sql(database_url: str, soort: Vraagsoort, aantal: int, n: int, seed: in
                 zoekvraag = soort.zoekvraag(rng, n)
                 begin = time.perf_counter()
                 with store.begin(schrijven=False) as c:
-                    load_vorderingen(c, zoek_ids(c, zoekvraag, 16)[:15])
+                    zoek_vorderingen(c, zoekvraag, 16)
                 lezen.append(time.perf_counter() - begin)
                 driver.rollback()
     finally:

@@ -70,3 +70,15 @@ def test_a_failing_write_is_logged_not_raised(caplog):
     with caplog.at_level(logging.ERROR, logger="stuf_fin.archief"):
         ArchiveWriter(store).write(writer_of(1))
     assert "could not archive 1 answered question" in caplog.text
+
+
+def test_write_many_gets_the_items_of_one_transaction_together():
+    store = FakeStore()
+    writer = ArchiveWriter(store, per_transaction=10, write_many=lambda conn, items: conn.rows.append(tuple(items)))
+    writer.start()
+    for n in range(25):
+        writer.write(n)
+    writer.stop()
+    assert len(store.rows) == store.transactions  # one call per transaction
+    assert [n for batch in store.rows for n in batch] == list(range(25))
+    assert max(len(batch) for batch in store.rows) <= 10

@@ -120,9 +120,9 @@ def test_messages_of_a_vorderingnummer_created_changed_and_returned(store: Store
                                   request=b"<x/>", received_at=T0)
         handlers.verstrek_status_wijziging(conn, etree.fromstring(g.di01_status_wijziging(
             [g.status_voor(specs[0], "BET")])), Ontvangst(T0, changed, Settings()))
-        question = archief.archive(conn, port="q", operation="vrdLv01", request=b"<x/>", received_at=T0)
         vid = conn.execute(sa.text("SELECT id FROM vordering WHERE vorderingnummer = 'MLOG-00000000'")).scalar()
-        archief.link_returned(conn, question, [vid, 10**9])  # an id that is not stored is left out
+        [question] = archief.archive_answered(conn, [(  # an id that is not stored is left out
+            {"port": "q", "operation": "vrdLv01", "request": b"<x/>", "received_at": T0}, [vid, 10**9, vid])])
         other = archief.archive(conn, port="p", operation="Di01-verstrekVordering", request=b"<x/>", received_at=T0)
     del context
     with store.read(10) as conn:

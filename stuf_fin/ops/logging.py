@@ -37,9 +37,10 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        attributes = record.__dict__  # (the extra fields; hasattr would raise and catch for each one absent)
         for name in FIELDS:
-            if hasattr(record, name):
-                value = getattr(record, name)
+            if name in attributes:
+                value = attributes[name]
                 line[name] = mask(value) if isinstance(value, str) and name not in OWN_VALUES else value
         if record.exc_info or record.exc_text:
             line["exception"] = record.exc_text or self.formatException(record.exc_info)

@@ -81,7 +81,8 @@ class Pipeline:
         self.handlers = handlers
         self.autorisatie = autorisatie  # stuf_fin.security.autorisatie: raises StufFout StUF013/StUF052
         self.uitgaand = uitgaand  # stuf_fin.outbound.triggers.Uitgaand: queues what an accepted message causes
-        self.archive_writer = archive_writer or ArchiveWriter(store)  # writes at once until started
+        # answered questions, written at once until started
+        self.archive_writer = archive_writer or ArchiveWriter(store, write_many=archief.archive_answered)
         self.eigen = Systeem(settings.organisatie or "", settings.applicatie or "") if settings.applicatie else None
 
     # -- answers ---------------------------------------------------------------------------------
@@ -239,23 +240,21 @@ class Pipeline:
         log_warnings(op.naam, sg.referentienummer, warnings)
 
     def vraag(self, verzoek: Verzoek, sg: Stuurgegevens) -> Antwoord:
-        """vrdLv01: the handler builds the vrdLa01 from the store (read-only); the question and its answer
-        are archived after the answer has gone out (:mod:`stuf_fin.pipeline.archive_writer`)."""
+        """vrdLv01: the handler builds the vrdLa01 from the store (reads only, each statement by itself: no
+        transaction); the question and its answer are archived after the answer has gone out
+        (:mod:`stuf_fin.pipeline.archive_writer`)."""
         handler = self.handlers.get(verzoek.operatie.naam)
         if handler is None:
             raise StufFout("StUF025", "vrdLv01 wordt (nog) niet ondersteund")
-        with self.store.begin(schrijven=False) as conn:
-            element = handler(conn, verzoek.message, self.settings, zichtbare_tsas=verzoek.zichtbare_tsas)
+        with self.store.autocommit() as conn:  # the answer is read by one statement (a follow-up: three)
+            element = handler(conn, verzoek.message, self.settings, zichtbare_tsas=verzoek.zichtbare_tsas,
+                              stuurgegevens=sg)
         self.check_antwoord(element)
         antwoord = Antwoord(element, outcome="La01")
-        velden, reply = self.archief_velden(verzoek, sg, None), antwoord.to_bytes()
-        answered_at, returned = datetime.now(UTC), returned_ids(element)
-
-        def schrijf(conn) -> None:
-            bericht_id = archief.archive(conn, **velden, reply=reply, outcome="La01", answered_at=answered_at)
-            archief.link_returned(conn, bericht_id, returned)  # the console: which questions returned a vordering
-
-        self.archive_writer.write(schrijf)
+        velden = {**self.archief_velden(verzoek, sg, None), "reply": antwoord.to_bytes(), "outcome": "La01",
+                  "answered_at": datetime.now(UTC)}
+        # (the console: which questions returned a vordering)
+        self.archive_writer.write((velden, returned_ids(element)))  # archief.archive_answered
         return antwoord
 
     # -- archive -----------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The vrdLv01 handler: question → one query for the ids → batched load → vrdLa01 (docs/vraag.md).
+"""The vrdLv01 handler: question → one query for the complete vorderingen → vrdLa01 (docs/vraag.md).
 
 Called by the pipeline inside a read-only transaction; raises :class:`StufFout` for a Fo02.
 """
@@ -15,9 +15,8 @@ from stuf_fin.fin.vraag.selectie import lees_selectie
 from stuf_fin.fin.vraag.vraagbericht import Vraag, lees_vraag
 from stuf_fin.namespaces import BG, FIN, STUF, XSI
 from stuf_fin.store import vraag as vraag_store
-from stuf_fin.store.vorderingen import load_vorderingen
 from stuf_fin.stuf.fouten import StufFout
-from stuf_fin.stuf.stuurgegevens import Systeem
+from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
 
 F, S = f"{{{FIN}}}", f"{{{STUF}}}"
 XSI_NIL = f"{{{XSI}}}nil"
@@ -25,13 +24,14 @@ _NNP_ID = (F + "heeftAlsVorderendeOrganisatie", F + "gerelateerde", f"{{{BG}}}in
 
 
 def verstrek_vorderingstatus(conn: Connection, message: etree._Element, settings: Settings, *,
-                             zichtbare_tsas: frozenset[str] | None = None) -> etree._Element:
+                             zichtbare_tsas: frozenset[str] | None = None,
+                             stuurgegevens: Stuurgegevens | None = None) -> etree._Element:
     """Answer a ``FIN:vrdLv01`` (schema-valid) with a ``FIN:vrdLa01`` built from the store.
 
     ``zichtbare_tsas``: the ``tsa`` values the asking client may see (None: all); other vorderingen
-    are left out of every answer as if they did not exist.
+    are left out of every answer as if they did not exist.  ``stuurgegevens``: the question's, when read already.
     """
-    vraag = lees_vraag(message)
+    vraag = lees_vraag(message, stuurgegevens)
     gevraagd = lees_scope(vraag.scope, settings.default_scope)
     selectie = lees_selectie(vraag.gelijk)
     zoekvraag = selectie.zoekvraag
@@ -40,11 +40,11 @@ def verstrek_vorderingstatus(conn: Connection, message: etree._Element, settings
     if vraag.start is not None:
         zoekvraag.na = _startpunt(conn, vraag, zichtbare_tsas)
     maximum = min(vraag.maximum_aantal, settings.max_results)
-    ids = vraag_store.zoek_ids(conn, zoekvraag, maximum + 1)
-    if not ids and selectie.op_vorderingnummer and vraag.start is None and settings.not_found_fault:
+    gevonden = vraag_store.zoek_vorderingen(conn, zoekvraag, maximum + 1)
+    if not gevonden and selectie.op_vorderingnummer and vraag.start is None and settings.not_found_fault:
         raise StufFout("StUF064", _niet_gevonden(zoekvraag))
-    meldingen = [m for m in (selectie.melding(), STUF0002 if len(ids) > maximum else None) if m]
-    objecten = [antwoord_object(v, gevraagd) for v in load_vorderingen(conn, ids[:maximum])]
+    meldingen = [m for m in (selectie.melding(), STUF0002 if len(gevonden) > maximum else None) if m]
+    objecten = [antwoord_object(v, gevraagd) for v in gevonden[:maximum]]
     return vrd_la01(vraag.stuurgegevens, _eigen(settings), meldingen, objecten)
 
 

@@ -28,6 +28,8 @@ _SECRETS = (
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/@]+:)[^\s@/]+@"), r"\1***@"),
 )
 
+#: What each of :data:`_SECRETS` needs to match (one search instead of four substitutions).
+_SECRET_WORDS = re.compile(r"(?i)authorization|passw|pwd|secret|token|nonce|://")
 
 _IBAN_WORDS = re.compile(r"(?i)(?:iban|rekeningnummer)")
 _IBAN = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}[0-9]{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?))"
@@ -74,8 +76,9 @@ def elfproef(digits: str) -> bool:
 
 def mask(text: str) -> str:
     """``text`` with secrets, BSNs and IBANs masked."""
-    for pattern, replacement in _SECRETS:
-        text = pattern.sub(replacement, text)
+    if _SECRET_WORDS.search(text):  # (every log line is masked: most name no secret at all)
+        for pattern, replacement in _SECRETS:
+            text = pattern.sub(replacement, text)
     return mask_personal_data(text)
 
 

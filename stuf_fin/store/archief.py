@@ -13,7 +13,8 @@ serializes all writers.  A claim is undone with its transaction, so a message an
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -22,9 +23,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from stuf_fin.store.bulk import copy_row_with_blob
+from stuf_fin.store.bulk import copy_row_with_blob, insert_values
 from stuf_fin.store.db import reserve_ids
-from stuf_fin.store.tables import bericht, ontvangen_referentie, returned_vordering, vordering
+from stuf_fin.store.tables import bericht, ontvangen_referentie
 
 
 class Systeem(Protocol):
@@ -58,13 +59,29 @@ def _delen(prefix: str, systeem: Systeem | None) -> dict[str, str]:
             for deel in ("organisatie", "applicatie", "administratie", "gebruiker")}
 
 
-def archive(conn: Connection, *, port: str, operation: str, request: bytes, received_at: datetime,
-            direction: str = "in", stuurgegevens: Any = None, zender: Systeem | None = None,
-            ontvanger: Systeem | None = None, referentienummer: str = "", tijdstip_bericht: str = "",
-            cross_refnummer: str = "", content_hash: str | None = None,
-            authenticated_identity: str | None = None, uitstellen: bool = False, reply: bytes | None = None,
-            outcome: str | None = None, answered_at: datetime | None = None) -> int:
-    """Archive a message (``request``: its raw bytes); returns the ``bericht`` id.
+def bericht_row(*, port: str, operation: str, request: bytes, received_at: datetime, direction: str = "in",
+                stuurgegevens: Any = None, zender: Systeem | None = None, ontvanger: Systeem | None = None,
+                referentienummer: str = "", tijdstip_bericht: str = "", cross_refnummer: str = "",
+                content_hash: str | None = None, authenticated_identity: str | None = None,
+                reply: bytes | None = None, outcome: str | None = None,
+                answered_at: datetime | None = None) -> dict[str, Any]:
+    """The ``bericht`` row of a message (``request``: its raw bytes; the fields: see :func:`archive`)."""
+    if stuurgegevens is not None:
+        zender = zender or stuurgegevens.zender
+        ontvanger = ontvanger or stuurgegevens.ontvanger
+        referentienummer = referentienummer or stuurgegevens.referentienummer
+        tijdstip_bericht = tijdstip_bericht or stuurgegevens.tijdstip_bericht
+        cross_refnummer = cross_refnummer or stuurgegevens.cross_refnummer
+    return {"port": port, "operation": operation, "direction": direction, "request": request,
+            "received_at": received_at, "referentienummer": referentienummer or "",
+            "tijdstip_bericht": tijdstip_bericht or "", "cross_refnummer": cross_refnummer or "",
+            "content_hash": content_hash or "", "authenticated_identity": authenticated_identity,
+            "reply": reply, "outcome": outcome, "answered_at": answered_at,
+            **_delen("zender", zender), **_delen("ontvanger", ontvanger)}
+
+
+def archive(conn: Connection, *, uitstellen: bool = False, **velden: Any) -> int:
+    """Archive a message (the fields of :func:`bericht_row`); returns the ``bericht`` id.
 
     ``uitstellen``: a large request may be left for :func:`vul_request` (SQLite), which must then be called.
     ``reply``, ``outcome``, ``answered_at``: the answer, when it is known before the row is written (one insert
@@ -73,12 +90,8 @@ def archive(conn: Connection, *, port: str, operation: str, request: bytes, rece
     ``stuurgegevens`` (anything with ``zender``, ``ontvanger``, ``referentienummer``,
     ``tijdstip_bericht`` and ``cross_refnummer``) fills in the fields not given separately.
     """
-    values = _bericht_values(port=port, operation=operation, request=request, received_at=received_at,
-                             direction=direction, stuurgegevens=stuurgegevens, zender=zender, ontvanger=ontvanger,
-                             referentienummer=referentienummer, tijdstip_bericht=tijdstip_bericht,
-                             cross_refnummer=cross_refnummer, content_hash=content_hash,
-                             authenticated_identity=authenticated_identity, reply=reply, outcome=outcome,
-                             answered_at=answered_at)
+    values = bericht_row(**velden)
+    request = values["request"]
     if conn.dialect.name == "postgresql" and len(request) > BLOB_STUK:  # sent in pieces, never copied whole
         bericht_id = reserve_ids(conn, bericht, 1)[0]
         copy_row_with_blob(conn, bericht, {"id": bericht_id, **{k: v for k, v in values.items() if k != "request"}},
@@ -96,7 +109,7 @@ def archive_and_claim(conn: Connection, claim_port: str, claim_zender: Systeem |
     None when the claim is ours, else the accepted message that holds the referentienummer.  On PostgreSQL one
     statement (a data-modifying ``WITH``: one round trip) unless the request is sent in pieces."""
     if conn.dialect.name == "postgresql" and len(archived["request"]) <= BLOB_STUK:
-        values = _bericht_values(content_hash=content_hash, **archived)
+        values = bericht_row(content_hash=content_hash, **{k: v for k, v in archived.items() if k != "uitstellen"})
         claim = {**_referentie(claim_port, claim_zender, claim_referentienummer), "content_hash": content_hash}
         bericht_id, claimed = conn.execute(_ARCHIVEER_EN_CLAIM, {**values, **{
             f"c_{name}": value for name, value in claim.items()}}).one()
@@ -108,25 +121,30 @@ def archive_and_claim(conn: Connection, claim_port: str, claim_zender: Systeem |
                                         bericht_id)
 
 
-def _bericht_values(*, port: str, operation: str, request: bytes, received_at: datetime, direction: str = "in",
-                    stuurgegevens: Any = None, zender: Systeem | None = None, ontvanger: Systeem | None = None,
-                    referentienummer: str = "", tijdstip_bericht: str = "", cross_refnummer: str = "",
-                    content_hash: str | None = None, authenticated_identity: str | None = None,
-                    reply: bytes | None = None, outcome: str | None = None, answered_at: datetime | None = None,
-                    uitstellen: bool = False) -> dict[str, Any]:
-    """The ``bericht`` row of :func:`archive`'s arguments (``uitstellen`` is :func:`archive`'s own)."""
-    if stuurgegevens is not None:
-        zender = zender or stuurgegevens.zender
-        ontvanger = ontvanger or stuurgegevens.ontvanger
-        referentienummer = referentienummer or stuurgegevens.referentienummer
-        tijdstip_bericht = tijdstip_bericht or stuurgegevens.tijdstip_bericht
-        cross_refnummer = cross_refnummer or stuurgegevens.cross_refnummer
-    return {"port": port, "operation": operation, "direction": direction, "request": request,
-            "received_at": received_at, "referentienummer": referentienummer or "",
-            "tijdstip_bericht": tijdstip_bericht or "", "cross_refnummer": cross_refnummer or "",
-            "content_hash": content_hash or "", "authenticated_identity": authenticated_identity,
-            "reply": reply, "outcome": outcome, "answered_at": answered_at,
-            **_delen("zender", zender), **_delen("ontvanger", ontvanger)}
+def archive_answered(conn: Connection, vragen: Sequence[tuple[dict[str, Any], Sequence[int]]]) -> list[int]:
+    """Archive answered questions; returns their ``bericht`` ids.  For each: the fields of its :func:`bericht_row`
+    (answer included) and the ids of the vorderingen it returned (for the console; ids no longer stored are left
+    out).  Three statements for all of them: ids reserved, one bulk insert of the rows, one insert of the links."""
+    if not vragen:
+        return []
+    rows = [bericht_row(**velden) for velden, _ in vragen]
+    ids = reserve_ids(conn, bericht, len(rows))
+    names = ("id", *rows[0])
+    insert_values(conn, bericht, names, [(i, *row.values()) for i, row in zip(ids, rows, strict=True)])
+    paren = [(i, v) for i, (_, returned) in zip(ids, vragen, strict=True) for v in dict.fromkeys(returned)]
+    if paren and conn.dialect.name == "postgresql":
+        conn.execute(_LINKS_PG, {"b": [b for b, _ in paren], "v": [v for _, v in paren]})
+    elif paren:
+        conn.execute(_LINKS_JSON, {"k": json.dumps(paren)})
+    return ids
+
+
+_LINKS_PG = sa.text(
+    "INSERT INTO returned_vordering (bericht_id, vordering_id) SELECT k.b, v.id "
+    "FROM unnest(CAST(:b AS bigint[]), CAST(:v AS bigint[])) AS k(b, v) JOIN vordering AS v ON v.id = k.v")
+_LINKS_JSON = sa.text(
+    "INSERT INTO returned_vordering (bericht_id, vordering_id) SELECT json_extract(k.value, '$[0]'), v.id "
+    "FROM json_each(:k) AS k JOIN vordering AS v ON v.id = json_extract(k.value, '$[1]')")
 
 
 # Statements built once: building and hashing a new statement object costs more than running it (a small
@@ -146,7 +164,7 @@ _CLAIM = {name: dialect.insert(ontvangen_referentie).on_conflict_do_nothing(
 def _archive_and_claim_statement() -> sa.Select:
     """PostgreSQL: the ``bericht`` row inserted, then the claim of its referentienummer (parameters ``c_…``) for
     its id, doing nothing when the key is taken; selects the new row's id and the claim's id (NULL: taken)."""
-    names = _bericht_values(port="", operation="", request=b"", received_at=datetime.now(UTC))
+    names = bericht_row(port="", operation="", request=b"", received_at=datetime.now(UTC))
     archived = sa.insert(bericht).values({name: sa.bindparam(name, type_=bericht.c[name].type) for name in names}
                                          ).returning(bericht.c.id).cte("archived")
     keys = (*_SLEUTEL, "content_hash")
@@ -191,19 +209,6 @@ def set_reply(conn: Connection, bericht_id: int, reply: bytes, outcome: str, fau
     :class:`stuf_fin.store.answer_counts.AnswerCounts`.)"""
     conn.execute(_ANTWOORD, {"b_id": bericht_id, "b_reply": reply, "b_outcome": outcome, "b_fault_code": fault_code,
                              "b_answered_at": answered_at or datetime.now(UTC), "b_resend_of": resend_of})
-
-
-def link_returned(conn: Connection, bericht_id: int, vordering_ids: Iterable[int]) -> None:
-    """Record which vorderingen the archived vrdLv01 ``bericht_id`` returned (ids no longer stored are left out)."""
-    ids = list(dict.fromkeys(vordering_ids))
-    for start in range(0, len(ids), 1000):
-        conn.execute(_LINK, {"b": bericht_id, "ids": ids[start:start + 1000]})
-
-
-_LINK = sa.insert(returned_vordering).from_select(
-    ["bericht_id", "vordering_id"],
-    sa.select(sa.cast(sa.bindparam("b"), vordering.c.id.type), vordering.c.id).where(
-        vordering.c.id.in_(sa.bindparam("ids", expanding=True))))
 
 
 def _referentie(port: str, zender: Systeem | None, referentienummer: str) -> dict[str, str]:

@@ -60,6 +60,7 @@ SQLITE_CACHE_KIB = 16 * 1024
 SQLITE_AUTOCHECKPOINT_PAGES = 8192
 _LEZEN = "stuf_fin_lezen"
 T = TypeVar("T")  # execution option: a read-only transaction
+_AUTOCOMMIT = "stuf_fin_autocommit"  # execution option (SQLite): no BEGIN, each statement by itself
 
 #: The exceptions that mean "the database cannot be used now" (a fault with plek ``server``: resend later).
 UNAVAILABLE: tuple[type[Exception], ...] = (sa.exc.DBAPIError, sa.exc.TimeoutError)
@@ -247,8 +248,10 @@ class Store:
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Connection) -> None:
-            lezen = conn.get_execution_options().get(_LEZEN, False)
-            conn.exec_driver_sql("BEGIN DEFERRED" if lezen else "BEGIN IMMEDIATE")
+            options = conn.get_execution_options()
+            if options.get(_AUTOCOMMIT, False):
+                return  # each statement its own (implicit) transaction: see Store.autocommit()
+            conn.exec_driver_sql("BEGIN DEFERRED" if options.get(_LEZEN, False) else "BEGIN IMMEDIATE")
 
         return engine
 
@@ -269,6 +272,17 @@ class Store:
         checkpointer = self.checkpointer
         if schrijven and checkpointer is not None:
             checkpointer.signal()
+
+    @contextmanager
+    def autocommit(self) -> Iterator[Connection]:
+        """A connection outside any transaction: each statement stands alone, as its own consistent read.
+
+        For work that reads with one statement at a time and needs no snapshot across them (a vrdLv01): no
+        BEGIN and COMMIT around it (on PostgreSQL two round trips fewer).  Nothing may be written on it.
+        """
+        with self.engine.connect() as conn:
+            conn.execution_options(**{_AUTOCOMMIT: True} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"})
+            yield conn
 
     def write(self, work: Callable[[Connection], T]) -> T:
         """``work(conn)`` in a writing transaction, committed before its result is returned; on SQLite together

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -307,34 +306,59 @@ def status_history(conn: Connection, vordering_id: int) -> list[StatusHistorie]:
 
 # -- load ------------------------------------------------------------------------------------------------
 
-_IDS = sa.bindparam("ids", expanding=True)
-_LOAD = sa.select(vordering).where(vordering.c.id.in_(_IDS))
-_LOAD_CHILDREN = {table: sa.select(table).where(table.c.vordering_id.in_(_IDS))
-                  .order_by(table.c.vordering_id, table.c.volgnummer)
-                  for table in (vorderingsregel, btw_totaalregel, termijn)}
+#: The child tables a vordering is loaded with, and their columns in the JSON array of each row.
+_KINDEREN = ((vorderingsregel, ("volgnummer", *_REGEL_VELDEN, "vorm")),
+             (btw_totaalregel, ("volgnummer", "totaalbedrag_btw", "btw_categorie", "vorm")),
+             (termijn, ("volgnummer", "datum", "termijnbedrag", "vervaldatum", "vorm")))
 
 
-def _children(conn: Connection, table: sa.Table, ids: Sequence[int]) -> dict[int, list[Any]]:
-    grouped: dict[int, list[Any]] = defaultdict(list)
-    for chunk in _chunks(ids):
-        for row in conn.execute(_LOAD_CHILDREN[table], {"ids": list(chunk)}):
-            grouped[row.vordering_id].append(row)
-    return grouped
+def _kinderen(dialect: str, table: sa.Table, kolommen: Sequence[str]) -> sa.ColumnElement[Any]:
+    """The rows of a child table of the outer query's vordering as one JSON array of arrays (NULL or ``[]``: none)."""
+    if dialect == "postgresql":
+        rij = sa.func.json_build_array(*(table.c[k] for k in kolommen))
+        lijst = sa.func.json_agg(rij, type_=sa.JSON)
+    else:  # SQLite: the vorm text parsed (json()), so that it is nested, not quoted
+        rij = sa.func.json_array(*(sa.func.json(table.c[k]) if k == "vorm" else table.c[k] for k in kolommen))
+        lijst = sa.func.json_group_array(rij, type_=sa.JSON)
+    rijen = sa.select(lijst).where(table.c.vordering_id == vordering.c.id).scalar_subquery()
+    if table is termijn:  # termijnen exist only inside an invorderingsSchema (NULL schema_vorm: none was sent)
+        return sa.case((vordering.c.schema_vorm.is_not(None), rijen), else_=sa.null()).label(table.name)
+    return rijen.label(table.name)
+
+
+def vorderingen_select(dialect: str, ids: sa.Select) -> sa.Select:
+    """One SELECT of complete vorderingen: the rows of ``vordering`` whose id ``ids`` selects (a SELECT of one
+    column ``id``), each with its regels, totaalregels and termijnen (:func:`vorderingen_uit`).  One statement
+    instead of one per table; the caller adds the ORDER BY."""
+    z = ids.subquery("z")
+    return sa.select(vordering, *(_kinderen(dialect, t, k) for t, k in _KINDEREN)).join(z, z.c.id == vordering.c.id)
+
+
+def vorderingen_uit(rows: Iterable[Any]) -> list[Vordering]:
+    """The vorderingen of rows of :func:`vorderingen_select`, in row order."""
+    return [_vordering(r, _gesorteerd(r.vorderingsregel), _gesorteerd(r.btw_totaalregel), _gesorteerd(r.termijn))
+            for r in rows]
+
+
+def _gesorteerd(rijen: list[list[Any]] | None) -> list[list[Any]]:
+    return sorted(rijen, key=_volgnummer) if rijen else []
+
+
+def _volgnummer(rij: list[Any]) -> int:
+    return rij[0]
+
+
+_LOAD = {d: vorderingen_select(d, sa.select(vordering.c.id).where(vordering.c.id.in_(sa.bindparam(
+    "ids", expanding=True)))) for d in ("postgresql", "sqlite")}
 
 
 def load_vorderingen(conn: Connection, ids: Sequence[int]) -> list[Vordering]:
     """The vorderingen with these ids, complete, in the order of ``ids`` (unknown ids are left out)."""
     ids = list(dict.fromkeys(ids))
-    rows: dict[int, Any] = {}
+    found: dict[int, Vordering] = {}
     for chunk in _chunks(ids):
-        rows.update((r.id, r) for r in conn.execute(_LOAD, {"ids": list(chunk)}))
-    present = [i for i in ids if i in rows]
-    regels = _children(conn, vorderingsregel, present)
-    totaalregels = _children(conn, btw_totaalregel, present)
-    # termijnen exist only inside an invorderingsSchema (NULL schema_vorm: none was sent)
-    termijnen = _children(conn, termijn, [i for i in present if rows[i].schema_vorm is not None])
-    return [_vordering(rows[i], regels.get(i, []), totaalregels.get(i, []), termijnen.get(i, []))
-            for i in present]
+        found.update((v.id, v) for v in vorderingen_uit(conn.execute(_LOAD[conn.dialect.name], {"ids": list(chunk)})))
+    return [found[i] for i in ids if i in found]
 
 
 def load_vordering(conn: Connection, vordering_id: int) -> Vordering | None:
@@ -343,7 +367,13 @@ def load_vordering(conn: Connection, vordering_id: int) -> Vordering | None:
     return found[0] if found else None
 
 
-def _vordering(r: Any, regels: list[Any], totaalregels: list[Any], termijnen: list[Any]) -> Vordering:
+def _datum(waarde: str | None) -> date | None:
+    """A date of a child row (JSON: ISO text)."""
+    return date.fromisoformat(waarde) if waarde is not None else None
+
+
+def _vordering(r: Any, regels: list[list[Any]], totaalregels: list[list[Any]], termijnen: list[list[Any]]
+               ) -> Vordering:
     v = Vordering(
         vorderingnummer=r.vorderingnummer, creatiedatum=r.creatiedatum, tsa=r.tsa,
         indicator_factuur_uitgestuurd=r.indicator_factuur_uitgestuurd,
@@ -353,10 +383,9 @@ def _vordering(r: Any, regels: list[Any], totaalregels: list[Any], termijnen: li
         vorderende_organisatie=VorderendeOrganisatie(r.organisatie_xml, nnp_id=r.organisatie_nnp_id or None),
         factuurnummer=r.factuurnummer, factuurdatum=r.factuurdatum, vervaldatum=r.vervaldatum,
         taaknummer=r.taaknummer,
-        vorderingsregels=[Vorderingsregel(**{veld: getattr(x, veld) for veld in _REGEL_VELDEN}, vorm=x.vorm or {})
-                          for x in regels],
-        totaalregels_btw=[BtwTotaalregel(x.totaalbedrag_btw, x.btw_categorie, vorm=x.vorm or {})
-                          for x in totaalregels],
+        # (the fields of Vorderingsregel are in the order of _REGEL_VELDEN)
+        vorderingsregels=[Vorderingsregel(*x[1:-1], vorm=x[-1] or {}) for x in regels],
+        totaalregels_btw=[BtwTotaalregel(x[1], x[2], vorm=x[3] or {}) for x in totaalregels],
         metagegevens=Metagegevens(r.tijdvak_geldigheid_xml, r.tijdstip_registratie_xml, r.extra_elementen_xml),
         vorm=r.vorm or {}, id=r.id)
     if r.incasso_vorm is not None:
@@ -364,7 +393,7 @@ def _vordering(r: Any, regels: list[Any], totaalregels: list[Any], termijnen: li
                                                      r.rekeningnummer, r.bic, vorm=r.incasso_vorm)
     if r.schema_vorm is not None:
         v.invorderingsschema = InvorderingsSchema(r.invorderingsregime, vorm=r.schema_vorm, termijnen=[
-            Termijn(x.datum, x.termijnbedrag, x.vervaldatum, vorm=x.vorm or {}) for x in termijnen])
+            Termijn(_datum(x[1]), x[2], _datum(x[3]), vorm=x[4] or {}) for x in termijnen])
     if r.status_vorm is not None:
         v.vorderingstatus = Vorderingstatus(r.status, r.status_datum_en_tijd, r.totaal_betaald,
                                             r.deel_bedrag_betaald, r.status_opmerkingen, vorm=r.status_vorm)
@@ -385,4 +414,5 @@ def _vordering(r: Any, regels: list[Any], totaalregels: list[Any], termijnen: li
 __all__ = ["SUMMARY", "Rijen", "StatusHistorie", "add_status", "existing_keys", "find_by_vorderingnummer",
            "find_vordering",
            "find_vorderingen", "insert_vorderingen", "known_vorderingnummers", "load_vordering",
-           "load_vorderingen", "status_history", "summaries", "summaries_by_vorderingnummer", "vordering_rijen"]
+           "load_vorderingen", "status_history", "summaries", "summaries_by_vorderingnummer", "vordering_rijen",
+           "vorderingen_select", "vorderingen_uit"]

@@ -33,16 +33,13 @@ XSI_NIL = f"{{{XSI}}}nil"
 def antwoord_object(v: Vordering, gevraagd: Gevraagd) -> etree._Element:
     """One ``FIN:object`` of ``antwoord``: vordering ``v`` as far as ``gevraagd`` wants it."""
     volledig = schrijven.vordering_element(v, verwerkingssoort=None)
-    for el in volledig.iter():
-        for naam in _WEG:
-            if naam in el.attrib:
-                del el.attrib[naam]
+    etree.strip_attributes(volledig, *_WEG)
     volledig.set(SLEUTEL_VERZENDEND, str(v.id))
     for ouder, kind in NIL_ONLY_SINCE_1_00_04:
         for el in volledig.iterchildren(ouder):
             for nil in [c for c in el.iterchildren(kind) if c.get(XSI_NIL) in ("true", "1")]:
                 el.remove(nil)
-    return projecteer(volledig, gevraagd, VRD_ANTWOORD)
+    return volledig if gevraagd.heel else projecteer(volledig, gevraagd, VRD_ANTWOORD)  # (heel: a copy as is)
 
 
 def returned_ids(vrd_la01: etree._Element) -> list[int]:

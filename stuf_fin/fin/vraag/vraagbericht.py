@@ -31,13 +31,13 @@ def _kind(parent: etree._Element | None, tag: str) -> etree._Element | None:
     return parent.find(tag) if parent is not None else None
 
 
-def lees_vraag(message: etree._Element) -> Vraag:
-    """The question in a vrdLv01 that passed the schema."""
+def lees_vraag(message: etree._Element, stuurgegevens: Stuurgegevens | None = None) -> Vraag:
+    """The question in a vrdLv01 that passed the schema (``stuurgegevens``: its stuurgegevens, when read already)."""
     parameters = message.find(F + "parameters")
     sortering = _kind(parameters, S + "sortering")
     maximum = _kind(parameters, S + "maximumAantal")
     return Vraag(
-        stuurgegevens=read_stuurgegevens(message),
+        stuurgegevens=stuurgegevens if stuurgegevens is not None else read_stuurgegevens(message),
         sortering=int((sortering.text or "0").strip()) if sortering is not None else 0,
         maximum_aantal=int(maximum.text.strip()) if maximum is not None and (maximum.text or "").strip()
         else MAXIMUM_AANTAL_DEFAULT,

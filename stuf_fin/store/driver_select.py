@@ -1,0 +1,95 @@
+"""A SELECT run on the driver's own cursor: the read-side counterpart of :mod:`stuf_fin.store.bulk`.
+
+For a statement run on every request.  SQLAlchemy costs some 20 µs per statement on SQLite and 100 µs on
+PostgreSQL for a wide row (psycopg builds ``cursor.description`` anew on every execution, and SQLAlchemy asks
+for it); here the statement is compiled once per dialect and its rows come back as named tuples with the same
+result processors Core applies (dates and JSON on SQLite, ``Tijd`` on both), its parameters with the same bind
+processors.  Errors come back wrapped as SQLAlchemy exceptions, and a connection the error broke is invalidated,
+as Core does.  Runs in the caller's transaction, or outside any (:meth:`stuf_fin.store.db.Store.autocommit`).
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import namedtuple
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+
+Processor = Callable[[Any], Any]
+
+
+class _Plan:
+    """The compiled form of a statement for one dialect."""
+
+    def __init__(self, stmt: sa.Select, dialect: Any):
+        self.compiled = stmt.compile(dialect=dialect)
+        if any(b.expanding for b in self.compiled.binds.values()):
+            raise ValueError("an expanding parameter needs SQLAlchemy's own execution")
+        self.sql = self.compiled.string
+        self.positions = self.compiled.positiontup if dialect.paramstyle in ("qmark", "numeric") else None
+        self.binds: dict[str, Processor] = {}
+        for name, bind in self.compiled.binds.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                self.binds[name] = processor
+        self.results = [(i, p) for i, c in enumerate(stmt.selected_columns)
+                        if (p := c.type.dialect_impl(dialect).result_processor(dialect, None)) is not None]
+        self.row = namedtuple("Row", [c.name for c in stmt.selected_columns])  # type: ignore[misc]
+
+    def parameters(self, values: dict[str, Any]) -> Any:
+        params = self.compiled.construct_params(values)
+        for name, processor in self.binds.items():
+            if params.get(name) is not None:
+                params[name] = processor(params[name])
+        return params if self.positions is None else tuple(params[name] for name in self.positions)
+
+    def rows(self, raw: list[Any]) -> list[Any]:
+        if not self.results:
+            return [self.row._make(r) for r in raw]
+        rows = []
+        for r in raw:
+            r = list(r)
+            for i, processor in self.results:
+                if r[i] is not None:
+                    r[i] = processor(r[i])
+            rows.append(self.row._make(r))
+        return rows
+
+
+class DriverSelect:
+    """A SELECT (bind parameters by name, no expanding ones) to run on the driver's cursor."""
+
+    def __init__(self, stmt: sa.Select):
+        self.stmt = stmt
+        self._plans: weakref.WeakKeyDictionary[Any, _Plan] = weakref.WeakKeyDictionary()
+
+    def rows(self, conn: Connection, values: dict[str, Any]) -> list[Any]:
+        """All rows, as named tuples (the statement's column names)."""
+        dialect = conn.dialect
+        plan = self._plans.get(dialect)
+        if plan is None:
+            plan = self._plans[dialect] = _Plan(self.stmt, dialect)
+        params = plan.parameters(values)
+        fairy = conn.connection
+        cursor = None
+        try:
+            cursor = fairy.driver_connection.cursor()
+            cursor.execute(plan.sql, params)
+            raw = cursor.fetchall()
+        except dialect.loaded_dbapi.Error as exc:
+            invalidated = dialect.is_disconnect(exc, fairy.dbapi_connection, cursor)
+            if invalidated:
+                conn.invalidate(exc)
+            raise DBAPIError.instance(plan.sql, params, exc, dialect.loaded_dbapi.Error,
+                                      connection_invalidated=invalidated) from exc
+        finally:
+            if cursor is not None:
+                cursor.close()
+        return plan.rows(raw)
+
+
+__all__ = ["DriverSelect"]
