@@ -103,20 +103,25 @@ def archive(conn: Connection, *, uitstellen: bool = False, **velden: Any) -> int
 
 
 def archive_and_claim(conn: Connection, claim_port: str, claim_zender: Systeem | None, claim_referentienummer: str,
-                      content_hash: str, **archived: Any) -> tuple[int, Eerder | None]:
-    """:func:`archive` (keyword arguments ``archived`` and ``content_hash``) and then :func:`claim_referentie` of
-    ``claim_referentienummer`` from ``claim_zender`` on ``claim_port`` for the new row.  Returns the row's id and
-    None when the claim is ours, else the accepted message that holds the referentienummer.  On PostgreSQL one
-    statement (a data-modifying ``WITH``: one round trip) unless the request is sent in pieces."""
+                      content_hash: str, *, uitstellen: bool = False, **archived: Any) -> tuple[int, Eerder | None]:
+    """:func:`archive` (keyword arguments ``archived``, ``content_hash`` and ``uitstellen``) and then
+    :func:`claim_referentie` of ``claim_referentienummer`` from ``claim_zender`` on ``claim_port`` for the new row.
+    Returns the row's id and None when the claim is ours, else the accepted message that holds the
+    referentienummer.  On PostgreSQL one statement (a data-modifying ``WITH``: one round trip) unless the request
+    is sent in pieces."""
     if conn.dialect.name == "postgresql" and len(archived["request"]) <= BLOB_STUK:
-        values = bericht_row(content_hash=content_hash, **{k: v for k, v in archived.items() if k != "uitstellen"})
+        values = bericht_row(content_hash=content_hash, **archived)
         claim = {**_referentie(claim_port, claim_zender, claim_referentienummer), "content_hash": content_hash}
         bericht_id, claimed = conn.execute(_ARCHIVEER_EN_CLAIM, {**values, **{
             f"c_{name}": value for name, value in claim.items()}}).one()
         if claimed is not None:
             return bericht_id, None
+        eerder = find_accepted(conn, claim_port, claim_zender, claim_referentienummer)
+        if eerder is not None:
+            return bericht_id, eerder
+        # the holder went away since the claim (read committed): claim_referentie claims again
     else:
-        bericht_id = archive(conn, content_hash=content_hash, **archived)
+        bericht_id = archive(conn, content_hash=content_hash, uitstellen=uitstellen, **archived)
     return bericht_id, claim_referentie(conn, claim_port, claim_zender, claim_referentienummer, content_hash,
                                         bericht_id)
 

@@ -64,7 +64,7 @@ def _vorm(vraag: Zoekvraag) -> tuple[Hashable, dict[str, Any]]:
 
     sleutel = None
     if vraag.sleutel is not None:
-        sleutel = vraag.sleutel.isascii() and vraag.sleutel.isdigit() and len(vraag.sleutel) <= 18
+        sleutel = _geldige_sleutel(vraag.sleutel)
         if sleutel:
             waarden["sleutel"] = int(vraag.sleutel)
     vorm: list[Hashable] = [vraag.sortering, sleutel, criteria(vraag.voorwaarden, "v"),
@@ -81,13 +81,17 @@ def _vorm(vraag: Zoekvraag) -> tuple[Hashable, dict[str, Any]]:
     return tuple(vorm), waarden
 
 
+def _geldige_sleutel(sleutel: str) -> bool:
+    """Whether a sleutelVerzendend can be one of our ids (digits that fit a BIGINT); another matches nothing."""
+    return sleutel.isascii() and sleutel.isdigit() and len(sleutel) <= 18
+
+
 def _selectie(vraag: Zoekvraag) -> list[sa.ColumnElement[bool]]:
     """The WHERE conditions of the selection (criteria, key, visibility), with the parameters of :func:`_vorm`."""
     c = vordering.c
     condities: list[sa.ColumnElement[bool]] = []
     if vraag.sleutel is not None:
-        geldig = vraag.sleutel.isascii() and vraag.sleutel.isdigit() and len(vraag.sleutel) <= 18
-        condities.append(c.id == sa.bindparam("sleutel") if geldig else sa.false())
+        condities.append(c.id == sa.bindparam("sleutel") if _geldige_sleutel(vraag.sleutel) else sa.false())
     condities += [_voorwaarde(vordering, v, f"v{i}") for i, v in enumerate(vraag.voorwaarden)]
     for j, groep in enumerate(vraag.groepen):
         tabel = GROEP_TABELLEN[groep.tabel]
