@@ -1,15 +1,24 @@
-"""A SELECT on the driver's cursor gives what SQLAlchemy Core gives, and fails the way Core fails."""
+"""A statement on the driver's cursor gives what SQLAlchemy Core gives, and fails the way Core fails."""
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
 
+from stuf_fin.fin import lezen
+from stuf_fin.schema import parse_bytes
+from stuf_fin.selftest import generator as g
+from stuf_fin.store import archief
+from stuf_fin.store import vorderingen as repo
 from stuf_fin.store.db import Store
-from stuf_fin.store.driver_select import DriverSelect
-from stuf_fin.store.tables import bericht, vordering
+from stuf_fin.store.driver_select import DriverSelect, driver_execute
+from stuf_fin.store.tables import bericht, ontvangen_referentie, vordering
+from stuf_fin.stuf.stuurgegevens import Systeem
+
+NU = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
 
 
 def _vordering(conn, nummer: str, status_tijdstip: datetime | None) -> None:
@@ -51,3 +60,61 @@ def test_an_expanding_parameter_is_refused(store: Store) -> None:
     stmt = sa.select(vordering.c.id).where(vordering.c.id.in_(sa.bindparam("ids", expanding=True)))
     with store.autocommit() as conn, pytest.raises(ValueError, match="expanding"):
         DriverSelect(stmt).rows(conn, {"ids": [1]})
+
+
+def _vorderingen(seed: int = 1) -> list:
+    return lezen.vorderingen(parse_bytes(g.di01_vordering(1, rng=random.Random(seed))).getroot())
+
+
+def _archive_and_claim(conn: sa.Connection, referentienummer: str = "ref-1") -> tuple[int, archief.Eerder | None]:
+    stp = Systeem("KING", "STP", "test", "tester")
+    return archief.archive_and_claim(conn, "p", stp, referentienummer, "h1", port="p", operation="o",
+                                     request=b"<bericht/>", received_at=NU, zender=stp,
+                                     referentienummer=referentienummer)
+
+
+def test_driver_inserts_store_what_core_would_and_a_taken_key_is_no_error(store: Store) -> None:
+    """The hot inserts of a message (archive and claim, a new vordering with its children) on the driver's
+    cursor: the rows come back through Core as they went in; a vordering key taken already stores nothing."""
+    [v] = _vorderingen()
+    with store.begin() as conn:
+        bericht_id, eerder = _archive_and_claim(conn)
+        vid = repo.insert_new_vordering(conn, v, bericht_id=bericht_id, ontvangen_op=NU)
+        assert eerder is None and vid is not None
+        assert repo.insert_new_vordering(conn, _vorderingen()[0], bericht_id=bericht_id, ontvangen_op=NU) is None
+    with store.begin(schrijven=False) as conn:
+        assert repo.load_vorderingen(conn, [vid]) == [v]
+        assert conn.execute(sa.select(vordering.c.bericht_id, vordering.c.ontvangen_op)).one() == (bericht_id, NU)
+
+
+def test_a_driver_error_is_sqlalchemys_and_rolls_back_the_message(store: Store) -> None:
+    with pytest.raises(sa.exc.IntegrityError), store.begin() as conn:
+        _archive_and_claim(conn)
+        driver_execute(conn, "INSERT INTO vorderingsregel (vordering_id, volgnummer) VALUES (-1, 1)", ())
+    with store.begin(schrijven=False) as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(bericht)).scalar_one() == 0
+
+
+def test_a_connection_broken_during_a_driver_insert_is_invalidated_and_nothing_is_stored(postgres_url: str) -> None:
+    """The backend is killed between the archive row and the vordering: Core's disconnect exception, the
+    connection invalidated (not pooled again), the message's archive row and claim gone with it."""
+    store = Store(postgres_url)
+    store.upgrade()
+    try:
+        with pytest.raises(sa.exc.DBAPIError) as raised, store.begin() as conn:
+            _archive_and_claim(conn)
+            pid = conn.connection.driver_connection.info.backend_pid
+            with store.engine.connect() as other:
+                other.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+                other.commit()
+            try:
+                repo.insert_new_vordering(conn, _vorderingen()[0], bericht_id=None, ontvangen_op=NU)
+            finally:
+                assert conn.invalidated
+        assert raised.value.connection_invalidated
+        with store.begin() as conn:  # the pool gives a working connection; the message left nothing
+            assert conn.execute(sa.select(sa.func.count()).select_from(bericht)).scalar_one() == 0
+            assert conn.execute(sa.select(sa.func.count()).select_from(ontvangen_referentie)).scalar_one() == 0
+            assert _archive_and_claim(conn)[1] is None  # its referentienummer is free
+    finally:
+        store.dispose()

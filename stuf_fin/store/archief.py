@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 
 from stuf_fin.store.bulk import copy_row_with_blob, insert_values
 from stuf_fin.store.db import reserve_ids
+from stuf_fin.store.driver_select import DriverSelect
 from stuf_fin.store.tables import bericht, ontvangen_referentie
 
 
@@ -112,8 +113,8 @@ def archive_and_claim(conn: Connection, claim_port: str, claim_zender: Systeem |
     if conn.dialect.name == "postgresql" and len(archived["request"]) <= BLOB_STUK:
         values = bericht_row(content_hash=content_hash, **archived)
         claim = {**_referentie(claim_port, claim_zender, claim_referentienummer), "content_hash": content_hash}
-        bericht_id, claimed = conn.execute(_ARCHIVEER_EN_CLAIM, {**values, **{
-            f"c_{name}": value for name, value in claim.items()}}).one()
+        [(bericht_id, claimed)] = _ARCHIVEER_EN_CLAIM.rows(conn, {**values, **{
+            f"c_{name}": value for name, value in claim.items()}})
         if claimed is not None:
             return bericht_id, None
         eerder = find_accepted(conn, claim_port, claim_zender, claim_referentienummer)
@@ -178,10 +179,11 @@ def _archive_and_claim_statement() -> sa.Select:
         sa.select(*(sa.bindparam(f"c_{k}", type_=ontvangen_referentie.c[k].type) for k in keys), archived.c.id),
     ).on_conflict_do_nothing(index_elements=[ontvangen_referentie.c[k] for k in _SLEUTEL]).returning(
         ontvangen_referentie.c.id).cte("claim")
-    return sa.select(archived.c.id, claim.c.id).select_from(archived.outerjoin(claim, sa.true()))
+    return sa.select(archived.c.id.label("bericht_id"), claim.c.id.label("claim_id")).select_from(
+        archived.outerjoin(claim, sa.true()))
 
 
-_ARCHIVEER_EN_CLAIM = _archive_and_claim_statement()
+_ARCHIVEER_EN_CLAIM = DriverSelect(_archive_and_claim_statement())  # on the driver's cursor: run per message
 _GEACCEPTEERD = (sa.select(ontvangen_referentie.c.content_hash, ontvangen_referentie.c.bericht_id, bericht.c.reply)
                  .join(bericht, bericht.c.id == ontvangen_referentie.c.bericht_id)
                  .where(*(ontvangen_referentie.c[k] == sa.bindparam(k) for k in _SLEUTEL)))

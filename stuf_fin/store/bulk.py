@@ -24,6 +24,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
+from stuf_fin.store.driver_select import driver_execute
+
 Processor = Callable[[Any], Any] | None
 #: Fewer rows go in with one ``INSERT ... VALUES`` list (one round trip; COPY takes two).
 COPY_MIN_ROWS = 50
@@ -56,9 +58,9 @@ def insert_tables(conn: Connection, parts: Sequence[Part]) -> None:
         if not postgresql:
             statement = _plan(conn.dialect, table, names)[1]
             if len(processed) == 1:
-                conn.exec_driver_sql(statement, processed[0])
+                driver_execute(conn, statement, processed[0])
             else:
-                conn.exec_driver_sql(statement, processed if isinstance(processed, list) else list(processed))
+                driver_execute(conn, statement, processed, many=True)
         elif len(processed) >= COPY_MIN_ROWS:
             _insert_few(conn, few)  # the earlier parts first
             few = []
@@ -71,7 +73,7 @@ def insert_tables(conn: Connection, parts: Sequence[Part]) -> None:
 def _insert_few(conn: Connection, parts: list[tuple[sa.Table, tuple[str, ...], Sequence[tuple[Any, ...]]]]) -> None:
     if parts:
         statement = _values_statement(conn.dialect, tuple((table, names, len(rows)) for table, names, rows in parts))
-        conn.exec_driver_sql(statement, tuple(value for _t, _n, rows in parts for row in rows for value in row))
+        driver_execute(conn, statement, tuple(value for _t, _n, rows in parts for row in rows for value in row))
 
 
 def _processed_rows(dialect: Any, table: sa.Table, names: tuple[str, ...], rows: Sequence[tuple[Any, ...]]

@@ -1,11 +1,13 @@
-"""A SELECT run on the driver's own cursor: the read-side counterpart of :mod:`stuf_fin.store.bulk`.
+"""Statements run on the driver's own cursor: the per-request SELECTs (:class:`DriverSelect`) and the hot INSERTs
+of a message (:func:`driver_execute`, used by :mod:`stuf_fin.store.bulk` and :mod:`stuf_fin.store.archief`).
 
-For a statement run on every request.  SQLAlchemy costs some 20 µs per statement on SQLite and 100 µs on
-PostgreSQL for a wide row (psycopg builds ``cursor.description`` anew on every execution, and SQLAlchemy asks
-for it); here the statement is compiled once per dialect and its rows come back as named tuples with the same
-result processors Core applies (dates and JSON on SQLite, ``Tijd`` on both), its parameters with the same bind
-processors.  Errors come back wrapped as SQLAlchemy exceptions, and a connection the error broke is invalidated,
-as Core does.  Runs in the caller's transaction, or outside any (:meth:`stuf_fin.store.db.Store.autocommit`).
+For a statement run on every request.  SQLAlchemy costs some 20 µs per statement on SQLite and 30–100 µs on
+PostgreSQL (an execution context, a result object; for a wide row psycopg builds ``cursor.description`` anew on
+every execution, and SQLAlchemy asks for it); here a Core statement is compiled once per dialect and its rows come
+back as named tuples with the same result processors Core applies (dates and JSON on SQLite, ``Tijd`` on both), its
+parameters with the same bind processors.  Errors come back wrapped as SQLAlchemy exceptions (a duplicate key is an
+``IntegrityError``), and a connection the error broke is invalidated, as Core does.  Runs in the caller's
+transaction, or outside any (:meth:`stuf_fin.store.db.Store.autocommit`).
 """
 
 from __future__ import annotations
@@ -73,23 +75,33 @@ class DriverSelect:
         plan = self._plans.get(dialect)
         if plan is None:
             plan = self._plans[dialect] = _Plan(self.stmt, dialect)
-        params = plan.parameters(values)
-        fairy = conn.connection
-        cursor = None
-        try:
-            cursor = fairy.driver_connection.cursor()
-            cursor.execute(plan.sql, params)
-            raw = cursor.fetchall()
-        except dialect.loaded_dbapi.Error as exc:
-            invalidated = dialect.is_disconnect(exc, fairy.dbapi_connection, cursor)
-            if invalidated:
-                conn.invalidate(exc)
-            raise DBAPIError.instance(plan.sql, params, exc, dialect.loaded_dbapi.Error,
-                                      connection_invalidated=invalidated) from exc
-        finally:
-            if cursor is not None:
-                cursor.close()
-        return plan.rows(raw)
+        return plan.rows(driver_execute(conn, plan.sql, plan.parameters(values)) or [])
 
 
-__all__ = ["DriverSelect"]
+def driver_execute(conn: Connection, sql: str, params: Any, *, many: bool = False) -> list[Any] | None:
+    """``sql`` (the driver's paramstyle; ``params`` already bound as Core would bind them) executed on the driver's
+    cursor of ``conn`` (``many``: ``executemany`` of a sequence of parameter sets); its rows as the driver gives
+    them, or None when it returns none.  A driver error is raised as SQLAlchemy's exception for it, and a
+    connection it broke is invalidated first."""
+    fairy = conn.connection
+    dialect = conn.dialect
+    cursor = None
+    try:
+        cursor = fairy.driver_connection.cursor()
+        if many:
+            cursor.executemany(sql, params)
+        else:
+            cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description is not None else None
+    except dialect.loaded_dbapi.Error as exc:
+        invalidated = dialect.is_disconnect(exc, fairy.dbapi_connection, cursor)
+        if invalidated:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(sql, params, exc, dialect.loaded_dbapi.Error,
+                                  connection_invalidated=invalidated) from exc
+    finally:
+        if cursor is not None:
+            cursor.close()
+
+
+__all__ = ["DriverSelect", "driver_execute"]

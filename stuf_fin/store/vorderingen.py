@@ -35,6 +35,7 @@ from stuf_fin.fin.model import (
 )
 from stuf_fin.store.bulk import insert_statement, insert_tables, process
 from stuf_fin.store.db import reserve_ids
+from stuf_fin.store.driver_select import driver_execute
 from stuf_fin.store.tables import btw_totaalregel, termijn, vordering, vorderingsregel, vorderingstatus
 
 #: Keys per lookup query (3 bind parameters each; far below SQLite's and PostgreSQL's limits).
@@ -261,10 +262,11 @@ def insert_new_vordering(conn: Connection, v: Vordering, *, bericht_id: int | No
     """
     [rijen, *kinderen] = vordering_rijen([v], [0], bericht_id=bericht_id, ontvangen_op=ontvangen_op)
     names, values = rijen.kolommen[1:], rijen.waarden[0][1:]  # without the id
-    vid = conn.exec_driver_sql(insert_statement(conn, vordering, names) + _NIEUW, process(conn, vordering, names,
-                                                                                           values)).scalar()
-    if vid is None:
+    rows = driver_execute(conn, insert_statement(conn, vordering, names) + _NIEUW,
+                          process(conn, vordering, names, values))
+    if not rows:
         return None
+    vid = rows[0][0]
     # the children's first column is vordering_id
     insert_tables(conn, [(r.table, r.kolommen, [(vid, *w[1:]) for w in r.waarden]) for r in kinderen])
     v.id = vid
