@@ -26,6 +26,8 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from stuf_fin.store.driver_select import driver_execute
+
 log = logging.getLogger("stuf_fin.store")
 T = TypeVar("T")
 #: At most this many works in one transaction.
@@ -126,13 +128,13 @@ class GroupCommit:
         try:
             with self.store.begin() as conn:
                 for work in batch:
-                    conn.exec_driver_sql("SAVEPOINT work")
+                    driver_execute(conn, "SAVEPOINT work", ())
                     try:
                         work.result = work.function(conn)
                     except BaseException as exc:  # the work's own failure (a StUF fault, a business error, …)
-                        conn.exec_driver_sql("ROLLBACK TO work")
+                        driver_execute(conn, "ROLLBACK TO work", ())
                         work.error = exc
-                    conn.exec_driver_sql("RELEASE work")
+                    driver_execute(conn, "RELEASE work", ())
         except BaseException as exc:  # begin or commit failed: nothing of this transaction is stored
             log.error("group commit of %d message(s) failed: %s", len(batch), " ".join(str(exc).split())[:300])
             for work in batch:
