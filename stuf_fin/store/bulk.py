@@ -58,9 +58,9 @@ def insert_tables(conn: Connection, parts: Sequence[Part]) -> None:
         if not postgresql:
             statement = _plan(conn.dialect, table, names)[1]
             if len(processed) == 1:
-                driver_execute(conn, statement, processed[0])
+                run(conn, statement, processed[0])
             else:
-                driver_execute(conn, statement, processed, many=True)
+                run(conn, statement, processed, many=True)
         elif len(processed) >= COPY_MIN_ROWS:
             _insert_few(conn, few)  # the earlier parts first
             few = []
@@ -73,7 +73,7 @@ def insert_tables(conn: Connection, parts: Sequence[Part]) -> None:
 def _insert_few(conn: Connection, parts: list[tuple[sa.Table, tuple[str, ...], Sequence[tuple[Any, ...]]]]) -> None:
     if parts:
         statement = _values_statement(conn.dialect, tuple((table, names, len(rows)) for table, names, rows in parts))
-        driver_execute(conn, statement, tuple(value for _t, _n, rows in parts for row in rows for value in row))
+        run(conn, statement, tuple(value for _t, _n, rows in parts for row in rows for value in row))
 
 
 def _processed_rows(dialect: Any, table: sa.Table, names: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
@@ -93,11 +93,14 @@ def _values_statement(dialect: Any, shape: tuple[tuple[sa.Table, tuple[str, ...]
     statements = _VALUES.setdefault(dialect, {})
     statement = statements.get(shape)
     if statement is None:
-        inserts = []
+        inserts, first = [], 0
         for table, names, count in shape:
-            row = "(" + ", ".join("%s" for _ in names) + ")"
+            rows = []
+            for _ in range(count):
+                rows.append(f"({_placeholders(dialect, len(names), first)})")
+                first += len(names)
             inserts.append(f"INSERT INTO {_quoted(dialect, table)} ({_column_list(dialect, names)}) VALUES "
-                           + ", ".join(row for _ in range(count)))
+                           + ", ".join(rows))
         *first, last = inserts
         statement = "".join(f"{'WITH' if i == 0 else ','} _{i} AS ({sql}) " for i, sql in enumerate(first)) + last
         if len(statements) < _VALUES_KEPT:
@@ -110,8 +113,21 @@ _VALUES_KEPT = 1000
 
 
 def insert_statement(conn: Connection, table: sa.Table, names: Sequence[str]) -> str:
-    """The driver-level ``INSERT`` of the columns ``names`` of ``table`` (made once)."""
+    """The driver-level ``INSERT`` of the columns ``names`` of ``table`` (made once; run it with :func:`run`)."""
     return _plan(conn.dialect, table, tuple(names))[1]
+
+
+def run(conn: Connection, statement: str, params: Any, *, many: bool = False) -> list[Any] | None:
+    """A statement of this module (its placeholders: ``?`` on SQLite, ``$1``, ``$2``, … on PostgreSQL) run on the
+    driver's cursor (:func:`stuf_fin.store.driver_select.driver_execute`); its rows, or None."""
+    return driver_execute(conn, statement, params, many=many, numbered=conn.dialect.name == "postgresql")
+
+
+def _placeholders(dialect: Any, count: int, first: int = 0) -> str:
+    """``count`` placeholders of the driver's own, numbered from ``first`` + 1 on PostgreSQL (for :func:`run`)."""
+    if dialect.paramstyle == "qmark":
+        return ", ".join("?" for _ in range(count))
+    return ", ".join(f"${n}" for n in range(first + 1, first + count + 1))
 
 
 def process(conn: Connection, table: sa.Table, names: Sequence[str], values: Sequence[Any]) -> tuple[Any, ...]:
@@ -126,8 +142,8 @@ def _plan(dialect: Any, table: sa.Table, names: tuple[str, ...]) -> tuple[list[P
     plans = _PLANS.setdefault(dialect, {})
     plan = plans.get((table, names))
     if plan is None:
-        placeholders = ", ".join("?" if dialect.paramstyle == "qmark" else "%s" for _ in names)
-        statement = f"INSERT INTO {_quoted(dialect, table)} ({_column_list(dialect, names)}) VALUES ({placeholders})"
+        statement = (f"INSERT INTO {_quoted(dialect, table)} ({_column_list(dialect, names)}) "
+                     f"VALUES ({_placeholders(dialect, len(names))})")
         plan = plans[(table, names)] = ([_processor(dialect, table.c[name]) for name in names], statement)
     return plan
 

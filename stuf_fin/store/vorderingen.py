@@ -33,9 +33,8 @@ from stuf_fin.fin.model import (
     Vorderingstatus,
     Zaak,
 )
-from stuf_fin.store.bulk import insert_statement, insert_tables, process
+from stuf_fin.store.bulk import insert_statement, insert_tables, process, run
 from stuf_fin.store.db import reserve_ids
-from stuf_fin.store.driver_select import driver_execute
 from stuf_fin.store.tables import btw_totaalregel, termijn, vordering, vorderingsregel, vorderingstatus
 
 #: Keys per lookup query (3 bind parameters each; far below SQLite's and PostgreSQL's limits).
@@ -262,8 +261,7 @@ def insert_new_vordering(conn: Connection, v: Vordering, *, bericht_id: int | No
     """
     [rijen, *kinderen] = vordering_rijen([v], [0], bericht_id=bericht_id, ontvangen_op=ontvangen_op)
     names, values = rijen.kolommen[1:], rijen.waarden[0][1:]  # without the id
-    rows = driver_execute(conn, insert_statement(conn, vordering, names) + _NIEUW,
-                          process(conn, vordering, names, values))
+    rows = run(conn, insert_statement(conn, vordering, names) + _NIEUW, process(conn, vordering, names, values))
     if not rows:
         return None
     vid = rows[0][0]
