@@ -11,7 +11,7 @@ from lxml import etree
 
 from stuf_fin.fin import lezen, schrijven
 from stuf_fin.fin.model import TEKST, XSI_NIL, parse_datum_tijd
-from stuf_fin.namespaces import FIN, STUF
+from stuf_fin.namespaces import BG, FIN, STUF
 from stuf_fin.schema import get_validator, parse_bytes
 from stuf_fin.selftest import generator as g
 
@@ -85,6 +85,24 @@ def test_written_back_equals_what_was_read(xml_differences) -> None:
     message = parse_bytes(g.di01_vordering(200, rng=random.Random(3))).getroot()
     for obj in _objects(message):
         assert xml_differences(obj, schrijven.vordering_element(lezen.lees_vordering(obj))) == []
+
+
+def test_relations_are_kept_as_utf8_serialization_of_the_element(odd_vordering_message: bytes) -> None:
+    """xml_bytes serializes as text and encodes: the bytes of ``etree.tostring(el, encoding="UTF-8")``, also with
+    characters outside ASCII, escaped markup characters, a comment, namespaces declared on an ancestor or the
+    element itself, and a carriage return in an attribute."""
+    message = parse_bytes(odd_vordering_message).getroot()
+    obj = next(message.iter(F + "object"))
+    gerelateerde = obj.find(F + "heeftAlsVorderendeOrganisatie/" + F + "gerelateerde")
+    naam = etree.SubElement(gerelateerde, f"{{{BG}}}statutaireNaam", nsmap={"x": "urn:x"})
+    naam.text = "Coöperatie \u20ac & <Zon> ]]> \U0001f600 \"q\" \t"
+    naam.set("{urn:x}a", "é\r\n<&>\"")
+    naam.append(etree.Comment(" ü "))
+    elements = [el for el in message.iter() if isinstance(el.tag, str)]
+    assert len(elements) > 50
+    for el in elements:
+        assert lezen.xml_bytes(el) == etree.tostring(el, encoding="UTF-8", with_tail=False)
+    assert "Coöperatie €".encode() in lezen.xml_bytes(gerelateerde)
 
 
 def test_official_max_vordering(fin_kit: Path, xml_differences) -> None:

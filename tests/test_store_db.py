@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,6 +75,21 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
                     vorderingnummer="1", creatiedatum=datetime.now(UTC).date(), indicator_factuur_uitgestuurd="N",
                     algemene_factuuromschrijving="o", valutacode="EUR", totaalbedrag_excl_btw=0, totaalbedrag_btw=0,
                     totaalbedrag_incl_btw=0, indicator_publiekrechtelijk="N", organisatie_xml=b"<x/>"))
+    finally:
+        store.dispose()
+
+
+def test_sqlite_binds_none_and_bytes_as_null_and_blob_through_registered_adapters(tmp_path: Path) -> None:
+    """None and bytes skip the driver's slow adaptation protocol (adapters in C, registered with a SQLite store)
+    and are still bound as NULL and as the same BLOB."""
+    store = Store(f"sqlite:///{tmp_path}/a.db")
+    try:
+        blob = b"\x00<x/>\xff"
+        assert sqlite3.adapters[(type(None), sqlite3.PrepareProtocol)](None) is None
+        assert sqlite3.adapters[(bytes, sqlite3.PrepareProtocol)](blob) is blob
+        with store.begin() as conn:
+            row = conn.exec_driver_sql("SELECT typeof(?), typeof(?), ?, ? IS NULL", (None, blob, blob, None)).one()
+        assert tuple(row) == ("null", "blob", blob, 1)
     finally:
         store.dispose()
 

@@ -213,8 +213,12 @@ def lees_status(el: etree._Element) -> Vorderingstatus:
 # -- relations and metadata -------------------------------------------------------------------------
 
 def xml_bytes(el: etree._Element) -> bytes:
-    """An element serialized as received (UTF-8, without its tail)."""
-    return etree.tostring(el, encoding="UTF-8", with_tail=False)
+    """An element serialized as received (UTF-8, without its tail).
+
+    Serialized as text and encoded: the same bytes as ``encoding="UTF-8"`` (libxml2 writes UTF-8 either way), without
+    libxml2's UTF-8 to UTF-8 output conversion (~7 % less per call; tests/test_fin_lezen.py compares the two).
+    """
+    return etree.tostring(el, encoding="unicode", with_tail=False).encode()
 
 
 def _waarde_van(parent: etree._Element | None, tag: str) -> str | None:
@@ -352,7 +356,7 @@ def _kennisgevingen(message: etree._Element, tag: str) -> list[list[etree._Eleme
     for lk in message:
         if lk.tag != tag or lk.get(XSI_NIL) in _NIL:
             continue
-        result.append([child for child in lk if child.tag == F + "object"])
+        result.append(list(lk.iterchildren(F + "object")))
     return result
 
 

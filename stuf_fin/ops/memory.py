@@ -54,8 +54,10 @@ class MemoryTrimmer:
             self.trim()
 
 
-#: Allocations between young-generation collections (CPython's default is 700).
-GC_YOUNG = 10_000
+#: Allocations between young-generation collections (CPython's default is 700): more than the objects a message of
+#: 1,000 vorderingen keeps alive until its transaction ends (~20,000), so that its handling rarely starts one
+#: (10,000 cost ~2 young collections of ~2.5 ms each per such message; docs/benchmarks.md).
+GC_YOUNG = 50_000
 #: Young collections between middle-generation collections, and middle ones between full ones (default 10).
 GC_OLDER = 20
 

@@ -175,6 +175,8 @@ def _processor(dialect: Any, column: sa.Column) -> Processor:
 
     Only for processors that leave None alone (every type of our tables; checked), since NULLs skip them.
     A date on SQLite: ``date.isoformat()``, the same text as SQLAlchemy's default storage format, for less.
+    Binary on SQLite: none (Core wraps each value in ``sqlite3.Binary``, a ``memoryview``; the driver binds the
+    bytes as the same BLOB itself).
     """
     known = _PROCESSORS.setdefault(dialect, {})
     if column not in known:
@@ -182,6 +184,8 @@ def _processor(dialect: Any, column: sa.Column) -> Processor:
         processor = impl.bind_processor(dialect)
         if processor is not None and processor(None) is not None:
             raise TypeError(f"{column}: a bind processor that stores NULL as something else")
+        if dialect.name == "sqlite" and isinstance(impl, sa.LargeBinary):
+            processor = None
         if processor is not None and isinstance(impl, sa.Date) and dialect.name == "sqlite" and getattr(
                 impl, "_storage_format", None) == _SQLITE_DATE and not isinstance(impl, sa.DateTime):
             processor = _sqlite_date(processor)
