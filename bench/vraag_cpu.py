@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/stuf-fin-bench-vraag"))
     parser.add_argument("--code", type=Path, help="another checkout whose stuf_fin is measured")
-    parser.add_argument("--profile", action="store_true", help="cProfile one round of the first thread count")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile one round of the first thread count (1 thread: asked in the main thread)")
     args = parser.parse_args(argv)
     if args.code:
         sys.path.insert(0, str(args.code.resolve()))
@@ -88,11 +89,14 @@ def main(argv: list[str] | None = None) -> int:
                     profile = cProfile.Profile(time.thread_time)
                     profile.enable()
                 begin = time.process_time()
-                parts = [threading.Thread(target=ask, args=(work[i::threads],)) for i in range(threads)]
-                for t in parts:
-                    t.start()
-                for t in parts:
-                    t.join()
+                if threads == 1:
+                    ask(work)  # in this thread: the one cProfile sees
+                else:
+                    parts = [threading.Thread(target=ask, args=(work[i::threads],)) for i in range(threads)]
+                    for t in parts:
+                        t.start()
+                    for t in parts:
+                        t.join()
                 writer.stop()  # (its rows written: part of the cost)
                 cpu.append((time.process_time() - begin) / len(work) * 1000)
                 if profile is not None:

@@ -117,10 +117,11 @@ def insert_statement(conn: Connection, table: sa.Table, names: Sequence[str]) ->
     return _plan(conn.dialect, table, tuple(names))[1]
 
 
-def run(conn: Connection, statement: str, params: Any, *, many: bool = False) -> list[Any] | None:
+def run(conn: Connection, statement: str, params: Any, *, many: bool = False, fetch: bool = False) -> list[Any]:
     """A statement of this module (its placeholders: ``?`` on SQLite, ``$1``, ``$2``, … on PostgreSQL) run on the
-    driver's cursor (:func:`stuf_fin.store.driver_select.driver_execute`); its rows, or None."""
-    return driver_execute(conn, statement, params, many=many, numbered=conn.dialect.name == "postgresql")
+    driver's cursor (:func:`stuf_fin.store.driver_select.driver_execute`); with ``fetch``, its rows."""
+    return driver_execute(conn, statement, params, many=many, numbered=conn.dialect.name == "postgresql",
+                          fetch=fetch)
 
 
 def _placeholders(dialect: Any, count: int, first: int = 0) -> str:

@@ -261,7 +261,8 @@ def insert_new_vordering(conn: Connection, v: Vordering, *, bericht_id: int | No
     """
     [rijen, *kinderen] = vordering_rijen([v], [0], bericht_id=bericht_id, ontvangen_op=ontvangen_op)
     names, values = rijen.kolommen[1:], rijen.waarden[0][1:]  # without the id
-    rows = run(conn, insert_statement(conn, vordering, names) + _NIEUW, process(conn, vordering, names, values))
+    rows = run(conn, insert_statement(conn, vordering, names) + _NIEUW, process(conn, vordering, names, values),
+               fetch=True)
     if not rows:
         return None
     vid = rows[0][0]
