@@ -17,6 +17,7 @@ on a shared machine, but still grows with the machine's load: compare runs made 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 import time
@@ -102,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
                 if profile is not None:
                     import pstats
                     profile.disable()
-                    pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+                    pstats.Stats(profile).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(40)
             writer.start()
             print(f"  {threads:>2} thread(s): {min(cpu):.3f}  (rounds: {', '.join(f'{c:.3f}' for c in cpu)})")
     finally:
