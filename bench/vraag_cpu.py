@@ -4,6 +4,7 @@
     python -m bench.vraag_cpu --database postgresql://postgres@127.0.0.1:5432/test --vorderingen 100000
     python -m bench.vraag_cpu ... --code /path/to/other/checkout      # the same measurement of other code
     python -m bench.vraag_cpu ... --profile                           # cProfile (thread CPU) of one thread
+    BENCH_PROFILE_SORT=tottime python -m bench.vraag_cpu ... --profile   # the same, by own time (default cumulative)
 
 The gateway is built as ``stuf-fin serve`` builds it, its background services started as the lifespan starts them
 (archive writer, WAL checkpointer, group commit, GC tuning, ...), and questions (scope ``alles``, random stored
