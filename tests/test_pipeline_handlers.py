@@ -248,6 +248,26 @@ def test_official_verantwoordingen(store: Store, fin_kit: Path) -> None:
     assert _tel(store, verantwoording) == 3
 
 
-def test_handlers_by_operation_name() -> None:
-    assert set(handlers.HANDLERS) == {"Di01-verstrekVordering", "Di01-verstrekVorderingStatusWijziging",
-                                        "Di01-verstrekFinancieleVerantwoording"}
+def test_the_gateway_dispatches_each_operation_to_its_handler(tmp_path: Path) -> None:
+    """The table the running gateway uses (``app.build``): every operation of both ports, each to its own
+    handler."""
+    from stuf_fin.app import build
+    from stuf_fin.outbound import correlatie
+    from stuf_fin.pipeline.vraag import verstrek_vorderingstatus
+    from stuf_fin.stuf.operaties import OPERATIES
+
+    gateway = build(Settings(database_url=f"sqlite:///{tmp_path / 'gateway.db'}"))
+    try:
+        table = gateway.pipeline.handlers
+    finally:
+        gateway.store.dispose()
+        gateway.executor.shutdown()
+    assert set(table) == {op.naam for op in OPERATIES}
+    assert table == {
+        "Di01-verstrekVordering": handlers.verstrek_vordering,
+        "Di01-verstrekVorderingStatusWijziging": handlers.verstrek_status_wijziging,
+        "Di01-verstrekFinancieleVerantwoording": handlers.verstrek_financiele_verantwoording,
+        "vrdLv01": verstrek_vorderingstatus,
+        "Bv03": correlatie.ontvang_bv03,
+        "Fo03": correlatie.ontvang_fo03,
+    }
