@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -234,7 +235,9 @@ def test_scenario_13_and_14_verantwoording_then_the_same_again(store: Store) -> 
     with pytest.raises(BusinessError) as fout:
         _verwerk(store, handlers.verstrek_financiele_verantwoording,
                  g.di01_financiele_verantwoording([nieuw, specs[1]]))
-    assert f"verantwoording {specs[1].verantwoordingsnummer}" in fout.value.details
+    assert re.search(rf"verantwoording {specs[1].verantwoordingsnummer}\b.* is al eerder aangeleverd",
+                     fout.value.details), fout.value.details
+    assert nieuw.verantwoordingsnummer not in fout.value.details
     assert _tel(store, verantwoording) == 3 and _tel(store, boeking) == boekingen
 
 
@@ -242,9 +245,11 @@ def test_official_verantwoordingen(store: Store, fin_kit: Path) -> None:
     for naam in ("Di01-verstrekFinancieleVerantwoording-min.xml", "Di01-verstrekFinancieleVerantwoording-max.xml"):
         _verwerk(store, handlers.verstrek_financiele_verantwoording,
                  (fin_kit / "testberichten" / naam).read_bytes())
-    with pytest.raises(BusinessError):
+    with pytest.raises(BusinessError) as fout:
         _verwerk(store, handlers.verstrek_financiele_verantwoording,
                  (fin_kit / "testberichten" / "Di01-verstrekFinancieleVerantwoording-max.xml").read_bytes())
+    for nummer in ("1234567890", "0987654321"):  # the max message's two verantwoordingen, both refused
+        assert re.search(rf"verantwoording {nummer}\b.* is al eerder aangeleverd", fout.value.details), nummer
     assert _tel(store, verantwoording) == 3
 
 
