@@ -55,8 +55,9 @@ def _accepted(kind: str, tmp_path: Path) -> set[str]:
     return set(known.group(1).split(", "))
 
 
-def _tables() -> list[tuple[str, list[list[str]]]]:
-    """Every Markdown table of the docs: its header's first cell (backticks removed) and its body rows' cells."""
+def _tables() -> list[tuple[str, str, list[list[str]]]]:
+    """Every Markdown table of the docs: the file's name, the header's first cell (backticks removed) and the body
+    rows' cells."""
     found = []
     for doc in DOCS:
         lines = doc.read_text().splitlines()
@@ -68,19 +69,19 @@ def _tables() -> list[tuple[str, list[list[str]]]]:
                     if not row.startswith("|"):
                         break
                     rows.append([c.strip() for c in re.split(r"(?<!\\)\|", row)[1:-1]])
-                found.append((line.split("|")[1].strip().replace("`", ""), rows))
+                found.append((doc.name, line.split("|")[1].strip().replace("`", ""), rows))
     return found
 
 
 def _documented(kind: str) -> set[str]:
-    return {key for header, rows in _tables() if header == kind or (kind == "setting" and
-                                                                    header.startswith("setting"))
+    """The keys in the first cells of the tables that document keys of ``kind`` ("setting (`STUF_FIN_…`)" too)."""
+    return {key for _, header, rows in _tables() if header.split(" (")[0] == kind
             for row in rows for key in re.findall(r"`([a-z_]+)`", row[0])}
 
 
 def test_every_documented_setting_is_accepted_and_every_setting_is_in_the_operator_reference() -> None:
     assert _documented("setting") <= SETTINGS, _documented("setting") - SETTINGS
-    [(_, reference)] = [(h, rows) for h, rows in _tables() if h == "setting" and rows[0][0] == "—"]
+    [reference] = [rows for doc, header, rows in _tables() if (doc, header) == ("operator.md", "setting")]
     variables = {key: row[1] for row in reference for key in re.findall(r"`([a-z_]+)`", row[0])}
     assert set(variables) == SETTINGS, set(variables) ^ SETTINGS
     assert {key: f"`STUF_FIN_{key.upper()}`" for key in SETTINGS} == variables
