@@ -67,6 +67,7 @@ def test_the_maximal_vordering_fills_every_optional_element() -> None:
 
 
 def _valideer(validator, berichten: list[tuple[str, bytes]]) -> None:
+    assert berichten
     for naam, data in berichten:
         issues = validator.validate(parse_bytes(data))
         assert issues == [], f"{naam}: {issues[:3]}"

@@ -83,6 +83,7 @@ def test_generated_vorderingen_read_as_sent() -> None:
 
 def test_written_back_equals_what_was_read(xml_differences) -> None:
     message = parse_bytes(g.di01_vordering(200, rng=random.Random(3))).getroot()
+    assert len(_objects(message)) == 200
     for obj in _objects(message):
         assert xml_differences(obj, schrijven.vordering_element(lezen.lees_vordering(obj))) == []
 

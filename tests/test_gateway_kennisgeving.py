@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 from lxml import etree
 
 from stuf_fin.namespaces import FIN, STUF
 from stuf_fin.selftest import generator as g
 from stuf_fin.store import vorderingen as vorderingen_store
 from stuf_fin.store.db import Store
+from stuf_fin.store.tables import bericht, vordering, vorderingsregel, vorderingstatus
 from tests.support.server import gateway_and_store
 from tests.support.soap import post
 
@@ -106,15 +109,30 @@ def test_duplicate_verantwoordingsnummer_is_a_fo03(gateway):  # scenario 14
     assert post(server.url, g.di01_financiele_verantwoording([fvw])).status == 200
     reply = post(server.url, g.di01_financiele_verantwoording([fvw], referentienummer=_ref()))
     assert reply.is_fault and reply.code == "StUF058"
+    assert re.search(rf"verantwoording {re.escape(fvw.verantwoordingsnummer)}\b.* is al eerder aangeleverd",
+                     reply.details), reply.details
 
 
 def test_identical_resend_gets_the_earlier_bv03_and_is_stored_once(gateway):
-    server, _ = gateway
-    message = g.di01_vordering([_vordering(6)], referentienummer=_ref())
+    server, store = gateway
+    spec, ref = _vordering(6), _ref()
+    message = g.di01_vordering([spec], referentienummer=ref)
     first = post(server.url, message)
     again = post(server.url, message)
     assert first.status == again.status == 200
     assert etree.tostring(again.message) == etree.tostring(first.message)  # the same Bv03, byte for byte
+    vid = _stored(store, spec)
+    with store.begin(schrijven=False) as conn:
+        def count(table, where):
+            return conn.execute(sa.select(sa.func.count()).select_from(table).where(where)).scalar()
+
+        assert count(vordering, vordering.c.vorderingnummer == spec.vorderingnummer) == 1
+        assert count(vorderingsregel, vorderingsregel.c.vordering_id == vid) == len(spec.regels)
+        assert count(vorderingstatus, vorderingstatus.c.vordering_id == vid) == (1 if spec.status else 0)
+        archived = conn.execute(sa.select(bericht.c.id, bericht.c.resend_of)
+                                .where(bericht.c.referentienummer == ref).order_by(bericht.c.id)).all()
+    # both archived; the second as a resend of the first, not as a message of its own
+    assert [row.resend_of for row in archived] == [None, archived[0].id]
 
 
 def test_same_referentienummer_with_other_content_is_stuf016(gateway):

@@ -6,6 +6,7 @@ scenarios do not depend on each other.
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -70,18 +71,20 @@ def test_scenario_5_status_change_for_an_unknown_vordering(lenient):
 
 
 def again_in_a_new_message(server, name: str):
-    """Send an official message, then the same objects again under a new referentienummer."""
+    """Send an official message, then the same objects again under a new referentienummer; the message (with
+    its unique numbers) and the answer to the second sending."""
     first = uniek(testbericht(name), suffix())
     assert post(server.url, first).status == 200
     root = etree.fromstring(first)
     root.find(f".//{{{STUF}}}referentienummer").text = "nieuw-" + suffix()
-    return post(server.url, root)
+    return root, post(server.url, root)
 
 
 def test_scenario_10_same_vordering_twice(lenient):
-    reply = again_in_a_new_message(lenient, "Di01-verstrekVordering-min.xml")
+    root, reply = again_in_a_new_message(lenient, "Di01-verstrekVordering-min.xml")
     assert reply.is_fault and reply.code == "StUF058"
-    assert "KING00009999" in reply.details
+    assert root.findtext(f".//{{{FIN}}}vorderingnummer").startswith("KING00009999")
+    assert root.findtext(f".//{{{FIN}}}vorderingnummer") in reply.details
 
 
 def test_scenario_11_vervaldatum_in_the_past_is_refused_by_default(strict):
@@ -91,8 +94,11 @@ def test_scenario_11_vervaldatum_in_the_past_is_refused_by_default(strict):
 
 
 def test_scenario_14_verantwoording_already_processed(lenient):
-    reply = again_in_a_new_message(lenient, "Di01-verstrekFinancieleVerantwoording-min.xml")
+    root, reply = again_in_a_new_message(lenient, "Di01-verstrekFinancieleVerantwoording-min.xml")
     assert reply.is_fault and reply.code == "StUF058"
+    nummer = root.findtext(f".//{{{FIN}}}verantwoordingsnummer")  # the official "a", made unique
+    assert re.search(rf"verantwoording {re.escape(nummer)}\b.* is al eerder aangeleverd", reply.details), \
+        reply.details
 
 
 def test_official_vordering_and_verantwoording_may_share_a_referentienummer(lenient):

@@ -1,18 +1,16 @@
 """What docker/check (the real build and run, issue 12) does not prove about the container files, and the
 operations docs: the Dockerfile installs with the README's commands, its default base image is a supported
-Python pinned to a patch release, and the docs name every setting, every fault code and only tests that exist.
-Non-root, read-only, the entrypoint, the HEALTHCHECK and the compose file are proven by docker/check."""
+Python pinned to a patch release, and the docs name every fault code and only tests that exist (their settings
+and commands: test_docs_settings.py).  Non-root, read-only, the entrypoint, the HEALTHCHECK and the compose file are
+proven by docker/check."""
 
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import fields
 from pathlib import Path
 
 from packaging.specifiers import SpecifierSet
-
-from stuf_fin.config import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 DOCKERFILE = (REPO / "docker" / "Dockerfile").read_text()
@@ -47,13 +45,6 @@ def test_the_default_base_image_is_a_supported_python_pinned_to_a_patch_release(
     requires = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["requires-python"]
     assert image.group(1) in SpecifierSet(requires)
     assert not re.search(r"^# *syntax=", DOCKERFILE, re.M), "a # syntax= line makes BuildKit fetch a frontend"
-
-
-def test_operator_doc_names_every_setting_and_its_variable():
-    doc = (REPO / "docs" / "operator.md").read_text()
-    for f in fields(Settings):
-        if not f.metadata.get("internal"):
-            assert f"`{f.name}`" in doc and f"`STUF_FIN_{f.name.upper()}`" in doc, f.name
 
 
 def test_integrator_doc_names_every_fault_code_the_code_raises():

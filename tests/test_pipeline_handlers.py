@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -234,7 +235,9 @@ def test_scenario_13_and_14_verantwoording_then_the_same_again(store: Store) -> 
     with pytest.raises(BusinessError) as fout:
         _verwerk(store, handlers.verstrek_financiele_verantwoording,
                  g.di01_financiele_verantwoording([nieuw, specs[1]]))
-    assert f"verantwoording {specs[1].verantwoordingsnummer}" in fout.value.details
+    assert re.search(rf"verantwoording {specs[1].verantwoordingsnummer}\b.* is al eerder aangeleverd",
+                     fout.value.details), fout.value.details
+    assert nieuw.verantwoordingsnummer not in fout.value.details
     assert _tel(store, verantwoording) == 3 and _tel(store, boeking) == boekingen
 
 
@@ -242,12 +245,34 @@ def test_official_verantwoordingen(store: Store, fin_kit: Path) -> None:
     for naam in ("Di01-verstrekFinancieleVerantwoording-min.xml", "Di01-verstrekFinancieleVerantwoording-max.xml"):
         _verwerk(store, handlers.verstrek_financiele_verantwoording,
                  (fin_kit / "testberichten" / naam).read_bytes())
-    with pytest.raises(BusinessError):
+    with pytest.raises(BusinessError) as fout:
         _verwerk(store, handlers.verstrek_financiele_verantwoording,
                  (fin_kit / "testberichten" / "Di01-verstrekFinancieleVerantwoording-max.xml").read_bytes())
+    for nummer in ("1234567890", "0987654321"):  # the max message's two verantwoordingen, both refused
+        assert re.search(rf"verantwoording {nummer}\b.* is al eerder aangeleverd", fout.value.details), nummer
     assert _tel(store, verantwoording) == 3
 
 
-def test_handlers_by_operation_name() -> None:
-    assert set(handlers.HANDLERS) == {"Di01-verstrekVordering", "Di01-verstrekVorderingStatusWijziging",
-                                        "Di01-verstrekFinancieleVerantwoording"}
+def test_the_gateway_dispatches_each_operation_to_its_handler(tmp_path: Path) -> None:
+    """The table the running gateway uses (``app.build``): every operation of both ports, each to its own
+    handler."""
+    from stuf_fin.app import build
+    from stuf_fin.outbound import correlatie
+    from stuf_fin.pipeline.vraag import verstrek_vorderingstatus
+    from stuf_fin.stuf.operaties import OPERATIES
+
+    gateway = build(Settings(database_url=f"sqlite:///{tmp_path / 'gateway.db'}"))
+    try:
+        table = gateway.pipeline.handlers
+    finally:
+        gateway.store.dispose()
+        gateway.executor.shutdown()
+    assert set(table) == {op.naam for op in OPERATIES}
+    assert table == {
+        "Di01-verstrekVordering": handlers.verstrek_vordering,
+        "Di01-verstrekVorderingStatusWijziging": handlers.verstrek_status_wijziging,
+        "Di01-verstrekFinancieleVerantwoording": handlers.verstrek_financiele_verantwoording,
+        "vrdLv01": verstrek_vorderingstatus,
+        "Bv03": correlatie.ontvang_bv03,
+        "Fo03": correlatie.ontvang_fo03,
+    }

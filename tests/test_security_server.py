@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from support.certs import client_context, issue, make_ca
 from support.kit import requires_kit
+from support.ops import wait_for
 from support.security import body_of, client_table, clients_config, post, start_https_server, vordering, vraag
 from support.server import free_port, start_server
 from support.wss import envelope_with_token, fresh_digest_envelope
@@ -162,7 +163,9 @@ def test_wss_wrong_password_stale_created_and_replayed_nonce_are_401(server, pki
         assert post(server.url, stale, client=client).status == 401
         assert _accepted(post(server.url, replay, client=client))
         assert post(server.url, replay, client=client).status == 401
-    assert "nonce replayed" in server.log() and "older than" in server.log()
+    # the log is written by the server's logging thread, after the answer may have gone out
+    wait_for(lambda: "nonce replayed" in server.log() and "older than" in server.log(),
+             "the replayed nonce and the stale Created in the server's log")
 
 
 def test_no_password_in_the_log(server):

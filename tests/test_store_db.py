@@ -37,7 +37,18 @@ def test_migrated_schema_matches_tables_py(database_url: str) -> None:
 
 
 def test_ping(store: Store) -> None:
-    store.ping()
+    """A reachable database answers the probe: ping returns, and it asked the database (not a no-op)."""
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", seen)
+    try:
+        store.ping()
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", seen)
+    assert "SELECT 1" in statements
 
 
 def test_ping_fails_without_a_database() -> None:

@@ -37,6 +37,7 @@ def _round_trip(store: Store, data: bytes, xml_differences) -> list:
     with store.begin(schrijven=False) as conn:
         geladen = repo.load_vorderingen(conn, ids)
     assert geladen == gelezen  # every field, including vorm and the XML of relations and metadata
+    assert gelezen, "the message holds no vordering"
     for obj, v in zip(message.iter(F + "object"), geladen, strict=True):
         assert xml_differences(obj, schrijven.vordering_element(v)) == []
     return geladen
@@ -153,9 +154,12 @@ def test_deleting_a_vordering_removes_its_children(store: Store) -> None:
     with store.begin() as conn:
         (vid,) = repo.insert_vorderingen(conn, lezen.vorderingen(parse_bytes(g.di01_vordering([spec])).getroot()),
                                          bericht_id=None, ontvangen_op=NU)
+        children = (vorderingsregel, btw_totaalregel, termijn, vorderingstatus)
+        before = {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar() for t in children}
         conn.execute(sa.delete(vordering).where(vordering.c.id == vid))
-        for table in (vorderingsregel, btw_totaalregel, termijn, vorderingstatus):
-            assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 0
+        after = {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar() for t in children}
+    assert before == {"vorderingsregel": len(spec.regels), "btw_totaalregel": 1, "termijn": 1, "vorderingstatus": 1}
+    assert after == dict.fromkeys(before, 0)
 
 
 def test_verantwoordingen_come_back_exactly(store: Store, xml_differences) -> None:
@@ -180,5 +184,6 @@ def test_official_verantwoording_comes_back_exactly(store: Store, fin_kit: Path,
         with store.begin() as conn:
             ids = insert_verantwoordingen(conn, gelezen, bericht_id=None, ontvangen_op=NU)
             geladen = load_verantwoordingen(conn, ids)
+        assert geladen == gelezen and gelezen, naam
         for obj, fvw in zip(message.iter(F + "object"), geladen, strict=True):
             assert xml_differences(obj, schrijven.verantwoording_element(fvw)) == []
