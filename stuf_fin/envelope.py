@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from stuf_fin.errors import StufFinError
 from stuf_fin.namespaces import SOAP_ENV
 
 ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
@@ -12,7 +13,7 @@ HEADER = f"{{{SOAP_ENV}}}Header"
 FAULT = f"{{{SOAP_ENV}}}Fault"
 
 
-class EnvelopeError(ValueError):
+class EnvelopeError(StufFinError, ValueError):
     """A SOAP envelope without a usable body."""
 
 

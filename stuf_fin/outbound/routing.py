@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from stuf_fin.config import read_toml
+from stuf_fin.errors import StufFinError
 from stuf_fin.stuf.stuurgegevens import Systeem
 
 TSA = "tsa:"
@@ -30,7 +31,7 @@ _KEYS = {"zender", "tsa", FINANCIELE_ADMINISTRATIE, INNINGSSYSTEEM}
 HIDDEN = "<hidden>"
 
 
-class RoutingError(ValueError):
+class RoutingError(StufFinError, ValueError):
     """The routing configuration is unusable; the message names the route and the key."""
 
 

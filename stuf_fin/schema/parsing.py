@@ -17,6 +17,8 @@ from functools import cache
 
 from lxml import etree
 
+from stuf_fin.errors import StufFinError
+
 #: libxml2 refuses documents nested deeper than this when ``huge_tree`` is off.
 MAX_DEPTH = 256
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
@@ -24,7 +26,7 @@ _PROLOG_SCAN = 64 * 1024  # parse_head feeds this much at a time
 _UTF16_BOMS = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}
 
 
-class XmlInputError(ValueError):
+class XmlInputError(StufFinError, ValueError):
     """The input is not a well-formed, acceptable XML document."""
 
     def __init__(self, message: str, line: int | None = None, column: int | None = None):

@@ -29,12 +29,11 @@ from pathlib import Path
 
 from lxml import etree
 
+from stuf_fin.errors import DETAILS_MAX
 from stuf_fin.namespaces import SOAP_ENV, prefixed
 from stuf_fin.schema.loader import SchemaSource, load
 from stuf_fin.schema.parsing import _HARDENED, ParseLimits, _input_error, _precheck, _refuse_doctype
 
-#: StUF ``details`` is at most 1,000 characters (stuf0301.xsd).
-DETAILS_MAX = 1000
 #: Errors kept per validation: a StUF055 names the first few.
 MAX_ISSUES = 5
 #: Bytes fed to the validating parser at a time: after a chunk with an error nothing more is read, so the errors

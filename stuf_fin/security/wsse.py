@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from lxml import etree
 
 from stuf_fin.envelope import BODY, ENVELOPE, HEADER
+from stuf_fin.errors import StufFinError
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_head
 
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
@@ -30,7 +31,7 @@ MIN_NONCE_BYTES = 8
 _W = f"{{{WSSE}}}"
 
 
-class TokenError(Exception):
+class TokenError(StufFinError):
     """The UsernameToken is missing parts, malformed, stale or replayed (reason for the log only)."""
 
 

@@ -19,6 +19,7 @@ from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11
 
 from stuf_fin.envelope import BODY, ENVELOPE, HEADER, fault
+from stuf_fin.errors import StufFinError
 from stuf_fin.namespaces import FIN, SOAP_ENV, prefixed
 from stuf_fin.pipeline import Pipeline
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, XmlLimitError
@@ -42,7 +43,7 @@ def _state(ctx) -> SimpleNamespace:
     return ctx.udc
 
 
-class StufTransportFout(Fault):
+class StufTransportFout(Fault, StufFinError):
     """A fault found before the pipeline runs (envelope, dispatch, SOAPAction)."""
 
     def __init__(self, fout: StufFout, message: etree._Element | None = None):
