@@ -20,17 +20,16 @@ import httpx
 from lxml import etree
 
 from stuf_fin.envelope import BODY, ENVELOPE, FAULT, HEADER
-from stuf_fin.namespaces import SOAP_ENV, STUF
+from stuf_fin.namespaces import SOAP_ENV, STUF, WSS_SOAP_MESSAGE_SECURITY, WSSE, WSU
 from stuf_fin.outbound.messages import envelope as make_envelope
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
-from stuf_fin.security.wsse import PASSWORD_DIGEST, PASSWORD_TEXT, WSSE, WSU, UsernameToken
+from stuf_fin.security.wsse import PASSWORD_DIGEST, PASSWORD_TEXT, UsernameToken
 from stuf_fin.stuf.stuurgegevens import read_stuurgegevens
 
 S = f"{{{STUF}}}"
 logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per attempt is ours (stuf_fin.outbound)
 MAX_REPLY_BYTES = 16 * 1024 * 1024
-_NONCE_ENCODING = ("http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0"
-                   "#Base64Binary")
+_NONCE_ENCODING = WSS_SOAP_MESSAGE_SECURITY + "#Base64Binary"
 ACCEPTED = ("Bv03", "Bv04", "La01")
 
 

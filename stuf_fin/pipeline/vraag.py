@@ -13,13 +13,12 @@ from stuf_fin.fin.vraag.antwoord import STUF0002, antwoord_object, vrd_la01
 from stuf_fin.fin.vraag.scope import lees_scope
 from stuf_fin.fin.vraag.selectie import lees_selectie
 from stuf_fin.fin.vraag.vraagbericht import Vraag, lees_vraag
-from stuf_fin.namespaces import BG, FIN, STUF, XSI
+from stuf_fin.namespaces import BG, FIN, STUF, XSI_NIL
 from stuf_fin.store import vraag as vraag_store
 from stuf_fin.stuf.fouten import StufFout
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
 
 F, S = f"{{{FIN}}}", f"{{{STUF}}}"
-XSI_NIL = f"{{{XSI}}}nil"
 _NNP_ID = (F + "heeftAlsVorderendeOrganisatie", F + "gerelateerde", f"{{{BG}}}inn.nnpId")
 
 

@@ -14,11 +14,11 @@ import logging
 from typing import Any
 
 from stuf_fin.asgi import BODY, ASGIApp, BodyTooLarge, Receive, Scope, Send, header, read_body, respond
-from stuf_fin.namespaces import SOAP_ENV
+from stuf_fin.namespaces import SOAP_ENV, WSSE
 from stuf_fin.schema.parsing import ParseLimits
 from stuf_fin.security.authenticate import AuthenticationFailed, Authenticator
 from stuf_fin.security.clients import Client
-from stuf_fin.security.wsse import WSSE, TokenError, read_token, redact_password
+from stuf_fin.security.wsse import TokenError, read_token, redact_password
 
 log = logging.getLogger("stuf_fin.security")
 
