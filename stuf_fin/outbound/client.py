@@ -19,9 +19,8 @@ from typing import Any
 import httpx
 from lxml import etree
 
-from stuf_fin.envelope import BODY, ENVELOPE, FAULT, HEADER
+from stuf_fin.envelope import BODY, ENVELOPE, FAULT, HEADER, envelope_bytes
 from stuf_fin.namespaces import SOAP_ENV, STUF, WSS_SOAP_MESSAGE_SECURITY, WSSE, WSU
-from stuf_fin.outbound.messages import envelope as make_envelope
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
 from stuf_fin.security.wsse import PASSWORD_DIGEST, PASSWORD_TEXT, UsernameToken
 from stuf_fin.stuf.stuurgegevens import read_stuurgegevens
@@ -141,7 +140,7 @@ class StufClient:
             header = usernametoken(self.credentials.username or "", self.credentials.password or "",
                                    digest=self.credentials.auth == "wss-digest")
         if existing is None:
-            return make_envelope(message, header)
+            return envelope_bytes(message, header)
         if header is None:
             return existing
         root = parse_bytes(existing).getroot()
