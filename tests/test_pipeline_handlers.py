@@ -251,4 +251,4 @@ def test_official_verantwoordingen(store: Store, fin_kit: Path) -> None:
 
 def test_handlers_by_operation_name() -> None:
     assert set(handlers.HANDLERS) == {"Di01-verstrekVordering", "Di01-verstrekVorderingStatusWijziging",
-                                        "Di01-verstrekFinancieleVerantwoording"}
+                                        "Di01-verstrekFinancieleVerantwoording", "vrdLv01"}

@@ -20,7 +20,7 @@ from stuf_fin.outbound.client import Uitkomst
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
 from stuf_fin.schema.validator import MessageValidator, summarize
 from stuf_fin.selftest.results import FAIL, PASS, Outcome
-from stuf_fin.stuf.operaties import Operatie
+from stuf_fin.stuf.operaties import PORT_VRAAG, Operatie
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem, read_stuurgegevens
 
 S, F = f"{{{STUF}}}", f"{{{FIN}}}"
@@ -233,7 +233,7 @@ def judge_not_found(answer: Answer, sent: Stuurgegevens, validator: MessageValid
     if answer.message is None:
         return _fail(answer, [f"expected a Fo02 or an empty vrdLa01; {answer.error}"])
     if answer.kind == "Fo03":
-        return _fail(answer, ["answered with a Fo03, which BeantwoordVraag cannot send: its WSDL fault is Fo02 "
+        return _fail(answer, [f"answered with a Fo03, which {PORT_VRAAG} cannot send: its WSDL fault is Fo02 "
                               "(NOTES §6; the test sheet's 'Fo03' is an erratum)"])
     if answer.kind not in ("Fo02", "vrdLa01"):
         return _fail(answer, [f"expected a Fo02 or an empty vrdLa01, got a {answer.kind}"])
