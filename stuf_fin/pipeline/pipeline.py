@@ -138,7 +138,7 @@ class Pipeline:
             antwoord = self.maak_fout(op.foutbericht, sg, fout)
         except AntwoordOngeldig as exc:
             antwoord = self.maak_fout(op.foutbericht, sg, StufFout(
-                "StUF058", f"interne fout: het antwoord voldoet niet aan het schema ({exc})"[:1000]))
+                "StUF058", f"interne fout: het antwoord voldoet niet aan het schema ({exc})"))
         except UNAVAILABLE as exc:  # down, not answering in time, or no connection free: resend later
             unexpected = not isinstance(exc, (sa_exc.OperationalError, sa_exc.TimeoutError))  # e.g. a bad statement
             log.error("database unavailable while handling %s %s: %s", op.naam, sg.referentienummer,
