@@ -130,7 +130,6 @@ def build(settings: Settings) -> Gateway:
     """Assemble the gateway from settings (schemas compiled, store opened, handlers wired)."""
     from stuf_fin.outbound import wiring
     from stuf_fin.pipeline.handlers import HANDLERS
-    from stuf_fin.pipeline.vraag import verstrek_vorderingstatus
     from stuf_fin.security.autorisatie import autorisatie_voor
     from stuf_fin.store.answer_counts import AnswerCountFlusher
     from stuf_fin.store.checkpoint import WalCheckpointer
@@ -141,11 +140,9 @@ def build(settings: Settings) -> Gateway:
     # a pooled connection per request thread and for the background threads (archive writer, counts, outbox)
     store = Store(settings.database_url, timeout=settings.database_timeout, pool_size=settings.threads + 4,
                   max_overflow=4)
-    handlers = {**HANDLERS, "vrdLv01": verstrek_vorderingstatus}
     outbound = wiring.for_gateway(settings, store, validator)  # Bv03/Fo03 received, outbox hook, delivery worker
-    handlers.update(outbound.handlers)
-    pipeline = Pipeline(settings, validator, store, handlers, autorisatie=autorisatie_voor(settings.clients),
-                        uitgaand=outbound.uitgaand)
+    pipeline = Pipeline(settings, validator, store, {**HANDLERS, **outbound.handlers},
+                        autorisatie=autorisatie_voor(settings.clients), uitgaand=outbound.uitgaand)
     gateway = Gateway(settings, pipeline, store)
     gateway.background.extend(outbound.background)
     gateway.background.append(pipeline.archive_writer)  # vrdLv01 archive rows after the answer

@@ -8,6 +8,8 @@ import io
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from stuf_fin.errors import StufFinError
+
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -17,7 +19,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 BODY = "stuf_fin.body"
 
 
-class BodyTooLarge(Exception):
+class BodyTooLarge(StufFinError):
     """The request body exceeds the configured limit (answered with 413)."""
 
 

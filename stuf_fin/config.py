@@ -15,13 +15,15 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from stuf_fin.errors import StufFinError
+
 ENV_PREFIX = "STUF_FIN_"
 #: The values of ``StUF:scope`` (StUF 03.01 §6.3.3), for ``default_scope``.
 SCOPE_WAARDEN = ("alles", "allesZonderMetagegevens", "allesMaarKerngegevensGerelateerden",
                  "allesZonderMetagegevensMaarKerngegevensGerelateerden", "kerngegevens")
 
 
-class ConfigError(Exception):
+class ConfigError(StufFinError):
     """A setting has an unusable value."""
 
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from lxml import etree
 
+from stuf_fin.errors import StufFinError
 from stuf_fin.namespaces import SOAP_ENV
 
 ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
 BODY = f"{{{SOAP_ENV}}}Body"
 HEADER = f"{{{SOAP_ENV}}}Header"
 FAULT = f"{{{SOAP_ENV}}}Fault"
+_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
-class EnvelopeError(ValueError):
+class EnvelopeError(StufFinError, ValueError):
     """A SOAP envelope without a usable body."""
 
 
@@ -49,6 +51,19 @@ def wrap(message: etree._Element | bytes) -> bytes:
         message = etree.tostring(message, encoding="UTF-8", xml_declaration=False)
     elif message.startswith(b"<?xml"):
         message = message[message.index(b"?>") + 2:].lstrip()
-    return (b'<?xml version="1.0" encoding="UTF-8"?>'
-            b'<SOAP-ENV:Envelope xmlns:SOAP-ENV="' + SOAP_ENV.encode() + b'"><SOAP-ENV:Body>'
-            + message + b"</SOAP-ENV:Body></SOAP-ENV:Envelope>")
+    return envelope_bytes(message)
+
+
+def envelope_parts(header: bytes | None = None) -> tuple[bytes, bytes]:
+    """The bytes of a SOAP 1.1 envelope before and after the Body's content: the XML declaration, the
+    ``SOAP-ENV`` prefix and an optional header block (e.g. a ``wsse:Security`` element).  The one place the
+    gateway writes an envelope's bytes."""
+    head = b"<SOAP-ENV:Header>" + header + b"</SOAP-ENV:Header>" if header else b""
+    return (_DECLARATION + b'<SOAP-ENV:Envelope xmlns:SOAP-ENV="' + SOAP_ENV.encode() + b'">' + head
+            + b"<SOAP-ENV:Body>", b"</SOAP-ENV:Body></SOAP-ENV:Envelope>")
+
+
+def envelope_bytes(body: bytes, header: bytes | None = None) -> bytes:
+    """A SOAP 1.1 envelope around serialized Body content (without XML declaration) (:func:`envelope_parts`)."""
+    before, after = envelope_parts(header)
+    return before + body + after

@@ -10,8 +10,8 @@ import pytest
 from lxml import etree
 
 from stuf_fin.fin import lezen, schrijven
-from stuf_fin.fin.model import TEKST, XSI_NIL, parse_datum_tijd
-from stuf_fin.namespaces import BG, FIN, STUF
+from stuf_fin.fin.model import TEKST, parse_datum_tijd
+from stuf_fin.namespaces import BG, FIN, STUF, XSI_NIL
 from stuf_fin.schema import get_validator, parse_bytes
 from stuf_fin.selftest import generator as g
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from stuf_fin.errors import DETAILS_MAX
 from stuf_fin.fin import lezen, regels
-from stuf_fin.fin.errors import DETAILS_MAX, BusinessError, samenvatten
+from stuf_fin.fin.errors import BusinessError, samenvatten
 from stuf_fin.fin.model import Vordering, Vorm
 from stuf_fin.schema import parse_bytes
 from stuf_fin.selftest import generator as g

@@ -11,11 +11,11 @@ from lxml import etree
 
 from stuf_fin.config import ConfigError
 from stuf_fin.configure import load_settings
-from stuf_fin.envelope import wrap
+from stuf_fin.envelope import body_element, envelope_bytes, wrap
 from stuf_fin.outbound.client import classify, usernametoken
 from stuf_fin.outbound.policy import Policy
 from stuf_fin.outbound.send import endpoint
-from stuf_fin.schema.parsing import ParseLimits
+from stuf_fin.schema.parsing import ParseLimits, parse_bytes
 from stuf_fin.security.wsse import digest_matches, read_token
 from stuf_fin.stuf import berichten
 from stuf_fin.stuf.fouten import StufFout
@@ -154,6 +154,15 @@ def test_the_usernametoken_passes_our_own_inbound_check():
     first, second = (usernametoken("u", "p", digest=True) for _ in range(2))
     assert first != second  # a fresh nonce every time
 
+
+def test_the_envelope_we_send_holds_the_header_block_and_the_message():
+    message = etree.tostring(berichten.bv03(REQUEST))
+    data = envelope_bytes(message, usernametoken("stuffin", "s3cret", digest=True))
+    assert read_token(data, ParseLimits()).username == "stuffin"
+    c14n = {"method": "c14n", "exclusive": True}
+    assert etree.tostring(body_element(parse_bytes(data).getroot()), **c14n) == etree.tostring(
+        etree.fromstring(message), **c14n)
+    assert envelope_bytes(message) == wrap(message) and read_token(wrap(message), ParseLimits()) is None
 
 def test_endpoint_follows_the_port_of_the_message():
     base = "https://gw.example.nl/stuf/VerstrekVorderingOfVerantwoording"

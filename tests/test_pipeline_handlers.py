@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from lxml import etree
 
 from stuf_fin.config import Settings
-from stuf_fin.fin.errors import DETAILS_MAX, BusinessError
+from stuf_fin.errors import DETAILS_MAX
+from stuf_fin.fin.errors import BusinessError
 from stuf_fin.pipeline import handlers
 from stuf_fin.schema import parse_bytes
 from stuf_fin.selftest import generator as g

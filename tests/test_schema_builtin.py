@@ -11,10 +11,11 @@ import pytest
 from lxml import etree
 
 from stuf_fin.envelope import body_element
+from stuf_fin.errors import DETAILS_MAX
 from stuf_fin.namespaces import FIN, XS
 from stuf_fin.schema import SchemaIssue, get_validator, parse_bytes, summarize
 from stuf_fin.schema.loader import BUILTIN_ENTRY, MESSAGE_ELEMENTS, builtin_dir
-from stuf_fin.schema.validator import DETAILS_MAX, MAX_ISSUES
+from stuf_fin.schema.validator import MAX_ISSUES
 from stuf_fin.selftest import generator as g
 
 DATA = Path(__file__).parent / "data" / "schema"

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from stuf_fin.console.auth import ConsoleAuthenticator, Viewer
+from stuf_fin.errors import StufFinError
 from stuf_fin.security.authenticate import AuthenticationFailed
 
 log = logging.getLogger("stuf_fin.console")
@@ -46,7 +47,7 @@ SECURITY_HEADERS = [
 ]
 
 
-class HttpError(Exception):
+class HttpError(StufFinError):
     """Answer with this status and message (shown on an error page)."""
 
     def __init__(self, status: int, message: str):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-#: StUF ``details`` holds at most 1,000 characters.
-DETAILS_MAX = 1000
+from stuf_fin.errors import DETAILS_MAX, StufFinError
 
 
-class BusinessError(Exception):
+class BusinessError(StufFinError):
     """A message is refused for a business reason (answered as Fo03 StUF058 with ``details``).
 
     Raised inside the caller's transaction; the caller rolls back, so nothing of the message is kept.

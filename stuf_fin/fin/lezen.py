@@ -16,7 +16,6 @@ from lxml import etree
 
 from stuf_fin.fin.model import (
     TEKST,
-    XSI_NIL,
     AutomatischeIncasso,
     Boeking,
     BtwTotaalregel,
@@ -48,7 +47,7 @@ from stuf_fin.fin.velden import (
     Soort,
     Velden,
 )
-from stuf_fin.namespaces import BG, FIN, STUF, ZKN
+from stuf_fin.namespaces import BG, FIN, STUF, XSI_NIL, ZKN
 
 if TYPE_CHECKING:
     from stuf_fin.schema.stroom import Stroom

@@ -24,13 +24,12 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from lxml import etree
 
-from stuf_fin.namespaces import FIN
+from stuf_fin.namespaces import FIN, XSI_NIL
 
 #: element path -> {attribute (Clark name) or TEKST: value}
 Vorm = dict[str, dict[str, str]]
 #: Key in a :data:`Vorm` entry for the received lexical form of a value.
 TEKST = "#text"
-XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 _lokaal = threading.local()
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from stuf_fin.config import Settings
+from stuf_fin.stuf.operaties import PORT_KENNISGEVING, PORT_VRAAG
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -19,7 +20,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     send.add_argument("paths", nargs="+", metavar="FILE|DIR")
     target = send.add_mutually_exclusive_group(required=True)
     target.add_argument("--to", metavar="URL", help="endpoint URL; one ending in a port name "
-                        "(…/VerstrekVorderingOfVerantwoording, …/BeantwoordVraag) serves both ports")
+                        f"(…/{PORT_KENNISGEVING}, …/{PORT_VRAAG}) serves both ports")
     target.add_argument("--route", metavar="NAME", help="a configured route (URL and credentials), e.g. tsa:CODE")
     send.add_argument("--concurrency", type=int, default=1, metavar="K", help="messages in flight at once "
                       "(default 1: in file order)")

@@ -19,18 +19,16 @@ from typing import Any
 import httpx
 from lxml import etree
 
-from stuf_fin.envelope import BODY, ENVELOPE, FAULT, HEADER
-from stuf_fin.namespaces import SOAP_ENV, STUF
-from stuf_fin.outbound.messages import envelope as make_envelope
+from stuf_fin.envelope import BODY, ENVELOPE, FAULT, HEADER, envelope_bytes
+from stuf_fin.namespaces import SOAP_ENV, STUF, WSS_SOAP_MESSAGE_SECURITY, WSSE, WSU
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
-from stuf_fin.security.wsse import PASSWORD_DIGEST, PASSWORD_TEXT, WSSE, WSU, UsernameToken
+from stuf_fin.security.wsse import PASSWORD_DIGEST, PASSWORD_TEXT, UsernameToken
 from stuf_fin.stuf.stuurgegevens import read_stuurgegevens
 
 S = f"{{{STUF}}}"
 logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per attempt is ours (stuf_fin.outbound)
 MAX_REPLY_BYTES = 16 * 1024 * 1024
-_NONCE_ENCODING = ("http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0"
-                   "#Base64Binary")
+_NONCE_ENCODING = WSS_SOAP_MESSAGE_SECURITY + "#Base64Binary"
 ACCEPTED = ("Bv03", "Bv04", "La01")
 
 
@@ -142,7 +140,7 @@ class StufClient:
             header = usernametoken(self.credentials.username or "", self.credentials.password or "",
                                    digest=self.credentials.auth == "wss-digest")
         if existing is None:
-            return make_envelope(message, header)
+            return envelope_bytes(message, header)
         if header is None:
             return existing
         root = parse_bytes(existing).getroot()

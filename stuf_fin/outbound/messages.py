@@ -1,5 +1,5 @@
-"""Building outbound StUF-FIN messages: Di01 stuurgegevens with our own identity, the kennisgevingen, the
-SOAP envelope, and the SOAPAction of any message we can send."""
+"""Building outbound StUF-FIN messages: Di01 stuurgegevens with our own identity, the kennisgevingen, and the
+SOAPAction of any message we can send (the envelope around them: :func:`stuf_fin.envelope.envelope_bytes`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from lxml import etree
 
-from stuf_fin.namespaces import FIN, PREFIXES, SOAP_ENV, STUF
+from stuf_fin.namespaces import FIN, PREFIXES, STUF
 from stuf_fin.stuf import berichten
 from stuf_fin.stuf.operaties import OPERATIES, Operatie
 from stuf_fin.stuf.stuurgegevens import Systeem
@@ -100,11 +100,3 @@ def restamp(message: etree._Element, *, referentienummer: str, tijdstip_bericht:
             sg.insert(position, sg[-1])
     return message
 
-
-def envelope(message: bytes, header: bytes | None = None) -> bytes:
-    """A SOAP 1.1 envelope around a serialized message (without XML declaration), with an optional header
-    block (e.g. a ``wsse:Security`` element)."""
-    ns = SOAP_ENV.encode()
-    head = b"<SOAP-ENV:Header>" + header + b"</SOAP-ENV:Header>" if header else b""
-    return (b'<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="' + ns + b'">' + head
-            + b"<SOAP-ENV:Body>" + message + b"</SOAP-ENV:Body></SOAP-ENV:Envelope>")

@@ -15,7 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from stuf_fin.config import read_toml
-from stuf_fin.stuf.stuurgegevens import Systeem
+from stuf_fin.errors import StufFinError
+from stuf_fin.stuf.stuurgegevens import Systeem, eigen_systeem
 
 TSA = "tsa:"
 FINANCIELE_ADMINISTRATIE = "financiele_administratie"
@@ -30,7 +31,7 @@ _KEYS = {"zender", "tsa", FINANCIELE_ADMINISTRATIE, INNINGSSYSTEEM}
 HIDDEN = "<hidden>"
 
 
-class RoutingError(ValueError):
+class RoutingError(StufFinError, ValueError):
     """The routing configuration is unusable; the message names the route and the key."""
 
 
@@ -86,7 +87,12 @@ def parse_systeem(value: Any, what: str) -> Systeem:
     if not isinstance(value, dict) or set(value) - {"organisatie", "applicatie", "administratie"} \
             or not all(isinstance(v, str) for v in value.values()):
         raise RoutingError(f"{what} must be \"organisatie/applicatie[/administratie]\" or a table of strings")
-    systeem = Systeem(value.get("organisatie", ""), value.get("applicatie", ""), value.get("administratie", ""))
+    return _checked(Systeem(value.get("organisatie", ""), value.get("applicatie", ""), value.get("administratie", "")),
+                    what, value)
+
+
+def _checked(systeem: Systeem, what: str, value: Any) -> Systeem:
+    """``systeem`` when it fits a StUF Systeem (``value``: as configured, for the message)."""
     if not 3 <= len(systeem.applicatie) <= 50 or len(systeem.organisatie) > 200 or len(systeem.administratie) > 50:
         raise RoutingError(f"{what} {value!r}: applicatie must be 3-50 characters, organisatie at most 200, "
                            "administratie at most 50 (StUF Systeem)")
@@ -115,9 +121,9 @@ def load_routing(settings: Any, table: Any, environ: Mapping[str, str]) -> Routi
     zender = None
     if "zender" in table:
         zender = parse_systeem(table["zender"], "[outbound] zender")
-    elif settings.applicatie:
-        zender = parse_systeem({"organisatie": settings.organisatie or "", "applicatie": settings.applicatie},
-                               "the gateway's organisatie/applicatie")
+    elif (eigen := eigen_systeem(settings)) is not None:
+        zender = _checked(eigen, "the gateway's organisatie/applicatie",
+                          {"organisatie": eigen.organisatie, "applicatie": eigen.applicatie})
     tables: dict[str, Any] = {}
     tsa = table.get("tsa", {})
     if not isinstance(tsa, dict):

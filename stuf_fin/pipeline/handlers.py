@@ -3,6 +3,7 @@
 Each reads the message, applies the business rules, checks keys and stores everything, or raises
 :class:`~stuf_fin.fin.errors.BusinessError` naming every refused object.  They never commit or roll
 back: the caller's transaction makes a message all-or-nothing.  They return warnings for the log.
+:data:`HANDLERS` is the gateway's table of handlers, with the vrdLv01 handler of :mod:`stuf_fin.pipeline.vraag`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from stuf_fin.fin.model import (
     Vordering,
     VorderingSleutel,
 )
+from stuf_fin.pipeline.vraag import verstrek_vorderingstatus
 from stuf_fin.schema.stroom import Stroom
 from stuf_fin.store import vorderingen as vorderingen_repo
 from stuf_fin.store.db import is_unique_violation
@@ -193,9 +195,11 @@ def verstrek_financiele_verantwoording(conn: Connection, message: etree._Element
     return bevindingen.waarschuwingen
 
 
-#: Handlers by operation name (the Di01 element's local name).
+#: The gateway's handlers by operation name (:attr:`stuf_fin.stuf.operaties.Operatie.naam`): the three Di01 and
+#: the vrdLv01.  ``stuf_fin.app.build`` adds the outbound package's Bv03 and Fo03 received.
 HANDLERS = {
     "Di01-verstrekVordering": verstrek_vordering,
     "Di01-verstrekVorderingStatusWijziging": verstrek_status_wijziging,
     "Di01-verstrekFinancieleVerantwoording": verstrek_financiele_verantwoording,
+    "vrdLv01": verstrek_vorderingstatus,
 }

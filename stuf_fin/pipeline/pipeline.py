@@ -30,7 +30,7 @@ from stuf_fin.stuf import berichten
 from stuf_fin.stuf.exchange import Antwoord, AntwoordOngeldig, Verzoek
 from stuf_fin.stuf.fouten import StufFout
 from stuf_fin.stuf.operaties import PORT_KENNISGEVING, PORT_VRAAG, Operatie
-from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem, read_stuurgegevens
+from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem, eigen_systeem, read_stuurgegevens
 
 log = logging.getLogger("stuf_fin.pipeline")
 
@@ -83,7 +83,7 @@ class Pipeline:
         self.uitgaand = uitgaand  # stuf_fin.outbound.triggers.Uitgaand: queues what an accepted message causes
         # answered questions, written at once until started
         self.archive_writer = archive_writer or ArchiveWriter(store, write_many=archief.archive_answered)
-        self.eigen = Systeem(settings.organisatie or "", settings.applicatie or "") if settings.applicatie else None
+        self.eigen = eigen_systeem(settings)
 
     # -- answers ---------------------------------------------------------------------------------
     def maak_fout(self, operatie_port_fo: str, stuurgegevens: Stuurgegevens, fout: StufFout) -> Antwoord:
@@ -131,14 +131,14 @@ class Pipeline:
             self.check_stuurgegevens(sg)
             if self.autorisatie is not None:
                 self.autorisatie(verzoek, sg)
-            if op.port == "BeantwoordVraag":
+            if op.port == PORT_VRAAG:
                 return self.vraag(verzoek, sg)
             return self.kennisgeving(verzoek, sg)
         except StufFout as fout:
             antwoord = self.maak_fout(op.foutbericht, sg, fout)
         except AntwoordOngeldig as exc:
             antwoord = self.maak_fout(op.foutbericht, sg, StufFout(
-                "StUF058", f"interne fout: het antwoord voldoet niet aan het schema ({exc})"[:1000]))
+                "StUF058", f"interne fout: het antwoord voldoet niet aan het schema ({exc})"))
         except UNAVAILABLE as exc:  # down, not answering in time, or no connection free: resend later
             unexpected = not isinstance(exc, (sa_exc.OperationalError, sa_exc.TimeoutError))  # e.g. a bad statement
             log.error("database unavailable while handling %s %s: %s", op.naam, sg.referentienummer,

@@ -13,13 +13,12 @@ from stuf_fin.fin.vraag.antwoord import STUF0002, antwoord_object, vrd_la01
 from stuf_fin.fin.vraag.scope import lees_scope
 from stuf_fin.fin.vraag.selectie import lees_selectie
 from stuf_fin.fin.vraag.vraagbericht import Vraag, lees_vraag
-from stuf_fin.namespaces import BG, FIN, STUF, XSI
+from stuf_fin.namespaces import BG, FIN, STUF, XSI_NIL
 from stuf_fin.store import vraag as vraag_store
 from stuf_fin.stuf.fouten import StufFout
-from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
+from stuf_fin.stuf.stuurgegevens import Stuurgegevens, eigen_systeem
 
 F, S = f"{{{FIN}}}", f"{{{STUF}}}"
-XSI_NIL = f"{{{XSI}}}nil"
 _NNP_ID = (F + "heeftAlsVorderendeOrganisatie", F + "gerelateerde", f"{{{BG}}}inn.nnpId")
 
 
@@ -45,11 +44,7 @@ def verstrek_vorderingstatus(conn: Connection, message: etree._Element, settings
         raise StufFout("StUF064", _niet_gevonden(zoekvraag))
     meldingen = [m for m in (selectie.melding(), STUF0002 if len(gevonden) > maximum else None) if m]
     objecten = [antwoord_object(v, gevraagd) for v in gevonden[:maximum]]
-    return vrd_la01(vraag.stuurgegevens, _eigen(settings), meldingen, objecten)
-
-
-def _eigen(settings: Settings) -> Systeem | None:
-    return Systeem(settings.organisatie or "", settings.applicatie) if settings.applicatie else None
+    return vrd_la01(vraag.stuurgegevens, eigen_systeem(settings), meldingen, objecten)
 
 
 def _niet_gevonden(zoekvraag: vraag_store.Zoekvraag) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from stuf_fin.errors import StufFinError
 from stuf_fin.namespaces import FIN, SOAP_ENV, STUF, XS
 from stuf_fin.schema.headers import HeaderFacts, read_header, recognise_release
 
@@ -45,7 +46,7 @@ _XS_IMPORT = f"{{{XS}}}import"
 _XS_REDEFINE = f"{{{XS}}}redefine"
 
 
-class SchemaLoadError(Exception):
+class SchemaLoadError(StufFinError):
     """The schema folder is missing, incomplete or does not compile."""
 
 

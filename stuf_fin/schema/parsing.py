@@ -17,6 +17,8 @@ from functools import cache
 
 from lxml import etree
 
+from stuf_fin.errors import StufFinError
+
 #: libxml2 refuses documents nested deeper than this when ``huge_tree`` is off.
 MAX_DEPTH = 256
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
@@ -24,7 +26,7 @@ _PROLOG_SCAN = 64 * 1024  # parse_head feeds this much at a time
 _UTF16_BOMS = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}
 
 
-class XmlInputError(ValueError):
+class XmlInputError(StufFinError, ValueError):
     """The input is not a well-formed, acceptable XML document."""
 
     def __init__(self, message: str, line: int | None = None, column: int | None = None):
@@ -54,7 +56,8 @@ class ParseLimits:
 
 
 _local = threading.local()
-_HARDENED = {"resolve_entities": False, "no_network": True, "load_dtd": False, "dtd_validation": False,
+#: The parser options of every parse of untrusted XML (no entities, no network, no DTD, no huge trees).
+HARDENED = {"resolve_entities": False, "no_network": True, "load_dtd": False, "dtd_validation": False,
              "huge_tree": False, "collect_ids": False}
 
 
@@ -62,19 +65,19 @@ def _parser() -> etree.XMLParser:
     """One parser per thread (lxml parsers must not be shared between threads)."""
     parser = getattr(_local, "parser", None)
     if parser is None:
-        parser = etree.XMLParser(**_HARDENED)
+        parser = etree.XMLParser(**HARDENED)
         _local.parser = parser
     return parser
 
 
 def parse_bytes(data: bytes, limits: ParseLimits | None = None) -> etree._ElementTree:
     """Parse untrusted bytes into a tree, or raise :class:`XmlInputError`."""
-    _precheck(data, limits or ParseLimits())
+    precheck(data, limits or ParseLimits())
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
-        raise _input_error(exc) from None
-    _refuse_doctype(root)
+        raise input_error(exc) from None
+    refuse_parsed_doctype(root)
     return root.getroottree()
 
 
@@ -85,8 +88,8 @@ def parse_head(data: bytes, stop: str, limits: ParseLimits | None = None) -> etr
     ``stop`` (so a SOAP Header is complete); the rest of the document is not read.
     """
     limits = limits or ParseLimits()
-    _precheck(data, limits)
-    parser = etree.XMLPullParser(events=("start",), **_HARDENED)
+    precheck(data, limits)
+    parser = etree.XMLPullParser(events=("start",), **HARDENED)
     root = None
     for offset in [*range(0, len(data), _PROLOG_SCAN), None]:
         error = None
@@ -100,11 +103,11 @@ def parse_head(data: bytes, stop: str, limits: ParseLimits | None = None) -> etr
         for _event, element in parser.read_events():
             if root is None:
                 root = element
-                _refuse_doctype(root)
+                refuse_parsed_doctype(root)
             if element.tag == stop:
                 return root
         if error is not None:
-            raise _input_error(error)
+            raise input_error(error)
     if root is None:
         raise XmlInputError("no root element")
     return root
@@ -117,7 +120,7 @@ def parse_file(path: str, limits: ParseLimits | None = None) -> etree._ElementTr
     return parse_bytes(data, limits)
 
 
-def _precheck(data: bytes, limits: ParseLimits) -> None:
+def precheck(data: bytes, limits: ParseLimits) -> None:
     """Refuse empty and oversized input, a DOCTYPE and too many attributes on an element, before libxml2 reads
     them."""
     if not data or not data.strip():
@@ -222,14 +225,14 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
     return data.count(b"\n", 0, offset) + 1, offset - data.rfind(b"\n", 0, offset)
 
 
-def _refuse_doctype(root: etree._Element) -> None:
+def refuse_parsed_doctype(root: etree._Element) -> None:
     """Refuse the document of ``root`` (its root element) when libxml2 found a DOCTYPE in it."""
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise XmlInputError("a DOCTYPE (DTD) is not allowed", 1, 1)
 
 
-def _input_error(exc: etree.XMLSyntaxError) -> XmlInputError:
+def input_error(exc: etree.XMLSyntaxError) -> XmlInputError:
     """libxml2's syntax error as an :class:`XmlInputError` with its line and column."""
     line, column = exc.position if exc.position else (None, None)
     return XmlInputError(_clean(exc.msg or str(exc)), line, column)

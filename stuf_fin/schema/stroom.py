@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from stuf_fin.namespaces import SOAP_ENV
-from stuf_fin.schema.parsing import _HARDENED, ParseLimits, XmlInputError, _input_error, _precheck, _refuse_doctype
+from stuf_fin.schema.parsing import HARDENED, ParseLimits, XmlInputError, input_error, precheck, refuse_parsed_doctype
 from stuf_fin.schema.validator import CHUNK, VALIDATING, MessageValidator, SchemaIssue, collecting
 
 _FEED = 64 * 1024
@@ -55,7 +55,7 @@ class Stroom:
         """Each ``kind`` child of the message element, complete, parsed again from :attr:`data` (already
         validated); it is dropped when the caller asks for the next one."""
         for _event, element in etree.iterparse(io.BytesIO(self.data), events=("end",), tag=self.kind,
-                                               **_HARDENED):
+                                               **HARDENED):
             if element.getparent() is None or element.getparent().tag != self.message.tag:
                 continue
             yield element
@@ -67,8 +67,8 @@ def lees_kop(data: bytes, limits: ParseLimits | None = None) -> etree._Element:
 
     Raises :class:`XmlInputError` when that part is not well-formed or has a DOCTYPE.
     """
-    _precheck(data, limits or ParseLimits())  # size, DOCTYPE, attributes of one element
-    parser = etree.XMLPullParser(events=("start", "end"), **_HARDENED)
+    precheck(data, limits or ParseLimits())  # size, DOCTYPE, attributes of one element
+    parser = etree.XMLPullParser(events=("start", "end"), **HARDENED)
     root = None
     try:
         for offset in range(0, len(data), _FEED):
@@ -76,7 +76,7 @@ def lees_kop(data: bytes, limits: ParseLimits | None = None) -> etree._Element:
             for event, element in parser.read_events():
                 if root is None:
                     root = element
-                    _refuse_doctype(root)
+                    refuse_parsed_doctype(root)
                     if root.tag != ENVELOPE:
                         raise XmlInputError("not a SOAP 1.1 Envelope")
                 if event == "end" and _kop_compleet(element):
@@ -84,7 +84,7 @@ def lees_kop(data: bytes, limits: ParseLimits | None = None) -> etree._Element:
                         element.getparent().remove(element.getnext())
                     return root
     except etree.XMLSyntaxError as exc:
-        raise _input_error(exc) from None
+        raise input_error(exc) from None
     raise XmlInputError("no complete message element")
 
 
@@ -122,7 +122,7 @@ def valideer_stroom(data: bytes, message: etree._Element, validator: MessageVali
             _verwerk(parser.read_events(), message, stroom, state)
         except etree.XMLSyntaxError as exc:
             if not run.count:
-                raise _input_error(exc) from None
+                raise input_error(exc) from None
     if run.count:
         return validator.locate(data, end, run)
     if not state.gezien or not state.compleet:
@@ -184,7 +184,7 @@ def inhoud_hash_van(data: bytes) -> str:
     :class:`XmlInputError` when it is not well-formed or holds no message element."""
     hasher, message, diepte = None, None, 0
     try:
-        for event, element in etree.iterparse(io.BytesIO(data), events=("start", "end"), **_HARDENED):
+        for event, element in etree.iterparse(io.BytesIO(data), events=("start", "end"), **HARDENED):
             if event == "start":
                 diepte += 1
                 if diepte == 3 and message is None and element.getparent().tag == BODY:
@@ -197,7 +197,7 @@ def inhoud_hash_van(data: bytes) -> str:
                 _voeg_toe(hasher, element)
                 _drop(element)
     except etree.XMLSyntaxError as exc:
-        raise _input_error(exc) from None
+        raise input_error(exc) from None
     raise XmlInputError("no message element in the SOAP Body")
 
 

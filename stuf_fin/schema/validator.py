@@ -29,12 +29,11 @@ from pathlib import Path
 
 from lxml import etree
 
+from stuf_fin.errors import DETAILS_MAX
 from stuf_fin.namespaces import SOAP_ENV, prefixed
 from stuf_fin.schema.loader import SchemaSource, load
-from stuf_fin.schema.parsing import _HARDENED, ParseLimits, _input_error, _precheck, _refuse_doctype
+from stuf_fin.schema.parsing import HARDENED, ParseLimits, input_error, precheck, refuse_parsed_doctype
 
-#: StUF ``details`` is at most 1,000 characters (stuf0301.xsd).
-DETAILS_MAX = 1000
 #: Errors kept per validation: a StUF055 names the first few.
 MAX_ISSUES = 5
 #: Bytes fed to the validating parser at a time: after a chunk with an error nothing more is read, so the errors
@@ -46,7 +45,7 @@ LOCATE_MAX = 16 * 1024 * 1024
 #: The hardened options of :mod:`stuf_fin.schema.parsing`, but for ``resolve_entities=False``: with a schema that
 #: one makes lxml (6.1) accept a truncated document without an error.  A DTD never reaches the parser
 #: (:func:`~stuf_fin.schema.parsing.refuse_doctype`), so there are no entities to resolve but the predefined ones.
-VALIDATING = {k: v for k, v in _HARDENED.items() if k != "resolve_entities"}
+VALIDATING = {k: v for k, v in HARDENED.items() if k != "resolve_entities"}
 _ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
 
 
@@ -169,7 +168,7 @@ class MessageValidator:
         number of bytes read so far.  Raises :class:`~stuf_fin.schema.parsing.XmlInputError` when the
         document is not well-formed or breaks a :class:`~stuf_fin.schema.parsing.ParseLimits` limit.
         """
-        _precheck(data, limits or ParseLimits())
+        precheck(data, limits or ParseLimits())
         parser = etree.XMLParser(schema=self.schema, **VALIDATING)
         root = None
         with collecting(limit) as run:
@@ -183,9 +182,9 @@ class MessageValidator:
                 root = parser.close()  # also after an error: lxml frees the partial tree
             except etree.XMLSyntaxError as exc:
                 if not run.count:  # not well-formed (a validity error also ends up here: it is counted)
-                    raise _input_error(exc) from None
+                    raise input_error(exc) from None
         if not run.count and root is not None:
-            _refuse_doctype(root)
+            refuse_parsed_doctype(root)
             return Checked(root)
         return Checked(None, self.locate(data, end, run))
 
@@ -203,7 +202,7 @@ class MessageValidator:
         envelope = False
         if end <= LOCATE_MAX:
             try:
-                tree = etree.fromstring(data[:end], etree.XMLParser(recover=True, **_HARDENED))
+                tree = etree.fromstring(data[:end], etree.XMLParser(recover=True, **HARDENED))
             except etree.XMLSyntaxError:
                 tree = None
             if tree is not None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from stuf_fin.errors import StufFinError
 from stuf_fin.security.clients import HIDDEN, Client, fingerprint, named_table, strings
 from stuf_fin.security.passwords import HashFormatError, check_hash_format
 from stuf_fin.security.tlsnames import parse_name
@@ -21,7 +22,7 @@ ROLES = (LEZER, BEHEERDER)
 _KEYS = {"name", "role", "username", "password_hash", "tls_fingerprint", "tls_subject", "personal_data"}
 
 
-class AccountConfigError(ValueError):
+class AccountConfigError(StufFinError, ValueError):
     """A ``[[console.accounts]]`` table is unusable; the message names the account and the key."""
 
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from stuf_fin.errors import StufFinError
 from stuf_fin.security.clients import Client
 from stuf_fin.security.passwords import hash_secret, verify_secret
 from stuf_fin.security.tlsnames import fingerprint_pem, parse_name
@@ -30,7 +31,7 @@ VERIFIED_MAX = 1024
 CONCURRENT_HASHES = 4
 
 
-class AuthenticationFailed(Exception):
+class AuthenticationFailed(StufFinError):
     """Credentials missing or wrong; ``str()`` is the reason for the log, never sent to the client."""
 
 

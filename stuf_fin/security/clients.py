@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stuf_fin.errors import StufFinError
 from stuf_fin.security.passwords import HashFormatError, check_hash_format
 from stuf_fin.security.tlsnames import parse_name
 from stuf_fin.stuf.operaties import OPERATIES
@@ -26,7 +27,7 @@ _KEYS = {"name", "zenders", "operations", "tls_fingerprint", "tls_subject", "use
 _FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
 
 
-class ClientConfigError(ValueError):
+class ClientConfigError(StufFinError, ValueError):
     """A ``[[clients]]`` table is unusable; the message names the client and the key."""
 
 

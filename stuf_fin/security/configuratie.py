@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from stuf_fin.config import read_toml
+from stuf_fin.errors import StufFinError
 from stuf_fin.security.clients import Client, ClientConfigError, check_unique, load_clients
 
 log = logging.getLogger("stuf_fin.security")
@@ -19,7 +20,7 @@ SECRET_SETTINGS = ("tls_key",)
 HIDDEN_URL = "<unparsable URL hidden>"
 
 
-class ExposureError(Exception):
+class ExposureError(StufFinError):
     """``serve`` would listen on a public address without authentication."""
 
 

@@ -14,11 +14,12 @@ import logging
 from typing import Any
 
 from stuf_fin.asgi import BODY, ASGIApp, BodyTooLarge, Receive, Scope, Send, header, read_body, respond
-from stuf_fin.namespaces import SOAP_ENV
+from stuf_fin.envelope import envelope_bytes
+from stuf_fin.namespaces import WSSE
 from stuf_fin.schema.parsing import ParseLimits
 from stuf_fin.security.authenticate import AuthenticationFailed, Authenticator
 from stuf_fin.security.clients import Client
-from stuf_fin.security.wsse import WSSE, TokenError, read_token, redact_password
+from stuf_fin.security.wsse import TokenError, read_token, redact_password
 
 log = logging.getLogger("stuf_fin.security")
 
@@ -27,10 +28,9 @@ METHOD = "stuf_fin.auth_method"
 PUBLIC_PATHS = ("/health", "/ready")
 REALM = "stuf-fin"
 
-FAULT = (b'<?xml version="1.0" encoding="UTF-8"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV="' + SOAP_ENV.encode()
-         + b'"><SOAP-ENV:Body><SOAP-ENV:Fault><faultcode xmlns:wsse="' + WSSE.encode()
-         + b'">wsse:FailedAuthentication</faultcode><faultstring>Authenticatie mislukt: geen of ongeldige '
-         b"inloggegevens</faultstring></SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>")
+FAULT = envelope_bytes(b'<SOAP-ENV:Fault><faultcode xmlns:wsse="' + WSSE.encode()
+                       + b'">wsse:FailedAuthentication</faultcode><faultstring>Authenticatie mislukt: geen of '
+                       b"ongeldige inloggegevens</faultstring></SOAP-ENV:Fault>")
 
 
 class AuthMiddleware:

@@ -13,6 +13,8 @@ import hashlib
 import hmac
 import secrets
 
+from stuf_fin.errors import StufFinError
+
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 PBKDF2_ITERATIONS = 600_000
 _KEY_BYTES = 32
@@ -20,7 +22,7 @@ _MAX_SCRYPT_N = 2**20
 _MAX_PBKDF2_ITERATIONS = 10_000_000
 
 
-class HashFormatError(ValueError):
+class HashFormatError(StufFinError, ValueError):
     """A configured password hash is not in a known format."""
 
 

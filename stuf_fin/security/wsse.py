@@ -19,18 +19,17 @@ from datetime import datetime, timedelta
 from lxml import etree
 
 from stuf_fin.envelope import BODY, ENVELOPE, HEADER
+from stuf_fin.errors import StufFinError
+from stuf_fin.namespaces import WSS_USERNAME_TOKEN, WSSE, WSU
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_head
 
-WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
-WSU = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
-_PROFILE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0"
-PASSWORD_TEXT = _PROFILE + "#PasswordText"
-PASSWORD_DIGEST = _PROFILE + "#PasswordDigest"
+PASSWORD_TEXT = WSS_USERNAME_TOKEN + "#PasswordText"
+PASSWORD_DIGEST = WSS_USERNAME_TOKEN + "#PasswordDigest"
 MIN_NONCE_BYTES = 8
 _W = f"{{{WSSE}}}"
 
 
-class TokenError(Exception):
+class TokenError(StufFinError):
     """The UsernameToken is missing parts, malformed, stale or replayed (reason for the log only)."""
 
 

@@ -15,16 +15,15 @@ from datetime import datetime
 from lxml import etree
 
 from stuf_fin.envelope import BODY, ENVELOPE, FAULT
-from stuf_fin.namespaces import FIN, SOAP_ENV, STUF, XSI, prefixed
+from stuf_fin.namespaces import FIN, SOAP12_ENV, SOAP_ENV, STUF, XSI_NIL, prefixed, q
 from stuf_fin.outbound.client import Uitkomst
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
 from stuf_fin.schema.validator import MessageValidator, summarize
 from stuf_fin.selftest.results import FAIL, PASS, Outcome
-from stuf_fin.stuf.operaties import Operatie
+from stuf_fin.stuf.operaties import PORT_VRAAG, Operatie
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem, read_stuurgegevens
 
 S, F = f"{{{STUF}}}", f"{{{FIN}}}"
-XSI_NIL = f"{{{XSI}}}nil"
 LIMITS = ParseLimits(max_bytes=64 * 1024 * 1024)
 
 #: Fault codes that, in answer to the runner's messages, cannot be the refusal a scenario asks for: the runner's
@@ -234,7 +233,7 @@ def judge_not_found(answer: Answer, sent: Stuurgegevens, validator: MessageValid
     if answer.message is None:
         return _fail(answer, [f"expected a Fo02 or an empty vrdLa01; {answer.error}"])
     if answer.kind == "Fo03":
-        return _fail(answer, ["answered with a Fo03, which BeantwoordVraag cannot send: its WSDL fault is Fo02 "
+        return _fail(answer, [f"answered with a Fo03, which {PORT_VRAAG} cannot send: its WSDL fault is Fo02 "
                               "(NOTES §6; the test sheet's 'Fo03' is an erratum)"])
     if answer.kind not in ("Fo02", "vrdLa01"):
         return _fail(answer, [f"expected a Fo02 or an empty vrdLa01, got a {answer.kind}"])
@@ -421,7 +420,7 @@ def read_arrival(path: str, headers: dict[str, str], body: bytes, at: datetime) 
     except XmlInputError as exc:
         arrival.problem = f"not XML ({exc})"
         return arrival
-    if root.tag == "{http://www.w3.org/2003/05/soap-envelope}Envelope":
+    if root.tag == q(SOAP12_ENV, "Envelope"):
         arrival.problem, arrival.soap_version = "a SOAP 1.2 envelope; StUF-FIN uses SOAP 1.1 only", "1.2"
         return arrival
     if root.tag != ENVELOPE:

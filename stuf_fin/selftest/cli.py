@@ -13,6 +13,7 @@ from pathlib import Path
 from stuf_fin.config import Settings
 from stuf_fin.outbound.cli import add_credential_options, credentials_from
 from stuf_fin.selftest.scenarios import BY_NUMBER, CONSUMER, PROVIDER, ROLE_NAMES, ROLES, select
+from stuf_fin.stuf.operaties import PORT_KENNISGEVING, PORT_VRAAG
 from stuf_fin.stuf.stuurgegevens import Systeem
 
 DEFAULT_ZENDER = Systeem("", "STUF-FIN-SELFTEST")
@@ -27,7 +28,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                        description="The StUF-FIN compliance scenarios against any endpoint (docs/selftest.md).")
     p.add_argument("--role", required=True, choices=ROLES, help="the role of the system under test")
     p.add_argument("--endpoint", metavar="BASE_URL", help="its base URL: the runner posts to "
-                   "BASE_URL/VerstrekVorderingOfVerantwoording and BASE_URL/BeantwoordVraag (provider scenarios)")
+                   f"BASE_URL/{PORT_KENNISGEVING} and BASE_URL/{PORT_VRAAG} (provider scenarios)")
     p.add_argument("--listen", metavar="HOST:PORT", help="serve the counterpart's ports here for the system's "
                    "messages (consumer scenarios); port 0 picks a free one")
     p.add_argument("--scenario", metavar="N,N", help="only these scenarios (comma-separated numbers)")

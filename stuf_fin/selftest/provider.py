@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
+from stuf_fin.namespaces import XSI_NIL
 from stuf_fin.selftest import checks
 from stuf_fin.selftest import generator as g
 from stuf_fin.selftest.results import FAIL, PASS, Outcome, StepResult
@@ -83,7 +84,7 @@ def _minimal_question(s: ProviderSession, step: StepResult, spec: g.VorderingSpe
     if status is None:
         outcome.notes.append("the asked vorderingstatus is missing (StUF 03.01: what is asked is answered, "
                              "xsi:nil when there is no value)")
-    elif status.get(checks.XSI_NIL) != "true":
+    elif status.get(XSI_NIL) != "true":
         outcome.notes.append(f"status {status.findtext(F + 'status')} (set by the system: none was sent)")
     return outcome
 

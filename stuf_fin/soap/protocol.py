@@ -18,7 +18,8 @@ from spyne.error import ResourceNotFoundError
 from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11
 
-from stuf_fin.envelope import BODY, ENVELOPE, HEADER, fault
+from stuf_fin.envelope import BODY, ENVELOPE, HEADER, envelope_parts, fault
+from stuf_fin.errors import StufFinError
 from stuf_fin.namespaces import FIN, SOAP_ENV, prefixed
 from stuf_fin.pipeline import Pipeline
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, XmlLimitError
@@ -42,7 +43,7 @@ def _state(ctx) -> SimpleNamespace:
     return ctx.udc
 
 
-class StufTransportFout(Fault):
+class StufTransportFout(Fault, StufFinError):
     """A fault found before the pipeline runs (envelope, dispatch, SOAPAction)."""
 
     def __init__(self, fout: StufFout, message: etree._Element | None = None):
@@ -188,9 +189,8 @@ class StufSoap11(Soap11):
         else:
             fout = antwoord.fout
             body = etree.tostring(fault(antwoord.element, fout.plek, fout.omschrijving), encoding="UTF-8")
-        ctx.out_string = [
-            b'<?xml version="1.0" encoding="UTF-8"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV="'
-            + SOAP_ENV.encode() + b'"><SOAP-ENV:Body>', body, b"</SOAP-ENV:Body></SOAP-ENV:Envelope>"]
+        before, after = envelope_parts()
+        ctx.out_string = [before, body, after]
 
     def fault_to_http_response_code(self, fault):
         return HTTP_500

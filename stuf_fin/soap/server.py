@@ -14,6 +14,8 @@ from spyne.context import TransportContext
 from spyne.model.fault import Fault
 from spyne.server import ServerBase
 
+from stuf_fin.namespaces import SOAP_HTTP
+
 #: What every SOAP answer of the gateway is (SOAP 1.1).
 CONTENT_TYPE = b"text/xml; charset=utf-8"
 
@@ -43,7 +45,7 @@ class PortContext(MethodContext):
 class PortServer(ServerBase):
     """One spyne :class:`Application` (one port), served without WSGI."""
 
-    transport = "http://schemas.xmlsoap.org/soap/http"
+    transport = SOAP_HTTP
 
     def __init__(self, app: Application):
         super().__init__(app)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from stuf_fin.namespaces import WSDL, WSDL_SOAP, XS, q
 from stuf_fin.schema.loader import builtin_dir
 from stuf_fin.stuf.operaties import PORT_KENNISGEVING, PORT_VRAAG
 
@@ -16,8 +17,6 @@ WSDL_FILES = {
     PORT_VRAAG: "fin0310_beantwoordVraag.wsdl",
 }
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]+\.(xsd|wsdl)$")
-_WSDL_SOAP = "http://schemas.xmlsoap.org/wsdl/soap/"
-_XS = "http://www.w3.org/2001/XMLSchema"
 
 
 @lru_cache(maxsize=8)
@@ -28,13 +27,13 @@ def _template(port: str) -> etree._ElementTree:
 def wsdl_for(port: str, base_url: str) -> bytes:
     """The WSDL of ``port`` with ``soap:address`` = ``base_url/port`` and absolute schema locations."""
     tree = etree.ElementTree(etree.fromstring(etree.tostring(_template(port))))
-    for address in tree.iter(f"{{{_WSDL_SOAP}}}address"):
+    for address in tree.iter(q(WSDL_SOAP, "address")):
         address.set("location", f"{base_url}/{port}")
-    for node in tree.iter(f"{{{_XS}}}import", f"{{{_XS}}}include"):
+    for node in tree.iter(q(XS, "import"), q(XS, "include")):
         location = node.get("schemaLocation")
         if location and "://" not in location:
             node.set("schemaLocation", f"{base_url}/xsd/{Path(location).name}")
-    for node in tree.iter("{http://schemas.xmlsoap.org/wsdl/}import"):
+    for node in tree.iter(q(WSDL, "import")):
         location = node.get("location")
         if location and "://" not in location:
             node.set("location", f"{base_url}/xsd/{Path(location).name}")

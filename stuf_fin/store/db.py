@@ -43,6 +43,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import StaticPool
 
+from stuf_fin.errors import StufFinError
 from stuf_fin.store.answer_counts import AnswerCounts
 
 #: Default seconds the gateway waits for the database in one step (setting ``database_timeout``).
@@ -97,7 +98,7 @@ def is_unique_violation(exc: IntegrityError) -> bool:
     return "UNIQUE constraint failed" in str(orig)
 
 
-class QueryTimeout(Exception):
+class QueryTimeout(StufFinError):
     """A read ran longer than its time limit and was stopped (:meth:`Store.read`)."""
 
 

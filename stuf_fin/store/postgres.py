@@ -7,8 +7,10 @@ from typing import Any
 
 import psycopg
 
+from stuf_fin.errors import StufFinError
 
-class DatabaseTimeout(psycopg.OperationalError):
+
+class DatabaseTimeout(psycopg.OperationalError, StufFinError):
     """The database did not answer in time; the connection was closed."""
 
 
@@ -34,8 +36,8 @@ class BoundedConnection(psycopg.Connection):
             raise DatabaseTimeout(f"the database did not answer within {limit:g} s; connection closed") from None
 
 
-class _Expired(Exception):
-    pass
+class _Expired(StufFinError):
+    """The deadline passed while psycopg waited for the server."""
 
 
 def _bounded(gen: Any, deadline: float) -> Any:

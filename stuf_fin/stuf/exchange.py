@@ -8,6 +8,7 @@ from typing import Any
 
 from lxml import etree
 
+from stuf_fin.errors import StufFinError
 from stuf_fin.schema.stroom import Stroom
 from stuf_fin.schema.validator import SchemaIssue
 from stuf_fin.stuf.fouten import StufFout
@@ -50,5 +51,5 @@ class Antwoord:
         return self.serialized
 
 
-class AntwoordOngeldig(Exception):
+class AntwoordOngeldig(StufFinError):
     """Our own answer does not pass the schema: a bug, never sent."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stuf_fin.errors import DETAILS_MAX, StufFinError
+
 #: code -> (plek, omschrijving) as StUF 03.01 defines them.
 CATALOGUS: dict[str, tuple[str, str]] = {
     "StUF001": ("server", "Versie StUF niet ondersteund"),
@@ -37,12 +39,11 @@ CATALOGUS: dict[str, tuple[str, str]] = {
                           "connection time out"),
 }
 
-DETAILS_MAX = 1000
 OMSCHRIJVING_MAX = 200
 
 
 @dataclass
-class StufFout(Exception):
+class StufFout(StufFinError):
     """A StUF fault to answer with (as Fo02 or Fo03, depending on the port)."""
 
     code: str

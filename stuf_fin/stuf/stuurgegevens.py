@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from stuf_fin.config import Settings
 from stuf_fin.namespaces import STUF
 
 _S = f"{{{STUF}}}"
@@ -29,6 +30,11 @@ class Systeem:
             return None
         return cls(*(_text(el.find(_S + name)) for name in ("organisatie", "applicatie", "administratie",
                                                               "gebruiker")))
+
+
+def eigen_systeem(settings: Settings) -> Systeem | None:
+    """The gateway's own Systeem (its ``organisatie`` and ``applicatie`` settings); None without an applicatie."""
+    return Systeem(settings.organisatie or "", settings.applicatie) if settings.applicatie else None
 
 
 @dataclass(frozen=True)

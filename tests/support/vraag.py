@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 
 from bench.databases import postgres_problem, postgres_schema
-from stuf_fin.namespaces import BG, FIN, STUF, XSI
+from stuf_fin.namespaces import BG, FIN, STUF, XSI_NIL
 from stuf_fin.schema.validator import get_validator
 
 from .kit import OFFICIAL_SCHEMAS
@@ -20,7 +20,6 @@ from .server import Server, start_server
 from .soap import Reply, post
 
 F, S, B = f"{{{FIN}}}", f"{{{STUF}}}", f"{{{BG}}}"
-XSI_NIL = f"{{{XSI}}}nil"
 NO_VALUE = S + "noValue"
 POSTGRES_ENV = "STUF_FIN_TEST_POSTGRES_URL"
 POSTGRES_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"

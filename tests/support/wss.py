@@ -8,8 +8,8 @@ import os
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
-from stuf_fin.namespaces import SOAP_ENV
-from stuf_fin.security.wsse import PASSWORD_DIGEST, PASSWORD_TEXT, WSSE, WSU
+from stuf_fin.namespaces import SOAP_ENV, WSSE, WSU
+from stuf_fin.security.wsse import PASSWORD_DIGEST, PASSWORD_TEXT
 
 
 def created_now() -> datetime:

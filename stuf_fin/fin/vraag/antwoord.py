@@ -17,7 +17,7 @@ from lxml import etree
 from stuf_fin.fin import schrijven
 from stuf_fin.fin.model import Vordering
 from stuf_fin.fin.vraag.projectie import NIL_ONLY_SINCE_1_00_04, Gevraagd, projecteer
-from stuf_fin.namespaces import FIN, PREFIXES, STUF, XSI
+from stuf_fin.namespaces import FIN, PREFIXES, STUF, XSI_NIL
 from stuf_fin.stuf import berichten
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
 
@@ -27,7 +27,6 @@ SLEUTEL_VERZENDEND = S + "sleutelVerzendend"
 _WEG = (S + "verwerkingssoort", S + "sleutelVerzendend", S + "sleutelOntvangend", S + "sleutelGegevensbeheer",
         S + "sleutelSynchronisatie")
 STUF0002 = "StUF0002: Meer objecten gevraagd dan teruggegeven"
-XSI_NIL = f"{{{XSI}}}nil"
 
 
 def antwoord_object(v: Vordering, gevraagd: Gevraagd) -> etree._Element:

@@ -16,10 +16,9 @@ from collections.abc import Callable, Iterable
 from lxml import etree
 
 from stuf_fin.fin.vraag.schemakennis import NO_VALUE, Kind, TypeRef, schemakennis
-from stuf_fin.namespaces import FIN, STUF, XSI
+from stuf_fin.namespaces import FIN, STUF, XSI_NIL
 
 S, F = f"{{{STUF}}}", f"{{{FIN}}}"
-XSI_NIL = f"{{{XSI}}}nil"
 METAGEGEVEN = S + "metagegeven"
 #: Metadata (StUF 03.01 §3.3): left out by the ``allesZonderMetagegevens*`` scopes.
 META_ELEMENTEN = frozenset({S + "tijdvakGeldigheid", S + "tijdstipRegistratie", S + "tijdvakRelatie",

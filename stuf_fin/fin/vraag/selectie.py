@@ -23,9 +23,9 @@ from lxml import etree
 
 from stuf_fin.fin import velden
 from stuf_fin.fin.lezen import waarde
-from stuf_fin.fin.model import XSI_NIL, parse_datum_tijd
+from stuf_fin.fin.model import parse_datum_tijd
 from stuf_fin.fin.vraag.query import GroepVoorwaarde, Voorwaarde, Zoekvraag
-from stuf_fin.namespaces import BG, FIN, STUF, ZKN
+from stuf_fin.namespaces import BG, FIN, STUF, XSI_NIL, ZKN
 from stuf_fin.stuf.fouten import StufFout
 
 F, S, B, Z = (f"{{{ns}}}" for ns in (FIN, STUF, BG, ZKN))
