@@ -9,7 +9,7 @@ import asyncio
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stuf_fin.asgi import BodyTooLarge, Receive, Scope, Send, header, read_body, respond
 from stuf_fin.config import Settings
@@ -23,12 +23,15 @@ from stuf_fin.soap.server import CONTENT_TYPE, SoapRequest
 from stuf_fin.soap.services import port_server
 from stuf_fin.stuf.operaties import PORTS
 
+if TYPE_CHECKING:
+    from stuf_fin.store.db import Store
+
 log = logging.getLogger("stuf_fin.app")
 
 class Gateway:
     """ASGI entry point of stuf-fin."""
 
-    def __init__(self, settings: Settings, pipeline: Pipeline, store: Any):
+    def __init__(self, settings: Settings, pipeline: Pipeline, store: Store):
         self.settings = settings
         self.pipeline = pipeline
         self.store = store
@@ -141,11 +144,10 @@ def build(settings: Settings) -> Gateway:
     # a pooled connection per request thread and for the background threads (archive writer, counts, outbox)
     store = Store(settings.database_url, timeout=settings.database_timeout, pool_size=settings.threads + 4,
                   max_overflow=4)
-    handlers = {**HANDLERS, "vrdLv01": verstrek_vorderingstatus}
     outbound = wiring.for_gateway(settings, store, validator)  # Bv03/Fo03 received, outbox hook, delivery worker
-    handlers.update(outbound.handlers)
+    handlers = {**HANDLERS, **outbound.handlers}
     pipeline = Pipeline(settings, validator, store, handlers, autorisatie=autorisatie_voor(settings.clients),
-                        uitgaand=outbound.uitgaand)
+                        uitgaand=outbound.uitgaand, vraag_handler=verstrek_vorderingstatus)
     gateway = Gateway(settings, pipeline, store)
     gateway.background.extend(outbound.background)
     gateway.background.append(pipeline.archive_writer)  # vrdLv01 archive rows after the answer

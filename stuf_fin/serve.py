@@ -15,7 +15,7 @@ from stuf_fin.config import ENV_PREFIX, Settings
 log = logging.getLogger("stuf_fin.serve")
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = sub.add_parser("serve", help="run the gateway (SOAP ports, WSDL, /health, /ready, /metrics)")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="TCP port (default 8000)")

@@ -20,13 +20,14 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from stuf_fin import __version__
+from stuf_fin.config import Settings
 from stuf_fin.console import charts, xmlview
 from stuf_fin.console.app import PREFIX, HttpError, Request, Response, Router, redirect, static_file
 from stuf_fin.console.auth import Viewer, csrf_ok, csrf_token
 from stuf_fin.outbound import beheer, outbox
 from stuf_fin.security.logfilter import mask_personal_data
 from stuf_fin.store import audit, message_log, message_stats, vorderingen
-from stuf_fin.store.db import UNAVAILABLE, QueryTimeout
+from stuf_fin.store.db import UNAVAILABLE, QueryTimeout, Store
 from stuf_fin.store.message_log import Cursor, Search
 from stuf_fin.store.tables import DURATION_BOUNDS_MS
 from stuf_fin.stuf.operaties import OPERATIES
@@ -122,7 +123,7 @@ def _int(text: str, what: str) -> int:
 class Pages:
     """Every page; ``register`` gives the router its routes, ``respond`` runs one (in a console thread)."""
 
-    def __init__(self, settings: Any, store: Any, facts: Facts):
+    def __init__(self, settings: Settings, store: Store, facts: Facts):
         self.settings = settings
         self.store = store
         self.facts = facts

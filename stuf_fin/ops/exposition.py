@@ -4,7 +4,7 @@ of this process or of all workers, and the scrape-time collectors of :mod:`stuf_
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.exposition import choose_encoder
@@ -12,6 +12,9 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from stuf_fin.ops.collectors import BuildCollector, SchemaCollector, StoreCollector
 from stuf_fin.ops.metrics import multiprocess_dir
+
+if TYPE_CHECKING:
+    from stuf_fin.store.db import Store
 
 
 class _Forward:
@@ -24,7 +27,7 @@ class _Forward:
         return self.registry.collect()
 
 
-def registry_for(store: Any = None, schema_source: Any = None, db_interval: float = 15) -> CollectorRegistry:
+def registry_for(store: Store | None = None, schema_source: Any = None, db_interval: float = 15) -> CollectorRegistry:
     """What ``/metrics`` shows: this process's (or all workers') events, the schema source in use and,
     with a ``store``, the database-derived gauges (refreshed at most every ``db_interval`` seconds)."""
     registry = CollectorRegistry(auto_describe=False)

@@ -13,7 +13,7 @@ from typing import Any
 from stuf_fin.config import Settings
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     send = sub.add_parser("send", help="post StUF-FIN messages (files or folders of *.xml, bare or in a SOAP "
                                        "envelope) to an endpoint; exit 0 when every one is accepted")
     send.add_argument("paths", nargs="+", metavar="FILE|DIR")

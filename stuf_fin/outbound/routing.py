@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from stuf_fin.config import read_toml
+from stuf_fin.config import Settings, read_toml
 from stuf_fin.stuf.stuurgegevens import Systeem
 
 TSA = "tsa:"
@@ -93,7 +93,7 @@ def parse_systeem(value: Any, what: str) -> Systeem:
     return systeem
 
 
-def load_routing(settings: Any, table: Any, environ: Mapping[str, str]) -> Routing:
+def load_routing(settings: Settings, table: Any, environ: Mapping[str, str]) -> Routing:
     """The routing from ``table`` (the settings file's ``[outbound]``) or from ``settings.outbound_file``."""
     source, base = settings.config_file, Path(settings.config_file).parent if settings.config_file else None
     if settings.outbound_file:

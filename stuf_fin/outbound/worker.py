@@ -18,7 +18,7 @@ import socket
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -29,6 +29,9 @@ from stuf_fin.outbound.policy import Policy
 from stuf_fin.outbound.routing import Routing
 from stuf_fin.schema.parsing import XmlInputError, parse_bytes
 from stuf_fin.schema.validator import summarize
+
+if TYPE_CHECKING:
+    from stuf_fin.store.db import Store
 
 log = logging.getLogger("stuf_fin.outbound")
 DELIVERED, RETRY, DEAD_LETTER = "delivered", "retry", "dead_letter"
@@ -44,7 +47,7 @@ def worker_name() -> str:
 class Worker:
     """Delivers due outbox rows; :meth:`run_once` is one round, :meth:`run` loops until stopped."""
 
-    def __init__(self, store: Any, routing: Routing, validator: Any, policy: Policy, *, name: str | None = None):
+    def __init__(self, store: Store, routing: Routing, validator: Any, policy: Policy, *, name: str | None = None):
         self.store = store
         self.routing = routing
         self.validator = validator

@@ -12,7 +12,7 @@ from stuf_fin.schema.parsing import XmlInputError, parse_file
 from stuf_fin.schema.validator import SchemaIssue, get_validator
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("validate", help="validate StUF-FIN messages against the schemas")
     p.add_argument("--schema-dir", help="official VNG release folder instead of the built-in schemas "
                                         "(default: $STUF_FIN_SCHEMA_DIR or built-in)")

@@ -62,6 +62,15 @@ class Stroom:
             _drop(element)
 
 
+
+def whole(bron: etree._Element | Stroom) -> etree._Element:
+    """The message element of a request read whole, for a handler of an operation that is never streamed (a
+    :class:`Stroom` here is a bug: only ``Di01-verstrekVordering`` is read as a stream)."""
+    if isinstance(bron, Stroom):
+        raise TypeError(f"{etree.QName(bron.message).localname} is not read as a stream")
+    return bron
+
+
 def lees_kop(data: bytes, limits: ParseLimits | None = None) -> etree._Element:
     """The Envelope as far as the end of the Body's message element's first child (hardened parsing).
 

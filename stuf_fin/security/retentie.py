@@ -16,9 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+
+if TYPE_CHECKING:
+    from stuf_fin.store.db import Store
 
 PURGED = b""  # what a purged request column holds (the column is NOT NULL)
 
@@ -30,7 +33,7 @@ class PurgeResult:
     replies: int  # replies removed
 
 
-def purge(store: Any, older_than_days: int, now: datetime | None = None, dry_run: bool = False) -> PurgeResult:
+def purge(store: Store, older_than_days: int, now: datetime | None = None, dry_run: bool = False) -> PurgeResult:
     """Empty the contents of archived messages received more than ``older_than_days`` days ago."""
     from stuf_fin.store.tables import bericht, ontvangen_referentie
 

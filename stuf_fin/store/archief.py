@@ -167,7 +167,7 @@ _CLAIM = {name: dialect.insert(ontvangen_referentie).on_conflict_do_nothing(
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 
 
-def _archive_and_claim_statement() -> sa.Select:
+def _archive_and_claim_statement() -> sa.Select[Any]:
     """PostgreSQL: the ``bericht`` row inserted, then the claim of its referentienummer (parameters ``c_…``) for
     its id, doing nothing when the key is taken; selects the new row's id and the claim's id (NULL: taken)."""
     names = bericht_row(port="", operation="", request=b"", received_at=datetime.now(UTC))
@@ -253,6 +253,6 @@ def request_of(conn: Connection, bericht_id: int) -> bytes:
     return bytes(request or b"")
 
 
-def load_bericht(conn: Connection, bericht_id: int) -> sa.Row | None:
+def load_bericht(conn: Connection, bericht_id: int) -> sa.Row[Any] | None:
     """One archived message (all columns), or None."""
     return conn.execute(sa.select(bericht).where(bericht.c.id == bericht_id)).first()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -21,7 +22,7 @@ def record(conn: Connection, *, account: str, role: str, action: str, target: st
 
 
 def entries(conn: Connection, *, limit: int = 50, before_id: int | None = None,
-            account: str | None = None) -> list[sa.Row]:
+            account: str | None = None) -> list[sa.Row[Any]]:
     """The newest entries (older than ``before_id``), optionally of one account."""
     stmt = sa.select(console_audit)
     if before_id is not None:

@@ -170,7 +170,7 @@ def _processed(processor: Callable[[Any], Any], values: Sequence[Any]) -> list[A
     return result
 
 
-def _processor(dialect: Any, column: sa.Column) -> Processor:
+def _processor(dialect: Any, column: sa.Column[Any]) -> Processor:
     """What Core applies to a non-NULL value of ``column`` (None: nothing); looked up once per column.
 
     Only for processors that leave None alone (every type of our tables; checked), since NULLs skip them.
@@ -202,7 +202,7 @@ def _sqlite_date(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return process
 
 
-_PROCESSORS: weakref.WeakKeyDictionary[Any, dict[sa.Column, Processor]] = weakref.WeakKeyDictionary()
+_PROCESSORS: weakref.WeakKeyDictionary[Any, dict[sa.Column[Any], Processor]] = weakref.WeakKeyDictionary()
 _PLANS: weakref.WeakKeyDictionary[Any, dict[tuple[sa.Table, tuple[str, ...]], tuple[list[Processor], str]]] = (
     weakref.WeakKeyDictionary())
 _VALUES: weakref.WeakKeyDictionary[Any, dict[tuple[tuple[sa.Table, tuple[str, ...], int], ...], str]] = (
@@ -274,7 +274,7 @@ def copy_row_with_blob(conn: Connection, table: sa.Table, values: dict[str, Any]
 _PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def _binary_field(column: sa.Column, value: Any) -> bytes:
+def _binary_field(column: sa.Column[Any], value: Any) -> bytes:
     """One field of PostgreSQL's binary COPY format (length-prefixed; -1 for NULL)."""
     if value is None:
         return struct.pack("!i", -1)

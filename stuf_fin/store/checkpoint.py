@@ -19,7 +19,10 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from stuf_fin.store.db import Store
 
 log = logging.getLogger("stuf_fin.store")
 
@@ -27,7 +30,7 @@ log = logging.getLogger("stuf_fin.store")
 class WalCheckpointer:
     """``start()``/``stop()`` with the app's lifespan; :meth:`signal` after a commit (any thread)."""
 
-    def __init__(self, store: Any):
+    def __init__(self, store: Store):
         self.store = store
         self._wake = threading.Event()
         self._stop = threading.Event()

@@ -27,7 +27,7 @@ Processor = Callable[[Any], Any]
 class _Plan:
     """The compiled form of a statement for one dialect."""
 
-    def __init__(self, stmt: sa.Select, dialect: Any):
+    def __init__(self, stmt: sa.Select[Any], dialect: Any):
         self.compiled = stmt.compile(dialect=dialect)
         if any(b.expanding for b in self.compiled.binds.values()):
             raise ValueError("an expanding parameter needs SQLAlchemy's own execution")
@@ -65,7 +65,7 @@ class _Plan:
 class DriverSelect:
     """A SELECT (bind parameters by name, no expanding ones) to run on the driver's cursor."""
 
-    def __init__(self, stmt: sa.Select):
+    def __init__(self, stmt: sa.Select[Any]):
         self.stmt = stmt
         self._plans: weakref.WeakKeyDictionary[Any, _Plan] = weakref.WeakKeyDictionary()
 

@@ -51,11 +51,11 @@ class Tijd(sa.TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _id() -> sa.Column:
+def _id() -> sa.Column[Any]:
     return sa.Column("id", Id, primary_key=True, autoincrement=True)
 
 
-def _fk(name: str, target: str, *, cascade: bool = True, nullable: bool = False) -> sa.Column:
+def _fk(name: str, target: str, *, cascade: bool = True, nullable: bool = False) -> sa.Column[Any]:
     return sa.Column(name, Id, sa.ForeignKey(target, ondelete="CASCADE" if cascade else None),
                      nullable=nullable)
 

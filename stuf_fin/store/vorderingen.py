@@ -109,7 +109,7 @@ SUMMARY = (_v.id, _v.organisatie_nnp_id, _v.tsa, _v.vorderingnummer, _v.factuurn
 
 
 def summaries_by_vorderingnummer(conn: Connection, vorderingnummer: str, tsa: str | None = None,
-                                 limit: int = 100) -> list[sa.Row]:
+                                 limit: int = 100) -> list[sa.Row[Any]]:
     """:data:`SUMMARY` of the vorderingen with this vorderingnummer (and tsa), in id order."""
     stmt = sa.select(*SUMMARY).where(_v.vorderingnummer == vorderingnummer)
     if tsa:
@@ -117,9 +117,9 @@ def summaries_by_vorderingnummer(conn: Connection, vorderingnummer: str, tsa: st
     return list(conn.execute(stmt.order_by(_v.id).limit(limit)))
 
 
-def summaries(conn: Connection, ids: Sequence[int]) -> dict[int, sa.Row]:
+def summaries(conn: Connection, ids: Sequence[int]) -> dict[int, sa.Row[Any]]:
     """:data:`SUMMARY` of these vorderingen by id."""
-    found: dict[int, sa.Row] = {}
+    found: dict[int, sa.Row[Any]] = {}
     for chunk in _chunks(list(ids)):
         found.update((r.id, r) for r in conn.execute(sa.select(*SUMMARY).where(_v.id.in_(list(chunk)))))
     return found
@@ -326,7 +326,7 @@ def _kinderen(dialect: str, table: sa.Table, kolommen: Sequence[str]) -> sa.Colu
     return rijen.label(table.name)
 
 
-def vorderingen_select(dialect: str, ids: sa.Select) -> sa.Select:
+def vorderingen_select(dialect: str, ids: sa.Select[Any]) -> sa.Select[Any]:
     """One SELECT of complete vorderingen: the rows of ``vordering`` whose id ``ids`` selects (a SELECT of one
     column ``id``), each with its regels, totaalregels and termijnen (:func:`vorderingen_uit`).  One statement
     instead of one per table; the caller adds the ORDER BY."""

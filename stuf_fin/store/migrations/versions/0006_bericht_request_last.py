@@ -17,6 +17,8 @@ Create Date: 2026-12-04
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -38,7 +40,7 @@ _LZ4 = {"bericht": ("request", "reply"),
                       "tijdvak_geldigheid_xml", "tijdstip_registratie_xml", "extra_elementen_xml")}
 
 
-def _column(name: str) -> sa.Column:
+def _column(name: str) -> sa.Column[Any]:
     text = {"server_default": "", "nullable": False}
     return {
         "id": lambda: sa.Column("id", _ID, autoincrement=True, nullable=False),
