@@ -58,11 +58,11 @@ class Gateway:
             else:
                 await respond(send, 405, b"use POST for SOAP or GET ?wsdl\n", "text/plain", [(b"allow", b"GET, POST")])
         elif path.startswith("/xsd/") and method in ("GET", "HEAD"):
-            body = wsdl.schema_file(path[5:])
-            if body is None:
+            schema = wsdl.schema_file(path[5:])
+            if schema is None:
                 await respond(send, 404, b"not found\n", "text/plain")
             else:
-                await respond(send, 200, body, "text/xml; charset=utf-8")
+                await respond(send, 200, schema, "text/xml; charset=utf-8")
         elif path == "/health":
             await respond(send, 200, b'{"status": "ok"}', "application/json")
         elif path == "/ready":
@@ -90,7 +90,7 @@ class Gateway:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    def readiness(self) -> tuple[int, dict]:
+    def readiness(self) -> tuple[int, dict[str, Any]]:
         """Database reachable, migrations current, schemas loaded."""
         report: dict[str, Any] = {"schemas": self.pipeline.validator.source.describe()}
         try:

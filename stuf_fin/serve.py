@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 from dataclasses import fields
+from typing import Any
 
 from stuf_fin.config import ENV_PREFIX, Settings
 
@@ -101,7 +102,7 @@ def _stop_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
-def _serve_two_ports(options: dict, console_port: int) -> int:
+def _serve_two_ports(options: dict[str, Any], console_port: int) -> int:
     """uvicorn with the gateway's socket and the console's (``console_port``) in the same process(es): what
     ``uvicorn.run`` does for one socket, for two (uvicorn's ``Server`` and ``Multiprocess`` take a socket list)."""
     import uvicorn

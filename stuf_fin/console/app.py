@@ -25,8 +25,8 @@ from stuf_fin.security.authenticate import AuthenticationFailed
 log = logging.getLogger("stuf_fin.console")
 
 Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict]]
-Send = Callable[[dict], Awaitable[None]]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 PREFIX = "/console"
 #: Largest form a console POST may carry.
@@ -87,7 +87,7 @@ def redirect(location: str, status: int = 303) -> Response:
     return Response(status, b"", "text/plain; charset=utf-8", [("location", location)])
 
 
-Handler = Callable[[Request], Response]
+Handler = Callable[..., Response]  # (request, **the pattern's named groups)
 
 
 class Router:
@@ -246,7 +246,7 @@ class Mount:
             await self.app(scope, receive, send)
 
     def _closing(self, receive: Receive) -> Receive:
-        async def wrapped() -> dict:
+        async def wrapped() -> dict[str, Any]:
             message = await receive()
             if message["type"] == "lifespan.shutdown":
                 self.console.close()

@@ -25,6 +25,7 @@ from stuf_fin.console import charts, xmlview
 from stuf_fin.console.app import PREFIX, HttpError, Request, Response, Router, redirect, static_file
 from stuf_fin.console.auth import Viewer, csrf_ok, csrf_token
 from stuf_fin.outbound import beheer, outbox
+from stuf_fin.outbound.routing import Routing
 from stuf_fin.security.logfilter import mask_personal_data
 from stuf_fin.store import audit, message_log, message_stats, vorderingen
 from stuf_fin.store.db import UNAVAILABLE, QueryTimeout, Store
@@ -128,7 +129,7 @@ class Pages:
         self.store = store
         self.facts = facts
         self.timeout = settings.console_query_timeout
-        self.routing = settings.routing
+        self.routing = settings.routing or Routing()
         self.templates = Environment(loader=PackageLoader("stuf_fin.console", "templates"), autoescape=True,
                                      auto_reload=False,
                                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -357,7 +358,7 @@ class Pages:
             bsn=masked_bsn(debiteur.bsn if debiteur else None, whole),
             iban=masked_iban(incasso.rekeningnummer if incasso else None, whole),
             debiteur_xml=xmlview.view(debiteur.xml, len(debiteur.xml), personal_data=whole) if debiteur else None,
-            history=[(h, behind.get(h.bericht_id)) for h in reversed(history)],
+            history=[(h, behind.get(h.bericht_id) if h.bericht_id is not None else None) for h in reversed(history)],
             origin=behind.get(summary.bericht_id) if summary.bericht_id else None, caused=caused,
             questions=questions, questions_before=questions[-1].id if len(questions) == 20 else None)
 

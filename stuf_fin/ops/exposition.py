@@ -32,7 +32,7 @@ def registry_for(store: Store | None = None, schema_source: Any = None, db_inter
     with a ``store``, the database-derived gauges (refreshed at most every ``db_interval`` seconds)."""
     registry = CollectorRegistry(auto_describe=False)
     if multiprocess_dir():
-        MultiProcessCollector(registry)
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # unannotated in prometheus_client
     else:
         registry.register(_Forward(REGISTRY))
     registry.register(BuildCollector())

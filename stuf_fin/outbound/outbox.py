@@ -38,7 +38,8 @@ def enqueue(conn: Connection, *, route: str, operation: str, message: bytes, ref
     values = {"route": route, "operation": operation, "message": message, "referentienummer": referentienummer,
               "tijdstip_bericht": tijdstip_bericht, "volgorde": volgorde, "bericht_id": bericht_id,
               "created_at": now, "next_attempt_at": now, "state": PENDING, "attempts": 0}
-    return conn.execute(sa.insert(outbox).values(values).returning(o.id)).scalar_one()
+    row_id: int = conn.execute(sa.insert(outbox).values(values).returning(o.id)).scalar_one()
+    return row_id
 
 
 def any_due(conn: Connection, now: datetime) -> bool:
@@ -98,7 +99,7 @@ def get(conn: Connection, row_id: int) -> sa.Row[Any] | None:
     return conn.execute(sa.select(outbox).where(o.id == row_id)).first()
 
 
-def with_heads(conn: Connection, row_id: int, head: int) -> sa.Row[Any] | None:
+def with_heads(conn: Connection, row_id: int, head: int) -> sa.Row[*tuple[Any, ...]] | None:
     """:data:`SUMMARY` of one row with the sizes and the first ``head`` bytes of its message and last reply
     (``message_size``, ``message_head``, ``reply_size``, ``reply_head``): a large message is never read whole."""
     return conn.execute(sa.select(

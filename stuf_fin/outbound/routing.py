@@ -186,7 +186,7 @@ def _route(name: str, table: Any, zender: Systeem | None, environ: Mapping[str, 
                  files["ca"], ordering)
 
 
-def _password(label: str, table: dict, environ: Mapping[str, str], base: Path | None) -> str | None:
+def _password(label: str, table: dict[str, Any], environ: Mapping[str, str], base: Path | None) -> str | None:
     env, path = table.get("password_env"), table.get("password_file")
     if env and path:
         raise RoutingError(f"{label}: give password_env or password_file, not both")
@@ -197,6 +197,7 @@ def _password(label: str, table: dict, environ: Mapping[str, str], base: Path | 
         return value
     if path:
         file = _file(label, "password_file", path, base)
+        assert file is not None  # path is set
         try:
             value = Path(file).read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:

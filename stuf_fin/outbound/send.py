@@ -47,7 +47,12 @@ def files(arguments: list[str]) -> list[Path]:
         path = Path(argument)
         found += sorted(p for p in path.rglob("*.xml") if p.is_file()) if path.is_dir() else [path]
     seen: set[Path] = set()
-    return [p for p in found if not (p.resolve() in seen or seen.add(p.resolve()))]
+    unique = []
+    for p in found:
+        if p.resolve() not in seen:
+            seen.add(p.resolve())
+            unique.append(p)
+    return unique
 
 
 def read(path: Path, validator: Any | None, limits: ParseLimits) -> Bericht:
@@ -88,7 +93,7 @@ class Progress:
         self.total, self.done, self.out = total, 0, out
         self.active = out.isatty()
 
-    def step(self, counts: Counter) -> None:
+    def step(self, counts: Counter[str]) -> None:
         self.done += 1
         if self.active:
             width = 30
