@@ -235,7 +235,8 @@ def fingerprint(value: str, fail: Fail) -> str:
     return text
 
 
-def _secret(table: dict[str, Any], environ: Mapping[str, str], base: Path | None, fail: Fail) -> tuple[str | None, str | None]:
+def _secret(table: dict[str, Any], environ: Mapping[str, str], base: Path | None, fail: Fail
+            ) -> tuple[str | None, str | None]:
     env, path = table.get("secret_env"), table.get("secret_file")
     if env is not None and path is not None:
         raise fail("give secret_env or secret_file, not both")
