@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from stuf_fin.config import Settings
 from stuf_fin.envelope import BODY, EnvelopeError, body_element
 from stuf_fin.schema.loader import SchemaLoadError
 from stuf_fin.schema.parsing import XmlInputError, parse_file
@@ -21,7 +22,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace, settings) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     schema_dir = args.schema_dir or settings.schema_dir
     try:
         validator = get_validator(schema_dir)
