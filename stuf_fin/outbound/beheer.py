@@ -14,13 +14,13 @@ from stuf_fin.schema.parsing import parse_bytes
 from stuf_fin.stuf import berichten
 
 
-def needs_new_reference(row: sa.Row[Any]) -> bool:
+def needs_new_reference(row: sa.Row[*tuple[Any, ...]]) -> bool:
     """A dead letter refused by the receiver as our fault (plek client) is fixed and sent as a *new* message
     (StUF 03.01 §4.4); one given up on for server or transport trouble is sent again unchanged."""
     return bool(row.state == outbox.DEAD and row.fault_plek == "client")
 
 
-def retry(conn: Connection, row: sa.Row[Any], routing: Routing, *, new_reference: bool | None = None,
+def retry(conn: Connection, row: sa.Row[*tuple[Any, ...]], routing: Routing, *, new_reference: bool | None = None,
           now: datetime | None = None) -> str:
     """Queue ``row`` again for delivery now; returns what was done.  A dead letter starts over (attempts and
     age); a pending row just stops waiting.  ``new_reference`` None: :func:`needs_new_reference`."""

@@ -49,7 +49,7 @@ def any_due(conn: Connection, now: datetime) -> bool:
     return conn.execute(stmt).first() is not None
 
 
-def claim(conn: Connection, *, now: datetime, limit: int, lease: float) -> tuple[str, list[sa.Row[Any]]]:
+def claim(conn: Connection, *, now: datetime, limit: int, lease: float) -> tuple[str, list[sa.Row[*tuple[Any, ...]]]]:
     """Claim up to ``limit`` due rows for ``lease`` seconds: (claim token, rows with every column).
 
     Due: pending, its next attempt reached, not claimed (or the claim ran out), and no older pending row
@@ -91,11 +91,11 @@ def record_attempt(conn: Connection, *, outbox_id: int, attempt: int, worker: st
         fault_code[:16], fault_plek=fault_plek, detail=(detail or None) and detail[:2000]))
 
 
-def by_referentienummer(conn: Connection, referentienummer: str) -> sa.Row[Any] | None:
+def by_referentienummer(conn: Connection, referentienummer: str) -> sa.Row[*tuple[Any, ...]] | None:
     return conn.execute(sa.select(outbox).where(o.referentienummer == referentienummer)).first()
 
 
-def get(conn: Connection, row_id: int) -> sa.Row[Any] | None:
+def get(conn: Connection, row_id: int) -> sa.Row[*tuple[Any, ...]] | None:
     return conn.execute(sa.select(outbox).where(o.id == row_id)).first()
 
 
@@ -113,7 +113,7 @@ def update(conn: Connection, row_id: int, **values: Any) -> None:
 
 
 def rows(conn: Connection, *, states: Iterable[str] = STATES, route: str | None = None, limit: int = 100,
-         newest_first: bool = False) -> list[sa.Row[Any]]:
+         newest_first: bool = False) -> list[sa.Row[*tuple[Any, ...]]]:
     """Summaries (:data:`SUMMARY`) of rows in ``states``, optionally of one route."""
     stmt = sa.select(*SUMMARY).where(o.state.in_(list(states)))
     if route:
@@ -121,13 +121,13 @@ def rows(conn: Connection, *, states: Iterable[str] = STATES, route: str | None 
     return list(conn.execute(stmt.order_by(o.id.desc() if newest_first else o.id).limit(limit)))
 
 
-def attempts(conn: Connection, outbox_id: int) -> list[sa.Row[Any]]:
+def attempts(conn: Connection, outbox_id: int) -> list[sa.Row[*tuple[Any, ...]]]:
     a = outbox_attempt.c
     return list(conn.execute(sa.select(outbox_attempt).where(a.outbox_id == outbox_id).order_by(a.id)))
 
 
 def page(conn: Connection, state: str, *, route: str | None = None, limit: int = 50,
-         before_id: int | None = None) -> list[sa.Row[Any]]:
+         before_id: int | None = None) -> list[sa.Row[*tuple[Any, ...]]]:
     """Summaries of the newest rows in ``state`` (of ``route``), those older than ``before_id`` (keyset paging)."""
     stmt = sa.select(*SUMMARY).where(o.state == state)
     if route:
@@ -137,10 +137,10 @@ def page(conn: Connection, state: str, *, route: str | None = None, limit: int =
     return list(conn.execute(stmt.order_by(o.id.desc()).limit(limit)))
 
 
-def attempts_of(conn: Connection, outbox_ids: list[int]) -> dict[int, list[sa.Row[Any]]]:
+def attempts_of(conn: Connection, outbox_ids: list[int]) -> dict[int, list[sa.Row[*tuple[Any, ...]]]]:
     """The delivery attempts of these rows, oldest first, by row."""
     a = outbox_attempt.c
-    found: dict[int, list[sa.Row[Any]]] = {i: [] for i in outbox_ids}
+    found: dict[int, list[sa.Row[*tuple[Any, ...]]]] = {i: [] for i in outbox_ids}
     for start in range(0, len(outbox_ids), 1000):
         chunk = outbox_ids[start:start + 1000]
         for row in conn.execute(sa.select(outbox_attempt).where(a.outbox_id.in_(chunk)).order_by(a.id)):
@@ -149,7 +149,7 @@ def attempts_of(conn: Connection, outbox_ids: list[int]) -> dict[int, list[sa.Ro
 
 
 def caused_by(conn: Connection, bericht_ids: list[int], vordering_id: int | None = None,
-              limit: int = 200) -> list[sa.Row[Any]]:
+              limit: int = 200) -> list[sa.Row[*tuple[Any, ...]]]:
     """Summaries of the rows queued by these inbound messages, oldest first; with ``vordering_id`` only those
     about that vordering (or not about one vordering: a new vordering's forward, a route in strict order)."""
     if not bericht_ids:

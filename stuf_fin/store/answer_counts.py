@@ -34,7 +34,7 @@ class AnswerCounts:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._pending: dict[tuple, dict[str, Any]] = {}
+        self._pending: dict[tuple[Any, ...], dict[str, Any]] = {}
 
     def add(self, *, operation: str, outcome: str, fault_code: str | None, received_at: datetime,
             answered_at: datetime) -> None:

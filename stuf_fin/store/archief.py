@@ -100,7 +100,8 @@ def archive(conn: Connection, *, uitstellen: bool = False, **velden: Any) -> int
         return bericht_id
     if uitstellen and _in_stukken(conn, request):
         values["request"] = b""  # written by vul_request() once the row is final
-    return conn.execute(_ARCHIVEER, values).scalar_one()
+    new_id: int = conn.execute(_ARCHIVEER, values).scalar_one()
+    return new_id
 
 
 def archive_and_claim(conn: Connection, claim_port: str, claim_zender: Systeem | None, claim_referentienummer: str,
@@ -203,7 +204,8 @@ def vul_request(conn: Connection, bericht_id: int, request: bytes) -> None:
     if not _in_stukken(conn, request):
         return
     conn.execute(sa.update(bericht).where(bericht.c.id == bericht_id).values(request=sa.func.zeroblob(len(request))))
-    with conn.connection.driver_connection.blobopen("bericht", "request", bericht_id) as blob:
+    raw: Any = conn.connection.driver_connection  # sqlite3's
+    with raw.blobopen("bericht", "request", bericht_id) as blob:
         view = memoryview(request)
         for start in range(0, len(request), BLOB_STUK):
             blob.write(view[start:start + BLOB_STUK])
@@ -253,6 +255,6 @@ def request_of(conn: Connection, bericht_id: int) -> bytes:
     return bytes(request or b"")
 
 
-def load_bericht(conn: Connection, bericht_id: int) -> sa.Row[Any] | None:
+def load_bericht(conn: Connection, bericht_id: int) -> sa.Row[*tuple[Any, ...]] | None:
     """One archived message (all columns), or None."""
     return conn.execute(sa.select(bericht).where(bericht.c.id == bericht_id)).first()

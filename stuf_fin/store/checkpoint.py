@@ -63,7 +63,7 @@ class WalCheckpointer:
         """A connection of its own, outside the store's pool (which the request threads need), in autocommit mode."""
         args, kwargs = self.store.engine.dialect.create_connect_args(self.store.url)
         kwargs.update(check_same_thread=False, isolation_level=None, timeout=self.store.timeout)
-        return sqlite3.connect(*args, **kwargs)
+        return sqlite3.connect(args[0], **kwargs)  # (SQLite's connect args: the file name)
 
     def _run(self) -> None:
         try:

@@ -73,7 +73,7 @@ class GroupCommit:
     def __init__(self, store: Store, max_batch: int = MAX_BATCH):
         self.store = store
         self.max_batch = max_batch
-        self.pending: queue.SimpleQueue = queue.SimpleQueue()
+        self.pending: queue.SimpleQueue[Any] = queue.SimpleQueue()  # _Work, or _STOP
         self.thread: threading.Thread | None = None
         self.transactions = 0  # committed transactions (for tests and the curious)
         self.works = 0  # works committed in them
@@ -105,7 +105,8 @@ class GroupCommit:
         work.done.wait()
         if work.error is not None:
             raise work.error
-        return work.result
+        result: T = work.result  # function's
+        return result
 
     def _loop(self) -> None:
         stopping = False

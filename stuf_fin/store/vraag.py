@@ -106,7 +106,8 @@ def _selectie(vraag: Zoekvraag) -> list[sa.ColumnElement[bool]]:
 def zoek_stmt(vraag: Zoekvraag, limiet: int) -> sa.Select[Any]:
     """The SELECT of the ids with its values bound (exposed so that the benchmark can time the bare query)."""
     stmt, waarden = _statement("ids", "", vraag)
-    return stmt.params(**waarden, limiet=limiet)
+    bound: sa.Select[Any] = stmt.params(**waarden, limiet=limiet)
+    return bound
 
 
 def _zoek_stmt(vraag: Zoekvraag) -> sa.Select[Any]:
