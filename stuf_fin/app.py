@@ -11,7 +11,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from stuf_fin.asgi import BodyTooLarge, Receive, Scope, Send, header, read_body, respond
+from stuf_fin.asgi import ASGIApp, BodyTooLarge, Receive, Scope, Send, header, read_body, respond
 from stuf_fin.config import Settings
 from stuf_fin.ops import exposition
 from stuf_fin.ops.memory import GcTuning, MemoryTrimmer
@@ -160,7 +160,7 @@ def build(settings: Settings) -> Gateway:
     return gateway
 
 
-def create_app() -> Any:
+def create_app() -> ASGIApp:
     """Factory for ``uvicorn --factory`` (settings from the environment); the gateway behind
     authentication when clients are configured, refused requests counted (``stuf_fin.ops.httpmetrics``), and the
     operations console beside it when console accounts are configured (``stuf_fin.console``)."""

@@ -16,11 +16,15 @@ from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from stuf_fin.asgi import ASGIApp
 from stuf_fin.console.auth import ConsoleAuthenticator, Viewer
 from stuf_fin.security.authenticate import AuthenticationFailed
+
+if TYPE_CHECKING:
+    from stuf_fin.console.views import Pages
 
 log = logging.getLogger("stuf_fin.console")
 
@@ -115,7 +119,7 @@ class Router:
 class ConsoleApp:
     """ASGI: authentication, request parsing, the router, security headers; pages come from ``pages``."""
 
-    def __init__(self, pages: Any, authenticator: ConsoleAuthenticator):
+    def __init__(self, pages: Pages, authenticator: ConsoleAuthenticator):
         self.pages = pages
         self.auth = authenticator
         self.router = Router()
@@ -215,7 +219,7 @@ class Mount:
     """The gateway with the console beside it: ``/console`` on the gateway's port, or — with ``console_port`` —
     only on that port (requests there are the console's; the gateway's port then has no ``/console``)."""
 
-    def __init__(self, app: Any, console: ConsoleApp, console_port: int | None = None):
+    def __init__(self, app: ASGIApp, console: ConsoleApp, console_port: int | None = None):
         self.app = app
         self.console = console
         self.console_port = console_port

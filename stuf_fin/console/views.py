@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from stuf_fin import __version__
@@ -94,12 +95,12 @@ def _ms_between(start: datetime | None, end: datetime | None) -> float | None:
     return (end - start).total_seconds() * 1000 if start and end else None
 
 
-def _zender(row: Any) -> str:
+def _zender(row: sa.Row[*tuple[Any, ...]]) -> str:
     return "/".join(p for p in (row.zender_organisatie, row.zender_applicatie, row.zender_administratie,
                                 row.zender_gebruiker) if p) or "–"
 
 
-def _ontvanger(row: Any) -> str:
+def _ontvanger(row: sa.Row[*tuple[Any, ...]]) -> str:
     return "/".join(p for p in (row.ontvanger_organisatie, row.ontvanger_applicatie, row.ontvanger_administratie,
                                 row.ontvanger_gebruiker) if p) or "–"
 

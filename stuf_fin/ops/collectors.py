@@ -17,6 +17,7 @@ from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
 from stuf_fin.ops import metrics
 
 if TYPE_CHECKING:
+    from stuf_fin.schema.loader import SchemaSource
     from stuf_fin.store.db import Store
 
 log = logging.getLogger("stuf_fin.metrics")
@@ -46,7 +47,7 @@ class SchemaCollector:
     """``stuf_fin_schema_info{kind, path, release, patch}``: the schema set messages are validated against
     (the labels come from :meth:`stuf_fin.schema.loader.SchemaSource.labels`)."""
 
-    def __init__(self, source: Any):
+    def __init__(self, source: SchemaSource):
         self.source = source
 
     def collect(self) -> Iterable[Metric]:

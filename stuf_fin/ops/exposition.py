@@ -14,6 +14,7 @@ from stuf_fin.ops.collectors import BuildCollector, SchemaCollector, StoreCollec
 from stuf_fin.ops.metrics import multiprocess_dir
 
 if TYPE_CHECKING:
+    from stuf_fin.schema.loader import SchemaSource
     from stuf_fin.store.db import Store
 
 
@@ -27,7 +28,8 @@ class _Forward:
         return self.registry.collect()
 
 
-def registry_for(store: Store | None = None, schema_source: Any = None, db_interval: float = 15) -> CollectorRegistry:
+def registry_for(store: Store | None = None, schema_source: SchemaSource | None = None,
+                 db_interval: float = 15) -> CollectorRegistry:
     """What ``/metrics`` shows: this process's (or all workers') events, the schema source in use and,
     with a ``store``, the database-derived gauges (refreshed at most every ``db_interval`` seconds)."""
     registry = CollectorRegistry(auto_describe=False)

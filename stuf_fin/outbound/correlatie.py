@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from lxml import etree
 from sqlalchemy.engine import Connection
 
@@ -33,7 +34,7 @@ S = f"{{{STUF}}}"
 WORKER = "asynchroon"
 
 
-def _row(conn: Connection, message: etree._Element) -> Any:
+def _row(conn: Connection, message: etree._Element) -> sa.Row[*tuple[Any, ...]]:
     cross = read_stuurgegevens(message).cross_refnummer
     row = outbox.by_referentienummer(conn, cross) if cross else None
     if row is None:
@@ -41,7 +42,8 @@ def _row(conn: Connection, message: etree._Element) -> Any:
     return row
 
 
-def _attempt(conn: Connection, row: Any, now: datetime, result: str, outcome: str, **fault: Any) -> None:
+def _attempt(conn: Connection, row: sa.Row[*tuple[Any, ...]], now: datetime, result: str, outcome: str,
+             **fault: Any) -> None:
     outbox.record_attempt(conn, outbox_id=row.id, attempt=row.attempts, worker=WORKER, started_at=now,
                           duration_ms=0, result=result, outcome=outcome, **fault)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from lxml import etree
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection
 
 from stuf_fin.config import Settings
 from stuf_fin.fin.errors import BusinessError
@@ -178,7 +179,7 @@ class Pipeline:
         if whole:
             velden.update(reply=bv03, outcome="Bv03", answered_at=datetime.now(UTC))
 
-        def store(conn: Any) -> Antwoord:
+        def store(conn: Connection) -> Antwoord:
             bericht_id, eerder = archief.archive_and_claim(conn, duplicaat_scope(op), zender, sg.referentienummer,
                                                            **velden, uitstellen=True)
             if eerder is None:
@@ -205,7 +206,7 @@ class Pipeline:
         except BusinessError as exc:
             raise StufFout("StUF058", str(exc)) from None
 
-    def zelfde_inhoud(self, conn: Any, verzoek: Verzoek, eerder: archief.Eerder, digest: str) -> bool:
+    def zelfde_inhoud(self, conn: Connection, verzoek: Verzoek, eerder: archief.Eerder, digest: str) -> bool:
         """Whether ``verzoek`` (quick fingerprint ``digest``) has the content of the accepted message ``eerder``.
 
         The same body is the same content (the common resend).  Otherwise the exact fingerprints decide
@@ -231,7 +232,7 @@ class Pipeline:
         self.check_antwoord(element)
         return etree.tostring(element, encoding="UTF-8")
 
-    def verwerk(self, conn: Any, verzoek: Verzoek, sg: Stuurgegevens, bericht_id: int) -> None:
+    def verwerk(self, conn: Connection, verzoek: Verzoek, sg: Stuurgegevens, bericht_id: int) -> None:
         """The handler of a message that holds its referentienummer (inside the caller's transaction)."""
         op = verzoek.operatie
         handler = self.handlers.get(op.naam)

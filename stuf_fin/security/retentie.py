@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from stuf_fin.store.db import Store
 
 PURGED = b""  # what a purged request column holds (the column is NOT NULL)
@@ -57,7 +59,7 @@ def purge(store: Store, older_than_days: int, now: datetime | None = None, dry_r
     return PurgeResult(cutoff, requests, replies)
 
 
-def _remember_exact_fingerprints(conn: Any, with_request: Any) -> None:
+def _remember_exact_fingerprints(conn: Connection, with_request: Any) -> None:
     """The StUF016 memory of the messages ``with_request`` that holds their quick fingerprint gets their exact one,
     computed from the request (``stuf_fin.pipeline.Pipeline.zelfde_inhoud`` compares it after the purge)."""
     from stuf_fin.schema.stroom import BODY_HASH, inhoud_hash_van

@@ -17,7 +17,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -27,6 +27,9 @@ from stuf_fin.store.bulk import copy_row_with_blob, insert_values
 from stuf_fin.store.db import reserve_ids
 from stuf_fin.store.driver_select import DriverSelect
 from stuf_fin.store.tables import bericht, ontvangen_referentie
+
+if TYPE_CHECKING:
+    from stuf_fin.stuf.stuurgegevens import Stuurgegevens
 
 
 class Systeem(Protocol):
@@ -61,7 +64,8 @@ def _delen(prefix: str, systeem: Systeem | None) -> dict[str, str]:
 
 
 def bericht_row(*, port: str, operation: str, request: bytes, received_at: datetime, direction: str = "in",
-                stuurgegevens: Any = None, zender: Systeem | None = None, ontvanger: Systeem | None = None,
+                stuurgegevens: Stuurgegevens | None = None, zender: Systeem | None = None,
+                ontvanger: Systeem | None = None,
                 referentienummer: str = "", tijdstip_bericht: str = "", cross_refnummer: str = "",
                 content_hash: str | None = None, authenticated_identity: str | None = None,
                 reply: bytes | None = None, outcome: str | None = None,
