@@ -9,7 +9,8 @@ that created, changed or returned its vorderingen.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -95,7 +96,7 @@ def _leading(search: Search) -> str | None:
     return None
 
 
-def equals(conn: Connection, column: sa.Column[Any], value: str, leading: bool) -> Any:
+def equals(conn: Connection, column: sa.Column[Any], value: str, leading: bool) -> sa.ColumnElement[bool]:
     """``column = value``; on SQLite, which has no statistics on these columns, a filter that should not lead
     is written so that its index is not used (``column || ''``): SQLite would otherwise pick any equality index
     that also gives the order, e.g. a zender's 100,000 messages to find one referentienummer."""
@@ -166,11 +167,12 @@ def search(conn: Connection, search: Search, *, limit: int = 50, after: Cursor |
                 _cursor(rows[0]) if rows and after is not None else None)
 
 
-def _cursor(row: Any) -> Cursor:
+def _cursor(row: sa.Row[*tuple[Any, ...]]) -> Cursor:
     return Cursor(row.received_at, row.id)
 
 
-def pages(read: Any, search_for: Search, chunk: int = 1000) -> Iterator[list[sa.Row[*tuple[Any, ...]]]]:
+def pages(read: Callable[[], AbstractContextManager[Connection]], search_for: Search, chunk: int = 1000
+          ) -> Iterator[list[sa.Row[*tuple[Any, ...]]]]:
     """Every message matching ``search_for``, newest first, a chunk at a time; each chunk is read in its own
     transaction from ``read()`` (a context manager giving a connection), so no statement grows with the result."""
     after = None
@@ -211,7 +213,7 @@ def body_size(conn: Connection, bericht_id: int, column: str) -> int | None:
     return None if row is None else int(row[0] or 0)
 
 
-def resends(conn: Connection, row: Any, limit: int = 50) -> list[sa.Row[*tuple[Any, ...]]]:
+def resends(conn: Connection, row: sa.Row[*tuple[Any, ...]], limit: int = 50) -> list[sa.Row[*tuple[Any, ...]]]:
     """Other archived messages of the same operation, zender (all four parts) and referentienummer: identical
     resends and StUF016 refusals, newest first."""
     if not row.referentienummer:
