@@ -6,11 +6,12 @@ from __future__ import annotations
 import ipaddress
 import logging
 from collections.abc import Mapping
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from stuf_fin.config import Settings, read_toml
-from stuf_fin.security.clients import Client, ClientConfigError, check_unique, load_clients
+from stuf_fin.security.clients import HIDDEN, Client, ClientConfigError, check_unique, load_clients
 
 log = logging.getLogger("stuf_fin.security")
 
@@ -81,10 +82,6 @@ def _console_problems(settings: Settings) -> list[str]:
 
 def redacted(settings: Settings) -> dict[str, Any]:
     """Every setting as plain data, secrets hidden; clients via :meth:`Client.redacted`."""
-    from dataclasses import fields
-
-    from stuf_fin.security.clients import HIDDEN
-
     data: dict[str, Any] = {}
     for f in fields(settings):
         value = getattr(settings, f.name)
