@@ -9,9 +9,9 @@ import asyncio
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from stuf_fin.asgi import BodyTooLarge, Receive, Scope, Send, header, read_body, respond
+from stuf_fin.asgi import ASGIApp, BodyTooLarge, Receive, Scope, Send, header, read_body, respond
 from stuf_fin.config import Settings
 from stuf_fin.ops import exposition
 from stuf_fin.ops.memory import GcTuning, MemoryTrimmer
@@ -23,12 +23,15 @@ from stuf_fin.soap.server import CONTENT_TYPE, SoapRequest
 from stuf_fin.soap.services import port_server
 from stuf_fin.stuf.operaties import PORTS
 
+if TYPE_CHECKING:
+    from stuf_fin.store.db import Store
+
 log = logging.getLogger("stuf_fin.app")
 
 class Gateway:
     """ASGI entry point of stuf-fin."""
 
-    def __init__(self, settings: Settings, pipeline: Pipeline, store: Any):
+    def __init__(self, settings: Settings, pipeline: Pipeline, store: Store):
         self.settings = settings
         self.pipeline = pipeline
         self.store = store
@@ -55,11 +58,11 @@ class Gateway:
             else:
                 await respond(send, 405, b"use POST for SOAP or GET ?wsdl\n", "text/plain", [(b"allow", b"GET, POST")])
         elif path.startswith("/xsd/") and method in ("GET", "HEAD"):
-            body = wsdl.schema_file(path[5:])
-            if body is None:
+            schema = wsdl.schema_file(path[5:])
+            if schema is None:
                 await respond(send, 404, b"not found\n", "text/plain")
             else:
-                await respond(send, 200, body, "text/xml; charset=utf-8")
+                await respond(send, 200, schema, "text/xml; charset=utf-8")
         elif path == "/health":
             await respond(send, 200, b'{"status": "ok"}', "application/json")
         elif path == "/ready":
@@ -87,7 +90,7 @@ class Gateway:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    def readiness(self) -> tuple[int, dict]:
+    def readiness(self) -> tuple[int, dict[str, Any]]:
         """Database reachable, migrations current, schemas loaded."""
         report: dict[str, Any] = {"schemas": self.pipeline.validator.source.describe()}
         try:
@@ -130,6 +133,7 @@ def build(settings: Settings) -> Gateway:
     """Assemble the gateway from settings (schemas compiled, store opened, handlers wired)."""
     from stuf_fin.outbound import wiring
     from stuf_fin.pipeline.handlers import HANDLERS
+    from stuf_fin.pipeline.vraag import verstrek_vorderingstatus
     from stuf_fin.security.autorisatie import autorisatie_voor
     from stuf_fin.store.answer_counts import AnswerCountFlusher
     from stuf_fin.store.checkpoint import WalCheckpointer
@@ -141,8 +145,9 @@ def build(settings: Settings) -> Gateway:
     store = Store(settings.database_url, timeout=settings.database_timeout, pool_size=settings.threads + 4,
                   max_overflow=4)
     outbound = wiring.for_gateway(settings, store, validator)  # Bv03/Fo03 received, outbox hook, delivery worker
-    pipeline = Pipeline(settings, validator, store, {**HANDLERS, **outbound.handlers},
-                        autorisatie=autorisatie_voor(settings.clients), uitgaand=outbound.uitgaand)
+    handlers = {**HANDLERS, **outbound.handlers}
+    pipeline = Pipeline(settings, validator, store, handlers, autorisatie=autorisatie_voor(settings.clients),
+                        uitgaand=outbound.uitgaand, vraag_handler=verstrek_vorderingstatus)
     gateway = Gateway(settings, pipeline, store)
     gateway.background.extend(outbound.background)
     gateway.background.append(pipeline.archive_writer)  # vrdLv01 archive rows after the answer
@@ -155,7 +160,7 @@ def build(settings: Settings) -> Gateway:
     return gateway
 
 
-def create_app() -> Any:
+def create_app() -> ASGIApp:
     """Factory for ``uvicorn --factory`` (settings from the environment); the gateway behind
     authentication when clients are configured, refused requests counted (``stuf_fin.ops.httpmetrics``), and the
     operations console beside it when console accounts are configured (``stuf_fin.console``)."""

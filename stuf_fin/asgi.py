@@ -31,7 +31,8 @@ async def read_body(scope: Scope, receive: Receive, limit: int, timeout: float) 
     ``limit`` bytes; :class:`TimeoutError` when the client stalls.
     """
     if BODY in scope:
-        return scope[BODY]
+        body: bytes = scope[BODY]
+        return body
     buffer, more = io.BytesIO(), True
     while more:
         async with asyncio.timeout(timeout):  # (a timer, not a task per chunk as with wait_for)

@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"stuf-fin: configuration error: {exc}", file=sys.stderr)
         return 2
-    return args.handler(args, settings)
+    code: int = args.handler(args, settings)
+    return code
 
 
 if __name__ == "__main__":

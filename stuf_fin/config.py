@@ -13,7 +13,12 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # types only: the loaders of these parts import this module (stuf_fin.configure)
+    from stuf_fin.outbound.routing import Routing
+    from stuf_fin.security.accounts import Account
+    from stuf_fin.security.clients import Client
 
 from stuf_fin.errors import StufFinError
 
@@ -96,11 +101,11 @@ class Settings:
     # where this configuration came from (not a setting)
     config_file: str | None = field(default=None, metadata={"internal": True})
     # the [[clients]] (stuf_fin.security.clients.Client), loaded by stuf_fin.configure
-    clients: tuple = field(default=(), metadata={"internal": True})
+    clients: tuple[Client, ...] = field(default=(), metadata={"internal": True})
     # the [outbound] routes (stuf_fin.outbound.routing.Routing), loaded by stuf_fin.configure
-    routing: Any = field(default=None, metadata={"internal": True})
+    routing: Routing | None = field(default=None, metadata={"internal": True})
     # the [[console.accounts]] (stuf_fin.security.accounts.Account), loaded by stuf_fin.configure
-    console_accounts: tuple = field(default=(), metadata={"internal": True})
+    console_accounts: tuple[Account, ...] = field(default=(), metadata={"internal": True})
 
     def checked(self, *more: str) -> Settings:
         """Raise :class:`ConfigError` naming every unusable value (and the ``more`` problems found by the
@@ -136,7 +141,7 @@ class Settings:
         return self
 
 
-def _convert(name: str, raw: Any, kind: Any) -> Any:
+def _convert(name: str, raw: Any, kind: object) -> object:
     kind = str(kind)
     if raw is None or (isinstance(raw, str) and raw == "" and "None" in kind):
         return None

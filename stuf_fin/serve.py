@@ -9,13 +9,14 @@ import signal
 import sys
 import threading
 from dataclasses import fields
+from typing import Any
 
 from stuf_fin.config import ENV_PREFIX, Settings
 
 log = logging.getLogger("stuf_fin.serve")
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = sub.add_parser("serve", help="run the gateway (SOAP ports, WSDL, /health, /ready, /metrics)")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="TCP port (default 8000)")
@@ -101,7 +102,7 @@ def _stop_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
-def _serve_two_ports(options: dict, console_port: int) -> int:
+def _serve_two_ports(options: dict[str, Any], console_port: int) -> int:
     """uvicorn with the gateway's socket and the console's (``console_port``) in the same process(es): what
     ``uvicorn.run`` does for one socket, for two (uvicorn's ``Server`` and ``Multiprocess`` take a socket list)."""
     import uvicorn

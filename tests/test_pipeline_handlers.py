@@ -264,16 +264,16 @@ def test_the_gateway_dispatches_each_operation_to_its_handler(tmp_path: Path) ->
 
     gateway = build(Settings(database_url=f"sqlite:///{tmp_path / 'gateway.db'}"))
     try:
-        table = gateway.pipeline.handlers
+        table, vraag_handler = gateway.pipeline.handlers, gateway.pipeline.vraag_handler
     finally:
         gateway.store.dispose()
         gateway.executor.shutdown()
-    assert set(table) == {op.naam for op in OPERATIES}
+    assert {*table, "vrdLv01"} == {op.naam for op in OPERATIES}
     assert table == {
         "Di01-verstrekVordering": handlers.verstrek_vordering,
         "Di01-verstrekVorderingStatusWijziging": handlers.verstrek_status_wijziging,
         "Di01-verstrekFinancieleVerantwoording": handlers.verstrek_financiele_verantwoording,
-        "vrdLv01": verstrek_vorderingstatus,
         "Bv03": correlatie.ontvang_bv03,
         "Fo03": correlatie.ontvang_fo03,
     }
+    assert vraag_handler is verstrek_vorderingstatus

@@ -8,23 +8,27 @@ It sits above the store, the outbox, the schemas, security and ops; it does not 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
+from stuf_fin.config import Settings
 from stuf_fin.console.app import ConsoleApp, Mount
 from stuf_fin.console.auth import ConsoleAuthenticator
 from stuf_fin.console.views import Facts, Pages
 
+if TYPE_CHECKING:
+    from stuf_fin.store.db import Store
+
 __all__ = ["ConsoleApp", "Mount", "build_console"]
 
 
-def build_console(settings: Any, store: Any, schemas: str) -> ConsoleApp:
+def build_console(settings: Settings, store: Store, schemas: str) -> ConsoleApp:
     """The console over ``store``; ``schemas``: the description of the schema set in use."""
     routes = {name: route.redacted() for name, route in (getattr(settings.routing, "routes", None) or {}).items()}
     facts = Facts(schemas=schemas, database=describe_database(store), started=time.time(), routes=routes)
     return ConsoleApp(Pages(settings, store, facts), ConsoleAuthenticator(settings.console_accounts))
 
 
-def describe_database(store: Any) -> str:
+def describe_database(store: Store) -> str:
     """The database kind, version and where it is (without a password)."""
     import sqlite3
 

@@ -16,18 +16,22 @@ from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from stuf_fin.asgi import ASGIApp
 from stuf_fin.console.auth import ConsoleAuthenticator, Viewer
 from stuf_fin.errors import StufFinError
 from stuf_fin.security.authenticate import AuthenticationFailed
 
+if TYPE_CHECKING:
+    from stuf_fin.console.views import Pages
+
 log = logging.getLogger("stuf_fin.console")
 
 Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict]]
-Send = Callable[[dict], Awaitable[None]]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 PREFIX = "/console"
 #: Largest form a console POST may carry.
@@ -88,7 +92,7 @@ def redirect(location: str, status: int = 303) -> Response:
     return Response(status, b"", "text/plain; charset=utf-8", [("location", location)])
 
 
-Handler = Callable[[Request], Response]
+Handler = Callable[..., Response]  # (request, **the pattern's named groups)
 
 
 class Router:
@@ -116,7 +120,7 @@ class Router:
 class ConsoleApp:
     """ASGI: authentication, request parsing, the router, security headers; pages come from ``pages``."""
 
-    def __init__(self, pages: Any, authenticator: ConsoleAuthenticator):
+    def __init__(self, pages: Pages, authenticator: ConsoleAuthenticator):
         self.pages = pages
         self.auth = authenticator
         self.router = Router()
@@ -216,7 +220,7 @@ class Mount:
     """The gateway with the console beside it: ``/console`` on the gateway's port, or — with ``console_port`` —
     only on that port (requests there are the console's; the gateway's port then has no ``/console``)."""
 
-    def __init__(self, app: Any, console: ConsoleApp, console_port: int | None = None):
+    def __init__(self, app: ASGIApp, console: ConsoleApp, console_port: int | None = None):
         self.app = app
         self.console = console
         self.console_port = console_port
@@ -247,7 +251,7 @@ class Mount:
             await self.app(scope, receive, send)
 
     def _closing(self, receive: Receive) -> Receive:
-        async def wrapped() -> dict:
+        async def wrapped() -> dict[str, Any]:
             message = await receive()
             if message["type"] == "lifespan.shutdown":
                 self.console.close()

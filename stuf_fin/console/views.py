@@ -17,16 +17,19 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from stuf_fin import __version__
+from stuf_fin.config import Settings
 from stuf_fin.console import charts, xmlview
 from stuf_fin.console.app import PREFIX, HttpError, Request, Response, Router, redirect, static_file
 from stuf_fin.console.auth import Viewer, csrf_ok, csrf_token
 from stuf_fin.outbound import beheer, outbox
+from stuf_fin.outbound.routing import Routing
 from stuf_fin.security.logfilter import mask_personal_data
 from stuf_fin.store import audit, message_log, message_stats, vorderingen
-from stuf_fin.store.db import UNAVAILABLE, QueryTimeout
+from stuf_fin.store.db import UNAVAILABLE, QueryTimeout, Store
 from stuf_fin.store.message_log import Cursor, Search
 from stuf_fin.store.tables import DURATION_BOUNDS_MS
 from stuf_fin.stuf.operaties import OPERATIES
@@ -92,12 +95,12 @@ def _ms_between(start: datetime | None, end: datetime | None) -> float | None:
     return (end - start).total_seconds() * 1000 if start and end else None
 
 
-def _zender(row: Any) -> str:
+def _zender(row: sa.Row[*tuple[Any, ...]]) -> str:
     return "/".join(p for p in (row.zender_organisatie, row.zender_applicatie, row.zender_administratie,
                                 row.zender_gebruiker) if p) or "–"
 
 
-def _ontvanger(row: Any) -> str:
+def _ontvanger(row: sa.Row[*tuple[Any, ...]]) -> str:
     return "/".join(p for p in (row.ontvanger_organisatie, row.ontvanger_applicatie, row.ontvanger_administratie,
                                 row.ontvanger_gebruiker) if p) or "–"
 
@@ -122,12 +125,12 @@ def _int(text: str, what: str) -> int:
 class Pages:
     """Every page; ``register`` gives the router its routes, ``respond`` runs one (in a console thread)."""
 
-    def __init__(self, settings: Any, store: Any, facts: Facts):
+    def __init__(self, settings: Settings, store: Store, facts: Facts):
         self.settings = settings
         self.store = store
         self.facts = facts
         self.timeout = settings.console_query_timeout
-        self.routing = settings.routing
+        self.routing = settings.routing or Routing()
         self.templates = Environment(loader=PackageLoader("stuf_fin.console", "templates"), autoescape=True,
                                      auto_reload=False,
                                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -356,7 +359,7 @@ class Pages:
             bsn=masked_bsn(debiteur.bsn if debiteur else None, whole),
             iban=masked_iban(incasso.rekeningnummer if incasso else None, whole),
             debiteur_xml=xmlview.view(debiteur.xml, len(debiteur.xml), personal_data=whole) if debiteur else None,
-            history=[(h, behind.get(h.bericht_id)) for h in reversed(history)],
+            history=[(h, behind.get(h.bericht_id) if h.bericht_id is not None else None) for h in reversed(history)],
             origin=behind.get(summary.bericht_id) if summary.bericht_id else None, caused=caused,
             questions=questions, questions_before=questions[-1].id if len(questions) == 20 else None)
 

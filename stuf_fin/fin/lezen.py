@@ -127,7 +127,7 @@ def _velden(el: etree._Element, velden: Velden, vorm: Vorm, waarden: dict[str, A
     """
     for child in el:
         tag = child.tag
-        spec = velden.get(tag)
+        spec = velden.get(tag)  # type: ignore[arg-type]  # any tag: a comment's (not a str) is not found
         if spec is None:
             if overige is not None and isinstance(tag, str):
                 overige(child, tag)
@@ -162,7 +162,7 @@ def _eigen_attributen(el: etree._Element, vorm: Vorm, pad: str = "") -> bool:
 
 # -- groups ----------------------------------------------------------------------------------------------
 
-def _lees_groep(el: etree._Element, soort: type[T], velden: Velden) -> T:
+def _lees_groep(el: etree._Element, soort: Callable[..., T], velden: Velden) -> T:
     """A group of simple elements (a vorderingsregel, termijn, ...) as a ``soort`` with its own Vorm."""
     vorm: Vorm = {}
     if el.keys():

@@ -35,7 +35,7 @@ _lokaal = threading.local()
 
 def parse_opgeslagen(data: bytes) -> etree._Element:
     """Parse XML that we serialized ourselves (a relation, metadata); one parser per thread."""
-    parser = getattr(_lokaal, "parser", None)
+    parser: etree.XMLParser | None = getattr(_lokaal, "parser", None)
     if parser is None:
         parser = _lokaal.parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     return etree.fromstring(data, parser)

@@ -89,8 +89,9 @@ class _Naam:
 
 
 def _getallen(v: Vordering) -> list[tuple[str, int | None]]:
-    getallen = [("totaalbedragExclBTW", v.totaalbedrag_excl_btw), ("totaalbedragBTW", v.totaalbedrag_btw),
-                ("totaalbedragInclBTW", v.totaalbedrag_incl_btw)]
+    getallen: list[tuple[str, int | None]] = [
+        ("totaalbedragExclBTW", v.totaalbedrag_excl_btw), ("totaalbedragBTW", v.totaalbedrag_btw),
+        ("totaalbedragInclBTW", v.totaalbedrag_incl_btw)]
     for r in v.vorderingsregels:
         getallen += [("bedragExclBTW", r.bedrag_excl_btw), ("bedragInclBTW", r.bedrag_incl_btw),
                      ("bedragBTW", r.bedrag_btw), ("btwPercentage", r.btw_percentage), ("aantal", r.aantal),
@@ -106,7 +107,7 @@ def _getallen(v: Vordering) -> list[tuple[str, int | None]]:
 
 def _binnen_bereik(v: Vordering) -> bool:
     """Whether every number of ``v`` fits the store (the quick check; :func:`_getallen` names the others)."""
-    waarden = [v.totaalbedrag_excl_btw, v.totaalbedrag_btw, v.totaalbedrag_incl_btw]
+    waarden: list[int | None] = [v.totaalbedrag_excl_btw, v.totaalbedrag_btw, v.totaalbedrag_incl_btw]
     for r in v.vorderingsregels:
         waarden += (r.bedrag_excl_btw, r.bedrag_incl_btw, r.bedrag_btw, r.btw_percentage, r.aantal,
                     r.stuks_prijs_excl_btw)

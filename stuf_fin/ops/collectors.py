@@ -9,12 +9,16 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
 
 from stuf_fin.ops import metrics
+
+if TYPE_CHECKING:
+    from stuf_fin.schema.loader import SchemaSource
+    from stuf_fin.store.db import Store
 
 log = logging.getLogger("stuf_fin.metrics")
 
@@ -23,7 +27,7 @@ STATEMENT_TIMEOUT = 5.0
 
 
 @contextmanager
-def read_transaction(store: Any) -> Iterator[Any]:
+def read_transaction(store: Store) -> Iterator[Any]:
     """A read-only transaction with a time limit on the store's probe connection (a scrape answers within
     seconds also while the database does not answer: ``stuf_fin_database_up`` 0)."""
     with store.read(STATEMENT_TIMEOUT, probe=True) as conn:
@@ -43,7 +47,7 @@ class SchemaCollector:
     """``stuf_fin_schema_info{kind, path, release, patch}``: the schema set messages are validated against
     (the labels come from :meth:`stuf_fin.schema.loader.SchemaSource.labels`)."""
 
-    def __init__(self, source: Any):
+    def __init__(self, source: SchemaSource):
         self.source = source
 
     def collect(self) -> Iterable[Metric]:
@@ -56,7 +60,7 @@ class SchemaCollector:
 class StoreCollector:
     """Gauges read from the database, cached for ``max_age`` seconds (shared by concurrent scrapes)."""
 
-    def __init__(self, store: Any, max_age: float, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, store: Store, max_age: float, clock: Callable[[], float] = time.monotonic):
         self.store = store
         self.max_age = max_age
         self.clock = clock

@@ -4,7 +4,7 @@ of this process or of all workers, and the scrape-time collectors of :mod:`stuf_
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.exposition import choose_encoder
@@ -12,6 +12,10 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from stuf_fin.ops.collectors import BuildCollector, SchemaCollector, StoreCollector
 from stuf_fin.ops.metrics import multiprocess_dir
+
+if TYPE_CHECKING:
+    from stuf_fin.schema.loader import SchemaSource
+    from stuf_fin.store.db import Store
 
 
 class _Forward:
@@ -24,12 +28,13 @@ class _Forward:
         return self.registry.collect()
 
 
-def registry_for(store: Any = None, schema_source: Any = None, db_interval: float = 15) -> CollectorRegistry:
+def registry_for(store: Store | None = None, schema_source: SchemaSource | None = None,
+                 db_interval: float = 15) -> CollectorRegistry:
     """What ``/metrics`` shows: this process's (or all workers') events, the schema source in use and,
     with a ``store``, the database-derived gauges (refreshed at most every ``db_interval`` seconds)."""
     registry = CollectorRegistry(auto_describe=False)
     if multiprocess_dir():
-        MultiProcessCollector(registry)
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # unannotated in prometheus_client
     else:
         registry.register(_Forward(REGISTRY))
     registry.register(BuildCollector())

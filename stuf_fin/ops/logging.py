@@ -42,8 +42,10 @@ class JsonFormatter(logging.Formatter):
             if name in attributes:
                 value = attributes[name]
                 line[name] = mask(value) if isinstance(value, str) and name not in OWN_VALUES else value
-        if record.exc_info or record.exc_text:
-            line["exception"] = record.exc_text or self.formatException(record.exc_info)
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        elif record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)
 
 

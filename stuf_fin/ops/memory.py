@@ -50,8 +50,10 @@ class MemoryTrimmer:
             self._thread.join(5)
 
     def _run(self) -> None:
+        trim = self.trim
+        assert trim is not None  # started only with malloc_trim
         while not self._stop.wait(self.interval):
-            self.trim()
+            trim()
 
 
 #: Allocations between young-generation collections (CPython's default is 700): more than the objects a message of

@@ -27,7 +27,7 @@ from prometheus_client import Counter, Histogram, disable_created_metrics
 #: prometheus_client's own switch for multiprocess mode (read by prometheus_client at import).
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
-disable_created_metrics()  # no ``*_created`` series beside every counter and histogram
+disable_created_metrics()  # type: ignore[no-untyped-call]  # (unannotated in prometheus_client) no ``*_created`` series beside every counter and histogram
 
 #: Seconds: from a few milliseconds (a Fo03 for a schema error) to minutes (a 256 MB Di01).
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)

@@ -10,9 +10,13 @@ log handler's filter (:mod:`stuf_fin.security.logfilter`) and by the JSON format
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from stuf_fin.ops import metrics
+
+if TYPE_CHECKING:
+    from stuf_fin.stuf.exchange import Antwoord
+    from stuf_fin.stuf.stuurgegevens import Stuurgegevens
 
 log = logging.getLogger("stuf_fin.messages")
 
@@ -53,7 +57,7 @@ def message_handled(*, port: str, operation: str, outcome: str, fault_code: str 
     log.info("%s", text, extra=fields)
 
 
-def answered(port: str, operation: str, stuurgegevens: Any, antwoord: Any, seconds: float | None = None,
+def answered(port: str, operation: str, stuurgegevens: Stuurgegevens, antwoord: Antwoord, seconds: float | None = None,
              client: str | None = None) -> None:
     """:func:`message_handled` for the pipeline's objects (``Stuurgegevens`` and ``Antwoord`` of
     :mod:`stuf_fin.stuf`)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from stuf_fin.outbound import messages, outbox
@@ -13,13 +14,13 @@ from stuf_fin.schema.parsing import parse_bytes
 from stuf_fin.stuf import berichten
 
 
-def needs_new_reference(row: Any) -> bool:
+def needs_new_reference(row: sa.Row[*tuple[Any, ...]]) -> bool:
     """A dead letter refused by the receiver as our fault (plek client) is fixed and sent as a *new* message
     (StUF 03.01 §4.4); one given up on for server or transport trouble is sent again unchanged."""
-    return row.state == outbox.DEAD and row.fault_plek == "client"
+    return bool(row.state == outbox.DEAD and row.fault_plek == "client")
 
 
-def retry(conn: Connection, row: Any, routing: Routing, *, new_reference: bool | None = None,
+def retry(conn: Connection, row: sa.Row[*tuple[Any, ...]], routing: Routing, *, new_reference: bool | None = None,
           now: datetime | None = None) -> str:
     """Queue ``row`` again for delivery now; returns what was done.  A dead letter starts over (attempts and
     age); a pending row just stops waiting.  ``new_reference`` None: :func:`needs_new_reference`."""
@@ -34,7 +35,9 @@ def retry(conn: Connection, row: Any, routing: Routing, *, new_reference: bool |
     if new_reference if new_reference is not None else needs_new_reference(row):
         route = routing.get(row.route)
         referentienummer, tijdstip_bericht = berichten.nieuw_referentienummer(), messages.tijdstip()
-        message = messages.restamp(parse_bytes(outbox.get(conn, row.id).message).getroot(),
+        stored = outbox.get(conn, row.id)
+        assert stored is not None  # the row being retried
+        message = messages.restamp(parse_bytes(stored.message).getroot(),
                                    referentienummer=referentienummer, tijdstip_bericht=tijdstip_bericht,
                                    zender=route.zender if route else None, ontvanger=route.ontvanger if route else None)
         values.update(message=messages.to_bytes(message), referentienummer=referentienummer,

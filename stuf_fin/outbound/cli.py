@@ -8,13 +8,17 @@ import signal
 import sys
 import threading
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from stuf_fin.config import Settings
 from stuf_fin.stuf.operaties import PORT_KENNISGEVING, PORT_VRAAG
 
+if TYPE_CHECKING:
+    from stuf_fin.outbound.client import Credentials
+    from stuf_fin.store.db import Store
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     send = sub.add_parser("send", help="post StUF-FIN messages (files or folders of *.xml, bare or in a SOAP "
                                        "envelope) to an endpoint; exit 0 when every one is accepted")
     send.add_argument("paths", nargs="+", metavar="FILE|DIR")
@@ -79,7 +83,7 @@ def add_credential_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ca", help="CA certificates (PEM) to verify the server with (default: the system's)")
 
 
-def credentials_from(args: argparse.Namespace, command: str) -> Any:
+def credentials_from(args: argparse.Namespace, command: str) -> Credentials | None:
     """The :class:`~stuf_fin.outbound.client.Credentials` of :func:`add_credential_options`, or ``None`` after
     printing why they are incomplete."""
     import os
@@ -117,6 +121,7 @@ def run_send(args: argparse.Namespace, settings: Settings) -> int:
     from stuf_fin.outbound.send import send
     from stuf_fin.schema.validator import get_validator
 
+    credentials: Credentials | None
     if args.route:
         route = (settings.routing.get(args.route) if settings.routing else None)
         if route is None:
@@ -185,7 +190,7 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _store(settings: Settings, command: str) -> Any:
+def _store(settings: Settings, command: str) -> Store | None:
     from stuf_fin.store.db import Store
 
     store = Store(settings.database_url, timeout=settings.database_timeout)

@@ -14,7 +14,7 @@ import ssl
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 import httpx
 from lxml import etree
@@ -24,6 +24,9 @@ from stuf_fin.namespaces import SOAP_ENV, STUF, WSS_SOAP_MESSAGE_SECURITY, WSSE,
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
 from stuf_fin.security.wsse import PASSWORD_DIGEST, PASSWORD_TEXT, UsernameToken
 from stuf_fin.stuf.stuurgegevens import read_stuurgegevens
+
+if TYPE_CHECKING:
+    from stuf_fin.outbound.routing import Route
 
 S = f"{{{STUF}}}"
 logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per attempt is ours (stuf_fin.outbound)
@@ -44,7 +47,7 @@ class Credentials:
     ca: str | None = None
 
     @classmethod
-    def of(cls, route: Any) -> Credentials:
+    def of(cls, route: Route) -> Credentials:
         return cls(route.auth, route.username, route.password, route.tls_cert, route.tls_key, route.ca)
 
 

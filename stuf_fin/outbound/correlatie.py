@@ -14,22 +14,27 @@ the received message.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from lxml import etree
 from sqlalchemy.engine import Connection
 
 from stuf_fin.namespaces import STUF
 from stuf_fin.outbound import outbox
 from stuf_fin.outbound.policy import Policy
+from stuf_fin.schema.stroom import Stroom, whole
 from stuf_fin.stuf.fouten import StufFout
 from stuf_fin.stuf.stuurgegevens import read_stuurgegevens
+
+if TYPE_CHECKING:
+    from stuf_fin.pipeline.handlers import Ontvangst
 
 S = f"{{{STUF}}}"
 WORKER = "asynchroon"
 
 
-def _row(conn: Connection, message: etree._Element) -> Any:
+def _row(conn: Connection, message: etree._Element) -> sa.Row[*tuple[Any, ...]]:
     cross = read_stuurgegevens(message).cross_refnummer
     row = outbox.by_referentienummer(conn, cross) if cross else None
     if row is None:
@@ -37,13 +42,15 @@ def _row(conn: Connection, message: etree._Element) -> Any:
     return row
 
 
-def _attempt(conn: Connection, row: Any, now: datetime, result: str, outcome: str, **fault: Any) -> None:
+def _attempt(conn: Connection, row: sa.Row[*tuple[Any, ...]], now: datetime, result: str, outcome: str,
+             **fault: Any) -> None:
     outbox.record_attempt(conn, outbox_id=row.id, attempt=row.attempts, worker=WORKER, started_at=now,
                           duration_ms=0, result=result, outcome=outcome, **fault)
 
 
-def ontvang_bv03(conn: Connection, message: etree._Element, context: Any) -> list[str]:
+def ontvang_bv03(conn: Connection, message: etree._Element | Stroom, context: Ontvangst) -> list[str]:
     """A Bv03 for a message we sent: delivered."""
+    message = whole(message)
     row, now = _row(conn, message), datetime.now(UTC)
     _attempt(conn, row, now, "delivered", "Bv03")
     if row.state == outbox.DELIVERED:
@@ -55,8 +62,9 @@ def ontvang_bv03(conn: Connection, message: etree._Element, context: Any) -> lis
         if row.state == outbox.DEAD else []
 
 
-def ontvang_fo03(conn: Connection, message: etree._Element, context: Any) -> list[str]:
+def ontvang_fo03(conn: Connection, message: etree._Element | Stroom, context: Ontvangst) -> list[str]:
     """A Fo03 for a message we sent: dead letter (plek client) or sent again later (plek server)."""
+    message = whole(message)
     row, now = _row(conn, message), datetime.now(UTC)
     fout = message.find(S + "body")
     code, plek, omschrijving, details = (

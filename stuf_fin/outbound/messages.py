@@ -15,7 +15,7 @@ from stuf_fin.stuf.stuurgegevens import Systeem
 
 F, S = f"{{{FIN}}}", f"{{{STUF}}}"
 _BY_NAME = {op.naam: op for op in OPERATIES}
-_BY_ELEMENT = {op.element: op for op in OPERATIES}
+_BY_ELEMENT: dict[object, Operatie] = {op.element: op for op in OPERATIES}  # by any tag (a comment's is no str)
 
 
 class _Klok:
@@ -84,13 +84,20 @@ def to_bytes(message: etree._Element) -> bytes:
     return etree.tostring(message, encoding="UTF-8")
 
 
+def _child(parent: etree._Element, tag: str) -> etree._Element:
+    child = parent.find(tag)
+    if child is None:  # not a schema-valid message
+        raise ValueError(f"{etree.QName(parent).localname} has no {etree.QName(tag).localname}")
+    return child
+
+
 def restamp(message: etree._Element, *, referentienummer: str, tijdstip_bericht: str,
             zender: Systeem | None = None, ontvanger: Systeem | None = None) -> etree._Element:
     """``message`` made a new message (StUF 03.01 §4.4: after a fault at our side): a new referentienummer and
     tijdstipBericht, and the zender/ontvanger of the current routing when given."""
-    sg = message.find(F + "stuurgegevens")
-    sg.find(S + "referentienummer").text = referentienummer
-    sg.find(S + "tijdstipBericht").text = tijdstip_bericht
+    sg = _child(message, F + "stuurgegevens")
+    _child(sg, S + "referentienummer").text = referentienummer
+    _child(sg, S + "tijdstipBericht").text = tijdstip_bericht
     for tag, systeem in (("zender", zender), ("ontvanger", ontvanger)):
         old = sg.find(S + tag)
         if systeem is not None and old is not None:

@@ -38,7 +38,8 @@ def enqueue(conn: Connection, *, route: str, operation: str, message: bytes, ref
     values = {"route": route, "operation": operation, "message": message, "referentienummer": referentienummer,
               "tijdstip_bericht": tijdstip_bericht, "volgorde": volgorde, "bericht_id": bericht_id,
               "created_at": now, "next_attempt_at": now, "state": PENDING, "attempts": 0}
-    return conn.execute(sa.insert(outbox).values(values).returning(o.id)).scalar_one()
+    row_id: int = conn.execute(sa.insert(outbox).values(values).returning(o.id)).scalar_one()
+    return row_id
 
 
 def any_due(conn: Connection, now: datetime) -> bool:
@@ -48,7 +49,7 @@ def any_due(conn: Connection, now: datetime) -> bool:
     return conn.execute(stmt).first() is not None
 
 
-def claim(conn: Connection, *, now: datetime, limit: int, lease: float) -> tuple[str, list[sa.Row]]:
+def claim(conn: Connection, *, now: datetime, limit: int, lease: float) -> tuple[str, list[sa.Row[*tuple[Any, ...]]]]:
     """Claim up to ``limit`` due rows for ``lease`` seconds: (claim token, rows with every column).
 
     Due: pending, its next attempt reached, not claimed (or the claim ran out), and no older pending row
@@ -90,15 +91,15 @@ def record_attempt(conn: Connection, *, outbox_id: int, attempt: int, worker: st
         fault_code[:16], fault_plek=fault_plek, detail=(detail or None) and detail[:2000]))
 
 
-def by_referentienummer(conn: Connection, referentienummer: str) -> sa.Row | None:
+def by_referentienummer(conn: Connection, referentienummer: str) -> sa.Row[*tuple[Any, ...]] | None:
     return conn.execute(sa.select(outbox).where(o.referentienummer == referentienummer)).first()
 
 
-def get(conn: Connection, row_id: int) -> sa.Row | None:
+def get(conn: Connection, row_id: int) -> sa.Row[*tuple[Any, ...]] | None:
     return conn.execute(sa.select(outbox).where(o.id == row_id)).first()
 
 
-def with_heads(conn: Connection, row_id: int, head: int) -> sa.Row | None:
+def with_heads(conn: Connection, row_id: int, head: int) -> sa.Row[*tuple[Any, ...]] | None:
     """:data:`SUMMARY` of one row with the sizes and the first ``head`` bytes of its message and last reply
     (``message_size``, ``message_head``, ``reply_size``, ``reply_head``): a large message is never read whole."""
     return conn.execute(sa.select(
@@ -112,7 +113,7 @@ def update(conn: Connection, row_id: int, **values: Any) -> None:
 
 
 def rows(conn: Connection, *, states: Iterable[str] = STATES, route: str | None = None, limit: int = 100,
-         newest_first: bool = False) -> list[sa.Row]:
+         newest_first: bool = False) -> list[sa.Row[*tuple[Any, ...]]]:
     """Summaries (:data:`SUMMARY`) of rows in ``states``, optionally of one route."""
     stmt = sa.select(*SUMMARY).where(o.state.in_(list(states)))
     if route:
@@ -120,13 +121,13 @@ def rows(conn: Connection, *, states: Iterable[str] = STATES, route: str | None 
     return list(conn.execute(stmt.order_by(o.id.desc() if newest_first else o.id).limit(limit)))
 
 
-def attempts(conn: Connection, outbox_id: int) -> list[sa.Row]:
+def attempts(conn: Connection, outbox_id: int) -> list[sa.Row[*tuple[Any, ...]]]:
     a = outbox_attempt.c
     return list(conn.execute(sa.select(outbox_attempt).where(a.outbox_id == outbox_id).order_by(a.id)))
 
 
 def page(conn: Connection, state: str, *, route: str | None = None, limit: int = 50,
-         before_id: int | None = None) -> list[sa.Row]:
+         before_id: int | None = None) -> list[sa.Row[*tuple[Any, ...]]]:
     """Summaries of the newest rows in ``state`` (of ``route``), those older than ``before_id`` (keyset paging)."""
     stmt = sa.select(*SUMMARY).where(o.state == state)
     if route:
@@ -136,10 +137,10 @@ def page(conn: Connection, state: str, *, route: str | None = None, limit: int =
     return list(conn.execute(stmt.order_by(o.id.desc()).limit(limit)))
 
 
-def attempts_of(conn: Connection, outbox_ids: list[int]) -> dict[int, list[sa.Row]]:
+def attempts_of(conn: Connection, outbox_ids: list[int]) -> dict[int, list[sa.Row[*tuple[Any, ...]]]]:
     """The delivery attempts of these rows, oldest first, by row."""
     a = outbox_attempt.c
-    found: dict[int, list[sa.Row]] = {i: [] for i in outbox_ids}
+    found: dict[int, list[sa.Row[*tuple[Any, ...]]]] = {i: [] for i in outbox_ids}
     for start in range(0, len(outbox_ids), 1000):
         chunk = outbox_ids[start:start + 1000]
         for row in conn.execute(sa.select(outbox_attempt).where(a.outbox_id.in_(chunk)).order_by(a.id)):
@@ -148,7 +149,7 @@ def attempts_of(conn: Connection, outbox_ids: list[int]) -> dict[int, list[sa.Ro
 
 
 def caused_by(conn: Connection, bericht_ids: list[int], vordering_id: int | None = None,
-              limit: int = 200) -> list[sa.Row]:
+              limit: int = 200) -> list[sa.Row[*tuple[Any, ...]]]:
     """Summaries of the rows queued by these inbound messages, oldest first; with ``vordering_id`` only those
     about that vordering (or not about one vordering: a new vordering's forward, a route in strict order)."""
     if not bericht_ids:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+
+from stuf_fin.config import Settings
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class Policy:
     concurrency: int = 4  # messages one worker delivers at the same time
 
     @classmethod
-    def from_settings(cls, settings: Any) -> Policy:
+    def from_settings(cls, settings: Settings) -> Policy:
         return cls(settings.outbound_max_attempts, float(settings.outbound_max_age), settings.outbound_backoff,
                    settings.outbound_backoff_max, settings.outbound_timeout, settings.outbound_lease,
                    settings.outbound_poll, settings.outbound_concurrency)
@@ -34,7 +35,7 @@ class Policy:
         return timedelta(seconds=base * (rng or random).uniform(0.5, 1.0))
 
 
-def problems(settings: Any) -> list[str]:
+def problems(settings: Settings) -> list[str]:
     """The ``outbound_*`` settings that are unusable (for ``Settings.checked``)."""
     found = []
     if settings.outbound_max_attempts < 1:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from stuf_fin.config import read_toml
+from stuf_fin.config import Settings, read_toml
 from stuf_fin.errors import StufFinError
 from stuf_fin.stuf.stuurgegevens import Systeem, eigen_systeem
 
@@ -99,7 +99,7 @@ def _checked(systeem: Systeem, what: str, value: Any) -> Systeem:
     return systeem
 
 
-def load_routing(settings: Any, table: Any, environ: Mapping[str, str]) -> Routing:
+def load_routing(settings: Settings, table: Any, environ: Mapping[str, str]) -> Routing:
     """The routing from ``table`` (the settings file's ``[outbound]``) or from ``settings.outbound_file``."""
     source, base = settings.config_file, Path(settings.config_file).parent if settings.config_file else None
     if settings.outbound_file:
@@ -192,7 +192,7 @@ def _route(name: str, table: Any, zender: Systeem | None, environ: Mapping[str, 
                  files["ca"], ordering)
 
 
-def _password(label: str, table: dict, environ: Mapping[str, str], base: Path | None) -> str | None:
+def _password(label: str, table: dict[str, Any], environ: Mapping[str, str], base: Path | None) -> str | None:
     env, path = table.get("password_env"), table.get("password_file")
     if env and path:
         raise RoutingError(f"{label}: give password_env or password_file, not both")
@@ -203,6 +203,7 @@ def _password(label: str, table: dict, environ: Mapping[str, str], base: Path | 
         return value
     if path:
         file = _file(label, "password_file", path, base)
+        assert file is not None  # path is set
         try:
             value = Path(file).read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:

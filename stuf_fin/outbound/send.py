@@ -10,7 +10,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 from urllib.parse import urlsplit, urlunsplit
 
 from lxml import etree
@@ -20,8 +20,8 @@ from stuf_fin.outbound import messages
 from stuf_fin.outbound.client import ACCEPTED, StufClient, Uitkomst
 from stuf_fin.outbound.journal import Journal
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
-from stuf_fin.schema.validator import summarize
-from stuf_fin.stuf.operaties import PORTS
+from stuf_fin.schema.validator import MessageValidator, summarize
+from stuf_fin.stuf.operaties import PORTS, Operatie
 from stuf_fin.stuf.stuurgegevens import read_stuurgegevens
 
 EARLIER, REFUSED = "accepted earlier (journal)", "refused earlier (journal)"
@@ -33,7 +33,7 @@ class Bericht:
 
     path: Path
     digest: str
-    operatie: Any = None
+    operatie: Operatie | None = None
     message: bytes = b""  # the message element, serialized
     envelope: bytes | None = None  # the file itself when it is a SOAP envelope (sent as it is)
     referentienummer: str = ""
@@ -47,10 +47,15 @@ def files(arguments: list[str]) -> list[Path]:
         path = Path(argument)
         found += sorted(p for p in path.rglob("*.xml") if p.is_file()) if path.is_dir() else [path]
     seen: set[Path] = set()
-    return [p for p in found if not (p.resolve() in seen or seen.add(p.resolve()))]
+    unique = []
+    for p in found:
+        if p.resolve() not in seen:
+            seen.add(p.resolve())
+            unique.append(p)
+    return unique
 
 
-def read(path: Path, validator: Any | None, limits: ParseLimits) -> Bericht:
+def read(path: Path, validator: MessageValidator | None, limits: ParseLimits) -> Bericht:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -88,7 +93,7 @@ class Progress:
         self.total, self.done, self.out = total, 0, out
         self.active = out.isatty()
 
-    def step(self, counts: Counter) -> None:
+    def step(self, counts: Counter[str]) -> None:
         self.done += 1
         if self.active:
             width = 30
@@ -109,7 +114,7 @@ def category(uitkomst: Uitkomst) -> str:
 
 
 def send(arguments: list[str], to: str, client: StufClient, *, concurrency: int = 1, journal: Journal | None = None,
-         validator: Any = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+         validator: MessageValidator | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     """Send every message; print a summary; 0 when every message is accepted (now or in an earlier run).
 
     Files are read, checked and sent by ``concurrency`` threads, one file at a time each (memory stays small
@@ -140,7 +145,9 @@ def send(arguments: list[str], to: str, client: StufClient, *, concurrency: int 
             return REFUSED, f"refused earlier: {earlier.get('detail')}"
         if journal is not None:
             journal.write("sent", bericht.digest, file=str(path), referentienummer=bericht.referentienummer)
-        uitkomst = client.post(bericht.message, bericht.operatie.soap_action, url=endpoint(to, bericht.operatie.port),
+        operatie = bericht.operatie
+        assert operatie is not None  # (read() names it unless there is a problem)
+        uitkomst = client.post(bericht.message, operatie.soap_action, url=endpoint(to, operatie.port),
                                existing=bericht.envelope, referentienummer=bericht.referentienummer or None)
         if journal is not None:
             journal.write("answer", bericht.digest, file=str(path), referentienummer=bericht.referentienummer,

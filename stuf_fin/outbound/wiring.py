@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from stuf_fin.config import Settings
 from stuf_fin.ops import metrics
 from stuf_fin.outbound import correlatie, outbox
 from stuf_fin.outbound.policy import Policy
 from stuf_fin.outbound.routing import Routing
 from stuf_fin.outbound.triggers import Uitgaand
 from stuf_fin.outbound.worker import Worker, WorkerThread
+from stuf_fin.schema.validator import MessageValidator
+
+if TYPE_CHECKING:
+    from stuf_fin.pipeline.handlers import KennisgevingHandler
+    from stuf_fin.store.db import Store
 
 log = logging.getLogger("stuf_fin.outbound")
 
@@ -20,11 +26,11 @@ log = logging.getLogger("stuf_fin.outbound")
 @dataclass
 class Outbound:
     uitgaand: Uitgaand | None  # for Afhandeling(uitgaand=...); None: no routes, nothing is queued
-    handlers: dict[str, Any]  # Bv03 and Fo03 received on the Di01 port
+    handlers: dict[str, KennisgevingHandler]  # Bv03 and Fo03 received on the Di01 port
     background: list[Any] = field(default_factory=list)  # started/stopped with the app (start(), stop())
 
 
-def for_gateway(settings: Any, store: Any, validator: Any) -> Outbound:
+def for_gateway(settings: Settings, store: Store, validator: MessageValidator) -> Outbound:
     routing: Routing = settings.routing or Routing()
     metrics.register_outbox_reader(outbox.stand)
     wired = Outbound(Uitgaand(routing) if routing else None,

@@ -18,7 +18,7 @@ import socket
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -26,9 +26,12 @@ from stuf_fin.ops import metrics
 from stuf_fin.outbound import messages, outbox
 from stuf_fin.outbound.client import Credentials, StufClient, Uitkomst
 from stuf_fin.outbound.policy import Policy
-from stuf_fin.outbound.routing import Routing
+from stuf_fin.outbound.routing import Route, Routing
 from stuf_fin.schema.parsing import XmlInputError, parse_bytes
-from stuf_fin.schema.validator import summarize
+from stuf_fin.schema.validator import MessageValidator, summarize
+
+if TYPE_CHECKING:
+    from stuf_fin.store.db import Store
 
 log = logging.getLogger("stuf_fin.outbound")
 DELIVERED, RETRY, DEAD_LETTER = "delivered", "retry", "dead_letter"
@@ -44,7 +47,8 @@ def worker_name() -> str:
 class Worker:
     """Delivers due outbox rows; :meth:`run_once` is one round, :meth:`run` loops until stopped."""
 
-    def __init__(self, store: Any, routing: Routing, validator: Any, policy: Policy, *, name: str | None = None):
+    def __init__(self, store: Store, routing: Routing, validator: MessageValidator, policy: Policy, *,
+                 name: str | None = None):
         self.store = store
         self.routing = routing
         self.validator = validator
@@ -89,7 +93,7 @@ class Worker:
             token, rows = outbox.claim(conn, now=now, limit=self.policy.concurrency, lease=self.policy.lease)
         errors: list[BaseException] = []
 
-        def attempt(row: Any) -> None:
+        def attempt(row: sa.Row[*tuple[Any, ...]]) -> None:
             try:
                 self.deliver(token, row)
             except BaseException as exc:  # a database error: reported by run() like one in the claim
@@ -133,7 +137,7 @@ class Worker:
         return abandoned
 
     # -- one row -------------------------------------------------------------------------------------------
-    def deliver(self, token: str, row: Any) -> str:
+    def deliver(self, token: str, row: sa.Row[*tuple[Any, ...]]) -> str:
         """One attempt at ``row`` (claimed with ``token``); returns delivered, retry or dead_letter."""
         started = datetime.now(UTC)
         try:
@@ -216,7 +220,7 @@ class Worker:
             f"{int(self.policy.max_age)} s since it was queued"
         return DEAD_LETTER, _dead(now, f"given up after {limit}; last: {uitkomst.describe()}", uitkomst)
 
-    def _client(self, route: Any) -> StufClient:
+    def _client(self, route: Route) -> StufClient:
         with self._lock:
             client = self._clients.get(route.name)
             if client is None:

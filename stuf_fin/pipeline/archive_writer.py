@@ -14,16 +14,22 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from stuf_fin.store.db import Store
 
 log = logging.getLogger("stuf_fin.pipeline")
 
-Write = Callable[[Any], None]  # writes one archive row on an open connection
-WriteMany = Callable[[Any, list[Any]], None]  # writes the rows of several queued items on an open connection
+Write = Callable[["Connection"], None]  # writes one archive row on an open connection
+# writes the rows of several queued items (of the type it takes) on an open connection
+WriteMany = Callable[["Connection", list[Any]], object]
 _STOP = object()
 
 
-def _each(conn: Any, writes: list[Write]) -> None:
+def _each(conn: Connection, writes: list[Write]) -> None:
     for write in writes:
         write(conn)
 
@@ -38,12 +44,12 @@ class ArchiveWriter:
     together (e.g. one bulk insert for all their rows).
     """
 
-    def __init__(self, store: Any, max_pending: int = 1000, per_transaction: int = 50,
+    def __init__(self, store: Store, max_pending: int = 1000, per_transaction: int = 50,
                  write_many: WriteMany = _each, linger: float = 0.01):
         self.store = store
         self.write_many = write_many
         self.linger = linger  # seconds a transaction waits for more items after its first (fewer commits)
-        self.pending: queue.Queue = queue.Queue(max_pending)
+        self.pending: queue.Queue[object] = queue.Queue(max_pending)
         self.per_transaction = per_transaction
         self.thread: threading.Thread | None = None
 
@@ -58,7 +64,7 @@ class ArchiveWriter:
             self.thread.join()
             self.thread = None
 
-    def write(self, write: Any) -> None:
+    def write(self, write: object) -> None:
         """Queue one write; performed at once when the writer is not running or the queue is full."""
         if self.thread is not None:
             try:
@@ -82,7 +88,7 @@ class ArchiveWriter:
             if stop:
                 return
 
-    def _write(self, writes: list[Any]) -> None:
+    def _write(self, writes: list[object]) -> None:
         if not writes:
             return
         try:

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Protocol, TypeVar
 
 from lxml import etree
@@ -28,11 +29,11 @@ from stuf_fin.fin.model import (
     Vordering,
     VorderingSleutel,
 )
-from stuf_fin.pipeline.vraag import verstrek_vorderingstatus
-from stuf_fin.schema.stroom import Stroom
+from stuf_fin.schema.stroom import Stroom, whole
 from stuf_fin.store import vorderingen as vorderingen_repo
 from stuf_fin.store.db import is_unique_violation
 from stuf_fin.store.verantwoordingen import existing_verantwoordingen, insert_verantwoordingen
+from stuf_fin.stuf.stuurgegevens import Stuurgegevens
 
 log = logging.getLogger("stuf_fin.pipeline")
 K = TypeVar("K", VorderingSleutel, VerantwoordingSleutel)
@@ -60,6 +61,21 @@ class Ontvangst:
     bericht_id: int | None  # the archived message (table bericht)
     settings: Settings
     uitgaand: Uitgaand | None = None  # outbound messages to queue (None: nothing is sent on)
+
+
+class KennisgevingHandler(Protocol):
+    """A handler of a Di01, Bv03 or Fo03 received (:data:`HANDLERS`, and the outbound package's Bv03/Fo03):
+    stores what the message causes inside the caller's transaction and returns warnings for the log."""
+
+    def __call__(self, conn: Connection, message: etree._Element | Stroom, context: Ontvangst, /) -> list[str]: ...
+
+
+class VraagHandler(Protocol):
+    """The handler of a vrdLv01 (:func:`stuf_fin.pipeline.vraag.verstrek_vorderingstatus`): the vrdLa01."""
+
+    def __call__(self, conn: Connection, message: etree._Element, settings: Settings, /, *,
+                 zichtbare_tsas: frozenset[str] | None = None,
+                 stuurgegevens: Stuurgegevens | None = None) -> etree._Element: ...
 
 
 def _sleutelfouten(sleutels: list[K], bekend: set[K], gezien: set[K] | None = None) -> list[str]:
@@ -124,9 +140,9 @@ def verstrek_vordering(conn: Connection, message: etree._Element | Stroom, conte
             bevindingen.fouten += _sleutelfouten(sleutels, vorderingen_repo.existing_keys(conn, sleutels), gezien)
             if bevindingen.fouten:
                 continue
-            _opslaan(conn, lambda batch=vorderingen: vorderingen_repo.insert_vorderingen(
-                conn, batch, bericht_id=context.bericht_id, ontvangen_op=context.ontvangen_op),
-                sleutels, lambda keys=sleutels: vorderingen_repo.existing_keys(conn, keys))
+            _opslaan(conn, partial(vorderingen_repo.insert_vorderingen, conn, vorderingen,
+                                   bericht_id=context.bericht_id, ontvangen_op=context.ontvangen_op),
+                     sleutels, partial(vorderingen_repo.existing_keys, conn, sleutels))
         if context.uitgaand is not None:
             context.uitgaand.vorderingen_ontvangen(conn, context.bericht_id, vorderingen)
     if bevindingen.fouten:
@@ -139,17 +155,17 @@ def verstrek_vordering(conn: Connection, message: etree._Element | Stroom, conte
     return bevindingen.waarschuwingen
 
 
-def verstrek_status_wijziging(conn: Connection, message: etree._Element, context: Ontvangst) -> list[str]:
+def verstrek_status_wijziging(conn: Connection, message: etree._Element | Stroom, context: Ontvangst) -> list[str]:
     """``Di01-verstrekVorderingStatusWijziging``: the last object of each vrdLk01 is the new status.
 
     A vordering is found by its key (organisatie, tsa, vorderingnummer); failing that, by its
     vorderingnummer alone when exactly one vordering has it (the TSA may identify a vordering by its
     number, NOTES §5; the official examples send a different tsa), with a warning.
     """
-    wijzigingen = lezen.statuswijzigingen(message)
+    wijzigingen = lezen.statuswijzigingen(whole(message))
     bevindingen = regels.Bevindingen()
     gevonden = vorderingen_repo.find_vorderingen(conn, [w.sleutel for w in wijzigingen])
-    doelen = []
+    doelen: list[tuple[int, StatusWijziging]] = []
     for w in wijzigingen:
         bevindingen += regels.controleer_status(w.vorderingstatus, w.sleutel)
         vid = gevonden.get(w.sleutel)
@@ -165,7 +181,8 @@ def verstrek_status_wijziging(conn: Connection, message: etree._Element, context
                                           f"is niet eenduidig ({len(kandidaten)} vorderingen)")
             else:
                 bevindingen.fouten.append(f"{w.sleutel} is onbekend")
-        doelen.append((vid, w))
+        if vid is not None:  # else a fout: nothing is stored
+            doelen.append((vid, w))
     if bevindingen.fouten:
         raise BusinessError(samenvatten(bevindingen.fouten))
     for vid, w in doelen:
@@ -176,10 +193,10 @@ def verstrek_status_wijziging(conn: Connection, message: etree._Element, context
     return bevindingen.waarschuwingen
 
 
-def verstrek_financiele_verantwoording(conn: Connection, message: etree._Element, context: Ontvangst
+def verstrek_financiele_verantwoording(conn: Connection, message: etree._Element | Stroom, context: Ontvangst
                                        ) -> list[str]:
     """``Di01-verstrekFinancieleVerantwoording``: store every verantwoording, or none."""
-    verantwoordingen = lezen.verantwoordingen(message)
+    verantwoordingen = lezen.verantwoordingen(whole(message))
     bevindingen = regels.Bevindingen()
     for fvw in verantwoordingen:
         bevindingen += regels.controleer_verantwoording(fvw)
@@ -195,11 +212,11 @@ def verstrek_financiele_verantwoording(conn: Connection, message: etree._Element
     return bevindingen.waarschuwingen
 
 
-#: The gateway's handlers by operation name (:attr:`stuf_fin.stuf.operaties.Operatie.naam`): the three Di01 and
-#: the vrdLv01.  ``stuf_fin.app.build`` adds the outbound package's Bv03 and Fo03 received.
-HANDLERS = {
+#: The Di01 handlers by operation name (:attr:`stuf_fin.stuf.operaties.Operatie.naam`), the one table of them;
+#: ``stuf_fin.app.build`` adds the outbound package's Bv03/Fo03 handlers and hands the vrdLv01 handler
+#: (:func:`stuf_fin.pipeline.vraag.verstrek_vorderingstatus`, a :class:`VraagHandler`) to the pipeline beside it.
+HANDLERS: dict[str, KennisgevingHandler] = {
     "Di01-verstrekVordering": verstrek_vordering,
     "Di01-verstrekVorderingStatusWijziging": verstrek_status_wijziging,
     "Di01-verstrekFinancieleVerantwoording": verstrek_financiele_verantwoording,
-    "vrdLv01": verstrek_vorderingstatus,
 }

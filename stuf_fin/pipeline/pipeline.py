@@ -9,23 +9,24 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from lxml import etree
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection
 
 from stuf_fin.config import Settings
 from stuf_fin.fin.errors import BusinessError
 from stuf_fin.fin.vraag.antwoord import returned_ids
 from stuf_fin.ops import metrics, observe
 from stuf_fin.pipeline.archive_writer import ArchiveWriter
-from stuf_fin.pipeline.handlers import Ontvangst
+from stuf_fin.pipeline.handlers import KennisgevingHandler, Ontvangst, Uitgaand, VraagHandler
 from stuf_fin.schema.stroom import BODY_HASH, body_hash, inhoud_hash, inhoud_hash_van
 from stuf_fin.schema.validator import MessageValidator, summarize
 from stuf_fin.store import archief
-from stuf_fin.store.db import UNAVAILABLE
+from stuf_fin.store.db import UNAVAILABLE, Store
 from stuf_fin.stuf import berichten
 from stuf_fin.stuf.exchange import Antwoord, AntwoordOngeldig, Verzoek
 from stuf_fin.stuf.fouten import StufFout
@@ -40,9 +41,6 @@ def content_hash(message: etree._Element) -> str:
     where namespaces are declared: SHA-256 over the exclusive canonical XML of each child (the same for a streamed
     message, :func:`stuf_fin.schema.stroom.inhoud_hash_van`)."""
     return inhoud_hash(message)
-
-
-Handler = Callable[..., Any]
 
 
 #: At most this many business-rule warnings are spelled out in the one log line of a message.
@@ -72,13 +70,16 @@ def duplicaat_scope(operatie: Operatie) -> str:
 class Pipeline:
     """Handles one verzoek end to end; shared by every request thread."""
 
-    def __init__(self, settings: Settings, validator: MessageValidator, store: Any,
-                 handlers: dict[str, Handler], autorisatie: Callable[[Verzoek, Stuurgegevens], None] | None = None,
-                 uitgaand: Any = None, archive_writer: ArchiveWriter | None = None):
+    def __init__(self, settings: Settings, validator: MessageValidator, store: Store,
+                 handlers: Mapping[str, KennisgevingHandler],
+                 autorisatie: Callable[[Verzoek, Stuurgegevens], None] | None = None,
+                 uitgaand: Uitgaand | None = None, archive_writer: ArchiveWriter | None = None,
+                 vraag_handler: VraagHandler | None = None):
         self.settings = settings
         self.validator = validator
         self.store = store
-        self.handlers = handlers
+        self.handlers = handlers  # by operation name: Di01, Bv03, Fo03
+        self.vraag_handler = vraag_handler  # vrdLv01
         self.autorisatie = autorisatie  # stuf_fin.security.autorisatie: raises StufFout StUF013/StUF052
         self.uitgaand = uitgaand  # stuf_fin.outbound.triggers.Uitgaand: queues what an accepted message causes
         # answered questions, written at once until started
@@ -178,7 +179,7 @@ class Pipeline:
         if whole:
             velden.update(reply=bv03, outcome="Bv03", answered_at=datetime.now(UTC))
 
-        def store(conn: Any) -> Antwoord:
+        def store(conn: Connection) -> Antwoord:
             bericht_id, eerder = archief.archive_and_claim(conn, duplicaat_scope(op), zender, sg.referentienummer,
                                                            **velden, uitstellen=True)
             if eerder is None:
@@ -205,7 +206,7 @@ class Pipeline:
         except BusinessError as exc:
             raise StufFout("StUF058", str(exc)) from None
 
-    def zelfde_inhoud(self, conn: Any, verzoek: Verzoek, eerder: archief.Eerder, digest: str) -> bool:
+    def zelfde_inhoud(self, conn: Connection, verzoek: Verzoek, eerder: archief.Eerder, digest: str) -> bool:
         """Whether ``verzoek`` (quick fingerprint ``digest``) has the content of the accepted message ``eerder``.
 
         The same body is the same content (the common resend).  Otherwise the exact fingerprints decide
@@ -231,7 +232,7 @@ class Pipeline:
         self.check_antwoord(element)
         return etree.tostring(element, encoding="UTF-8")
 
-    def verwerk(self, conn: Any, verzoek: Verzoek, sg: Stuurgegevens, bericht_id: int) -> None:
+    def verwerk(self, conn: Connection, verzoek: Verzoek, sg: Stuurgegevens, bericht_id: int) -> None:
         """The handler of a message that holds its referentienummer (inside the caller's transaction)."""
         op = verzoek.operatie
         handler = self.handlers.get(op.naam)
@@ -243,7 +244,7 @@ class Pipeline:
         """vrdLv01: the handler builds the vrdLa01 from the store (reads only, each statement by itself: no
         transaction); the question and its answer are archived after the answer has gone out
         (:mod:`stuf_fin.pipeline.archive_writer`)."""
-        handler = self.handlers.get(verzoek.operatie.naam)
+        handler = self.vraag_handler
         if handler is None:
             raise StufFout("StUF025", "vrdLv01 wordt (nog) niet ondersteund")
         with self.store.autocommit() as conn:  # the answer is read by one statement (a follow-up: three)
@@ -279,6 +280,7 @@ class Pipeline:
         try:
             with self.store.begin() as conn:
                 bericht_id = archief.archive(conn, **self.archief_velden(verzoek, sg, None), uitstellen=True)
+                assert antwoord.fout is not None  # a fault answer
                 archief.set_reply(conn, bericht_id, antwoord.to_bytes(), antwoord.outcome, antwoord.fout.code)
                 archief.vul_request(conn, bericht_id, verzoek.raw)
         except Exception:  # the fault answer still goes out; the operator sees why it was not archived

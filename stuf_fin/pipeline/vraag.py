@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from stuf_fin.config import Settings
 from stuf_fin.fin.vraag.antwoord import STUF0002, antwoord_object, vrd_la01
+from stuf_fin.fin.vraag.query import Startpunt, Voorwaarde, Zoekvraag
 from stuf_fin.fin.vraag.scope import lees_scope
 from stuf_fin.fin.vraag.selectie import lees_selectie
 from stuf_fin.fin.vraag.vraagbericht import Vraag, lees_vraag
@@ -47,7 +48,7 @@ def verstrek_vorderingstatus(conn: Connection, message: etree._Element, settings
     return vrd_la01(vraag.stuurgegevens, eigen_systeem(settings), meldingen, objecten)
 
 
-def _niet_gevonden(zoekvraag: vraag_store.Zoekvraag) -> str:
+def _niet_gevonden(zoekvraag: Zoekvraag) -> str:
     if zoekvraag.sleutel is not None:
         return f"geen vordering met sleutel {zoekvraag.sleutel}"
     nummer = next(v.waarde for v in zoekvraag.voorwaarden if v.kolom == "vorderingnummer")
@@ -63,12 +64,12 @@ def _tekst(parent: etree._Element, *pad: str) -> str | None:
     return "".join(el.itertext())
 
 
-def _startpunt(conn: Connection, vraag: Vraag, zichtbare_tsas: frozenset[str] | None) -> vraag_store.Startpunt:
+def _startpunt(conn: Connection, vraag: Vraag, zichtbare_tsas: frozenset[str] | None) -> Startpunt:
     """The object a follow-up question continues after: by our key (``StUF:sleutelOntvangend``, the
     ``StUF:sleutelVerzendend`` of our answer), else by vorderingnummer (+ tsa, + organisatie)."""
     start = vraag.start
     assert start is not None
-    zoekvraag = vraag_store.Zoekvraag(zichtbare_tsas=zichtbare_tsas)
+    zoekvraag = Zoekvraag(zichtbare_tsas=zichtbare_tsas)
     sleutel = start.get(S + "sleutelOntvangend")
     if sleutel is not None:
         zoekvraag.sleutel = sleutel
@@ -76,7 +77,7 @@ def _startpunt(conn: Connection, vraag: Vraag, zichtbare_tsas: frozenset[str] | 
         for kolom, waarde in (("vorderingnummer", _tekst(start, F + "vorderingnummer")),
                               ("tsa", _tekst(start, F + "tsa")), ("organisatie_nnp_id", _tekst(start, *_NNP_ID))):
             if waarde is not None:
-                zoekvraag.voorwaarden.append(vraag_store.Voorwaarde(kolom, waarde))
+                zoekvraag.voorwaarden.append(Voorwaarde(kolom, waarde))
     ids = vraag_store.zoek_ids(conn, zoekvraag, 2) if sleutel is not None or zoekvraag.voorwaarden else []
     punt = vraag_store.startpunt(conn, ids) if len(ids) == 1 else None
     if punt is None:

@@ -6,13 +6,14 @@ import argparse
 import json
 import sys
 
+from stuf_fin.config import Settings
 from stuf_fin.envelope import BODY, EnvelopeError, body_element
 from stuf_fin.schema.loader import SchemaLoadError
 from stuf_fin.schema.parsing import XmlInputError, parse_file
 from stuf_fin.schema.validator import SchemaIssue, get_validator
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("validate", help="validate StUF-FIN messages against the schemas")
     p.add_argument("--schema-dir", help="official VNG release folder instead of the built-in schemas "
                                         "(default: $STUF_FIN_SCHEMA_DIR or built-in)")
@@ -21,7 +22,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace, settings) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     schema_dir = args.schema_dir or settings.schema_dir
     try:
         validator = get_validator(schema_dir)

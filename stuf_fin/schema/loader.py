@@ -13,12 +13,16 @@ import threading
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from stuf_fin.errors import StufFinError
 from stuf_fin.namespaces import FIN, SOAP_ENV, STUF, XS
 from stuf_fin.schema.headers import HeaderFacts, read_header, recognise_release
+
+if TYPE_CHECKING:
+    from lxml.etree._docloader import _InputDocument  # (the stubs' name for what a Resolver returns)
 
 #: Entry document of an official VNG release, relative to the release folder.
 OFFICIAL_ENTRY = "fin0310/fin0310_msg_totaal.xsd"
@@ -180,12 +184,13 @@ class OfficialRelease:
             files[path] = root.get("targetNamespace", "")
             roots.append(root)
             for child in root:
-                if child.tag in (_XS_INCLUDE, _XS_IMPORT, _XS_REDEFINE) and child.get("schemaLocation"):
-                    todo.append((path.parent / child.get("schemaLocation"), path))
+                location = child.get("schemaLocation")
+                if child.tag in (_XS_INCLUDE, _XS_IMPORT, _XS_REDEFINE) and location:
+                    todo.append((path.parent / location, path))
         return files
 
     def _check_message_elements(self) -> None:
-        declared = set()
+        declared: set[tuple[str, str | None]] = set()
         for path, namespace in self.files.items():
             if namespace in (FIN, STUF):
                 root = etree.parse(str(path), _schema_parser()).getroot()
@@ -214,7 +219,9 @@ class OfficialRelease:
         release = self
 
         class Resolver(etree.Resolver):
-            def resolve(self, url, pubid, context):
+            def resolve(self, url: str | None, pubid: str | None, context: object) -> _InputDocument | None:
+                if url is None:
+                    return None
                 if url == ENVELOPE_URL:
                     return self.resolve_string(ENVELOPE_SCHEMA, context, base_url=url)
                 if url.startswith(_WRAPPER):
@@ -279,7 +286,7 @@ def load_envelope(source: SchemaSource) -> etree.XMLSchema:
             return OfficialRelease(source.path).compile(envelope=True)
 
         class Resolver(etree.Resolver):
-            def resolve(self, url, pubid, context):
+            def resolve(self, url: str | None, pubid: str | None, context: object) -> _InputDocument | None:
                 return self.resolve_string(ENVELOPE_SCHEMA, context, base_url=url) if url == ENVELOPE_URL else None
 
         entry = (source.path / BUILTIN_ENTRY).as_uri()

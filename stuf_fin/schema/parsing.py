@@ -14,6 +14,7 @@ import re
 import threading
 from dataclasses import dataclass
 from functools import cache
+from typing import TypedDict
 
 from lxml import etree
 
@@ -56,14 +57,24 @@ class ParseLimits:
 
 
 _local = threading.local()
-#: The parser options of every parse of untrusted XML (no entities, no network, no DTD, no huge trees).
-HARDENED = {"resolve_entities": False, "no_network": True, "load_dtd": False, "dtd_validation": False,
+class ParserOptions(TypedDict, total=False):
+    """Keyword arguments of lxml's parsers (the ones we set)."""
+
+    resolve_entities: bool
+    no_network: bool
+    load_dtd: bool
+    dtd_validation: bool
+    huge_tree: bool
+    collect_ids: bool
+
+
+HARDENED: ParserOptions = {"resolve_entities": False, "no_network": True, "load_dtd": False, "dtd_validation": False,
              "huge_tree": False, "collect_ids": False}
 
 
 def _parser() -> etree.XMLParser:
     """One parser per thread (lxml parsers must not be shared between threads)."""
-    parser = getattr(_local, "parser", None)
+    parser: etree.XMLParser | None = getattr(_local, "parser", None)
     if parser is None:
         parser = etree.XMLParser(**HARDENED)
         _local.parser = parser
@@ -151,7 +162,9 @@ def refuse_doctype(data: bytes) -> None:
     encoding = _utf16(data)
     if encoding is not None:
         text = data.decode(encoding, errors="ignore").lstrip("\ufeff")
-        end = _PROLOG.match(text).end()
+        prolog = _PROLOG.match(text)
+        assert prolog is not None  # (matches the empty string)
+        end = prolog.end()
         if text.startswith("<!DOCTYPE", end):
             raise XmlInputError("a DOCTYPE (DTD) is not allowed", text.count("\n", 0, end) + 1, 1)
         return
@@ -161,7 +174,9 @@ def refuse_doctype(data: bytes) -> None:
     declared = _DECLARED_ENCODING.match(body)
     if declared and declared.group(1).decode().lower() not in ENCODINGS | {"utf-16", "utf16"}:
         raise XmlInputError(f"encoding {declared.group(1).decode()} not supported: send UTF-8", 1, 1)
-    end = _PROLOG_BYTES.match(body).end()
+    prolog_bytes = _PROLOG_BYTES.match(body)
+    assert prolog_bytes is not None  # (matches the empty string)
+    end = prolog_bytes.end()
     if body.startswith(b"<!DOCTYPE", end):
         line, column = _position(body, end)
         raise XmlInputError("a DOCTYPE (DTD) is not allowed", line, column)

@@ -56,10 +56,20 @@ class Stroom:
         validated); it is dropped when the caller asks for the next one."""
         for _event, element in etree.iterparse(io.BytesIO(self.data), events=("end",), tag=self.kind,
                                                **HARDENED):
-            if element.getparent() is None or element.getparent().tag != self.message.tag:
+            parent = element.getparent()
+            if parent is None or parent.tag != self.message.tag:
                 continue
             yield element
             _drop(element)
+
+
+
+def whole(bron: etree._Element | Stroom) -> etree._Element:
+    """The message element of a request read whole, for a handler of an operation that is never streamed (a
+    :class:`Stroom` here is a bug: only ``Di01-verstrekVordering`` is read as a stream)."""
+    if isinstance(bron, Stroom):
+        raise TypeError(f"{etree.QName(bron.message).localname} is not read as a stream")
+    return bron
 
 
 def lees_kop(data: bytes, limits: ParseLimits | None = None) -> etree._Element:
@@ -80,8 +90,9 @@ def lees_kop(data: bytes, limits: ParseLimits | None = None) -> etree._Element:
                     if root.tag != ENVELOPE:
                         raise XmlInputError("not a SOAP 1.1 Envelope")
                 if event == "end" and _kop_compleet(element):
-                    while element.getnext() is not None:  # read ahead in the same chunk
-                        element.getparent().remove(element.getnext())
+                    parent = element.getparent()
+                    while (following := element.getnext()) is not None and parent is not None:  # read ahead
+                        parent.remove(following)  # in the same chunk
                     return root
     except etree.XMLSyntaxError as exc:
         raise input_error(exc) from None
@@ -154,12 +165,14 @@ def _drop(element: etree._Element) -> None:
     """Free an element that ended, and its earlier siblings (a streaming parser's tree stays small)."""
     element.clear()
     parent = element.getparent()
+    if parent is None:
+        return
     while element.getprevious() is not None:
         del parent[0]
 
 
 def _hasher(message: etree._Element) -> hashlib._Hash:
-    hasher = hashlib.sha256(message.tag.encode())
+    hasher = hashlib.sha256(str(message.tag).encode())
     for name, value in sorted(message.attrib.items()):
         hasher.update(f"\0{name}={value}".encode())
     return hasher
@@ -187,13 +200,14 @@ def inhoud_hash_van(data: bytes) -> str:
         for event, element in etree.iterparse(io.BytesIO(data), events=("start", "end"), **HARDENED):
             if event == "start":
                 diepte += 1
-                if diepte == 3 and message is None and element.getparent().tag == BODY:
+                if diepte == 3 and message is None and (parent := element.getparent()) is not None \
+                        and parent.tag == BODY:
                     message, hasher = element, _hasher(element)
                 continue
             diepte -= 1
-            if element is message:
+            if element is message and hasher is not None:
                 return hasher.hexdigest()
-            if message is not None and diepte == 3 and element.getparent() is message:
+            if hasher is not None and diepte == 3 and element.getparent() is message:
                 _voeg_toe(hasher, element)
                 _drop(element)
     except etree.XMLSyntaxError as exc:

@@ -32,7 +32,7 @@ from lxml import etree
 from stuf_fin.errors import DETAILS_MAX
 from stuf_fin.namespaces import SOAP_ENV, prefixed
 from stuf_fin.schema.loader import SchemaSource, load
-from stuf_fin.schema.parsing import HARDENED, ParseLimits, input_error, precheck, refuse_parsed_doctype
+from stuf_fin.schema.parsing import HARDENED, ParseLimits, ParserOptions, input_error, precheck, refuse_parsed_doctype
 
 #: Errors kept per validation: a StUF055 names the first few.
 MAX_ISSUES = 5
@@ -45,7 +45,8 @@ LOCATE_MAX = 16 * 1024 * 1024
 #: The hardened options of :mod:`stuf_fin.schema.parsing`, but for ``resolve_entities=False``: with a schema that
 #: one makes lxml (6.1) accept a truncated document without an error.  A DTD never reaches the parser
 #: (:func:`~stuf_fin.schema.parsing.refuse_doctype`), so there are no entities to resolve but the predefined ones.
-VALIDATING = {k: v for k, v in HARDENED.items() if k != "resolve_entities"}
+VALIDATING: ParserOptions = {**HARDENED}
+del VALIDATING["resolve_entities"]
 _ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
 
 
@@ -63,7 +64,7 @@ class SchemaIssue:
     def __str__(self) -> str:
         return f"{'near ' if self.near else ''}line {self.line}: {self.path}: {self.message}"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         return {"line": self.line, "column": self.column, "path": self.path, "message": self.message}
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import Any
+
+from stuf_fin.config import Settings
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     archive = sub.add_parser("archive", help="message archive maintenance")
     archive_sub = archive.add_subparsers(dest="archive_command", required=True)
     purge = archive_sub.add_parser(
@@ -28,7 +29,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     hashing.set_defaults(handler=run_hash_secret)
 
 
-def run_purge(args: argparse.Namespace, settings: Any) -> int:
+def run_purge(args: argparse.Namespace, settings: Settings) -> int:
     from stuf_fin.security.retentie import purge
     from stuf_fin.store.db import Store
 
@@ -50,7 +51,7 @@ def run_purge(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
-def run_hash_secret(args: argparse.Namespace, settings: Any) -> int:
+def run_hash_secret(args: argparse.Namespace, settings: Settings) -> int:
     from stuf_fin.security.passwords import hash_secret, new_secret
 
     if args.generate:

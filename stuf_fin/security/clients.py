@@ -99,8 +99,10 @@ def load_clients(tables: Iterable[Any], environ: Mapping[str, str], base: Path |
 def check_unique(clients: Iterable[Client]) -> tuple[Client, ...]:
     """``clients`` as a tuple; :class:`ClientConfigError` when a name or username is used twice."""
     clients, problems = tuple(clients), []
-    for what, key in (("name", lambda c: c.name), ("username", lambda c: c.username)):
-        seen: set[str] = set()
+    keys: tuple[tuple[str, Callable[[Client], str | None]], ...] = (
+        ("name", lambda c: c.name), ("username", lambda c: c.username))
+    for what, key in keys:
+        seen: set[str | None] = set()
         for client in clients:
             value = key(client)
             if value is not None and value in seen:
@@ -189,7 +191,7 @@ def _client(table: Any, n: int, environ: Mapping[str, str], base: Path | None) -
                   password_hash, secret, source, tsas)
 
 
-def _list(value: Any, key: str, fail) -> list:
+def _list(value: Any, key: str, fail: Fail) -> list[Any]:
     if isinstance(value, (str, dict)):
         return [value]
     if not isinstance(value, list):
@@ -205,7 +207,7 @@ def strings(value: Any, key: str, fail: Fail) -> list[str]:
     return values
 
 
-def _zender(value: Any, fail) -> Zender:
+def _zender(value: Any, fail: Fail) -> Zender:
     if isinstance(value, str):
         parts = value.split("/")
         if len(parts) not in (2, 3):
@@ -234,7 +236,8 @@ def fingerprint(value: str, fail: Fail) -> str:
     return text
 
 
-def _secret(table: dict, environ: Mapping[str, str], base: Path | None, fail) -> tuple[str | None, str | None]:
+def _secret(table: dict[str, Any], environ: Mapping[str, str], base: Path | None, fail: Fail
+            ) -> tuple[str | None, str | None]:
     env, path = table.get("secret_env"), table.get("secret_file")
     if env is not None and path is not None:
         raise fail("give secret_env or secret_file, not both")

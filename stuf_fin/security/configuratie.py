@@ -6,12 +6,13 @@ from __future__ import annotations
 import ipaddress
 import logging
 from collections.abc import Mapping
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from stuf_fin.config import read_toml
+from stuf_fin.config import Settings, read_toml
 from stuf_fin.errors import StufFinError
-from stuf_fin.security.clients import Client, ClientConfigError, check_unique, load_clients
+from stuf_fin.security.clients import HIDDEN, Client, ClientConfigError, check_unique, load_clients
 
 log = logging.getLogger("stuf_fin.security")
 
@@ -24,7 +25,7 @@ class ExposureError(StufFinError):
     """``serve`` would listen on a public address without authentication."""
 
 
-def clients_for(settings: Any, tables: list[Any], environ: Mapping[str, str]) -> tuple[Client, ...]:
+def clients_for(settings: Settings, tables: list[Any], environ: Mapping[str, str]) -> tuple[Client, ...]:
     """The clients of the settings file's ``[[clients]]`` plus those in ``clients_file``."""
     if not isinstance(tables, list):
         raise ClientConfigError("'clients' must be an array of tables ([[clients]])")
@@ -39,7 +40,7 @@ def clients_for(settings: Any, tables: list[Any], environ: Mapping[str, str]) ->
     return check_unique(clients)
 
 
-def problems(settings: Any) -> list[str]:
+def problems(settings: Settings) -> list[str]:
     """Security settings that do not fit together (for ``Settings.checked``)."""
     found = []
     for name in ("tls_cert", "tls_key", "tls_client_ca", "clients_file"):
@@ -62,7 +63,7 @@ def problems(settings: Any) -> list[str]:
     return found
 
 
-def _console_problems(settings: Any) -> list[str]:
+def _console_problems(settings: Settings) -> list[str]:
     found = []
     accounts = settings.console_accounts
     if settings.console_port is not None:
@@ -80,12 +81,8 @@ def _console_problems(settings: Any) -> list[str]:
     return found
 
 
-def redacted(settings: Any) -> dict[str, Any]:
+def redacted(settings: Settings) -> dict[str, Any]:
     """Every setting as plain data, secrets hidden; clients via :meth:`Client.redacted`."""
-    from dataclasses import fields
-
-    from stuf_fin.security.clients import HIDDEN
-
     data: dict[str, Any] = {}
     for f in fields(settings):
         value = getattr(settings, f.name)
@@ -120,7 +117,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_exposure(settings: Any) -> None:
+def check_exposure(settings: Settings) -> None:
     """Refuse a public address without authentication unless ``allow_anonymous``; warn when allowed."""
     if settings.clients:
         if not settings.tls_cert:

@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from stuf_fin.asgi import BODY, ASGIApp, BodyTooLarge, Receive, Scope, Send, header, read_body, respond
+from stuf_fin.config import Settings
 from stuf_fin.envelope import envelope_bytes
 from stuf_fin.namespaces import WSSE
 from stuf_fin.schema.parsing import ParseLimits
@@ -109,7 +110,7 @@ def _peer(scope: Scope) -> str:
     return f"{client[0]}:{client[1]}" if client else ""
 
 
-def protect(app: ASGIApp, settings: Any) -> ASGIApp:
+def protect(app: ASGIApp, settings: Settings) -> ASGIApp:
     """``app`` behind authentication when clients are configured (else unchanged); also hands the
     transport limits to the uvicorn protocol of this process."""
     from stuf_fin.security import transport

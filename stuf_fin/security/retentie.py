@@ -16,9 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from stuf_fin.store.db import Store
 
 PURGED = b""  # what a purged request column holds (the column is NOT NULL)
 
@@ -30,7 +35,7 @@ class PurgeResult:
     replies: int  # replies removed
 
 
-def purge(store: Any, older_than_days: int, now: datetime | None = None, dry_run: bool = False) -> PurgeResult:
+def purge(store: Store, older_than_days: int, now: datetime | None = None, dry_run: bool = False) -> PurgeResult:
     """Empty the contents of archived messages received more than ``older_than_days`` days ago."""
     from stuf_fin.store.tables import bericht, ontvangen_referentie
 
@@ -44,7 +49,7 @@ def purge(store: Any, older_than_days: int, now: datetime | None = None, dry_run
     with_reply = sa.and_(due, b.reply.is_not(None), ~sa.exists(remembered))
     with store.begin() as conn:
         if dry_run:
-            def count(where: Any) -> int:
+            def count(where: sa.ColumnElement[bool]) -> int:
                 return conn.execute(sa.select(sa.func.count()).select_from(bericht).where(where)).scalar_one()
 
             return PurgeResult(cutoff, count(with_request), count(with_reply))
@@ -54,7 +59,7 @@ def purge(store: Any, older_than_days: int, now: datetime | None = None, dry_run
     return PurgeResult(cutoff, requests, replies)
 
 
-def _remember_exact_fingerprints(conn: Any, with_request: Any) -> None:
+def _remember_exact_fingerprints(conn: Connection, with_request: sa.ColumnElement[bool]) -> None:
     """The StUF016 memory of the messages ``with_request`` that holds their quick fingerprint gets their exact one,
     computed from the request (``stuf_fin.pipeline.Pipeline.zelfde_inhoud`` compares it after the purge)."""
     from stuf_fin.schema.stroom import BODY_HASH, inhoud_hash_van

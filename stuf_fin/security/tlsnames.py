@@ -58,7 +58,7 @@ def parse_name(text: str) -> Name:
     return frozenset(pairs)
 
 
-def format_name(rdns: tuple) -> str:
+def format_name(rdns: tuple[tuple[tuple[str, str], ...], ...]) -> str:
     """RFC 4514 text of a ``getpeercert()['subject']`` (most specific RDN first)."""
     def escape(value: str) -> str:
         return "".join("\\" + c if c in _SPECIAL else c for c in value)

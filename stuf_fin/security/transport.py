@@ -22,6 +22,7 @@ from typing import Any
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from stuf_fin.config import Settings
 from stuf_fin.security.tlsnames import format_name
 
 log = logging.getLogger("stuf_fin.transport")
@@ -31,12 +32,12 @@ _limits = {"header_timeout": 10.0}
 _TLS_VERSIONS = {"TLSv1.2": 0x0303, "TLSv1.3": 0x0304}
 
 
-def use_settings(settings: Any) -> None:
+def use_settings(settings: Settings) -> None:
     """Take the transport limits from the settings (called by the app factory in every worker)."""
     _limits["header_timeout"] = float(settings.header_timeout)
 
 
-def uvicorn_options(settings: Any) -> dict[str, Any]:
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for ``uvicorn.run``: our protocol and, when configured, TLS."""
     options: dict[str, Any] = {"http": PROTOCOL}
     if settings.tls_cert:

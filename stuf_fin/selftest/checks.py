@@ -93,7 +93,8 @@ def read_answer(uitkomst: Uitkomst) -> Answer:
     except XmlInputError as exc:
         return Answer(status, raw, f"HTTP {status}: the answer is not XML ({exc})")
     if root.tag != ENVELOPE:
-        return Answer(status, raw, f"HTTP {status}: the answer is no SOAP 1.1 Envelope (root {prefixed(root.tag)})")
+        return Answer(status, raw,
+                      f"HTTP {status}: the answer is no SOAP 1.1 Envelope (root {prefixed(str(root.tag))})")
     body = root.find(BODY)
     children = [c for c in body if isinstance(c.tag, str)] if body is not None else []
     if len(children) != 1:
@@ -120,6 +121,7 @@ def _form(answer: Answer, validator: MessageValidator) -> list[str]:
             problems.append(f"a SOAP Fault comes with HTTP 500 (WS-I Basic Profile), not {answer.http_status}")
     elif answer.http_status != 200:
         problems.append(f"an answer that is not a Fault comes with HTTP 200, not {answer.http_status}")
+    assert answer.message is not None  # (the callers checked)
     issues = validator.validate(answer.message)
     if issues:
         problems.append(f"the {answer.kind} fails the schema: {summarize(issues, 600)}")
@@ -289,7 +291,7 @@ def same_value(sent: str, got: str) -> bool:
 
 
 def _name(el: etree._Element) -> str:
-    return prefixed(el.tag)
+    return prefixed(str(el.tag))
 
 
 def _children(el: etree._Element) -> list[etree._Element]:
@@ -335,7 +337,7 @@ def _compare(sent: etree._Element, got: etree._Element, path: str, result: Compa
     if not sent_kids:
         if _is_nil(got) and _text(sent).strip():
             result.differences.append(f"{path}: sent {_text(sent).strip()!r}, got xsi:nil"
-                                      f"{' (' + got.get(S + 'noValue') + ')' if got.get(S + 'noValue') else ''}")
+                                      f"{' (' + str(got.get(S + 'noValue')) + ')' if got.get(S + 'noValue') else ''}")
         elif not same_value(_text(sent), _text(got)):
             result.differences.append(f"{path}: sent {_text(sent).strip()!r}, got {_text(got).strip()!r}")
         else:
@@ -344,7 +346,7 @@ def _compare(sent: etree._Element, got: etree._Element, path: str, result: Compa
     if _is_nil(got) and not got_kids:
         result.differences.append(f"{path}: sent with {len(sent_kids)} element(s), got xsi:nil")
         return
-    tags = list(dict.fromkeys(c.tag for c in sent_kids + got_kids))
+    tags = list(dict.fromkeys(str(c.tag) for c in sent_kids + got_kids))
     for tag in tags:
         mine = [c for c in sent_kids if c.tag == tag]
         theirs = [c for c in got_kids if c.tag == tag]
@@ -407,7 +409,7 @@ class Arrival:
 
         if self.message is None:
             return hashlib.sha256(self.body).hexdigest()
-        digest = hashlib.sha256(self.message.tag.encode())
+        digest = hashlib.sha256(str(self.message.tag).encode())
         for child in _children(self.message)[1:]:
             digest.update(etree.tostring(child, method="c14n", exclusive=True))
         return digest.hexdigest()
@@ -424,7 +426,7 @@ def read_arrival(path: str, headers: dict[str, str], body: bytes, at: datetime) 
         arrival.problem, arrival.soap_version = "a SOAP 1.2 envelope; StUF-FIN uses SOAP 1.1 only", "1.2"
         return arrival
     if root.tag != ENVELOPE:
-        arrival.problem = f"not a SOAP 1.1 Envelope (root {prefixed(root.tag)})"
+        arrival.problem = f"not a SOAP 1.1 Envelope (root {prefixed(str(root.tag))})"
         return arrival
     body_el = root.find(BODY)
     children = _children(body_el) if body_el is not None else []

@@ -21,7 +21,7 @@ DEFAULT_ONTVANGER = Systeem("", "TTA")
 EXIT_PASSED, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("selftest", help="play the StUF Testplatform: the StUF-FIN compliance scenarios of a role "
                                         "against a system (provider: --endpoint, consumer: --listen); exit 0 when "
                                         "every scenario passed",

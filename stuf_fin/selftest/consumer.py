@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import queue
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -22,6 +23,8 @@ from stuf_fin.stuf.fouten import StufFout
 from stuf_fin.stuf.operaties import OPERATIES, PORT_KENNISGEVING, PORT_VRAAG, Operatie
 
 F = g.F
+Check = Callable[[etree._Element], list[str]]  # more problems of a received message
+Respond = Callable[[checks.Arrival], tuple[Reply, list[str], list[str]]]  # a Counterpart's answer
 OPERATIE = {op.naam: op for op in OPERATIES}
 VORDERING, STATUS, VERANTWOORDING = ("Di01-verstrekVordering", "Di01-verstrekVorderingStatusWijziging",
                                      "Di01-verstrekFinancieleVerantwoording")
@@ -73,7 +76,7 @@ def _verdict(received: Received | None, c: ConsumerSession, what: str, done: str
                    f"{done} (referentienummer {received.arrival.stuurgegevens.referentienummer})", received.notes)
 
 
-def _acknowledging(c: ConsumerSession, operatie: Operatie, extra=None):
+def _acknowledging(c: ConsumerSession, operatie: Operatie, extra: Check | None = None) -> Respond:
     """Answer valid messages with Bv03, invalid ones with a Fo03 StUF055 naming the problems."""
 
     def respond(arrival: checks.Arrival) -> tuple[Reply, list[str], list[str]]:
@@ -101,7 +104,8 @@ def _zaak(message: etree._Element) -> list[str]:
             "vordering linked to a Zaak)"] if zonder else []
 
 
-def _one(scenario: Scenario, c: ConsumerSession, steps: Steps, naam: str, instruction: str, extra=None) -> None:
+def _one(scenario: Scenario, c: ConsumerSession, steps: Steps, naam: str, instruction: str,
+         extra: Check | None = None) -> None:
     operatie = OPERATIE[naam]
     counterpart = Counterpart(scenario.number, f"a {naam}", {naam}, _acknowledging(c, operatie, extra))
     c.listener.serve(counterpart)
@@ -130,7 +134,9 @@ def scenario_7(scenario: Scenario, c: ConsumerSession, steps: Steps) -> None:
 
 def _la01(c: ConsumerSession, arrival: checks.Arrival, maximal: bool) -> etree._Element:
     sg = arrival.stuurgegevens
-    nummer = (arrival.message.findtext(f"{F}gelijk/{F}vorderingnummer") or "").strip()
+    message = arrival.message
+    assert message is not None  # (a schema-valid question)
+    nummer = (message.findtext(f"{F}gelijk/{F}vorderingnummer") or "").strip()
     today = date.today()
     if maximal:
         obj = g.antwoord_object(g.maximal_vordering(nummer, c.options.tsa, vandaag=today))
@@ -181,7 +187,7 @@ def scenario_2(scenario: Scenario, c: ConsumerSession, steps: Steps) -> None:
 REFUSAL = "stuf-fin selftest scenario {n}: the test platform answers every message of this scenario with a Fo03"
 
 
-def _refusing(c: ConsumerSession, scenario: Scenario, operatie: Operatie):
+def _refusing(c: ConsumerSession, scenario: Scenario, operatie: Operatie) -> Respond:
     def respond(arrival: checks.Arrival) -> tuple[Reply, list[str], list[str]]:
         problems, notes = c.check(arrival, operatie)
         fout = StufFout("StUF055", "stuf-fin selftest: " + "; ".join(problems)) if problems else \

@@ -164,8 +164,10 @@ def scenario_4(s: ProviderSession, steps: Steps) -> None:
         vorige=g.StatusSpec("VRW", _now(), totaal_betaald=0, deel_bedrag_betaald=0, opmerkingen="Verwerkt"),
         metagegevens=True)
     for key, change, what in (("1", minimal, "the minimal status change"), ("2", maximal, "the maximal status change")):
-        steps.run(key, lambda r, c=change, w=what: _accepted(
-            s, r, g.di01_status_wijziging([c], **s.addressing), f"{w} of vordering {nummer}"), needs=("0",))
+        def accept(r: StepResult, c: g.StatusWijzigingSpec = change, w: str = what) -> Outcome:
+            return _accepted(s, r, g.di01_status_wijziging([c], **s.addressing), f"{w} of vordering {nummer}")
+
+        steps.run(key, accept, needs=("0",))
 
 
 def scenario_5(s: ProviderSession, steps: Steps) -> None:

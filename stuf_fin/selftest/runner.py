@@ -37,6 +37,7 @@ def run(options: Options, reporter: Reporter, settings_shown: dict[str, str]) ->
             result.scenarios.append(scenario_result)
             steps = Steps(scenario_result, reporter)
             if scenario.kind == CONSUMER:
+                assert listener is not None  # consumer scenarios are chosen only with a listen address
                 consumer.play(scenario, consumer.ConsumerSession(options, listener, reporter), steps)
             else:
                 session = session or ProviderSession(options, numbers)

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from lxml import etree
@@ -81,8 +81,8 @@ class Steps:
         record = StepResult(self.result.scenario, step)
         self.result.steps.append(record)
         self._by_key[key] = record
-        failed = [k for k in needs if self._by_key.get(k) is None or not self._by_key[k].outcome
-                  or not self._by_key[k].outcome.passed]
+        failed = [k for k in needs if (before := self._by_key.get(k)) is None or not before.outcome
+                  or not before.outcome.passed]
         if failed:
             record.outcome = Outcome(NOT_RUN, "-", f"step {', '.join(failed)} did not pass")
             self.reporter.step_finished(record)
@@ -138,7 +138,7 @@ class ProviderSession:
         self.client.close()
 
     @property
-    def addressing(self) -> dict:
+    def addressing(self) -> dict[str, Any]:
         """Stuurgegevens of a fresh Di01: the configured zender and ontvanger, a new referentienummer, an
         increasing tijdstipBericht."""
         return {"zender": self.options.zender, "ontvanger": self.options.ontvanger,
@@ -153,6 +153,8 @@ class ProviderSession:
             raise RuntimeError(f"the runner's own {etree.QName(element).localname} fails the schema: "
                                f"{summarize(issues, 300)}")
         operatie = messages.operatie_of(element)
+        if operatie is None:
+            raise RuntimeError(f"the runner's own {etree.QName(element).localname} is no operation")
         url = f"{self.base}/{PORT_VRAAG if operatie.port == PORT_VRAAG else PORT_KENNISGEVING}"
         exchange = Exchange("sent", url, operatie.soap_action, message, at=datetime.now(UTC))
         step.exchanges.append(exchange)

@@ -65,6 +65,7 @@ class Terminal:
         self.progress.advance(self.task)
         if self.live is None:
             o = result.outcome
+            assert o is not None  # (a finished step has its outcome)
             self.console.print(Text.assemble(
                 f"scenario {result.scenario.label} step {result.step.key}: ", (o.verdict, STYLE[o.verdict]),
                 f" ({o.got}, {result.seconds:.2f} s)" + (f": {o.reason}" if o.verdict != "pass" else "")),

@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from types import SimpleNamespace
+from typing import Any
 
 from lxml import etree
+from spyne import MethodContext
 from spyne.const.http import HTTP_200, HTTP_500
 from spyne.error import ResourceNotFoundError
 from spyne.model.fault import Fault
@@ -36,11 +38,12 @@ log = logging.getLogger("stuf_fin.soap")
 STROOMBAAR = {f"{{{FIN}}}Di01-verstrekVordering": f"{{{FIN}}}vrdLk01"}
 
 
-def _state(ctx) -> SimpleNamespace:
+def _state(ctx: MethodContext) -> SimpleNamespace:
     """Our per-request state on spyne's method context (copied contexts share it)."""
     if ctx.udc is None:
         ctx.udc = SimpleNamespace()
-    return ctx.udc
+    state: SimpleNamespace = ctx.udc
+    return state
 
 
 class StufTransportFout(Fault, StufFinError):
@@ -55,7 +58,7 @@ class StufTransportFout(Fault, StufFinError):
 class StufSoap11(Soap11):
     """SOAP 1.1 for one StUF-FIN port."""
 
-    def __init__(self, port: str, pipeline: Pipeline, limits: ParseLimits, **kwargs):
+    def __init__(self, port: str, pipeline: Pipeline, limits: ParseLimits, **kwargs: Any):
         super().__init__(**kwargs)
         self.port = port
         self.pipeline = pipeline
@@ -64,7 +67,7 @@ class StufSoap11(Soap11):
         self.foutbericht = next(iter(self.operaties.values())).foutbericht
 
     # -- in ----------------------------------------------------------------------------------------
-    def create_in_document(self, ctx, charset=None):
+    def create_in_document(self, ctx: MethodContext, charset: str | None = None) -> None:
         data = ctx.transport.request.body  # the body as received (stuf_fin.soap.server), not copied
         state = _state(ctx)
         state.raw = data
@@ -88,7 +91,7 @@ class StufSoap11(Soap11):
             body = head.find(BODY)
             message = next((c for c in body if isinstance(c.tag, str)), None) if body is not None else None
             kind = STROOMBAAR.get(message.tag) if message is not None and message.tag in self.operaties else None
-            if kind is not None:
+            if kind is not None and message is not None:
                 try:
                     result = valideer_stroom(data, message, validator, kind)
                 except XmlInputError:
@@ -102,13 +105,14 @@ class StufSoap11(Soap11):
                     return head, None, result
         checked = validator.parse(data, self.limits)
         if not checked.issues:
+            assert checked.root is not None  # valid: the whole tree
             return checked.root, None, []
         try:
             return lees_kop(data, self.limits), None, checked.issues
         except XmlInputError:  # not even the head is usable: no stuurgegevens to answer with
             raise StufTransportFout(StufFout("StUF055", summarize(checked.issues))) from None
 
-    def decompose_incoming_envelope(self, ctx, message=Soap11.REQUEST):
+    def decompose_incoming_envelope(self, ctx: MethodContext, message: str = Soap11.REQUEST) -> None:
         root = ctx.in_document
         if root.tag != ENVELOPE:
             raise StufTransportFout(StufFout(
@@ -129,7 +133,7 @@ class StufSoap11(Soap11):
         _state(ctx).operatie = operatie
         self._check_soap_action(ctx, operatie, element)
 
-    def _check_soap_action(self, ctx, operatie: Operatie, element: etree._Element) -> None:
+    def _check_soap_action(self, ctx: MethodContext, operatie: Operatie, element: etree._Element) -> None:
         action = ctx.transport.request.soap_action
         if action is None:
             return
@@ -139,14 +143,14 @@ class StufSoap11(Soap11):
                 "StUF040", f"SOAPAction {action!r} hoort niet bij {operatie.naam} "
                            f"(verwacht {operatie.soap_action!r})", plek="client"), element)
 
-    def get_call_handles(self, ctx):
+    def get_call_handles(self, ctx: MethodContext) -> list[Any]:
         operatie = getattr(_state(ctx), "operatie", None)
         if operatie is None:
             return []
         return [d for handles in self.app.interface.service_method_map.values() for d in handles
                 if d.operation_name == operatie.naam][:1]
 
-    def deserialize(self, ctx, message):
+    def deserialize(self, ctx: MethodContext, message: str) -> None:
         ctx.in_object = Verzoek(
             operatie=_state(ctx).operatie,
             message=ctx.in_body_doc,
@@ -159,7 +163,7 @@ class StufSoap11(Soap11):
         )
 
     # -- out ---------------------------------------------------------------------------------------
-    def serialize(self, ctx, message):
+    def serialize(self, ctx: MethodContext, message: str) -> None:
         if ctx.out_error is not None:
             antwoord = self._antwoord_voor_fout(ctx, ctx.out_error)
         else:
@@ -171,7 +175,7 @@ class StufSoap11(Soap11):
         elif ctx.transport.resp_code is None:
             ctx.transport.resp_code = HTTP_200
 
-    def _antwoord_voor_fout(self, ctx, error: Exception) -> Antwoord:
+    def _antwoord_voor_fout(self, ctx: MethodContext, error: Exception) -> Antwoord:
         if isinstance(error, StufTransportFout):
             fout, message = error.fout, error.message
         elif isinstance(error, ResourceNotFoundError):
@@ -182,15 +186,17 @@ class StufSoap11(Soap11):
         sg = read_stuurgegevens(message) if message is not None else Stuurgegevens()
         return self.pipeline.fout_antwoord(self.foutbericht, sg, fout)
 
-    def create_out_string(self, ctx, charset=None):
+    def create_out_string(self, ctx: MethodContext, charset: str | None = None) -> None:
         antwoord: Antwoord = _state(ctx).antwoord
         if antwoord.fout is None:
             body = antwoord.to_bytes()
         else:
             fout = antwoord.fout
+            assert antwoord.element is not None  # a Fo0x is an element
             body = etree.tostring(fault(antwoord.element, fout.plek, fout.omschrijving), encoding="UTF-8")
         before, after = envelope_parts()
         ctx.out_string = [before, body, after]
 
-    def fault_to_http_response_code(self, fault):
-        return HTTP_500
+    def fault_to_http_response_code(self, fault: Fault) -> str:
+        code: str = HTTP_500
+        return code

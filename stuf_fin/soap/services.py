@@ -7,7 +7,7 @@ receive and return is raw StUF XML, because the XSD is the model (see protocol.p
 from __future__ import annotations
 
 import spyne.const
-from spyne import Application, ServiceBase, rpc
+from spyne import Application, MethodContext, ServiceBase, rpc
 from spyne.model.primitive import AnyXml
 
 from stuf_fin.namespaces import FIN
@@ -15,6 +15,7 @@ from stuf_fin.pipeline import Pipeline
 from stuf_fin.schema.parsing import ParseLimits
 from stuf_fin.soap.protocol import StufSoap11
 from stuf_fin.soap.server import PortServer
+from stuf_fin.stuf.exchange import Antwoord, Verzoek
 from stuf_fin.stuf.operaties import OPERATIES
 
 # spyne runs a full gc.collect() at the end of a request when the last one was more than a second ago
@@ -26,8 +27,9 @@ spyne.const.MIN_GC_INTERVAL = float("inf")
 def _service(port: str) -> type[ServiceBase]:
     methods = {}
     for operatie in (op for op in OPERATIES if op.port == port):
-        def handle(ctx, verzoek):
-            return ctx.app.pipeline.behandel(verzoek)
+        def handle(ctx: MethodContext, verzoek: Verzoek) -> Antwoord:
+            antwoord: Antwoord = ctx.app.pipeline.behandel(verzoek)
+            return antwoord
 
         name = operatie.naam.replace("-", "_")
         handle.__name__ = name

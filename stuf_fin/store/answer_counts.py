@@ -16,9 +16,12 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stuf_fin.store import message_stats
+
+if TYPE_CHECKING:
+    from stuf_fin.store.db import Store
 
 log = logging.getLogger("stuf_fin.store")
 
@@ -31,7 +34,7 @@ class AnswerCounts:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._pending: dict[tuple, dict[str, Any]] = {}
+        self._pending: dict[tuple[Any, ...], dict[str, Any]] = {}
 
     def add(self, *, operation: str, outcome: str, fault_code: str | None, received_at: datetime,
             answered_at: datetime) -> None:
@@ -46,7 +49,7 @@ class AnswerCounts:
         with self._lock:
             return sum(row["messages"] for row in self._pending.values())
 
-    def flush(self, store: Any) -> None:
+    def flush(self, store: Store) -> None:
         """Write the pending counts to ``store`` in one transaction; kept for the next flush when that fails."""
         with self._lock:
             rows, self._pending = self._pending, {}
@@ -66,7 +69,7 @@ class AnswerCountFlusher:
     """Flushes a store's :class:`AnswerCounts` every :data:`FLUSH_SECONDS`; ``start()``/``stop()`` with the
     app's lifespan (``stop()`` flushes once more)."""
 
-    def __init__(self, store: Any, interval: float = FLUSH_SECONDS):
+    def __init__(self, store: Store, interval: float = FLUSH_SECONDS):
         self.store = store
         self.interval = interval
         self._stop = threading.Event()

@@ -17,7 +17,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -27,6 +27,9 @@ from stuf_fin.store.bulk import copy_row_with_blob, insert_values
 from stuf_fin.store.db import reserve_ids
 from stuf_fin.store.driver_select import DriverSelect
 from stuf_fin.store.tables import bericht, ontvangen_referentie
+
+if TYPE_CHECKING:
+    from stuf_fin.stuf.stuurgegevens import Stuurgegevens
 
 
 class Systeem(Protocol):
@@ -61,7 +64,8 @@ def _delen(prefix: str, systeem: Systeem | None) -> dict[str, str]:
 
 
 def bericht_row(*, port: str, operation: str, request: bytes, received_at: datetime, direction: str = "in",
-                stuurgegevens: Any = None, zender: Systeem | None = None, ontvanger: Systeem | None = None,
+                stuurgegevens: Stuurgegevens | None = None, zender: Systeem | None = None,
+                ontvanger: Systeem | None = None,
                 referentienummer: str = "", tijdstip_bericht: str = "", cross_refnummer: str = "",
                 content_hash: str | None = None, authenticated_identity: str | None = None,
                 reply: bytes | None = None, outcome: str | None = None,
@@ -100,7 +104,8 @@ def archive(conn: Connection, *, uitstellen: bool = False, **velden: Any) -> int
         return bericht_id
     if uitstellen and _in_stukken(conn, request):
         values["request"] = b""  # written by vul_request() once the row is final
-    return conn.execute(_ARCHIVEER, values).scalar_one()
+    new_id: int = conn.execute(_ARCHIVEER, values).scalar_one()
+    return new_id
 
 
 def archive_and_claim(conn: Connection, claim_port: str, claim_zender: Systeem | None, claim_referentienummer: str,
@@ -167,7 +172,7 @@ _CLAIM = {name: dialect.insert(ontvangen_referentie).on_conflict_do_nothing(
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 
 
-def _archive_and_claim_statement() -> sa.Select:
+def _archive_and_claim_statement() -> sa.Select[Any]:
     """PostgreSQL: the ``bericht`` row inserted, then the claim of its referentienummer (parameters ``c_…``) for
     its id, doing nothing when the key is taken; selects the new row's id and the claim's id (NULL: taken)."""
     names = bericht_row(port="", operation="", request=b"", received_at=datetime.now(UTC))
@@ -203,7 +208,8 @@ def vul_request(conn: Connection, bericht_id: int, request: bytes) -> None:
     if not _in_stukken(conn, request):
         return
     conn.execute(sa.update(bericht).where(bericht.c.id == bericht_id).values(request=sa.func.zeroblob(len(request))))
-    with conn.connection.driver_connection.blobopen("bericht", "request", bericht_id) as blob:
+    raw: Any = conn.connection.driver_connection  # sqlite3's
+    with raw.blobopen("bericht", "request", bericht_id) as blob:
         view = memoryview(request)
         for start in range(0, len(request), BLOB_STUK):
             blob.write(view[start:start + BLOB_STUK])
@@ -253,6 +259,6 @@ def request_of(conn: Connection, bericht_id: int) -> bytes:
     return bytes(request or b"")
 
 
-def load_bericht(conn: Connection, bericht_id: int) -> sa.Row | None:
+def load_bericht(conn: Connection, bericht_id: int) -> sa.Row[*tuple[Any, ...]] | None:
     """One archived message (all columns), or None."""
     return conn.execute(sa.select(bericht).where(bericht.c.id == bericht_id)).first()

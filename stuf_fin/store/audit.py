@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -15,13 +16,14 @@ a = console_audit.c
 def record(conn: Connection, *, account: str, role: str, action: str, target: str, detail: str | None = None,
            peer: str | None = None, at: datetime | None = None) -> int:
     """Write one audit entry (inside the caller's transaction); returns its id."""
-    return conn.execute(sa.insert(console_audit).values(
+    entry_id: int = conn.execute(sa.insert(console_audit).values(
         at=at or datetime.now(UTC), account=account[:200], role=role, action=action[:32], target=target[:500],
         detail=(detail or None) and detail[:2000], peer=peer).returning(a.id)).scalar_one()
+    return entry_id
 
 
 def entries(conn: Connection, *, limit: int = 50, before_id: int | None = None,
-            account: str | None = None) -> list[sa.Row]:
+            account: str | None = None) -> list[sa.Row[*tuple[Any, ...]]]:
     """The newest entries (older than ``before_id``), optionally of one account."""
     stmt = sa.select(console_audit)
     if before_id is not None:

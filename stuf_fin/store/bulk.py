@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 
 from stuf_fin.store.driver_select import driver_execute
@@ -50,10 +50,10 @@ def insert_tables(conn: Connection, parts: Sequence[Part]) -> None:
     part's rows).  On PostgreSQL the parts with fewer than :data:`COPY_MIN_ROWS` rows go in one statement, a
     chain of ``WITH … AS (INSERT … VALUES …)`` (one round trip for a message's regels, BTW totals and
     termijnen); larger parts by ``COPY``.  On SQLite one ``executemany`` per part."""
-    parts = [(table, tuple(names), rows) for table, names, rows in parts if rows]
+    filled = [(table, tuple(names), rows) for table, names, rows in parts if rows]
     postgresql = conn.dialect.name == "postgresql"
     few: list[tuple[sa.Table, tuple[str, ...], Sequence[tuple[Any, ...]]]] = []
-    for table, names, rows in parts:
+    for table, names, rows in filled:
         processed = _processed_rows(conn.dialect, table, names, rows)
         if not postgresql:
             statement = _plan(conn.dialect, table, names)[1]
@@ -76,7 +76,7 @@ def _insert_few(conn: Connection, parts: list[tuple[sa.Table, tuple[str, ...], S
         run(conn, statement, tuple(value for _t, _n, rows in parts for row in rows for value in row))
 
 
-def _processed_rows(dialect: Any, table: sa.Table, names: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+def _processed_rows(dialect: Dialect, table: sa.Table, names: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
                     ) -> Sequence[tuple[Any, ...]]:
     """``rows`` with the columns' bind processors applied (column by column)."""
     processors = _plan(dialect, table, names)[0]
@@ -87,7 +87,7 @@ def _processed_rows(dialect: Any, table: sa.Table, names: tuple[str, ...], rows:
     return list(zip(*columns, strict=True))
 
 
-def _values_statement(dialect: Any, shape: tuple[tuple[sa.Table, tuple[str, ...], int], ...]) -> str:
+def _values_statement(dialect: Dialect, shape: tuple[tuple[sa.Table, tuple[str, ...], int], ...]) -> str:
     """``INSERT … VALUES (…), (…)`` for each (table, names, number of rows) of ``shape``, chained by ``WITH``
     into one statement; made once per shape."""
     statements = _VALUES.setdefault(dialect, {})
@@ -101,8 +101,8 @@ def _values_statement(dialect: Any, shape: tuple[tuple[sa.Table, tuple[str, ...]
                 first += len(names)
             inserts.append(f"INSERT INTO {_quoted(dialect, table)} ({_column_list(dialect, names)}) VALUES "
                            + ", ".join(rows))
-        *first, last = inserts
-        statement = "".join(f"{'WITH' if i == 0 else ','} _{i} AS ({sql}) " for i, sql in enumerate(first)) + last
+        *earlier, last = inserts
+        statement = "".join(f"{'WITH' if i == 0 else ','} _{i} AS ({sql}) " for i, sql in enumerate(earlier)) + last
         if len(statements) < _VALUES_KEPT:
             statements[shape] = statement
     return statement
@@ -124,7 +124,7 @@ def run(conn: Connection, statement: str, params: Any, *, many: bool = False, fe
                           fetch=fetch)
 
 
-def _placeholders(dialect: Any, count: int, first: int = 0) -> str:
+def _placeholders(dialect: Dialect, count: int, first: int = 0) -> str:
     """``count`` placeholders of the driver's own, numbered from ``first`` + 1 on PostgreSQL (for :func:`run`)."""
     if dialect.paramstyle == "qmark":
         return ", ".join("?" for _ in range(count))
@@ -138,7 +138,7 @@ def process(conn: Connection, table: sa.Table, names: Sequence[str], values: Seq
                  for processor, value in zip(processors, values, strict=True))
 
 
-def _plan(dialect: Any, table: sa.Table, names: tuple[str, ...]) -> tuple[list[Processor], str]:
+def _plan(dialect: Dialect, table: sa.Table, names: tuple[str, ...]) -> tuple[list[Processor], str]:
     """The bind processors of the columns ``names`` of ``table`` and the ``INSERT`` for them; made once."""
     plans = _PLANS.setdefault(dialect, {})
     plan = plans.get((table, names))
@@ -153,7 +153,7 @@ def _processed(processor: Callable[[Any], Any], values: Sequence[Any]) -> list[A
     """``processor`` applied to each value; a value seen before in the column is not processed again (a
     message's rows share their moment of receipt)."""
     seen: dict[Any, Any] = {}
-    result = []
+    result: list[Any] = []
     for value in values:  # (no exception per value: a message has thousands of values seen once)
         if value is None:
             result.append(None)
@@ -171,7 +171,7 @@ def _processed(processor: Callable[[Any], Any], values: Sequence[Any]) -> list[A
     return result
 
 
-def _processor(dialect: Any, column: sa.Column) -> Processor:
+def _processor(dialect: Dialect, column: sa.Column[Any]) -> Processor:
     """What Core applies to a non-NULL value of ``column`` (None: nothing); looked up once per column.
 
     Only for processors that leave None alone (every type of our tables; checked), since NULLs skip them.
@@ -182,7 +182,7 @@ def _processor(dialect: Any, column: sa.Column) -> Processor:
     known = _PROCESSORS.setdefault(dialect, {})
     if column not in known:
         impl = column.type.dialect_impl(dialect)
-        processor = impl.bind_processor(dialect)
+        processor: Processor = impl.bind_processor(dialect)
         if processor is not None and processor(None) is not None:
             raise TypeError(f"{column}: a bind processor that stores NULL as something else")
         if dialect.name == "sqlite" and isinstance(impl, sa.LargeBinary):
@@ -203,10 +203,10 @@ def _sqlite_date(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return process
 
 
-_PROCESSORS: weakref.WeakKeyDictionary[Any, dict[sa.Column, Processor]] = weakref.WeakKeyDictionary()
-_PLANS: weakref.WeakKeyDictionary[Any, dict[tuple[sa.Table, tuple[str, ...]], tuple[list[Processor], str]]] = (
+_PROCESSORS: weakref.WeakKeyDictionary[Dialect, dict[sa.Column[Any], Processor]] = weakref.WeakKeyDictionary()
+_PLANS: weakref.WeakKeyDictionary[Dialect, dict[tuple[sa.Table, tuple[str, ...]], tuple[list[Processor], str]]] = (
     weakref.WeakKeyDictionary())
-_VALUES: weakref.WeakKeyDictionary[Any, dict[tuple[tuple[sa.Table, tuple[str, ...], int], ...], str]] = (
+_VALUES: weakref.WeakKeyDictionary[Dialect, dict[tuple[tuple[sa.Table, tuple[str, ...], int], ...], str]] = (
     weakref.WeakKeyDictionary())
 
 
@@ -217,7 +217,7 @@ def _copy(conn: Connection, table: sa.Table, names: Sequence[str], values: Seque
     binary = all(types)
     statement = (f"COPY {_quoted(conn.dialect, table)} ({_column_list(conn.dialect, names)}) FROM STDIN"
                  + (" (FORMAT binary)" if binary else ""))
-    dbapi = conn.connection.dbapi_connection
+    dbapi: Any = conn.connection.dbapi_connection  # psycopg's (PostgreSQL only): cursor().copy()
     try:
         with dbapi.cursor() as cursor, cursor.copy(statement) as copy:
             if binary:
@@ -228,7 +228,7 @@ def _copy(conn: Connection, table: sa.Table, names: Sequence[str], values: Seque
         raise DBAPIError.instance(statement, None, exc, conn.dialect.loaded_dbapi.Error) from exc
 
 
-def _binary_copy_type(column_type: sa.types.TypeEngine) -> str | None:
+def _binary_copy_type(column_type: sa.types.TypeEngine[Any]) -> str | None:
     """The PostgreSQL type psycopg dumps a column's (processed) values as in a binary ``COPY``; None: unknown."""
     if isinstance(column_type, sa.TypeDecorator):
         column_type = column_type.impl_instance
@@ -261,7 +261,7 @@ def copy_row_with_blob(conn: Connection, table: sa.Table, values: dict[str, Any]
         head += _binary_field(table.c[name], values[name])
     head += struct.pack("!i", len(blob))
     view = memoryview(blob)
-    dbapi = conn.connection.dbapi_connection
+    dbapi: Any = conn.connection.dbapi_connection  # psycopg's (PostgreSQL only): cursor().copy()
     try:
         with dbapi.cursor() as cursor, cursor.copy(statement) as copy:
             copy.write(bytes(head))
@@ -275,7 +275,7 @@ def copy_row_with_blob(conn: Connection, table: sa.Table, values: dict[str, Any]
 _PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def _binary_field(column: sa.Column, value: Any) -> bytes:
+def _binary_field(column: sa.Column[Any], value: Any) -> bytes:
     """One field of PostgreSQL's binary COPY format (length-prefixed; -1 for NULL)."""
     if value is None:
         return struct.pack("!i", -1)
@@ -295,10 +295,10 @@ def _binary_field(column: sa.Column, value: Any) -> bytes:
     return struct.pack("!i", len(data)) + data
 
 
-def _quoted(dialect: Any, table: sa.Table) -> str:
+def _quoted(dialect: Dialect, table: sa.Table) -> str:
     return dialect.identifier_preparer.format_table(table)
 
 
-def _column_list(dialect: Any, names: Sequence[str]) -> str:
+def _column_list(dialect: Dialect, names: Sequence[str]) -> str:
     quote = dialect.identifier_preparer.quote
     return ", ".join(quote(name) for name in names)

@@ -19,7 +19,10 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from stuf_fin.store.db import Store
 
 log = logging.getLogger("stuf_fin.store")
 
@@ -27,7 +30,7 @@ log = logging.getLogger("stuf_fin.store")
 class WalCheckpointer:
     """``start()``/``stop()`` with the app's lifespan; :meth:`signal` after a commit (any thread)."""
 
-    def __init__(self, store: Any):
+    def __init__(self, store: Store):
         self.store = store
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -60,7 +63,7 @@ class WalCheckpointer:
         """A connection of its own, outside the store's pool (which the request threads need), in autocommit mode."""
         args, kwargs = self.store.engine.dialect.create_connect_args(self.store.url)
         kwargs.update(check_same_thread=False, isolation_level=None, timeout=self.store.timeout)
-        return sqlite3.connect(*args, **kwargs)
+        return sqlite3.connect(args[0], **kwargs)  # (SQLite's connect args: the file name)
 
     def _run(self) -> None:
         try:

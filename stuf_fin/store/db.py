@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -39,12 +39,16 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import StaticPool
 
 from stuf_fin.errors import StufFinError
 from stuf_fin.store.answer_counts import AnswerCounts
+
+if TYPE_CHECKING:
+    from stuf_fin.store.checkpoint import WalCheckpointer
+    from stuf_fin.store.group_commit import GroupCommit
 
 #: Default seconds the gateway waits for the database in one step (setting ``database_timeout``).
 DEFAULT_TIMEOUT = 30.0
@@ -77,7 +81,7 @@ def register_sqlite_adapters() -> None:
     the lookup finds them at once and the same value is bound: ``{}.get`` gives None for None (NULL),
     ``bytes`` gives a bytes object itself (a BLOB).  Process-wide, as the registry is; other adapters stay.
     """
-    sqlite3.register_adapter(type(None), {}.get)
+    sqlite3.register_adapter(type(None), {}.get)  # type: ignore[arg-type]  # (overloaded; None for None)
     sqlite3.register_adapter(bytes, bytes)
 
 
@@ -92,7 +96,7 @@ def normalise_url(url: str | URL) -> URL:
 def is_unique_violation(exc: IntegrityError) -> bool:
     """Whether ``exc`` is a unique-constraint violation (PostgreSQL SQLSTATE 23505, SQLite UNIQUE)."""
     orig = exc.orig
-    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    sqlstate: str | None = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     if sqlstate is not None:
         return sqlstate == "23505"
     return "UNIQUE constraint failed" in str(orig)
@@ -109,7 +113,7 @@ _SQLITE_PROGRESS_STEPS = 10_000
 def is_query_timeout(exc: DBAPIError) -> bool:
     """Whether ``exc`` is a statement stopped by its time limit (PostgreSQL SQLSTATE 57014, SQLite interrupt)."""
     orig = exc.orig
-    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    sqlstate: str | None = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     if sqlstate is not None:
         return sqlstate == "57014"
     return "interrupted" in str(orig)
@@ -140,7 +144,7 @@ def _unlimited(conn: Connection) -> Iterator[None]:
     if conn.dialect.name != "postgresql":
         yield
         return
-    driver = conn.connection.driver_connection
+    driver: Any = conn.connection.driver_connection  # psycopg's (BoundedConnection)
     before = getattr(driver, "wait_timeout", None)
     conn.exec_driver_sql("SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0")
     driver.wait_timeout = None
@@ -171,11 +175,11 @@ class Store:
         # polls (up to 100 ms a time, unfair): 16 concurrent small messages had a p99 of 2.5 s that way.
         self._schrijver = threading.RLock()
         #: the running background WAL checkpointer (SQLite), signalled after each writing transaction
-        self.checkpointer: Any = None
+        self.checkpointer: WalCheckpointer | None = None
         #: answers counted for the console, written every few seconds (:mod:`stuf_fin.store.answer_counts`)
         self.answers = AnswerCounts()
         #: the running group committer (SQLite, :mod:`stuf_fin.store.group_commit`), used by :meth:`write`
-        self.group_commit: Any = None
+        self.group_commit: GroupCommit | None = None
         self.wal = False
         overflow = 2 * pool_size if max_overflow is None else max_overflow
         if self.is_sqlite:
@@ -192,7 +196,8 @@ class Store:
         ping = min(PROBE_TIMEOUT, timeout)
         connect_args: dict[str, Any] = {}
         if self.limited:
-            options = [given["options"]] if isinstance(given.get("options"), str) else list(given.get("options", ()))
+            given_options = given.get("options", ())
+            options = [given_options] if isinstance(given_options, str) else list(given_options)
             options += [f"-c statement_timeout={max(1, int(timeout * 900))}",  # 90 %: the server ends it first
                         f"-c idle_in_transaction_session_timeout={int(max(10 * timeout, 60) * 1000)}"]
             connect_args["options"] = " ".join(options)
@@ -210,7 +215,8 @@ class Store:
         from stuf_fin.store.postgres import BoundedConnection  # psycopg only when PostgreSQL is used
 
         @event.listens_for(engine, "do_connect")
-        def _connect(_dialect, _record, cargs, cparams) -> BoundedConnection:
+        def _connect(_dialect: Dialect, _record: object, cargs: list[Any], cparams: dict[str, Any]
+                     ) -> BoundedConnection:
             connection = BoundedConnection.connect(*cargs, **cparams)
             connection.wait_timeout = wait_timeout
             return connection
@@ -250,7 +256,7 @@ class Store:
             **({"poolclass": StaticPool} if memory else {"pool_size": pool_size, "max_overflow": max_overflow}))
 
         @event.listens_for(engine, "connect")
-        def _connect(dbapi_connection, _record) -> None:
+        def _connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
             dbapi_connection.isolation_level = None  # we send BEGIN ourselves (below)
             cursor = dbapi_connection.cursor()
             if not memory:
@@ -348,7 +354,7 @@ class Store:
             with self.probe() if probe else self.begin(schrijven=False) as conn:
                 if self.is_sqlite:
                     deadline = time.monotonic() + timeout
-                    raw = conn.connection.driver_connection
+                    raw: Any = conn.connection.driver_connection  # sqlite3's
                     raw.set_progress_handler(lambda: time.monotonic() > deadline, _SQLITE_PROGRESS_STEPS)
                     try:
                         yield conn

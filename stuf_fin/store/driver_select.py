@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 
 Processor = Callable[[Any], Any]
@@ -27,7 +27,7 @@ Processor = Callable[[Any], Any]
 class _Plan:
     """The compiled form of a statement for one dialect."""
 
-    def __init__(self, stmt: sa.Select, dialect: Any):
+    def __init__(self, stmt: sa.Select[Any], dialect: Dialect):
         self.compiled = stmt.compile(dialect=dialect)
         if any(b.expanding for b in self.compiled.binds.values()):
             raise ValueError("an expanding parameter needs SQLAlchemy's own execution")
@@ -40,7 +40,7 @@ class _Plan:
                 self.binds[name] = processor
         self.results = [(i, p) for i, c in enumerate(stmt.selected_columns)
                         if (p := c.type.dialect_impl(dialect).result_processor(dialect, None)) is not None]
-        self.row = namedtuple("Row", [c.name for c in stmt.selected_columns])  # type: ignore[misc]
+        self.row: Any = namedtuple("Row", [c.name for c in stmt.selected_columns])  # type: ignore[misc]
 
     def parameters(self, values: dict[str, Any]) -> Any:
         params = self.compiled.construct_params(values)
@@ -65,9 +65,9 @@ class _Plan:
 class DriverSelect:
     """A SELECT (bind parameters by name, no expanding ones) to run on the driver's cursor."""
 
-    def __init__(self, stmt: sa.Select):
+    def __init__(self, stmt: sa.Select[Any]):
         self.stmt = stmt
-        self._plans: weakref.WeakKeyDictionary[Any, _Plan] = weakref.WeakKeyDictionary()
+        self._plans: weakref.WeakKeyDictionary[Dialect, _Plan] = weakref.WeakKeyDictionary()
 
     def rows(self, conn: Connection, values: dict[str, Any]) -> list[Any]:
         """All rows, as named tuples (the statement's column names)."""
@@ -93,7 +93,7 @@ def driver_execute(conn: Connection, sql: str, params: Any, *, many: bool = Fals
     dialect = conn.dialect
     cursor = None
     try:
-        driver = fairy.driver_connection
+        driver: Any = fairy.driver_connection  # sqlite3's or psycopg's connection
         cursor = _raw_cursor(driver) if numbered else driver.cursor()
         if many:
             cursor.executemany(sql, params)

@@ -21,12 +21,15 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from stuf_fin.store.driver_select import driver_execute
+
+if TYPE_CHECKING:
+    from stuf_fin.store.db import Store
 
 log = logging.getLogger("stuf_fin.store")
 T = TypeVar("T")
@@ -67,10 +70,10 @@ class _Work:
 class GroupCommit:
     """One writer thread for a SQLite store; ``start()``/``stop()`` with the app's lifespan."""
 
-    def __init__(self, store: Any, max_batch: int = MAX_BATCH):
+    def __init__(self, store: Store, max_batch: int = MAX_BATCH):
         self.store = store
         self.max_batch = max_batch
-        self.pending: queue.SimpleQueue = queue.SimpleQueue()
+        self.pending: queue.SimpleQueue[Any] = queue.SimpleQueue()  # _Work, or _STOP
         self.thread: threading.Thread | None = None
         self.transactions = 0  # committed transactions (for tests and the curious)
         self.works = 0  # works committed in them
@@ -102,7 +105,8 @@ class GroupCommit:
         work.done.wait()
         if work.error is not None:
             raise work.error
-        return work.result
+        result: T = work.result  # function's
+        return result
 
     def _loop(self) -> None:
         stopping = False

@@ -9,7 +9,8 @@ that created, changed or returned its vorderingen.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -74,7 +75,7 @@ class Cursor:
 
 @dataclass
 class Page:
-    rows: list[sa.Row]
+    rows: list[sa.Row[*tuple[Any, ...]]]
     older: Cursor | None  # continue after this row for older messages (None: this is the oldest page)
     newer: Cursor | None  # continue before this row for newer messages (None: this is the newest page)
 
@@ -95,7 +96,7 @@ def _leading(search: Search) -> str | None:
     return None
 
 
-def equals(conn: Connection, column: sa.Column, value: str, leading: bool) -> Any:
+def equals(conn: Connection, column: sa.Column[Any], value: str, leading: bool) -> sa.ColumnElement[bool]:
     """``column = value``; on SQLite, which has no statistics on these columns, a filter that should not lead
     is written so that its index is not used (``column || ''``): SQLite would otherwise pick any equality index
     that also gives the order, e.g. a zender's 100,000 messages to find one referentienummer."""
@@ -166,11 +167,12 @@ def search(conn: Connection, search: Search, *, limit: int = 50, after: Cursor |
                 _cursor(rows[0]) if rows and after is not None else None)
 
 
-def _cursor(row: Any) -> Cursor:
+def _cursor(row: sa.Row[*tuple[Any, ...]]) -> Cursor:
     return Cursor(row.received_at, row.id)
 
 
-def pages(read: Any, search_for: Search, chunk: int = 1000) -> Iterator[list[sa.Row]]:
+def pages(read: Callable[[], AbstractContextManager[Connection]], search_for: Search, chunk: int = 1000
+          ) -> Iterator[list[sa.Row[*tuple[Any, ...]]]]:
     """Every message matching ``search_for``, newest first, a chunk at a time; each chunk is read in its own
     transaction from ``read()`` (a context manager giving a connection), so no statement grows with the result."""
     after = None
@@ -186,7 +188,7 @@ def pages(read: Any, search_for: Search, chunk: int = 1000) -> Iterator[list[sa.
 
 # -- one message -------------------------------------------------------------------------------------------------
 
-def message(conn: Connection, bericht_id: int, head: int) -> sa.Row | None:
+def message(conn: Connection, bericht_id: int, head: int) -> sa.Row[*tuple[Any, ...]] | None:
     """One message's columns, with the sizes of its request and reply and their first ``head`` bytes
     (``request_head``, ``reply_head``, ``request_size``, ``reply_size``)."""
     stmt = sa.select(*SUMMARY, b.content_hash,
@@ -211,7 +213,7 @@ def body_size(conn: Connection, bericht_id: int, column: str) -> int | None:
     return None if row is None else int(row[0] or 0)
 
 
-def resends(conn: Connection, row: Any, limit: int = 50) -> list[sa.Row]:
+def resends(conn: Connection, row: sa.Row[*tuple[Any, ...]], limit: int = 50) -> list[sa.Row[*tuple[Any, ...]]]:
     """Other archived messages of the same operation, zender (all four parts) and referentienummer: identical
     resends and StUF016 refusals, newest first."""
     if not row.referentienummer:
@@ -227,13 +229,13 @@ def resends(conn: Connection, row: Any, limit: int = 50) -> list[sa.Row]:
 _v = vordering.c
 
 
-def vorderingen_created(conn: Connection, bericht_id: int, limit: int = 200) -> list[sa.Row]:
+def vorderingen_created(conn: Connection, bericht_id: int, limit: int = 200) -> list[sa.Row[*tuple[Any, ...]]]:
     """Vorderingen the message stored (first ``limit``, in id order)."""
     stmt = sa.select(*SUMMARY_VORDERING).where(_v.bericht_id == bericht_id).order_by(_v.id).limit(limit)
     return list(conn.execute(stmt))
 
 
-def vorderingen_changed(conn: Connection, bericht_id: int, limit: int = 200) -> list[sa.Row]:
+def vorderingen_changed(conn: Connection, bericht_id: int, limit: int = 200) -> list[sa.Row[*tuple[Any, ...]]]:
     """Vorderingen whose status the message changed, with the status it set (``new_status``)."""
     vs = vorderingstatus.c
     stmt = (sa.select(*SUMMARY_VORDERING, vs.status.label("new_status"), vs.datum_en_tijd.label("new_status_time"))
@@ -242,7 +244,7 @@ def vorderingen_changed(conn: Connection, bericht_id: int, limit: int = 200) -> 
     return list(conn.execute(stmt))
 
 
-def vorderingen_returned(conn: Connection, bericht_id: int, limit: int = 200) -> list[sa.Row]:
+def vorderingen_returned(conn: Connection, bericht_id: int, limit: int = 200) -> list[sa.Row[*tuple[Any, ...]]]:
     """Vorderingen a vrdLv01 returned."""
     rv = returned_vordering.c
     stmt = (sa.select(*SUMMARY_VORDERING).join(returned_vordering, rv.vordering_id == _v.id)
@@ -251,7 +253,7 @@ def vorderingen_returned(conn: Connection, bericht_id: int, limit: int = 200) ->
 
 
 def questions_returning(conn: Connection, vordering_id: int, *, limit: int = 20,
-                        before_id: int | None = None) -> list[sa.Row]:
+                        before_id: int | None = None) -> list[sa.Row[*tuple[Any, ...]]]:
     """The vrdLv01 questions that returned a vordering, newest first (those archived before ``before_id``)."""
     rv = returned_vordering.c
     stmt = sa.select(*SUMMARY).join(returned_vordering, rv.bericht_id == b.id).where(rv.vordering_id == vordering_id)
@@ -260,9 +262,9 @@ def questions_returning(conn: Connection, vordering_id: int, *, limit: int = 20,
     return list(conn.execute(stmt.order_by(rv.bericht_id.desc()).limit(limit)))
 
 
-def summaries(conn: Connection, ids: list[int]) -> dict[int, sa.Row]:
+def summaries(conn: Connection, ids: list[int]) -> dict[int, sa.Row[*tuple[Any, ...]]]:
     """Messages by id (for the messages behind a status history)."""
-    found: dict[int, sa.Row] = {}
+    found: dict[int, sa.Row[*tuple[Any, ...]]] = {}
     for start in range(0, len(ids), 1000):
         found.update((r.id, r) for r in conn.execute(sa.select(*SUMMARY).where(b.id.in_(ids[start:start + 1000]))))
     return found

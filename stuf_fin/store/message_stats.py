@@ -48,7 +48,7 @@ def answer_row(operation: str, outcome: str, fault_code: str | None, received_at
 _ADDED = ("messages", "duration_ms_sum", *_HISTOGRAM)
 
 
-def merge(rows: dict[tuple, dict[str, Any]], row: dict[str, Any]) -> None:
+def merge(rows: dict[tuple[Any, ...], dict[str, Any]], row: dict[str, Any]) -> None:
     """Add ``row`` to the row of ``rows`` with the same key (or make it that row)."""
     key = tuple(row[k] for k in _KEY)
     total = rows.get(key)
@@ -61,11 +61,9 @@ def merge(rows: dict[tuple, dict[str, Any]], row: dict[str, Any]) -> None:
 
 @cache
 def _upsert(dialect: str) -> Any:
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(bericht_stats)
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(bericht_stats)
     return stmt.on_conflict_do_update(index_elements=list(_KEY),
                                       set_={c: bericht_stats.c[c] + stmt.excluded[c] for c in _ADDED})
 
@@ -89,7 +87,7 @@ def rebuild(conn: Connection, since: datetime) -> int:
     filled by other means than the gateway (the console benchmark).  Returns the number of messages."""
     conn.execute(sa.delete(bericht_stats).where(s.bucket >= bucket_of(since)))
     b = bericht.c
-    totals: dict[tuple, dict[str, Any]] = {}
+    totals: dict[tuple[Any, ...], dict[str, Any]] = {}
     n = 0
     result = conn.execute(sa.select(b.operation, b.outcome, b.fault_code, b.received_at, b.answered_at)
                           .where(b.answered_at >= bucket_of(since), b.outcome.is_not(None))
@@ -171,7 +169,7 @@ def timeline(conn: Connection, since: datetime, step: timedelta) -> list[tuple[d
     stmt = (sa.select(s.bucket, sa.func.sum(s.messages), faults).where(s.bucket >= start)
             .group_by(s.bucket))
     steps = max(1, int((datetime.now(UTC) - start) / step) + 1)
-    found = [[start + i * step, 0, 0] for i in range(steps)]
+    found: list[list[Any]] = [[start + i * step, 0, 0] for i in range(steps)]
     for bucket, messages, fault in conn.execute(stmt):
         i = int((bucket - start) / step)
         if 0 <= i < steps:

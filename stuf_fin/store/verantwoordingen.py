@@ -63,7 +63,7 @@ def insert_verantwoordingen(conn: Connection, verantwoordingen: Sequence[Verantw
     for fid, f in zip(ids, verantwoordingen, strict=True):
         f.id = fid
         for n, b in enumerate(f.boekingen, 1):
-            row: dict[str, Any] = {veld: getattr(b, veld) for veld in _BOEKING_VELDEN}
+            row = {veld: getattr(b, veld) for veld in _BOEKING_VELDEN}
             row.update(verantwoording_id=fid, volgnummer=n, vorm=b.vorm or None)
             boekingen.append(row)
     if boekingen:

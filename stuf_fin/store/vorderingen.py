@@ -56,6 +56,7 @@ def find_vorderingen(conn: Connection, keys: Iterable[VorderingSleutel]) -> dict
     """The ids of those of ``keys`` that are stored (one query per 1,000 keys)."""
     wanted = list(dict.fromkeys(keys))
     found: dict[VorderingSleutel, int] = {}
+    rows: Iterable[Any]
     if conn.dialect.name == "postgresql" and wanted:  # one join with three arrays: no plan for 1,000 OR-ed rows
         rows = conn.execute(_SLEUTELS_PG, {"o": [k.organisatie for k in wanted], "t": [k.tsa for k in wanted],
                                            "n": [k.vorderingnummer for k in wanted]})
@@ -109,7 +110,7 @@ SUMMARY = (_v.id, _v.organisatie_nnp_id, _v.tsa, _v.vorderingnummer, _v.factuurn
 
 
 def summaries_by_vorderingnummer(conn: Connection, vorderingnummer: str, tsa: str | None = None,
-                                 limit: int = 100) -> list[sa.Row]:
+                                 limit: int = 100) -> list[sa.Row[*tuple[Any, ...]]]:
     """:data:`SUMMARY` of the vorderingen with this vorderingnummer (and tsa), in id order."""
     stmt = sa.select(*SUMMARY).where(_v.vorderingnummer == vorderingnummer)
     if tsa:
@@ -117,9 +118,9 @@ def summaries_by_vorderingnummer(conn: Connection, vorderingnummer: str, tsa: st
     return list(conn.execute(stmt.order_by(_v.id).limit(limit)))
 
 
-def summaries(conn: Connection, ids: Sequence[int]) -> dict[int, sa.Row]:
+def summaries(conn: Connection, ids: Sequence[int]) -> dict[int, sa.Row[*tuple[Any, ...]]]:
     """:data:`SUMMARY` of these vorderingen by id."""
-    found: dict[int, sa.Row] = {}
+    found: dict[int, sa.Row[*tuple[Any, ...]]] = {}
     for chunk in _chunks(list(ids)):
         found.update((r.id, r) for r in conn.execute(sa.select(*SUMMARY).where(_v.id.in_(list(chunk)))))
     return found
@@ -265,7 +266,7 @@ def insert_new_vordering(conn: Connection, v: Vordering, *, bericht_id: int | No
                fetch=True)
     if not rows:
         return None
-    vid = rows[0][0]
+    vid: int = rows[0][0]
     # the children's first column is vordering_id
     insert_tables(conn, [(r.table, r.kolommen, [(vid, *w[1:]) for w in r.waarden]) for r in kinderen])
     v.id = vid
@@ -327,7 +328,7 @@ def _kinderen(dialect: str, table: sa.Table, kolommen: Sequence[str]) -> sa.Colu
     return rijen.label(table.name)
 
 
-def vorderingen_select(dialect: str, ids: sa.Select) -> sa.Select:
+def vorderingen_select(dialect: str, ids: sa.Select[Any]) -> sa.Select[Any]:
     """One SELECT of complete vorderingen: the rows of ``vordering`` whose id ``ids`` selects (a SELECT of one
     column ``id``), each with its regels, totaalregels and termijnen (:func:`vorderingen_uit`).  One statement
     instead of one per table; the caller adds the ORDER BY."""
@@ -346,7 +347,8 @@ def _gesorteerd(rijen: list[list[Any]] | None) -> list[list[Any]]:
 
 
 def _volgnummer(rij: list[Any]) -> int:
-    return rij[0]
+    volgnummer: int = rij[0]
+    return volgnummer
 
 
 _LOAD = {d: vorderingen_select(d, sa.select(vordering.c.id).where(vordering.c.id.in_(sa.bindparam(
@@ -356,7 +358,7 @@ _LOAD = {d: vorderingen_select(d, sa.select(vordering.c.id).where(vordering.c.id
 def load_vorderingen(conn: Connection, ids: Sequence[int]) -> list[Vordering]:
     """The vorderingen with these ids, complete, in the order of ``ids`` (unknown ids are left out)."""
     ids = list(dict.fromkeys(ids))
-    found: dict[int, Vordering] = {}
+    found: dict[int | None, Vordering] = {}
     for chunk in _chunks(ids):
         found.update((v.id, v) for v in vorderingen_uit(conn.execute(_LOAD[conn.dialect.name], {"ids": list(chunk)})))
     return [found[i] for i in ids if i in found]
@@ -385,7 +387,8 @@ def _vordering(r: Any, regels: list[list[Any]], totaalregels: list[list[Any]], t
         factuurnummer=r.factuurnummer, factuurdatum=r.factuurdatum, vervaldatum=r.vervaldatum,
         taaknummer=r.taaknummer,
         # (the fields of Vorderingsregel are in the order of _REGEL_VELDEN)
-        vorderingsregels=[Vorderingsregel(*x[1:-1], vorm=x[-1] or {}) for x in regels],
+        vorderingsregels=[Vorderingsregel(*x[1:-1], vorm=x[-1] or {})  # type: ignore[misc]  # x[1:-1]: the fields
+                          for x in regels],  # before vorm
         totaalregels_btw=[BtwTotaalregel(x[1], x[2], vorm=x[3] or {}) for x in totaalregels],
         metagegevens=Metagegevens(r.tijdvak_geldigheid_xml, r.tijdstip_registratie_xml, r.extra_elementen_xml),
         vorm=r.vorm or {}, id=r.id)

@@ -103,13 +103,14 @@ def _selectie(vraag: Zoekvraag) -> list[sa.ColumnElement[bool]]:
     return condities
 
 
-def zoek_stmt(vraag: Zoekvraag, limiet: int) -> sa.Select:
+def zoek_stmt(vraag: Zoekvraag, limiet: int) -> sa.Select[Any]:
     """The SELECT of the ids with its values bound (exposed so that the benchmark can time the bare query)."""
     stmt, waarden = _statement("ids", "", vraag)
-    return stmt.params(**waarden, limiet=limiet)
+    bound: sa.Select[Any] = stmt.params(**waarden, limiet=limiet)
+    return bound
 
 
-def _zoek_stmt(vraag: Zoekvraag) -> sa.Select:
+def _zoek_stmt(vraag: Zoekvraag) -> sa.Select[Any]:
     """The SELECT of the ids, with the bind parameters of :func:`_vorm` and ``limiet``.
 
     Sortering 1 is a UNION ALL of two index-friendly parts, each limited: the vorderingen with a status
@@ -142,7 +143,7 @@ def _zoek_stmt(vraag: Zoekvraag) -> sa.Select:
     return sa.select(delen.c.id).order_by(delen.c.groep, delen.c.status_tijdstip.desc(), delen.c.id).limit(limiet)
 
 
-def _vorderingen_stmt(dialect: str, vraag: Zoekvraag) -> sa.Select:
+def _vorderingen_stmt(dialect: str, vraag: Zoekvraag) -> sa.Select[Any]:
     """The matching vorderingen, complete, in the asked order (one statement)."""
     c = vordering.c
     stmt = vorderingen_select(dialect, _zoek_stmt(vraag))

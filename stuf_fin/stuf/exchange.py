@@ -47,6 +47,7 @@ class Antwoord:
 
     def to_bytes(self) -> bytes:
         if self.serialized is None:
+            assert self.element is not None  # an answer has an element or its bytes
             self.serialized = etree.tostring(self.element, encoding="UTF-8")
         return self.serialized
 

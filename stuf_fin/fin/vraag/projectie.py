@@ -174,16 +174,16 @@ def projecteer(el: etree._Element, gevraagd: Gevraagd, type_ref: TypeRef | None,
     declaraties = kennis.kinderen(type_ref)
     if declaraties is None:  # open or unknown content: stored order, nothing added
         for child in kinderen:
-            sub = gevraagd.kind(child.tag, child)
+            sub = gevraagd.kind(str(child.tag), child)
             if sub is not None:
                 projecteer(child, sub, None, uit)
         return uit
     aanwezig: dict[str, list[etree._Element]] = {}
     for child in kinderen:
-        aanwezig.setdefault(child.tag, []).append(child)
-    declaraties = _uniek(declaraties)
-    opgeslagen = [k for k in declaraties if k.tag in aanwezig]
-    for k in declaraties:
+        aanwezig.setdefault(str(child.tag), []).append(child)
+    uniek = _uniek(declaraties)
+    opgeslagen = [k for k in uniek if k.tag in aanwezig]
+    for k in uniek:
         gevonden = aanwezig.get(k.tag)
         if gevonden:
             for child in gevonden:

@@ -63,7 +63,8 @@ class Schemakennis:
 
     # -- lookups ---------------------------------------------------------------------------------
     @staticmethod
-    def _qname(el: etree._Element, value: str) -> str:
+    def _qname(el: etree._Element, value: str | None) -> str:
+        assert value is not None  # an attribute the caller found set
         prefix, _, local = value.rpartition(":")
         return f"{{{el.nsmap.get(prefix or None, '')}}}{local}"
 

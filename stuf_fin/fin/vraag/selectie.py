@@ -146,7 +146,7 @@ def lees_selectie(gelijk: etree._Element | None) -> Selectie:
         kinderen = [c for c in el if isinstance(c.tag, str)]
         if kinderen:
             for child in kinderen:
-                bezoek(child, (*pad, child.tag), id(el) if _is_groep(pad) else groep_el)
+                bezoek(child, (*pad, str(child.tag)), id(el) if _is_groep(pad) else groep_el)
             return
         _blad(selectie, el, pad, groepen, debiteuren, groep_el)
 

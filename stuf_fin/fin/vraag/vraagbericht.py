@@ -39,7 +39,7 @@ def lees_vraag(message: etree._Element, stuurgegevens: Stuurgegevens | None = No
     return Vraag(
         stuurgegevens=stuurgegevens if stuurgegevens is not None else read_stuurgegevens(message),
         sortering=int((sortering.text or "0").strip()) if sortering is not None else 0,
-        maximum_aantal=int(maximum.text.strip()) if maximum is not None and (maximum.text or "").strip()
+        maximum_aantal=int((maximum.text or "").strip()) if maximum is not None and (maximum.text or "").strip()
         else MAXIMUM_AANTAL_DEFAULT,
         gelijk=message.find(F + "gelijk"),
         scope=_kind(message.find(F + "scope"), F + "object"),

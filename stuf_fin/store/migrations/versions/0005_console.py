@@ -14,6 +14,7 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -88,7 +89,7 @@ def _count_last_days(days: int) -> None:
                        sa.column("received_at", sa.DateTime(timezone=True)),
                        sa.column("answered_at", sa.DateTime(timezone=True)))
     since = datetime.now(UTC) - timedelta(days=days)
-    totals: Counter = Counter()
+    totals: Counter[tuple[Any, ...]] = Counter()
     for operation, outcome, fault_code, received, answered in op.get_bind().execute(
             sa.select(bericht.c.operation, bericht.c.outcome, bericht.c.fault_code, bericht.c.received_at,
                       bericht.c.answered_at).where(bericht.c.answered_at >= since, bericht.c.outcome.is_not(None))):
@@ -101,11 +102,11 @@ def _count_last_days(days: int) -> None:
         column = next((f"le_{b}" for b in _BOUNDS if ms <= b), None)
         if column:
             totals[(*key, column)] += 1
-    rows: dict[tuple, dict] = {}
-    for (*key, column), n in totals.items():
-        row = rows.setdefault(tuple(key), {"bucket": key[0], "operation": key[1], "outcome": key[2],
-                                           "fault_code": key[3], "messages": 0, "duration_ms_sum": 0,
-                                           **{f"le_{b}": 0 for b in _BOUNDS}})
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for (*bucket_key, column), n in totals.items():
+        row = rows.setdefault(tuple(bucket_key), {
+            "bucket": bucket_key[0], "operation": bucket_key[1], "outcome": bucket_key[2],
+            "fault_code": bucket_key[3], "messages": 0, "duration_ms_sum": 0, **{f"le_{b}": 0 for b in _BOUNDS}})
         row[column] = n
     if rows:
         stats = sa.table("bericht_stats", sa.column("bucket", sa.DateTime(timezone=True)),

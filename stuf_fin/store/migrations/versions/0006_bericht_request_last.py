@@ -17,6 +17,9 @@ Create Date: 2026-12-04
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -38,9 +41,8 @@ _LZ4 = {"bericht": ("request", "reply"),
                       "tijdvak_geldigheid_xml", "tijdstip_registratie_xml", "extra_elementen_xml")}
 
 
-def _column(name: str) -> sa.Column:
-    text = {"server_default": "", "nullable": False}
-    return {
+def _column(name: str) -> sa.Column[Any]:
+    columns: dict[str, Callable[[], sa.Column[Any]]] = {
         "id": lambda: sa.Column("id", _ID, autoincrement=True, nullable=False),
         "port": lambda: sa.Column("port", sa.Text(), nullable=False),
         "operation": lambda: sa.Column("operation", sa.Text(), nullable=False),
@@ -54,7 +56,8 @@ def _column(name: str) -> sa.Column:
         "received_at": lambda: sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         "answered_at": lambda: sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
         "resend_of": lambda: sa.Column("resend_of", _ID, nullable=True),
-    }.get(name, lambda: sa.Column(name, sa.Text(), **text))()
+    }
+    return columns.get(name, lambda: sa.Column(name, sa.Text(), server_default="", nullable=False))()
 
 
 def _rebuild_sqlite(order: tuple[str, ...]) -> None:
