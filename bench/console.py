@@ -3,7 +3,7 @@
     python -m bench.console --db postgresql            # seeds once (cached in a schema of its own), then measures
     python -m bench.console --db sqlite --requests 300
 
-Seeding: the vorderingen with the vrdLv01 benchmark's loader (:func:`bench.vraag.laad`, the store's bulk insert),
+Seeding: the vorderingen with the vrdLv01 benchmark's loader (:func:`bench.vraag.load`, the store's bulk insert),
 then the archive (``bericht``: 40 % Di01-verstrekVordering, 20 % status changes, 5 % verantwoordingen, 35 %
 vrdLv01; 5 % Fo03 with a StUF code, 1 % Fo02; ten zenders; received over the last 7 days, so that the overview's
 week holds all of them), each vordering linked to the Di01 that created it, 350,000 vrdLv01 results, 20,000
@@ -38,7 +38,7 @@ import sqlalchemy as sa
 
 from bench.common import CACHE, header
 from bench.server import start_server
-from bench.vraag import aantal_opgeslagen, bench_vorderingnummer, laad
+from bench.vraag import bench_vorderingnummer, count_stored, load
 from stuf_fin.selftest import generator as g
 
 ACCOUNT = ("bench", "bench-console-password")
@@ -100,7 +100,7 @@ def _templates() -> dict[str, tuple[bytes, bytes]]:
     return {
         "Di01-verstrekVordering": (g.soap(g.di01_vordering([spec], referentienummer="REFNR")), bv03),
         "Di01-verstrekVorderingStatusWijziging": (
-            g.soap(g.di01_status_wijziging([g.status_voor(spec, "BET")], referentienummer="REFNR")), bv03),
+            g.soap(g.di01_status_wijziging([g.status_for(spec, "BET")], referentienummer="REFNR")), bv03),
         "Di01-verstrekFinancieleVerantwoording": (
             g.soap(g.di01_financiele_verantwoording(1, referentienummer="REFNR")), bv03),
         "vrdLv01": (g.soap(vraag.vrdLv01([vraag.veld("vorderingnummer", "BENCH000000001")])),
@@ -150,7 +150,7 @@ def seed(url: str, vorderingen: int, messages: int, log: Callable[[str], None] =
     begin = time.perf_counter()
     store = Store(url)
     store.upgrade()
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         have_vorderingen = conn.execute(sa.select(sa.func.count()).select_from(vordering)).scalar_one()
         have_messages = conn.execute(sa.select(sa.func.max(bericht.c.id))).scalar() or 0
         have_outbox = conn.execute(sa.select(sa.func.count()).select_from(outbox)).scalar_one()
@@ -159,7 +159,7 @@ def seed(url: str, vorderingen: int, messages: int, log: Callable[[str], None] =
         return  # seeded by an earlier run
     if have_vorderingen != vorderingen:
         log(f"seeding {vorderingen:,} vorderingen …")
-        laad(url, vorderingen)
+        load(url, vorderingen)
     rng = random.Random(13)
     templates = _templates()
     now = datetime.now(UTC)
@@ -392,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     print(header("console pages (issue 13)"))
     for kind in (("sqlite", "postgresql") if args.db == "both" else (args.db,)):
         url = database_url(kind, args.workdir.resolve(), args.vorderingen, args.messages)
-        if args.fresh or aantal_opgeslagen(url) not in (0, args.vorderingen):
+        if args.fresh or count_stored(url) not in (0, args.vorderingen):
             drop(url)
         seed(url, args.vorderingen, args.messages)  # what an earlier run did not finish
         print(f"\n## {kind}")

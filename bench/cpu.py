@@ -30,7 +30,7 @@ from stuf_fin.app import build
 from stuf_fin.config import Settings
 from stuf_fin.soap.server import SoapRequest
 from stuf_fin.store.group_commit import GroupCommit
-from stuf_fin.stuf.operaties import PORT_KENNISGEVING
+from stuf_fin.stuf.operations import PORT_KENNISGEVING
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,12 +25,12 @@ from typing import Any
 
 from bench import common, floor
 from bench.databases import KINDS, fresh_database
-from stuf_fin.fin import lezen, regels
+from stuf_fin.fin import reader, rules
 from stuf_fin.namespaces import SOAP_ENV
 from stuf_fin.schema.parsing import ParseLimits
-from stuf_fin.schema.stroom import body_hash
+from stuf_fin.schema.streaming import body_hash
 from stuf_fin.schema.validator import get_validator
-from stuf_fin.store import archief, bulk
+from stuf_fin.store import archive, bulk
 from stuf_fin.store import vorderingen as repo
 from stuf_fin.store.db import Store, reserve_ids
 from stuf_fin.store.tables import vordering
@@ -78,22 +78,22 @@ def gateway_message(s: Stages, store: Store, data: bytes) -> None:
         root = s.timed("gateway: parse + validation", validator.parse, data, ParseLimits()).root
         message = root.find(BODY)[0]
         digest = s.timed("gateway: StUF016 fingerprint", body_hash, data)
-        vorderingen = s.timed("gateway: reader", lezen.vorderingen, message)
-        ontvangen = datetime.now(UTC)
-        dag = regels.ontvangstdatum(ontvangen)
-        s.timed("gateway: business rules", lambda: [regels.controleer_vordering(v, dag) for v in vorderingen])
+        vorderingen = s.timed("gateway: reader", reader.vorderingen, message)
+        received = datetime.now(UTC)
+        dag = rules.ontvangstdatum(received)
+        s.timed("gateway: business rules", lambda: [rules.check_vordering(v, dag) for v in vorderingen])
         with s.step("gateway: transaction"):
             with store.begin() as conn:
-                bericht_id = s.timed("gateway:   archive row", archief.archive, conn, port="p", operation="o",
-                                     request=data, received_at=ontvangen, content_hash=digest, uitstellen=True)
+                bericht_id = s.timed("gateway:   archive row", archive.archive, conn, port="p", operation="o",
+                                     request=data, received_at=received, content_hash=digest, defer=True)
                 s.timed("gateway:   key check", repo.existing_keys, conn, [v.sleutel for v in vorderingen])
                 ids = reserve_ids(conn, vordering, len(vorderingen))
-                rijen = s.timed("gateway:   rows", repo.vordering_rijen, vorderingen, ids, bericht_id=bericht_id,
-                                ontvangen_op=ontvangen)
+                rijen = s.timed("gateway:   rows", repo.vordering_rows, vorderingen, ids, bericht_id=bericht_id,
+                                ontvangen_op=received)
                 with s.step("gateway:   bulk inserts"):
                     for r in rijen:
-                        bulk.insert_values(conn, r.table, r.kolommen, r.waarden)
-                s.timed("gateway:   archived request", archief.vul_request, conn, bericht_id, data)
+                        bulk.insert_values(conn, r.table, r.columns, r.waarden)
+                s.timed("gateway:   archived request", archive.fill_request, conn, bericht_id, data)
                 s.start_commit()
             s.end_commit("gateway:   commit")
 

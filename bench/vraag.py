@@ -69,49 +69,49 @@ def veld(naam: str, waarde: object = None, *, ns: str = F, nil: bool = False, no
     return el
 
 
-def groep(naam: str, *kinderen: etree._Element, ns: str = F, **attributen: str) -> etree._Element:
-    """A group or relation element holding ``kinderen`` (attributes: StUF names, e.g. entiteittype)."""
-    el = etree.Element(ns + naam, {S + k: v for k, v in attributen.items()}, nsmap=g.NSMAP)
-    el.extend(kinderen)
+def group(naam: str, *children: etree._Element, ns: str = F, **attributes: str) -> etree._Element:
+    """A group or relation element holding ``children`` (attributes: StUF names, e.g. entiteittype)."""
+    el = etree.Element(ns + naam, {S + k: v for k, v in attributes.items()}, nsmap=g.NSMAP)
+    el.extend(children)
     return el
 
 
 def debiteur_bsn(bsn: str, **kw) -> etree._Element:
-    return groep("wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur",
-                 groep("gerelateerde", veld("inp.bsn", bsn, ns=B, **kw), entiteittype="NPS"), entiteittype="VRDNPSDEB")
+    return group("wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur",
+                 group("gerelateerde", veld("inp.bsn", bsn, ns=B, **kw), entiteittype="NPS"), entiteittype="VRDNPSDEB")
 
 
 def debiteur_nnp(nnp_id: str) -> etree._Element:
-    return groep("wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur",
-                 groep("gerelateerde", veld("inn.nnpId", nnp_id, ns=B), entiteittype="NNP"), entiteittype="VRDNNPDEB")
+    return group("wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur",
+                 group("gerelateerde", veld("inn.nnpId", nnp_id, ns=B), entiteittype="NNP"), entiteittype="VRDNNPDEB")
 
 
-def debiteurnummer(nummer: str, natuurlijk: bool = True) -> etree._Element:
-    naam = "wordtBetaaldDoor" + ("" if natuurlijk else "Niet") + "NatuurlijkPersoonAlsDebiteur"
-    return groep(naam, veld("debiteurnummer", nummer), entiteittype="VRDNPSDEB" if natuurlijk else "VRDNNPDEB")
+def debiteurnummer(nummer: str, natural: bool = True) -> etree._Element:
+    naam = "wordtBetaaldDoor" + ("" if natural else "Niet") + "NatuurlijkPersoonAlsDebiteur"
+    return group(naam, veld("debiteurnummer", nummer), entiteittype="VRDNPSDEB" if natural else "VRDNNPDEB")
 
 
 def organisatie(nnp_id: str) -> etree._Element:
-    return groep("heeftAlsVorderendeOrganisatie",
-                 groep("gerelateerde", veld("inn.nnpId", nnp_id, ns=B), entiteittype="NNP"), entiteittype="VRDNNPVOR")
+    return group("heeftAlsVorderendeOrganisatie",
+                 group("gerelateerde", veld("inn.nnpId", nnp_id, ns=B), entiteittype="NNP"), entiteittype="VRDNNPVOR")
 
 
 def zaak(identificatie: str) -> etree._Element:
-    return groep("isOntstaanInZaak", groep("gerelateerde", veld("identificatie", identificatie, ns=Z),
+    return group("isOntstaanInZaak", group("gerelateerde", veld("identificatie", identificatie, ns=Z),
                                            entiteittype="ZAK"), entiteittype="VRDZAK")
 
 
-def _ordenen(kinderen: Iterable[etree._Element]) -> list[etree._Element]:
+def _order(children: Iterable[etree._Element]) -> list[etree._Element]:
     def plaats(el: etree._Element) -> int:
         naam = etree.QName(el).localname
         return VOLGORDE.index(naam) if naam in VOLGORDE else len(VOLGORDE)
-    return sorted(kinderen, key=plaats)
+    return sorted(children, key=plaats)
 
 
-def scope_object(*kinderen: etree._Element) -> etree._Element:
-    """A ``scope/object`` asking for ``kinderen`` (put in schema order)."""
+def scope_object(*children: etree._Element) -> etree._Element:
+    """A ``scope/object`` asking for ``children`` (put in schema order)."""
     obj = etree.Element(F + "object", {S + "entiteittype": "VRD"}, nsmap=g.NSMAP)
-    obj.extend(_ordenen(kinderen))
+    obj.extend(_order(children))
     return obj
 
 
@@ -140,7 +140,7 @@ def vrdLv01(gelijk: list[etree._Element] | None = None, *, scope: str | etree._E
         el = etree.SubElement(root, F + "gelijk", {S + "entiteittype": "VRD"})
         for naam, waarde in (sleutel or {}).items():
             el.set(S + naam, waarde)
-        el.extend(_ordenen(gelijk or []))
+        el.extend(_order(gelijk or []))
     if scope is not None:
         scope_el = etree.SubElement(root, F + "scope")
         if isinstance(scope, str):
@@ -182,25 +182,25 @@ def bench_status(i: int) -> str:
     return BENCH_STATUSSEN[(i // len(BENCH_TSAS)) % len(BENCH_STATUSSEN)]
 
 
-def _sjabloon_bericht() -> bytes:
+def _template_bericht() -> bytes:
     """A Di01 of the generated vorderingen (natural-person debiteur) the bench data is made from."""
     rng = random.Random(2025)
     specs = []
     for i in range(SJABLONEN):
-        spec = g.random_vordering(rng, i, prefix="SJABLOON", vandaag=date(2025, 3, 1))
+        spec = g.random_vordering(rng, i, prefix="SJABLOON", today=date(2025, 3, 1))
         spec.debiteur = g.DebiteurSpec(g._persoon(rng), f"D{i:06d}")
         specs.append(spec)
     return g.di01_vordering(specs)
 
 
-def _sjablonen() -> list:
+def _templates() -> list:
     """The template vorderingen, read by the gateway's own reader."""
-    from stuf_fin.fin import lezen
+    from stuf_fin.fin import reader
 
-    return lezen.vorderingen(etree.fromstring(_sjabloon_bericht()))
+    return reader.vorderingen(etree.fromstring(_template_bericht()))
 
 
-def laad_floor(database_url: str, aantal: int, *, batch: int = 10_000, log: Callable[[str], None] = print) -> None:
+def load_floor(database_url: str, aantal: int, *, batch: int = 10_000, log: Callable[[str], None] = print) -> None:
     """Store ``aantal`` vorderingen (BENCH000000000 …, the tsa of the gateway's data) in the floor's own table:
     each row the template object's XML with its number and tsa, as a vrdLa01 answer object (without the
     kennisgeving's ``StUF:verwerkingssoort``)."""
@@ -208,12 +208,12 @@ def laad_floor(database_url: str, aantal: int, *, batch: int = 10_000, log: Call
 
     floor.create_tables(database_url)
     engine = floor.engine_for(database_url)
-    objecten = []
-    for lk01 in etree.fromstring(_sjabloon_bericht()).iterchildren(floor.VRDLK01):
+    objects = []
+    for lk01 in etree.fromstring(_template_bericht()).iterchildren(floor.VRDLK01):
         obj = lk01.find(floor.OBJECT)
         for el in obj.iter():
             el.attrib.pop(S + "verwerkingssoort", None)
-        objecten.append((obj, etree.tostring(obj)))
+        objects.append((obj, etree.tostring(obj)))
     begin = time.perf_counter()
     try:
         with engine.begin() as conn:
@@ -222,7 +222,7 @@ def laad_floor(database_url: str, aantal: int, *, batch: int = 10_000, log: Call
         for start in range(0, aantal, batch):
             rows = []
             for i in range(start, min(start + batch, aantal)):
-                obj, xml = objecten[i % len(objecten)]
+                obj, xml = objects[i % len(objects)]
                 nummer, tsa = obj.findtext(F + "vorderingnummer"), obj.findtext(F + "tsa")
                 xml = xml.replace(f">{nummer}<".encode(), f">{bench_vorderingnummer(i)}<".encode(), 1).replace(
                     f"<FIN:tsa>{tsa}<".encode(), f"<FIN:tsa>{bench_tsa(i)}<".encode(), 1)
@@ -253,7 +253,7 @@ def aantal_floor(database_url: str) -> int:
         engine.dispose()
 
 
-def laad(database_url: str, aantal: int, *, batch: int = 5000, log: Callable[[str], None] = print) -> None:
+def load(database_url: str, aantal: int, *, batch: int = 5000, log: Callable[[str], None] = print) -> None:
     """Store ``aantal`` vorderingen (BENCH000000000 …) with the store's bulk insert, in batches."""
     import copy
 
@@ -263,22 +263,22 @@ def laad(database_url: str, aantal: int, *, batch: int = 5000, log: Callable[[st
 
     store = Store(database_url)
     store.upgrade()
-    sjablonen = _sjablonen()
+    templates = _templates()
     nu = datetime.now(UTC)
     begin = time.perf_counter()
     for start in range(0, aantal, batch):
         rij = []
         for i in range(start, min(start + batch, aantal)):
-            sjabloon = sjablonen[i % len(sjablonen)]
-            vordering = copy.copy(sjabloon)
+            template = templates[i % len(templates)]
+            vordering = copy.copy(template)
             vordering.vorderingnummer, vordering.tsa = bench_vorderingnummer(i), bench_tsa(i)
-            d = sjabloon.debiteur
+            d = template.debiteur
             bsn = bench_bsn(i // PER_BSN)
             vordering.debiteur = Debiteur(d.xml.replace(d.bsn.encode(), bsn.encode()), soort="NPS", bsn=bsn,
                                           debiteurnummer=d.debiteurnummer)
-            seconden = i % 86400
+            seconds = i % 86400
             vordering.vorderingstatus = Vorderingstatus(
-                bench_status(i), f"2025-03-01T{seconden // 3600:02d}:{seconden // 60 % 60:02d}:{seconden % 60:02d}Z",
+                bench_status(i), f"2025-03-01T{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}Z",
                 totaal_betaald=0)
             rij.append(vordering)
         with store.begin() as conn:
@@ -289,7 +289,7 @@ def laad(database_url: str, aantal: int, *, batch: int = 5000, log: Callable[[st
     store.dispose()
 
 
-def aantal_opgeslagen(database_url: str) -> int:
+def count_stored(database_url: str) -> int:
     import sqlalchemy as sa
 
     from stuf_fin.store.db import Store
@@ -298,13 +298,13 @@ def aantal_opgeslagen(database_url: str) -> int:
     store = Store(database_url)
     store.upgrade()
     try:
-        with store.begin(schrijven=False) as conn:
+        with store.begin(write=False) as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(vordering)).scalar_one()
     finally:
         store.dispose()
 
 
-def analyseer(database_url: str) -> None:
+def analyse(database_url: str) -> None:
     """PostgreSQL: ``ANALYZE`` the loaded tables.  Without statistics (autovacuum off, or right after a bulk
     load) the planner takes ``ORDER BY id LIMIT`` over the primary key for a vorderingnummer lookup: ~1 s."""
     from stuf_fin.store.db import Store
@@ -321,44 +321,44 @@ def analyseer(database_url: str) -> None:
 # -- benchmark: questions ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Vraagsoort:
+class QuestionKind:
     naam: str
     bericht: Callable[[random.Random, int], bytes]  # (rng, number of stored vorderingen) → vrdLv01
-    zoekvraag: Callable[[random.Random, int], object]  # the same selection as a store Zoekvraag
+    query: Callable[[random.Random, int], object]  # the same selection as a store Query
 
 
 def _zoekvraag(**waarden: str):
-    from stuf_fin.fin.vraag.query import Voorwaarde, Zoekvraag
+    from stuf_fin.fin.vraag.query import Condition, Query
 
-    return Zoekvraag([Voorwaarde(kolom, waarde) for kolom, waarde in waarden.items()])
+    return Query([Condition(column, waarde) for column, waarde in waarden.items()])
 
 
-def vraagsoorten(scope: str) -> list[Vraagsoort]:
+def question_kinds(scope: str) -> list[QuestionKind]:
     def nummer(rng: random.Random, n: int) -> int:
         return rng.randrange(n)
 
     return [
-        Vraagsoort("vorderingnummer",
-                   lambda rng, n: vrdLv01([veld("vorderingnummer", bench_vorderingnummer(nummer(rng, n)))],
-                                          scope=scope),
-                   lambda rng, n: _zoekvraag(vorderingnummer=bench_vorderingnummer(nummer(rng, n)))),
-        Vraagsoort("debiteur bsn",
-                   lambda rng, n: vrdLv01([debiteur_bsn(bench_bsn(nummer(rng, n) // PER_BSN))], scope=scope),
-                   lambda rng, n: _zoekvraag(debiteur_bsn=bench_bsn(nummer(rng, n) // PER_BSN))),
-        Vraagsoort("tsa + status",
-                   lambda rng, n: vrdLv01([veld("tsa", bench_tsa(i := nummer(rng, n))),
-                                           groep("vorderingstatus", veld("status", bench_status(i)))], scope=scope),
-                   lambda rng, n: _zoekvraag(tsa=bench_tsa(i := nummer(rng, n)), status=bench_status(i))),
+        QuestionKind("vorderingnummer",
+                     lambda rng, n: vrdLv01([veld("vorderingnummer", bench_vorderingnummer(nummer(rng, n)))],
+                                            scope=scope),
+                     lambda rng, n: _zoekvraag(vorderingnummer=bench_vorderingnummer(nummer(rng, n)))),
+        QuestionKind("debiteur bsn",
+                     lambda rng, n: vrdLv01([debiteur_bsn(bench_bsn(nummer(rng, n) // PER_BSN))], scope=scope),
+                     lambda rng, n: _zoekvraag(debiteur_bsn=bench_bsn(nummer(rng, n) // PER_BSN))),
+        QuestionKind("tsa + status",
+                     lambda rng, n: vrdLv01([veld("tsa", bench_tsa(i := nummer(rng, n))),
+                                             group("vorderingstatus", veld("status", bench_status(i)))], scope=scope),
+                     lambda rng, n: _zoekvraag(tsa=bench_tsa(i := nummer(rng, n)), status=bench_status(i))),
     ]
 
 
-def percentiel(waarden: list[float], p: float) -> float:
+def percentile(waarden: list[float], p: float) -> float:
     """The ``p``-th percentile (nearest rank) in milliseconds of values in seconds."""
     return common.percentile(waarden, p) * 1000
 
 
-def meet_http(host: str, port: int, soort: Vraagsoort, aantal: int, clients: int, n: int,
-              seed: int) -> tuple[list[float], float]:
+def measure_http(host: str, port: int, soort: QuestionKind, aantal: int, clients: int, n: int,
+                 seed: int) -> tuple[list[float], float]:
     """Latencies (s) of ``aantal`` questions from ``clients`` closed-loop clients (one connection each), and
     the questions per second."""
     rng = random.Random(seed)
@@ -370,22 +370,24 @@ def meet_http(host: str, port: int, soort: Vraagsoort, aantal: int, clients: int
     return [r.seconds for r in run.replies], run.per_second
 
 
-def meet_sql(database_url: str, soort: Vraagsoort, aantal: int, n: int, seed: int) -> tuple[list[float], list[float]]:
+def measure_sql(
+    database_url: str, soort: QuestionKind, aantal: int, n: int, seed: int
+) -> tuple[list[float], list[float]]:
     """Latencies (s) of the bare id query (DBAPI cursor, SQL compiled once per question) and of the whole
     store read (the complete vorderingen through the store), for the same kind of question."""
     from stuf_fin.store.db import Store
-    from stuf_fin.store.vraag import zoek_stmt, zoek_vorderingen
+    from stuf_fin.store.vraag import search_stmt, search_vorderingen
 
     store = Store(database_url)
     rng = random.Random(seed)
-    kaal, lezen = [], []
+    bare, lezen = [], []
     try:
         with store.engine.connect() as conn:
             dialect = conn.dialect
             driver = conn.connection.driver_connection
             for _ in range(aantal):
-                zoekvraag = soort.zoekvraag(rng, n)
-                compiled = zoek_stmt(zoekvraag, 16).compile(dialect=dialect)
+                query = soort.query(rng, n)
+                compiled = search_stmt(query, 16).compile(dialect=dialect)
                 sql, params = str(compiled), compiled.params
                 if dialect.paramstyle == "qmark":
                     params = tuple(compiled.params[k] for k in compiled.positiontup)
@@ -393,17 +395,17 @@ def meet_sql(database_url: str, soort: Vraagsoort, aantal: int, n: int, seed: in
                 begin = time.perf_counter()
                 cursor.execute(sql, params)
                 cursor.fetchall()
-                kaal.append(time.perf_counter() - begin)
+                bare.append(time.perf_counter() - begin)
                 cursor.close()
-                zoekvraag = soort.zoekvraag(rng, n)
+                query = soort.query(rng, n)
                 begin = time.perf_counter()
-                with store.begin(schrijven=False) as c:
-                    zoek_vorderingen(c, zoekvraag, 16)
+                with store.begin(write=False) as c:
+                    search_vorderingen(c, query, 16)
                 lezen.append(time.perf_counter() - begin)
                 driver.rollback()
     finally:
         store.dispose()
-    return kaal, lezen
+    return bare, lezen
 
 
 # -- benchmark: server and main ----------------------------------------------------------------------------
@@ -444,21 +446,21 @@ def main(argv: list[str] | None = None) -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     workdir = args.workdir.resolve()
     url = _database_url(args.database, workdir, args.vorderingen)
-    opgeslagen = aantal_opgeslagen(url)
-    if opgeslagen not in (0, args.vorderingen):
-        parser.error(f"{url} holds {opgeslagen} vorderingen, not {args.vorderingen}: remove it first")
-    if opgeslagen == 0:
+    stored = count_stored(url)
+    if stored not in (0, args.vorderingen):
+        parser.error(f"{url} holds {stored} vorderingen, not {args.vorderingen}: remove it first")
+    if stored == 0:
         print(f"loading {args.vorderingen:,} vorderingen into {args.database} …")
-        laad(url, args.vorderingen)
-    analyseer(url)
+        load(url, args.vorderingen)
+    analyse(url)
     floor_url = None if args.no_floor else _database_url(args.database, workdir, args.vorderingen, "floor-")
     if floor_url:
-        opgeslagen = aantal_floor(floor_url)
-        if opgeslagen not in (0, args.vorderingen):
-            parser.error(f"{floor_url} holds {opgeslagen} floor rows, not {args.vorderingen}: remove it first")
-        if opgeslagen == 0:
+        stored = aantal_floor(floor_url)
+        if stored not in (0, args.vorderingen):
+            parser.error(f"{floor_url} holds {stored} floor rows, not {args.vorderingen}: remove it first")
+        if stored == 0:
             print(f"loading {args.vorderingen:,} vorderingen into the floor's table …")
-            laad_floor(floor_url, args.vorderingen)
+            load_floor(floor_url, args.vorderingen)
     if args.load_only:
         return 0
     servers = {"gateway": start_server(workdir, url, timeout=60, env={"STUF_FIN_LOG_FORMAT": "json",
@@ -473,31 +475,31 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     client_counts = [int(c) for c in args.clients.split(",")]
     try:
-        for soort in (s for s in vraagsoorten(args.scope) if s.naam in args.questions.split(",")):
+        for soort in (s for s in question_kinds(args.scope) if s.naam in args.questions.split(",")):
             targets = [t for t in servers if t == "gateway" or soort.naam == "vorderingnummer"]
             for target in targets:  # warm up, with as many clients as measured (each opens its own connections)
                 server = servers[target]
-                meet_http(server.host, server.port, soort, 20 * max(client_counts), max(client_counts),
-                          args.vorderingen, args.seed + 99)
-            kaal, lezen = meet_sql(url, soort, min(args.requests, 2000), args.vorderingen, args.seed)
-            for naam, tijden in (("sql", kaal), ("store", lezen)):
-                print(f"{soort.naam:<16} {naam:>8} {'':>7} {percentiel(tijden, 50):7.2f} {percentiel(tijden, 99):7.2f} "
-                      f"{max(tijden) * 1000:7.2f} {'':>7}")
+                measure_http(server.host, server.port, soort, 20 * max(client_counts), max(client_counts),
+                             args.vorderingen, args.seed + 99)
+            bare, lezen = measure_sql(url, soort, min(args.requests, 2000), args.vorderingen, args.seed)
+            for naam, times in (("sql", bare), ("store", lezen)):
+                print(f"{soort.naam:<16} {naam:>8} {'':>7} {percentile(times, 50):7.2f} {percentile(times, 99):7.2f} "
+                      f"{max(times) * 1000:7.2f} {'':>7}")
             for k, clients in enumerate(client_counts):
-                gemeten = {}
+                measured = {}
                 for target in targets if k % 2 == 0 else reversed(targets):
                     server = servers[target]
-                    tijden, per_second = meet_http(server.host, server.port, soort, args.requests, clients,
-                                                   args.vorderingen, args.seed + clients)
-                    gemeten[target] = (percentiel(tijden, 50), percentiel(tijden, 99), per_second)
-                    print(f"{soort.naam:<16} {target:>8} {clients:>7} {gemeten[target][0]:7.2f} "
-                          f"{gemeten[target][1]:7.2f} {max(tijden) * 1000:7.2f} {per_second:7.0f}")
-                if "floor" in gemeten:
+                    times, per_second = measure_http(server.host, server.port, soort, args.requests, clients,
+                                                     args.vorderingen, args.seed + clients)
+                    measured[target] = (percentile(times, 50), percentile(times, 99), per_second)
+                    print(f"{soort.naam:<16} {target:>8} {clients:>7} {measured[target][0]:7.2f} "
+                          f"{measured[target][1]:7.2f} {max(times) * 1000:7.2f} {per_second:7.0f}")
+                if "floor" in measured:
                     cel = {t: f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, {qs:,.0f} q/s"
-                           for t, (p50, p99, qs) in gemeten.items()}
+                           for t, (p50, p99, qs) in measured.items()}
                     rows.append(f"| vrdLv01 by vorderingnummer at {args.vorderingen:,}, {clients} client(s), "
                                 f"{'sqlite' if url.startswith('sqlite') else 'postgresql'} | {cel['gateway']} | "
-                                f"{cel['floor']} | **{gemeten['gateway'][2] / gemeten['floor'][2]:.2f}** |")
+                                f"{cel['floor']} | **{measured['gateway'][2] / measured['floor'][2]:.2f}** |")
     finally:
         for server in servers.values():
             server.stop()
@@ -517,7 +519,7 @@ def database_version(database_url: str) -> str:
 
     store = Store(database_url)
     try:
-        with store.begin(schrijven=False) as conn:
+        with store.begin(write=False) as conn:
             return f"SQLite {sqlite3.sqlite_version}" if store.is_sqlite else conn.execute(
                 sa.text("SHOW server_version")).scalar_one().split(" ")[0].join(("PostgreSQL ", ""))
     finally:

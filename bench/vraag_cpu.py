@@ -52,9 +52,9 @@ def main(argv: list[str] | None = None) -> int:
 
     args.workdir.mkdir(parents=True, exist_ok=True)
     url = vraag._database_url(args.database, args.workdir.resolve(), args.vorderingen)
-    if vraag.aantal_opgeslagen(url) == 0:
-        vraag.laad(url, args.vorderingen)
-    vraag.analyseer(url)
+    if vraag.count_stored(url) == 0:
+        vraag.load(url, args.vorderingen)
+    vraag.analyse(url)
     settings = Settings(database_url=url, log_format="json", metrics_db_interval=3600, outbound_worker=False)
     configure_logging(settings)
     gateway = build(settings)

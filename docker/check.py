@@ -44,7 +44,7 @@ sys.path.insert(0, str(REPO))
 
 from stuf_fin.namespaces import FIN, SOAP_ENV, STUF  # noqa: E402
 from stuf_fin.selftest import generator as g  # noqa: E402
-from stuf_fin.stuf.operaties import OPERATIES  # noqa: E402
+from stuf_fin.stuf.operations import OPERATIONS  # noqa: E402
 
 DOCKER = os.environ.get("STUF_FIN_CHECK_DOCKER", "/usr/bin/docker")
 COMPOSE = os.environ.get("STUF_FIN_CHECK_COMPOSE", "docker-compose")
@@ -60,7 +60,7 @@ IMAGE, PREVIOUS = "stuf-fin:check", "stuf-fin:check-previous"
 MAX_IMAGE_MB = 250
 STOP_LIMIT = 10.0  # seconds: docker stop's default grace period
 MESSAGES = 200  # step 3
-ACTIONS = {op.element.split("}")[1]: op.soap_action for op in OPERATIES}
+ACTIONS = {op.element.split("}")[1]: op.soap_action for op in OPERATIONS}
 F, S = f"{{{FIN}}}", f"{{{STUF}}}"
 
 

@@ -21,7 +21,7 @@ from stuf_fin.schema.validator import get_validator
 from stuf_fin.soap import wsdl
 from stuf_fin.soap.server import CONTENT_TYPE, SoapRequest
 from stuf_fin.soap.services import port_server
-from stuf_fin.stuf.operaties import PORTS
+from stuf_fin.stuf.operations import PORTS
 
 if TYPE_CHECKING:
     from stuf_fin.store.db import Store
@@ -134,7 +134,7 @@ def build(settings: Settings) -> Gateway:
     from stuf_fin.outbound import wiring
     from stuf_fin.pipeline.handlers import HANDLERS
     from stuf_fin.pipeline.vraag import verstrek_vorderingstatus
-    from stuf_fin.security.autorisatie import autorisatie_voor
+    from stuf_fin.security.authorise import authorisation_for
     from stuf_fin.store.answer_counts import AnswerCountFlusher
     from stuf_fin.store.checkpoint import WalCheckpointer
     from stuf_fin.store.db import Store
@@ -146,8 +146,8 @@ def build(settings: Settings) -> Gateway:
                   max_overflow=4)
     outbound = wiring.for_gateway(settings, store, validator)  # Bv03/Fo03 received, outbox hook, delivery worker
     handlers = {**HANDLERS, **outbound.handlers}
-    pipeline = Pipeline(settings, validator, store, handlers, autorisatie=autorisatie_voor(settings.clients),
-                        uitgaand=outbound.uitgaand, vraag_handler=verstrek_vorderingstatus)
+    pipeline = Pipeline(settings, validator, store, handlers, authorisation=authorisation_for(settings.clients),
+                        outgoing=outbound.outgoing, vraag_handler=verstrek_vorderingstatus)
     gateway = Gateway(settings, pipeline, store)
     gateway.background.extend(outbound.background)
     gateway.background.append(pipeline.archive_writer)  # vrdLv01 archive rows after the answer

@@ -24,8 +24,8 @@ from stuf_fin.errors import StufFinError
 
 ENV_PREFIX = "STUF_FIN_"
 #: The values of ``StUF:scope`` (StUF 03.01 §6.3.3), for ``default_scope``.
-SCOPE_WAARDEN = ("alles", "allesZonderMetagegevens", "allesMaarKerngegevensGerelateerden",
-                 "allesZonderMetagegevensMaarKerngegevensGerelateerden", "kerngegevens")
+SCOPE_VALUES = ("alles", "allesZonderMetagegevens", "allesMaarKerngegevensGerelateerden",
+                "allesZonderMetagegevensMaarKerngegevensGerelateerden", "kerngegevens")
 
 
 class ConfigError(StufFinError):
@@ -123,8 +123,8 @@ class Settings:
             problems.append("database_timeout must be between 1 and 3600 seconds")
         if self.max_results < 1:
             problems.append("max_results must be at least 1")
-        if self.default_scope not in SCOPE_WAARDEN:
-            problems.append(f"default_scope must be one of {', '.join(SCOPE_WAARDEN)}, not {self.default_scope!r}")
+        if self.default_scope not in SCOPE_VALUES:
+            problems.append(f"default_scope must be one of {', '.join(SCOPE_VALUES)}, not {self.default_scope!r}")
         if self.log_format not in ("json", "text"):
             problems.append(f"log_format must be 'json' or 'text', not {self.log_format!r}")
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):

@@ -11,7 +11,7 @@ from typing import Any
 from stuf_fin.config import ConfigError, Settings, read_settings
 from stuf_fin.outbound import policy
 from stuf_fin.outbound.routing import load_routing
-from stuf_fin.security import configuratie
+from stuf_fin.security import client_config
 from stuf_fin.security.accounts import load_accounts
 
 
@@ -22,10 +22,10 @@ def load_settings(overrides: dict[str, Any] | None = None, environ: Mapping[str,
     settings, data = read_settings(overrides, environ, config_file)
     environ = os.environ if environ is None else environ
     try:
-        settings.clients = configuratie.clients_for(settings, data.get("clients", []), environ)
+        settings.clients = client_config.clients_for(settings, data.get("clients", []), environ)
         settings.routing = load_routing(settings, data.get("outbound"), environ)
         settings.console_accounts = load_accounts(data.get("console"))
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    return settings.checked(*configuratie.problems(settings), *policy.problems(settings))
+    return settings.checked(*client_config.problems(settings), *policy.problems(settings))
 

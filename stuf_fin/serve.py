@@ -58,13 +58,13 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     from stuf_fin.ops.logging import configure_logging
     from stuf_fin.schema.loader import SchemaLoadError
     from stuf_fin.schema.validator import get_validator
-    from stuf_fin.security import configuratie, transport
+    from stuf_fin.security import client_config, transport
     from stuf_fin.store.db import Store
 
     configure_logging(settings)
     try:
-        configuratie.check_exposure(settings)
-    except configuratie.ExposureError as exc:
+        client_config.check_exposure(settings)
+    except client_config.ExposureError as exc:
         print(f"stuf-fin serve: {exc}", file=sys.stderr)
         return 2
     try:

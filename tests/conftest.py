@@ -149,7 +149,7 @@ NO_VALUE = S + "noValue"
 @pytest.fixture
 def odd_vordering_message() -> bytes:
     """A vordering with nil values, attributes, a comment, odd lexical forms and a year after 9999."""
-    spec = g.random_vordering(random.Random(1), 7, vandaag=date(2025, 3, 1))
+    spec = g.random_vordering(random.Random(1), 7, today=date(2025, 3, 1))
     spec.regels = spec.regels[:1]
     spec.totaalregels_btw = [(spec.regels[0].btw_categorie, spec.regels[0].bedrag_btw)]
     spec.factuurnummer, spec.taaknummer, spec.indicator_factuur_uitgestuurd = "F1", "T1", "N"

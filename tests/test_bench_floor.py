@@ -100,7 +100,7 @@ def test_floor_refuses_an_invalid_message_and_a_second_referentienummer_and_stor
 
 def test_floor_answers_vrdLv01_by_vorderingnummer_with_the_stored_object(app: floor.FloorApp,
                                                                          database_url: str) -> None:
-    v.laad_floor(database_url, 12, log=lambda _: None)
+    v.load_floor(database_url, 12, log=lambda _: None)
     asked = [v.bench_vorderingnummer(i) for i in (0, 11)] + ["NIET0000001"]
 
     answers = [_message_of(a) for a in _post(

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from stuf_fin.selftest import generator as g
-from tests.support.console import BEHEERDER, LEZER, console_config, start_console_server, vordering_with_person
+from tests.support.console import BEHEERDER, READER, console_config, start_console_server, vordering_with_person
 from tests.support.receiver import Receiver, wait_until
 from tests.support.soap import post
 
@@ -46,7 +46,7 @@ def receiver():
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory, receiver):
     folder = tmp_path_factory.mktemp("console-browser")
-    config = console_config(folder, BEHEERDER, LEZER, outbound_url=receiver.url)
+    config = console_config(folder, BEHEERDER, READER, outbound_url=receiver.url)
     server = start_console_server(folder, config, env={"STUF_FIN_OUTBOUND_MAX_ATTEMPTS": "3"})
     yield server
     server.stop()
@@ -117,14 +117,14 @@ def test_an_operator_follows_a_message_a_fault_a_vordering_and_a_dead_letter(bro
 
     # the receiver goes down; a status change for the vordering is queued for it
     receiver.down()
-    post(gateway.url, g.di01_status_wijziging([g.status_voor(spec, "BET")]))
+    post(gateway.url, g.di01_status_wijziging([g.status_for(spec, "BET")]))
     # follow the link from the message to the vordering: the status change is in its history
     page.goto(message_url)
     page.get_by_role("link", name=spec.vorderingnummer).first.click()
     assert page.locator("h1").inner_text().startswith("Vordering")
     wait_until(lambda: page.reload() or "BET" in page.locator("table.history td.status").all_inner_texts(), 30,
                "the status change in the history")
-    assert page.locator("#bsn").inner_text() == spec.debiteur.wie.bsn  # the beheerder sees it whole
+    assert page.locator("#bsn").inner_text() == spec.debiteur.who.bsn  # the beheerder sees it whole
     shot(page, "vordering")
 
     # the status change becomes a dead letter (three refused connections)
@@ -164,12 +164,12 @@ def test_a_lezer_sees_masked_bsns_gets_no_retry_button_and_a_forged_post_is_refu
     post(gateway.url, g.di01_vordering([spec]))
     receiver.answer("http503", "http503", "http503")  # three failed attempts: a dead letter
     try:
-        post(gateway.url, g.di01_status_wijziging([g.status_voor(spec, "VRW")]))
-        context, page = session(browser, LEZER)
+        post(gateway.url, g.di01_status_wijziging([g.status_for(spec, "VRW")]))
+        context, page = session(browser, READER)
         page.goto(gateway.url + "/console/vorderingen")
         page.fill("input[name=nummer]", spec.vorderingnummer)
         page.get_by_role("button", name="Find").click()
-        bsn = spec.debiteur.wie.bsn
+        bsn = spec.debiteur.who.bsn
         assert page.locator("#bsn").inner_text() == "*****" + bsn[5:]  # the lezer: masked on the detail page too
         page.goto(gateway.url + f"/console/vorderingen?nummer={spec.vorderingnummer}&list=1")
         listed = page.locator("table.vorderingen").inner_text()

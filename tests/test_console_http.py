@@ -14,7 +14,7 @@ from bench import vraag as v
 from stuf_fin.selftest import generator as g
 from stuf_fin.store.db import Store
 from stuf_fin.store.tables import console_audit
-from tests.support.console import BEHEERDER, LEZER, Login, console_config, start_console_server, vordering_with_person
+from tests.support.console import BEHEERDER, READER, Login, console_config, start_console_server, vordering_with_person
 from tests.support.receiver import wait_until
 from tests.support.security import client_table, clients_config
 from tests.support.server import free_port, start_server
@@ -29,7 +29,7 @@ PAGES = ("/console/", "/console/messages", "/console/messages?ref=x", "/console/
 def console(tmp_path_factory):
     """A gateway with the console (a beheerder, a lezer, a second beheerder), a route, and a handle on its store."""
     folder = tmp_path_factory.mktemp("console")
-    config = console_config(folder, BEHEERDER, LEZER, BEA, outbound_url="http://127.0.0.1:9/down")
+    config = console_config(folder, BEHEERDER, READER, BEA, outbound_url="http://127.0.0.1:9/down")
     server = start_console_server(folder, config)
     store = Store(f"sqlite:///{folder / 'gateway.db'}")
     try:
@@ -44,7 +44,7 @@ def get(server, path: str, login: Login | None = BEHEERDER, **kw) -> httpx.Respo
 
 
 def audit_rows(store: Store, **where) -> list[sa.Row]:
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         stmt = sa.select(console_audit)
         for column, value in where.items():
             stmt = stmt.where(console_audit.c[column] == value)
@@ -112,26 +112,26 @@ def test_search_a_referentienummer_open_the_message_and_it_is_audited(console):
 def test_bsn_and_iban_masked_in_lists_and_for_the_lezer_whole_for_the_beheerder(console):
     server, store = console
     spec = vordering_with_person(2)
-    bsn, iban = spec.debiteur.wie.bsn, spec.incasso.iban
+    bsn, iban = spec.debiteur.who.bsn, spec.incasso.iban
     ref = "MASK-" + uuid.uuid4().hex[:10]
     post(server.url, g.di01_vordering([spec], referentienummer=ref))
     listing = get(server, "/console/vorderingen", params={"nummer": spec.vorderingnummer, "list": "1"})
     assert "*****" + bsn[5:] in listing.text and bsn not in listing.text and iban not in listing.text
     [ident] = set(re.findall(r'href="/console/vorderingen/(\d+)"', listing.text))
-    lezer = get(server, f"/console/vorderingen/{ident}", LEZER)
+    lezer = get(server, f"/console/vorderingen/{ident}", READER)
     assert lezer.status_code == 200 and bsn not in lezer.text and iban not in lezer.text
     assert "*****" + bsn[5:] in lezer.text and iban[:4] + "*" in lezer.text
     beheerder = get(server, f"/console/vorderingen/{ident}")
     assert bsn in beheerder.text and iban in beheerder.text
     [message] = re.findall(r'href="/console/messages/(\d+)"', get(server, "/console/messages",
                                                                    params={"ref": ref}).text)
-    lezer_xml = get(server, f"/console/messages/{message}", LEZER).text
+    lezer_xml = get(server, f"/console/messages/{message}", READER).text
     assert bsn not in lezer_xml and iban not in lezer_xml and "*****" + bsn[5:] in lezer_xml
-    assert bsn not in get(server, f"/console/messages/{message}/request.xml", LEZER).text
+    assert bsn not in get(server, f"/console/messages/{message}/request.xml", READER).text
     assert bsn in get(server, f"/console/messages/{message}/request.xml").text
     actions = {(r.account, r.action) for r in audit_rows(store)}
-    assert {(LEZER.name, "view_vordering"), (BEHEERDER.name, "view_vordering"), (LEZER.name, "view_message"),
-            (LEZER.name, "download_request"), (BEHEERDER.name, "download_request")} <= actions
+    assert {(READER.name, "view_vordering"), (BEHEERDER.name, "view_vordering"), (READER.name, "view_message"),
+            (READER.name, "download_request"), (BEHEERDER.name, "download_request")} <= actions
 
 
 def test_a_fo03_shows_its_stuf_code_and_location_and_a_stuf016_refusal_is_listed_with_the_original(console):
@@ -168,11 +168,11 @@ def test_retry_needs_the_beheerder_role_and_a_token_of_this_account(console):
     server, store = console
     spec = vordering_with_person(5)  # its status change is queued for a route whose receiver is down: waiting
     post(server.url, g.di01_vordering([spec]))
-    post(server.url, g.di01_status_wijziging([g.status_voor(spec, "BET")]))
+    post(server.url, g.di01_status_wijziging([g.status_for(spec, "BET")]))
     waiting = wait_until(lambda: re.findall(r'name="id" value="(\d+)"', get(server, "/console/outbox",
                                                                             params={"state": "pending"}).text),
                          30, "a waiting outbox message")
-    lezer_page = get(server, "/console/outbox", LEZER, params={"state": "pending"}).text
+    lezer_page = get(server, "/console/outbox", READER, params={"state": "pending"}).text
     assert waiting[0] in lezer_page and "Retry" not in lezer_page and 'name="csrf"' not in lezer_page
     assert 'type="checkbox"' not in lezer_page
     page = get(server, "/console/outbox", params={"state": "pending"}).text
@@ -181,7 +181,7 @@ def test_retry_needs_the_beheerder_role_and_a_token_of_this_account(console):
     form = {"csrf": token, "id": "999999", "reference": "auto"}
     host = {"origin": server.url}
     # a lezer with the beheerder's token, a forged form without a token, another account's token, another site
-    assert httpx.post(retry, data=form, auth=LEZER.auth, headers=host).status_code == 403
+    assert httpx.post(retry, data=form, auth=READER.auth, headers=host).status_code == 403
     assert httpx.post(retry, data={"id": "999999"}, auth=BEHEERDER.auth, headers=host).status_code == 403
     assert httpx.post(retry, data=form, auth=BEA.auth, headers=host).status_code == 403
     assert httpx.post(retry, data=form, auth=BEHEERDER.auth,
@@ -220,7 +220,7 @@ def test_a_status_change_shows_in_the_history_with_its_message(console):
     spec = vordering_with_person(4)
     post(server.url, g.di01_vordering([spec]))
     ref = "STATUS-" + uuid.uuid4().hex[:8]
-    post(server.url, g.di01_status_wijziging([g.status_voor(spec, "BET")], referentienummer=ref))
+    post(server.url, g.di01_status_wijziging([g.status_for(spec, "BET")], referentienummer=ref))
     page = get(server, "/console/vorderingen", params={"nummer": spec.vorderingnummer}, follow_redirects=True).text
     assert re.search(r'class="status">BET<', page) and ref in page
 
@@ -237,9 +237,9 @@ def test_the_audit_log_is_for_the_beheerder(console):
     ref = "AUDIT-" + uuid.uuid4().hex[:8]
     post(server.url, g.di01_vordering([vordering_with_person(20)], referentienummer=ref))
     [ident] = re.findall(r'href="/console/messages/(\d+)"', get(server, "/console/messages", params={"ref": ref}).text)
-    get(server, f"/console/messages/{ident}", LEZER)
-    assert get(server, "/console/audit", LEZER).status_code == 403
-    page = get(server, "/console/audit", params={"account": LEZER.name}).text
+    get(server, f"/console/messages/{ident}", READER)
+    assert get(server, "/console/audit", READER).status_code == 403
+    page = get(server, "/console/audit", params={"account": READER.name}).text
     assert f'href="/console/messages/{ident}">bericht {ident}</a>' in page and "view_message" in page
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from stuf_fin.fin.regels import iban_geldig
+from stuf_fin.fin.rules import iban_valid
 from stuf_fin.namespaces import SOAP_ENV
 from stuf_fin.schema import SchemaLoadError, get_validator, parse_bytes
 from stuf_fin.selftest import generator as g
@@ -23,7 +23,7 @@ def _berichten(seed: int) -> list[tuple[str, bytes]]:
     return [
         ("vordering", g.di01_vordering(specs)),
         ("vordering-1", g.di01_vordering(1, rng=rng, start=1000)),
-        ("status", g.di01_status_wijziging([g.status_voor(s, status) for s, status in
+        ("status", g.di01_status_wijziging([g.status_for(s, status) for s, status in
                                             zip(specs[:20], ["ONV", "VRW", "VRS", "BET", "INV"] * 4, strict=True)])),
         ("verantwoording", g.di01_financiele_verantwoording(25, rng=rng)),
         ("vrdLv01", g.vrdLv01("GEN00000001")),
@@ -44,11 +44,11 @@ def _selftest_berichten(rng: random.Random) -> list[tuple[str, bytes]]:
         ("vordering-min", g.di01_vordering([minimal])),
         ("vordering-max", g.di01_vordering([maximal])),
         ("status-max", g.di01_status_wijziging([g.StatusWijzigingSpec("MAX-1", "SELFTEST", "001234560", nieuw,
-                                                                      vorige=oud, metagegevens=True)])),
+                                                                      previous=oud, metagegevens=True)])),
         ("verantwoording-min", g.di01_financiele_verantwoording([g.minimal_verantwoording("123456789")])),
         ("verantwoording-max", g.di01_financiele_verantwoording([g.maximal_verantwoording("123456780", rng=rng)])),
         ("vrdLv01-status", g.vrdLv01("MIN-1", scope=g.status_scope())),
-        ("vrdLa01-max", g.vrdLa01([g.antwoord_object(maximal)])),
+        ("vrdLa01-max", g.vrdLa01([g.answer_object(maximal)])),
         ("vrdLa01-leeg", g.vrdLa01([])),
     ]
 
@@ -66,7 +66,7 @@ def test_the_maximal_vordering_fills_every_optional_element() -> None:
     assert not minimal & {"factuurnummer", "vervaldatum", "automatischeIncasso", "vorderingstatus", "isOntstaanInZaak"}
 
 
-def _valideer(validator, berichten: list[tuple[str, bytes]]) -> None:
+def _validate(validator, berichten: list[tuple[str, bytes]]) -> None:
     assert berichten
     for naam, data in berichten:
         issues = validator.validate(parse_bytes(data))
@@ -75,7 +75,7 @@ def _valideer(validator, berichten: list[tuple[str, bytes]]) -> None:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_generated_messages_are_valid_against_the_official_schemas(official_schema_dir: Path, seed: int) -> None:
-    _valideer(get_validator(official_schema_dir), _berichten(seed))
+    _validate(get_validator(official_schema_dir), _berichten(seed))
 
 
 def test_generated_messages_are_valid_against_the_builtin_schemas() -> None:
@@ -83,16 +83,16 @@ def test_generated_messages_are_valid_against_the_builtin_schemas() -> None:
         validator = get_validator()
     except SchemaLoadError as exc:
         pytest.skip(f"built-in schemas (xsd/fin0310.xsd) not usable yet: {str(exc)[:200]}")
-    _valideer(validator, _berichten(4))
+    _validate(validator, _berichten(4))
 
 
 def test_random_vorderingen_vary_and_are_consistent() -> None:
     rng = random.Random(11)
-    vandaag = date(2025, 6, 1)
-    specs = [g.random_vordering(rng, i, vandaag=vandaag) for i in range(400)]
+    today = date(2025, 6, 1)
+    specs = [g.random_vordering(rng, i, today=today) for i in range(400)]
     assert len({s.vorderingnummer for s in specs}) == 400
-    soorten = {type(s.debiteur.wie).__name__ for s in specs if s.debiteur}
-    assert soorten == {"PersoonSpec", "BedrijfSpec"}
+    kinds = {type(s.debiteur.who).__name__ for s in specs if s.debiteur}
+    assert kinds == {"PersoonSpec", "BedrijfSpec"}
     assert any(s.debiteur is None for s in specs)
     assert {len(s.regels) for s in specs} == {1, 2, 3}
     assert {s.invorderingsregime for s in specs} == {None, "EV", "TV"}
@@ -106,19 +106,19 @@ def test_random_vorderingen_vary_and_are_consistent() -> None:
             assert bedrag == sum(r.bedrag_btw for r in s.regels if r.btw_categorie == categorie)
         if s.indicator_factuur_uitgestuurd == "J":
             assert s.factuurdatum is not None and s.vervaldatum is not None
-        assert s.vervaldatum is None or s.vervaldatum >= vandaag
+        assert s.vervaldatum is None or s.vervaldatum >= today
         if s.incasso:
-            assert iban_geldig(s.incasso.iban)
+            assert iban_valid(s.incasso.iban)
         if s.zaak_identificatie:
             assert 5 <= len(s.zaak_identificatie) <= 40
-        if s.debiteur and isinstance(s.debiteur.wie, g.PersoonSpec):
-            bsn = s.debiteur.wie.bsn
+        if s.debiteur and isinstance(s.debiteur.who, g.PersoonSpec):
+            bsn = s.debiteur.who.bsn
             assert sum(int(c) * w for c, w in zip(bsn, [9, 8, 7, 6, 5, 4, 3, 2, -1], strict=True)) % 11 == 0
 
 
 def test_the_same_seed_gives_the_same_data() -> None:
-    a = [g.random_vordering(random.Random(5), i, vandaag=date(2025, 1, 1)) for i in range(3)]
-    b = [g.random_vordering(random.Random(5), i, vandaag=date(2025, 1, 1)) for i in range(3)]
+    a = [g.random_vordering(random.Random(5), i, today=date(2025, 1, 1)) for i in range(3)]
+    b = [g.random_vordering(random.Random(5), i, today=date(2025, 1, 1)) for i in range(3)]
     assert a == b
 
 
@@ -126,14 +126,14 @@ def test_command_writes_the_requested_messages(tmp_path: Path, capsys: pytest.Ca
     assert g.main(["--vorderingen", "4", "--messages", "3", "--out", str(tmp_path / "uit"), "--seed", "2"]) == 0
     files = sorted((tmp_path / "uit").iterdir())
     assert [f.name for f in files] == [f"di01-vordering-00000{i}.xml" for i in range(3)]
-    nummers = set()
+    numbers = set()
     for f in files:
         root = etree.fromstring(f.read_bytes())
         assert root.tag == F + "Di01-verstrekVordering"
-        objecten = root.findall(f"{F}vrdLk01/{F}object")
-        assert len(objecten) == 4
-        nummers.update(o.findtext(F + "vorderingnummer") for o in objecten)
-    assert len(nummers) == 12  # unique over all messages
+        objects = root.findall(f"{F}vrdLk01/{F}object")
+        assert len(objects) == 4
+        numbers.update(o.findtext(F + "vorderingnummer") for o in objects)
+    assert len(numbers) == 12  # unique over all messages
     assert "3 vordering message(s)" in capsys.readouterr().out
 
 

@@ -1,4 +1,4 @@
-"""Reading Di01 messages into domain objects (stuf_fin.fin.lezen) and writing them back (schrijven)."""
+"""Reading Di01 messages into domain objects (stuf_fin.fin.reader) and writing them back (schrijven)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from stuf_fin.fin import lezen, schrijven
-from stuf_fin.fin.model import TEKST, parse_datum_tijd
+from stuf_fin.fin import reader, writer
+from stuf_fin.fin.model import TEXT, parse_datum_tijd
 from stuf_fin.namespaces import BG, FIN, STUF, XSI_NIL
 from stuf_fin.schema import get_validator, parse_bytes
 from stuf_fin.selftest import generator as g
@@ -27,7 +27,7 @@ def _objects(message: etree._Element) -> list[etree._Element]:
 def test_generated_vorderingen_read_as_sent() -> None:
     rng = random.Random(21)
     specs = [g.random_vordering(rng, i) for i in range(300)]
-    vorderingen = lezen.vorderingen(parse_bytes(g.di01_vordering(specs)).getroot())
+    vorderingen = reader.vorderingen(parse_bytes(g.di01_vordering(specs)).getroot())
     assert len(vorderingen) == len(specs)
     for spec, v in zip(specs, vorderingen, strict=True):
         assert (v.vorderingnummer, v.tsa, v.vorderende_organisatie.sleutel) == (
@@ -65,11 +65,11 @@ def test_generated_vorderingen_read_as_sent() -> None:
             assert v.vorderingstatus is None
         if spec.debiteur is None:
             assert v.debiteur is None
-        elif isinstance(spec.debiteur.wie, g.PersoonSpec):
-            assert (v.debiteur.soort, v.debiteur.bsn, v.debiteur.nnp_id) == ("NPS", spec.debiteur.wie.bsn, None)
-            assert spec.debiteur.wie.geslachtsnaam.encode() in v.debiteur.xml
+        elif isinstance(spec.debiteur.who, g.PersoonSpec):
+            assert (v.debiteur.soort, v.debiteur.bsn, v.debiteur.nnp_id) == ("NPS", spec.debiteur.who.bsn, None)
+            assert spec.debiteur.who.geslachtsnaam.encode() in v.debiteur.xml
         else:
-            assert (v.debiteur.soort, v.debiteur.bsn, v.debiteur.nnp_id) == ("NNP", None, spec.debiteur.wie.nnp_id)
+            assert (v.debiteur.soort, v.debiteur.bsn, v.debiteur.nnp_id) == ("NNP", None, spec.debiteur.who.nnp_id)
         if spec.debiteur:
             assert v.debiteur.debiteurnummer == spec.debiteur.debiteurnummer
         assert (v.zaak.identificatie if v.zaak else None) == spec.zaak_identificatie
@@ -85,7 +85,7 @@ def test_written_back_equals_what_was_read(xml_differences) -> None:
     message = parse_bytes(g.di01_vordering(200, rng=random.Random(3))).getroot()
     assert len(_objects(message)) == 200
     for obj in _objects(message):
-        assert xml_differences(obj, schrijven.vordering_element(lezen.lees_vordering(obj))) == []
+        assert xml_differences(obj, writer.vordering_element(reader.read_vordering(obj))) == []
 
 
 def test_relations_are_kept_as_utf8_serialization_of_the_element(odd_vordering_message: bytes) -> None:
@@ -102,13 +102,13 @@ def test_relations_are_kept_as_utf8_serialization_of_the_element(odd_vordering_m
     elements = [el for el in message.iter() if isinstance(el.tag, str)]
     assert len(elements) > 50
     for el in elements:
-        assert lezen.xml_bytes(el) == etree.tostring(el, encoding="UTF-8", with_tail=False)
-    assert "Coöperatie €".encode() in lezen.xml_bytes(gerelateerde)
+        assert reader.xml_bytes(el) == etree.tostring(el, encoding="UTF-8", with_tail=False)
+    assert "Coöperatie €".encode() in reader.xml_bytes(gerelateerde)
 
 
 def test_official_max_vordering(fin_kit: Path, xml_differences) -> None:
     message = parse_bytes((fin_kit / "testberichten" / "Di01-verstrekVordering-max.xml").read_bytes()).getroot()
-    eerste, tweede = lezen.vorderingen(message)
+    eerste, tweede = reader.vorderingen(message)
     assert (eerste.vorderingnummer, tweede.vorderingnummer) == ("KING00009999", "1234567890")
     assert eerste.sleutel.organisatie == "000000000" and eerste.tsa.startswith("testtest") and len(eerste.tsa) == 200
     assert (eerste.totaalbedrag_excl_btw, eerste.totaalbedrag_btw, eerste.totaalbedrag_incl_btw) == (200, 42, 242)
@@ -122,12 +122,12 @@ def test_official_max_vordering(fin_kit: Path, xml_differences) -> None:
     assert eerste.invorderingsschema.termijnen[0].termijnbedrag == 20
     assert b"20130101" in eerste.metagegevens.tijdvak_geldigheid
     for obj, v in zip(_objects(message), (eerste, tweede), strict=True):
-        assert xml_differences(obj, schrijven.vordering_element(v)) == []
+        assert xml_differences(obj, writer.vordering_element(v)) == []
 
 
 def test_official_min_vordering_has_no_organisation_id(fin_kit: Path) -> None:
     message = parse_bytes((fin_kit / "testberichten" / "Di01-verstrekVordering-min.xml").read_bytes()).getroot()
-    (v,) = lezen.vorderingen(message)
+    (v,) = reader.vorderingen(message)
     assert v.vorderende_organisatie.nnp_id is None and v.sleutel.organisatie == ""
     assert v.debiteur is None and v.factuurdatum is None and v.vorderingstatus is None
     assert v.vorm == {}
@@ -136,22 +136,22 @@ def test_official_min_vordering_has_no_organisation_id(fin_kit: Path) -> None:
 def test_nil_attributes_and_lexical_forms_are_kept(odd_vordering_message: bytes, xml_differences) -> None:
     message = parse_bytes(odd_vordering_message).getroot()
     obj = next(message.iter(F + "object"))
-    v = lezen.lees_vordering(obj)
+    v = reader.read_vordering(obj)
     assert v.factuurnummer is None and v.is_nil("factuurnummer")
     assert v.vorm["factuurnummer"][NO_VALUE] == "geenWaarde"
-    assert v.factuurdatum == date.max and v.vorm["factuurdatum"][TEKST] == "12345-06-07"
-    assert v.vervaldatum == date(2025, 4, 1) and v.vorm["vervaldatum"][TEKST] == "2025-04-01+01:00"
-    assert v.creatiedatum == date(2025, 2, 27) and v.vorm["creatiedatum"][TEKST] == "2025-02-27Z"
+    assert v.factuurdatum == date.max and v.vorm["factuurdatum"][TEXT] == "12345-06-07"
+    assert v.vervaldatum == date(2025, 4, 1) and v.vorm["vervaldatum"][TEXT] == "2025-04-01+01:00"
+    assert v.creatiedatum == date(2025, 2, 27) and v.vorm["creatiedatum"][TEXT] == "2025-02-27Z"
     assert v.taaknummer == ""
     assert v.algemene_factuuromschrijving == "Heffing  2025"
-    assert v.vorm["totaalbedragBTW"][TEKST].startswith("+")
+    assert v.vorm["totaalbedragBTW"][TEXT].startswith("+")
     assert v.vorderingsregels[0].vorm["eenheid"] == {S + "exact": "false"}
     assert v.totaalregels_btw[0].totaalbedrag_btw is None and v.totaalregels_btw[0].vorm[""][XSI_NIL] == "true"
     assert v.automatische_incasso.bic is None and v.automatische_incasso.vorm["bic"][NO_VALUE] == "waardeOnbekend"
     assert v.vorderingstatus.opmerkingen is None and v.vorderingstatus.datum_en_tijd == "2025-03-01T10:00:00"
     assert v.debiteur.soort == "NNP" and v.debiteur.nnp_id is None and b"waardeOnbekend" in v.debiteur.xml
     assert v.vorm[""] == {S + "sleutelVerzendend": "abc"}
-    assert xml_differences(obj, schrijven.vordering_element(v)) == []
+    assert xml_differences(obj, writer.vordering_element(v)) == []
 
 
 def test_the_odd_vordering_is_schema_valid(official_schema_dir: Path, odd_vordering_message: bytes) -> None:
@@ -162,21 +162,21 @@ def test_the_odd_vordering_is_schema_valid(official_schema_dir: Path, odd_vorder
 def test_status_change_uses_the_last_object_and_skips_nil(fin_kit: Path, xml_differences) -> None:
     data = (fin_kit / "testberichten" / "Di01-verstrekVorderingStatusWijziging-max.xml").read_bytes()
     message = parse_bytes(data).getroot()
-    assert [w.vorderingstatus.status for w in lezen.statuswijzigingen(message)] == ["ONV", "VRS"]
-    assert [w.sleutel.tsa for w in lezen.statuswijzigingen(message)] == ["a", "a"]
+    assert [w.vorderingstatus.status for w in reader.statuswijzigingen(message)] == ["ONV", "VRS"]
+    assert [w.sleutel.tsa for w in reader.statuswijzigingen(message)] == ["a", "a"]
     nil = etree.SubElement(message, F + "vrdLk01", {"entiteittype": "VRD", "functie": "update",
                                                     f"{{{g.XSI}}}nil": "true"})
     message.insert(1, nil)
-    assert [w.vorderingstatus.status for w in lezen.statuswijzigingen(message)] == ["ONV", "VRS"]
+    assert [w.vorderingstatus.status for w in reader.statuswijzigingen(message)] == ["ONV", "VRS"]
     for obj in message.iter(F + "object"):
-        assert xml_differences(obj, schrijven.statuswijziging_element(lezen.lees_statuswijziging(obj))) == []
+        assert xml_differences(obj, writer.statuswijziging_element(reader.read_statuswijziging(obj))) == []
 
 
 def test_verantwoordingen_read_and_write_back(xml_differences) -> None:
     rng = random.Random(4)
     specs = [g.random_verantwoording(rng, i) for i in range(20)]
     message = parse_bytes(g.di01_financiele_verantwoording(specs)).getroot()
-    fvws = lezen.verantwoordingen(message)
+    fvws = reader.verantwoordingen(message)
     for spec, fvw in zip(specs, fvws, strict=True):
         assert fvw.sleutel.verantwoordingsnummer == spec.verantwoordingsnummer
         assert fvw.sleutel.organisatie == spec.organisatie_nnp_id
@@ -185,10 +185,10 @@ def test_verantwoordingen_read_and_write_back(xml_differences) -> None:
         assert [(b.boekingsleutel, b.boekingbedrag_incl_btw, b.boekingbedrag_excl_btw, b.boekingbedrag_btw)
                 for b in fvw.boekingen] == [(b.boekingsleutel, b.incl, b.excl, b.btw) for b in spec.boekingen]
     for obj in _objects(message):
-        assert xml_differences(obj, schrijven.verantwoording_element(lezen.lees_verantwoording(obj))) == []
+        assert xml_differences(obj, writer.verantwoording_element(reader.read_verantwoording(obj))) == []
     message.insert(1, etree.Element(F + "fvwLk01", {"entiteittype": "FVW", "functie": "update",
                                                     f"{{{g.XSI}}}nil": "true"}))
-    assert len(lezen.verantwoordingen(message)) == 20
+    assert len(reader.verantwoordingen(message)) == 20
 
 
 @pytest.mark.parametrize(("lexical", "expected"), [

@@ -1,4 +1,4 @@
-"""Business rules (stuf_fin.fin.regels): what refuses a vordering, what only warns."""
+"""Business rules (stuf_fin.fin.rules): what refuses a vordering, what only warns."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from lxml import etree
 
 from stuf_fin.errors import DETAILS_MAX
-from stuf_fin.fin import lezen, regels
-from stuf_fin.fin.errors import BusinessError, samenvatten
+from stuf_fin.fin import reader, rules
+from stuf_fin.fin.errors import BusinessError, summarize
 from stuf_fin.fin.model import Vordering, Vorm
 from stuf_fin.schema import parse_bytes
 from stuf_fin.selftest import generator as g
@@ -22,15 +22,15 @@ VANDAAG = date(2025, 6, 1)
 
 def _vordering(**wijzig) -> Vordering:
     """A consistent generated vordering (indicator J, dates set), with ``wijzig`` applied to its spec."""
-    spec = g.random_vordering(random.Random(9), 1, vandaag=VANDAAG)
-    basis = {"indicator_factuur_uitgestuurd": "J", "factuurnummer": None, "factuurdatum": date(2025, 5, 30),
-             "vervaldatum": date(2025, 6, 30)}
-    spec = dataclasses.replace(spec, **{**basis, **wijzig})
-    return lezen.vorderingen(parse_bytes(g.di01_vordering([spec])).getroot())[0]
+    spec = g.random_vordering(random.Random(9), 1, today=VANDAAG)
+    base = {"indicator_factuur_uitgestuurd": "J", "factuurnummer": None, "factuurdatum": date(2025, 5, 30),
+            "vervaldatum": date(2025, 6, 30)}
+    spec = dataclasses.replace(spec, **{**base, **wijzig})
+    return reader.vorderingen(parse_bytes(g.di01_vordering([spec])).getroot())[0]
 
 
-def _check(v: Vordering, **kwargs) -> regels.Bevindingen:
-    return regels.controleer_vordering(v, VANDAAG, **kwargs)
+def _check(v: Vordering, **kwargs) -> rules.Findings:
+    return rules.check_vordering(v, VANDAAG, **kwargs)
 
 
 def test_a_consistent_vordering_passes() -> None:
@@ -50,12 +50,12 @@ def test_vervaldatum_on_the_day_of_receipt_is_accepted() -> None:
 
 def test_past_vervaldatum_only_warns_when_the_setting_is_off() -> None:
     b = _check(_vordering(vervaldatum=date(2020, 1, 1)), weiger_vervaldatum_verleden=False)
-    assert b.fouten == [] and any("vervaldatum 2020-01-01" in w for w in b.waarschuwingen)
+    assert b.fouten == [] and any("vervaldatum 2020-01-01" in w for w in b.warnings)
 
 
 def test_day_of_receipt_is_dutch_local_date() -> None:
-    assert regels.ontvangstdatum(datetime(2025, 5, 31, 22, 30, tzinfo=UTC)) == date(2025, 6, 1)  # 00:30 CEST
-    assert regels.ontvangstdatum(datetime(2025, 1, 31, 22, 30, tzinfo=UTC)) == date(2025, 1, 31)  # 23:30 CET
+    assert rules.ontvangstdatum(datetime(2025, 5, 31, 22, 30, tzinfo=UTC)) == date(2025, 6, 1)  # 00:30 CEST
+    assert rules.ontvangstdatum(datetime(2025, 1, 31, 22, 30, tzinfo=UTC)) == date(2025, 1, 31)  # 23:30 CET
 
 
 @pytest.mark.parametrize(("wijzig", "ontbreekt"), [
@@ -93,7 +93,7 @@ def test_a_nil_regel_amount_makes_the_total_uncheckable_not_wrong() -> None:
     v = _vordering()
     v.vorderingsregels[0].bedrag_btw = None
     b = _check(v)
-    assert b.fouten == [] and any("niet te controleren" in w for w in b.waarschuwingen)
+    assert b.fouten == [] and any("niet te controleren" in w for w in b.warnings)
 
 
 def test_amounts_beyond_64_bits_are_refused() -> None:
@@ -105,50 +105,50 @@ def test_amounts_beyond_64_bits_are_refused() -> None:
 def test_official_max_oddities_are_only_warnings(fin_kit: Path) -> None:
     """NOTES §9.14: VER total vs LAA lines, aantal × prijs, bad IBAN, factuurnummer with J, btwPercentage 21."""
     message = parse_bytes((fin_kit / "testberichten" / "Di01-verstrekVordering-max.xml").read_bytes()).getroot()
-    v = lezen.vorderingen(message)[0]
-    b = regels.controleer_vordering(v, date(1957, 8, 13))
+    v = reader.vorderingen(message)[0]
+    b = rules.check_vordering(v, date(1957, 8, 13))
     assert b.fouten == []
-    tekst = " | ".join(b.waarschuwingen)
+    text = " | ".join(b.warnings)
     for verwacht in ("totaalregelsBTW VER", "aantal × stuksPrijsExclBTW", "geen geldig IBAN", "factuurnummer",
                      "btwPercentage 21"):
-        assert verwacht in tekst
-    assert regels.controleer_vordering(v, date(2025, 1, 1)).fouten  # ... but its vervaldatum is past
+        assert verwacht in text
+    assert rules.check_vordering(v, date(2025, 1, 1)).fouten  # ... but its vervaldatum is past
 
 
 def test_ev_with_termijn_vervaldatum_warns() -> None:
     v = _vordering(invorderingsregime="EV", termijnen=[g.TermijnSpec(date(2025, 7, 1), 10, date(2025, 7, 15))])
     b = _check(v)
-    assert b.fouten == [] and any("EV" in w for w in b.waarschuwingen)
+    assert b.fouten == [] and any("EV" in w for w in b.warnings)
 
 
 def test_verantwoording_rules() -> None:
     spec = g.random_verantwoording(random.Random(1), 1)
     spec.boekingen = [g.BoekingSpec("GB", 100, 90, 9), g.BoekingSpec("GB2", 2**64, 2**64, 0)]
     spec.begindatum, spec.einddatum = date(2025, 2, 1), date(2025, 1, 1)
-    fvw = lezen.verantwoordingen(parse_bytes(g.di01_financiele_verantwoording([spec])).getroot())[0]
-    b = regels.controleer_verantwoording(fvw)
+    fvw = reader.verantwoordingen(parse_bytes(g.di01_financiele_verantwoording([spec])).getroot())[0]
+    b = rules.check_verantwoording(fvw)
     assert len(b.fouten) == 2 and all("bereik" in f for f in b.fouten)
-    assert any("begindatum" in w for w in b.waarschuwingen) and any("boeking 1" in w for w in b.waarschuwingen)
+    assert any("begindatum" in w for w in b.warnings) and any("boeking 1" in w for w in b.warnings)
 
 
 @pytest.mark.parametrize(("iban", "geldig"), [("NL91ABNA0417164300", True), ("NL847309983", False),
                                               ("NL91ABNA0417164301", False), ("GB82WEST12345698765432", True),
                                               ("NL9!", False)])
 def test_iban(iban: str, geldig: bool) -> None:
-    assert regels.iban_geldig(iban) is geldig
+    assert rules.iban_valid(iban) is geldig
 
 
 def test_details_stay_within_1000_characters() -> None:
-    redenen = [f"vordering {n}: " + "x" * 60 for n in range(100)]
-    tekst = samenvatten(redenen)
-    assert len(tekst) <= DETAILS_MAX and tekst.startswith("vordering 0:") and tekst.endswith("meer)")
+    reasons = [f"vordering {n}: " + "x" * 60 for n in range(100)]
+    text = summarize(reasons)
+    assert len(text) <= DETAILS_MAX and text.startswith("vordering 0:") and text.endswith("meer)")
     assert len(BusinessError("y" * 5000).details) == DETAILS_MAX
-    assert samenvatten(["a", "b"]) == "a; b"
-    eerste = samenvatten(["z" * 2000, "b"])
+    assert summarize(["a", "b"]) == "a; b"
+    eerste = summarize(["z" * 2000, "b"])
     assert len(eerste) <= DETAILS_MAX and eerste.endswith("(+1 meer)")
 
 
-@pytest.mark.parametrize(("tekst", "soort", "waarde", "lexical"), [
+@pytest.mark.parametrize(("text", "soort", "waarde", "lexical"), [
     (" 2025-02-27 ", date, date(2025, 2, 27), " 2025-02-27 "),
     ("-0044-03-15", date, date.min, "-0044-03-15"),
     ("2025-02-27", date, date(2025, 2, 27), None),
@@ -157,9 +157,9 @@ def test_details_stay_within_1000_characters() -> None:
     ("007", int, 7, "007"),
     ("  tekst ", str, "  tekst ", None),
 ])
-def test_values_and_their_lexical_forms(tekst: str, soort: type, waarde: object, lexical: str | None) -> None:
+def test_values_and_their_lexical_forms(text: str, soort: type, waarde: object, lexical: str | None) -> None:
     vorm: Vorm = {}
     el = etree.Element("x")
-    el.text = tekst
-    assert lezen.waarde(el, soort, vorm, "x") == waarde
+    el.text = text
+    assert reader.waarde(el, soort, vorm, "x") == waarde
     assert vorm.get("x", {}).get("#text") == lexical

@@ -70,13 +70,13 @@ def _reply(answer: tuple[int, bytes]) -> Reply:
 
 
 def _archived(store: Store, referentienummer: str) -> list[sa.Row]:
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         return conn.execute(sa.select(bericht.c.id, bericht.c.outcome, bericht.c.fault_code, bericht.c.resend_of)
                             .where(bericht.c.referentienummer == referentienummer).order_by(bericht.c.id)).all()
 
 
 def _count(store: Store, table: sa.Table, *where: sa.ColumnElement) -> int:
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         return conn.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar_one()
 
 
@@ -109,7 +109,7 @@ def test_identical_pairs_get_the_same_bv03_and_are_stored_once(deployment: Deplo
 
 
 def _status_change(spec: g.VorderingSpec, status: str, ref: str) -> bytes:
-    return g.soap(g.di01_status_wijziging([g.status_voor(spec, status)], referentienummer=ref))
+    return g.soap(g.di01_status_wijziging([g.status_for(spec, status)], referentienummer=ref))
 
 
 def test_identical_status_changes_and_verantwoordingen_are_applied_once(gateway: Deployment) -> None:
@@ -128,7 +128,7 @@ def test_identical_status_changes_and_verantwoordingen_are_applied_once(gateway:
 
     assert [(outcome(a), outcome(b), a == b) for a, b in pairs] == [("Bv03", "Bv03", True)] * (2 * n)
     store = gateway.store
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         ids = [conn.execute(sa.select(vordering.c.id).where(vordering.c.vorderingnummer == s.vorderingnummer))
                .scalar_one() for s in specs]
     changes = [_count(store, vorderingstatus, vorderingstatus.c.vordering_id == i,

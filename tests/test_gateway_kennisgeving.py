@@ -38,7 +38,7 @@ def _vordering(rng_seed: int, **changes) -> g.VorderingSpec:
 
 
 def _stored(store: Store, spec: g.VorderingSpec) -> int | None:
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         return vorderingen_store.find_vordering(conn, spec.organisatie_nnp_id or "", spec.tsa, spec.vorderingnummer)
 
 
@@ -63,9 +63,9 @@ def test_status_change_and_verantwoording_are_acknowledged(gateway):
     server, store = gateway
     spec = _vordering(2)
     assert post(server.url, g.di01_vordering([spec])).status == 200
-    reply = post(server.url, g.di01_status_wijziging([g.status_voor(spec, "BET")]))
+    reply = post(server.url, g.di01_status_wijziging([g.status_for(spec, "BET")]))
     assert reply.status == 200 and reply.message.tag == f"{{{STUF}}}Bv03Bericht", reply.text
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         historie = vorderingen_store.status_history(conn, _stored(store, spec))
     assert [h.status.status for h in historie][-1] == "BET"
     reply = post(server.url, g.di01_financiele_verantwoording(1, start=int(uuid.uuid4().int % 10**8)))
@@ -75,7 +75,7 @@ def test_status_change_and_verantwoording_are_acknowledged(gateway):
 def test_status_change_for_an_unknown_vordering_is_a_fo03(gateway):  # scenario 5
     server, _ = gateway
     spec = _vordering(3)  # never sent
-    reply = post(server.url, g.di01_status_wijziging([g.status_voor(spec, "BET")]))
+    reply = post(server.url, g.di01_status_wijziging([g.status_for(spec, "BET")]))
     assert reply.status == 500 and reply.is_fault
     assert reply.message.tag == f"{{{STUF}}}Fo03Bericht"
     assert reply.code == "StUF058"
@@ -122,7 +122,7 @@ def test_identical_resend_gets_the_earlier_bv03_and_is_stored_once(gateway):
     assert first.status == again.status == 200
     assert etree.tostring(again.message) == etree.tostring(first.message)  # the same Bv03, byte for byte
     vid = _stored(store, spec)
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         def count(table, where):
             return conn.execute(sa.select(sa.func.count()).select_from(table).where(where)).scalar()
 
@@ -185,8 +185,8 @@ def test_bv03_and_fo03_received_are_correlated_with_what_the_gateway_sent(gatewa
     from datetime import UTC, datetime
 
     from stuf_fin.outbound import outbox
-    from stuf_fin.stuf import berichten
-    from stuf_fin.stuf.fouten import StufFout
+    from stuf_fin.stuf import answers as stuf_answers
+    from stuf_fin.stuf.faults import StufFout
     from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
 
     sent = [_ref(), _ref()]
@@ -196,13 +196,13 @@ def test_bv03_and_fo03_received_are_correlated_with_what_the_gateway_sent(gatewa
                            referentienummer=ref, tijdstip_bericht="20260101", now=datetime.now(UTC))
     answers = [Stuurgegevens(zender=Systeem("1900", "TSA"), ontvanger=Systeem("1900", "INN"), referentienummer=ref)
                for ref in sent]
-    for message in (berichten.bv03(answers[0]), berichten.fo03(answers[1], StufFout("StUF013", "test"))):
+    for message in (stuf_answers.bv03(answers[0]), stuf_answers.fo03(answers[1], StufFout("StUF013", "test"))):
         reply = post(server.url, message)
         assert reply.status == 200 and reply.message.tag == f"{{{STUF}}}Bv03Bericht", reply.text
         assert reply.stuurgegeven("crossRefnummer") == message.findtext(f".//{{{STUF}}}referentienummer")
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         assert [outbox.by_referentienummer(conn, ref).state for ref in sent] == ["delivered", "dead"]
     unknown = Stuurgegevens(zender=Systeem("1900", "TSA"), ontvanger=Systeem("1900", "INN"), referentienummer=_ref())
-    for message in (berichten.bv03(unknown), berichten.fo03(unknown, StufFout("StUF058", "test"))):
+    for message in (stuf_answers.bv03(unknown), stuf_answers.fo03(unknown, StufFout("StUF058", "test"))):
         reply = post(server.url, message)
         assert reply.is_fault and reply.code == "StUF043", reply.text

@@ -51,21 +51,21 @@ def _bericht(referentienummer: str, specs: list[g.VorderingSpec]) -> Bericht:
 
 
 @pytest.fixture(scope="module")
-def groot_bericht() -> Bericht:
+def large_bericht() -> Bericht:
     rng = random.Random(15)
     return _bericht("KILL-GROOT", [g.random_vordering(rng, n, prefix="KILLG") for n in range(GROOT)])
 
 
 @pytest.fixture
-def groot(groot_bericht: Bericht) -> Bericht:
+def groot(large_bericht: Bericht) -> Bericht:
     """The large message (generated once), not sent yet."""
-    return Bericht(groot_bericht.referentienummer, groot_bericht.body, groot_bericht.vorderingnummers,
-                   groot_bericht.regels)
+    return Bericht(large_bericht.referentienummer, large_bericht.body, large_bericht.vorderingnummers,
+                   large_bericht.regels)
 
 
-def _klein(groep: str) -> list[Bericht]:
-    rng = random.Random(groep)
-    return [_bericht(f"KILL-{groep}-{n}", [g.random_vordering(rng, n, prefix=f"KILL{groep}")]) for n in range(KLEIN)]
+def _klein(group: str) -> list[Bericht]:
+    rng = random.Random(group)
+    return [_bericht(f"KILL-{group}-{n}", [g.random_vordering(rng, n, prefix=f"KILL{group}")]) for n in range(KLEIN)]
 
 
 def _send(port: int, bericht: Bericht) -> None:
@@ -119,7 +119,7 @@ def _transaction_open(store: Store, database_url: str) -> bool:
             return True
         finally:
             probe.close()
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         return bool(conn.exec_driver_sql(
             "SELECT count(*) FROM pg_locks WHERE relation = to_regclass('vordering') AND mode = 'RowExclusiveLock' "
             "AND granted AND pid <> pg_backend_pid()").scalar())
@@ -127,23 +127,23 @@ def _transaction_open(store: Store, database_url: str) -> bool:
 
 def _stored(store: Store, bericht_: Bericht) -> tuple[int, int, int]:
     """(archive rows that accepted it, claims, vorderingen) of a message; its vorderingen must be whole."""
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         accepted = conn.execute(sa.select(sa.func.count()).select_from(bericht).where(
             bericht.c.referentienummer == bericht_.referentienummer, bericht.c.outcome == "Bv03",
             bericht.c.resend_of.is_(None))).scalar_one()  # (an identical resend is archived as its own row)
         claims = conn.execute(sa.select(sa.func.count()).select_from(ontvangen_referentie).where(
             ontvangen_referentie.c.referentienummer == bericht_.referentienummer)).scalar_one()
-        nummers = set(conn.execute(sa.select(vordering.c.vorderingnummer)).scalars()) & bericht_.vorderingnummers
+        numbers = set(conn.execute(sa.select(vordering.c.vorderingnummer)).scalars()) & bericht_.vorderingnummers
         regels = conn.execute(sa.select(sa.func.count()).select_from(vorderingsregel.join(vordering)).where(
-            vordering.c.vorderingnummer.in_(sorted(nummers)))).scalar_one() if nummers else 0
-    if nummers:
-        assert nummers == bericht_.vorderingnummers and regels == bericht_.regels, bericht_.referentienummer
-    return accepted, claims, len(nummers)
+            vordering.c.vorderingnummer.in_(sorted(numbers)))).scalar_one() if numbers else 0
+    if numbers:
+        assert numbers == bericht_.vorderingnummers and regels == bericht_.regels, bericht_.referentienummer
+    return accepted, claims, len(numbers)
 
 
 def test_sigkill_stores_nothing_partial_and_loses_no_acknowledged_message(tmp_path: Path, database_url: str,
                                                                           groot: Bericht) -> None:
-    voor, tijdens = _klein("A"), _klein("B")
+    voor, during = _klein("A"), _klein("B")
     store = Store(database_url)
     server = start_server(tmp_path, database_url, timeout=120)
     try:
@@ -153,31 +153,31 @@ def test_sigkill_stores_nothing_partial_and_loses_no_acknowledged_message(tmp_pa
         _start(server.port, [groot])
         wait_for(lambda: _transaction_open(store, database_url) or groot.done.is_set(),
                  "the large message's transaction", timeout=120)
-        eerst, dan = tijdens[:KLEIN // 2], tijdens[KLEIN // 2:]
+        eerst, dan = during[:KLEIN // 2], during[KLEIN // 2:]
         _start(server.port, eerst)
         if not store.is_sqlite:  # PostgreSQL: they commit while the large one is being stored
             wait_for(lambda: any(b.answer == "Bv03" for b in eerst) or groot.done.is_set(), "a Bv03", timeout=60)
         _start(server.port, dan)
-        for b in tijdens:
+        for b in during:
             assert b.sent.wait(30)
         assert not groot.done.is_set(), (  # else nothing was in flight
             f"the large message was answered before the kill: {groot.answer}\n{server.log()[-3000:]}")
         os.kill(server.pid, signal.SIGKILL)
         server.process.wait(30)
-        for b in [groot, *tijdens]:
+        for b in [groot, *during]:
             assert b.done.wait(30)
     finally:
         server.stop()
 
     assert groot.answer == "lost"
-    for b in [groot, *voor, *tijdens]:
+    for b in [groot, *voor, *during]:
         archived, claims, vorderingen = _stored(store, b)
         if b.answer == "Bv03":  # acknowledged: stored completely
             assert (archived, claims, len(b.vorderingnummers)) == (1, 1, vorderingen), b.referentienummer
         else:  # not acknowledged: completely (committed just before the kill) or not at all
             assert (archived, claims) in ((0, 0), (1, 1)), b.referentienummer
             assert vorderingen == (len(b.vorderingnummers) if archived else 0), b.referentienummer
-    with store.begin(schrijven=False) as conn:  # nothing else: every vordering belongs to an accepted message
+    with store.begin(write=False) as conn:  # nothing else: every vordering belongs to an accepted message
         assert conn.execute(sa.select(sa.func.count()).select_from(vordering.outerjoin(
             bericht, bericht.c.id == vordering.c.bericht_id)).where(sa.or_(
                 bericht.c.outcome.is_(None), bericht.c.outcome != "Bv03"))).scalar_one() == 0
@@ -185,14 +185,14 @@ def test_sigkill_stores_nothing_partial_and_loses_no_acknowledged_message(tmp_pa
     # after a restart the messages without an answer are sent again: each is stored, once
     server = start_server(tmp_path, database_url, timeout=120)
     try:
-        opnieuw = [b for b in [*voor, *tijdens] if b.answer != "Bv03"]
-        for b in opnieuw:
+        again = [b for b in [*voor, *during] if b.answer != "Bv03"]
+        for b in again:
             b.done.clear()
-        _start(server.port, opnieuw)
-        for b in opnieuw:
+        _start(server.port, again)
+        for b in again:
             assert b.done.wait(60) and b.answer == "Bv03", b.referentienummer
     finally:
         server.stop()
-    for b in [*voor, *tijdens]:
+    for b in [*voor, *during]:
         assert _stored(store, b) == (1, 1, 1)
     store.dispose()

@@ -62,7 +62,7 @@ def test_the_store_gives_up_on_a_statement_the_database_does_not_answer(proxied_
             store.ping()
         proxy.restore()
         wait_for(lambda: _can_read(store), "the store to work again")
-        with store.begin(schrijven=False) as conn:  # the interrupted transaction left nothing behind
+        with store.begin(write=False) as conn:  # the interrupted transaction left nothing behind
             assert conn.execute(sa.select(sa.func.count()).select_from(bericht)).scalar_one() == 0
     finally:
         proxy.restore()
@@ -71,7 +71,7 @@ def test_the_store_gives_up_on_a_statement_the_database_does_not_answer(proxied_
 
 def _can_read(store: Store) -> bool:
     try:
-        with store.begin(schrijven=False) as conn:
+        with store.begin(write=False) as conn:
             conn.exec_driver_sql("SELECT 1")
         return True
     except sa.exc.OperationalError:
@@ -93,7 +93,7 @@ def test_requests_get_their_fault_in_time_while_the_database_does_not_answer_and
     try:
         assert post(server.url, g.di01_vordering([routed])).stuurgegeven("berichtcode") == "Bv03"
         receiver.answer("http503")  # its status change stays in the outbox, retried while the database hangs
-        status_change = g.di01_status_wijziging([g.status_voor(routed, "BET")])
+        status_change = g.di01_status_wijziging([g.status_for(routed, "BET")])
         assert post(server.url, status_change).stuurgegeven("berichtcode") == "Bv03"
         wait_for(lambda: receiver.received, "the outbox worker's first attempt")
         assert status_of(server.url + "/ready") == 200

@@ -133,7 +133,7 @@ def test_outbox_reader_feeds_the_outbox_gauges(sqlite_store):
 
     def reader(conn):
         seen.append(conn.exec_driver_sql("SELECT 1").scalar())
-        return metrics.OutboxStand(backlog=3, oldest_age_seconds=42.5, dead_letters=1)
+        return metrics.OutboxState(backlog=3, oldest_age_seconds=42.5, dead_letters=1)
 
     metrics.register_outbox_reader(reader)
     try:

@@ -14,10 +14,10 @@ from lxml import etree
 from stuf_fin.config import Settings
 from stuf_fin.outbound.policy import Policy
 from stuf_fin.outbound.routing import load_routing
-from stuf_fin.outbound.triggers import Uitgaand
+from stuf_fin.outbound.triggers import Outgoing
 from stuf_fin.outbound.worker import Worker
 from stuf_fin.pipeline import handlers
-from stuf_fin.pipeline.handlers import Ontvangst
+from stuf_fin.pipeline.handlers import Receipt
 from stuf_fin.schema.validator import get_validator
 from stuf_fin.selftest import generator as g
 from stuf_fin.store.db import Store
@@ -69,7 +69,7 @@ def deliver_verantwoording(tmp_path, b, route: dict, password: str) -> tuple[dic
     with store.begin() as conn:
         handlers.verstrek_financiele_verantwoording(
             conn, etree.fromstring(g.di01_financiele_verantwoording([spec])),
-            Ontvangst(datetime.now(UTC), None, Settings(), Uitgaand(routing)))
+            Receipt(datetime.now(UTC), None, Settings(), Outgoing(routing)))
     worker = Worker(store, routing, get_validator(None), Policy(backoff=60, backoff_max=60, timeout=10, lease=30))
     try:
         assert worker.run_once() == 1
@@ -88,7 +88,7 @@ def test_each_kind_of_credentials_is_accepted(tmp_path, gateway_b, method):
     rows, nummer = deliver_verantwoording(tmp_path, gateway_b, route, PASSWORDS[method])
     row, = rows.values()
     assert (row.state, row.outcome) == ("delivered", "Bv03"), row.last_error
-    with gateway_b.store.begin(schrijven=False) as conn:
+    with gateway_b.store.begin(write=False) as conn:
         stored = conn.execute(sa.select(sa.func.count()).select_from(verantwoording)
                               .where(verantwoording.c.verantwoordingsnummer == nummer)).scalar_one()
     assert stored == 1

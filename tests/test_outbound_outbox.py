@@ -13,15 +13,15 @@ from lxml import etree
 from stuf_fin.config import Settings
 from stuf_fin.fin.errors import BusinessError
 from stuf_fin.namespaces import FIN, STUF
-from stuf_fin.outbound import beheer, correlatie, outbox
+from stuf_fin.outbound import admin, correlation, outbox
 from stuf_fin.outbound.routing import Routing, load_routing
-from stuf_fin.outbound.triggers import Uitgaand
+from stuf_fin.outbound.triggers import Outgoing
 from stuf_fin.pipeline import handlers
-from stuf_fin.pipeline.handlers import Ontvangst
+from stuf_fin.pipeline.handlers import Receipt
 from stuf_fin.schema.validator import get_validator
 from stuf_fin.selftest import generator as g
-from stuf_fin.stuf import berichten
-from stuf_fin.stuf.fouten import StufFout
+from stuf_fin.stuf import answers
+from stuf_fin.stuf.faults import StufFout
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem, read_stuurgegevens
 
 F, S = f"{{{FIN}}}", f"{{{STUF}}}"
@@ -38,9 +38,9 @@ def routing(**tables) -> Routing:
     return load_routing(settings, table, {})
 
 
-def ontvangst(routes: Routing | None = None) -> Ontvangst:
-    return Ontvangst(ontvangen_op=datetime.now(UTC), bericht_id=None, settings=Settings(outbound_backoff=1.0),
-                     uitgaand=Uitgaand(routes if routes is not None else routing()))
+def ontvangst(routes: Routing | None = None) -> Receipt:
+    return Receipt(ontvangen_op=datetime.now(UTC), bericht_id=None, settings=Settings(outbound_backoff=1.0),
+                   outgoing=Outgoing(routes if routes is not None else routing()))
 
 
 def vorderingen(n: int, tsa: str = "BELASTINGEN") -> list[g.VorderingSpec]:
@@ -49,13 +49,13 @@ def vorderingen(n: int, tsa: str = "BELASTINGEN") -> list[g.VorderingSpec]:
     return [g.random_vordering(rng, i, prefix=prefix, tsa=tsa) for i in range(n)]
 
 
-def handle(store, handler, message: bytes, context: Ontvangst) -> None:
+def handle(store, handler, message: bytes, context: Receipt) -> None:
     with store.begin() as conn:
         handler(conn, etree.fromstring(message), context)
 
 
 def queued(store) -> list:
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         return [outbox.get(conn, r.id) for r in outbox.rows(conn, limit=1000)]
 
 
@@ -63,8 +63,8 @@ def test_accepted_messages_queue_what_the_routing_asks_for(store):
     validator = get_validator(None)
     specs = vorderingen(2) + vorderingen(1, tsa="ONBEKEND")
     handle(store, handlers.verstrek_vordering, g.di01_vordering(specs), ontvangst())
-    changes = [g.status_voor(specs[0], "VRW"), g.status_voor(specs[1], "VRS"), g.status_voor(specs[0], "BET"),
-               g.status_voor(specs[2], "BET")]
+    changes = [g.status_for(specs[0], "VRW"), g.status_for(specs[1], "VRS"), g.status_for(specs[0], "BET"),
+               g.status_for(specs[2], "BET")]
     handle(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging(changes), ontvangst())
     handle(store, handlers.verstrek_financiele_verantwoording, g.di01_financiele_verantwoording(2), ontvangst())
 
@@ -95,7 +95,7 @@ def test_accepted_messages_queue_what_the_routing_asks_for(store):
 def test_a_refused_message_queues_nothing(store):
     spec = vorderingen(1)[0]
     with pytest.raises(BusinessError):
-        handle(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging([g.status_voor(spec)]),
+        handle(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging([g.status_for(spec)]),
                ontvangst())
     assert queued(store) == []
 
@@ -104,7 +104,7 @@ def test_nothing_is_queued_without_a_route(store):
     specs = vorderingen(1)
     only_fa = routing(financiele_administratie={"url": "http://127.0.0.1:9/fa", "ontvanger": "1900/FINADM"})
     handle(store, handlers.verstrek_vordering, g.di01_vordering(specs), ontvangst(only_fa))
-    handle(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging([g.status_voor(specs[0])]),
+    handle(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging([g.status_for(specs[0])]),
            ontvangst(only_fa))
     assert queued(store) == []
 
@@ -112,7 +112,7 @@ def test_nothing_is_queued_without_a_route(store):
 def enqueue(store, volgorde: str | None, n: int = 1, now: datetime = NOW) -> list[int]:
     with store.begin() as conn:
         return [outbox.enqueue(conn, route="tsa:X", operation="Di01-verstrekVorderingStatusWijziging", message=b"<x/>",
-                               referentienummer=berichten.nieuw_referentienummer(), tijdstip_bericht="20260105",
+                               referentienummer=answers.new_referentienummer(), tijdstip_bericht="20260105",
                                now=now, volgorde=volgorde) for _ in range(n)]
 
 
@@ -157,14 +157,14 @@ def test_stand_counts_backlog_oldest_age_and_dead_letters(store):
     dead, = enqueue(store, None)
     with store.begin() as conn:
         outbox.update(conn, dead, state=outbox.DEAD)
-        stand = outbox.stand(conn, NOW)
-    assert (stand.backlog, stand.oldest_age_seconds, stand.dead_letters) == (2, 100.0, 1)
+        outbox_state = outbox.outbox_state(conn, NOW)
+    assert (outbox_state.backlog, outbox_state.oldest_age_seconds, outbox_state.dead_letters) == (2, 100.0, 1)
 
 
 def answer(kind: str, cross: str, fout: StufFout | None = None) -> etree._Element:
     request = Stuurgegevens(zender=Systeem("1900", "STUFFIN"), ontvanger=Systeem("1900", "BELASTINGEN"),
                             referentienummer=cross)
-    return berichten.bv03(request) if kind == "Bv03" else berichten.fo03(request, fout)
+    return answers.bv03(request) if kind == "Bv03" else answers.fo03(request, fout)
 
 
 def test_bv03_and_fo03_received_settle_our_messages(store):
@@ -172,11 +172,11 @@ def test_bv03_and_fo03_received_settle_our_messages(store):
     context = ontvangst()
     with store.begin() as conn:
         refs = {i: outbox.get(conn, i).referentienummer for i in (delivered, client, server)}
-        correlatie.ontvang_bv03(conn, answer("Bv03", refs[delivered]), context)
-        correlatie.ontvang_fo03(conn, answer("Fo03", refs[client], StufFout("StUF013")), context)
-        correlatie.ontvang_fo03(conn, answer("Fo03", refs[server], StufFout("StUF058", "later")), context)
+        correlation.receive_bv03(conn, answer("Bv03", refs[delivered]), context)
+        correlation.receive_fo03(conn, answer("Fo03", refs[client], StufFout("StUF013")), context)
+        correlation.receive_fo03(conn, answer("Fo03", refs[server], StufFout("StUF058", "later")), context)
         with pytest.raises(StufFout) as unknown:
-            correlatie.ontvang_bv03(conn, answer("Bv03", "not-ours"), context)
+            correlation.receive_bv03(conn, answer("Bv03", "not-ours"), context)
         rows = {i: outbox.get(conn, i) for i in refs}
         history = outbox.attempts(conn, client)
     assert unknown.value.code == "StUF043" and unknown.value.plek == "client"
@@ -190,19 +190,19 @@ def test_bv03_and_fo03_received_settle_our_messages(store):
 def test_retry_sends_a_client_refusal_as_a_new_message_and_a_server_one_unchanged(store):
     specs = vorderingen(2)
     handle(store, handlers.verstrek_vordering, g.di01_vordering(specs), ontvangst())
-    handle(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging([g.status_voor(s) for s in specs]),
+    handle(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging([g.status_for(s) for s in specs]),
            ontvangst())
     client_row, server_row = [r for r in queued(store) if r.route.startswith("tsa:")]
     with store.begin() as conn:
         outbox.update(conn, client_row.id, state=outbox.DEAD, fault_plek="client", attempts=1)
         outbox.update(conn, server_row.id, state=outbox.DEAD, fault_plek="server", attempts=50)
-        print(beheer.retry(conn, outbox.get(conn, client_row.id), routing()))
-        print(beheer.retry(conn, outbox.get(conn, server_row.id), routing()))
+        print(admin.retry(conn, outbox.get(conn, client_row.id), routing()))
+        print(admin.retry(conn, outbox.get(conn, server_row.id), routing()))
         renewed, unchanged = outbox.get(conn, client_row.id), outbox.get(conn, server_row.id)
         delivered = outbox.get(conn, next(r.id for r in queued(store) if r.route == "inningssysteem"))
         outbox.update(conn, delivered.id, state=outbox.DELIVERED)
         with pytest.raises(ValueError):
-            beheer.retry(conn, outbox.get(conn, delivered.id), routing())
+            admin.retry(conn, outbox.get(conn, delivered.id), routing())
     assert renewed.state == "pending" and renewed.attempts == 0
     assert renewed.referentienummer != client_row.referentienummer
     assert renewed.tijdstip_bericht > client_row.tijdstip_bericht

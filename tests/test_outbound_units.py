@@ -17,8 +17,8 @@ from stuf_fin.outbound.policy import Policy
 from stuf_fin.outbound.send import endpoint
 from stuf_fin.schema.parsing import ParseLimits, parse_bytes
 from stuf_fin.security.wsse import digest_matches, read_token
-from stuf_fin.stuf import berichten
-from stuf_fin.stuf.fouten import StufFout
+from stuf_fin.stuf import answers
+from stuf_fin.stuf.faults import StufFout
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
 
 ROUTES = """
@@ -61,9 +61,9 @@ def test_routing_file_with_environment_overrides(tmp_path):
     tsa = routing.tsa("BELASTINGEN")
     assert (tsa.auth, tsa.username, tsa.password) == ("wss-digest", "stuffin", "geheim")
     assert tsa.zender == Systeem("1900", "STUFFIN") and tsa.ontvanger == Systeem("1900", "BELASTINGEN")
-    parkeren = routing.tsa("Parkeren en handhaving")
-    assert parkeren.url == "http://p:8080/x" and parkeren.ordering == "route"
-    assert parkeren.ontvanger == Systeem("1900", "PARKEREN", "prod")
+    park = routing.tsa("Parkeren en handhaving")
+    assert park.url == "http://p:8080/x" and park.ordering == "route"
+    assert park.ontvanger == Systeem("1900", "PARKEREN", "prod")
     assert routing.get("financiele_administratie").zender == Systeem("1900", "INNING")
     assert routing.get("inningssysteem") is None
     assert (settings.outbound_backoff, settings.outbound_timeout, settings.outbound_lease) == (0.5, 2.5, 5.0)
@@ -119,14 +119,14 @@ REQUEST = Stuurgegevens(zender=Systeem("1900", "STUFFIN"), ontvanger=Systeem("19
 
 
 def fault(fout: StufFout) -> bytes:
-    fo03 = etree.tostring(berichten.fo03(REQUEST, fout))
+    fo03 = etree.tostring(answers.fo03(REQUEST, fout))
     return (b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault><faultcode>s:'
             + fout.plek.capitalize().encode() + b"</faultcode><faultstring>x</faultstring><detail>" + fo03
             + b"</detail></s:Fault></s:Body></s:Envelope>")
 
 
 @pytest.mark.parametrize(("status", "body", "kind", "accepted", "client_fault"), [
-    (200, wrap(berichten.bv03(REQUEST)), "Bv03", True, False),
+    (200, wrap(answers.bv03(REQUEST)), "Bv03", True, False),
     (500, fault(StufFout("StUF013")), "Fo03", False, True),
     (500, fault(StufFout("StUF058", "later")), "Fo03", False, False),
     (500, b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault><faultcode>s:Client'
@@ -134,11 +134,11 @@ def fault(fout: StufFout) -> bytes:
     (503, b"Service Unavailable", "http", False, False),
     (200, b"<html>hello</html>", "protocol", False, False),
     (200, b"", "protocol", False, False),
-    (200, wrap(berichten.bv03(Stuurgegevens(referentienummer="someone-else"))), "protocol", False, False),
+    (200, wrap(answers.bv03(Stuurgegevens(referentienummer="someone-else"))), "protocol", False, False),
 ])
 def test_answers_are_classified(status, body, kind, accepted, client_fault):
-    uitkomst = classify(status, body, "r1")
-    assert (uitkomst.kind, uitkomst.accepted, uitkomst.client_fault, uitkomst.retry) == (
+    send_outcome = classify(status, body, "r1")
+    assert (send_outcome.kind, send_outcome.accepted, send_outcome.client_fault, send_outcome.retry) == (
         kind, accepted, client_fault, not accepted and not client_fault)
 
 
@@ -156,7 +156,7 @@ def test_the_usernametoken_passes_our_own_inbound_check():
 
 
 def test_the_envelope_we_send_holds_the_header_block_and_the_message():
-    message = etree.tostring(berichten.bv03(REQUEST))
+    message = etree.tostring(answers.bv03(REQUEST))
     data = envelope_bytes(message, usernametoken("stuffin", "s3cret", digest=True))
     assert read_token(data, ParseLimits()).username == "stuffin"
     c14n = {"method": "c14n", "exclusive": True}

@@ -12,25 +12,25 @@ import sqlalchemy as sa
 from lxml import etree
 from sqlalchemy.exc import IntegrityError
 
-from stuf_fin.fin import lezen
+from stuf_fin.fin import reader
 from stuf_fin.selftest import generator as g
 from stuf_fin.store import bulk
 from stuf_fin.store.bulk import insert_rows
 from stuf_fin.store.db import Store, is_unique_violation
-from stuf_fin.store.vorderingen import vordering_rijen
+from stuf_fin.store.vorderingen import vordering_rows
 
 MOMENT = datetime(2025, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
 
 
-def _rijen(odd_vordering_message: bytes) -> list[tuple[sa.Table, list[dict]]]:
+def _rows(odd_vordering_message: bytes) -> list[tuple[sa.Table, list[dict]]]:
     rng = random.Random(3)
     specs = [g.random_vordering(rng, i, prefix="BULK") for i in range(40)]
     for spec in specs[:10]:
         spec.status = g.StatusSpec("ONV", "2025-02-01T10:00:00+01:00", opmerkingen="nieuw")
-    vorderingen = lezen.vorderingen(etree.fromstring(g.di01_vordering(specs, referentienummer="b")))
-    vorderingen += lezen.vorderingen(etree.fromstring(odd_vordering_message))  # nil values, vorm, odd dates
+    vorderingen = reader.vorderingen(etree.fromstring(g.di01_vordering(specs, referentienummer="b")))
+    vorderingen += reader.vorderingen(etree.fromstring(odd_vordering_message))  # nil values, vorm, odd dates
     ids = list(range(1001, 1001 + len(vorderingen)))
-    return [(r.table, r.dicts()) for r in vordering_rijen(vorderingen, ids, bericht_id=None, ontvangen_op=MOMENT)]
+    return [(r.table, r.dicts()) for r in vordering_rows(vorderingen, ids, bericht_id=None, ontvangen_op=MOMENT)]
 
 
 def _stored(conn: sa.Connection, tables: list[sa.Table]) -> dict[str, list[tuple]]:
@@ -50,7 +50,7 @@ def _stored(conn: sa.Connection, tables: list[sa.Table]) -> dict[str, list[tuple
 def test_bulk_insert_stores_what_a_core_insert_stores(store: Store, odd_vordering_message: bytes,
                                                       copy_min_rows: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bulk, "COPY_MIN_ROWS", copy_min_rows)  # both strategies on PostgreSQL
-    rijen = _rijen(odd_vordering_message)
+    rijen = _rows(odd_vordering_message)
     tables = [t for t, _ in rijen]
     assert all(rows for _, rows in rijen)  # every table is exercised
     results = []
@@ -69,7 +69,7 @@ def test_bulk_insert_stores_what_a_core_insert_stores(store: Store, odd_vorderin
 def test_a_duplicate_key_is_an_integrity_error(store: Store, odd_vordering_message: bytes, copy_min_rows: int,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bulk, "COPY_MIN_ROWS", copy_min_rows)
-    table, rows = _rijen(odd_vordering_message)[0]
+    table, rows = _rows(odd_vordering_message)[0]
     with store.engine.connect() as conn, conn.begin():
         insert_rows(conn, table, rows[:3])
         with pytest.raises(IntegrityError) as caught, conn.begin_nested():
@@ -87,7 +87,7 @@ def test_several_tables_at_once_store_what_core_inserts_store(store: Store, odd_
     WITH statement, by COPY, or (60) mixed: the few vorderingen before the regels' COPY that points at them, the
     other children in one statement."""
     monkeypatch.setattr(bulk, "COPY_MIN_ROWS", copy_min_rows)
-    rijen = _rijen(odd_vordering_message)
+    rijen = _rows(odd_vordering_message)
     tables = [t for t, _ in rijen]
     assert len(rijen[0][1]) < 60 <= len(rijen[1][1])  # "mixed" mixes
     results = []

@@ -1,4 +1,4 @@
-"""Large messages as a stream (stuf_fin.schema.stroom): the same answers, rows and fingerprint as the
+"""Large messages as a stream (stuf_fin.schema.streaming): the same answers, rows and fingerprint as the
 ordinary way, all-or-nothing across batches, and schema errors still located."""
 
 from __future__ import annotations
@@ -13,20 +13,20 @@ import sqlalchemy as sa
 from lxml import etree
 
 from stuf_fin.config import Settings
-from stuf_fin.fin import lezen
+from stuf_fin.fin import reader
 from stuf_fin.namespaces import FIN, SOAP_ENV, STUF
 from stuf_fin.pipeline import Pipeline, handlers
 from stuf_fin.pipeline.pipeline import content_hash
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
-from stuf_fin.schema.stroom import body_hash, inhoud_hash_van, lees_kop, valideer_stroom
+from stuf_fin.schema.streaming import body_hash, content_hash_of, read_head, validate_stream
 from stuf_fin.schema.validator import get_validator
 from stuf_fin.selftest import generator as g
 from stuf_fin.soap.server import PortServer, SoapRequest
 from stuf_fin.soap.services import port_server
-from stuf_fin.store import archief
+from stuf_fin.store import archive
 from stuf_fin.store.db import Store
 from stuf_fin.store.tables import bericht, vordering, vorderingsregel
-from stuf_fin.stuf.operaties import PORT_KENNISGEVING
+from stuf_fin.stuf.operations import PORT_KENNISGEVING
 
 F = f"{{{FIN}}}"
 
@@ -47,7 +47,7 @@ def _envelope(specs: list[g.VorderingSpec], ref: str | None = None, header: bool
     return data
 
 
-def _tweede_bericht(data: bytes) -> bytes:
+def _second_bericht(data: bytes) -> bytes:
     """The envelope with a second element in its Body."""
     root = etree.fromstring(data)
     etree.SubElement(root.find(f"{{{SOAP_ENV}}}Body"), F + "vrdLk01")
@@ -72,13 +72,13 @@ def _details(answer: etree._Element) -> str:
 
 
 def _count(store: Store, table: sa.Table) -> int:
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
 
 
 def _rows(store: Store) -> list[tuple]:
     """Stored vorderingen and regels without ids and receipt moments."""
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         v = [tuple(r._mapping[c] for c in r._mapping if c not in ("id", "bericht_id", "ontvangen_op"))
              for r in conn.execute(sa.select(vordering).order_by(vordering.c.vorderingnummer))]
         r = [tuple(x._mapping[c] for c in x._mapping if c not in ("id", "vordering_id"))
@@ -91,25 +91,25 @@ def _rows(store: Store) -> list[tuple]:
 @pytest.mark.parametrize("header", [False, True])
 def test_fingerprint_is_the_same_streamed_or_as_a_tree(header: bool) -> None:
     data = _envelope(_specs(5), header=header)
-    message = lees_kop(data)[-1][0]
+    message = read_head(data)[-1][0]
     assert [c.tag for c in message] == [F + "stuurgegevens"]
-    stroom = valideer_stroom(data, message, get_validator(), F + "vrdLk01")
-    assert stroom is not None and stroom.objecten == 5
-    assert inhoud_hash_van(data) == content_hash(parse_bytes(data).getroot()[-1][0])
+    stream = validate_stream(data, message, get_validator(), F + "vrdLk01")
+    assert stream is not None and stream.objects == 5
+    assert content_hash_of(data) == content_hash(parse_bytes(data).getroot()[-1][0])
 
 
 def test_invalid_or_broken_requests_are_not_streamed() -> None:
     data = _envelope(_specs(3))
-    message = lees_kop(data)[-1][0]
+    message = read_head(data)[-1][0]
     validator = get_validator()
     invalid = data.replace(b"<FIN:valutacode>EUR<", b"<FIN:valutacode>EURO<", 1)
-    issues = valideer_stroom(invalid, message, validator, F + "vrdLk01")  # its first errors, located
+    issues = validate_stream(invalid, message, validator, F + "vrdLk01")  # its first errors, located
     assert issues and all(i.path.endswith("/FIN:object/FIN:valutacode") and not i.near for i in issues)
     assert "EURO" in str(issues)
-    issues = valideer_stroom(_tweede_bericht(data), message, validator, F + "vrdLk01")
+    issues = validate_stream(_second_bericht(data), message, validator, F + "vrdLk01")
     assert issues and "vrdLk01" in str(issues)
     with pytest.raises(XmlInputError):
-        valideer_stroom(data[: len(data) - 40], message, validator, F + "vrdLk01")
+        validate_stream(data[: len(data) - 40], message, validator, F + "vrdLk01")
 
 
 def test_a_streamed_message_is_stored_exactly_like_an_ordinary_one(store: Store, tmp_path) -> None:
@@ -119,7 +119,7 @@ def test_a_streamed_message_is_stored_exactly_like_an_ordinary_one(store: Store,
     status, answer = _post(_gateway(store, stream_min_bytes=1), data)
     assert status == 200 and answer.tag == f"{{{STUF}}}Bv03Bericht", etree.tostring(answer)
     streamed = _rows(store)
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         row = conn.execute(sa.select(bericht.c.request, bericht.c.content_hash, bericht.c.outcome)).one()
     assert row.request == data and row.outcome == "Bv03"
     assert row.content_hash == body_hash(data)
@@ -144,8 +144,8 @@ def test_an_identical_resend_of_a_streamed_message_gets_the_same_bv03(store: Sto
 
 
 def test_all_or_nothing_across_batches(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(lezen, "BATCH", 2)
-    monkeypatch.setattr(lezen.vordering_batches, "__defaults__", (2,))
+    monkeypatch.setattr(reader, "BATCH", 2)
+    monkeypatch.setattr(reader.vordering_batches, "__defaults__", (2,))
     specs = _specs(7)
     specs[5] = dataclasses.replace(specs[5], vorderingnummer=specs[1].vorderingnummer, tsa=specs[1].tsa,
                                    organisatie_nnp_id=specs[1].organisatie_nnp_id)  # batch 3 repeats batch 1
@@ -156,7 +156,7 @@ def test_all_or_nothing_across_batches(store: Store, monkeypatch: pytest.MonkeyP
     assert f"{specs[1].vorderingnummer}" in details and "komt meer dan eens voor" in details
     assert specs[6].vorderingnummer in details
     assert _count(store, vordering) == 0 and _count(store, vorderingsregel) == 0
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         assert conn.execute(sa.select(bericht.c.outcome)).scalar_one() == "Fo03"
 
 
@@ -169,20 +169,20 @@ def test_a_schema_error_in_a_large_message_is_located(store: Store) -> None:
 
 
 def test_large_requests_are_archived_whole(store: Store) -> None:
-    data = b"<x>" + bytes(range(256)) * (3 * archief.BLOB_STUK // 256) + b"</x>"
+    data = b"<x>" + bytes(range(256)) * (3 * archive.BLOB_STUK // 256) + b"</x>"
     moment = datetime(2025, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
     with store.begin() as conn:
-        direct = archief.archive(conn, port="p", operation="o", request=data, received_at=moment,
+        direct = archive.archive(conn, port="p", operation="o", request=data, received_at=moment,
                                  referentienummer="r", authenticated_identity=None)
-        later = archief.archive(conn, port="p", operation="o", request=data, received_at=moment,
-                                referentienummer="r", uitstellen=True)
-        archief.set_reply(conn, later, b"<antwoord/>", "Bv03")
-        archief.vul_request(conn, later, data)
-        answered = archief.archive(conn, port="p", operation="o", request=data, received_at=moment,  # answer known
-                                   referentienummer="r", uitstellen=True, reply=b"<Bv03/>", outcome="Bv03",
+        later = archive.archive(conn, port="p", operation="o", request=data, received_at=moment,
+                                referentienummer="r", defer=True)
+        archive.set_reply(conn, later, b"<antwoord/>", "Bv03")
+        archive.fill_request(conn, later, data)
+        answered = archive.archive(conn, port="p", operation="o", request=data, received_at=moment,  # answer known
+                                   referentienummer="r", defer=True, reply=b"<Bv03/>", outcome="Bv03",
                                    answered_at=moment)
-        archief.vul_request(conn, answered, data)
-    with store.begin(schrijven=False) as conn:
+        archive.fill_request(conn, answered, data)
+    with store.begin(write=False) as conn:
         rows = {r.id: r for r in conn.execute(sa.select(bericht))}
     for bericht_id in (direct, later, answered):
         r = rows[bericht_id]
@@ -202,7 +202,7 @@ def test_a_large_request_that_cannot_be_streamed_gets_the_ordinary_answer(store:
     bad = {
         "doctype": b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>' + good.split(b"?>", 1)[1],
         "not-xml": good[: len(good) // 2],
-        "two-messages": _tweede_bericht(good),
+        "two-messages": _second_bericht(good),
         "other-port": g.soap(g.vrdLv01("1")),
         "no-envelope": g.di01_vordering(_specs(1)),
     }[case]

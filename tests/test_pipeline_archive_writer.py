@@ -26,9 +26,9 @@ class FakeStore:
 
 
 def writer_of(n: int):
-    def schrijf(conn: FakeStore) -> None:
+    def write(conn: FakeStore) -> None:
         conn.rows.append((threading.current_thread().name, n))
-    return schrijf
+    return write
 
 
 def test_not_started_writes_at_once_in_the_callers_thread():

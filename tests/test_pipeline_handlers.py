@@ -18,7 +18,7 @@ from stuf_fin.fin.errors import BusinessError
 from stuf_fin.pipeline import handlers
 from stuf_fin.schema import parse_bytes
 from stuf_fin.selftest import generator as g
-from stuf_fin.store import archief
+from stuf_fin.store import archive
 from stuf_fin.store import vorderingen as repo
 from stuf_fin.store.db import Store
 from stuf_fin.store.tables import boeking, verantwoording, vordering, vorderingsregel, vorderingstatus
@@ -31,79 +31,79 @@ def _message(data: bytes) -> etree._Element:
     return parse_bytes(data).getroot()
 
 
-def _verwerk(store: Store, handler, data: bytes, settings: Settings | None = None) -> list[str]:
+def _process(store: Store, handler, data: bytes, settings: Settings | None = None) -> list[str]:
     """Archive and handle one message in one transaction, as the pipeline does."""
     with store.begin() as conn:
-        bericht_id = archief.archive(conn, port="VerstrekVorderingOfVerantwoording", operation="Di01",
+        bericht_id = archive.archive(conn, port="VerstrekVorderingOfVerantwoording", operation="Di01",
                                      request=data, received_at=NU)
-        return handler(conn, _message(data), handlers.Ontvangst(NU, bericht_id, settings or Settings()))
+        return handler(conn, _message(data), handlers.Receipt(NU, bericht_id, settings or Settings()))
 
 
-def _tel(store: Store, table: sa.Table) -> int:
-    with store.begin(schrijven=False) as conn:
+def _count(store: Store, table: sa.Table) -> int:
+    with store.begin(write=False) as conn:
         return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
 
 
 def _specs(n: int, seed: int = 1) -> list[g.VorderingSpec]:
     rng = random.Random(seed)
-    return [g.random_vordering(rng, i, vandaag=VANDAAG) for i in range(n)]
+    return [g.random_vordering(rng, i, today=VANDAAG) for i in range(n)]
 
 
 def test_vorderingen_are_stored_with_their_message(store: Store) -> None:
-    _verwerk(store, handlers.verstrek_vordering, g.di01_vordering(_specs(12)))
-    with store.begin(schrijven=False) as conn:
+    _process(store, handlers.verstrek_vordering, g.di01_vordering(_specs(12)))
+    with store.begin(write=False) as conn:
         rows = conn.execute(sa.select(vordering.c.bericht_id, vordering.c.ontvangen_op)).all()
     assert len(rows) == 12 and {r.bericht_id for r in rows} != {None} and {r.ontvangen_op for r in rows} == {NU}
 
 
 def test_scenario_10_a_known_vordering_is_refused(store: Store) -> None:
     specs = _specs(2)
-    _verwerk(store, handlers.verstrek_vordering, g.di01_vordering(specs))
+    _process(store, handlers.verstrek_vordering, g.di01_vordering(specs))
     with pytest.raises(BusinessError) as fout:
-        _verwerk(store, handlers.verstrek_vordering, g.di01_vordering(specs[1:]))
+        _process(store, handlers.verstrek_vordering, g.di01_vordering(specs[1:]))
     assert f"vordering {specs[1].vorderingnummer}" in fout.value.details and "al eerder" in fout.value.details
-    assert _tel(store, vordering) == 2
+    assert _count(store, vordering) == 2
 
 
 def test_all_or_nothing_when_the_third_vordering_is_a_duplicate(store: Store) -> None:
     eerder = _specs(1, seed=5)[0]
-    _verwerk(store, handlers.verstrek_vordering, g.di01_vordering([eerder]))
+    _process(store, handlers.verstrek_vordering, g.di01_vordering([eerder]))
     nieuw = _specs(2, seed=6)
     for i, spec in enumerate(nieuw):
         spec.vorderingnummer = f"NIEUW{i}"
     with pytest.raises(BusinessError) as fout:
-        _verwerk(store, handlers.verstrek_vordering, g.di01_vordering([*nieuw, eerder]))
+        _process(store, handlers.verstrek_vordering, g.di01_vordering([*nieuw, eerder]))
     assert eerder.vorderingnummer in fout.value.details and "NIEUW" not in fout.value.details
-    assert _tel(store, vordering) == 1 and _tel(store, vorderingsregel) == len(eerder.regels)
-    with store.begin(schrijven=False) as conn:
+    assert _count(store, vordering) == 1 and _count(store, vorderingsregel) == len(eerder.regels)
+    with store.begin(write=False) as conn:
         assert repo.find_by_vorderingnummer(conn, "NIEUW0") == []
 
 
 def test_the_same_key_twice_in_one_message_is_refused(store: Store) -> None:
     spec = _specs(1)[0]
     with pytest.raises(BusinessError) as fout:
-        _verwerk(store, handlers.verstrek_vordering, g.di01_vordering([spec, spec]))
+        _process(store, handlers.verstrek_vordering, g.di01_vordering([spec, spec]))
     assert "meer dan eens" in fout.value.details and spec.vorderingnummer in fout.value.details
-    assert _tel(store, vordering) == 0
+    assert _count(store, vordering) == 0
 
 
 def test_same_number_for_another_organisation_or_tsa_is_another_vordering(store: Store) -> None:
     spec = _specs(1)[0]
     anders = [dataclasses.replace(spec, organisatie_nnp_id="" if spec.organisatie_nnp_id else "001234560"),
               dataclasses.replace(spec, tsa=spec.tsa + "-2")]
-    _verwerk(store, handlers.verstrek_vordering, g.di01_vordering([spec, *anders]))
-    assert _tel(store, vordering) == 3
+    _process(store, handlers.verstrek_vordering, g.di01_vordering([spec, *anders]))
+    assert _count(store, vordering) == 3
 
 
 def test_scenario_11_past_vervaldatum_is_refused_by_default(store: Store) -> None:
     spec = dataclasses.replace(_specs(1)[0], indicator_factuur_uitgestuurd="J", factuurdatum=date(2020, 1, 1),
                                vervaldatum=date(2020, 2, 1))
     with pytest.raises(BusinessError) as fout:
-        _verwerk(store, handlers.verstrek_vordering, g.di01_vordering([spec]))
+        _process(store, handlers.verstrek_vordering, g.di01_vordering([spec]))
     assert "vervaldatum 2020-02-01" in fout.value.details and spec.vorderingnummer in fout.value.details
-    warnings = _verwerk(store, handlers.verstrek_vordering, g.di01_vordering([spec]),
+    warnings = _process(store, handlers.verstrek_vordering, g.di01_vordering([spec]),
                         Settings(reject_past_vervaldatum=False))
-    assert any("vervaldatum 2020-02-01" in w for w in warnings) and _tel(store, vordering) == 1
+    assert any("vervaldatum 2020-02-01" in w for w in warnings) and _count(store, vordering) == 1
 
 
 def test_every_refused_vordering_is_named_within_1000_characters(store: Store) -> None:
@@ -111,7 +111,7 @@ def test_every_refused_vordering_is_named_within_1000_characters(store: Store) -
     for spec in specs:
         spec.totaalbedrag_incl_btw += 1
     with pytest.raises(BusinessError) as fout:
-        _verwerk(store, handlers.verstrek_vordering, g.di01_vordering(specs))
+        _process(store, handlers.verstrek_vordering, g.di01_vordering(specs))
     assert len(fout.value.details) <= DETAILS_MAX
     assert specs[0].vorderingnummer in fout.value.details and fout.value.details.endswith("meer)")
 
@@ -119,22 +119,22 @@ def test_every_refused_vordering_is_named_within_1000_characters(store: Store) -
 def test_a_concurrently_stored_key_becomes_a_business_error(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """The unique index is the last line: a key stored after our check still gives a BusinessError naming it
     (no savepoint: the caller rolls the whole message back, and nothing of it is stored)."""
-    spec, ander = _specs(2)
-    _verwerk(store, handlers.verstrek_vordering, g.di01_vordering([spec]))
-    echte, aanroepen = repo.existing_keys, []
+    spec, other = _specs(2)
+    _process(store, handlers.verstrek_vordering, g.di01_vordering([spec]))
+    echte, calls = repo.existing_keys, []
 
-    def mist_de_eerste_keer(conn: sa.Connection, keys: list) -> set:  # the first check misses it ...
-        aanroepen.append(keys)
-        return set() if len(aanroepen) == 1 else echte(conn, keys)
+    def misses_the_first_time(conn: sa.Connection, keys: list) -> set:  # the first check misses it ...
+        calls.append(keys)
+        return set() if len(calls) == 1 else echte(conn, keys)
 
-    monkeypatch.setattr(repo, "existing_keys", mist_de_eerste_keer)
+    monkeypatch.setattr(repo, "existing_keys", misses_the_first_time)
     with pytest.raises(BusinessError) as fout, store.begin() as conn:
-        handlers.verstrek_vordering(conn, _message(g.di01_vordering([spec, ander])),
-                                    handlers.Ontvangst(NU, None, Settings()))
+        handlers.verstrek_vordering(conn, _message(g.di01_vordering([spec, other])),
+                                    handlers.Receipt(NU, None, Settings()))
     assert spec.vorderingnummer in fout.value.details
     # SQLite looks the keys up again under its write lock; PostgreSQL's failed statement ended the transaction
-    assert len(aanroepen) == (2 if store.is_sqlite else 1)
-    with store.begin(schrijven=False) as conn:
+    assert len(calls) == (2 if store.is_sqlite else 1)
+    with store.begin(write=False) as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(vordering)).scalar_one() == 1
 
 
@@ -142,13 +142,13 @@ def test_one_vordering_is_checked_by_its_insert_and_a_stored_key_leaves_nothing(
     """A message of one vordering skips the key lookup: the insert refuses a stored key, and neither the vordering
     nor its regels or status are stored a second time."""
     spec = _specs(1)[0]
-    _verwerk(store, handlers.verstrek_vordering, g.di01_vordering([spec]))
-    with store.begin(schrijven=False) as conn:
+    _process(store, handlers.verstrek_vordering, g.di01_vordering([spec]))
+    with store.begin(write=False) as conn:
         voor = {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
                 for t in (vordering, vorderingsregel, vorderingstatus)}
     assert voor["vordering"] == 1 and voor["vorderingsregel"] >= 1
     with pytest.raises(BusinessError) as fout, store.begin() as conn:
-        handlers.verstrek_vordering(conn, _message(g.di01_vordering([spec])), handlers.Ontvangst(NU, None, Settings()))
+        handlers.verstrek_vordering(conn, _message(g.di01_vordering([spec])), handlers.Receipt(NU, None, Settings()))
         assert {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
                 for t in (vordering, vorderingsregel, vorderingstatus)} == voor  # before the rollback, too
     assert f"{spec.vorderingnummer}" in fout.value.details and "al eerder aangeleverd" in fout.value.details
@@ -158,7 +158,7 @@ def test_warnings_are_returned_not_raised(store: Store) -> None:
     spec = _specs(1)[0]
     spec.debiteur = None
     spec.gerelateerde_vorderingnummer = "ONBEKEND-1"
-    warnings = _verwerk(store, handlers.verstrek_vordering, g.di01_vordering([spec]))
+    warnings = _process(store, handlers.verstrek_vordering, g.di01_vordering([spec]))
     assert any("geen debiteur" in w for w in warnings)
     assert any("onbekende vordering ONBEKEND-1" in w for w in warnings)
 
@@ -166,21 +166,21 @@ def test_warnings_are_returned_not_raised(store: Store) -> None:
 def test_official_max_is_accepted_with_the_setting_off_and_refused_with_it_on(store: Store, fin_kit: Path) -> None:
     data = (fin_kit / "testberichten" / "Di01-verstrekVordering-max.xml").read_bytes()
     with pytest.raises(BusinessError):
-        _verwerk(store, handlers.verstrek_vordering, data)
-    _verwerk(store, handlers.verstrek_vordering, data, Settings(reject_past_vervaldatum=False))
+        _process(store, handlers.verstrek_vordering, data)
+    _process(store, handlers.verstrek_vordering, data, Settings(reject_past_vervaldatum=False))
     min_data = (fin_kit / "testberichten" / "Di01-verstrekVordering-min.xml").read_bytes()
-    _verwerk(store, handlers.verstrek_vordering, min_data)  # same number, empty organisation: another key
-    assert _tel(store, vordering) == 3
+    _process(store, handlers.verstrek_vordering, min_data)  # same number, empty organisation: another key
+    assert _count(store, vordering) == 3
 
 
 # -- status changes ---------------------------------------------------------------------------------------
 
 def test_status_change_updates_the_current_status_and_history(store: Store) -> None:
     specs = _specs(3)
-    _verwerk(store, handlers.verstrek_vordering, g.di01_vordering(specs))
-    wijzigingen = [g.status_voor(specs[0], "VRS"), g.status_voor(specs[2], "BET", betaald=500)]
-    assert _verwerk(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging(wijzigingen)) == []
-    with store.begin(schrijven=False) as conn:
+    _process(store, handlers.verstrek_vordering, g.di01_vordering(specs))
+    wijzigingen = [g.status_for(specs[0], "VRS"), g.status_for(specs[2], "BET", betaald=500)]
+    assert _process(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging(wijzigingen)) == []
+    with store.begin(write=False) as conn:
         for spec, verwacht in ((specs[0], "VRS"), (specs[2], "BET"), (specs[1], None)):
             vid = repo.find_vordering(conn, spec.organisatie_nnp_id, spec.tsa, spec.vorderingnummer)
             status = repo.load_vordering(conn, vid).vorderingstatus
@@ -188,39 +188,39 @@ def test_status_change_updates_the_current_status_and_history(store: Store) -> N
             historie = repo.status_history(conn, vid)
             assert [h.bron for h in historie][-1:] == (["statuswijziging"] if verwacht else [])
             assert all(h.bericht_id is not None for h in historie)
-    assert _tel(store, vorderingstatus) == 2 + sum(1 for s in specs if s.status)
+    assert _count(store, vorderingstatus) == 2 + sum(1 for s in specs if s.status)
 
 
 def test_scenario_5_unknown_vordering_refuses_the_whole_message(store: Store) -> None:
     specs = _specs(1)
-    _verwerk(store, handlers.verstrek_vordering, g.di01_vordering(specs))
-    onbekend = dataclasses.replace(g.status_voor(specs[0], "BET"), vorderingnummer="KING00000000")
+    _process(store, handlers.verstrek_vordering, g.di01_vordering(specs))
+    onbekend = dataclasses.replace(g.status_for(specs[0], "BET"), vorderingnummer="KING00000000")
     with pytest.raises(BusinessError) as fout:
-        _verwerk(store, handlers.verstrek_status_wijziging,
-                 g.di01_status_wijziging([g.status_voor(specs[0], "BET"), onbekend]))
+        _process(store, handlers.verstrek_status_wijziging,
+                 g.di01_status_wijziging([g.status_for(specs[0], "BET"), onbekend]))
     assert "vordering KING00000000" in fout.value.details and "onbekend" in fout.value.details
-    assert _tel(store, vorderingstatus) == sum(1 for s in specs if s.status)
+    assert _count(store, vorderingstatus) == sum(1 for s in specs if s.status)
 
 
 def test_status_change_falls_back_to_a_unique_vorderingnummer(store: Store, fin_kit: Path) -> None:
     """The official status messages name tsa "a"; the vordering was sent with another tsa."""
-    _verwerk(store, handlers.verstrek_vordering,
+    _process(store, handlers.verstrek_vordering,
              (fin_kit / "testberichten" / "Di01-verstrekVordering-min.xml").read_bytes())
-    warnings = _verwerk(store, handlers.verstrek_status_wijziging,
+    warnings = _process(store, handlers.verstrek_status_wijziging,
                         (fin_kit / "testberichten" / "Di01-verstrekVorderingStatusWijziging-min.xml").read_bytes())
     assert any("niet op de volledige sleutel" in w for w in warnings)
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         (vid,) = repo.find_by_vorderingnummer(conn, "KING00009999")
         assert repo.load_vordering(conn, vid).vorderingstatus.status == "VRS"
 
 
 def test_status_change_refuses_an_ambiguous_vorderingnummer(store: Store) -> None:
     spec = _specs(1)[0]
-    _verwerk(store, handlers.verstrek_vordering,
+    _process(store, handlers.verstrek_vordering,
              g.di01_vordering([spec, dataclasses.replace(spec, tsa="ANDERE-TSA")]))
-    wijziging = dataclasses.replace(g.status_voor(spec), tsa="DERDE-TSA")
+    wijziging = dataclasses.replace(g.status_for(spec), tsa="DERDE-TSA")
     with pytest.raises(BusinessError) as fout:
-        _verwerk(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging([wijziging]))
+        _process(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging([wijziging]))
     assert "niet eenduidig" in fout.value.details
 
 
@@ -228,39 +228,39 @@ def test_status_change_refuses_an_ambiguous_vorderingnummer(store: Store) -> Non
 
 def test_scenario_13_and_14_verantwoording_then_the_same_again(store: Store) -> None:
     specs = [g.random_verantwoording(random.Random(1), i) for i in range(3)]
-    _verwerk(store, handlers.verstrek_financiele_verantwoording, g.di01_financiele_verantwoording(specs))
-    assert _tel(store, verantwoording) == 3
-    boekingen = _tel(store, boeking)
+    _process(store, handlers.verstrek_financiele_verantwoording, g.di01_financiele_verantwoording(specs))
+    assert _count(store, verantwoording) == 3
+    boekingen = _count(store, boeking)
     assert boekingen == sum(len(s.boekingen) for s in specs)
     nieuw = g.random_verantwoording(random.Random(2), 99)
     with pytest.raises(BusinessError) as fout:
-        _verwerk(store, handlers.verstrek_financiele_verantwoording,
+        _process(store, handlers.verstrek_financiele_verantwoording,
                  g.di01_financiele_verantwoording([nieuw, specs[1]]))
     assert re.search(rf"verantwoording {specs[1].verantwoordingsnummer}\b.* is al eerder aangeleverd",
                      fout.value.details), fout.value.details
     assert nieuw.verantwoordingsnummer not in fout.value.details
-    assert _tel(store, verantwoording) == 3 and _tel(store, boeking) == boekingen
+    assert _count(store, verantwoording) == 3 and _count(store, boeking) == boekingen
 
 
 def test_official_verantwoordingen(store: Store, fin_kit: Path) -> None:
     for naam in ("Di01-verstrekFinancieleVerantwoording-min.xml", "Di01-verstrekFinancieleVerantwoording-max.xml"):
-        _verwerk(store, handlers.verstrek_financiele_verantwoording,
+        _process(store, handlers.verstrek_financiele_verantwoording,
                  (fin_kit / "testberichten" / naam).read_bytes())
     with pytest.raises(BusinessError) as fout:
-        _verwerk(store, handlers.verstrek_financiele_verantwoording,
+        _process(store, handlers.verstrek_financiele_verantwoording,
                  (fin_kit / "testberichten" / "Di01-verstrekFinancieleVerantwoording-max.xml").read_bytes())
     for nummer in ("1234567890", "0987654321"):  # the max message's two verantwoordingen, both refused
         assert re.search(rf"verantwoording {nummer}\b.* is al eerder aangeleverd", fout.value.details), nummer
-    assert _tel(store, verantwoording) == 3
+    assert _count(store, verantwoording) == 3
 
 
 def test_the_gateway_dispatches_each_operation_to_its_handler(tmp_path: Path) -> None:
     """The table the running gateway uses (``app.build``): every operation of both ports, each to its own
     handler."""
     from stuf_fin.app import build
-    from stuf_fin.outbound import correlatie
+    from stuf_fin.outbound import correlation
     from stuf_fin.pipeline.vraag import verstrek_vorderingstatus
-    from stuf_fin.stuf.operaties import OPERATIES
+    from stuf_fin.stuf.operations import OPERATIONS
 
     gateway = build(Settings(database_url=f"sqlite:///{tmp_path / 'gateway.db'}"))
     try:
@@ -268,12 +268,12 @@ def test_the_gateway_dispatches_each_operation_to_its_handler(tmp_path: Path) ->
     finally:
         gateway.store.dispose()
         gateway.executor.shutdown()
-    assert {*table, "vrdLv01"} == {op.naam for op in OPERATIES}
+    assert {*table, "vrdLv01"} == {op.naam for op in OPERATIONS}
     assert table == {
         "Di01-verstrekVordering": handlers.verstrek_vordering,
         "Di01-verstrekVorderingStatusWijziging": handlers.verstrek_status_wijziging,
         "Di01-verstrekFinancieleVerantwoording": handlers.verstrek_financiele_verantwoording,
-        "Bv03": correlatie.ontvang_bv03,
-        "Fo03": correlatie.ontvang_fo03,
+        "Bv03": correlation.receive_bv03,
+        "Fo03": correlation.receive_fo03,
     }
     assert vraag_handler is verstrek_vorderingstatus

@@ -31,7 +31,7 @@ from stuf_fin.selftest import generator as g
 from tests.support.kit import RELEASES, requires_kit
 from tests.support.ops import scrape, value
 from tests.support.soap import post
-from tests.support.vraag import XSI_NIL, F, S, gateway, objecten
+from tests.support.vraag import XSI_NIL, F, S, gateway, objects
 
 pytestmark = requires_kit
 
@@ -53,12 +53,12 @@ class Stored:
     choice: str
     persoon: str  # vorderingnummer: NPS debiteur with debiteurnummer D-NPS-1
     bedrijf: str  # NNP debiteur with debiteurnummer D-NNP-2
-    zonder: str  # NPS debiteur without debiteurnummer
+    without: str  # NPS debiteur without debiteurnummer
 
 
 def _vorderingen(prefix: str) -> list[g.VorderingSpec]:
     rng = random.Random(11)
-    specs = [g.random_vordering(rng, i, prefix=prefix, vandaag=date(2025, 3, 1)) for i in range(3)]
+    specs = [g.random_vordering(rng, i, prefix=prefix, today=date(2025, 3, 1)) for i in range(3)]
     persoon = g.PersoonSpec("111222333", "Jan", "J.", "", "Jansen", "M", "19700101", "Kerkstraat", 1, None,
                             "1234AB", "Utrecht")
     specs[0].debiteur = g.DebiteurSpec(persoon, "D-NPS-1")
@@ -85,7 +85,7 @@ def nil_scope(relation: str, *, nil: bool = True) -> etree._Element:
     """scope/object asking for the vorderingnummer and the debiteurnummer of ``relation``, with xsi:nil (1.00.04)
     or as an empty element (the way 1.00.03 allows)."""
     return v.scope_object(v.veld("vorderingnummer", nil=True),
-                          v.groep(relation, v.veld("debiteurnummer", nil=nil), entiteittype=ENTITEITTYPE[relation]))
+                          v.group(relation, v.veld("debiteurnummer", nil=nil), entiteittype=ENTITEITTYPE[relation]))
 
 
 def ask(stored: Stored, nummer: str, scope: etree._Element):
@@ -94,7 +94,7 @@ def ask(stored: Stored, nummer: str, scope: etree._Element):
 
 def the_relation(reply, nummer: str, relation: str) -> etree._Element:
     assert not reply.is_fault, reply.text
-    [obj] = objecten(reply.message)
+    [obj] = objects(reply.message)
     assert obj.findtext(F + "vorderingnummer") == nummer
     [el] = obj.findall(F + relation)
     return el
@@ -132,14 +132,14 @@ def test_a_debiteur_without_debiteurnummer_is_answered_without_a_nil_one(stored:
     for nil in (True, False):
         if nil and stored.choice == "1.00.03":
             continue
-        el = the_relation(ask(stored, stored.zonder, nil_scope(NPS_DEBITEUR, nil=nil)), stored.zonder, NPS_DEBITEUR)
+        el = the_relation(ask(stored, stored.without, nil_scope(NPS_DEBITEUR, nil=nil)), stored.without, NPS_DEBITEUR)
         assert el.find(F + "debiteurnummer") is None
 
 
 # -- a Di01 with a nil debiteurnummer --------------------------------------------------------------------------
 
 def di01_with_nil_debiteurnummer(nummer: str) -> bytes:
-    spec = g.random_vordering(random.Random(5), 0, prefix=nummer, vandaag=date(2025, 3, 1))
+    spec = g.random_vordering(random.Random(5), 0, prefix=nummer, today=date(2025, 3, 1))
     spec.debiteur = g.DebiteurSpec(g.BedrijfSpec("002564440", "Marktkramen De Vries B.V.", "besloten vennootschap"),
                                    None)
     root = etree.fromstring(g.di01_vordering([spec]))
@@ -195,13 +195,13 @@ def test_config_check_names_the_release(choice: str, tmp_path) -> None:
 def test_a_nil_debiteurnummer_selects_vorderingen_without_one(stored: Stored) -> None:
     """``gelijk`` with ``<FIN:debiteurnummer xsi:nil="true" StUF:noValue="geenWaarde"/>`` (valid since 1.00.04):
     the vorderingen whose debiteur has no debiteurnummer."""
-    geen = v.groep(NPS_DEBITEUR, v.veld("debiteurnummer", nil=True, no_value="geenWaarde"),
+    geen = v.group(NPS_DEBITEUR, v.veld("debiteurnummer", nil=True, no_value="geenWaarde"),
                    entiteittype=ENTITEITTYPE[NPS_DEBITEUR])
-    for nummer, found in ((stored.zonder, True), (stored.persoon, False)):
+    for nummer, found in ((stored.without, True), (stored.persoon, False)):
         reply = post(stored.url, v.vrdLv01([v.veld("vorderingnummer", nummer), geen], scope="kerngegevens"))
         if stored.choice == "1.00.03":
             assert reply.is_fault and reply.code == "StUF055", reply.text
         elif found:
-            assert [o.findtext(F + "vorderingnummer") for o in objecten(reply.message)] == [nummer], reply.text
+            assert [o.findtext(F + "vorderingnummer") for o in objects(reply.message)] == [nummer], reply.text
         else:  # a question by vorderingnummer that finds nothing: Fo02 StUF064 (not_found_fault, the default)
             assert reply.is_fault and reply.code == "StUF064", reply.text

@@ -17,7 +17,7 @@ from zeep.transports import Transport
 from stuf_fin.namespaces import FIN, STUF
 from stuf_fin.schema.loader import builtin_dir
 from stuf_fin.soap import wsdl
-from stuf_fin.stuf.operaties import PORT_KENNISGEVING, PORT_VRAAG
+from stuf_fin.stuf.operations import PORT_KENNISGEVING, PORT_VRAAG
 
 XSD = builtin_dir()
 WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"

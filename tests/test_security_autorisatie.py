@@ -7,19 +7,19 @@ from datetime import UTC, datetime
 import pytest
 from lxml import etree
 
-from stuf_fin.security.autorisatie import Autorisatie, autorisatie_voor, beschrijf
+from stuf_fin.security.authorise import Authorisation, authorisation_for, describe
 from stuf_fin.security.clients import load_clients
-from stuf_fin.stuf.exchange import Verzoek
-from stuf_fin.stuf.fouten import StufFout
-from stuf_fin.stuf.operaties import OPERATIES
+from stuf_fin.stuf.exchange import Request
+from stuf_fin.stuf.faults import StufFout
+from stuf_fin.stuf.operations import OPERATIONS
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
 
-OPS = {op.naam: op for op in OPERATIES}
+OPS = {op.naam: op for op in OPERATIONS}
 
 
 @pytest.fixture(scope="module")
-def autorisatie():
-    return Autorisatie(load_clients([
+def authorisation():
+    return Authorisation(load_clients([
         {"name": "tsa", "zenders": ["0363/TSA01", "0363/TSA02/adm"], "operations": ["Di01-verstrekVordering",
                                                                                  "vrdLv01"],
          "tls_subject": "CN=tsa"},
@@ -29,61 +29,61 @@ def autorisatie():
     ], {}))
 
 
-def _verzoek(operation: str, identity: str | None) -> Verzoek:
-    return Verzoek(OPS[operation], etree.Element("x"), b"", datetime.now(UTC), identiteit=identity)
+def _request(operation: str, identity: str | None) -> Request:
+    return Request(OPS[operation], etree.Element("x"), b"", datetime.now(UTC), identity=identity)
 
 
 def _sg(organisatie: str, applicatie: str, administratie: str = "") -> Stuurgegevens:
     return Stuurgegevens(zender=Systeem(organisatie, applicatie, administratie))
 
 
-def _refused(autorisatie, verzoek, sg) -> str:
+def _refused(authorisation, verzoek, sg) -> str:
     with pytest.raises(StufFout) as info:
-        autorisatie(verzoek, sg)
+        authorisation(verzoek, sg)
     return info.value.code
 
 
-def test_allowed(autorisatie):
-    verzoek = _verzoek("Di01-verstrekVordering", "tsa")
-    autorisatie(verzoek, _sg("0363", "TSA01", "any-administratie"))
-    autorisatie(verzoek, _sg("0363", "TSA02", "adm"))
-    assert verzoek.zichtbare_tsas == {"TSA01", "TSA02"}
+def test_allowed(authorisation):
+    verzoek = _request("Di01-verstrekVordering", "tsa")
+    authorisation(verzoek, _sg("0363", "TSA01", "any-administratie"))
+    authorisation(verzoek, _sg("0363", "TSA02", "adm"))
+    assert verzoek.visible_tsas == {"TSA01", "TSA02"}
 
 
-def test_zender_of_another_client_is_stuf052_unknown_zender_stuf013(autorisatie):
-    verzoek = _verzoek("Di01-verstrekVordering", "tsa")
-    assert _refused(autorisatie, verzoek, _sg("0363", "INN01")) == "StUF052"
-    assert _refused(autorisatie, verzoek, _sg("0363", "ONBEKEND")) == "StUF013"
-    assert _refused(autorisatie, verzoek, _sg("0599", "TSA01")) == "StUF013"
-    assert _refused(autorisatie, verzoek, _sg("0363", "TSA02", "other")) == "StUF013"
+def test_zender_of_another_client_is_stuf052_unknown_zender_stuf013(authorisation):
+    verzoek = _request("Di01-verstrekVordering", "tsa")
+    assert _refused(authorisation, verzoek, _sg("0363", "INN01")) == "StUF052"
+    assert _refused(authorisation, verzoek, _sg("0363", "ONBEKEND")) == "StUF013"
+    assert _refused(authorisation, verzoek, _sg("0599", "TSA01")) == "StUF013"
+    assert _refused(authorisation, verzoek, _sg("0363", "TSA02", "other")) == "StUF013"
 
 
-def test_operation_not_granted_is_stuf052(autorisatie):
+def test_operation_not_granted_is_stuf052(authorisation):
     with pytest.raises(StufFout, match="berichtcode Di01, entiteittype FVW, functie verstrekFinVerantwoording") as info:
-        autorisatie(_verzoek("Di01-verstrekFinancieleVerantwoording", "tsa"), _sg("0363", "TSA01"))
+        authorisation(_request("Di01-verstrekFinancieleVerantwoording", "tsa"), _sg("0363", "TSA01"))
     assert info.value.code == "StUF052" and info.value.plek == "client"
 
 
-def test_no_identity_is_stuf052(autorisatie):
-    assert _refused(autorisatie, _verzoek("Di01-verstrekVordering", None), _sg("0363", "TSA01")) == "StUF052"
-    assert _refused(autorisatie, _verzoek("Di01-verstrekVordering", "ghost"), _sg("0363", "TSA01")) == "StUF052"
+def test_no_identity_is_stuf052(authorisation):
+    assert _refused(authorisation, _request("Di01-verstrekVordering", None), _sg("0363", "TSA01")) == "StUF052"
+    assert _refused(authorisation, _request("Di01-verstrekVordering", "ghost"), _sg("0363", "TSA01")) == "StUF052"
 
 
-def test_vraag_without_zender_is_judged_by_identity(autorisatie):
-    autorisatie(_verzoek("vrdLv01", "beheer"), Stuurgegevens())
-    assert _refused(autorisatie, _verzoek("vrdLv01", "beheer"), _sg("0363", "TSA01")) == "StUF052"
+def test_vraag_without_zender_is_judged_by_identity(authorisation):
+    authorisation(_request("vrdLv01", "beheer"), Stuurgegevens())
+    assert _refused(authorisation, _request("vrdLv01", "beheer"), _sg("0363", "TSA01")) == "StUF052"
 
 
-def test_visibility(autorisatie):
-    assert autorisatie.zichtbare_tsas("tsa") == {"TSA01", "TSA02"}  # default: its own applicaties
-    assert autorisatie.zichtbare_tsas("inn") is None  # granted everything
-    assert autorisatie.zichtbare_tsas("beheer") == {"TSA01", "TSA03"}
-    assert autorisatie.zichtbare_tsas("ghost") == frozenset()
-    verzoek = _verzoek("vrdLv01", "inn")
-    autorisatie(verzoek, _sg("0363", "INN01"))
-    assert verzoek.zichtbare_tsas is None
+def test_visibility(authorisation):
+    assert authorisation.visible_tsas("tsa") == {"TSA01", "TSA02"}  # default: its own applicaties
+    assert authorisation.visible_tsas("inn") is None  # granted everything
+    assert authorisation.visible_tsas("beheer") == {"TSA01", "TSA03"}
+    assert authorisation.visible_tsas("ghost") == frozenset()
+    verzoek = _request("vrdLv01", "inn")
+    authorisation(verzoek, _sg("0363", "INN01"))
+    assert verzoek.visible_tsas is None
 
 
 def test_no_clients_no_hook():
-    assert autorisatie_voor(()) is None
-    assert beschrijf(OPS["vrdLv01"]) == "berichtcode Lv01, entiteittype VRD"
+    assert authorisation_for(()) is None
+    assert describe(OPS["vrdLv01"]) == "berichtcode Lv01, entiteittype VRD"

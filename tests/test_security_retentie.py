@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from stuf_fin.cli import main
-from stuf_fin.security.retentie import purge
-from stuf_fin.store import archief
+from stuf_fin.security.retention import purge
+from stuf_fin.store import archive
 from stuf_fin.store.tables import bericht
 from stuf_fin.stuf.stuurgegevens import Systeem
 
@@ -19,15 +19,15 @@ ZENDER = Systeem("0363", "TSA01")
 
 def _message(store, days_ago: int, outcome: str | None, remember: bool = False, refnr: str = "r") -> int:
     with store.begin() as conn:
-        bericht_id = archief.archive(conn, port="VerstrekVorderingOfVerantwoording",
+        bericht_id = archive.archive(conn, port="VerstrekVorderingOfVerantwoording",
                                      operation="Di01-verstrekVordering", request=b"<bsn>111222333</bsn>",
                                      received_at=NOW - timedelta(days=days_ago), zender=ZENDER,
                                      referentienummer=refnr, authenticated_identity="tsa")
         if outcome:
-            archief.set_reply(conn, bericht_id, b"<" + outcome.encode() + b"/>", outcome,
+            archive.set_reply(conn, bericht_id, b"<" + outcome.encode() + b"/>", outcome,
                               answered_at=NOW - timedelta(days=days_ago))
         if remember:
-            assert archief.claim_referentie(conn, "VerstrekVorderingOfVerantwoording", ZENDER, refnr, "hash",
+            assert archive.claim_referentie(conn, "VerstrekVorderingOfVerantwoording", ZENDER, refnr, "hash",
                                             bericht_id) is None
     return bericht_id
 
@@ -54,7 +54,7 @@ def test_purge_keeps_audit_rows_and_the_stuf016_memory(store):
     assert _row(store, pending).request == b"<bsn>111222333</bsn>"  # not answered yet: left alone
     assert _row(store, recent).request == b"<bsn>111222333</bsn>"
     with store.begin() as conn:  # StUF016 still works for the purged message
-        assert archief.find_accepted(conn, "VerstrekVorderingOfVerantwoording", ZENDER, "accepted") == archief.Eerder(
+        assert archive.find_accepted(conn, "VerstrekVorderingOfVerantwoording", ZENDER, "accepted") == archive.Prior(
             "hash", accepted, b"<Bv03/>")
     assert purge(store, 30, now=NOW).requests == 0  # idempotent
 

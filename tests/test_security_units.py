@@ -13,7 +13,7 @@ from stuf_fin.config import ConfigError
 from stuf_fin.configure import load_settings
 from stuf_fin.envelope import BODY
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_head
-from stuf_fin.security import configuratie
+from stuf_fin.security import client_config
 from stuf_fin.security.clients import ClientConfigError, Zender, load_clients
 from stuf_fin.security.logfilter import MaskingFilter, elfproef, mask
 from stuf_fin.security.passwords import HashFormatError, check_hash_format, hash_secret, verify_secret
@@ -114,7 +114,7 @@ password_hash = "{hash_secret('pw', **FAST)}"
 """)
     settings = load_settings(config_file=str(config), environ={})
     assert [c.name for c in settings.clients] == ["tsa"] and settings.retention_days == 400
-    shown = configuratie.redacted(settings)
+    shown = client_config.redacted(settings)
     assert shown["clients"][0]["password_hash"] == "<hidden>"
     assert "scrypt$" not in str(shown)
 
@@ -145,16 +145,16 @@ def test_clients_file_from_the_environment(tmp_path):
                                                 ("localhost", True), ("0.0.0.0", False), ("::", False),
                                                 ("10.0.0.1", False), ("gateway.example.nl", False)])
 def test_loopback(host, loopback):
-    assert configuratie.is_loopback(host) is loopback
+    assert client_config.is_loopback(host) is loopback
 
 
 def test_public_bind_needs_authentication_or_allow_anonymous(caplog):
     settings = load_settings({"host": "0.0.0.0"}, environ={})
-    with pytest.raises(configuratie.ExposureError, match="--allow-anonymous"):
-        configuratie.check_exposure(settings)
+    with pytest.raises(client_config.ExposureError, match="--allow-anonymous"):
+        client_config.check_exposure(settings)
     settings = load_settings({"host": "0.0.0.0", "allow_anonymous": True}, environ={})
     with caplog.at_level(logging.WARNING):
-        configuratie.check_exposure(settings)
+        client_config.check_exposure(settings)
     assert "ANONYMOUS" in caplog.text
 
 

@@ -191,14 +191,14 @@ def test_inningsysteem_consumer_scenarios_pass_with_the_gateways_outbox(tmp_path
     server = start_server(tmp_path, env={"STUF_FIN_CONFIG": str(_routes(tmp_path, listen)), **FAST})
     process = None
     try:
-        spec = g.random_vordering(random.Random(6), 1, prefix="CONS-", tsa="SELFTEST", vandaag=date.today())
+        spec = g.random_vordering(random.Random(6), 1, prefix="CONS-", tsa="SELFTEST", today=date.today())
         assert post(server.url, g.di01_vordering([spec])).stuurgegeven("berichtcode") == "Bv03"
         junit, report = tmp_path / "junit.xml", tmp_path / "report.html"
         process, out = start_selftest(tmp_path, "--role", "inningsysteem", "--listen", f"127.0.0.1:{port}",
                                       "--zender", "1900/SELFTEST", "--ontvanger", "1900/STUFFIN", "--wait", "60",
                                       "--resend-window", "2", "--junit", str(junit), "--report", str(report))
         wait_for_scenario(listen, 6, process, out)
-        assert post(server.url, g.di01_status_wijziging([g.status_voor(spec, "VRW", betaald=0)])) \
+        assert post(server.url, g.di01_status_wijziging([g.status_for(spec, "VRW", betaald=0)])) \
             .stuurgegeven("berichtcode") == "Bv03"
         for scenario in (7, 8):
             wait_for_scenario(listen, scenario, process, out)
@@ -219,7 +219,7 @@ def test_inningsysteem_consumer_scenarios_pass_with_the_gateways_outbox(tmp_path
 def _files(folder: Path) -> dict[str, Path]:
     """Messages a TSA sends: a vordering linked to a Zaak, two questions about it, a second vordering."""
     rng = random.Random(1)
-    specs = [g.random_vordering(rng, i, prefix=f"TSA{folder.name[-6:]}-", vandaag=date.today()) for i in range(2)]
+    specs = [g.random_vordering(rng, i, prefix=f"TSA{folder.name[-6:]}-", today=date.today()) for i in range(2)]
     for spec in specs:
         spec.zaak_identificatie = "ZAAK-2025-0000001"
     paths = {"vordering": folder / "1-vordering.xml", "vragen": folder / "2-vragen", "tweede": folder / "3.xml"}
@@ -272,7 +272,7 @@ def test_a_sender_that_repeats_a_refused_message_as_a_new_one_fails_scenario_3(t
                                   "--wait", "60", "--resend-window", "3", "--junit", str(junit))
     try:
         wait_for_scenario(listen, 3, process, out)
-        spec = g.random_vordering(random.Random(3), 3, prefix=f"BLIND{port}-", vandaag=date.today())
+        spec = g.random_vordering(random.Random(3), 3, prefix=f"BLIND{port}-", today=date.today())
         for _ in range(2):  # the same vordering, each time with a new referentienummer
             reply = httpx.post(listen + "/VerstrekVorderingOfVerantwoording", content=g.soap(g.di01_vordering([spec])),
                                headers={"SOAPAction": f'"{g.FIN}/Di01-verstrekVordering"',
@@ -295,7 +295,7 @@ def test_a_status_change_with_the_correctly_spelled_functie_fails_scenario_6(tmp
     try:
         wait_for_scenario(listen, 6, process, out)
         spec = g.random_vordering(random.Random(6), 6, tsa="SELFTEST")
-        message = g.di01_status_wijziging([g.status_voor(spec)]).replace(
+        message = g.di01_status_wijziging([g.status_for(spec)]).replace(
             b"verstrekVorderngStatusWijzigng", b"verstrekVorderingStatusWijziging")
         reply = httpx.post(listen + "/VerstrekVorderingOfVerantwoording", content=g.soap(message),
                            headers={"SOAPAction": f"{g.FIN}/Di01-verstrekVorderingStatusWijziging",

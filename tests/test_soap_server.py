@@ -16,7 +16,7 @@ from stuf_fin.selftest import generator as g
 from stuf_fin.soap.server import SoapRequest
 from stuf_fin.soap.services import port_server
 from stuf_fin.store.db import Store
-from stuf_fin.stuf.operaties import PORT_KENNISGEVING
+from stuf_fin.stuf.operations import PORT_KENNISGEVING
 
 
 def _message() -> bytes:

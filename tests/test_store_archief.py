@@ -1,4 +1,4 @@
-"""Message archive and StUF016 memory (stuf_fin.store.archief) on SQLite and PostgreSQL."""
+"""Message archive and StUF016 memory (stuf_fin.store.archive) on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from support.ops import wait_for
 
-from stuf_fin.store import archief
+from stuf_fin.store import archive
 from stuf_fin.store.db import Store
 from stuf_fin.store.tables import bericht, ontvangen_referentie
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
@@ -23,18 +23,18 @@ NU = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
 def _archive(conn: sa.Connection, **kwargs) -> int:
     values = {"port": PORT, "operation": "Di01-verstrekVordering", "request": b"<bericht/>", "received_at": NU,
               "zender": STP, "referentienummer": "ref-1", "content_hash": "h1"}
-    return archief.archive(conn, **{**values, **kwargs})
+    return archive.archive(conn, **{**values, **kwargs})
 
 
 def test_archive_and_reply(store: Store) -> None:
     with store.begin() as conn:
-        bid = archief.archive(conn, port=PORT, operation="Di01-verstrekVordering", request=b"<a>\xc3\xa9</a>",
+        bid = archive.archive(conn, port=PORT, operation="Di01-verstrekVordering", request=b"<a>\xc3\xa9</a>",
                               received_at=NU, stuurgegevens=Stuurgegevens(
                                   "Di01", STP, Systeem(applicatie="TTA"), "ref-9", "20250301", "cross"),
                               content_hash="abc", authenticated_identity="CN=stp")
-        archief.set_reply(conn, bid, b"<Bv03/>", "Bv03", None, answered_at=NU)
-    with store.begin(schrijven=False) as conn:
-        row = archief.load_bericht(conn, bid)
+        archive.set_reply(conn, bid, b"<Bv03/>", "Bv03", None, answered_at=NU)
+    with store.begin(write=False) as conn:
+        row = archive.load_bericht(conn, bid)
     assert (row.zender_organisatie, row.zender_applicatie, row.zender_administratie, row.zender_gebruiker) == (
         "KING", "STP", "test", "tester")
     assert (row.ontvanger_organisatie, row.ontvanger_applicatie) == ("", "TTA")
@@ -46,53 +46,53 @@ def test_archive_and_reply(store: Store) -> None:
 
 def test_a_message_without_stuurgegevens_is_archived_too(store: Store) -> None:
     with store.begin() as conn:
-        bid = archief.archive(conn, port=PORT, operation="?", request=b"niet eens XML", received_at=NU)
-        archief.set_reply(conn, bid, b"<Fo03/>", "Fo03", "StUF055")
-        row = archief.load_bericht(conn, bid)
+        bid = archive.archive(conn, port=PORT, operation="?", request=b"niet eens XML", received_at=NU)
+        archive.set_reply(conn, bid, b"<Fo03/>", "Fo03", "StUF055")
+        row = archive.load_bericht(conn, bid)
     assert (row.zender_applicatie, row.referentienummer, row.fault_code) == ("", "", "StUF055")
 
 
 def test_accepted_messages_are_found_by_zender_and_referentienummer(store: Store) -> None:
     with store.begin() as conn:
         bid = _archive(conn)
-        archief.set_reply(conn, bid, b"<Bv03/>", "Bv03")
-        assert archief.claim_referentie(conn, PORT, STP, "ref-1", "h1", bid) is None
-    with store.begin(schrijven=False) as conn:
-        assert archief.find_accepted(conn, PORT, STP, "ref-1") == archief.Eerder("h1", bid, b"<Bv03/>")
-        assert archief.find_accepted(conn, PORT, STP, "ref-2") is None
-        assert archief.find_accepted(conn, "BeantwoordVraag", STP, "ref-1") is None
-        assert archief.find_accepted(conn, PORT, Systeem("KING", "STP", "test"), "ref-1") is None  # gebruiker differs
+        archive.set_reply(conn, bid, b"<Bv03/>", "Bv03")
+        assert archive.claim_referentie(conn, PORT, STP, "ref-1", "h1", bid) is None
+    with store.begin(write=False) as conn:
+        assert archive.find_accepted(conn, PORT, STP, "ref-1") == archive.Prior("h1", bid, b"<Bv03/>")
+        assert archive.find_accepted(conn, PORT, STP, "ref-2") is None
+        assert archive.find_accepted(conn, "BeantwoordVraag", STP, "ref-1") is None
+        assert archive.find_accepted(conn, PORT, Systeem("KING", "STP", "test"), "ref-1") is None  # gebruiker differs
 
 
 def test_a_taken_referentienummer_names_its_holder_and_the_transaction_stays_usable(store: Store) -> None:
     with store.begin() as conn:
         bid = _archive(conn)
-        archief.set_reply(conn, bid, b"<Bv03/>", "Bv03")
-        assert archief.claim_referentie(conn, PORT, STP, "ref-1", "h1", bid) is None
+        archive.set_reply(conn, bid, b"<Bv03/>", "Bv03")
+        assert archive.claim_referentie(conn, PORT, STP, "ref-1", "h1", bid) is None
     with store.begin() as conn:
         tweede = _archive(conn, content_hash="h2")
-        assert archief.claim_referentie(conn, PORT, STP, "ref-1", "h2", tweede) == archief.Eerder("h1", bid, b"<Bv03/>")
+        assert archive.claim_referentie(conn, PORT, STP, "ref-1", "h2", tweede) == archive.Prior("h1", bid, b"<Bv03/>")
         # the conflict is no error: the same transaction goes on, also on PostgreSQL (no savepoint needed)
-        assert archief.claim_referentie(conn, PORT, STP, "ref-2", "h2", tweede) is None
-        archief.set_reply(conn, tweede, b"<Bv03/>", "Bv03", resend_of=bid)
-    with store.begin(schrijven=False) as conn:
+        assert archive.claim_referentie(conn, PORT, STP, "ref-2", "h2", tweede) is None
+        archive.set_reply(conn, tweede, b"<Bv03/>", "Bv03", resend_of=bid)
+    with store.begin(write=False) as conn:
         rows = conn.execute(sa.select(ontvangen_referentie.c.referentienummer, ontvangen_referentie.c.bericht_id)
                             .order_by(ontvangen_referentie.c.id)).all()
-        assert archief.load_bericht(conn, tweede).resend_of == bid
+        assert archive.load_bericht(conn, tweede).resend_of == bid
     assert [tuple(r) for r in rows] == [("ref-1", bid), ("ref-2", tweede)]
 
 
 def test_a_claim_is_undone_with_its_transaction(store: Store) -> None:
     with pytest.raises(RuntimeError), store.begin() as conn:
-        assert archief.claim_referentie(conn, PORT, STP, "ref-1", "h1", _archive(conn)) is None
+        assert archive.claim_referentie(conn, PORT, STP, "ref-1", "h1", _archive(conn)) is None
         raise RuntimeError("the message was answered with Fo03")
     with store.begin() as conn:
-        assert archief.claim_referentie(conn, PORT, STP, "ref-1", "h2", _archive(conn)) is None
+        assert archive.claim_referentie(conn, PORT, STP, "ref-1", "h2", _archive(conn)) is None
 
 
 def _archive_and_claim(conn: sa.Connection, content_hash: str = "h1", referentienummer: str = "ref-1",
-                       ) -> tuple[int, archief.Eerder | None]:
-    return archief.archive_and_claim(conn, PORT, STP, referentienummer, content_hash, port=PORT,
+                       ) -> tuple[int, archive.Prior | None]:
+    return archive.archive_and_claim(conn, PORT, STP, referentienummer, content_hash, port=PORT,
                                      operation="Di01-verstrekVordering", request=b"<bericht/>", received_at=NU,
                                      zender=STP, referentienummer=referentienummer)
 
@@ -102,16 +102,16 @@ def test_archive_and_claim_archives_the_message_and_claims_its_referentienummer(
     with store.begin() as conn:
         eerste, eerder = _archive_and_claim(conn)
         assert eerder is None
-        archief.set_reply(conn, eerste, b"<Bv03/>", "Bv03")
+        archive.set_reply(conn, eerste, b"<Bv03/>", "Bv03")
     with store.begin() as conn:
         tweede, eerder = _archive_and_claim(conn, content_hash="h2")
-        assert eerder == archief.Eerder("h1", eerste, b"<Bv03/>")
+        assert eerder == archive.Prior("h1", eerste, b"<Bv03/>")
         derde, eerder = _archive_and_claim(conn, referentienummer="ref-2")  # the transaction goes on
         assert eerder is None
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         rows = conn.execute(sa.select(ontvangen_referentie.c.referentienummer, ontvangen_referentie.c.bericht_id,
                                       ontvangen_referentie.c.content_hash).order_by(ontvangen_referentie.c.id)).all()
-        stored = archief.load_bericht(conn, tweede)
+        stored = archive.load_bericht(conn, tweede)
     assert [tuple(r) for r in rows] == [("ref-1", eerste, "h1"), ("ref-2", derde, "h1")]
     assert (stored.content_hash, stored.request, stored.referentienummer, stored.zender_applicatie) == (
         "h2", b"<bericht/>", "ref-1", "STP")  # the refused message is archived all the same
@@ -123,7 +123,7 @@ def test_archive_and_claim_is_undone_with_its_transaction(store: Store) -> None:
         raise RuntimeError("the message was answered with Fo03")
     with store.begin() as conn:
         assert _archive_and_claim(conn, content_hash="h2")[1] is None
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(bericht)).scalar_one() == 1
 
 
@@ -138,16 +138,16 @@ class AndereZender:
 def test_the_same_referentienummer_from_another_zender_or_port_is_no_duplicate(store: Store) -> None:
     with store.begin() as conn:
         bid = _archive(conn)
-        assert archief.claim_referentie(conn, PORT, STP, "1234567890", "h", bid) is None
-        assert archief.claim_referentie(conn, PORT, AndereZender(), "1234567890", "h", bid) is None  # any Systeem
-        assert archief.claim_referentie(conn, "BeantwoordVraag", STP, "1234567890", "h", bid) is None
-        assert archief.claim_referentie(conn, PORT, None, "1234567890", "h", bid) is None
-        assert archief.claim_referentie(conn, PORT, AndereZender(), "1234567890", "other", bid).content_hash == "h"
+        assert archive.claim_referentie(conn, PORT, STP, "1234567890", "h", bid) is None
+        assert archive.claim_referentie(conn, PORT, AndereZender(), "1234567890", "h", bid) is None  # any Systeem
+        assert archive.claim_referentie(conn, "BeantwoordVraag", STP, "1234567890", "h", bid) is None
+        assert archive.claim_referentie(conn, PORT, None, "1234567890", "h", bid) is None
+        assert archive.claim_referentie(conn, PORT, AndereZender(), "1234567890", "other", bid).content_hash == "h"
 
 
 def test_an_unknown_bericht_is_not_a_duplicate_but_an_error(store: Store) -> None:
     with pytest.raises(sa.exc.IntegrityError), store.begin() as conn:
-        archief.claim_referentie(conn, PORT, STP, "ref-x", "h", 424242)
+        archive.claim_referentie(conn, PORT, STP, "ref-x", "h", 424242)
 
 
 @pytest.mark.parametrize("with_archive", [False, True], ids=["claim", "archive-and-claim"])
@@ -162,33 +162,33 @@ def test_a_claim_waits_for_the_transaction_holding_the_same_referentienummer(pos
         first = store.engine.connect()
         transaction = first.begin()
         bid = _archive(first)
-        assert archief.claim_referentie(first, PORT, STP, "ref-1", "h1", bid) is None
+        assert archive.claim_referentie(first, PORT, STP, "ref-1", "h1", bid) is None
         second: dict = {}
 
         def claim_again() -> None:
             with store.begin() as conn:
                 second["pid"] = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
                 second["claim"] = (_archive_and_claim(conn)[1] if with_archive else
-                                   archief.claim_referentie(conn, PORT, STP, "ref-1", "h1", _archive(conn)))
+                                   archive.claim_referentie(conn, PORT, STP, "ref-1", "h1", _archive(conn)))
 
         thread = threading.Thread(target=claim_again)
         thread.start()
 
         def second_waits_for_a_lock() -> bool:
-            with store.begin(schrijven=False) as conn:
+            with store.begin(write=False) as conn:
                 return "pid" in second and conn.exec_driver_sql(
                     "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %(pid)s", second).scalar() == "Lock"
 
         wait_for(second_waits_for_a_lock, "the second claim to wait for the first transaction")
         assert "claim" not in second
         if first_commits:
-            archief.set_reply(first, bid, b"<Bv03/>", "Bv03")
+            archive.set_reply(first, bid, b"<Bv03/>", "Bv03")
             transaction.commit()
         else:
             transaction.rollback()
         first.close()
         thread.join(60)
         assert not thread.is_alive()
-        assert second["claim"] == (archief.Eerder("h1", bid, b"<Bv03/>") if first_commits else None)
+        assert second["claim"] == (archive.Prior("h1", bid, b"<Bv03/>") if first_commits else None)
     finally:
         store.dispose()

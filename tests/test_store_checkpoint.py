@@ -8,7 +8,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from support.ops import wait_for
 
-from stuf_fin.store import archief
+from stuf_fin.store import archive
 from stuf_fin.store.checkpoint import WalCheckpointer
 from stuf_fin.store.db import SQLITE_AUTOCHECKPOINT_PAGES, Store
 from stuf_fin.store.tables import bericht
@@ -19,7 +19,7 @@ PAGE = 4096
 def _archive(store: Store, n: int) -> None:
     with store.begin() as conn:
         for _ in range(n):
-            archief.archive(conn, port="p", operation="o", request=bytes(64 * 1024), received_at=datetime.now(UTC))
+            archive.archive(conn, port="p", operation="o", request=bytes(64 * 1024), received_at=datetime.now(UTC))
 
 
 def test_commits_leave_the_checkpoint_to_the_background_thread(tmp_path: Path) -> None:
@@ -41,7 +41,7 @@ def test_commits_leave_the_checkpoint_to_the_background_thread(tmp_path: Path) -
         _archive(store, 1)
         wait_for(lambda: path.stat().st_size > size + 80 * 64 * 1024, "the background checkpoint")
         assert checkpointer.checkpoints >= 1
-        with store.begin(schrijven=False) as conn:
+        with store.begin(write=False) as conn:
             assert conn.execute(sa.select(sa.func.count()).select_from(bericht)).scalar_one() == 81
     finally:
         checkpointer.stop()

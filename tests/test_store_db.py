@@ -105,18 +105,18 @@ def test_sqlite_binds_none_and_bytes_as_null_and_blob_through_registered_adapter
         store.dispose()
 
 
-def _archiveer(conn: sa.Connection) -> int:
+def _archive_message(conn: sa.Connection) -> int:
     return conn.execute(sa.insert(bericht).values(port="p", operation="o", direction="in", request=b"<x/>",
                                                   received_at=datetime.now(UTC)).returning(bericht.c.id)).scalar_one()
 
 
 def test_begin_commits_and_rolls_back(store: Store) -> None:
     with store.begin() as conn:
-        eerste = _archiveer(conn)
+        eerste = _archive_message(conn)
     with pytest.raises(RuntimeError), store.begin() as conn:
-        _archiveer(conn)
+        _archive_message(conn)
         raise RuntimeError
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         assert list(conn.execute(sa.select(bericht.c.id)).scalars()) == [eerste]
 
 
@@ -139,7 +139,7 @@ def test_reserved_ids_are_new_and_distinct(store: Store) -> None:
             conn.execute(sa.insert(bericht).values(id=i, port="p", operation="o", direction="in", request=b"",
                                                    received_at=datetime.now(UTC)))
         assert set(reserve_ids(conn, bericht, 2)).isdisjoint(eerste)
-        assert _archiveer(conn) not in eerste  # the default id does not collide either
+        assert _archive_message(conn) not in eerste  # the default id does not collide either
         assert reserve_ids(conn, bericht, 0) == []
 
 
@@ -155,7 +155,7 @@ def test_concurrent_writers_on_sqlite_do_not_fail(tmp_path: Path) -> None:
     start = threading.Barrier(2)
     fouten: list[BaseException] = []
 
-    def schrijver(nummer: int) -> None:
+    def writer(nummer: int) -> None:
         rng = random.Random(nummer)
         berichten = [parse_bytes(g.di01_vordering(
             4, rng=rng, start=(nummer * 100 + m) * 10)).getroot() for m in range(15)]
@@ -163,19 +163,19 @@ def test_concurrent_writers_on_sqlite_do_not_fail(tmp_path: Path) -> None:
         try:
             for message in berichten:
                 with store.begin() as conn:  # reads the keys first, then writes
-                    handlers.verstrek_vordering(conn, message, handlers.Ontvangst(
+                    handlers.verstrek_vordering(conn, message, handlers.Receipt(
                         datetime.now(UTC), None, settings))
         except BaseException as exc:  # reported below
             fouten.append(exc)
 
-    threads = [threading.Thread(target=schrijver, args=(n,)) for n in (1, 2)]
+    threads = [threading.Thread(target=writer, args=(n,)) for n in (1, 2)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     try:
         assert fouten == []
-        with store.begin(schrijven=False) as conn:
+        with store.begin(write=False) as conn:
             assert conn.execute(sa.select(sa.func.count()).select_from(vordering)).scalar() == 2 * 15 * 4
             assert conn.execute(sa.select(sa.func.count(sa.distinct(vordering.c.id)))).scalar() == 120
     finally:

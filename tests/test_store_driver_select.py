@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
-from stuf_fin.fin import lezen
+from stuf_fin.fin import reader
 from stuf_fin.schema import parse_bytes
 from stuf_fin.selftest import generator as g
-from stuf_fin.store import archief
+from stuf_fin.store import archive
 from stuf_fin.store import vorderingen as repo
 from stuf_fin.store.db import Store
 from stuf_fin.store.driver_select import DriverSelect, driver_execute
@@ -63,12 +63,12 @@ def test_an_expanding_parameter_is_refused(store: Store) -> None:
 
 
 def _vorderingen(seed: int = 1) -> list:
-    return lezen.vorderingen(parse_bytes(g.di01_vordering(1, rng=random.Random(seed))).getroot())
+    return reader.vorderingen(parse_bytes(g.di01_vordering(1, rng=random.Random(seed))).getroot())
 
 
-def _archive_and_claim(conn: sa.Connection, referentienummer: str = "ref-1") -> tuple[int, archief.Eerder | None]:
+def _archive_and_claim(conn: sa.Connection, referentienummer: str = "ref-1") -> tuple[int, archive.Prior | None]:
     stp = Systeem("KING", "STP", "test", "tester")
-    return archief.archive_and_claim(conn, "p", stp, referentienummer, "h1", port="p", operation="o",
+    return archive.archive_and_claim(conn, "p", stp, referentienummer, "h1", port="p", operation="o",
                                      request=b"<bericht/>", received_at=NU, zender=stp,
                                      referentienummer=referentienummer)
 
@@ -82,7 +82,7 @@ def test_driver_inserts_store_what_core_would_and_a_taken_key_is_no_error(store:
         vid = repo.insert_new_vordering(conn, v, bericht_id=bericht_id, ontvangen_op=NU)
         assert eerder is None and vid is not None
         assert repo.insert_new_vordering(conn, _vorderingen()[0], bericht_id=bericht_id, ontvangen_op=NU) is None
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         assert repo.load_vorderingen(conn, [vid]) == [v]
         assert conn.execute(sa.select(vordering.c.bericht_id, vordering.c.ontvangen_op)).one() == (bericht_id, NU)
 
@@ -91,7 +91,7 @@ def test_a_driver_error_is_sqlalchemys_and_rolls_back_the_message(store: Store) 
     with pytest.raises(sa.exc.IntegrityError), store.begin() as conn:
         _archive_and_claim(conn)
         driver_execute(conn, "INSERT INTO vorderingsregel (vordering_id, volgnummer) VALUES (-1, 1)", ())
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(bericht)).scalar_one() == 0
 
 

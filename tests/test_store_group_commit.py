@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from stuf_fin.store import archief
+from stuf_fin.store import archive
 from stuf_fin.store.db import Store
 from stuf_fin.store.group_commit import GroupCommit
 from stuf_fin.store.tables import bericht
@@ -27,7 +27,7 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
 
 def _archive(referentienummer: str):
     def work(conn: sa.Connection) -> int:
-        return archief.archive(conn, port="p", operation="o", request=b"<x/>", received_at=datetime.now(UTC),
+        return archive.archive(conn, port="p", operation="o", request=b"<x/>", received_at=datetime.now(UTC),
                                referentienummer=referentienummer)
     return work
 
@@ -50,7 +50,7 @@ class _Counting:
 
 
 def _stored(store: Store) -> list[str]:
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         return sorted(conn.execute(sa.select(bericht.c.referentienummer)).scalars())
 
 

@@ -13,9 +13,9 @@ from lxml import etree
 
 from stuf_fin.config import Settings
 from stuf_fin.pipeline import handlers
-from stuf_fin.pipeline.handlers import Ontvangst
+from stuf_fin.pipeline.handlers import Receipt
 from stuf_fin.selftest import generator as g
-from stuf_fin.store import archief, message_log, message_stats
+from stuf_fin.store import archive, message_log, message_stats
 from stuf_fin.store.db import QueryTimeout, Store
 from stuf_fin.store.message_log import Cursor, Search
 from stuf_fin.store.tables import bericht_stats
@@ -35,11 +35,11 @@ def _archive(store: Store, n: int, seed: int = 1) -> list[tuple[datetime, int, s
             operation = rng.choice(OPERATIONS)
             outcome = "La01" if operation == "vrdLv01" else rng.choice(["Bv03", "Bv03", "Fo03"])
             fault = "StUF055" if outcome == "Fo03" else None
-            bericht_id = archief.archive(conn, port="p", operation=operation, request=b"<x/>", received_at=received,
+            bericht_id = archive.archive(conn, port="p", operation=operation, request=b"<x/>", received_at=received,
                                          zender=Systeem("1900", rng.choice(["APPA", "APPB"])),
                                          referentienummer=f"R{i}")
             answered = received + timedelta(milliseconds=rng.randint(1, 400))
-            archief.set_reply(conn, bericht_id, b"<a/>", outcome, fault, answered_at=answered)
+            archive.set_reply(conn, bericht_id, b"<a/>", outcome, fault, answered_at=answered)
             store.answers.add(operation=operation, outcome=outcome, fault_code=fault, received_at=received,
                               answered_at=answered)  # as the pipeline counts each answer it gives
             made.append((received, bericht_id, operation, outcome))
@@ -111,19 +111,19 @@ def test_a_cursor_survives_its_token_and_nonsense_is_refused() -> None:
 def test_messages_of_a_vorderingnummer_created_changed_and_returned(store: Store) -> None:
     rng = random.Random(9)
     specs = [g.random_vordering(rng, i, prefix="MLOG-") for i in range(2)]
-    context = Ontvangst(T0, None, Settings())
+    context = Receipt(T0, None, Settings())
     with store.begin() as conn:
-        created = archief.archive(conn, port="p", operation="Di01-verstrekVordering", request=b"<x/>", received_at=T0)
+        created = archive.archive(conn, port="p", operation="Di01-verstrekVordering", request=b"<x/>", received_at=T0)
         handlers.verstrek_vordering(conn, etree.fromstring(g.di01_vordering(specs)),
-                                      Ontvangst(T0, created, Settings()))
-        changed = archief.archive(conn, port="p", operation="Di01-verstrekVorderingStatusWijziging",
+                                      Receipt(T0, created, Settings()))
+        changed = archive.archive(conn, port="p", operation="Di01-verstrekVorderingStatusWijziging",
                                   request=b"<x/>", received_at=T0)
         handlers.verstrek_status_wijziging(conn, etree.fromstring(g.di01_status_wijziging(
-            [g.status_voor(specs[0], "BET")])), Ontvangst(T0, changed, Settings()))
+            [g.status_for(specs[0], "BET")])), Receipt(T0, changed, Settings()))
         vid = conn.execute(sa.text("SELECT id FROM vordering WHERE vorderingnummer = 'MLOG-00000000'")).scalar()
-        [question] = archief.archive_answered(conn, [(  # an id that is not stored is left out
+        [question] = archive.archive_answered(conn, [(  # an id that is not stored is left out
             {"port": "q", "operation": "vrdLv01", "request": b"<x/>", "received_at": T0}, [vid, 10**9, vid])])
-        other = archief.archive(conn, port="p", operation="Di01-verstrekVordering", request=b"<x/>", received_at=T0)
+        other = archive.archive(conn, port="p", operation="Di01-verstrekVordering", request=b"<x/>", received_at=T0)
     del context
     with store.read(10) as conn:
         assert message_log.message_ids_of_vorderingnummer(conn, "MLOG-00000000") == [created, changed, question]

@@ -12,9 +12,9 @@ from alembic import command
 from lxml import etree
 from sqlalchemy.exc import IntegrityError
 
-from stuf_fin.fin import lezen
+from stuf_fin.fin import reader
 from stuf_fin.selftest import generator as g
-from stuf_fin.store import archief
+from stuf_fin.store import archive
 from stuf_fin.store.db import Store
 from stuf_fin.store.tables import bericht, ontvangen_referentie, vordering, vorderingsregel
 from stuf_fin.store.vorderingen import insert_vorderingen
@@ -26,25 +26,25 @@ REQUEST = b"<request>" + bytes(range(256)) * 8 + b"</request>"
 def _fill(store: Store) -> None:
     """Three archived messages (the third a resend of the first) and the first one's vorderingen."""
     specs = [g.random_vordering(random.Random(5), i, prefix="MIG") for i in range(3)]
-    vorderingen = lezen.vorderingen(etree.fromstring(g.di01_vordering(specs, referentienummer="m1")))
+    vorderingen = reader.vorderingen(etree.fromstring(g.di01_vordering(specs, referentienummer="m1")))
     with store.begin() as conn:
-        ids = [archief.archive(conn, port="p", operation="Di01-verstrekVordering", request=REQUEST + bytes([n]),
+        ids = [archive.archive(conn, port="p", operation="Di01-verstrekVordering", request=REQUEST + bytes([n]),
                                received_at=MOMENT, referentienummer=f"m{n}", content_hash=f"h{n}") for n in (1, 2, 3)]
-        archief.set_reply(conn, ids[0], b"<Bv03/>", "Bv03", answered_at=MOMENT)
-        archief.set_reply(conn, ids[2], b"<Bv03/>", "Bv03", answered_at=MOMENT, resend_of=ids[0])
-        archief.claim_referentie(conn, "p", None, "m1", "h1", ids[0])
+        archive.set_reply(conn, ids[0], b"<Bv03/>", "Bv03", answered_at=MOMENT)
+        archive.set_reply(conn, ids[2], b"<Bv03/>", "Bv03", answered_at=MOMENT, resend_of=ids[0])
+        archive.claim_referentie(conn, "p", None, "m1", "h1", ids[0])
         insert_vorderingen(conn, vorderingen, bericht_id=ids[0], ontvangen_op=MOMENT)
 
 
 def _contents(store: Store) -> dict[str, list[tuple]]:
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         return {t.name: [tuple(r) for r in conn.execute(sa.select(*sorted(t.columns, key=lambda c: c.name))
                                                      .order_by(t.c.id))]
                 for t in (bericht, ontvangen_referentie, vordering, vorderingsregel)}
 
 
 def _bericht_columns(store: Store) -> list[str]:
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         if store.is_sqlite:
             return [row[1] for row in conn.exec_driver_sql("PRAGMA table_info(bericht)")]
         return list(conn.exec_driver_sql(
@@ -53,20 +53,20 @@ def _bericht_columns(store: Store) -> list[str]:
 
 
 def _compression(store: Store, table: str = "bericht") -> dict[str, str]:
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         return dict(conn.exec_driver_sql(
             f"SELECT attname, attcompression FROM pg_attribute WHERE attrelid = '{table}'::regclass "
             "AND (attname IN ('request', 'reply') OR right(attname, 4) = '_xml')").fetchall())
 
 
 def _bericht_indexes(store: Store) -> dict[str, list[str]]:
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         found = sa.inspect(conn).get_indexes("bericht")
     return {i["name"]: i["column_names"] for i in found}
 
 
 def _lz4(store: Store) -> bool:
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         return bool(conn.exec_driver_sql("SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
                                          "WHERE name = 'default_toast_compression'").scalar())
 
@@ -89,9 +89,9 @@ def test_0006_keeps_every_row_and_indexes_and_puts_the_request_last(database_url
         assert sorted(columns) == sorted(c.name for c in bericht.columns)
         assert _bericht_indexes(store) == indexes  # the message log's indexes (0005) survive the rebuild
         with store.begin() as conn:  # the archive still takes new messages, with ids after the old ones
-            nieuw = archief.archive(conn, port="p", operation="o", request=b"<x/>", received_at=MOMENT)
+            nieuw = archive.archive(conn, port="p", operation="o", request=b"<x/>", received_at=MOMENT)
             assert nieuw == 4
-            assert archief.load_bericht(conn, nieuw).request == b"<x/>"
+            assert archive.load_bericht(conn, nieuw).request == b"<x/>"
 
         # foreign keys to the rebuilt table are still there and enforced
         with pytest.raises(IntegrityError), store.begin() as conn:
@@ -124,7 +124,7 @@ def test_a_migration_that_breaks_a_foreign_key_changes_nothing(tmp_path) -> None
             conn.execute(sa.insert(ontvangen_referentie).values(
                 port="p", zender_organisatie="", zender_applicatie="", zender_administratie="", zender_gebruiker="",
                 referentienummer="r", content_hash="h", bericht_id=12345))
-        with store.begin(schrijven=False) as conn:
+        with store.begin(write=False) as conn:
             assert conn.execute(sa.select(sa.func.count()).select_from(ontvangen_referentie)).scalar_one() == 0
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:

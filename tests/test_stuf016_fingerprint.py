@@ -1,4 +1,4 @@
-"""StUF016 with quick fingerprints (``stuf_fin.schema.stroom.body_hash``): a resend is recognised by its content,
+"""StUF016 with quick fingerprints (``stuf_fin.schema.streaming.body_hash``): a resend is recognised by its content,
 as with exact fingerprints alone — whatever its envelope and serialization, whether it is read whole or as a stream,
 whether the earlier message was remembered by an exact fingerprint (an earlier release) or its request was purged.
 SQLite and PostgreSQL through the ``store`` fixture."""
@@ -18,15 +18,15 @@ from stuf_fin.namespaces import SOAP_ENV, STUF
 from stuf_fin.pipeline import Pipeline, handlers
 from stuf_fin.pipeline.pipeline import content_hash
 from stuf_fin.schema.parsing import ParseLimits, parse_bytes
-from stuf_fin.schema.stroom import BODY_HASH, body_hash, inhoud_hash_van
+from stuf_fin.schema.streaming import BODY_HASH, body_hash, content_hash_of
 from stuf_fin.schema.validator import get_validator
-from stuf_fin.security.retentie import purge
+from stuf_fin.security.retention import purge
 from stuf_fin.selftest import generator as g
 from stuf_fin.soap.server import SoapRequest
 from stuf_fin.soap.services import port_server
 from stuf_fin.store.db import Store
 from stuf_fin.store.tables import bericht, ontvangen_referentie, vordering
-from stuf_fin.stuf.operaties import PORT_KENNISGEVING
+from stuf_fin.stuf.operations import PORT_KENNISGEVING
 
 
 def _specs(seed: int) -> list[g.VorderingSpec]:
@@ -60,7 +60,7 @@ def _message(data: bytes) -> etree._Element:
 
 
 def _count(store: Store, table: sa.Table) -> int:
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
 
 
@@ -76,7 +76,7 @@ def test_the_reserialized_message_differs_in_bytes_not_in_content() -> None:
     data = g.soap(g.di01_vordering(_specs(1), referentienummer="r"))
     again = _reserialized(data)
     assert again != data and body_hash(again) != body_hash(data)
-    assert content_hash(_message(again)) == content_hash(_message(data)) == inhoud_hash_van(again)
+    assert content_hash(_message(again)) == content_hash(_message(data)) == content_hash_of(again)
 
 
 @pytest.mark.parametrize("stream_min_bytes", [0, 1], ids=["whole", "streamed"])
@@ -88,7 +88,7 @@ def test_a_resend_in_another_envelope_gets_the_earlier_bv03(store: Store, stream
     assert _is_bv03(first) and _is_bv03(again)
     assert etree.tostring(again[1]) == etree.tostring(first[1])  # the same Bv03, byte for byte
     assert _count(store, vordering) == 3
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         assert conn.execute(sa.select(ontvangen_referentie.c.content_hash)).scalar_one() == body_hash(data)
 
     other = g.soap(g.di01_vordering(_specs(3), referentienummer=ref))
@@ -114,7 +114,7 @@ def test_purging_keeps_the_answer_to_a_resend(store: Store) -> None:
     data = g.soap(g.di01_vordering(_specs(6), referentienummer=ref))
     first = _post(store, data)
     assert purge(store, 1, now=datetime.now(UTC) + timedelta(days=2)).requests == 1
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         assert conn.execute(sa.select(bericht.c.request)).scalar_one() == b""
         remembered = conn.execute(sa.select(ontvangen_referentie.c.content_hash)).scalar_one()
     assert remembered == content_hash(_message(data)) and not remembered.startswith(BODY_HASH)

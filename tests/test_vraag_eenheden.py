@@ -10,17 +10,17 @@ import pytest
 from lxml import etree
 
 from bench import vraag as v
-from stuf_fin.fin import lezen
-from stuf_fin.fin.vraag.antwoord import antwoord_object, vrd_la01
-from stuf_fin.fin.vraag.projectie import Scope
-from stuf_fin.fin.vraag.query import GroepVoorwaarde, Voorwaarde
-from stuf_fin.fin.vraag.schemakennis import schemakennis
-from stuf_fin.fin.vraag.scope import lees_scope, scope_van_waarde
-from stuf_fin.fin.vraag.selectie import lees_selectie
+from stuf_fin.fin import reader
+from stuf_fin.fin.vraag.antwoord import answer_object, vrd_la01
+from stuf_fin.fin.vraag.projection import Scope
+from stuf_fin.fin.vraag.query import Condition, GroupCondition
+from stuf_fin.fin.vraag.schema_facts import schema_facts
+from stuf_fin.fin.vraag.scope import read_scope, scope_of_value
+from stuf_fin.fin.vraag.selection import read_selection
 from stuf_fin.namespaces import FIN, STUF
 from stuf_fin.schema.validator import get_validator
 from stuf_fin.selftest import generator as g
-from stuf_fin.stuf.fouten import StufFout
+from stuf_fin.stuf.faults import StufFout
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
 from tests.support.kit import requires_kit, uniek
 from tests.support.kit import testbericht as kit_bericht
@@ -32,20 +32,20 @@ F, S = f"{{{FIN}}}", f"{{{STUF}}}"
 # -- schema knowledge ------------------------------------------------------------------------------------------
 
 def test_children_of_the_answer_object_in_schema_order():
-    kinderen = schemakennis().kinderen(F + "VRD-antwoord")
-    assert [etree.QName(k.tag).localname for k in kinderen] == v.VOLGORDE
-    assert all(k.nillable for k in kinderen if etree.QName(k.tag).namespace == FIN)
-    debiteur = [k for k in kinderen if "Debiteur" in k.tag]
-    assert debiteur[0].botst_met(debiteur[1]) and not debiteur[0].botst_met(kinderen[0])
+    children = schema_facts().children(F + "VRD-antwoord")
+    assert [etree.QName(k.tag).localname for k in children] == v.VOLGORDE
+    assert all(k.nillable for k in children if etree.QName(k.tag).namespace == FIN)
+    debiteur = [k for k in children if "Debiteur" in k.tag]
+    assert debiteur[0].clashes_with(debiteur[1]) and not debiteur[0].clashes_with(children[0])
 
 
 def test_novalue_and_entiteittype_from_the_schema():
-    kennis = schemakennis()
-    assert kennis.heeft_novalue(F + "Vorderingnummer-e")
-    assert not kennis.heeft_novalue(F + "VorderingstatusGrp")  # groups: only xsi:nil
-    assert kennis.heeft_novalue(F + "VRDZAK-antwoord") and kennis.entiteittype(F + "VRDZAK-antwoord") == "VRDZAK"
-    assert not kennis.heeft_novalue(F + "VRD-vraagSelectie")  # prohibited there
-    assert kennis.kinderen("{urn:nergens}Onbekend") is None
+    facts = schema_facts()
+    assert facts.has_novalue(F + "Vorderingnummer-e")
+    assert not facts.has_novalue(F + "VorderingstatusGrp")  # groups: only xsi:nil
+    assert facts.has_novalue(F + "VRDZAK-antwoord") and facts.entiteittype(F + "VRDZAK-antwoord") == "VRDZAK"
+    assert not facts.has_novalue(F + "VRD-vraagSelectie")  # prohibited there
+    assert facts.children("{urn:nergens}Onbekend") is None
 
 
 # -- selection ---------------------------------------------------------------------------------------------------
@@ -55,38 +55,38 @@ def _gelijk(*criteria: etree._Element, sleutel: dict[str, str] | None = None) ->
 
 
 def test_selection_criteria():
-    selectie = lees_selectie(_gelijk(
+    selection = read_selection(_gelijk(
         v.veld("vorderingnummer", "A1"), v.veld("taaknummer", "T", exact=False),
         v.veld("factuurnummer", nil=True, no_value="geenWaarde"), v.veld("vervaldatum", "2025-04-01+01:00"),
-        v.groep("vorderingsregel", v.veld("bedragExclBTW", "+0100"), v.veld("vorderingcode", "OZB")),
-        v.groep("vorderingstatus", v.veld("status", "BET")), v.debiteur_bsn("111222333")))
-    zv = selectie.zoekvraag
-    assert set(zv.voorwaarden) == {
-        Voorwaarde("vorderingnummer", "A1"), Voorwaarde("taaknummer", "T", "begint"),
-        Voorwaarde("factuurnummer", soort="leeg"), Voorwaarde("vervaldatum", __import__("datetime").date(2025, 4, 1)),
-        Voorwaarde("status", "BET"), Voorwaarde("debiteur_bsn", "111222333"), Voorwaarde("debiteur_soort", "NPS")}
-    assert zv.groepen == [GroepVoorwaarde("vorderingsregel", (Voorwaarde("bedrag_excl_btw", 100),
-                                                              Voorwaarde("vorderingcode", "OZB")))]
-    assert selectie.op_vorderingnummer and selectie.genegeerd == [] and selectie.melding() is None
+        v.group("vorderingsregel", v.veld("bedragExclBTW", "+0100"), v.veld("vorderingcode", "OZB")),
+        v.group("vorderingstatus", v.veld("status", "BET")), v.debiteur_bsn("111222333")))
+    zv = selection.query
+    assert set(zv.conditions) == {
+        Condition("vorderingnummer", "A1"), Condition("taaknummer", "T", "begint"),
+        Condition("factuurnummer", soort="leeg"), Condition("vervaldatum", __import__("datetime").date(2025, 4, 1)),
+        Condition("status", "BET"), Condition("debiteur_bsn", "111222333"), Condition("debiteur_soort", "NPS")}
+    assert zv.groups == [GroupCondition("vorderingsregel", (Condition("bedrag_excl_btw", 100),
+                                                            Condition("vorderingcode", "OZB")))]
+    assert selection.by_vorderingnummer and selection.ignored == [] and selection.melding() is None
 
 
 def test_ignored_criteria_are_named_and_the_melding_fits():
     lang = [v.veld("totaalbedragBTW", 1, exact=False), v.veld("creatiedatum", "2025-01-01", exact=False),
             v.veld("factuurnummer", nil=True), v.veld("taaknummer", nil=True, no_value="vastgesteldOnbekend"),
             v.veld("valutacode", nil=True, no_value="waardeOnbekend")]
-    selectie = lees_selectie(_gelijk(*lang))
-    assert selectie.genegeerd == ["factuurnummer", "creatiedatum", "totaalbedragBTW", "taaknummer"]
-    assert selectie.melding() == "StUF0001: factuurnummer creatiedatum totaalbedragBTW taaknummer"
-    assert selectie.zoekvraag.voorwaarden == [] and not selectie.op_vorderingnummer
-    breed = v.groep("wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", v.groep(
+    selection = read_selection(_gelijk(*lang))
+    assert selection.ignored == ["factuurnummer", "creatiedatum", "totaalbedragBTW", "taaknummer"]
+    assert selection.melding() == "StUF0001: factuurnummer creatiedatum totaalbedragBTW taaknummer"
+    assert selection.query.conditions == [] and not selection.by_vorderingnummer
+    wide = v.group("wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", v.group(
         "gerelateerde", *(v.veld(naam, "x" * 20, ns=g.B) for naam in (
             "geslachtsnaam", "voorvoegselGeslachtsnaam", "voorletters", "voornamen", "geslachtsnaamPartner",
             "voorvoegselGeslachtsnaamPartner", "voornamenAanschrijving", "geslachtsnaamAanschrijving")),
-        *(v.veld(naam, "x", ns=g.B) for naam in ("inp.geboorteplaats",)), v.groep(
+        *(v.veld(naam, "x", ns=g.B) for naam in ("inp.geboorteplaats",)), v.group(
             "verblijfsadres", *(v.veld(naam, "x", ns=g.B) for naam in (
                 "wpl.woonplaatsNaam", "gor.openbareRuimteNaam", "gor.straatnaam", "aoa.huisnummertoevoeging",
                 "inp.locatiebeschrijving")), ns=g.B), entiteittype="NPS"), entiteittype="VRDNPSDEB")
-    melding = lees_selectie(_gelijk(breed)).melding()
+    melding = read_selection(_gelijk(wide)).melding()
     assert melding.startswith("StUF0001: geslachtsnaam voorvoegselGeslachtsnaam") and len(melding) <= 250
 
 
@@ -96,13 +96,13 @@ def test_ignored_criteria_are_named_and_the_melding_fits():
     ({"sleutelGegevensbeheer": "2"}, False, "StUF094")])
 def test_key_errors(sleutel, criteria, code):
     with pytest.raises(StufFout) as raised:
-        lees_selectie(_gelijk(*([v.veld("tsa", "X")] if criteria else []), sleutel=sleutel))
+        read_selection(_gelijk(*([v.veld("tsa", "X")] if criteria else []), sleutel=sleutel))
     assert raised.value.code == code
 
 
 def test_our_key_is_a_lookup():
-    selectie = lees_selectie(_gelijk(sleutel={"sleutelOntvangend": "42"}))
-    assert selectie.zoekvraag.sleutel == "42" and selectie.op_vorderingnummer
+    selection = read_selection(_gelijk(sleutel={"sleutelOntvangend": "42"}))
+    assert selection.query.sleutel == "42" and selection.by_vorderingnummer
 
 
 # -- scope ----------------------------------------------------------------------------------------------------
@@ -111,16 +111,16 @@ def test_scope_attribute_and_content_is_stuf097():
     obj = v.scope_object(v.veld("vorderingnummer"))
     obj.set(S + "scope", "kerngegevens")
     with pytest.raises(StufFout) as raised:
-        lees_scope(obj, "alles")
+        read_scope(obj, "alles")
     assert raised.value.code == "StUF097" and raised.value.plek == "client"
 
 
 def test_no_or_empty_scope_is_the_default():
-    assert lees_scope(None, "kerngegevens") is scope_van_waarde("kerngegevens")
-    assert lees_scope(v.scope_object(), "kerngegevens") is scope_van_waarde("kerngegevens")
-    assert isinstance(lees_scope(v.scope_object(v.veld("tsa")), "kerngegevens"), Scope)
+    assert read_scope(None, "kerngegevens") is scope_of_value("kerngegevens")
+    assert read_scope(v.scope_object(), "kerngegevens") is scope_of_value("kerngegevens")
+    assert isinstance(read_scope(v.scope_object(v.veld("tsa")), "kerngegevens"), Scope)
     with pytest.raises(ValueError):
-        scope_van_waarde("alle")
+        scope_of_value("alle")
 
 
 # -- every projection is valid ---------------------------------------------------------------------------------
@@ -128,10 +128,10 @@ def test_no_or_empty_scope_is_the_default():
 def _vorderingen() -> list:
     rng = random.Random(99)
     specs = [g.random_vordering(rng, i) for i in range(40)]
-    vorderingen = lezen.vorderingen(etree.fromstring(g.di01_vordering(specs)))
+    vorderingen = reader.vorderingen(etree.fromstring(g.di01_vordering(specs)))
     for naam in ("max", "min"):
-        vorderingen += lezen.vorderingen(etree.fromstring(uniek(kit_bericht(f"Di01-verstrekVordering-{naam}.xml"),
-                                                                "-x")))
+        vorderingen += reader.vorderingen(etree.fromstring(uniek(kit_bericht(f"Di01-verstrekVordering-{naam}.xml"),
+                                                                 "-x")))
     for n, vordering in enumerate(vorderingen, 1):
         vordering.id = n
     return vorderingen
@@ -140,58 +140,58 @@ def _vorderingen() -> list:
 def _deel(scope: etree._Element, rng: random.Random, kans: float) -> etree._Element:
     """``scope`` with a random part of its elements left out (never a relation's required gerelateerde, and
     StUF metadata whole or not at all)."""
-    deel = copy.deepcopy(scope)
+    part = copy.deepcopy(scope)
 
-    def snoei(el: etree._Element) -> None:
+    def prune(el: etree._Element) -> None:
         for child in [c for c in el if isinstance(c.tag, str)]:
             if rng.random() > kans and etree.QName(child).localname != "gerelateerde":
                 el.remove(child)
             elif etree.QName(child).namespace != STUF:  # StUF metadata: whole or not at all
-                snoei(child)
-    snoei(deel)
-    return deel
+                prune(child)
+    prune(part)
+    return part
 
 
 @requires_kit
 def test_every_projection_is_a_valid_vrdla01(odd_vordering_message):
-    vorderingen = _vorderingen() + lezen.vorderingen(etree.fromstring(odd_vordering_message))
+    vorderingen = _vorderingen() + reader.vorderingen(etree.fromstring(odd_vordering_message))
     vorderingen[-1].id = 999
-    volledig = etree.fromstring(kit_bericht("vrdLv01-max.xml")).find(f"{F}scope/{F}object")
+    complete = etree.fromstring(kit_bericht("vrdLv01-max.xml")).find(f"{F}scope/{F}object")
     validator = get_validator(None)
     rng = random.Random(7)
-    getoetst = 0
+    checked = 0
     for ronde in range(150):
-        scope = _deel(volledig, rng, 0.5 + (ronde % 5) / 10)
+        scope = _deel(complete, rng, 0.5 + (ronde % 5) / 10)
         vraag = etree.fromstring(v.vrdLv01(None, scope=scope))
         if validator.validate(vraag):  # a required element was left out: not a valid question
             continue
-        objecten = [antwoord_object(vd, Scope(scope)) for vd in rng.sample(vorderingen, 3)]
-        geldig(vrd_la01(Stuurgegevens(zender=Systeem(applicatie="TST")), None, ["StUF0002: x"], objecten))
-        getoetst += 1
+        objects = [answer_object(vd, Scope(scope)) for vd in rng.sample(vorderingen, 3)]
+        geldig(vrd_la01(Stuurgegevens(zender=Systeem(applicatie="TST")), None, ["StUF0002: x"], objects))
+        checked += 1
     for waarde in ("alles", "allesZonderMetagegevens", "allesMaarKerngegevensGerelateerden",
                    "allesZonderMetagegevensMaarKerngegevensGerelateerden", "kerngegevens"):
-        geldig(vrd_la01(Stuurgegevens(), None, [], [antwoord_object(vd, scope_van_waarde(waarde))
+        geldig(vrd_la01(Stuurgegevens(), None, [], [answer_object(vd, scope_of_value(waarde))
                                                     for vd in vorderingen]))
-    assert getoetst > 50
+    assert checked > 50
 
 
-def _paden(ref, diepte: int, pad: tuple[str, ...] = ()) -> dict:
-    kennis = schemakennis()
+def _paths(ref, depth: int, path: tuple[str, ...] = ()) -> dict:
+    facts = schema_facts()
     result = {}
-    if diepte:
-        for kind in kennis.kinderen(ref) or ():
-            sub = (*pad, kind.tag)
+    if depth:
+        for kind in facts.children(ref) or ():
+            sub = (*path, kind.tag)
             result[sub] = kind
-            result.update(_paden(kind.type, diepte - 1, sub))
+            result.update(_paths(kind.type, depth - 1, sub))
     return result
 
 
 def test_whatever_a_di01_vordering_carries_fits_the_answer_object():
     """``alles`` returns the stored relations as received: every element a Di01 vordering may hold is
     declared in VRD-antwoord at the same place, and nothing the answer requires is optional there."""
-    kennisgeving = _paden(F + "VRD-verstrekVordering", 7)
-    antwoord = _paden(F + "VRD-antwoord", 7)
+    kennisgeving = _paths(F + "VRD-verstrekVordering", 7)
+    antwoord = _paths(F + "VRD-antwoord", 7)
     assert len(kennisgeving) > 10_000
     assert [p for p in kennisgeving if p not in antwoord] == []
-    assert [p for p, k in antwoord.items() if k.verplicht and p[:-1] in kennisgeving
-            and not (p in kennisgeving and kennisgeving[p].verplicht)] == []
+    assert [p for p, k in antwoord.items() if k.required and p[:-1] in kennisgeving
+            and not (p in kennisgeving and kennisgeving[p].required)] == []

@@ -35,8 +35,8 @@ from tests.support.vraag import (
     geldig,
     la01,
     meldingen,
-    nummers,
-    objecten,
+    numbers,
+    objects,
     sleutels,
     vraag,
 )
@@ -58,7 +58,7 @@ class Data:
 def _specs(tsa: str, prefix: str) -> list[g.VorderingSpec]:
     """Ten vorderingen with values chosen so that every criterion selects some but not all of them."""
     rng = random.Random(20250301)
-    specs = [g.random_vordering(rng, i, tsa=tsa, prefix=prefix, vandaag=date(2025, 3, 1)) for i in range(10)]
+    specs = [g.random_vordering(rng, i, tsa=tsa, prefix=prefix, today=date(2025, 3, 1)) for i in range(10)]
     persoon = g.PersoonSpec("111222333", "Jan", "J.", "", "Jansen", "M", "19700101", "Kerkstraat", 1, None,
                             "1234AB", "Utrecht")
     bedrijf = g.BedrijfSpec("004567891", "Bakkerij Van Veen", "besloten vennootschap")
@@ -141,7 +141,7 @@ def _verwacht(data: Data, predicaat: Callable[[g.VorderingSpec], bool]) -> list[
 
 
 def _bsn(s: g.VorderingSpec) -> str | None:
-    return s.debiteur.wie.bsn if s.debiteur and isinstance(s.debiteur.wie, g.PersoonSpec) else None
+    return s.debiteur.who.bsn if s.debiteur and isinstance(s.debiteur.who, g.PersoonSpec) else None
 
 
 def _nil(el: etree._Element) -> etree._Element:
@@ -174,7 +174,7 @@ SELECTIES: dict[str, tuple[Callable[[list[g.VorderingSpec]], list[etree._Element
     "debiteur inn.nnpId": (lambda ss: [v.debiteur_nnp("004567891")], lambda ss, s: s is ss[4]),
     "debiteurnummer": (lambda ss: [v.debiteurnummer("D-1001")],
                        lambda ss, s: s.debiteur is not None and s.debiteur.debiteurnummer == "D-1001"),
-    "debiteurnummer NNP": (lambda ss: [v.debiteurnummer("D-2002", natuurlijk=False)], lambda ss, s: s is ss[4]),
+    "debiteurnummer NNP": (lambda ss: [v.debiteurnummer("D-2002", natural=False)], lambda ss, s: s is ss[4]),
     "vorderende organisatie inn.nnpId": (lambda ss: [v.organisatie("002564440")],
                                          lambda ss, s: s.organisatie_nnp_id == "002564440"),
     "zaak identificatie": (lambda ss: [v.zaak("ZAAK-2025-0000042")],
@@ -190,22 +190,22 @@ SELECTIES: dict[str, tuple[Callable[[list[g.VorderingSpec]], list[etree._Element
                                  lambda ss, s: s.factuurnummer is None),
     "factuurnummer waardeOnbekend is ignored": (
         lambda ss: [v.veld("factuurnummer", nil=True, no_value="waardeOnbekend")], lambda ss, s: True),
-    "zaak geenWaarde": (lambda ss: [_nil(v.groep("isOntstaanInZaak", entiteittype="VRDZAK", noValue="geenWaarde"))],
+    "zaak geenWaarde": (lambda ss: [_nil(v.group("isOntstaanInZaak", entiteittype="VRDZAK", noValue="geenWaarde"))],
                         lambda ss, s: s.zaak_identificatie is None),
-    "vorderingsregel vorderingcode": (lambda ss: [v.groep("vorderingsregel", v.veld("vorderingcode", "RIO"))],
+    "vorderingsregel vorderingcode": (lambda ss: [v.group("vorderingsregel", v.veld("vorderingcode", "RIO"))],
                                       lambda ss, s: any(r.vorderingcode == "RIO" for r in s.regels)),
     "vorderingsregel two elements of one regel": (
-        lambda ss: [v.groep("vorderingsregel", v.veld("bedragExclBTW", 2500), v.veld("vorderingcode", "RIO"))],
+        lambda ss: [v.group("vorderingsregel", v.veld("bedragExclBTW", 2500), v.veld("vorderingcode", "RIO"))],
         lambda ss, s: any(r.bedrag_excl_btw == 2500 and r.vorderingcode == "RIO" for r in s.regels)),
     "automatischeIncasso machtigingskenmerk": (
-        lambda ss: [v.groep("automatischeIncasso", v.veld("machtigingskenmerk", "MK-77777"))],
+        lambda ss: [v.group("automatischeIncasso", v.veld("machtigingskenmerk", "MK-77777"))],
         lambda ss, s: s.incasso is not None and s.incasso.machtigingskenmerk == "MK-77777"),
     "invorderingsSchema termijn vervaldatum": (
-        lambda ss: [v.groep("invorderingsSchema", v.groep("termijn", v.veld("vervaldatum", date(2025, 4, 15))))],
+        lambda ss: [v.group("invorderingsSchema", v.group("termijn", v.veld("vervaldatum", date(2025, 4, 15))))],
         lambda ss, s: any(t.vervaldatum == date(2025, 4, 15) for t in s.termijnen)),
-    "vorderingstatus status": (lambda ss: [v.groep("vorderingstatus", v.veld("status", "ONV"))], None),
+    "vorderingstatus status": (lambda ss: [v.group("vorderingstatus", v.veld("status", "ONV"))], None),
     "vorderingstatus datumEnTijd (by moment)": (
-        lambda ss: [v.groep("vorderingstatus", v.veld("datumEnTijd", "2025-03-01T10:00:00Z"))], None),
+        lambda ss: [v.group("vorderingstatus", v.veld("datumEnTijd", "2025-03-01T10:00:00Z"))], None),
 }
 
 
@@ -223,7 +223,7 @@ def test_every_selection_element(data, naam):
     verwacht = _verwacht(data, lambda s: oracle(data.specs, s))
     assert verwacht, naam
     la = _vraag(data, *criteria(data.specs))
-    assert nummers(la) == verwacht
+    assert numbers(la) == verwacht
     assert meldingen(la) == []
 
 
@@ -239,33 +239,33 @@ def test_each_selection_selects_some_but_not_all(data):
 
 def test_elements_of_different_regels_do_not_combine(data):
     # specs[1] has a regel 1000/OZB and a regel 2500/RIO: 1000 with RIO is no single regel
-    la = _vraag(data, v.groep("vorderingsregel", v.veld("bedragExclBTW", 1000), v.veld("vorderingcode", "RIO")))
-    assert nummers(la) == []
-    la = _vraag(data, v.groep("vorderingsregel", v.veld("bedragExclBTW", 1000), v.veld("vorderingcode", "OZB")))
-    assert nummers(la) == [data.specs[1].vorderingnummer]
+    la = _vraag(data, v.group("vorderingsregel", v.veld("bedragExclBTW", 1000), v.veld("vorderingcode", "RIO")))
+    assert numbers(la) == []
+    la = _vraag(data, v.group("vorderingsregel", v.veld("bedragExclBTW", 1000), v.veld("vorderingcode", "OZB")))
+    assert numbers(la) == [data.specs[1].vorderingnummer]
 
 
 def test_several_criteria_are_combined_with_and(data):
     ss = data.specs
-    la = _vraag(data, v.debiteur_bsn("111222333"), v.groep("vorderingstatus", v.veld("status", "VRW")))
-    assert nummers(la) == [ss[2].vorderingnummer]  # ss[3] has the same debiteur, status ONV
+    la = _vraag(data, v.debiteur_bsn("111222333"), v.group("vorderingstatus", v.veld("status", "VRW")))
+    assert numbers(la) == [ss[2].vorderingnummer]  # ss[3] has the same debiteur, status ONV
     la = _vraag(data, v.veld("indicatorFactuurUitgestuurd", "J"), v.veld("indicatorPubliekrechtelijk", "J"),
                 v.organisatie("001234560"))
-    assert nummers(la) == _verwacht(data, lambda s: s.indicator_factuur_uitgestuurd == "J"
+    assert numbers(la) == _verwacht(data, lambda s: s.indicator_factuur_uitgestuurd == "J"
                                     and s.indicator_publiekrechtelijk == "J" and s.organisatie_nnp_id == "001234560")
-    assert nummers(la) and len(nummers(la)) < len(_verwacht(data, lambda s: s.indicator_factuur_uitgestuurd == "J"))
+    assert numbers(la) and len(numbers(la)) < len(_verwacht(data, lambda s: s.indicator_factuur_uitgestuurd == "J"))
 
 
 def test_unsupported_criteria_are_ignored_and_named_in_stuf0001(data):
-    bsn_en_naam = v.groep("wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", v.groep(
+    bsn_en_naam = v.group("wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", v.group(
         "gerelateerde", v.veld("inp.bsn", "111222333", ns=B), v.veld("geslachtsnaam", "Pietersen", ns=B),
         entiteittype="NPS"), entiteittype="VRDNPSDEB")
     la = _vraag(data, bsn_en_naam)
-    assert nummers(la) == _verwacht(data, lambda s: _bsn(s) == "111222333")  # the name was not applied
+    assert numbers(la) == _verwacht(data, lambda s: _bsn(s) == "111222333")  # the name was not applied
     assert meldingen(la) == ["StUF0001: geslachtsnaam"]
     la = _vraag(data, v.veld("creatiedatum", date(2025, 2, 11), exact=False),
                 v.veld("factuurnummer", nil=True, no_value="vastgesteldOnbekend"))
-    assert nummers(la) == _verwacht(data, lambda s: True)
+    assert numbers(la) == _verwacht(data, lambda s: True)
     assert meldingen(la) == ["StUF0001: factuurnummer creatiedatum"]
 
 
@@ -274,22 +274,22 @@ def test_unsupported_criteria_are_ignored_and_named_in_stuf0001(data):
 def test_maximum_aantal_and_stuf0002(data):
     alle = _verwacht(data, lambda s: True)
     la = _vraag(data, maximum_aantal=3)
-    assert nummers(la) == alle[:3] and meldingen(la) == [STUF0002]
+    assert numbers(la) == alle[:3] and meldingen(la) == [STUF0002]
     la = _vraag(data, maximum_aantal=len(alle))
-    assert nummers(la) == alle and meldingen(la) == []
+    assert numbers(la) == alle and meldingen(la) == []
     la = _vraag(data, maximum_aantal=0)
-    assert objecten(la) == [] and la.find(F + "antwoord") is None and meldingen(la) == [STUF0002]
+    assert objects(la) == [] and la.find(F + "antwoord") is None and meldingen(la) == [STUF0002]
 
 
 def test_maximum_aantal_defaults_to_15(data):
     la = la01(data.url, v.vrdLv01([v.veld("tsa", data.tsa)], scope="kerngegevens"))
-    assert len(objecten(la)) == len(data.specs) == 10 and meldingen(la) == []
+    assert len(objects(la)) == len(data.specs) == 10 and meldingen(la) == []
     tsa = f"VIJFTIEN-{data.suffix}"
     extra = [dataclasses.replace(s, vorderingnummer=f"{s.vorderingnummer}-{n}", tsa=tsa)
              for n in range(2) for s in data.specs[:8]]
     assert not post(data.url, g.di01_vordering(extra)).is_fault
     la = la01(data.url, v.vrdLv01([v.veld("tsa", tsa)], scope="kerngegevens"))
-    assert nummers(la) == [s.vorderingnummer for s in extra[:15]] and meldingen(la) == [STUF0002]
+    assert numbers(la) == [s.vorderingnummer for s in extra[:15]] and meldingen(la) == [STUF0002]
 
 
 # -- sort orders and follow-up questions -------------------------------------------------------------------------
@@ -307,38 +307,38 @@ def _volgorde_1(data: Data) -> list[str]:
 
 def test_sortering_0_is_the_order_of_storage(data):
     la = _vraag(data, sortering=0)
-    assert nummers(la) == [s.vorderingnummer for s in data.specs]
+    assert numbers(la) == [s.vorderingnummer for s in data.specs]
     assert sleutels(la) == sorted(sleutels(la))
 
 
 def test_sortering_1_is_status_moment_descending(data):
     la = _vraag(data, sortering=1)
-    assert nummers(la) == _volgorde_1(data)
-    assert nummers(la) != [s.vorderingnummer for s in data.specs]
+    assert numbers(la) == _volgorde_1(data)
+    assert numbers(la) != [s.vorderingnummer for s in data.specs]
 
 
 @pytest.mark.parametrize("sortering", [0, 1])
 def test_follow_up_questions_continue_after_the_start_object(data, sortering):
     verwacht = [s.vorderingnummer for s in data.specs] if sortering == 0 else _volgorde_1(data)
-    gezien: list[str] = []
+    seen: list[str] = []
     start = None
     for _ in range(10):
         la = _vraag(data, sortering=sortering, maximum_aantal=3, start=start)
-        gezien += nummers(la)
+        seen += numbers(la)
         if STUF0002 not in meldingen(la):
             break
-        laatste = objecten(la)[-1]
+        last = objects(la)[-1]
         start = etree.Element(F + "object", {S + "entiteittype": "VRD",
-                                             S + "sleutelOntvangend": laatste.get(S + "sleutelVerzendend")})
-    assert gezien == verwacht
+                                             S + "sleutelOntvangend": last.get(S + "sleutelVerzendend")})
+    assert seen == verwacht
 
 
 def test_follow_up_by_vorderingnummer_and_tsa(data):
-    start = v.groep("object", v.veld("vorderingnummer", data.specs[6].vorderingnummer), v.veld("tsa", data.tsa),
+    start = v.group("object", v.veld("vorderingnummer", data.specs[6].vorderingnummer), v.veld("tsa", data.tsa),
                     entiteittype="VRD")
     la = _vraag(data, start=start)
-    assert nummers(la) == [s.vorderingnummer for s in data.specs[7:]]
-    onbekend = v.groep("object", v.veld("vorderingnummer", "BESTAAT-NIET"), entiteittype="VRD")
+    assert numbers(la) == [s.vorderingnummer for s in data.specs[7:]]
+    onbekend = v.group("object", v.veld("vorderingnummer", "BESTAAT-NIET"), entiteittype="VRD")
     reply = vraag(data.url, v.vrdLv01([v.veld("tsa", data.tsa)], start=onbekend))
     assert reply.is_fault and reply.code == "StUF058" and "start" in reply.details
 
@@ -349,7 +349,7 @@ def test_lookup_by_our_key(data):
     la = _vraag(data, v.veld("vorderingnummer", data.specs[3].vorderingnummer))
     sleutel = str(sleutels(la)[0])
     la = la01(data.url, v.vrdLv01(None, sleutel={"sleutelOntvangend": sleutel}, scope="kerngegevens"))
-    assert nummers(la) == [data.specs[3].vorderingnummer] and sleutels(la) == [int(sleutel)]
+    assert numbers(la) == [data.specs[3].vorderingnummer] and sleutels(la) == [int(sleutel)]
     reply = vraag(data.url, v.vrdLv01(None, sleutel={"sleutelOntvangend": "999999999"}))
     assert reply.is_fault and reply.code == "StUF064"
 
@@ -389,7 +389,7 @@ def _di01_object(bericht: bytes) -> etree._Element:
     return next(etree.fromstring(bericht).iter(F + "object"))
 
 
-def _zonder_sleutels(el: etree._Element) -> etree._Element:
+def _without_keys(el: etree._Element) -> etree._Element:
     el = copy.deepcopy(el)
     for d in el.iter():
         for naam in ("verwerkingssoort", "sleutelVerzendend", "sleutelOntvangend", "sleutelGegevensbeheer"):
@@ -400,18 +400,18 @@ def _zonder_sleutels(el: etree._Element) -> etree._Element:
 def _max(data: Data, scope) -> etree._Element:
     nummer = _di01_object(data.officieel["max"]).findtext(F + "vorderingnummer")
     la = la01(data.url, v.vrdLv01([v.veld("vorderingnummer", nummer)], scope=scope))
-    [obj] = objecten(la)
+    [obj] = objects(la)
     return obj
 
 
-def _namen(el: etree._Element) -> list[str]:
+def _names(el: etree._Element) -> list[str]:
     return [etree.QName(c).localname for c in el if isinstance(c.tag, str)]
 
 
 def test_scope_alles_is_everything_stored(data, xml_differences):
     obj = _max(data, "alles")
     assert obj.get(S + "sleutelVerzendend", "").isdigit()
-    assert xml_differences(_zonder_sleutels(obj), _zonder_sleutels(_di01_object(data.officieel["max"]))) == []
+    assert xml_differences(_without_keys(obj), _without_keys(_di01_object(data.officieel["max"]))) == []
 
 
 def test_no_scope_is_the_default_alles(data, xml_differences):
@@ -427,8 +427,8 @@ NPS_KERN = {"inp.bsn", "authentiek", "anp.identificatie", "inp.a-nummer", "gesla
 def test_scope_alles_zonder_metagegevens(data):
     obj = _max(data, "allesZonderMetagegevens")
     alles = _max(data, "alles")
-    namen = {etree.QName(el).localname for el in obj.iter() if isinstance(el.tag, str)}
-    assert not namen & META
+    names = {etree.QName(el).localname for el in obj.iter() if isinstance(el.tag, str)}
+    assert not names & META
     assert {etree.QName(el).localname for el in alles.iter() if isinstance(el.tag, str)} & META
     assert obj.find(f"{F}wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur/{F}gerelateerde/{B}sub.telefoonnummer") \
         is not None
@@ -437,22 +437,22 @@ def test_scope_alles_zonder_metagegevens(data):
 def test_scope_alles_maar_kerngegevens_gerelateerden(data):
     obj = _max(data, "allesMaarKerngegevensGerelateerden")
     debiteur = obj.find(f"{F}wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur")
-    assert set(_namen(debiteur.find(F + "gerelateerde"))) <= NPS_KERN
-    assert "geslachtsnaam" in _namen(debiteur.find(F + "gerelateerde"))
+    assert set(_names(debiteur.find(F + "gerelateerde"))) <= NPS_KERN
+    assert "geslachtsnaam" in _names(debiteur.find(F + "gerelateerde"))
     assert debiteur.findtext(F + "debiteurnummer") == "String"  # the relation itself: everything
     assert obj.find(f"{F}isOntstaanInZaak/{S}tijdvakRelatie") is not None
     assert obj.find(f"{S}tijdvakGeldigheid") is not None and obj.find(F + "automatischeIncasso") is not None
-    zonder = _max(data, "allesZonderMetagegevensMaarKerngegevensGerelateerden")
-    assert set(_namen(zonder.find(f"{F}wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur/{F}gerelateerde"))) <= \
+    without = _max(data, "allesZonderMetagegevensMaarKerngegevensGerelateerden")
+    assert set(_names(without.find(f"{F}wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur/{F}gerelateerde"))) <= \
         NPS_KERN - META
-    assert not {etree.QName(el).localname for el in zonder.iter() if isinstance(el.tag, str)} & META
+    assert not {etree.QName(el).localname for el in without.iter() if isinstance(el.tag, str)} & META
 
 
 def test_scope_kerngegevens(data):
     obj = _max(data, "kerngegevens")
-    assert _namen(obj) == ["vorderingnummer", "tsa", "heeftAlsVorderendeOrganisatie"]
+    assert _names(obj) == ["vorderingnummer", "tsa", "heeftAlsVorderendeOrganisatie"]
     nnp = obj.find(f"{F}heeftAlsVorderendeOrganisatie/{F}gerelateerde")
-    assert nnp.findtext(B + "inn.nnpId") == "000000000" and set(_namen(nnp)) <= {
+    assert nnp.findtext(B + "inn.nnpId") == "000000000" and set(_names(nnp)) <= {
         "inn.nnpId", "authentiek", "ann.identificatie", "statutaireNaam", "inn.rechtsvorm", "bezoekadres",
         "sub.verblijfBuitenland"}
 
@@ -467,11 +467,11 @@ def test_scope_attribute_with_content_is_stuf097(data):
 
 def test_explicit_scope_with_unknown_elements(data):
     scope = v.scope_object(v.veld("vorderingnummer"), v.veld("taaknummer", nil=True),
-                           v.groep("automatischeIncasso", v.veld("bic", nil=True)),
-                           v.groep("vorderingstatus", v.veld("opmerkingen"), v.veld("status", nil=True)))
+                           v.group("automatischeIncasso", v.veld("bic", nil=True)),
+                           v.group("vorderingstatus", v.veld("opmerkingen"), v.veld("status", nil=True)))
     la = _vraag(data, v.veld("vorderingnummer", data.specs[8].vorderingnummer), scope=scope)
-    [obj] = objecten(la)
-    assert _namen(obj) == ["vorderingnummer", "taaknummer", "automatischeIncasso", "vorderingstatus"]
+    [obj] = objects(la)
+    assert _names(obj) == ["vorderingnummer", "taaknummer", "automatischeIncasso", "vorderingstatus"]
     taak = obj.find(F + "taaknummer")  # specs[8] has none
     assert taak.get(XSI_NIL) == "true" and taak.get(NO_VALUE) == "waardeOnbekend" and not taak.text
     assert obj.find(F + "automatischeIncasso").get(XSI_NIL) == "true"  # a group: no StUF:noValue in the schema
@@ -481,59 +481,59 @@ def test_explicit_scope_with_unknown_elements(data):
 
 # -- the official examples --------------------------------------------------------------------------------------
 
-def _paden(el: etree._Element, pad: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+def _paths(el: etree._Element, path: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
     """The tag paths in a scope tree."""
     result = set()
     for child in el:
         if isinstance(child.tag, str):
-            result.add((*pad, child.tag))
-            result |= _paden(child, (*pad, child.tag))
+            result.add((*path, child.tag))
+            result |= _paths(child, (*path, child.tag))
     return result
 
 
-def _bladeren(el: etree._Element, pad: tuple[tuple[str, int], ...] = ()):
+def _browse(el: etree._Element, path: tuple[tuple[str, int], ...] = ()):
     """(indexed path, element) of every leaf."""
     tellers: dict[str, int] = {}
     for child in el:
         if not isinstance(child.tag, str):
             continue
         n = tellers[child.tag] = tellers.get(child.tag, -1) + 1
-        sub = (*pad, (child.tag, n))
+        sub = (*path, (child.tag, n))
         if any(isinstance(c.tag, str) for c in child):
-            yield from _bladeren(child, sub)
+            yield from _browse(child, sub)
         else:
             yield sub, child
 
 
-def _zoek(el: etree._Element, pad: tuple[tuple[str, int], ...]) -> etree._Element | None:
-    for tag, n in pad:
-        kinderen = [c for c in el if c.tag == tag]
-        if n >= len(kinderen):
+def _find(el: etree._Element, path: tuple[tuple[str, int], ...]) -> etree._Element | None:
+    for tag, n in path:
+        children = [c for c in el if c.tag == tag]
+        if n >= len(children):
             return None
-        el = kinderen[n]
+        el = children[n]
     return el
 
 
 def test_official_vrdlv01_max_against_the_stored_official_max(data):
     lv = uniek(kit_bericht("vrdLv01-max.xml"), f"-max{data.suffix}")
     la = la01(data.url, lv)
-    [obj] = objecten(la)
-    opgeslagen = _di01_object(data.officieel["max"])
-    gevraagd = _paden(etree.fromstring(lv).find(f"{F}scope/{F}object"))
-    waarden = plaatshouders = 0
-    for pad, el in _bladeren(obj):
-        assert tuple(t for t, _ in pad) in gevraagd, pad  # nothing that was not asked
-        bron = _zoek(opgeslagen, pad)
+    [obj] = objects(la)
+    stored = _di01_object(data.officieel["max"])
+    wanted = _paths(etree.fromstring(lv).find(f"{F}scope/{F}object"))
+    waarden = placeholders = 0
+    for path, el in _browse(obj):
+        assert tuple(t for t, _ in path) in wanted, path  # nothing that was not asked
+        bron = _find(stored, path)
         if el.get(XSI_NIL) == "true" and bron is None:  # asked, not stored: unknown (noValue if the type has it)
-            assert el.get(NO_VALUE) in ("waardeOnbekend", None) and not el.text, pad
-            plaatshouders += 1
+            assert el.get(NO_VALUE) in ("waardeOnbekend", None) and not el.text, path
+            placeholders += 1
         else:
-            assert bron is not None and (bron.text or "") == (el.text or ""), pad
+            assert bron is not None and (bron.text or "") == (el.text or ""), path
             waarden += 1
-    for pad, _el in _bladeren(opgeslagen):  # everything stored and asked is there
-        if tuple(t for t, _ in pad) in gevraagd:
-            assert _zoek(obj, pad) is not None, pad
-    assert waarden > 50 and plaatshouders > 5
+    for path, _el in _browse(stored):  # everything stored and asked is there
+        if tuple(t for t, _ in path) in wanted:
+            assert _find(obj, path) is not None, path
+    assert waarden > 50 and placeholders > 5
 
 
 def test_official_vrdlv01_min_against_the_stored_official_min(data):
@@ -541,8 +541,8 @@ def test_official_vrdlv01_min_against_the_stored_official_min(data):
     nummer = _di01_object(data.officieel["min"]).findtext(F + "vorderingnummer")
     lv.find(f"{F}gelijk/{F}vorderingnummer").text = nummer
     la = la01(data.url, etree.tostring(lv))
-    [obj] = objecten(la)
-    assert _namen(obj) == ["vorderingnummer", "vorderingstatus"]
+    [obj] = objects(la)
+    assert _names(obj) == ["vorderingnummer", "vorderingstatus"]
     assert obj.findtext(F + "vorderingnummer") == nummer  # the stored one, not the scope's value
     assert obj.find(F + "vorderingstatus").get(XSI_NIL) == "true"  # the official min has no status
 
@@ -553,18 +553,18 @@ def test_a_status_change_shows_in_the_next_answer(data):
     spec = dataclasses.replace(data.specs[0], vorderingnummer=f"ST{uuid.uuid4().hex[:12]}", tsa=f"ST-{data.suffix}",
                                status=g.StatusSpec("ONV", "2025-03-01T09:00:00Z"))
     assert not post(data.url, g.di01_vordering([spec])).is_fault
-    scope = v.scope_object(v.groep("vorderingstatus", v.veld("totaalBetaald", nil=True), v.veld("status", nil=True),
+    scope = v.scope_object(v.group("vorderingstatus", v.veld("totaalBetaald", nil=True), v.veld("status", nil=True),
                                    v.veld("datumEnTijd", nil=True)))
 
     def status() -> tuple[str | None, str | None, str | None]:
-        [obj] = objecten(la01(data.url, v.vrdLv01([v.veld("vorderingnummer", spec.vorderingnummer)], scope=scope)))
+        [obj] = objects(la01(data.url, v.vrdLv01([v.veld("vorderingnummer", spec.vorderingnummer)], scope=scope)))
         s = obj.find(F + "vorderingstatus")
         return s.findtext(F + "status"), s.findtext(F + "totaalBetaald"), s.findtext(F + "datumEnTijd")
 
     assert status() == ("ONV", "", "2025-03-01T09:00:00Z")  # totaalBetaald: asked, unknown (xsi:nil)
     for code, betaald, moment in (("BET", spec.totaalbedrag_incl_btw, "2025-03-10T12:00:00Z"),
                                   ("INV", 0, "2025-03-11T12:00:00+01:00")):
-        reply = post(data.url, g.di01_status_wijziging([g.status_voor(spec, code, betaald=betaald,
+        reply = post(data.url, g.di01_status_wijziging([g.status_for(spec, code, betaald=betaald,
                                                                        moment=parse_datum_tijd(moment))]))
         assert not reply.is_fault, reply.text
         assert status()[:2] == (code, str(betaald))

@@ -14,7 +14,7 @@ from stuf_fin.config import ConfigError
 from stuf_fin.configure import load_settings
 from stuf_fin.selftest import generator as g
 from tests.support.soap import post
-from tests.support.vraag import F, gateway, la01, meldingen, nummers, objecten
+from tests.support.vraag import F, gateway, la01, meldingen, numbers, objects
 
 STUF0002 = "StUF0002: Meer objecten gevraagd dan teruggegeven"
 
@@ -38,9 +38,9 @@ def _vorderingen(server, n: int) -> tuple[str, list[g.VorderingSpec]]:
 def test_max_results_caps_maximum_aantal(server):
     tsa, specs = _vorderingen(server, 6)
     la = la01(server.url, v.vrdLv01([v.veld("tsa", tsa)], maximum_aantal=100))
-    assert nummers(la) == [s.vorderingnummer for s in specs[:4]] and meldingen(la) == [STUF0002]
+    assert numbers(la) == [s.vorderingnummer for s in specs[:4]] and meldingen(la) == [STUF0002]
     la = la01(server.url, v.vrdLv01([v.veld("tsa", tsa)], maximum_aantal=2))
-    assert len(objecten(la)) == 2 and meldingen(la) == [STUF0002]
+    assert len(objects(la)) == 2 and meldingen(la) == [STUF0002]
 
 
 def test_unknown_vorderingnummer_gets_an_empty_la01_when_switched(server):
@@ -51,9 +51,9 @@ def test_unknown_vorderingnummer_gets_an_empty_la01_when_switched(server):
 
 def test_default_scope_applies_without_scope(server):
     tsa, _ = _vorderingen(server, 1)
-    [obj] = objecten(la01(server.url, v.vrdLv01([v.veld("tsa", tsa)], scope=None)))
+    [obj] = objects(la01(server.url, v.vrdLv01([v.veld("tsa", tsa)], scope=None)))
     assert [c.tag for c in obj] == [F + "vorderingnummer", F + "tsa", F + "heeftAlsVorderendeOrganisatie"]
-    [obj] = objecten(la01(server.url, v.vrdLv01([v.veld("tsa", tsa)], scope="alles")))
+    [obj] = objects(la01(server.url, v.vrdLv01([v.veld("tsa", tsa)], scope="alles")))
     assert len(obj) > 3
 
 

@@ -73,9 +73,9 @@ def test_zeep_client_kerngegevens(service, vordering):
 
 
 def test_zeep_client_with_an_explicit_scope(service, vordering):
-    gevraagd = {"entiteittype": "VRD", "vorderingnummer": zeep.xsd.Nil, "taaknummer": zeep.xsd.Nil,
-                "vorderingstatus": {"status": zeep.xsd.Nil, "datumEnTijd": zeep.xsd.Nil}}
-    [obj] = _vraag(service, vordering.vorderingnummer, gevraagd).antwoord.object
+    wanted = {"entiteittype": "VRD", "vorderingnummer": zeep.xsd.Nil, "taaknummer": zeep.xsd.Nil,
+              "vorderingstatus": {"status": zeep.xsd.Nil, "datumEnTijd": zeep.xsd.Nil}}
+    [obj] = _vraag(service, vordering.vorderingnummer, wanted).antwoord.object
     assert obj.vorderingnummer._value_1 == vordering.vorderingnummer
     assert obj.vorderingstatus.status._value_1 == "VRW" and obj.vorderingstatus.totaalBetaald is None
     assert obj.tsa is None and obj.vorderingsregel == []

@@ -15,7 +15,7 @@ from bench import vraag as v
 from stuf_fin.selftest import generator as g
 from tests.support.security import client_table, clients_config
 from tests.support.security import post as raw_post
-from tests.support.vraag import F, S, geldig, nummers
+from tests.support.vraag import F, S, geldig, numbers
 from tests.support.vraag import gateway as start_gateway
 
 WACHTWOORD = "geheim-" + uuid.uuid4().hex[:8]
@@ -68,18 +68,18 @@ def _vraag(server, user: str, zender: g.Systeem, gelijk, **kw):
 
 
 def test_a_client_sees_only_its_tsa(server, specs):
-    selectie = [v.veld("vorderingnummer", f"Z{SUFFIX}-", exact=False)]
-    reply = _vraag(server, "a", ZENDER_A, selectie)
-    assert nummers(reply.message) == [specs[0].vorderingnummer, specs[2].vorderingnummer]
-    reply = _vraag(server, "inning", ZENDER_INN, selectie)
-    assert nummers(reply.message) == [s.vorderingnummer for s in specs]
+    selection = [v.veld("vorderingnummer", f"Z{SUFFIX}-", exact=False)]
+    reply = _vraag(server, "a", ZENDER_A, selection)
+    assert numbers(reply.message) == [specs[0].vorderingnummer, specs[2].vorderingnummer]
+    reply = _vraag(server, "inning", ZENDER_INN, selection)
+    assert numbers(reply.message) == [s.vorderingnummer for s in specs]
 
 
 def test_an_invisible_vordering_is_not_found(server, specs):
     reply = _vraag(server, "a", ZENDER_A, [v.veld("vorderingnummer", specs[1].vorderingnummer)])
     assert reply.is_fault and reply.code == "StUF064"
     reply = _vraag(server, "inning", ZENDER_INN, [v.veld("vorderingnummer", specs[1].vorderingnummer)])
-    assert nummers(reply.message) == [specs[1].vorderingnummer]
+    assert numbers(reply.message) == [specs[1].vorderingnummer]
 
 
 def test_an_invisible_start_object_is_refused(server, specs):

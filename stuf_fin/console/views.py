@@ -25,14 +25,14 @@ from stuf_fin.config import Settings
 from stuf_fin.console import charts, xmlview
 from stuf_fin.console.app import PREFIX, HttpError, Request, Response, Router, redirect, static_file
 from stuf_fin.console.auth import Viewer, csrf_ok, csrf_token
-from stuf_fin.outbound import beheer, outbox
+from stuf_fin.outbound import admin, outbox
 from stuf_fin.outbound.routing import Routing
 from stuf_fin.security.logfilter import mask_personal_data
 from stuf_fin.store import audit, message_log, message_stats, vorderingen
 from stuf_fin.store.db import UNAVAILABLE, QueryTimeout, Store
 from stuf_fin.store.message_log import Cursor, Search
 from stuf_fin.store.tables import DURATION_BOUNDS_MS
-from stuf_fin.stuf.operaties import OPERATIES
+from stuf_fin.stuf.operations import OPERATIONS
 
 log = logging.getLogger("stuf_fin.console")
 audit_log = logging.getLogger("stuf_fin.console.audit")
@@ -134,7 +134,7 @@ class Pages:
         self.templates = Environment(loader=PackageLoader("stuf_fin.console", "templates"), autoescape=True,
                                      auto_reload=False,
                                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-        self.templates.globals.update(link=_link, operations=[op.naam for op in OPERATIES], outcomes=OUTCOMES,
+        self.templates.globals.update(link=_link, operations=[op.naam for op in OPERATIONS], outcomes=OUTCOMES,
                                       version=__version__)
         self.templates.filters.update(local=local, duration=duration, zender=_zender, ontvanger=_ontvanger)
         self._secret: bytes | None = None
@@ -420,7 +420,7 @@ class Pages:
                     failed.append(f"{outbox_id}: no such message")
                     continue
                 try:
-                    what = beheer.retry(conn, row, self.routing, new_reference=new_reference)
+                    what = admin.retry(conn, row, self.routing, new_reference=new_reference)
                 except ValueError as exc:
                     failed.append(f"{outbox_id}: {exc}")
                     continue

@@ -12,25 +12,25 @@ class BusinessError(StufFinError):
     """
 
     def __init__(self, details: str):
-        self.details = inkorten(details)
+        self.details = truncate(details)
         super().__init__(self.details)
 
 
-def inkorten(text: str, limit: int = DETAILS_MAX) -> str:
+def truncate(text: str, limit: int = DETAILS_MAX) -> str:
     """``text`` cut to ``limit`` characters, marked with an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def samenvatten(redenen: list[str], limit: int = DETAILS_MAX) -> str:
+def summarize(reasons: list[str], limit: int = DETAILS_MAX) -> str:
     """Several reasons as one text of at most ``limit`` characters, counting the ones left out."""
     text = ""
-    for n, reden in enumerate(redenen):
-        part = ("; " if text else "") + reden
-        rest = len(redenen) - n - 1
+    for n, reason in enumerate(reasons):
+        part = ("; " if text else "") + reason
+        rest = len(reasons) - n - 1
         suffix = f" (+{rest} meer)" if rest else ""
         if len(text) + len(part) + len(suffix) > limit:
             if not text:  # the first reason alone is too long: cut it
-                return inkorten(reden, limit - len(suffix)) + suffix
-            return text + f" (+{len(redenen) - n} meer)"
+                return truncate(reason, limit - len(suffix)) + suffix
+            return text + f" (+{len(reasons) - n} meer)"
         text += part
     return text

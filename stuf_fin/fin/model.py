@@ -9,7 +9,7 @@ They keep everything a message said, so that the XML can be written again (vrdLa
   :func:`parse_datum_tijd` gives the moment;
 * :data:`Vorm`: the rare markup a typed value cannot carry, per element path: its attributes as
   received (``xsi:nil``, ``StUF:noValue``, ``StUF:exact``, the StUF:sleutel* of the object under
-  ``""``) and under :data:`TEKST` the lexical form when it differs from the canonical one (a date with a
+  ``""``) and under :data:`TEXT` the lexical form when it differs from the canonical one (a date with a
   time zone or blanks around it);
 * relations (debiteur, vorderende organisatie, zaak, ...) and the StUF metadata elements as the
   serialized element (UTF-8 bytes) exactly as received, plus the identifying values as fields.
@@ -26,18 +26,18 @@ from lxml import etree
 
 from stuf_fin.namespaces import FIN, XSI_NIL
 
-#: element path -> {attribute (Clark name) or TEKST: value}
+#: element path -> {attribute (Clark name) or TEXT: value}
 Vorm = dict[str, dict[str, str]]
 #: Key in a :data:`Vorm` entry for the received lexical form of a value.
-TEKST = "#text"
-_lokaal = threading.local()
+TEXT = "#text"
+_local = threading.local()
 
 
-def parse_opgeslagen(data: bytes) -> etree._Element:
+def parse_stored(data: bytes) -> etree._Element:
     """Parse XML that we serialized ourselves (a relation, metadata); one parser per thread."""
-    parser: etree.XMLParser | None = getattr(_lokaal, "parser", None)
+    parser: etree.XMLParser | None = getattr(_local, "parser", None)
     if parser is None:
-        parser = _lokaal.parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+        parser = _local.parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     return etree.fromstring(data, parser)
 
 
@@ -63,7 +63,7 @@ class Relatie:
 
     def element(self) -> etree._Element:
         """The relation element (parsed again from what we stored ourselves)."""
-        return parse_opgeslagen(self.xml)
+        return parse_stored(self.xml)
 
     def gerelateerde(self) -> etree._Element | None:
         """Its ``FIN:gerelateerde`` child, if any."""

@@ -105,18 +105,18 @@ class StoreCollector:
             return []
         try:
             with read_transaction(self.store) as conn:
-                stand = reader(conn)
+                outbox_state = reader(conn)
         except Exception:
             log.warning("the outbox reader failed; outbox gauges left out of this scrape", exc_info=True)
             return []
         return [
             GaugeMetricFamily("stuf_fin_outbox_backlog", "Outgoing messages waiting for delivery",
-                              value=stand.backlog),
+                              value=outbox_state.backlog),
             GaugeMetricFamily("stuf_fin_outbox_oldest_age_seconds",
                               "Age of the oldest outgoing message waiting for delivery (0 when none waits)",
-                              value=stand.oldest_age_seconds),
+                              value=outbox_state.oldest_age_seconds),
             GaugeMetricFamily("stuf_fin_outbox_dead_letters", "Outgoing messages given up on",
-                              value=stand.dead_letters),
+                              value=outbox_state.dead_letters),
         ]
 
     def _note(self, up: bool, exc: Exception | None = None) -> None:

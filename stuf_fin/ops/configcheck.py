@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from stuf_fin.config import ENV_PREFIX, Settings
-from stuf_fin.security import configuratie
+from stuf_fin.security import client_config
 from stuf_fin.security.logfilter import mask
 
 #: ``STUF_FIN_*`` variables that are not settings but are used elsewhere (entrypoint, tests).
@@ -104,7 +104,7 @@ def check_database_url(settings: Settings) -> list[Finding]:
 
 
 def check_exposure(settings: Settings) -> Finding | None:
-    if settings.clients or configuratie.is_loopback(settings.host):
+    if settings.clients or client_config.is_loopback(settings.host):
         return None
     if settings.allow_anonymous:
         return Finding("warning", f"anonymous access on {settings.host}: every sender may deliver and query "
@@ -148,7 +148,7 @@ def findings(settings: Settings, environ: Mapping[str, str], connect: bool = Fal
 
 def report(settings: Settings, environ: Mapping[str, str], found: list[Finding], as_json: bool = False) -> str:
     """The text (or JSON) ``config check`` prints; every line passes the log masking as a last safety net."""
-    values = configuratie.redacted(settings)
+    values = client_config.redacted(settings)
     values["routing"] = _routes(settings)
     origin = sources(settings, environ)
     if as_json:

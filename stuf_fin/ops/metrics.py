@@ -9,7 +9,7 @@ Two kinds of numbers:
   database when scraped (:mod:`stuf_fin.ops.collectors`), so every worker and every replica reports the
   same value — aggregate those with ``max``, not ``sum``.
 
-The outbox plugs in with :func:`register_outbox_reader` (``stuf_fin.outbound.outbox.stand``); see its docstring.
+The outbox plugs in with :func:`register_outbox_reader` (``stuf_fin.outbound.outbox.outbox_state``); see its docstring.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ OUTBOX_DELIVERY_DURATION = Histogram(
 
 
 @dataclass(frozen=True)
-class OutboxStand:
+class OutboxState:
     """The outbox as one database query sees it."""
 
     backlog: int  #: messages waiting for delivery (first attempt or a retry)
@@ -63,8 +63,8 @@ class OutboxStand:
     dead_letters: int  #: messages given up on (need an operator)
 
 
-#: ``reader(conn) -> OutboxStand``: ``conn`` is a SQLAlchemy Connection in a read-only transaction.
-OutboxReader = Callable[[Any], OutboxStand]
+#: ``reader(conn) -> OutboxState``: ``conn`` is a SQLAlchemy Connection in a read-only transaction.
+OutboxReader = Callable[[Any], OutboxState]
 _outbox: dict[str, OutboxReader] = {}
 
 

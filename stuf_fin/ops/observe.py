@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from stuf_fin.ops import metrics
 
 if TYPE_CHECKING:
-    from stuf_fin.stuf.exchange import Antwoord
+    from stuf_fin.stuf.exchange import Reply
     from stuf_fin.stuf.stuurgegevens import Stuurgegevens
 
 log = logging.getLogger("stuf_fin.messages")
@@ -57,9 +57,9 @@ def message_handled(*, port: str, operation: str, outcome: str, fault_code: str 
     log.info("%s", text, extra=fields)
 
 
-def answered(port: str, operation: str, stuurgegevens: Stuurgegevens, antwoord: Antwoord, seconds: float | None = None,
+def answered(port: str, operation: str, stuurgegevens: Stuurgegevens, antwoord: Reply, seconds: float | None = None,
              client: str | None = None) -> None:
-    """:func:`message_handled` for the pipeline's objects (``Stuurgegevens`` and ``Antwoord`` of
+    """:func:`message_handled` for the pipeline's objects (``Stuurgegevens`` and ``Reply`` of
     :mod:`stuf_fin.stuf`)."""
     fout = antwoord.fout
     message_handled(port=port, operation=operation, outcome=antwoord.outcome, fault_code=fout.code if fout else None,

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from stuf_fin.config import Settings
-from stuf_fin.stuf.operaties import PORT_KENNISGEVING, PORT_VRAAG
+from stuf_fin.stuf.operations import PORT_KENNISGEVING, PORT_VRAAG
 
 if TYPE_CHECKING:
     from stuf_fin.outbound.client import Credentials
@@ -168,7 +168,7 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
     if store is None:
         return 2
     validator = get_validator(settings.schema_dir)
-    metrics.register_outbox_reader(outbox.stand)
+    metrics.register_outbox_reader(outbox.outbox_state)
     if args.metrics_port:
         from prometheus_client import start_http_server
 
@@ -222,8 +222,8 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     states = outbox.STATES if args.state == "all" else (args.state,)
     try:
-        with store.begin(schrijven=False) as conn:
-            telling = outbox.telling(conn)
+        with store.begin(write=False) as conn:
+            outbox_counts = outbox.outbox_counts(conn)
             found = outbox.rows(conn, states=states, route=args.route, limit=args.limit)
     finally:
         store.dispose()
@@ -232,8 +232,8 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps({k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row._mapping.items()},
                              ensure_ascii=False))
         return 0
-    age = f", oldest pending queued {_when(telling.oldest_pending)} UTC" if telling.oldest_pending else ""
-    print(", ".join(f"{n} {state}" for state, n in telling.per_state.items()) + age)
+    age = f", oldest pending queued {_when(outbox_counts.oldest_pending)} UTC" if outbox_counts.oldest_pending else ""
+    print(", ".join(f"{n} {state}" for state, n in outbox_counts.per_state.items()) + age)
     for row in found:
         when = _when(row.finished_at) if row.state != outbox.PENDING else f"next {_when(row.next_attempt_at)}"
         print(f"{row.id:>6} {row.state:<9} {row.route:<24} {row.operation.removeprefix('Di01-'):<32} "
@@ -250,7 +250,7 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
     if store is None:
         return 2
     try:
-        with store.begin(schrijven=False) as conn:
+        with store.begin(write=False) as conn:
             row = outbox.get(conn, args.id)
             attempts = outbox.attempts(conn, args.id) if row is not None else []
     finally:
@@ -270,7 +270,7 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_retry(args: argparse.Namespace, settings: Settings) -> int:
-    from stuf_fin.outbound import beheer, outbox
+    from stuf_fin.outbound import admin, outbox
     from stuf_fin.outbound.routing import Routing
 
     if not args.ids and not args.all_dead:
@@ -292,7 +292,7 @@ def run_retry(args: argparse.Namespace, settings: Settings) -> int:
                     failed += 1
                     continue
                 try:
-                    done = beheer.retry(conn, row, settings.routing or Routing(), new_reference=args.new_reference)
+                    done = admin.retry(conn, row, settings.routing or Routing(), new_reference=args.new_reference)
                 except ValueError as exc:
                     print(f"{row.id}: {exc}", file=sys.stderr)
                     failed += 1

@@ -52,7 +52,7 @@ class Credentials:
 
 
 @dataclass(frozen=True)
-class Uitkomst:
+class SendOutcome:
     """What one attempt came to.
 
     ``kind``: ``Bv03``/``Bv04``/``La01`` (accepted), ``Fo01``/``Fo02``/``Fo03`` (a StUF fault), ``fault`` (a SOAP
@@ -155,7 +155,7 @@ class StufClient:
         return etree.tostring(root, encoding="UTF-8", xml_declaration=True)
 
     def post(self, message: bytes, soap_action: str, *, url: str | None = None, existing: bytes | None = None,
-             referentienummer: str | None = None) -> Uitkomst:
+             referentienummer: str | None = None) -> SendOutcome:
         """Send one message and classify the answer; never raises for what the network or receiver does.
 
         ``referentienummer``: a Bv03 must carry it as crossRefnummer, else the answer is not about our message.
@@ -169,9 +169,9 @@ class StufClient:
                 body = _read(response, self.max_reply_bytes, deadline)
                 status = response.status_code
         except (httpx.HTTPError, ssl.SSLError, OSError, TimeoutError) as exc:
-            return Uitkomst("transport", _describe(exc), seconds=time.monotonic() - start)
-        uitkomst = classify(status, body, referentienummer)
-        return _with_seconds(uitkomst, time.monotonic() - start)
+            return SendOutcome("transport", _describe(exc), seconds=time.monotonic() - start)
+        send_outcome = classify(status, body, referentienummer)
+        return _with_seconds(send_outcome, time.monotonic() - start)
 
 
 def _read(response: httpx.Response, limit: int, deadline: float) -> bytes:
@@ -191,14 +191,14 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:500]
 
 
-def _with_seconds(uitkomst: Uitkomst, seconds: float) -> Uitkomst:
+def _with_seconds(send_outcome: SendOutcome, seconds: float) -> SendOutcome:
     from dataclasses import replace
 
-    return replace(uitkomst, seconds=seconds)
+    return replace(send_outcome, seconds=seconds)
 
 
-def classify(status: int, body: bytes, referentienummer: str | None = None) -> Uitkomst:
-    """The :class:`Uitkomst` of an HTTP answer (``status``, ``body``)."""
+def classify(status: int, body: bytes, referentienummer: str | None = None) -> SendOutcome:
+    """The :class:`SendOutcome` of an HTTP answer (``status``, ``body``)."""
     try:
         root = parse_bytes(body, ParseLimits(max_bytes=MAX_REPLY_BYTES)).getroot() if body.strip() else None
     except XmlInputError as exc:
@@ -207,22 +207,22 @@ def classify(status: int, body: bytes, referentienummer: str | None = None) -> U
         problem = "empty answer"
     if root is None:
         if status >= 400:
-            return Uitkomst("http", f"HTTP {status} without a StUF answer", status, reply=body)
-        return Uitkomst("protocol", f"HTTP {status}: {problem}", status, reply=body)
+            return SendOutcome("http", f"HTTP {status} without a StUF answer", status, reply=body)
+        return SendOutcome("protocol", f"HTTP {status}: {problem}", status, reply=body)
     message = root
     if root.tag == ENVELOPE:
         body_el = root.find(BODY)
         children = [c for c in body_el if isinstance(c.tag, str)] if body_el is not None else []
         if len(children) != 1:
-            return Uitkomst("http" if status >= 400 else "protocol", f"HTTP {status}: SOAP Body without one "
-                            "message", status, reply=body)
+            return SendOutcome("http" if status >= 400 else "protocol", f"HTTP {status}: SOAP Body without one "
+                               "message", status, reply=body)
         message = children[0]
         if message.tag == FAULT:
             return _fault(status, message, body)
     return _stuf(status, message, body, referentienummer)
 
 
-def _fault(status: int, fault: etree._Element, body: bytes) -> Uitkomst:
+def _fault(status: int, fault: etree._Element, body: bytes) -> SendOutcome:
     detail = fault.find("detail")
     if detail is None:
         detail = fault.find(f"{{{SOAP_ENV}}}detail")
@@ -232,11 +232,11 @@ def _fault(status: int, fault: etree._Element, body: bytes) -> Uitkomst:
     code = (fault.findtext("faultcode") or "").strip()
     local = code.rsplit(":", 1)[-1].lower()
     plek = "client" if local.startswith("client") else "server"
-    return Uitkomst("fault", f"HTTP {status}: SOAP Fault {code}", status, code=code[:16] or None, plek=plek,
-                    omschrijving=(fault.findtext("faultstring") or "").strip()[:200], reply=body)
+    return SendOutcome("fault", f"HTTP {status}: SOAP Fault {code}", status, code=code[:16] or None, plek=plek,
+                       omschrijving=(fault.findtext("faultstring") or "").strip()[:200], reply=body)
 
 
-def _stuf(status: int, message: etree._Element, body: bytes, referentienummer: str | None) -> Uitkomst:
+def _stuf(status: int, message: etree._Element, body: bytes, referentienummer: str | None) -> SendOutcome:
     name = etree.QName(message)
     local = name.localname.removesuffix("Bericht")
     if name.namespace == STUF and local in ("Fo01", "Fo02", "Fo03"):
@@ -245,15 +245,15 @@ def _stuf(status: int, message: etree._Element, body: bytes, referentienummer: s
         def text(tag: str) -> str | None:
             return (fout.findtext(S + tag) or "").strip() or None if fout is not None else None
 
-        return Uitkomst(local, f"HTTP {status}", status, text("code"), text("plek"), text("omschrijving"),
-                        text("details"), body)
+        return SendOutcome(local, f"HTTP {status}", status, text("code"), text("plek"), text("omschrijving"),
+                           text("details"), body)
     if name.namespace == STUF and local in ("Bv03", "Bv04"):
         cross = read_stuurgegevens(message).cross_refnummer
         if local == "Bv03" and referentienummer and cross != referentienummer:
-            return Uitkomst("protocol", f"Bv03 with crossRefnummer {cross!r}, not {referentienummer!r}", status,
-                            reply=body)
-        return Uitkomst(local, f"HTTP {status}", status, reply=body)
+            return SendOutcome("protocol", f"Bv03 with crossRefnummer {cross!r}, not {referentienummer!r}", status,
+                               reply=body)
+        return SendOutcome(local, f"HTTP {status}", status, reply=body)
     if name.localname == "vrdLa01":
-        return Uitkomst("La01", f"HTTP {status}", status, reply=body)
-    return Uitkomst("http" if status >= 400 else "protocol", f"HTTP {status}: unexpected answer {name.localname}",
-                    status, reply=body)
+        return SendOutcome("La01", f"HTTP {status}", status, reply=body)
+    return SendOutcome("http" if status >= 400 else "protocol", f"HTTP {status}: unexpected answer {name.localname}",
+                       status, reply=body)

@@ -9,16 +9,16 @@ from datetime import datetime, timedelta
 from lxml import etree
 
 from stuf_fin.namespaces import FIN, PREFIXES, STUF
-from stuf_fin.stuf import berichten
-from stuf_fin.stuf.operaties import OPERATIES, Operatie
+from stuf_fin.stuf import answers
+from stuf_fin.stuf.operations import OPERATIONS, Operation
 from stuf_fin.stuf.stuurgegevens import Systeem
 
 F, S = f"{{{FIN}}}", f"{{{STUF}}}"
-_BY_NAME = {op.naam: op for op in OPERATIES}
-_BY_ELEMENT: dict[object, Operatie] = {op.element: op for op in OPERATIES}  # by any tag (a comment's is no str)
+_BY_NAME = {op.naam: op for op in OPERATIONS}
+_BY_ELEMENT: dict[object, Operation] = {op.element: op for op in OPERATIONS}  # by any tag (a comment's is no str)
 
 
-class _Klok:
+class _Clock:
     """tijdstipBericht values that increase strictly within this process (StUF019: increasing per zender)."""
 
     def __init__(self) -> None:
@@ -27,21 +27,21 @@ class _Klok:
 
     def __call__(self) -> str:
         with self._lock:
-            now = datetime.now(berichten.AMSTERDAM)
+            now = datetime.now(answers.AMSTERDAM)
             if self._last is not None and now <= self._last:
                 now = self._last + timedelta(milliseconds=1)
             self._last = now
-            return berichten.tijdstip(now)
+            return answers.tijdstip(now)
 
 
-tijdstip = _Klok()
+tijdstip = _Clock()
 
 
-def operatie(naam: str) -> Operatie:
+def operation(naam: str) -> Operation:
     return _BY_NAME[naam]
 
 
-def operatie_of(message: etree._Element) -> Operatie | None:
+def operation_of(message: etree._Element) -> Operation | None:
     """The operation whose body element ``message`` is (None for anything else)."""
     return _BY_ELEMENT.get(message.tag)
 
@@ -67,7 +67,7 @@ def kennisgeving(tag: str, entiteittype: str, obj: etree._Element) -> etree._Ele
 def di01(naam: str, kennisgevingen: list[etree._Element], *, zender: Systeem, ontvanger: Systeem,
          referentienummer: str, tijdstip_bericht: str) -> etree._Element:
     """A Di01 of operation ``naam`` with our stuurgegevens around ``kennisgevingen``."""
-    op = operatie(naam)
+    op = operation(naam)
     root = etree.Element(op.element, nsmap=PREFIXES)
     sg = etree.SubElement(root, F + "stuurgegevens")
     etree.SubElement(sg, S + "berichtcode").text = "Di01"

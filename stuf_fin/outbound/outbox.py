@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from stuf_fin.ops.metrics import OutboxStand
+from stuf_fin.ops.metrics import OutboxState
 from stuf_fin.store.tables import outbox, outbox_attempt
 
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
@@ -190,26 +190,26 @@ def route_states(conn: Connection, routes: Iterable[str]) -> list[RouteState]:
 
 
 @dataclass(frozen=True)
-class Telling:
+class OutboxCounts:
     """Rows per state and the age of the oldest pending one (``stuf-fin outbox list`` header, metrics)."""
 
     per_state: dict[str, int]
     oldest_pending: datetime | None
 
 
-def telling(conn: Connection) -> Telling:
+def outbox_counts(conn: Connection) -> OutboxCounts:
     counts = {state: 0 for state in STATES}
     counts.update({state: n for state, n in conn.execute(
         sa.select(o.state, sa.func.count()).group_by(o.state))})
     oldest = conn.execute(sa.select(sa.func.min(o.created_at)).where(o.state == PENDING)).scalar()
-    return Telling(counts, oldest)
+    return OutboxCounts(counts, oldest)
 
 
-def stand(conn: Connection, now: datetime | None = None) -> OutboxStand:
+def outbox_state(conn: Connection, now: datetime | None = None) -> OutboxState:
     """The metrics reader (:func:`stuf_fin.ops.metrics.register_outbox_reader`)."""
-    t = telling(conn)
+    t = outbox_counts(conn)
     age = ((now or datetime.now(UTC)) - t.oldest_pending).total_seconds() if t.oldest_pending else 0.0
-    return OutboxStand(backlog=t.per_state[PENDING], oldest_age_seconds=max(age, 0.0), dead_letters=t.per_state[DEAD])
+    return OutboxState(backlog=t.per_state[PENDING], oldest_age_seconds=max(age, 0.0), dead_letters=t.per_state[DEAD])
 
 
 def purge(conn: Connection, before: datetime, *, dry_run: bool = False) -> int:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from stuf_fin.config import Settings, read_toml
 from stuf_fin.errors import StufFinError
-from stuf_fin.stuf.stuurgegevens import Systeem, eigen_systeem
+from stuf_fin.stuf.stuurgegevens import Systeem, gateway_systeem
 
 TSA = "tsa:"
 FINANCIELE_ADMINISTRATIE = "financiele_administratie"
@@ -121,7 +121,7 @@ def load_routing(settings: Settings, table: Any, environ: Mapping[str, str]) -> 
     zender = None
     if "zender" in table:
         zender = parse_systeem(table["zender"], "[outbound] zender")
-    elif (eigen := eigen_systeem(settings)) is not None:
+    elif (eigen := gateway_systeem(settings)) is not None:
         zender = _checked(eigen, "the gateway's organisatie/applicatie",
                           {"organisatie": eigen.organisatie, "applicatie": eigen.applicatie})
     tables: dict[str, Any] = {}

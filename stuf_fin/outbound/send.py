@@ -17,11 +17,11 @@ from lxml import etree
 
 from stuf_fin.envelope import EnvelopeError, body_element, is_envelope
 from stuf_fin.outbound import messages
-from stuf_fin.outbound.client import ACCEPTED, StufClient, Uitkomst
+from stuf_fin.outbound.client import ACCEPTED, SendOutcome, StufClient
 from stuf_fin.outbound.journal import Journal
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
 from stuf_fin.schema.validator import MessageValidator, summarize
-from stuf_fin.stuf.operaties import PORTS, Operatie
+from stuf_fin.stuf.operations import PORTS, Operation
 from stuf_fin.stuf.stuurgegevens import read_stuurgegevens
 
 EARLIER, REFUSED = "accepted earlier (journal)", "refused earlier (journal)"
@@ -33,7 +33,7 @@ class Bericht:
 
     path: Path
     digest: str
-    operatie: Operatie | None = None
+    operation: Operation | None = None
     message: bytes = b""  # the message element, serialized
     envelope: bytes | None = None  # the file itself when it is a SOAP envelope (sent as it is)
     referentienummer: str = ""
@@ -66,14 +66,14 @@ def read(path: Path, validator: MessageValidator | None, limits: ParseLimits) ->
         message = body_element(root)
     except (XmlInputError, EnvelopeError) as exc:
         return Bericht(path, digest, problem=f"not a SOAP envelope or StUF message: {exc}")
-    operatie = messages.operatie_of(message)
-    if operatie is None:
+    operation = messages.operation_of(message)
+    if operation is None:
         return Bericht(path, digest, problem=f"{etree.QName(message).localname} is no StUF-FIN message")
     if validator is not None:
         issues = validator.validate(message)
         if issues:
-            return Bericht(path, digest, operatie, problem=f"fails the schema: {summarize(issues)}")
-    return Bericht(path, digest, operatie, etree.tostring(message, encoding="UTF-8"),
+            return Bericht(path, digest, operation, problem=f"fails the schema: {summarize(issues)}")
+    return Bericht(path, digest, operation, etree.tostring(message, encoding="UTF-8"),
                    data if is_envelope(root) else None, read_stuurgegevens(message).referentienummer)
 
 
@@ -107,9 +107,9 @@ class Progress:
             self.out.write("\n")
 
 
-def category(uitkomst: Uitkomst) -> str:
-    if uitkomst.accepted or uitkomst.kind.startswith("Fo"):
-        return uitkomst.kind
+def category(send_outcome: SendOutcome) -> str:
+    if send_outcome.accepted or send_outcome.kind.startswith("Fo"):
+        return send_outcome.kind
     return "not delivered"
 
 
@@ -145,18 +145,18 @@ def send(arguments: list[str], to: str, client: StufClient, *, concurrency: int 
             return REFUSED, f"refused earlier: {earlier.get('detail')}"
         if journal is not None:
             journal.write("sent", bericht.digest, file=str(path), referentienummer=bericht.referentienummer)
-        operatie = bericht.operatie
-        assert operatie is not None  # (read() names it unless there is a problem)
-        uitkomst = client.post(bericht.message, operatie.soap_action, url=endpoint(to, operatie.port),
-                               existing=bericht.envelope, referentienummer=bericht.referentienummer or None)
+        operation = bericht.operation
+        assert operation is not None  # (read() names it unless there is a problem)
+        send_outcome = client.post(bericht.message, operation.soap_action, url=endpoint(to, operation.port),
+                                   existing=bericht.envelope, referentienummer=bericht.referentienummer or None)
         if journal is not None:
             journal.write("answer", bericht.digest, file=str(path), referentienummer=bericht.referentienummer,
-                          result=uitkomst.kind, code=uitkomst.code, plek=uitkomst.plek,
-                          detail=None if uitkomst.accepted else uitkomst.describe()[:500])
-        if uitkomst.kind.startswith("Fo"):
+                          result=send_outcome.kind, code=send_outcome.code, plek=send_outcome.plek,
+                          detail=None if send_outcome.accepted else send_outcome.describe()[:500])
+        if send_outcome.kind.startswith("Fo"):
             with lock:
-                faults[f"{uitkomst.kind} {uitkomst.code} ({uitkomst.plek})"] += 1
-        return category(uitkomst), None if uitkomst.accepted else uitkomst.describe()
+                faults[f"{send_outcome.kind} {send_outcome.code} ({send_outcome.plek})"] += 1
+        return category(send_outcome), None if send_outcome.accepted else send_outcome.describe()
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         futures = {pool.submit(one, path): path for path in paths}

@@ -14,8 +14,8 @@ accepted inbound message                 queued outbound message                
 
 Nothing is queued for a message answered with a Fo03 (its transaction is rolled back), for a route that is not
 configured, for vrdLv01 or for a Bv03/Fo03 received (those settle our own outbound messages:
-:mod:`stuf_fin.outbound.correlatie`).  The objects are written back from the domain objects
-(:mod:`stuf_fin.fin.schrijven`), exactly as received; the stuurgegevens are ours: the route's zender and
+:mod:`stuf_fin.outbound.correlation`).  The objects are written back from the domain objects
+(:mod:`stuf_fin.fin.writer`), exactly as received; the stuurgegevens are ours: the route's zender and
 ontvanger, a new referentienummer and tijdstipBericht.
 """
 
@@ -28,19 +28,19 @@ import sqlalchemy as sa
 from lxml import etree
 from sqlalchemy.engine import Connection
 
-from stuf_fin.fin import schrijven
+from stuf_fin.fin import writer
 from stuf_fin.fin.model import StatusWijziging, Verantwoording, Vordering
 from stuf_fin.outbound import messages, outbox
 from stuf_fin.outbound.routing import FINANCIELE_ADMINISTRATIE, INNINGSSYSTEEM, Route, Routing
 from stuf_fin.store.tables import vordering
-from stuf_fin.stuf import berichten
+from stuf_fin.stuf import answers
 
 log = logging.getLogger("stuf_fin.outbound")
 _CHUNK = 500
 
 
-class Uitgaand:
-    """The outbox side of the Di01 handlers (:class:`stuf_fin.pipeline.handlers.Uitgaand`)."""
+class Outgoing:
+    """The outbox side of the Di01 handlers (:class:`stuf_fin.pipeline.handlers.Outgoing`)."""
 
     def __init__(self, routing: Routing):
         self.routing = routing
@@ -49,7 +49,7 @@ class Uitgaand:
         route = self.routing.get(INNINGSSYSTEEM)
         if route is not None and vorderingen:
             self._queue(conn, bericht_id, route, "Di01-verstrekVordering", [
-                messages.kennisgeving("vrdLk01", "VRD", schrijven.vordering_element(v)) for v in vorderingen])
+                messages.kennisgeving("vrdLk01", "VRD", writer.vordering_element(v)) for v in vorderingen])
 
     def status_gewijzigd(self, conn: Connection, bericht_id: int | None,
                          wijzigingen: list[tuple[int, StatusWijziging]]) -> None:
@@ -65,7 +65,7 @@ class Uitgaand:
                 log.debug("no route for tsa %r: status change of vordering %s not sent on", tsas[vid], vid)
                 continue
             self._queue(conn, bericht_id, route, "Di01-verstrekVorderingStatusWijziging", [
-                messages.kennisgeving("vrdLk01", "VRD", schrijven.statuswijziging_element(w)) for w in changes],
+                messages.kennisgeving("vrdLk01", "VRD", writer.statuswijziging_element(w)) for w in changes],
                 vordering_id=vid)
 
     def verantwoordingen_ontvangen(self, conn: Connection, bericht_id: int | None,
@@ -73,7 +73,7 @@ class Uitgaand:
         route = self.routing.get(FINANCIELE_ADMINISTRATIE)
         if route is not None and verantwoordingen:
             self._queue(conn, bericht_id, route, "Di01-verstrekFinancieleVerantwoording", [
-                messages.kennisgeving("fvwLk01", "FVW", schrijven.verantwoording_element(f))
+                messages.kennisgeving("fvwLk01", "FVW", writer.verantwoording_element(f))
                 for f in verantwoordingen])
 
     def _queue(self, conn: Connection, bericht_id: int | None, route: Route, naam: str,
@@ -84,7 +84,7 @@ class Uitgaand:
             volgorde: str | None = route.name
         else:
             volgorde = f"{route.name}|vordering {vordering_id}" if vordering_id is not None else None
-        referentienummer, tijdstip_bericht = berichten.nieuw_referentienummer(), messages.tijdstip()
+        referentienummer, tijdstip_bericht = answers.new_referentienummer(), messages.tijdstip()
         message = messages.di01(naam, kennisgevingen, zender=route.zender, ontvanger=route.ontvanger,
                                 referentienummer=referentienummer, tijdstip_bericht=tijdstip_bericht)
         outbox.enqueue(conn, route=route.name, operation=naam, message=messages.to_bytes(message),

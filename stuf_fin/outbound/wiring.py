@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from stuf_fin.config import Settings
 from stuf_fin.ops import metrics
-from stuf_fin.outbound import correlatie, outbox
+from stuf_fin.outbound import correlation, outbox
 from stuf_fin.outbound.policy import Policy
 from stuf_fin.outbound.routing import Routing
-from stuf_fin.outbound.triggers import Uitgaand
+from stuf_fin.outbound.triggers import Outgoing
 from stuf_fin.outbound.worker import Worker, WorkerThread
 from stuf_fin.schema.validator import MessageValidator
 
@@ -25,16 +25,16 @@ log = logging.getLogger("stuf_fin.outbound")
 
 @dataclass
 class Outbound:
-    uitgaand: Uitgaand | None  # for Afhandeling(uitgaand=...); None: no routes, nothing is queued
+    outgoing: Outgoing | None  # for Afhandeling(uitgaand=...); None: no routes, nothing is queued
     handlers: dict[str, KennisgevingHandler]  # Bv03 and Fo03 received on the Di01 port
     background: list[Any] = field(default_factory=list)  # started/stopped with the app (start(), stop())
 
 
 def for_gateway(settings: Settings, store: Store, validator: MessageValidator) -> Outbound:
     routing: Routing = settings.routing or Routing()
-    metrics.register_outbox_reader(outbox.stand)
-    wired = Outbound(Uitgaand(routing) if routing else None,
-                     {"Bv03": correlatie.ontvang_bv03, "Fo03": correlatie.ontvang_fo03})
+    metrics.register_outbox_reader(outbox.outbox_state)
+    wired = Outbound(Outgoing(routing) if routing else None,
+                     {"Bv03": correlation.receive_bv03, "Fo03": correlation.receive_fo03})
     if settings.outbound_worker and routing:
         wired.background.append(WorkerThread(Worker(store, routing, validator, Policy.from_settings(settings))))
     elif routing:

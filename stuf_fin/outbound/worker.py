@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from stuf_fin.ops import metrics
 from stuf_fin.outbound import messages, outbox
-from stuf_fin.outbound.client import Credentials, StufClient, Uitkomst
+from stuf_fin.outbound.client import Credentials, SendOutcome, StufClient
 from stuf_fin.outbound.policy import Policy
 from stuf_fin.outbound.routing import Route, Routing
 from stuf_fin.schema.parsing import XmlInputError, parse_bytes
@@ -86,7 +86,7 @@ class Worker:
         now = datetime.now(UTC)
         if self._stopping():
             return 0
-        with self.store.begin(schrijven=False) as conn:
+        with self.store.begin(write=False) as conn:
             if not outbox.any_due(conn, now):
                 return 0
         with self.store.begin() as conn:
@@ -141,61 +141,61 @@ class Worker:
         """One attempt at ``row`` (claimed with ``token``); returns delivered, retry or dead_letter."""
         started = datetime.now(UTC)
         try:
-            result, values, uitkomst = self._attempt(row, started)
+            result, values, send_outcome = self._attempt(row, started)
         except Exception as exc:  # a bug must not stop the worker; the row is retried like a server fault
             log.exception("outbox worker: internal error delivering %s", row.referentienummer)
-            uitkomst = Uitkomst("internal", f"{type(exc).__name__}: {exc}"[:500])
-            result, values = self._retry_or_give_up(row, uitkomst, started)
+            send_outcome = SendOutcome("internal", f"{type(exc).__name__}: {exc}"[:500])
+            result, values = self._retry_or_give_up(row, send_outcome, started)
         finished = datetime.now(UTC)
         with self.store.begin() as conn:
             kept = outbox.finish(conn, row.id, token, **values)
             outbox.record_attempt(
                 conn, outbox_id=row.id, attempt=row.attempts, worker=self.name, started_at=started,
-                duration_ms=int((finished - started).total_seconds() * 1000), result=result, outcome=uitkomst.kind,
-                http_status=uitkomst.http_status, fault_code=uitkomst.code, fault_plek=uitkomst.plek,
-                detail=None if uitkomst.accepted else uitkomst.describe())
+                duration_ms=int((finished - started).total_seconds() * 1000), result=result, outcome=send_outcome.kind,
+                http_status=send_outcome.http_status, fault_code=send_outcome.code, fault_plek=send_outcome.plek,
+                detail=None if send_outcome.accepted else send_outcome.describe())
         metrics.OUTBOX_DELIVERIES.labels(result).inc()
-        metrics.OUTBOX_DELIVERY_DURATION.labels(result).observe(uitkomst.seconds)
+        metrics.OUTBOX_DELIVERY_DURATION.labels(result).observe(send_outcome.seconds)
         extra = {"route": row.route, "operation": row.operation, "referentienummer": row.referentienummer,
-                 "attempt": row.attempts, "result": result, "outcome": uitkomst.kind}
+                 "attempt": row.attempts, "result": result, "outcome": send_outcome.kind}
         if not kept:
             log.warning("outbound %s ref %s to %s: %s, but the claim was lost meanwhile (changed by another worker, "
                         "an operator or an asynchronous answer); not recorded", row.operation, row.referentienummer,
-                        row.route, uitkomst.describe(), extra=extra)
+                        row.route, send_outcome.describe(), extra=extra)
         elif result == DELIVERED:
             log.info("outbound %s ref %s to %s: %s (attempt %s)", row.operation, row.referentienummer, row.route,
-                     uitkomst.kind, row.attempts, extra=extra)
+                     send_outcome.kind, row.attempts, extra=extra)
         elif result == RETRY:
             log.warning("outbound %s ref %s to %s: %s; attempt %s, next at %s", row.operation, row.referentienummer,
-                        row.route, uitkomst.describe(), row.attempts, values["next_attempt_at"].isoformat(),
+                        row.route, send_outcome.describe(), row.attempts, values["next_attempt_at"].isoformat(),
                         extra=extra)
         else:
             log.error("outbound %s ref %s to %s: dead letter: %s", row.operation, row.referentienummer, row.route,
                       values["last_error"], extra=extra)
         return result
 
-    def _attempt(self, row: Any, now: datetime) -> tuple[str, dict[str, Any], Uitkomst]:
+    def _attempt(self, row: Any, now: datetime) -> tuple[str, dict[str, Any], SendOutcome]:
         if row.attempts > self.policy.max_attempts:  # claimed again and again: earlier attempts died with the worker
-            uitkomst = Uitkomst("expired", "not attempted again: every earlier attempt ended without an outcome")
-            return (*self._give_up(row, uitkomst, now), uitkomst)
+            send_outcome = SendOutcome("expired", "not attempted again: every earlier attempt ended without an outcome")
+            return (*self._give_up(row, send_outcome, now), send_outcome)
         route = self.routing.get(row.route)
         if route is None:
-            uitkomst = Uitkomst("config", f"route {row.route} is not configured (any more)")
-            return (*self._retry_or_give_up(row, uitkomst, now), uitkomst)
+            send_outcome = SendOutcome("config", f"route {row.route} is not configured (any more)")
+            return (*self._retry_or_give_up(row, send_outcome, now), send_outcome)
         problem = self._invalid(row.message)
         if problem:
-            uitkomst = Uitkomst("invalid", problem)
-            return DEAD_LETTER, _dead(now, f"not sent: {problem}", uitkomst), uitkomst
-        action = messages.operatie(row.operation).soap_action
-        uitkomst = self._client(route).post(row.message, action, referentienummer=row.referentienummer)
+            send_outcome = SendOutcome("invalid", problem)
+            return DEAD_LETTER, _dead(now, f"not sent: {problem}", send_outcome), send_outcome
+        action = messages.operation(row.operation).soap_action
+        send_outcome = self._client(route).post(row.message, action, referentienummer=row.referentienummer)
         now = datetime.now(UTC)  # the backoff counts from the end of the attempt
-        if uitkomst.accepted:
-            return DELIVERED, {"state": outbox.DELIVERED, "finished_at": now, "outcome": uitkomst.kind,
-                               "reply": uitkomst.reply, "fault_code": None, "fault_plek": None,
-                               "last_error": None}, uitkomst
-        if uitkomst.client_fault:
-            return DEAD_LETTER, _dead(now, uitkomst.describe(), uitkomst), uitkomst
-        return (*self._retry_or_give_up(row, uitkomst, now), uitkomst)
+        if send_outcome.accepted:
+            return DELIVERED, {"state": outbox.DELIVERED, "finished_at": now, "outcome": send_outcome.kind,
+                               "reply": send_outcome.reply, "fault_code": None, "fault_plek": None,
+                               "last_error": None}, send_outcome
+        if send_outcome.client_fault:
+            return DEAD_LETTER, _dead(now, send_outcome.describe(), send_outcome), send_outcome
+        return (*self._retry_or_give_up(row, send_outcome, now), send_outcome)
 
     def _invalid(self, message: bytes) -> str | None:
         """Why our own message may not be sent (not XML, not schema-valid), or None."""
@@ -206,19 +206,19 @@ class Worker:
         issues = self.validator.validate(element)
         return f"fails the schema: {summarize(issues)}"[:1000] if issues else None
 
-    def _retry_or_give_up(self, row: Any, uitkomst: Uitkomst, now: datetime) -> tuple[str, dict[str, Any]]:
+    def _retry_or_give_up(self, row: Any, send_outcome: SendOutcome, now: datetime) -> tuple[str, dict[str, Any]]:
         expires = row.created_at + timedelta(seconds=self.policy.max_age)
         if row.attempts >= self.policy.max_attempts or now >= expires:
-            return self._give_up(row, uitkomst, now)
-        values = _fault_columns(uitkomst)
+            return self._give_up(row, send_outcome, now)
+        values = _fault_columns(send_outcome)
         values.update(next_attempt_at=min(now + self.policy.delay(row.attempts), expires),
-                      last_error=uitkomst.describe())
+                      last_error=send_outcome.describe())
         return RETRY, values
 
-    def _give_up(self, row: Any, uitkomst: Uitkomst, now: datetime) -> tuple[str, dict[str, Any]]:
+    def _give_up(self, row: Any, send_outcome: SendOutcome, now: datetime) -> tuple[str, dict[str, Any]]:
         limit = f"{row.attempts} attempt(s)" if row.attempts >= self.policy.max_attempts else \
             f"{int(self.policy.max_age)} s since it was queued"
-        return DEAD_LETTER, _dead(now, f"given up after {limit}; last: {uitkomst.describe()}", uitkomst)
+        return DEAD_LETTER, _dead(now, f"given up after {limit}; last: {send_outcome.describe()}", send_outcome)
 
     def _client(self, route: Route) -> StufClient:
         with self._lock:
@@ -229,13 +229,17 @@ class Worker:
             return client
 
 
-def _fault_columns(uitkomst: Uitkomst) -> dict[str, Any]:
-    return {"outcome": uitkomst.kind[:8] if uitkomst.kind.startswith("Fo") else None, "fault_code": uitkomst.code,
-            "fault_plek": uitkomst.plek, "reply": uitkomst.reply}
+def _fault_columns(send_outcome: SendOutcome) -> dict[str, Any]:
+    return {
+        "outcome": send_outcome.kind[:8] if send_outcome.kind.startswith("Fo") else None,
+        "fault_code": send_outcome.code,
+        "fault_plek": send_outcome.plek,
+        "reply": send_outcome.reply,
+    }
 
 
-def _dead(now: datetime, reason: str, uitkomst: Uitkomst) -> dict[str, Any]:
-    return {"state": outbox.DEAD, "finished_at": now, "last_error": reason[:2000], **_fault_columns(uitkomst)}
+def _dead(now: datetime, reason: str, send_outcome: SendOutcome) -> dict[str, Any]:
+    return {"state": outbox.DEAD, "finished_at": now, "last_error": reason[:2000], **_fault_columns(send_outcome)}
 
 
 class WorkerThread:

@@ -20,8 +20,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from stuf_fin.config import Settings
-from stuf_fin.fin import lezen, regels
-from stuf_fin.fin.errors import BusinessError, samenvatten
+from stuf_fin.fin import reader, rules
+from stuf_fin.fin.errors import BusinessError, summarize
 from stuf_fin.fin.model import (
     StatusWijziging,
     Verantwoording,
@@ -29,7 +29,7 @@ from stuf_fin.fin.model import (
     Vordering,
     VorderingSleutel,
 )
-from stuf_fin.schema.stroom import Stroom, whole
+from stuf_fin.schema.streaming import Stream, whole
 from stuf_fin.store import vorderingen as vorderingen_repo
 from stuf_fin.store.db import is_unique_violation
 from stuf_fin.store.verantwoordingen import existing_verantwoordingen, insert_verantwoordingen
@@ -39,9 +39,9 @@ log = logging.getLogger("stuf_fin.pipeline")
 K = TypeVar("K", VorderingSleutel, VerantwoordingSleutel)
 
 
-class Uitgaand(Protocol):
+class Outgoing(Protocol):
     """Queues the outbound messages an accepted message causes, in the handler's transaction
-    (implemented by :class:`stuf_fin.outbound.triggers.Uitgaand`)."""
+    (implemented by :class:`stuf_fin.outbound.triggers.Outgoing`)."""
 
     def vorderingen_ontvangen(self, conn: Connection, bericht_id: int | None, vorderingen: list[Vordering]
                               ) -> None: ...
@@ -54,45 +54,45 @@ class Uitgaand(Protocol):
 
 
 @dataclass(frozen=True)
-class Ontvangst:
+class Receipt:
     """The circumstances of a received message."""
 
     ontvangen_op: datetime  # aware
     bericht_id: int | None  # the archived message (table bericht)
     settings: Settings
-    uitgaand: Uitgaand | None = None  # outbound messages to queue (None: nothing is sent on)
+    outgoing: Outgoing | None = None  # outbound messages to queue (None: nothing is sent on)
 
 
 class KennisgevingHandler(Protocol):
     """A handler of a Di01, Bv03 or Fo03 received (:data:`HANDLERS`, and the outbound package's Bv03/Fo03):
     stores what the message causes inside the caller's transaction and returns warnings for the log."""
 
-    def __call__(self, conn: Connection, message: etree._Element | Stroom, context: Ontvangst, /) -> list[str]: ...
+    def __call__(self, conn: Connection, message: etree._Element | Stream, context: Receipt, /) -> list[str]: ...
 
 
 class VraagHandler(Protocol):
     """The handler of a vrdLv01 (:func:`stuf_fin.pipeline.vraag.verstrek_vorderingstatus`): the vrdLa01."""
 
     def __call__(self, conn: Connection, message: etree._Element, settings: Settings, /, *,
-                 zichtbare_tsas: frozenset[str] | None = None,
+                 visible_tsas: frozenset[str] | None = None,
                  stuurgegevens: Stuurgegevens | None = None) -> etree._Element: ...
 
 
-def _sleutelfouten(sleutels: list[K], bekend: set[K], gezien: set[K] | None = None) -> list[str]:
+def _key_faults(sleutels: list[K], known: set[K], seen: set[K] | None = None) -> list[str]:
     """Reasons for keys that occur twice in the message or are stored already, in message order
-    (``gezien``: the keys of earlier batches of the same message; updated)."""
-    fouten, gezien = [], set() if gezien is None else gezien
+    (``seen``: the keys of earlier batches of the same message; updated)."""
+    fouten, seen = [], set() if seen is None else seen
     for sleutel in sleutels:
-        if sleutel in gezien:
+        if sleutel in seen:
             fouten.append(f"{sleutel} komt meer dan eens voor in dit bericht")
-        elif sleutel in bekend:
+        elif sleutel in known:
             fouten.append(f"{sleutel} is al eerder aangeleverd")
-        gezien.add(sleutel)
+        seen.add(sleutel)
     return fouten
 
 
-def _opslaan(conn: Connection, opslaan: Callable[[], object], sleutels: list[K],
-             bestaande: Callable[[], set[K]]) -> None:
+def _store(conn: Connection, save: Callable[[], object], sleutels: list[K],
+           existing: Callable[[], set[K]]) -> None:
     """Insert; a key that a concurrent message stored meanwhile becomes a BusinessError.
 
     No savepoint: a refused key refuses the whole message, so the caller's transaction is rolled back anyway.
@@ -100,119 +100,119 @@ def _opslaan(conn: Connection, opslaan: Callable[[], object], sleutels: list[K],
     PostgreSQL the failed statement ends the transaction, so the keys cannot be looked up again to name them.
     """
     try:
-        opslaan()
+        save()
     except IntegrityError as exc:
         if not is_unique_violation(exc):
             raise
-        fouten = _sleutelfouten(sleutels, bestaande()) if conn.dialect.name == "sqlite" else []
-        raise BusinessError(samenvatten(fouten or [
+        fouten = _key_faults(sleutels, existing()) if conn.dialect.name == "sqlite" else []
+        raise BusinessError(summarize(fouten or [
             "een sleutel is zojuist door een ander bericht aangeleverd (een van: "
             + ", ".join(str(s) for s in sleutels[:5]) + (" …)" if len(sleutels) > 5 else ")")])) from None
 
 
-def verstrek_vordering(conn: Connection, message: etree._Element | Stroom, context: Ontvangst) -> list[str]:
+def verstrek_vordering(conn: Connection, message: etree._Element | Stream, context: Receipt) -> list[str]:
     """``Di01-verstrekVordering``: store every vordering, or none.
 
-    A large message comes as a validated :class:`~stuf_fin.schema.stroom.Stroom` and is read and stored in
+    A large message comes as a validated :class:`~stuf_fin.schema.streaming.Stream` and is read and stored in
     batches inside the caller's transaction; after the first refused object nothing more is stored, the
     rest is still checked (every refused object is named) and the BusinessError rolls everything back.
     """
-    ontvangen = regels.ontvangstdatum(context.ontvangen_op)
-    bevindingen = regels.Bevindingen()
-    gezien: set[VorderingSleutel] = set()
-    nummers: set[str] = set()
+    received = rules.ontvangstdatum(context.ontvangen_op)
+    findings = rules.Findings()
+    seen: set[VorderingSleutel] = set()
+    numbers: set[str] = set()
     gerelateerd: dict[str, Vordering] = {}
-    for vorderingen in lezen.vordering_batches(message):
+    for vorderingen in reader.vordering_batches(message):
         for v in vorderingen:
-            bevindingen += regels.controleer_vordering(
-                v, ontvangen, weiger_vervaldatum_verleden=context.settings.reject_past_vervaldatum)
+            findings += rules.check_vordering(
+                v, received, weiger_vervaldatum_verleden=context.settings.reject_past_vervaldatum)
         sleutels = [v.sleutel for v in vorderingen]
-        nummers.update(v.vorderingnummer for v in vorderingen)
+        numbers.update(v.vorderingnummer for v in vorderingen)
         gerelateerd.update((v.gerelateerde_vordering.vorderingnummer, v) for v in vorderingen
                            if v.gerelateerde_vordering is not None and v.gerelateerde_vordering.vorderingnummer)
-        if len(vorderingen) == 1 and not gezien and not bevindingen.fouten:  # the common message: one vordering
-            gezien.add(sleutels[0])
+        if len(vorderingen) == 1 and not seen and not findings.fouten:  # the common message: one vordering
+            seen.add(sleutels[0])
             if vorderingen_repo.insert_new_vordering(conn, vorderingen[0], bericht_id=context.bericht_id,
                                                      ontvangen_op=context.ontvangen_op) is None:
-                bevindingen.fouten.append(f"{sleutels[0]} is al eerder aangeleverd")
+                findings.fouten.append(f"{sleutels[0]} is al eerder aangeleverd")
                 continue
         else:
-            bevindingen.fouten += _sleutelfouten(sleutels, vorderingen_repo.existing_keys(conn, sleutels), gezien)
-            if bevindingen.fouten:
+            findings.fouten += _key_faults(sleutels, vorderingen_repo.existing_keys(conn, sleutels), seen)
+            if findings.fouten:
                 continue
-            _opslaan(conn, partial(vorderingen_repo.insert_vorderingen, conn, vorderingen,
-                                   bericht_id=context.bericht_id, ontvangen_op=context.ontvangen_op),
-                     sleutels, partial(vorderingen_repo.existing_keys, conn, sleutels))
-        if context.uitgaand is not None:
-            context.uitgaand.vorderingen_ontvangen(conn, context.bericht_id, vorderingen)
-    if bevindingen.fouten:
-        raise BusinessError(samenvatten(bevindingen.fouten))
+            _store(conn, partial(vorderingen_repo.insert_vorderingen, conn, vorderingen,
+                                 bericht_id=context.bericht_id, ontvangen_op=context.ontvangen_op),
+                   sleutels, partial(vorderingen_repo.existing_keys, conn, sleutels))
+        if context.outgoing is not None:
+            context.outgoing.vorderingen_ontvangen(conn, context.bericht_id, vorderingen)
+    if findings.fouten:
+        raise BusinessError(summarize(findings.fouten))
     if gerelateerd:
-        bekend = vorderingen_repo.known_vorderingnummers(conn, gerelateerd) | nummers
-        bevindingen.waarschuwingen += [
+        known = vorderingen_repo.known_vorderingnummers(conn, gerelateerd) | numbers
+        findings.warnings += [
             f"{v.sleutel}: heeftBetrekkingOpVordering verwijst naar onbekende vordering {nummer}"
-            for nummer, v in gerelateerd.items() if nummer not in bekend]
-    return bevindingen.waarschuwingen
+            for nummer, v in gerelateerd.items() if nummer not in known]
+    return findings.warnings
 
 
-def verstrek_status_wijziging(conn: Connection, message: etree._Element | Stroom, context: Ontvangst) -> list[str]:
+def verstrek_status_wijziging(conn: Connection, message: etree._Element | Stream, context: Receipt) -> list[str]:
     """``Di01-verstrekVorderingStatusWijziging``: the last object of each vrdLk01 is the new status.
 
     A vordering is found by its key (organisatie, tsa, vorderingnummer); failing that, by its
     vorderingnummer alone when exactly one vordering has it (the TSA may identify a vordering by its
     number, NOTES §5; the official examples send a different tsa), with a warning.
     """
-    wijzigingen = lezen.statuswijzigingen(whole(message))
-    bevindingen = regels.Bevindingen()
-    gevonden = vorderingen_repo.find_vorderingen(conn, [w.sleutel for w in wijzigingen])
-    doelen: list[tuple[int, StatusWijziging]] = []
+    wijzigingen = reader.statuswijzigingen(whole(message))
+    findings = rules.Findings()
+    found = vorderingen_repo.find_vorderingen(conn, [w.sleutel for w in wijzigingen])
+    targets: list[tuple[int, StatusWijziging]] = []
     for w in wijzigingen:
-        bevindingen += regels.controleer_status(w.vorderingstatus, w.sleutel)
-        vid = gevonden.get(w.sleutel)
+        findings += rules.check_status(w.vorderingstatus, w.sleutel)
+        vid = found.get(w.sleutel)
         if vid is None:
-            kandidaten = vorderingen_repo.find_by_vorderingnummer(conn, w.vorderingnummer)
-            if len(kandidaten) == 1:
-                vid = kandidaten[0]
-                bevindingen.waarschuwingen.append(
+            candidates = vorderingen_repo.find_by_vorderingnummer(conn, w.vorderingnummer)
+            if len(candidates) == 1:
+                vid = candidates[0]
+                findings.warnings.append(
                     f"{w.sleutel}: niet op de volledige sleutel gevonden; de enige vordering met "
                     f"vorderingnummer {w.vorderingnummer} krijgt de status")
-            elif kandidaten:
-                bevindingen.fouten.append(f"{w.sleutel} is onbekend en vorderingnummer {w.vorderingnummer} "
-                                          f"is niet eenduidig ({len(kandidaten)} vorderingen)")
+            elif candidates:
+                findings.fouten.append(f"{w.sleutel} is onbekend en vorderingnummer {w.vorderingnummer} "
+                                       f"is niet eenduidig ({len(candidates)} vorderingen)")
             else:
-                bevindingen.fouten.append(f"{w.sleutel} is onbekend")
+                findings.fouten.append(f"{w.sleutel} is onbekend")
         if vid is not None:  # else a fout: nothing is stored
-            doelen.append((vid, w))
-    if bevindingen.fouten:
-        raise BusinessError(samenvatten(bevindingen.fouten))
-    for vid, w in doelen:
+            targets.append((vid, w))
+    if findings.fouten:
+        raise BusinessError(summarize(findings.fouten))
+    for vid, w in targets:
         vorderingen_repo.add_status(conn, vid, w.vorderingstatus, bericht_id=context.bericht_id,
                                     ontvangen_op=context.ontvangen_op)
-    if context.uitgaand is not None:  # after add_status: the vordering rows are locked, so ids follow commit order
-        context.uitgaand.status_gewijzigd(conn, context.bericht_id, doelen)
-    return bevindingen.waarschuwingen
+    if context.outgoing is not None:  # after add_status: the vordering rows are locked, so ids follow commit order
+        context.outgoing.status_gewijzigd(conn, context.bericht_id, targets)
+    return findings.warnings
 
 
-def verstrek_financiele_verantwoording(conn: Connection, message: etree._Element | Stroom, context: Ontvangst
+def verstrek_financiele_verantwoording(conn: Connection, message: etree._Element | Stream, context: Receipt
                                        ) -> list[str]:
     """``Di01-verstrekFinancieleVerantwoording``: store every verantwoording, or none."""
-    verantwoordingen = lezen.verantwoordingen(whole(message))
-    bevindingen = regels.Bevindingen()
+    verantwoordingen = reader.verantwoordingen(whole(message))
+    findings = rules.Findings()
     for fvw in verantwoordingen:
-        bevindingen += regels.controleer_verantwoording(fvw)
+        findings += rules.check_verantwoording(fvw)
     sleutels = [f.sleutel for f in verantwoordingen]
-    bevindingen.fouten += _sleutelfouten(sleutels, existing_verantwoordingen(conn, sleutels))
-    if bevindingen.fouten:
-        raise BusinessError(samenvatten(bevindingen.fouten))
-    _opslaan(conn, lambda: insert_verantwoordingen(conn, verantwoordingen, bericht_id=context.bericht_id,
-                                                   ontvangen_op=context.ontvangen_op),
-             sleutels, lambda: existing_verantwoordingen(conn, sleutels))
-    if context.uitgaand is not None:
-        context.uitgaand.verantwoordingen_ontvangen(conn, context.bericht_id, verantwoordingen)
-    return bevindingen.waarschuwingen
+    findings.fouten += _key_faults(sleutels, existing_verantwoordingen(conn, sleutels))
+    if findings.fouten:
+        raise BusinessError(summarize(findings.fouten))
+    _store(conn, lambda: insert_verantwoordingen(conn, verantwoordingen, bericht_id=context.bericht_id,
+                                                 ontvangen_op=context.ontvangen_op),
+           sleutels, lambda: existing_verantwoordingen(conn, sleutels))
+    if context.outgoing is not None:
+        context.outgoing.verantwoordingen_ontvangen(conn, context.bericht_id, verantwoordingen)
+    return findings.warnings
 
 
-#: The Di01 handlers by operation name (:attr:`stuf_fin.stuf.operaties.Operatie.naam`), the one table of them;
+#: The Di01 handlers by operation name (:attr:`stuf_fin.stuf.operations.Operation.naam`), the one table of them;
 #: ``stuf_fin.app.build`` adds the outbound package's Bv03/Fo03 handlers and hands the vrdLv01 handler
 #: (:func:`stuf_fin.pipeline.vraag.verstrek_vorderingstatus`, a :class:`VraagHandler`) to the pipeline beside it.
 HANDLERS: dict[str, KennisgevingHandler] = {

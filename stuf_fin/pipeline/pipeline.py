@@ -22,16 +22,16 @@ from stuf_fin.fin.errors import BusinessError
 from stuf_fin.fin.vraag.antwoord import returned_ids
 from stuf_fin.ops import metrics, observe
 from stuf_fin.pipeline.archive_writer import ArchiveWriter
-from stuf_fin.pipeline.handlers import KennisgevingHandler, Ontvangst, Uitgaand, VraagHandler
-from stuf_fin.schema.stroom import BODY_HASH, body_hash, inhoud_hash, inhoud_hash_van
+from stuf_fin.pipeline.handlers import KennisgevingHandler, Outgoing, Receipt, VraagHandler
+from stuf_fin.schema.streaming import BODY_HASH, body_hash, content_hash_of, element_content_hash
 from stuf_fin.schema.validator import MessageValidator, summarize
-from stuf_fin.store import archief
+from stuf_fin.store import archive
 from stuf_fin.store.db import UNAVAILABLE, Store
-from stuf_fin.stuf import berichten
-from stuf_fin.stuf.exchange import Antwoord, AntwoordOngeldig, Verzoek
-from stuf_fin.stuf.fouten import StufFout
-from stuf_fin.stuf.operaties import PORT_KENNISGEVING, PORT_VRAAG, Operatie
-from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem, eigen_systeem, read_stuurgegevens
+from stuf_fin.stuf import answers
+from stuf_fin.stuf.exchange import InvalidReply, Reply, Request
+from stuf_fin.stuf.faults import StufFout
+from stuf_fin.stuf.operations import PORT_KENNISGEVING, PORT_VRAAG, Operation
+from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem, gateway_systeem, read_stuurgegevens
 
 log = logging.getLogger("stuf_fin.pipeline")
 
@@ -39,23 +39,23 @@ log = logging.getLogger("stuf_fin.pipeline")
 def content_hash(message: etree._Element) -> str:
     """The exact fingerprint of a message's content, independent of the envelope, of whitespace inside tags and of
     where namespaces are declared: SHA-256 over the exclusive canonical XML of each child (the same for a streamed
-    message, :func:`stuf_fin.schema.stroom.inhoud_hash_van`)."""
-    return inhoud_hash(message)
+    message, :func:`stuf_fin.schema.streaming.content_hash_of`)."""
+    return element_content_hash(message)
 
 
 #: At most this many business-rule warnings are spelled out in the one log line of a message.
 WARNINGS_SHOWN = 20
 
 
-def log_warnings(operatie: str, referentienummer: str, warnings: list[str] | None) -> None:
+def log_warnings(operation: str, referentienummer: str, warnings: list[str] | None) -> None:
     """The accepted oddities of one message (NOTES §9.14) as one log line, not one line each."""
     if warnings:
         shown = "; ".join(warnings[:WARNINGS_SHOWN])
         more = f" (+{len(warnings) - WARNINGS_SHOWN} more)" if len(warnings) > WARNINGS_SHOWN else ""
-        log.warning("%s %s: %d warning(s): %s%s", operatie, referentienummer, len(warnings), shown, more)
+        log.warning("%s %s: %d warning(s): %s%s", operation, referentienummer, len(warnings), shown, more)
 
 
-def duplicaat_scope(operatie: Operatie) -> str:
+def duplicate_scope(operation: Operation) -> str:
     """The receiving end node whose referentienummer memory applies (StUF016).
 
     In the StUF-FIN chain each Di01 operation is received by a different role (vordering: the
@@ -64,7 +64,7 @@ def duplicaat_scope(operatie: Operatie) -> str:
     the memory is kept per operation: the official examples reuse ``1234567890`` from ``STP`` for a
     vordering and a verantwoording, which are two different end nodes in a real chain.
     """
-    return f"{operatie.port}/{operatie.naam}"
+    return f"{operation.port}/{operation.naam}"
 
 
 class Pipeline:
@@ -72,85 +72,85 @@ class Pipeline:
 
     def __init__(self, settings: Settings, validator: MessageValidator, store: Store,
                  handlers: Mapping[str, KennisgevingHandler],
-                 autorisatie: Callable[[Verzoek, Stuurgegevens], None] | None = None,
-                 uitgaand: Uitgaand | None = None, archive_writer: ArchiveWriter | None = None,
+                 authorisation: Callable[[Request, Stuurgegevens], None] | None = None,
+                 outgoing: Outgoing | None = None, archive_writer: ArchiveWriter | None = None,
                  vraag_handler: VraagHandler | None = None):
         self.settings = settings
         self.validator = validator
         self.store = store
         self.handlers = handlers  # by operation name: Di01, Bv03, Fo03
         self.vraag_handler = vraag_handler  # vrdLv01
-        self.autorisatie = autorisatie  # stuf_fin.security.autorisatie: raises StufFout StUF013/StUF052
-        self.uitgaand = uitgaand  # stuf_fin.outbound.triggers.Uitgaand: queues what an accepted message causes
+        self.authorisation = authorisation  # stuf_fin.security.authorise: raises StufFout StUF013/StUF052
+        self.outgoing = outgoing  # stuf_fin.outbound.triggers.Outgoing: queues what an accepted message causes
         # answered questions, written at once until started
-        self.archive_writer = archive_writer or ArchiveWriter(store, write_many=archief.archive_answered)
-        self.eigen = eigen_systeem(settings)
+        self.archive_writer = archive_writer or ArchiveWriter(store, write_many=archive.archive_answered)
+        self.eigen = gateway_systeem(settings)
 
     # -- answers ---------------------------------------------------------------------------------
-    def maak_fout(self, operatie_port_fo: str, stuurgegevens: Stuurgegevens, fout: StufFout) -> Antwoord:
+    def make_fault(self, operation_port_fo: str, stuurgegevens: Stuurgegevens, fout: StufFout) -> Reply:
         """A Fo02 or Fo03 for ``fout``, validated (a Fo0x we cannot make valid is a bug)."""
-        element = berichten.fo02(fout) if operatie_port_fo == "Fo02" else berichten.fo03(
+        element = answers.fo02(fout) if operation_port_fo == "Fo02" else answers.fo03(
             stuurgegevens, fout, self.eigen)
-        self.check_antwoord(element)
-        return Antwoord(element, fout, outcome=operatie_port_fo)
+        self.check_reply(element)
+        return Reply(element, fout, outcome=operation_port_fo)
 
-    def fout_antwoord(self, operatie_port_fo: str, stuurgegevens: Stuurgegevens, fout: StufFout) -> Antwoord:
+    def fault_reply(self, operation_port_fo: str, stuurgegevens: Stuurgegevens, fout: StufFout) -> Reply:
         """The answer to a fault the SOAP layer found before the pipeline (not XML, unknown message, wrong
-        SOAPAction): :meth:`maak_fout`, counted and logged like every answer (operation ``unknown``)."""
-        antwoord = self.maak_fout(operatie_port_fo, stuurgegevens, fout)
-        port = PORT_VRAAG if operatie_port_fo == "Fo02" else PORT_KENNISGEVING
+        SOAPAction): :meth:`make_fault`, counted and logged like every answer (operation ``unknown``)."""
+        antwoord = self.make_fault(operation_port_fo, stuurgegevens, fout)
+        port = PORT_VRAAG if operation_port_fo == "Fo02" else PORT_KENNISGEVING
         observe.answered(port, metrics.UNKNOWN, stuurgegevens, antwoord)
         return antwoord
 
-    def check_antwoord(self, element: etree._Element) -> None:
+    def check_reply(self, element: etree._Element) -> None:
         issues = self.validator.validate(element)
         if issues:
             log.error("answer %s fails the schema: %s", etree.QName(element).localname, summarize(issues))
-            raise AntwoordOngeldig(summarize(issues))
+            raise InvalidReply(summarize(issues))
 
     # -- the pipeline ----------------------------------------------------------------------------
-    def behandel(self, verzoek: Verzoek) -> Antwoord:
+    def handle_request(self, verzoek: Request) -> Reply:
         """Answer one verzoek; never raises for anything the sender did.  Every answer is counted, timed
         and logged once (:mod:`stuf_fin.ops.observe`)."""
         start = time.perf_counter()
         sg = read_stuurgegevens(verzoek.message)
-        antwoord = self._behandel(verzoek, sg)
-        observe.answered(verzoek.operatie.port, verzoek.operatie.naam, sg, antwoord, time.perf_counter() - start,
-                         verzoek.identiteit)
-        self.store.answers.add(operation=verzoek.operatie.naam, outcome=antwoord.outcome,
+        antwoord = self._handle_request(verzoek, sg)
+        observe.answered(verzoek.operation.port, verzoek.operation.naam, sg, antwoord, time.perf_counter() - start,
+                         verzoek.identity)
+        self.store.answers.add(operation=verzoek.operation.naam, outcome=antwoord.outcome,
                                fault_code=antwoord.fout.code if antwoord.fout else None,
                                received_at=verzoek.ontvangen_op, answered_at=datetime.now(UTC))
         return antwoord
 
-    def _behandel(self, verzoek: Verzoek, sg: Stuurgegevens) -> Antwoord:
-        op = verzoek.operatie
+    def _handle_request(self, verzoek: Request, sg: Stuurgegevens) -> Reply:
+        op = verzoek.operation
         try:
             issues = verzoek.issues if verzoek.issues is not None else (
-                [] if verzoek.stroom is not None else self.validator.validate(verzoek.message))
+                [] if verzoek.stream is not None else self.validator.validate(verzoek.message))
             if issues:
                 raise StufFout("StUF055", summarize(issues))
             self.check_stuurgegevens(sg)
-            if self.autorisatie is not None:
-                self.autorisatie(verzoek, sg)
+            if self.authorisation is not None:
+                self.authorisation(verzoek, sg)
             if op.port == PORT_VRAAG:
                 return self.vraag(verzoek, sg)
             return self.kennisgeving(verzoek, sg)
         except StufFout as fout:
-            antwoord = self.maak_fout(op.foutbericht, sg, fout)
-        except AntwoordOngeldig as exc:
-            antwoord = self.maak_fout(op.foutbericht, sg, StufFout(
+            antwoord = self.make_fault(op.foutbericht, sg, fout)
+        except InvalidReply as exc:
+            antwoord = self.make_fault(op.foutbericht, sg, StufFout(
                 "StUF058", f"interne fout: het antwoord voldoet niet aan het schema ({exc})"))
         except UNAVAILABLE as exc:  # down, not answering in time, or no connection free: resend later
             unexpected = not isinstance(exc, (sa_exc.OperationalError, sa_exc.TimeoutError))  # e.g. a bad statement
             log.error("database unavailable while handling %s %s: %s", op.naam, sg.referentienummer,
                       " ".join(str(exc).split())[:300], exc_info=unexpected)
             code = "StUF049" if op.foutbericht == "Fo02" else "StUF046"
-            antwoord = self.maak_fout(op.foutbericht, sg, StufFout(code, "database niet beschikbaar"))
+            antwoord = self.make_fault(op.foutbericht, sg, StufFout(code, "database niet beschikbaar"))
             return antwoord  # archiving would fail too
         except Exception:
             log.exception("internal error while handling %s %s", op.naam, sg.referentienummer)
-            antwoord = self.maak_fout(op.foutbericht, sg, StufFout("StUF058", "interne fout"))
-        self.archiveer_fout(verzoek, sg, antwoord)
+            antwoord = self.make_fault(op.foutbericht, sg, StufFout("StUF058", "interne fout"))
+        self.archive_fault(verzoek, sg, antwoord)
         return antwoord
 
     def check_stuurgegevens(self, sg: Stuurgegevens) -> None:
@@ -160,42 +160,42 @@ class Pipeline:
             if (o.applicatie, o.organisatie or "") != (self.eigen.applicatie, self.eigen.organisatie):
                 raise StufFout("StUF010", f"ontvanger {o} is niet deze gateway ({self.eigen})")
 
-    def kennisgeving(self, verzoek: Verzoek, sg: Stuurgegevens) -> Antwoord:
+    def kennisgeving(self, verzoek: Request, sg: Stuurgegevens) -> Reply:
         """Di01, Bv03 or Fo03 received: in one transaction the message is archived, claims its referentienummer
         (StUF016), is handled and gets its Bv03.
 
         The Bv03 is made and validated before the transaction, and a message read whole is archived with it in
         one insert.  A message identical to an accepted one (same zender, referentienummer and content) is
         archived as a resend and answered with the earlier Bv03, byte for byte; one still in flight is waited for
-        (the claim blocks until its transaction ends, :func:`stuf_fin.store.archief.claim_referentie`).  The same
+        (the claim blocks until its transaction ends, :func:`stuf_fin.store.archive.claim_referentie`).  The same
         referentienummer with other content is StUF016.  Any fault rolls everything back, the claim included.
         """
-        op = verzoek.operatie
+        op = verzoek.operation
         digest = body_hash(verzoek.raw)
         zender = sg.zender or Systeem()
         bv03 = self.bv03(sg)
-        velden = self.archief_velden(verzoek, sg, digest)
-        whole = verzoek.stroom is None  # a streamed message is answered when it has been read and stored
+        fields = self.archive_fields(verzoek, sg, digest)
+        whole = verzoek.stream is None  # a streamed message is answered when it has been read and stored
         if whole:
-            velden.update(reply=bv03, outcome="Bv03", answered_at=datetime.now(UTC))
+            fields.update(reply=bv03, outcome="Bv03", answered_at=datetime.now(UTC))
 
-        def store(conn: Connection) -> Antwoord:
-            bericht_id, eerder = archief.archive_and_claim(conn, duplicaat_scope(op), zender, sg.referentienummer,
-                                                           **velden, uitstellen=True)
+        def store(conn: Connection) -> Reply:
+            bericht_id, eerder = archive.archive_and_claim(conn, duplicate_scope(op), zender, sg.referentienummer,
+                                                           **fields, defer=True)
             if eerder is None:
-                self.verwerk(conn, verzoek, sg, bericht_id)
+                self.process(conn, verzoek, sg, bericht_id)
                 if not whole:
-                    archief.set_reply(conn, bericht_id, bv03, "Bv03", None)
-                antwoord = Antwoord(None, serialized=bv03, outcome="Bv03")
-            elif self.zelfde_inhoud(conn, verzoek, eerder, digest):
+                    archive.set_reply(conn, bericht_id, bv03, "Bv03", None)
+                antwoord = Reply(None, serialized=bv03, outcome="Bv03")
+            elif self.same_content(conn, verzoek, eerder, digest):
                 log.info("identical resend of %s from %s: earlier Bv03 sent again", sg.referentienummer, zender)
-                antwoord = Antwoord(None, serialized=eerder.reply, outcome="Bv03",
-                                    extra={"herhaling": True, "resend_of": eerder.bericht_id})
-                archief.set_reply(conn, bericht_id, eerder.reply, "Bv03", None, resend_of=eerder.bericht_id)
+                antwoord = Reply(None, serialized=eerder.reply, outcome="Bv03",
+                                 extra={"herhaling": True, "resend_of": eerder.bericht_id})
+                archive.set_reply(conn, bericht_id, eerder.reply, "Bv03", None, resend_of=eerder.bericht_id)
             else:
                 raise StufFout("StUF016", f"referentienummer {sg.referentienummer} van {zender} is al "
                                           "gebruikt voor een ander bericht")
-            archief.vul_request(conn, bericht_id, verzoek.raw)  # a large request last (memory)
+            archive.fill_request(conn, bericht_id, verzoek.raw)  # a large request last (memory)
             return antwoord
 
         try:
@@ -206,41 +206,41 @@ class Pipeline:
         except BusinessError as exc:
             raise StufFout("StUF058", str(exc)) from None
 
-    def zelfde_inhoud(self, conn: Connection, verzoek: Verzoek, eerder: archief.Eerder, digest: str) -> bool:
+    def same_content(self, conn: Connection, verzoek: Request, eerder: archive.Prior, digest: str) -> bool:
         """Whether ``verzoek`` (quick fingerprint ``digest``) has the content of the accepted message ``eerder``.
 
         The same body is the same content (the common resend).  Otherwise the exact fingerprints decide
         (:func:`content_hash`): the earlier message's as remembered (accepted before quick fingerprints, or its
-        request purged, :mod:`stuf_fin.security.retentie`) or computed from its archived request.  So the answer is
+        request purged, :mod:`stuf_fin.security.retention`) or computed from its archived request.  So the answer is
         the one exact fingerprints alone would give; only a resend whose body differs pays for them.
         """
         if eerder.content_hash == digest:
             return True
         if eerder.content_hash.startswith(BODY_HASH):
-            request = archief.request_of(conn, eerder.bericht_id)
+            request = archive.request_of(conn, eerder.bericht_id)
             if not request:  # emptied other than by the purge, which remembers the exact fingerprint first
                 return False
-            earlier = inhoud_hash_van(request)
+            earlier = content_hash_of(request)
         else:
             earlier = eerder.content_hash
-        now = inhoud_hash_van(verzoek.raw) if verzoek.stroom is not None else content_hash(verzoek.message)
+        now = content_hash_of(verzoek.raw) if verzoek.stream is not None else content_hash(verzoek.message)
         return earlier == now
 
     def bv03(self, sg: Stuurgegevens) -> bytes:
         """The Bv03 for an accepted message, validated and serialized."""
-        element = berichten.bv03(sg, self.eigen)
-        self.check_antwoord(element)
+        element = answers.bv03(sg, self.eigen)
+        self.check_reply(element)
         return etree.tostring(element, encoding="UTF-8")
 
-    def verwerk(self, conn: Connection, verzoek: Verzoek, sg: Stuurgegevens, bericht_id: int) -> None:
+    def process(self, conn: Connection, verzoek: Request, sg: Stuurgegevens, bericht_id: int) -> None:
         """The handler of a message that holds its referentienummer (inside the caller's transaction)."""
-        op = verzoek.operatie
+        op = verzoek.operation
         handler = self.handlers.get(op.naam)
-        bron = verzoek.stroom if verzoek.stroom is not None else verzoek.message
+        bron = verzoek.stream if verzoek.stream is not None else verzoek.message
         warnings = handler(conn, bron, self.ontvangst(verzoek, bericht_id)) if handler else []
         log_warnings(op.naam, sg.referentienummer, warnings)
 
-    def vraag(self, verzoek: Verzoek, sg: Stuurgegevens) -> Antwoord:
+    def vraag(self, verzoek: Request, sg: Stuurgegevens) -> Reply:
         """vrdLv01: the handler builds the vrdLa01 from the store (reads only, each statement by itself: no
         transaction); the question and its answer are archived after the answer has gone out
         (:mod:`stuf_fin.pipeline.archive_writer`)."""
@@ -248,40 +248,40 @@ class Pipeline:
         if handler is None:
             raise StufFout("StUF025", "vrdLv01 wordt (nog) niet ondersteund")
         with self.store.autocommit() as conn:  # the answer is read by one statement (a follow-up: three)
-            element = handler(conn, verzoek.message, self.settings, zichtbare_tsas=verzoek.zichtbare_tsas,
+            element = handler(conn, verzoek.message, self.settings, visible_tsas=verzoek.visible_tsas,
                               stuurgegevens=sg)
-        self.check_antwoord(element)
-        antwoord = Antwoord(element, outcome="La01")
-        velden = {**self.archief_velden(verzoek, sg, None), "reply": antwoord.to_bytes(), "outcome": "La01",
+        self.check_reply(element)
+        antwoord = Reply(element, outcome="La01")
+        fields = {**self.archive_fields(verzoek, sg, None), "reply": antwoord.to_bytes(), "outcome": "La01",
                   "answered_at": datetime.now(UTC)}
         # (the console: which questions returned a vordering)
-        self.archive_writer.write((velden, returned_ids(element)))  # archief.archive_answered
+        self.archive_writer.write((fields, returned_ids(element)))  # archief.archive_answered
         return antwoord
 
     # -- archive -----------------------------------------------------------------------------------
-    def ontvangst(self, verzoek: Verzoek, bericht_id: int) -> Ontvangst:
-        return Ontvangst(ontvangen_op=verzoek.ontvangen_op, bericht_id=bericht_id, settings=self.settings,
-                         uitgaand=self.uitgaand)
+    def ontvangst(self, verzoek: Request, bericht_id: int) -> Receipt:
+        return Receipt(ontvangen_op=verzoek.ontvangen_op, bericht_id=bericht_id, settings=self.settings,
+                       outgoing=self.outgoing)
 
-    def archief_velden(self, verzoek: Verzoek, sg: Stuurgegevens, digest: str | None) -> dict[str, Any]:
+    def archive_fields(self, verzoek: Request, sg: Stuurgegevens, digest: str | None) -> dict[str, Any]:
         return {
-            "port": verzoek.operatie.port,
-            "operation": verzoek.operatie.naam,
+            "port": verzoek.operation.port,
+            "operation": verzoek.operation.naam,
             "direction": "in",
             "stuurgegevens": sg,
             "content_hash": digest,
             "request": verzoek.raw,
-            "authenticated_identity": verzoek.identiteit,
+            "authenticated_identity": verzoek.identity,
             "received_at": verzoek.ontvangen_op,
         }
 
-    def archiveer_fout(self, verzoek: Verzoek, sg: Stuurgegevens, antwoord: Antwoord) -> None:
+    def archive_fault(self, verzoek: Request, sg: Stuurgegevens, antwoord: Reply) -> None:
         """Fault answers are archived (outside the failed transaction) but never count for StUF016."""
         try:
             with self.store.begin() as conn:
-                bericht_id = archief.archive(conn, **self.archief_velden(verzoek, sg, None), uitstellen=True)
+                bericht_id = archive.archive(conn, **self.archive_fields(verzoek, sg, None), defer=True)
                 assert antwoord.fout is not None  # a fault answer
-                archief.set_reply(conn, bericht_id, antwoord.to_bytes(), antwoord.outcome, antwoord.fout.code)
-                archief.vul_request(conn, bericht_id, verzoek.raw)
+                archive.set_reply(conn, bericht_id, antwoord.to_bytes(), antwoord.outcome, antwoord.fout.code)
+                archive.fill_request(conn, bericht_id, verzoek.raw)
         except Exception:  # the fault answer still goes out; the operator sees why it was not archived
             log.exception("could not archive the %s answer to %s", antwoord.outcome, sg.referentienummer)

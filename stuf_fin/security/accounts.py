@@ -17,8 +17,8 @@ from stuf_fin.security.clients import HIDDEN, Client, fingerprint, named_table, 
 from stuf_fin.security.passwords import HashFormatError, check_hash_format
 from stuf_fin.security.tlsnames import parse_name
 
-LEZER, BEHEERDER = "lezer", "beheerder"
-ROLES = (LEZER, BEHEERDER)
+READER, BEHEERDER = "lezer", "beheerder"
+ROLES = (READER, BEHEERDER)
 _KEYS = {"name", "role", "username", "password_hash", "tls_fingerprint", "tls_subject", "personal_data"}
 
 

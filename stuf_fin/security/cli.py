@@ -30,7 +30,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def run_purge(args: argparse.Namespace, settings: Settings) -> int:
-    from stuf_fin.security.retentie import purge
+    from stuf_fin.security.retention import purge
     from stuf_fin.store.db import Store
 
     days = args.older_than if args.older_than is not None else settings.retention_days

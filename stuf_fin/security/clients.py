@@ -16,7 +16,7 @@ from typing import Any
 from stuf_fin.errors import StufFinError
 from stuf_fin.security.passwords import HashFormatError, check_hash_format
 from stuf_fin.security.tlsnames import parse_name
-from stuf_fin.stuf.operaties import OPERATIES
+from stuf_fin.stuf.operations import OPERATIONS
 from stuf_fin.stuf.stuurgegevens import Systeem
 
 METHODS = ("mtls", "basic", "wss-text", "wss-digest")
@@ -141,7 +141,7 @@ def _client(table: Any, n: int, environ: Mapping[str, str], base: Path | None) -
     if not zenders:
         raise fail("'zenders' must list at least one zender (\"organisatie/applicatie[/administratie]\")")
     operations = frozenset(strings(table.get("operations", []), "operations", fail))
-    known_ops = {op.naam for op in OPERATIES} | {ALL}
+    known_ops = {op.naam for op in OPERATIONS} | {ALL}
     if operations - known_ops:
         raise fail(f"unknown operation(s) {', '.join(sorted(operations - known_ops))} "
                    f"(known: {', '.join(sorted(known_ops))})")

@@ -16,11 +16,11 @@ from lxml import etree
 
 from stuf_fin.envelope import BODY, ENVELOPE, FAULT
 from stuf_fin.namespaces import FIN, SOAP12_ENV, SOAP_ENV, STUF, XSI_NIL, prefixed, q
-from stuf_fin.outbound.client import Uitkomst
+from stuf_fin.outbound.client import SendOutcome
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
 from stuf_fin.schema.validator import MessageValidator, summarize
 from stuf_fin.selftest.results import FAIL, PASS, Outcome
-from stuf_fin.stuf.operaties import PORT_VRAAG, Operatie
+from stuf_fin.stuf.operations import PORT_VRAAG, Operation
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem, read_stuurgegevens
 
 S, F = f"{{{STUF}}}", f"{{{FIN}}}"
@@ -81,11 +81,11 @@ class Answer:
             f" — {details}" if details else "")
 
 
-def read_answer(uitkomst: Uitkomst) -> Answer:
+def read_answer(send_outcome: SendOutcome) -> Answer:
     """The :class:`Answer` in what the StUF client got back."""
-    if uitkomst.kind == "transport":
-        return Answer(None, None, f"no answer: {uitkomst.error}")
-    status, raw = uitkomst.http_status, uitkomst.reply or b""
+    if send_outcome.kind == "transport":
+        return Answer(None, None, f"no answer: {send_outcome.error}")
+    status, raw = send_outcome.http_status, send_outcome.reply or b""
     if not raw.strip():
         return Answer(status, raw, f"HTTP {status} with an empty body")
     try:
@@ -219,14 +219,14 @@ def judge_la01(answer: Answer, sent: Stuurgegevens, validator: MessageValidator,
     problems = _form(answer, validator) + _addressing(answer.stuurgegevens, sent, optional=True)
     if problems:
         return _fail(answer, ["vrdLa01 received, but " + problems[0], *problems[1:]]), None
-    objecten = answer.message.findall(f"{F}antwoord/{F}object")
-    nummers = [o.findtext(F + "vorderingnummer") for o in objecten]
-    if nummers != [vorderingnummer]:
+    objects = answer.message.findall(f"{F}antwoord/{F}object")
+    numbers = [o.findtext(F + "vorderingnummer") for o in objects]
+    if numbers != [vorderingnummer]:
         return _fail(answer, [f"expected one object, vordering {vorderingnummer}; the vrdLa01 holds "
-                              f"{len(objecten)}: {nummers[:5]}"], got=f"vrdLa01, {len(objecten)} object(s)"), None
-    notes = [] if objecten[0].get(S + "sleutelVerzendend") else [
+                              f"{len(objects)}: {numbers[:5]}"], got=f"vrdLa01, {len(objects)} object(s)"), None
+    notes = [] if objects[0].get(S + "sleutelVerzendend") else [
         "the object has no StUF:sleutelVerzendend (StUF 03.01: the answering system fills it with its own key)"]
-    return Outcome(PASS, "vrdLa01, 1 object", f"vrdLa01 with vordering {vorderingnummer}", notes), objecten[0]
+    return Outcome(PASS, "vrdLa01, 1 object", f"vrdLa01 with vordering {vorderingnummer}", notes), objects[0]
 
 
 def judge_not_found(answer: Answer, sent: Stuurgegevens, validator: MessageValidator, *,
@@ -241,9 +241,9 @@ def judge_not_found(answer: Answer, sent: Stuurgegevens, validator: MessageValid
         return _fail(answer, [f"expected a Fo02 or an empty vrdLa01, got a {answer.kind}"])
     problems = _form(answer, validator)
     if answer.kind == "vrdLa01":
-        objecten = answer.message.findall(f"{F}antwoord/{F}object")
-        if objecten:
-            problems.append(f"the vrdLa01 holds {len(objecten)} object(s) for vorderingnummer {vorderingnummer}, "
+        objects = answer.message.findall(f"{F}antwoord/{F}object")
+        if objects:
+            problems.append(f"the vrdLa01 holds {len(objects)} object(s) for vorderingnummer {vorderingnummer}, "
                             "which was never sent")
         problems += _addressing(answer.stuurgegevens, sent, optional=True)
         if problems:
@@ -437,7 +437,7 @@ def read_arrival(path: str, headers: dict[str, str], body: bytes, at: datetime) 
     return arrival
 
 
-def check_received(arrival: Arrival, operation: Operatie, validator: MessageValidator, *,
+def check_received(arrival: Arrival, operation: Operation, validator: MessageValidator, *,
                    port_path: str, runner: Systeem | None, system: Systeem | None) -> tuple[list[str], list[str]]:
     """Problems (failures) and notes for a message the system under test sent: port, SOAPAction, SOAP
     version, schema, stuurgegevens, the official (misspelt) functie.  ``runner``/``system``: the identities to

@@ -13,7 +13,7 @@ from pathlib import Path
 from stuf_fin.config import Settings
 from stuf_fin.outbound.cli import add_credential_options, credentials_from
 from stuf_fin.selftest.scenarios import BY_NUMBER, CONSUMER, PROVIDER, ROLE_NAMES, ROLES, select
-from stuf_fin.stuf.operaties import PORT_KENNISGEVING, PORT_VRAAG
+from stuf_fin.stuf.operations import PORT_KENNISGEVING, PORT_VRAAG
 from stuf_fin.stuf.stuurgegevens import Systeem
 
 DEFAULT_ZENDER = Systeem("", "STUF-FIN-SELFTEST")

@@ -18,14 +18,14 @@ from stuf_fin.selftest.listener import Counterpart, Listener, Received, Reply, a
 from stuf_fin.selftest.results import FAIL, PASS, Outcome, StepResult
 from stuf_fin.selftest.scenarios import Scenario
 from stuf_fin.selftest.session import Options, Reporter, Steps
-from stuf_fin.stuf import berichten
-from stuf_fin.stuf.fouten import StufFout
-from stuf_fin.stuf.operaties import OPERATIES, PORT_KENNISGEVING, PORT_VRAAG, Operatie
+from stuf_fin.stuf import answers
+from stuf_fin.stuf.faults import StufFout
+from stuf_fin.stuf.operations import OPERATIONS, PORT_KENNISGEVING, PORT_VRAAG, Operation
 
 F = g.F
 Check = Callable[[etree._Element], list[str]]  # more problems of a received message
 Respond = Callable[[checks.Arrival], tuple[Reply, list[str], list[str]]]  # a Counterpart's answer
-OPERATIE = {op.naam: op for op in OPERATIES}
+OPERATION = {op.naam: op for op in OPERATIONS}
 VORDERING, STATUS, VERANTWOORDING = ("Di01-verstrekVordering", "Di01-verstrekVorderingStatusWijziging",
                                      "Di01-verstrekFinancieleVerantwoording")
 
@@ -40,9 +40,9 @@ class ConsumerSession:
     def url(self, port: str) -> str:
         return f"{self.listener.base_url}/{port}"
 
-    def check(self, arrival: checks.Arrival, operatie: Operatie) -> tuple[list[str], list[str]]:
+    def check(self, arrival: checks.Arrival, operation: Operation) -> tuple[list[str], list[str]]:
         problems, notes = checks.check_received(
-            arrival, operatie, self.options.validator, port_path=operatie.port,
+            arrival, operation, self.options.validator, port_path=operation.port,
             runner=self.options.expect_runner, system=self.options.expect_system)
         sg = arrival.stuurgegevens
         if sg.referentienummer:
@@ -76,17 +76,17 @@ def _verdict(received: Received | None, c: ConsumerSession, what: str, done: str
                    f"{done} (referentienummer {received.arrival.stuurgegevens.referentienummer})", received.notes)
 
 
-def _acknowledging(c: ConsumerSession, operatie: Operatie, extra: Check | None = None) -> Respond:
+def _acknowledging(c: ConsumerSession, operation: Operation, extra: Check | None = None) -> Respond:
     """Answer valid messages with Bv03, invalid ones with a Fo03 StUF055 naming the problems."""
 
     def respond(arrival: checks.Arrival) -> tuple[Reply, list[str], list[str]]:
-        problems, notes = c.check(arrival, operatie)
+        problems, notes = c.check(arrival, operation)
         if extra is not None and arrival.message is not None:
             problems += extra(arrival.message)
         if problems:
             return refuse(arrival, StufFout("StUF055", "stuf-fin selftest: " + "; ".join(problems)),
                           c.options.zender), problems, notes
-        return answer(berichten.bv03(arrival.stuurgegevens, c.options.zender)), problems, notes
+        return answer(answers.bv03(arrival.stuurgegevens, c.options.zender)), problems, notes
 
     return respond
 
@@ -98,16 +98,16 @@ def _announce(c: ConsumerSession, scenario: Scenario, text: str) -> None:
 # -- 1, 6, 7: one message, acknowledged -------------------------------------------------------------------------
 
 def _zaak(message: etree._Element) -> list[str]:
-    zonder = [o.findtext(F + "vorderingnummer") for o in message.iter(F + "object")
-              if not (o.findtext(f"{F}isOntstaanInZaak/{F}gerelateerde/{g.Z}identificatie") or "").strip()]
-    return [f"vordering(en) {', '.join(map(str, zonder[:5]))} without isOntstaanInZaak (scenario 1 asks for a "
-            "vordering linked to a Zaak)"] if zonder else []
+    without = [o.findtext(F + "vorderingnummer") for o in message.iter(F + "object")
+               if not (o.findtext(f"{F}isOntstaanInZaak/{F}gerelateerde/{g.Z}identificatie") or "").strip()]
+    return [f"vordering(en) {', '.join(map(str, without[:5]))} without isOntstaanInZaak (scenario 1 asks for a "
+            "vordering linked to a Zaak)"] if without else []
 
 
 def _one(scenario: Scenario, c: ConsumerSession, steps: Steps, naam: str, instruction: str,
          extra: Check | None = None) -> None:
-    operatie = OPERATIE[naam]
-    counterpart = Counterpart(scenario.number, f"a {naam}", {naam}, _acknowledging(c, operatie, extra))
+    operation = OPERATION[naam]
+    counterpart = Counterpart(scenario.number, f"a {naam}", {naam}, _acknowledging(c, operation, extra))
     c.listener.serve(counterpart)
     try:
         _announce(c, scenario, instruction.format(url=c.url(PORT_KENNISGEVING)))
@@ -139,11 +139,11 @@ def _la01(c: ConsumerSession, arrival: checks.Arrival, maximal: bool) -> etree._
     nummer = (message.findtext(f"{F}gelijk/{F}vorderingnummer") or "").strip()
     today = date.today()
     if maximal:
-        obj = g.antwoord_object(g.maximal_vordering(nummer, c.options.tsa, vandaag=today))
+        obj = g.answer_object(g.maximal_vordering(nummer, c.options.tsa, today=today))
     else:
-        spec = g.minimal_vordering(nummer, c.options.tsa, vandaag=today)
+        spec = g.minimal_vordering(nummer, c.options.tsa, today=today)
         spec.status = g.StatusSpec("VRW", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), totaal_betaald=0)
-        obj = g.antwoord_object(spec)
+        obj = g.answer_object(spec)
         for child in list(obj):
             if etree.QName(child).localname not in ("vorderingnummer", "vorderingstatus"):
                 obj.remove(child)
@@ -152,11 +152,11 @@ def _la01(c: ConsumerSession, arrival: checks.Arrival, maximal: bool) -> etree._
 
 
 def scenario_2(scenario: Scenario, c: ConsumerSession, steps: Steps) -> None:
-    operatie = OPERATIE["vrdLv01"]
+    operation = OPERATION["vrdLv01"]
     answered = []
 
     def respond(arrival: checks.Arrival) -> tuple[Reply, list[str], list[str]]:
-        problems, notes = c.check(arrival, operatie)
+        problems, notes = c.check(arrival, operation)
         if arrival.message is not None and not (arrival.message.findtext(f"{F}gelijk/{F}vorderingnummer")
                                                 or "").strip():
             problems.append("the vrdLv01 does not ask for a vorderingnummer (gelijk/vorderingnummer): scenario 2 "
@@ -187,9 +187,9 @@ def scenario_2(scenario: Scenario, c: ConsumerSession, steps: Steps) -> None:
 REFUSAL = "stuf-fin selftest scenario {n}: the test platform answers every message of this scenario with a Fo03"
 
 
-def _refusing(c: ConsumerSession, scenario: Scenario, operatie: Operatie) -> Respond:
+def _refusing(c: ConsumerSession, scenario: Scenario, operation: Operation) -> Respond:
     def respond(arrival: checks.Arrival) -> tuple[Reply, list[str], list[str]]:
-        problems, notes = c.check(arrival, operatie)
+        problems, notes = c.check(arrival, operation)
         fout = StufFout("StUF055", "stuf-fin selftest: " + "; ".join(problems)) if problems else \
             StufFout("StUF058", REFUSAL.format(n=scenario.number))
         return refuse(arrival, fout, c.options.zender), problems, notes
@@ -231,8 +231,8 @@ def _no_blind_resend(c: ConsumerSession, step: StepResult, counterpart: Counterp
 
 
 def _refused_scenario(scenario: Scenario, c: ConsumerSession, steps: Steps, naam: str, system: str) -> None:
-    operatie = OPERATIE[naam]
-    counterpart = Counterpart(scenario.number, f"a {naam} (to refuse)", {naam}, _refusing(c, scenario, operatie))
+    operation = OPERATION[naam]
+    counterpart = Counterpart(scenario.number, f"a {naam} (to refuse)", {naam}, _refusing(c, scenario, operation))
     c.listener.serve(counterpart)
     first: list[checks.Arrival] = []
 

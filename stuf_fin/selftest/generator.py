@@ -54,8 +54,8 @@ ACHTERNAMEN = [("", "Jansen"), ("de", "Vries"), ("van", "Dijk"), ("", "Bakker"),
                ("El", "Amrani"), ("", "Kuipers"), ("ter", "Horst"), ("", "Öztürk")]
 STRATEN = ["Dorpsstraat", "Kerkstraat", "Stationsweg", "Molenweg", "Julianalaan", "Beatrixstraat", "Schoolstraat",
            "Wilhelminaplein", "Lindenlaan", "Parallelweg"]
-PLAATSEN = ["Utrecht", "Amersfoort", "Zwolle", "Ede", "Tilburg", "Leeuwarden", "Assen", "Middelburg",
-            "'s-Hertogenbosch"]
+PLACES = ["Utrecht", "Amersfoort", "Zwolle", "Ede", "Tilburg", "Leeuwarden", "Assen", "Middelburg",
+          "'s-Hertogenbosch"]
 RECHTSVORMEN = ["besloten vennootschap", "naamloze vennootschap", "stichting", "vereniging", "coöperatie"]
 BEDRIJVEN = ["Bouwbedrijf De Hoeksteen", "Bakkerij Van Veen", "Sportvereniging Vooruit", "Stichting Buurtzorg Oost",
              "Autobedrijf Snel & Zn", "Hoveniersbedrijf Groen", "Coöperatie Zonnepark Noord"]
@@ -108,7 +108,7 @@ class BedrijfSpec:
 
 @dataclass
 class DebiteurSpec:
-    wie: PersoonSpec | BedrijfSpec
+    who: PersoonSpec | BedrijfSpec
     debiteurnummer: str | None = None
 
 
@@ -173,7 +173,7 @@ class StatusWijzigingSpec:
     tsa: str
     organisatie_nnp_id: str
     status: StatusSpec
-    vorige: StatusSpec | None = None  # the old state: a second object before the new one (mutatiesoort W)
+    previous: StatusSpec | None = None  # the old state: a second object before the new one (mutatiesoort W)
     metagegevens: bool = False
 
 
@@ -226,7 +226,7 @@ def _persoon(rng: random.Random) -> PersoonSpec:
         straat=rng.choice(STRATEN), huisnummer=rng.randint(1, 250),
         huisletter=rng.choice("ABC") if rng.random() < 0.15 else None,
         postcode=f"{rng.randint(1000, 9999)}{rng.choice('ABCDEFGHJKLMNPRSTVWXZ')}{rng.choice('ABCDEGHJKLNPRSTVXZ')}",
-        woonplaats=rng.choice(PLAATSEN))
+        woonplaats=rng.choice(PLACES))
 
 
 def _bedrijf(rng: random.Random) -> BedrijfSpec:
@@ -244,15 +244,15 @@ def _regel(rng: random.Random) -> RegelSpec:
                      aantal=aantal, eenheid=eenheid, stuks_prijs_excl_btw=prijs)
 
 
-def random_vordering(rng: random.Random, n: int, *, vandaag: date | None = None, prefix: str = "GEN",
+def random_vordering(rng: random.Random, n: int, *, today: date | None = None, prefix: str = "GEN",
                      tsa: str | None = None, organisatie_nnp_id: str | None = None) -> VorderingSpec:
-    """Vordering number ``n``: varied, consistent (totals = sums), vervaldatum not before ``vandaag``."""
-    vandaag = vandaag or date.today()
+    """Vordering number ``n``: varied, consistent (totals = sums), vervaldatum not before ``today``."""
+    today = today or date.today()
     regels = [_regel(rng) for _ in range(rng.randint(1, 3))]
     uitgestuurd = rng.choice("JN")
-    creatie = vandaag - timedelta(days=rng.randint(0, 30))
+    creatie = today - timedelta(days=rng.randint(0, 30))
     factuurdatum = creatie + timedelta(days=rng.randint(0, 3)) if uitgestuurd == "J" or rng.random() < 0.3 else None
-    vervaldatum = vandaag + timedelta(days=rng.randint(14, 60)) if uitgestuurd == "J" or rng.random() < 0.5 else None
+    vervaldatum = today + timedelta(days=rng.randint(14, 60)) if uitgestuurd == "J" or rng.random() < 0.5 else None
     per_categorie: dict[str, int] = {}
     for r in regels:
         per_categorie[r.btw_categorie] = per_categorie.get(r.btw_categorie, 0) + r.bedrag_btw
@@ -267,7 +267,7 @@ def random_vordering(rng: random.Random, n: int, *, vandaag: date | None = None,
         totaalbedrag_excl_btw=sum(r.bedrag_excl_btw for r in regels),
         totaalbedrag_btw=sum(r.bedrag_btw for r in regels),
         totaalbedrag_incl_btw=incl, indicator_publiekrechtelijk=rng.choice("JN"),
-        factuurnummer=f"F{vandaag.year}-{n:07d}" if rng.random() < 0.5 else None,
+        factuurnummer=f"F{today.year}-{n:07d}" if rng.random() < 0.5 else None,
         factuurdatum=factuurdatum, vervaldatum=vervaldatum,
         taaknummer=f"T-{rng.randint(1, 99999)}" if rng.random() < 0.4 else None,
         totaalregels_btw=sorted(per_categorie.items()) if rng.random() < 0.5 else [],
@@ -280,7 +280,7 @@ def random_vordering(rng: random.Random, n: int, *, vandaag: date | None = None,
         spec.invorderingsregime = rng.choice(["EV", "TV"])
         aantal = rng.choice([0, 1, 2, 3]) if spec.invorderingsregime == "TV" else rng.choice([0, 1])
         for i in range(aantal):
-            datum = vandaag + timedelta(days=30 * (i + 1))
+            datum = today + timedelta(days=30 * (i + 1))
             spec.termijnen.append(TermijnSpec(datum, incl // aantal + (incl % aantal if i == 0 else 0),
                                               datum + timedelta(days=14) if spec.invorderingsregime == "TV" else None))
     if rng.random() < 0.2:
@@ -290,7 +290,7 @@ def random_vordering(rng: random.Random, n: int, *, vandaag: date | None = None,
         spec.debiteur = DebiteurSpec(_persoon(rng) if rng.random() < 0.75 else _bedrijf(rng),
                                      f"D{rng.randint(100000, 999999)}" if rng.random() < 0.6 else None)
     if rng.random() < 0.4:
-        spec.zaak_identificatie = f"ZAAK-{vandaag.year}-{rng.randint(1, 10**7):07d}"
+        spec.zaak_identificatie = f"ZAAK-{today.year}-{rng.randint(1, 10**7):07d}"
     if rng.random() < 0.3:
         spec.oeh = (f"OEH{rng.randint(1, 99):02d}", rng.choice(["Belastingen", "Burgerzaken", "Vergunningen"]))
     if n > 0 and rng.random() < 0.05:
@@ -300,7 +300,7 @@ def random_vordering(rng: random.Random, n: int, *, vandaag: date | None = None,
 
 def random_verantwoording(rng: random.Random, n: int, *, prefix: str = "FVW",
                           organisatie_nnp_id: str | None = None) -> VerantwoordingSpec:
-    einde = date.today().replace(day=1) - timedelta(days=1)
+    end = date.today().replace(day=1) - timedelta(days=1)
     boekingen = []
     for i in range(rng.randint(1, 6)):
         excl = rng.randint(0, 5_000_000)
@@ -308,26 +308,26 @@ def random_verantwoording(rng: random.Random, n: int, *, prefix: str = "FVW",
         boekingen.append(BoekingSpec(f"GB-{8000 + i}", excl + btw, excl, btw))
     return VerantwoordingSpec(
         f"{prefix}{n:08d}", organisatie_nnp_id if organisatie_nnp_id is not None else rng.choice(["001234560", ""]),
-        f"{einde.isoformat()}T23:59:59+01:00", einde.replace(day=1), einde, boekingen,
-        f"Boekingen {einde:%m-%Y}" if rng.random() < 0.5 else None)
+        f"{end.isoformat()}T23:59:59+01:00", end.replace(day=1), end, boekingen,
+        f"Boekingen {end:%m-%Y}" if rng.random() < 0.5 else None)
 
 
-def minimal_vordering(vorderingnummer: str, tsa: str, *, vandaag: date | None = None) -> VorderingSpec:
+def minimal_vordering(vorderingnummer: str, tsa: str, *, today: date | None = None) -> VorderingSpec:
     """A vordering with only what the schema requires: one line without BTW, no debiteur, no optional group."""
-    vandaag = vandaag or date.today()
+    today = today or date.today()
     regel = RegelSpec(2500, 0, 2500, "NUL", 0, "AAN", "LEG", "Leges")
-    return VorderingSpec(vorderingnummer=vorderingnummer, tsa=tsa, organisatie_nnp_id="", creatiedatum=vandaag,
+    return VorderingSpec(vorderingnummer=vorderingnummer, tsa=tsa, organisatie_nnp_id="", creatiedatum=today,
                          indicator_factuur_uitgestuurd="N", algemene_factuuromschrijving="Leges", regels=[regel],
                          totaalbedrag_excl_btw=2500, totaalbedrag_btw=0, totaalbedrag_incl_btw=2500,
                          indicator_publiekrechtelijk="J")
 
 
-def maximal_vordering(vorderingnummer: str, tsa: str, *, vandaag: date | None = None, rng: random.Random | None = None,
+def maximal_vordering(vorderingnummer: str, tsa: str, *, today: date | None = None, rng: random.Random | None = None,
                       organisatie_nnp_id: str = "001234560", gerelateerde_vorderingnummer: str | None = None,
                       sleutel_verzendend: str | None = None) -> VorderingSpec:
-    """A vordering with every optional element, group and relation filled (dates relative to ``vandaag``,
+    """A vordering with every optional element, group and relation filled (dates relative to ``today``,
     vervaldatum in the future, totals the sums of the lines)."""
-    vandaag = vandaag or date.today()
+    today = today or date.today()
     rng = rng or random.Random()
     regels = []
     for vtype, code, omschrijving, eenheid, prijs, categorie in (PRODUCTEN[5], PRODUCTEN[7], PRODUCTEN[0]):
@@ -335,7 +335,7 @@ def maximal_vordering(vorderingnummer: str, tsa: str, *, vandaag: date | None = 
         excl = aantal * prijs
         btw = round(excl * BTW[categorie] / 10000)
         regels.append(RegelSpec(excl, btw, excl + btw, categorie, BTW[categorie], vtype, code,
-                                f"{omschrijving} {vandaag.year}", vorderingtoelichting="Conform tarieventabel",
+                                f"{omschrijving} {today.year}", vorderingtoelichting="Conform tarieventabel",
                                 aantal=aantal, eenheid=eenheid, stuks_prijs_excl_btw=prijs))
     per_categorie: dict[str, int] = {}
     for r in regels:
@@ -343,44 +343,44 @@ def maximal_vordering(vorderingnummer: str, tsa: str, *, vandaag: date | None = 
     incl = sum(r.bedrag_incl_btw for r in regels)
     bank, bic = rng.choice(BANKEN)
     eerste = incl // 2
-    termijnen = [TermijnSpec(vandaag + timedelta(days=30), eerste, vandaag + timedelta(days=44)),
-                 TermijnSpec(vandaag + timedelta(days=60), incl - eerste, vandaag + timedelta(days=74))]
+    termijnen = [TermijnSpec(today + timedelta(days=30), eerste, today + timedelta(days=44)),
+                 TermijnSpec(today + timedelta(days=60), incl - eerste, today + timedelta(days=74))]
     return VorderingSpec(
         vorderingnummer=vorderingnummer, tsa=tsa, organisatie_nnp_id=organisatie_nnp_id,
-        creatiedatum=vandaag - timedelta(days=2), indicator_factuur_uitgestuurd="J",
+        creatiedatum=today - timedelta(days=2), indicator_factuur_uitgestuurd="J",
         algemene_factuuromschrijving="Gemeentelijke heffingen en leges", regels=regels,
         totaalbedrag_excl_btw=sum(r.bedrag_excl_btw for r in regels),
         totaalbedrag_btw=sum(r.bedrag_btw for r in regels), totaalbedrag_incl_btw=incl,
-        indicator_publiekrechtelijk="N", factuurnummer=f"F{vandaag.year}-{rng.randint(1, 10**6):07d}",
-        factuurdatum=vandaag - timedelta(days=1), vervaldatum=vandaag + timedelta(days=30),
+        indicator_publiekrechtelijk="N", factuurnummer=f"F{today.year}-{rng.randint(1, 10**6):07d}",
+        factuurdatum=today - timedelta(days=1), vervaldatum=today + timedelta(days=30),
         taaknummer=f"T-{rng.randint(1, 99999)}", totaalregels_btw=sorted(per_categorie.items()),
-        incasso=IncassoSpec(f"MK-{rng.randint(10000, 99999)}", vandaag - timedelta(days=400), iban(rng, bank), bic),
+        incasso=IncassoSpec(f"MK-{rng.randint(10000, 99999)}", today - timedelta(days=400), iban(rng, bank), bic),
         invorderingsregime="TV", termijnen=termijnen,
-        status=StatusSpec("ONV", f"{vandaag.isoformat()}T09:00:00Z", totaal_betaald=0, deel_bedrag_betaald=0,
+        status=StatusSpec("ONV", f"{today.isoformat()}T09:00:00Z", totaal_betaald=0, deel_bedrag_betaald=0,
                           opmerkingen="Nieuw aangemaakt"),
         debiteur=DebiteurSpec(_persoon(rng), f"D{rng.randint(100000, 999999)}"),
-        zaak_identificatie=f"ZAAK-{vandaag.year}-{rng.randint(1, 10**7):07d}",
+        zaak_identificatie=f"ZAAK-{today.year}-{rng.randint(1, 10**7):07d}",
         oeh=("OEH01", "Belastingen"), gerelateerde_vorderingnummer=gerelateerde_vorderingnummer,
         sleutel_verzendend=sleutel_verzendend, metagegevens=True)
 
 
-def minimal_verantwoording(verantwoordingsnummer: str, *, vandaag: date | None = None) -> VerantwoordingSpec:
+def minimal_verantwoording(verantwoordingsnummer: str, *, today: date | None = None) -> VerantwoordingSpec:
     """A verantwoording with only what the schema requires: one boeking, a vorderende organisatie without id."""
-    einde = (vandaag or date.today()).replace(day=1) - timedelta(days=1)
-    return VerantwoordingSpec(verantwoordingsnummer, "", f"{einde.isoformat()}T23:59:59+01:00", einde.replace(day=1),
-                              einde, [BoekingSpec("GB-8000", 12100, 10000, 2100)])
+    end = (today or date.today()).replace(day=1) - timedelta(days=1)
+    return VerantwoordingSpec(verantwoordingsnummer, "", f"{end.isoformat()}T23:59:59+01:00", end.replace(day=1),
+                              end, [BoekingSpec("GB-8000", 12100, 10000, 2100)])
 
 
-def maximal_verantwoording(verantwoordingsnummer: str, *, vandaag: date | None = None,
+def maximal_verantwoording(verantwoordingsnummer: str, *, today: date | None = None,
                            rng: random.Random | None = None) -> VerantwoordingSpec:
     """A verantwoording with every optional element and several boekingen."""
     rng = rng or random.Random()
     spec = random_verantwoording(rng, 0, organisatie_nnp_id="001234560")
-    einde = (vandaag or date.today()).replace(day=1) - timedelta(days=1)
+    end = (today or date.today()).replace(day=1) - timedelta(days=1)
     spec.verantwoordingsnummer = verantwoordingsnummer
-    spec.datum_en_tijd, spec.begindatum, spec.einddatum = (f"{einde.isoformat()}T23:59:59+01:00", einde.replace(day=1),
-                                                           einde)
-    spec.boekingperiode_omschrijving = f"Boekingen {einde:%m-%Y}"
+    spec.datum_en_tijd, spec.begindatum, spec.einddatum = (f"{end.isoformat()}T23:59:59+01:00", end.replace(day=1),
+                                                           end)
+    spec.boekingperiode_omschrijving = f"Boekingen {end:%m-%Y}"
     while len(spec.boekingen) < 3:
         spec.boekingen.append(BoekingSpec(f"GB-{8100 + len(spec.boekingen)}", 12100, 10000, 2100))
     return spec
@@ -446,28 +446,28 @@ def _organisatie(parent: etree._Element, tag: str, entiteittype: str, nnp_id: st
 
 
 def _debiteur(parent: etree._Element, d: DebiteurSpec) -> None:
-    wie = d.wie
-    if isinstance(wie, PersoonSpec):
+    who = d.who
+    if isinstance(who, PersoonSpec):
         relatie = _el(parent, F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", entiteittype="VRDNPSDEB",
                       verwerkingssoort="T")
         g = _el(relatie, F + "gerelateerde", entiteittype="NPS", verwerkingssoort="I")
-        _el(g, B + "inp.bsn", wie.bsn)
+        _el(g, B + "inp.bsn", who.bsn)
         _el(g, B + "authentiek", "J", metagegeven="true")
-        _el(g, B + "geslachtsnaam", wie.geslachtsnaam)
-        _opt(g, B + "voorvoegselGeslachtsnaam", wie.voorvoegsel or None)
-        _el(g, B + "voorletters", wie.voorletters)
-        _el(g, B + "voornamen", wie.voornamen)
-        _el(g, B + "geslachtsaanduiding", wie.geslachtsaanduiding)
-        _el(g, B + "geboortedatum", wie.geboortedatum)
-        _adres(g, "verblijfsadres", wie)
+        _el(g, B + "geslachtsnaam", who.geslachtsnaam)
+        _opt(g, B + "voorvoegselGeslachtsnaam", who.voorvoegsel or None)
+        _el(g, B + "voorletters", who.voorletters)
+        _el(g, B + "voornamen", who.voornamen)
+        _el(g, B + "geslachtsaanduiding", who.geslachtsaanduiding)
+        _el(g, B + "geboortedatum", who.geboortedatum)
+        _adres(g, "verblijfsadres", who)
     else:
         relatie = _el(parent, F + "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur", entiteittype="VRDNNPDEB",
                       verwerkingssoort="T")
         g = _el(relatie, F + "gerelateerde", entiteittype="NNP", verwerkingssoort="I")
-        _el(g, B + "inn.nnpId", wie.nnp_id)
+        _el(g, B + "inn.nnpId", who.nnp_id)
         _el(g, B + "authentiek", "J", metagegeven="true")
-        _el(g, B + "statutaireNaam", wie.statutaire_naam)
-        _el(g, B + "inn.rechtsvorm", wie.rechtsvorm)
+        _el(g, B + "statutaireNaam", who.statutaire_naam)
+        _el(g, B + "inn.rechtsvorm", who.rechtsvorm)
     _opt(relatie, F + "debiteurnummer", d.debiteurnummer)
 
 
@@ -521,9 +521,9 @@ def vordering_element(spec: VorderingSpec) -> etree._Element:
                            ("eenheid", r.eenheid), ("stuksPrijsExclBTW", r.stuks_prijs_excl_btw)):
             _opt(regel, F + tag, value)
     for categorie, bedrag in spec.totaalregels_btw:
-        totaal = _el(obj, F + "totaalregelsBTW")
-        _el(totaal, F + "totaalbedragBTW", bedrag)
-        _el(totaal, F + "BTWcategorie", categorie)
+        total = _el(obj, F + "totaalregelsBTW")
+        _el(total, F + "totaalbedragBTW", bedrag)
+        _el(total, F + "BTWcategorie", categorie)
     if spec.incasso:
         incasso = _el(obj, F + "automatischeIncasso")
         _el(incasso, F + "machtigingskenmerk", spec.incasso.machtigingskenmerk)
@@ -569,11 +569,11 @@ def _bytes(root: etree._Element) -> bytes:
 def di01_vordering(vorderingen: list[VorderingSpec] | int, *, zender: Systeem = ZENDER,
                    ontvanger: Systeem = ONTVANGER, referentienummer: str | None = None,
                    tijdstip: str | None = None, rng: random.Random | None = None, start: int = 0,
-                   vandaag: date | None = None) -> bytes:
+                   today: date | None = None) -> bytes:
     """A ``FIN:Di01-verstrekVordering`` with these vorderingen (or that many random ones)."""
     if isinstance(vorderingen, int):
         rng = rng or random.Random()
-        vorderingen = [random_vordering(rng, start + i, vandaag=vandaag) for i in range(vorderingen)]
+        vorderingen = [random_vordering(rng, start + i, today=today) for i in range(vorderingen)]
     root = etree.Element(F + "Di01-verstrekVordering", nsmap=NSMAP)
     _stuurgegevens(root, "verstrekVordering", zender, ontvanger, referentienummer, tijdstip)
     for spec in vorderingen:
@@ -581,8 +581,8 @@ def di01_vordering(vorderingen: list[VorderingSpec] | int, *, zender: Systeem = 
     return _bytes(root)
 
 
-def status_voor(spec: VorderingSpec, status: str = "BET", *, betaald: int | None = None,
-                moment: datetime | None = None) -> StatusWijzigingSpec:
+def status_for(spec: VorderingSpec, status: str = "BET", *, betaald: int | None = None,
+               moment: datetime | None = None) -> StatusWijzigingSpec:
     """A status change for a generated vordering."""
     moment = moment or datetime.now(UTC)
     return StatusWijzigingSpec(spec.vorderingnummer, spec.tsa, spec.organisatie_nnp_id, StatusSpec(
@@ -595,12 +595,12 @@ def di01_status_wijziging(wijzigingen: list[StatusWijzigingSpec], *, zender: Sys
                           ontvanger: Systeem = ZENDER, referentienummer: str | None = None,
                           tijdstip: str | None = None) -> bytes:
     """A ``FIN:Di01-verstrekVorderingStatusWijziging``: one vrdLk01 per change, holding one object (the new
-    state, mutatiesoort T) or, with ``vorige``, the old and the new state (mutatiesoort W)."""
+    state, mutatiesoort T) or, with ``previous``, the old and the new state (mutatiesoort W)."""
     root = etree.Element(F + "Di01-verstrekVorderingStatusWijziging", nsmap=NSMAP)
     _stuurgegevens(root, "verstrekVorderngStatusWijzigng", zender, ontvanger, referentienummer, tijdstip)
     for w in wijzigingen:
-        lk = _kennisgeving(root, "vrdLk01", "VRD", "W" if w.vorige else "T")
-        for status in ((w.vorige, w.status) if w.vorige else (w.status,)):
+        lk = _kennisgeving(root, "vrdLk01", "VRD", "W" if w.previous else "T")
+        for status in ((w.previous, w.status) if w.previous else (w.status,)):
             obj = _el(lk, F + "object", entiteittype="VRD", verwerkingssoort="W")
             _el(obj, F + "vorderingnummer", w.vorderingnummer)
             _el(obj, F + "tsa", w.tsa)
@@ -681,7 +681,7 @@ def status_scope() -> etree._Element:
     return obj
 
 
-def antwoord_object(spec: VorderingSpec) -> etree._Element:
+def answer_object(spec: VorderingSpec) -> etree._Element:
     """The vordering as a ``FIN:object`` of a vrdLa01 (no ``StUF:verwerkingssoort`` in an answer)."""
     obj = vordering_element(spec)
     for el in obj.iter():
@@ -689,7 +689,7 @@ def antwoord_object(spec: VorderingSpec) -> etree._Element:
     return obj
 
 
-def vrdLa01(objecten: list[etree._Element], *, zender: Systeem | None = ONTVANGER,
+def vrdLa01(objects: list[etree._Element], *, zender: Systeem | None = ONTVANGER,
             ontvanger: Systeem | None = ZENDER) -> bytes:
     """A ``FIN:vrdLa01`` answering with these ``FIN:object`` elements (none: no ``antwoord``)."""
     root = etree.Element(F + "vrdLa01", nsmap=NSMAP)
@@ -701,9 +701,9 @@ def vrdLa01(objecten: list[etree._Element], *, zender: Systeem | None = ONTVANGE
         _systeem(sg, "ontvanger", ontvanger)
     _el(sg, S + "entiteittype", "VRD")
     _el(root, F + "parameters")
-    if objecten:
+    if objects:
         antwoord = _el(root, F + "antwoord")
-        for obj in objecten:
+        for obj in objects:
             antwoord.append(copy.deepcopy(obj))
     return _bytes(root)
 
@@ -741,7 +741,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             specs = [random_vordering(rng, start + i, prefix=args.prefix) for i in range(args.vorderingen)]
             data = di01_vordering(specs, referentienummer=referentienummer) if args.soort == "vordering" else \
-                di01_status_wijziging([status_voor(s, rng.choice(["VRW", "VRS", "BET", "INV"])) for s in specs],
+                di01_status_wijziging([status_for(s, rng.choice(["VRW", "VRS", "BET", "INV"])) for s in specs],
                                       referentienummer=referentienummer)
         (args.out / f"di01-{args.soort}-{m:06d}.xml").write_bytes(soap(data) if args.soap else data)
     print(f"{args.messages} {args.soort} message(s) of {args.vorderingen} object(s) written to {args.out}")

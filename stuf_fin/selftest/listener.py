@@ -24,9 +24,9 @@ from lxml import etree
 from stuf_fin.envelope import fault, wrap
 from stuf_fin.selftest.checks import Arrival, read_arrival
 from stuf_fin.selftest.results import Exchange
-from stuf_fin.stuf import berichten
-from stuf_fin.stuf.fouten import StufFout
-from stuf_fin.stuf.operaties import PORT_VRAAG
+from stuf_fin.stuf import answers
+from stuf_fin.stuf.faults import StufFout
+from stuf_fin.stuf.operations import PORT_VRAAG
 from stuf_fin.stuf.stuurgegevens import Systeem
 
 MAX_BODY = 64 * 1024 * 1024
@@ -48,9 +48,9 @@ def answer(message: etree._Element) -> Reply:
 def refuse(arrival: Arrival, fout: StufFout, eigen: Systeem) -> Reply:
     """A Fo03 (Di01 port) or Fo02 (vraag port) inside a SOAP Fault, HTTP 500."""
     if arrival.path.rstrip("/").endswith(PORT_VRAAG):
-        stuf = berichten.fo02(fout)
+        stuf = answers.fo02(fout)
     else:
-        stuf = berichten.fo03(arrival.stuurgegevens, fout, eigen)
+        stuf = answers.fo03(arrival.stuurgegevens, fout, eigen)
     return Reply(500, wrap(fault(stuf, fout.plek, fout.omschrijving)),
                  f"{etree.QName(stuf).localname.removesuffix('Bericht')} {fout.code}")
 

@@ -39,7 +39,7 @@ def _refused(s: ProviderSession, step: StepResult, message: bytes, what: str) ->
 
 
 def _random_vordering(s: ProviderSession, scenario: int) -> g.VorderingSpec:
-    spec = g.random_vordering(s.rng, 0, vandaag=s.today, tsa=s.options.tsa)
+    spec = g.random_vordering(s.rng, 0, today=s.today, tsa=s.options.tsa)
     spec.vorderingnummer = s.numbers.vorderingnummer(scenario)
     spec.gerelateerde_vorderingnummer = None
     return spec
@@ -52,8 +52,8 @@ def _now(offset: timedelta = timedelta()) -> str:
 # -- scenario 9: vordering min, its status, vordering max, all of it ----------------------------------------------
 
 def scenario_9(s: ProviderSession, steps: Steps) -> None:
-    minimal = g.minimal_vordering(s.numbers.vorderingnummer(9), s.options.tsa, vandaag=s.today)
-    maximal = g.maximal_vordering(s.numbers.vorderingnummer(9), s.options.tsa, vandaag=s.today, rng=s.rng,
+    minimal = g.minimal_vordering(s.numbers.vorderingnummer(9), s.options.tsa, today=s.today)
+    maximal = g.maximal_vordering(s.numbers.vorderingnummer(9), s.options.tsa, today=s.today, rng=s.rng,
                                   gerelateerde_vorderingnummer=minimal.vorderingnummer,
                                   sleutel_verzendend=f"selftest-{s.numbers.run}")
     steps.run("1", lambda r: _accepted(s, r, _vordering(s, minimal),
@@ -161,7 +161,7 @@ def scenario_4(s: ProviderSession, steps: Steps) -> None:
     maximal = g.StatusWijzigingSpec(
         nummer, tsa, nnp, g.StatusSpec("BET", _now(timedelta(seconds=1)), totaal_betaald=spec.totaalbedrag_incl_btw,
                                        deel_bedrag_betaald=spec.totaalbedrag_incl_btw, opmerkingen="Betaald"),
-        vorige=g.StatusSpec("VRW", _now(), totaal_betaald=0, deel_bedrag_betaald=0, opmerkingen="Verwerkt"),
+        previous=g.StatusSpec("VRW", _now(), totaal_betaald=0, deel_bedrag_betaald=0, opmerkingen="Verwerkt"),
         metagegevens=True)
     for key, change, what in (("1", minimal, "the minimal status change"), ("2", maximal, "the maximal status change")):
         def accept(r: StepResult, c: g.StatusWijzigingSpec = change, w: str = what) -> Outcome:
@@ -184,8 +184,8 @@ def _verantwoording(s: ProviderSession, spec: g.VerantwoordingSpec) -> bytes:
 
 
 def scenario_13(s: ProviderSession, steps: Steps) -> None:
-    minimal = g.minimal_verantwoording(s.numbers.verantwoordingsnummer(), vandaag=s.today)
-    maximal = g.maximal_verantwoording(s.numbers.verantwoordingsnummer(), vandaag=s.today, rng=s.rng)
+    minimal = g.minimal_verantwoording(s.numbers.verantwoordingsnummer(), today=s.today)
+    maximal = g.maximal_verantwoording(s.numbers.verantwoordingsnummer(), today=s.today, rng=s.rng)
     steps.run("1", lambda r: _accepted(s, r, _verantwoording(s, minimal),
                                        f"the minimal verantwoording {minimal.verantwoordingsnummer}"))
     steps.run("2", lambda r: _accepted(s, r, _verantwoording(s, maximal),
@@ -193,7 +193,7 @@ def scenario_13(s: ProviderSession, steps: Steps) -> None:
 
 
 def scenario_14(s: ProviderSession, steps: Steps) -> None:
-    spec = g.maximal_verantwoording(s.numbers.verantwoordingsnummer(), vandaag=s.today, rng=s.rng)
+    spec = g.maximal_verantwoording(s.numbers.verantwoordingsnummer(), today=s.today, rng=s.rng)
     nummer = spec.verantwoordingsnummer
     steps.run("0", lambda r: _accepted(s, r, _verantwoording(s, spec), f"verantwoording {nummer}"))
     steps.run("1", lambda r: _refused(s, r, _verantwoording(s, spec),

@@ -15,7 +15,7 @@ from stuf_fin.selftest.listener import Listener
 from stuf_fin.selftest.results import NOT_RUN, Exchange, Outcome, RunResult, ScenarioResult, StepResult
 from stuf_fin.selftest.scenarios import CONSUMER
 from stuf_fin.selftest.session import Numbers, Options, ProviderSession, Reporter, Steps
-from stuf_fin.stuf.operaties import PORT_KENNISGEVING, PORT_VRAAG
+from stuf_fin.stuf.operations import PORT_KENNISGEVING, PORT_VRAAG
 
 
 def run(options: Options, reporter: Reporter, settings_shown: dict[str, str]) -> RunResult:

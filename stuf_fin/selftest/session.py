@@ -22,7 +22,7 @@ from stuf_fin.schema.validator import MessageValidator, summarize
 from stuf_fin.selftest import checks
 from stuf_fin.selftest.results import FAIL, NOT_RUN, Exchange, Outcome, ScenarioResult, StepResult
 from stuf_fin.selftest.scenarios import Scenario
-from stuf_fin.stuf.operaties import PORT_KENNISGEVING, PORT_VRAAG, PORTS
+from stuf_fin.stuf.operations import PORT_KENNISGEVING, PORT_VRAAG, PORTS
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem, read_stuurgegevens
 
 
@@ -152,15 +152,15 @@ class ProviderSession:
         if issues:
             raise RuntimeError(f"the runner's own {etree.QName(element).localname} fails the schema: "
                                f"{summarize(issues, 300)}")
-        operatie = messages.operatie_of(element)
-        if operatie is None:
+        operation = messages.operation_of(element)
+        if operation is None:
             raise RuntimeError(f"the runner's own {etree.QName(element).localname} is no operation")
-        url = f"{self.base}/{PORT_VRAAG if operatie.port == PORT_VRAAG else PORT_KENNISGEVING}"
-        exchange = Exchange("sent", url, operatie.soap_action, message, at=datetime.now(UTC))
+        url = f"{self.base}/{PORT_VRAAG if operation.port == PORT_VRAAG else PORT_KENNISGEVING}"
+        exchange = Exchange("sent", url, operation.soap_action, message, at=datetime.now(UTC))
         step.exchanges.append(exchange)
-        uitkomst = self.client.post(messages.to_bytes(element), operatie.soap_action, url=url)
-        exchange.answer, exchange.http_status = uitkomst.reply, uitkomst.http_status
-        answer = checks.read_answer(uitkomst)
+        send_outcome = self.client.post(messages.to_bytes(element), operation.soap_action, url=url)
+        exchange.answer, exchange.http_status = send_outcome.reply, send_outcome.http_status
+        answer = checks.read_answer(send_outcome)
         if answer.message is None:
             exchange.note = answer.error
         return answer, read_stuurgegevens(element)

@@ -25,17 +25,17 @@ from stuf_fin.errors import StufFinError
 from stuf_fin.namespaces import FIN, SOAP_ENV, prefixed
 from stuf_fin.pipeline import Pipeline
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, XmlLimitError
-from stuf_fin.schema.stroom import Stroom, lees_kop, valideer_stroom
+from stuf_fin.schema.streaming import Stream, read_head, validate_stream
 from stuf_fin.schema.validator import SchemaIssue, summarize
-from stuf_fin.stuf.exchange import Antwoord, Verzoek
-from stuf_fin.stuf.fouten import StufFout
-from stuf_fin.stuf.operaties import Operatie, by_element
+from stuf_fin.stuf.exchange import Reply, Request
+from stuf_fin.stuf.faults import StufFout
+from stuf_fin.stuf.operations import Operation, by_element
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, read_stuurgegevens
 
 log = logging.getLogger("stuf_fin.soap")
 
 #: Operations whose handler can read a large message as a stream: message element -> repeated child.
-STROOMBAAR = {f"{{{FIN}}}Di01-verstrekVordering": f"{{{FIN}}}vrdLk01"}
+STREAMABLE = {f"{{{FIN}}}Di01-verstrekVordering": f"{{{FIN}}}vrdLk01"}
 
 
 def _state(ctx: MethodContext) -> SimpleNamespace:
@@ -46,7 +46,7 @@ def _state(ctx: MethodContext) -> SimpleNamespace:
     return state
 
 
-class StufTransportFout(Fault, StufFinError):
+class StufTransportFault(Fault, StufFinError):
     """A fault found before the pipeline runs (envelope, dispatch, SOAPAction)."""
 
     def __init__(self, fout: StufFout, message: etree._Element | None = None):
@@ -72,14 +72,14 @@ class StufSoap11(Soap11):
         state = _state(ctx)
         state.raw = data
         try:
-            ctx.in_document, state.stroom, state.issues = self._lees(data)
+            ctx.in_document, state.stream, state.issues = self._read(data)
         except XmlInputError as exc:
             what = "niet verwerkt" if isinstance(exc, XmlLimitError) else "geen welgevormde XML"
-            raise StufTransportFout(StufFout("StUF055", f"{what}: {exc}")) from None
+            raise StufTransportFault(StufFout("StUF055", f"{what}: {exc}")) from None
 
-    def _lees(self, data: bytes) -> tuple[etree._Element, Stroom | None, list[SchemaIssue]]:
+    def _read(self, data: bytes) -> tuple[etree._Element, Stream | None, list[SchemaIssue]]:
         """The request parsed and validated against the schemas in one pass (hardened, at most a few errors):
-        (the Envelope, a :class:`Stroom` for a large streamable request, the schema errors).
+        (the Envelope, a :class:`Stream` for a large streamable request, the schema errors).
 
         A valid request comes back whole (or as a stream); of an invalid one only the head is read into a tree
         (up to its stuurgegevens, for the answer), whatever the rest of it holds.
@@ -87,19 +87,19 @@ class StufSoap11(Soap11):
         validator = self.pipeline.validator
         minimum = getattr(self.pipeline.settings, "stream_min_bytes", 0)
         if minimum and len(data) >= minimum:
-            head = lees_kop(data, self.limits)
+            head = read_head(data, self.limits)
             body = head.find(BODY)
             message = next((c for c in body if isinstance(c.tag, str)), None) if body is not None else None
-            kind = STROOMBAAR.get(message.tag) if message is not None and message.tag in self.operaties else None
+            kind = STREAMABLE.get(message.tag) if message is not None and message.tag in self.operaties else None
             if kind is not None and message is not None:
                 try:
-                    result = valideer_stroom(data, message, validator, kind)
+                    result = validate_stream(data, message, validator, kind)
                 except XmlInputError:
                     raise
                 except Exception:  # never worse than the ordinary way, which then answers
                     log.exception("streaming validation failed unexpectedly; parsing the request whole")
                     result = None
-                if isinstance(result, Stroom):  # valid, and no tree of the whole message (stuf_fin.schema.stroom)
+                if isinstance(result, Stream):  # valid, and no tree of the whole message (stuf_fin.schema.streaming)
                     return head, result, []
                 if result is not None:
                     return head, None, result
@@ -108,64 +108,64 @@ class StufSoap11(Soap11):
             assert checked.root is not None  # valid: the whole tree
             return checked.root, None, []
         try:
-            return lees_kop(data, self.limits), None, checked.issues
+            return read_head(data, self.limits), None, checked.issues
         except XmlInputError:  # not even the head is usable: no stuurgegevens to answer with
-            raise StufTransportFout(StufFout("StUF055", summarize(checked.issues))) from None
+            raise StufTransportFault(StufFout("StUF055", summarize(checked.issues))) from None
 
     def decompose_incoming_envelope(self, ctx: MethodContext, message: str = Soap11.REQUEST) -> None:
         root = ctx.in_document
         if root.tag != ENVELOPE:
-            raise StufTransportFout(StufFout(
+            raise StufTransportFault(StufFout(
                 "StUF055", f"geen SOAP 1.1 Envelope ({SOAP_ENV}) maar {prefixed(root.tag)}"))
         body = root.find(BODY)
         children = [c for c in body if isinstance(c.tag, str)] if body is not None else []
         if len(children) != 1:
-            raise StufTransportFout(StufFout(
+            raise StufTransportFault(StufFout(
                 "StUF055", f"de SOAP Body moet precies één bericht bevatten, niet {len(children)}"))
         element = children[0]
         ctx.in_header_doc = root.find(HEADER)
         ctx.in_body_doc = element
         ctx.method_request_string = element.tag
-        operatie = self.operaties.get(element.tag)
-        if operatie is None:
-            raise StufTransportFout(StufFout(
+        operation = self.operaties.get(element.tag)
+        if operation is None:
+            raise StufTransportFault(StufFout(
                 "StUF022", f"bericht {prefixed(element.tag)} is geen operatie van {self.port}"), element)
-        _state(ctx).operatie = operatie
-        self._check_soap_action(ctx, operatie, element)
+        _state(ctx).operation = operation
+        self._check_soap_action(ctx, operation, element)
 
-    def _check_soap_action(self, ctx: MethodContext, operatie: Operatie, element: etree._Element) -> None:
+    def _check_soap_action(self, ctx: MethodContext, operation: Operation, element: etree._Element) -> None:
         action = ctx.transport.request.soap_action
         if action is None:
             return
         action = action.strip().strip('"')
-        if action and action != operatie.soap_action:
-            raise StufTransportFout(StufFout(
-                "StUF040", f"SOAPAction {action!r} hoort niet bij {operatie.naam} "
-                           f"(verwacht {operatie.soap_action!r})", plek="client"), element)
+        if action and action != operation.soap_action:
+            raise StufTransportFault(StufFout(
+                "StUF040", f"SOAPAction {action!r} hoort niet bij {operation.naam} "
+                           f"(verwacht {operation.soap_action!r})", plek="client"), element)
 
     def get_call_handles(self, ctx: MethodContext) -> list[Any]:
-        operatie = getattr(_state(ctx), "operatie", None)
-        if operatie is None:
+        operation = getattr(_state(ctx), "operation", None)
+        if operation is None:
             return []
         return [d for handles in self.app.interface.service_method_map.values() for d in handles
-                if d.operation_name == operatie.naam][:1]
+                if d.operation_name == operation.naam][:1]
 
     def deserialize(self, ctx: MethodContext, message: str) -> None:
-        ctx.in_object = Verzoek(
-            operatie=_state(ctx).operatie,
+        ctx.in_object = Request(
+            operation=_state(ctx).operation,
             message=ctx.in_body_doc,
             raw=_state(ctx).raw,
             ontvangen_op=datetime.now(UTC),
-            stroom=_state(ctx).stroom,
+            stream=_state(ctx).stream,
             issues=_state(ctx).issues,
-            identiteit=ctx.transport.request.identity,
+            identity=ctx.transport.request.identity,
             soap_action=ctx.transport.request.soap_action,
         )
 
     # -- out ---------------------------------------------------------------------------------------
     def serialize(self, ctx: MethodContext, message: str) -> None:
         if ctx.out_error is not None:
-            antwoord = self._antwoord_voor_fout(ctx, ctx.out_error)
+            antwoord = self._reply_for_fault(ctx, ctx.out_error)
         else:
             out = ctx.out_object
             antwoord = out[0] if isinstance(out, (list, tuple)) else out
@@ -175,8 +175,8 @@ class StufSoap11(Soap11):
         elif ctx.transport.resp_code is None:
             ctx.transport.resp_code = HTTP_200
 
-    def _antwoord_voor_fout(self, ctx: MethodContext, error: Exception) -> Antwoord:
-        if isinstance(error, StufTransportFout):
+    def _reply_for_fault(self, ctx: MethodContext, error: Exception) -> Reply:
+        if isinstance(error, StufTransportFault):
             fout, message = error.fout, error.message
         elif isinstance(error, ResourceNotFoundError):
             fout, message = StufFout("StUF022", "onbekend bericht"), None
@@ -184,10 +184,10 @@ class StufSoap11(Soap11):
             log.error("unexpected spyne fault: %s", error)
             fout, message = StufFout("StUF058", "interne fout"), None
         sg = read_stuurgegevens(message) if message is not None else Stuurgegevens()
-        return self.pipeline.fout_antwoord(self.foutbericht, sg, fout)
+        return self.pipeline.fault_reply(self.foutbericht, sg, fout)
 
     def create_out_string(self, ctx: MethodContext, charset: str | None = None) -> None:
-        antwoord: Antwoord = _state(ctx).antwoord
+        antwoord: Reply = _state(ctx).antwoord
         if antwoord.fout is None:
             body = antwoord.to_bytes()
         else:

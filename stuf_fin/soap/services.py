@@ -1,6 +1,6 @@
 """The spyne applications: one per official port, one method per WSDL operation.
 
-Every method hands its :class:`~stuf_fin.stuf.exchange.Verzoek` to the shared pipeline; what the methods
+Every method hands its :class:`~stuf_fin.stuf.exchange.Request` to the shared pipeline; what the methods
 receive and return is raw StUF XML, because the XSD is the model (see protocol.py).
 """
 
@@ -15,8 +15,8 @@ from stuf_fin.pipeline import Pipeline
 from stuf_fin.schema.parsing import ParseLimits
 from stuf_fin.soap.protocol import StufSoap11
 from stuf_fin.soap.server import PortServer
-from stuf_fin.stuf.exchange import Antwoord, Verzoek
-from stuf_fin.stuf.operaties import OPERATIES
+from stuf_fin.stuf.exchange import Reply, Request
+from stuf_fin.stuf.operations import OPERATIONS
 
 # spyne runs a full gc.collect() at the end of a request when the last one was more than a second ago
 # (to close uploaded files; we have none): 60-80 ms per bulk message, measured.  Python's own collector
@@ -26,14 +26,14 @@ spyne.const.MIN_GC_INTERVAL = float("inf")
 
 def _service(port: str) -> type[ServiceBase]:
     methods = {}
-    for operatie in (op for op in OPERATIES if op.port == port):
-        def handle(ctx: MethodContext, verzoek: Verzoek) -> Antwoord:
-            antwoord: Antwoord = ctx.app.pipeline.behandel(verzoek)
+    for operation in (op for op in OPERATIONS if op.port == port):
+        def handle(ctx: MethodContext, verzoek: Request) -> Reply:
+            antwoord: Reply = ctx.app.pipeline.handle_request(verzoek)
             return antwoord
 
-        name = operatie.naam.replace("-", "_")
+        name = operation.naam.replace("-", "_")
         handle.__name__ = name
-        methods[name] = rpc(AnyXml, _returns=AnyXml, _body_style="bare", _operation_name=operatie.naam)(handle)
+        methods[name] = rpc(AnyXml, _returns=AnyXml, _body_style="bare", _operation_name=operation.naam)(handle)
     return type(f"{port}Service", (ServiceBase,), methods)
 
 

@@ -10,7 +10,7 @@ from lxml import etree
 
 from stuf_fin.namespaces import WSDL, WSDL_SOAP, XS, q
 from stuf_fin.schema.loader import builtin_dir
-from stuf_fin.stuf.operaties import PORT_KENNISGEVING, PORT_VRAAG
+from stuf_fin.stuf.operations import PORT_KENNISGEVING, PORT_VRAAG
 
 WSDL_FILES = {
     PORT_KENNISGEVING: "fin0310_verstrekVorderingOfVerantwoording.wsdl",

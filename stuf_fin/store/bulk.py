@@ -6,7 +6,7 @@
   ``VALUES`` list (one round trip; psycopg's ``executemany`` would enter pipeline mode, more work for few rows).
   :func:`insert_tables` puts the few rows of several tables in one statement (data-modifying ``WITH``).
 
-Values go through the same SQLAlchemy bind processors as a Core ``insert`` (``Tijd`` to UTC, dates,
+Values go through the same SQLAlchemy bind processors as a Core ``insert`` (``UtcTime`` to UTC, dates,
 JSON), column by column, so what is stored is what ``conn.execute(sa.insert(table), rows)`` stores.
 Errors come back wrapped as SQLAlchemy exceptions (a duplicate key is an ``IntegrityError``).
 The caller's transaction is used; nothing is committed here.

@@ -64,7 +64,7 @@ SQLITE_CACHE_KIB = 16 * 1024
 #: A commit checkpoints the WAL itself only beyond this many pages (SQLite's default is 1,000): normally the
 #: background checkpointer (:mod:`stuf_fin.store.checkpoint`) has done it; this bounds the WAL without it.
 SQLITE_AUTOCHECKPOINT_PAGES = 8192
-_LEZEN = "stuf_fin_lezen"
+_READ = "stuf_fin_lezen"
 T = TypeVar("T")  # execution option: a read-only transaction
 _AUTOCOMMIT = "stuf_fin_autocommit"  # execution option (SQLite): no BEGIN, each statement by itself
 
@@ -173,7 +173,7 @@ class Store:
         self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         # SQLite writers of this process queue here instead of in SQLite's busy handler, which sleeps and
         # polls (up to 100 ms a time, unfair): 16 concurrent small messages had a p99 of 2.5 s that way.
-        self._schrijver = threading.RLock()
+        self._writer = threading.RLock()
         #: the running background WAL checkpointer (SQLite), signalled after each writing transaction
         self.checkpointer: WalCheckpointer | None = None
         #: answers counted for the console, written every few seconds (:mod:`stuf_fin.store.answer_counts`)
@@ -273,7 +273,7 @@ class Store:
             options = conn.get_execution_options()
             if options.get(_AUTOCOMMIT, False):
                 return  # each statement its own (implicit) transaction: see Store.autocommit()
-            conn.exec_driver_sql("BEGIN DEFERRED" if options.get(_LEZEN, False) else "BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN DEFERRED" if options.get(_READ, False) else "BEGIN IMMEDIATE")
 
         return engine
 
@@ -283,16 +283,16 @@ class Store:
         return self.url.render_as_string(hide_password=True)
 
     @contextmanager
-    def begin(self, *, schrijven: bool = True) -> Iterator[Connection]:
+    def begin(self, *, write: bool = True) -> Iterator[Connection]:
         """A connection inside a transaction, committed on success and rolled back on an exception.
 
-        ``schrijven=False`` gives a read-only transaction (on SQLite it does not take the write lock).
+        ``write=False`` gives a read-only transaction (on SQLite it does not take the write lock).
         """
-        turn = self._writer_turn() if schrijven and self.is_sqlite else nullcontext()
-        with turn, self._transaction(self.engine, schrijven) as conn:
+        turn = self._writer_turn() if write and self.is_sqlite else nullcontext()
+        with turn, self._transaction(self.engine, write) as conn:
             yield conn
         checkpointer = self.checkpointer
-        if schrijven and checkpointer is not None:
+        if write and checkpointer is not None:
             checkpointer.signal()
 
     @contextmanager
@@ -323,10 +323,10 @@ class Store:
             yield conn
 
     @contextmanager
-    def _transaction(self, engine: Engine, schrijven: bool) -> Iterator[Connection]:
+    def _transaction(self, engine: Engine, write: bool) -> Iterator[Connection]:
         with engine.connect() as conn:
-            if not schrijven:
-                conn.execution_options(**{_LEZEN: True}, **({} if self.is_sqlite else {
+            if not write:
+                conn.execution_options(**{_READ: True}, **({} if self.is_sqlite else {
                     "postgresql_readonly": True}))
             with conn.begin():
                 yield conn
@@ -334,12 +334,12 @@ class Store:
     @contextmanager
     def _writer_turn(self) -> Iterator[None]:
         """This process's turn to write to SQLite, waited for at most :attr:`timeout` seconds."""
-        if not self._schrijver.acquire(timeout=self.timeout):
+        if not self._writer.acquire(timeout=self.timeout):
             raise sa.exc.TimeoutError(f"no turn to write to the database within {self.timeout:g} s")
         try:
             yield
         finally:
-            self._schrijver.release()
+            self._writer.release()
 
     @contextmanager
     def read(self, timeout: float, *, probe: bool = False) -> Iterator[Connection]:
@@ -351,7 +351,7 @@ class Store:
         request connections are stuck.
         """
         try:
-            with self.probe() if probe else self.begin(schrijven=False) as conn:
+            with self.probe() if probe else self.begin(write=False) as conn:
                 if self.is_sqlite:
                     deadline = time.monotonic() + timeout
                     raw: Any = conn.connection.driver_connection  # sqlite3's

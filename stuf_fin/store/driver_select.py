@@ -1,10 +1,10 @@
 """Statements run on the driver's own cursor: the per-request SELECTs (:class:`DriverSelect`) and the hot INSERTs
-of a message (:func:`driver_execute`, used by :mod:`stuf_fin.store.bulk` and :mod:`stuf_fin.store.archief`).
+of a message (:func:`driver_execute`, used by :mod:`stuf_fin.store.bulk` and :mod:`stuf_fin.store.archive`).
 
 For a statement run on every request.  SQLAlchemy costs some 20 µs per statement on SQLite and 30–100 µs on
 PostgreSQL (an execution context, a result object; for a wide row psycopg builds ``cursor.description`` anew on
 every execution, and SQLAlchemy asks for it); here a Core statement is compiled once per dialect and its rows come
-back as named tuples with the same result processors Core applies (dates and JSON on SQLite, ``Tijd`` on both), its
+back as named tuples with the same result processors Core applies (dates and JSON on SQLite, ``UtcTime`` on both), its
 parameters with the same bind processors.  Errors come back wrapped as SQLAlchemy exceptions (a duplicate key is an
 ``IntegrityError``), and a connection the error broke is invalidated, as Core does.  Runs in the caller's
 transaction, or outside any (:meth:`stuf_fin.store.db.Store.autocommit`).

@@ -33,7 +33,7 @@ Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 Json = sa.JSON(none_as_null=True)
 
 
-class Tijd(sa.TypeDecorator[datetime]):
+class UtcTime(sa.TypeDecorator[datetime]):
     """A moment, stored in UTC and always read back as an aware datetime (SQLite keeps no zone)."""
 
     impl = sa.DateTime(timezone=True)
@@ -83,12 +83,12 @@ bericht = sa.Table(
     sa.Column("outcome", sa.String(8)),  # Bv03, Fo03, Fo02, La01
     sa.Column("fault_code", sa.String(16)),
     sa.Column("authenticated_identity", sa.Text),  # of the peer (TLS client certificate), when known
-    sa.Column("received_at", Tijd(), nullable=False),
-    sa.Column("answered_at", Tijd()),
+    sa.Column("received_at", UtcTime(), nullable=False),
+    sa.Column("answered_at", UtcTime()),
     # an identical resend (StUF016) of this earlier accepted message, answered with that message's Bv03
     _fk("resend_of", "bericht.id", cascade=False, nullable=True),
     # the raw request, last: SQLite keeps a zero-filled last column virtual while a large request is written into
-    # it (store/archief.py::vul_request); PostgreSQL compresses request and reply with lz4 where available
+    # it (store/archive.py::vul_request); PostgreSQL compresses request and reply with lz4 where available
     # (migration 0005)
     sa.Column("request", sa.LargeBinary, nullable=False),
     sa.Index(None, "referentienummer"),
@@ -110,7 +110,7 @@ DURATION_BOUNDS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 300
 #: handling time; kept up to date in the transaction that records the answer (store/message_stats.py).
 bericht_stats = sa.Table(
     "bericht_stats", metadata,
-    sa.Column("bucket", Tijd(), primary_key=True),  # start of the 5 minutes the answer was recorded in
+    sa.Column("bucket", UtcTime(), primary_key=True),  # start of the 5 minutes the answer was recorded in
     sa.Column("operation", sa.Text, primary_key=True),
     sa.Column("outcome", sa.String(8), primary_key=True),
     sa.Column("fault_code", sa.String(16), primary_key=True),  # "" without a fault
@@ -138,7 +138,7 @@ vordering = sa.Table(
     "vordering", metadata,
     _id(),
     _fk("bericht_id", "bericht.id", cascade=False, nullable=True),
-    sa.Column("ontvangen_op", Tijd(), nullable=False),
+    sa.Column("ontvangen_op", UtcTime(), nullable=False),
     # key
     sa.Column("organisatie_nnp_id", sa.String(17), nullable=False),  # "" when empty or nil
     sa.Column("tsa", sa.String(200), nullable=False),
@@ -168,7 +168,7 @@ vordering = sa.Table(
     # current vorderingstatus (history: table vorderingstatus)
     sa.Column("status", sa.String(3)),
     sa.Column("status_datum_en_tijd", sa.Text),
-    sa.Column("status_tijdstip", Tijd()),
+    sa.Column("status_tijdstip", UtcTime()),
     sa.Column("totaal_betaald", sa.BigInteger),
     sa.Column("deel_bedrag_betaald", sa.BigInteger),
     sa.Column("status_opmerkingen", sa.Text),
@@ -258,10 +258,10 @@ vorderingstatus = sa.Table(
     _fk("vordering_id", "vordering.id"),
     _fk("bericht_id", "bericht.id", cascade=False, nullable=True),
     sa.Column("bron", sa.String(16), nullable=False),  # "vordering" (in the Di01) or "statuswijziging"
-    sa.Column("ontvangen_op", Tijd(), nullable=False),
+    sa.Column("ontvangen_op", UtcTime(), nullable=False),
     sa.Column("status", sa.String(3)),
     sa.Column("datum_en_tijd", sa.Text),
-    sa.Column("tijdstip", Tijd()),
+    sa.Column("tijdstip", UtcTime()),
     sa.Column("totaal_betaald", sa.BigInteger),
     sa.Column("deel_bedrag_betaald", sa.BigInteger),
     sa.Column("opmerkingen", sa.Text),
@@ -274,11 +274,11 @@ verantwoording = sa.Table(
     "verantwoording", metadata,
     _id(),
     _fk("bericht_id", "bericht.id", cascade=False, nullable=True),
-    sa.Column("ontvangen_op", Tijd(), nullable=False),
+    sa.Column("ontvangen_op", UtcTime(), nullable=False),
     sa.Column("organisatie_nnp_id", sa.String(17), nullable=False),  # "" when empty or nil
     sa.Column("verantwoordingsnummer", sa.String(64), nullable=False),
     sa.Column("datum_en_tijd", sa.Text, nullable=False),
-    sa.Column("tijdstip", Tijd()),
+    sa.Column("tijdstip", UtcTime()),
     sa.Column("boekingperiode_omschrijving", sa.Text),
     sa.Column("begindatum", sa.Date, nullable=False),
     sa.Column("einddatum", sa.Date, nullable=False),
@@ -316,7 +316,7 @@ returned_vordering = sa.Table(
 console_audit = sa.Table(
     "console_audit", metadata,
     _id(),
-    sa.Column("at", Tijd(), nullable=False),
+    sa.Column("at", UtcTime(), nullable=False),
     sa.Column("account", sa.Text, nullable=False),
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("action", sa.String(32), nullable=False),  # view_message, view_vordering, retry, ...
@@ -337,7 +337,7 @@ outbox = sa.Table(
     "outbox", metadata,
     _id(),
     _fk("bericht_id", "bericht.id", cascade=False, nullable=True),  # the inbound message that caused it
-    sa.Column("created_at", Tijd(), nullable=False),
+    sa.Column("created_at", UtcTime(), nullable=False),
     sa.Column("route", sa.Text, nullable=False),  # "tsa:<code>", "financiele_administratie", "inningssysteem"
     sa.Column("operation", sa.Text, nullable=False),  # Di01-verstrekVorderingStatusWijziging, ...
     sa.Column("volgorde", sa.Text),  # ordering group: one row of a group in flight at a time, in id order
@@ -346,16 +346,16 @@ outbox = sa.Table(
     sa.Column("message", sa.LargeBinary, nullable=False),  # the StUF message (SOAP Body content), sent unchanged
     sa.Column("state", sa.String(10), nullable=False),  # pending, delivered, dead
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("next_attempt_at", Tijd(), nullable=False),
+    sa.Column("next_attempt_at", UtcTime(), nullable=False),
     sa.Column("claimed_by", sa.String(64)),  # the claim (lease) of the worker delivering it now
-    sa.Column("claimed_until", Tijd()),
-    sa.Column("last_attempt_at", Tijd()),
+    sa.Column("claimed_until", UtcTime()),
+    sa.Column("last_attempt_at", UtcTime()),
     sa.Column("outcome", sa.String(8)),  # last answer: Bv03, Bv04, Fo03
     sa.Column("fault_code", sa.String(16)),
     sa.Column("fault_plek", sa.String(8)),
     sa.Column("last_error", sa.Text),  # why the last attempt failed; the reason of a dead letter
     sa.Column("reply", sa.LargeBinary),  # the last answer as received
-    sa.Column("finished_at", Tijd()),  # delivered or given up
+    sa.Column("finished_at", UtcTime()),  # delivered or given up
     sa.UniqueConstraint("referentienummer"),
     sa.Index(None, "state", "next_attempt_at"),
     sa.Index(None, "volgorde", "id"),
@@ -372,7 +372,7 @@ outbox_attempt = sa.Table(
     _fk("outbox_id", "outbox.id"),
     sa.Column("attempt", sa.Integer, nullable=False),
     sa.Column("worker", sa.Text, nullable=False),  # or "asynchroon" for a Bv03/Fo03 received on the Di01 port
-    sa.Column("started_at", Tijd(), nullable=False),
+    sa.Column("started_at", UtcTime(), nullable=False),
     sa.Column("duration_ms", sa.Integer, nullable=False),
     sa.Column("result", sa.String(12), nullable=False),  # delivered, retry, dead_letter
     sa.Column("outcome", sa.String(16), nullable=False),  # Bv03, Bv04, Fo03, http, transport, invalid, ...

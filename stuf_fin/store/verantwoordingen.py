@@ -22,7 +22,7 @@ from stuf_fin.store.db import reserve_ids
 from stuf_fin.store.tables import boeking, verantwoording
 
 CHUNK = 1000
-_BOEKING_VELDEN = ("boekingsleutel", "boekingbedrag_incl_btw", "boekingbedrag_excl_btw", "boekingbedrag_btw")
+_BOEKING_FIELDS = ("boekingsleutel", "boekingbedrag_incl_btw", "boekingbedrag_excl_btw", "boekingbedrag_btw")
 
 
 def existing_verantwoordingen(conn: Connection, keys: Iterable[VerantwoordingSleutel]
@@ -63,7 +63,7 @@ def insert_verantwoordingen(conn: Connection, verantwoordingen: Sequence[Verantw
     for fid, f in zip(ids, verantwoordingen, strict=True):
         f.id = fid
         for n, b in enumerate(f.boekingen, 1):
-            row = {veld: getattr(b, veld) for veld in _BOEKING_VELDEN}
+            row = {veld: getattr(b, veld) for veld in _BOEKING_FIELDS}
             row.update(verantwoording_id=fid, volgnummer=n, vorm=b.vorm or None)
             boekingen.append(row)
     if boekingen:
@@ -89,7 +89,7 @@ def load_verantwoordingen(conn: Connection, ids: Sequence[int]) -> list[Verantwo
             boeking.c.verantwoording_id, boeking.c.volgnummer)
         for b in conn.execute(stmt):
             per_fvw[b.verantwoording_id].append(
-                Boeking(**{veld: getattr(b, veld) for veld in _BOEKING_VELDEN}, vorm=b.vorm or {}))
+                Boeking(**{veld: getattr(b, veld) for veld in _BOEKING_FIELDS}, vorm=b.vorm or {}))
     return [Verantwoording(
         verantwoordingsnummer=r.verantwoordingsnummer, datum_en_tijd=r.datum_en_tijd, begindatum=r.begindatum,
         einddatum=r.einddatum,

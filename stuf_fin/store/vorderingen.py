@@ -40,7 +40,7 @@ from stuf_fin.store.tables import btw_totaalregel, termijn, vordering, vordering
 #: Keys per lookup query (3 bind parameters each; far below SQLite's and PostgreSQL's limits).
 CHUNK = 1000
 
-_REGEL_VELDEN = ("bedrag_excl_btw", "bedrag_incl_btw", "bedrag_btw", "btw_categorie", "btw_percentage",
+_REGEL_FIELDS = ("bedrag_excl_btw", "bedrag_incl_btw", "bedrag_btw", "btw_categorie", "btw_percentage",
                  "vorderingtype", "vorderingcode", "vorderingtoelichting", "vorderingomschrijving", "aantal",
                  "eenheid", "stuks_prijs_excl_btw")
 
@@ -65,14 +65,14 @@ def find_vorderingen(conn: Connection, keys: Iterable[VorderingSleutel]) -> dict
         rows = conn.execute(_SLEUTELS_JSON, {"k": json.dumps([(k.organisatie, k.tsa, k.vorderingnummer)
                                                               for k in wanted])})
     else:
-        rows = (row for chunk in _chunks(wanted) for row in conn.execute(_SLEUTELS, {"sleutels": [
+        rows = (row for chunk in _chunks(wanted) for row in conn.execute(_KEYS, {"sleutels": [
             (k.organisatie, k.tsa, k.vorderingnummer) for k in chunk]}))
     found.update((VorderingSleutel(org, tsa, nr), vid) for org, tsa, nr, vid in rows)
     return found
 
 
 _c = vordering.c
-_SLEUTELS = sa.select(_c.organisatie_nnp_id, _c.tsa, _c.vorderingnummer, _c.id).where(
+_KEYS = sa.select(_c.organisatie_nnp_id, _c.tsa, _c.vorderingnummer, _c.id).where(
     sa.tuple_(_c.organisatie_nnp_id, _c.tsa, _c.vorderingnummer).in_(sa.bindparam("sleutels", expanding=True)))
 _SLEUTELS_JSON = sa.text(
     "SELECT v.organisatie_nnp_id, v.tsa, v.vorderingnummer, v.id FROM json_each(:k) AS k JOIN vordering AS v "
@@ -126,9 +126,9 @@ def summaries(conn: Connection, ids: Sequence[int]) -> dict[int, sa.Row[*tuple[A
     return found
 
 
-def known_vorderingnummers(conn: Connection, nummers: Iterable[str]) -> set[str]:
-    """Those of ``nummers`` for which some vordering is stored."""
-    wanted = list(dict.fromkeys(nummers))
+def known_vorderingnummers(conn: Connection, numbers: Iterable[str]) -> set[str]:
+    """Those of ``numbers`` for which some vordering is stored."""
+    wanted = list(dict.fromkeys(numbers))
     found: set[str] = set()
     c = vordering.c
     for chunk in _chunks(wanted):
@@ -138,19 +138,19 @@ def known_vorderingnummers(conn: Connection, nummers: Iterable[str]) -> set[str]
 
 # -- insert ----------------------------------------------------------------------------------------------
 
-class Rijen(NamedTuple):
+class Rows(NamedTuple):
     """The rows of one table: column names and one tuple of values per row (in that order)."""
 
     table: sa.Table
-    kolommen: tuple[str, ...]
+    columns: tuple[str, ...]
     waarden: list[tuple[Any, ...]]
 
     def dicts(self) -> list[dict[str, Any]]:
         """The rows as dicts (for a Core insert)."""
-        return [dict(zip(self.kolommen, row, strict=True)) for row in self.waarden]
+        return [dict(zip(self.columns, row, strict=True)) for row in self.waarden]
 
 
-_VORDERING_KOLOMMEN = (
+_VORDERING_COLUMNS = (
     "id", "bericht_id", "ontvangen_op", "organisatie_nnp_id", "tsa", "vorderingnummer", "factuurnummer",
     "creatiedatum", "factuurdatum", "vervaldatum", "indicator_factuur_uitgestuurd", "algemene_factuuromschrijving",
     "valutacode", "totaalbedrag_excl_btw", "totaalbedrag_btw", "totaalbedrag_incl_btw", "taaknummer",
@@ -164,18 +164,18 @@ _VORDERING_KOLOMMEN = (
     "zaak_identificatie", "zaak_xml",
     "gerelateerde_vorderingnummer", "gerelateerde_organisatie_nnp_id", "gerelateerde_vordering_xml",
     "oeh_identificatie", "oeh_xml")
-_GEEN_INCASSO = (None, None, None, None, None)
-_GEEN_STATUS = (None, None, None, None, None, None, None)
-_GEEN_DEBITEUR = (None, None, None, None, None)
-_REGEL_KOLOMMEN = ("vordering_id", "volgnummer", *_REGEL_VELDEN, "vorm")
-_TOTAALREGEL_KOLOMMEN = ("vordering_id", "volgnummer", "totaalbedrag_btw", "btw_categorie", "vorm")
-_TERMIJN_KOLOMMEN = ("vordering_id", "volgnummer", "datum", "termijnbedrag", "vervaldatum", "vorm")
-_HISTORIE_KOLOMMEN = ("vordering_id", "bericht_id", "bron", "ontvangen_op", "status", "datum_en_tijd", "tijdstip",
-                      "totaal_betaald", "deel_bedrag_betaald", "opmerkingen", "vorm")
+_NO_INCASSO = (None, None, None, None, None)
+_NO_STATUS = (None, None, None, None, None, None, None)
+_NO_DEBITEUR = (None, None, None, None, None)
+_REGEL_COLUMNS = ("vordering_id", "volgnummer", *_REGEL_FIELDS, "vorm")
+_TOTAALREGEL_COLUMNS = ("vordering_id", "volgnummer", "totaalbedrag_btw", "btw_categorie", "vorm")
+_TERMIJN_COLUMNS = ("vordering_id", "volgnummer", "datum", "termijnbedrag", "vervaldatum", "vorm")
+_HISTORY_COLUMNS = ("vordering_id", "bericht_id", "bron", "ontvangen_op", "status", "datum_en_tijd", "tijdstip",
+                    "totaal_betaald", "deel_bedrag_betaald", "opmerkingen", "vorm")
 
 
-def _vordering_waarden(v: Vordering, vid: int, bericht_id: int | None, ontvangen_op: datetime) -> tuple[Any, ...]:
-    """The ``vordering`` row of ``v``, in the order of :data:`_VORDERING_KOLOMMEN`."""
+def _vordering_values(v: Vordering, vid: int, bericht_id: int | None, ontvangen_op: datetime) -> tuple[Any, ...]:
+    """The ``vordering`` row of ``v``, in the order of :data:`_VORDERING_COLUMNS`."""
     meta, organisatie = v.metagegevens, v.vorderende_organisatie
     i, schema, s, d = v.automatische_incasso, v.invorderingsschema, v.vorderingstatus, v.debiteur
     z, g, o = v.zaak, v.gerelateerde_vordering, v.organisatorische_eenheid
@@ -186,17 +186,17 @@ def _vordering_waarden(v: Vordering, vid: int, bericht_id: int | None, ontvangen
         v.totaalbedrag_incl_btw, v.taaknummer, v.indicator_publiekrechtelijk, v.vorm or None, organisatie.xml,
         meta.tijdvak_geldigheid, meta.tijdstip_registratie, meta.extra_elementen,
         *((i.machtigingskenmerk, i.afgiftedatum_incasso, i.rekeningnummer, i.bic, i.vorm) if i is not None
-          else _GEEN_INCASSO),
+          else _NO_INCASSO),
         schema.invorderingsregime if schema else None, schema.vorm if schema else None,
         *((s.status, s.datum_en_tijd, s.tijdstip(), s.totaal_betaald, s.deel_bedrag_betaald, s.opmerkingen, s.vorm)
-          if s is not None else _GEEN_STATUS),
-        *((d.soort, d.bsn, d.nnp_id, d.debiteurnummer, d.xml) if d is not None else _GEEN_DEBITEUR),
+          if s is not None else _NO_STATUS),
+        *((d.soort, d.bsn, d.nnp_id, d.debiteurnummer, d.xml) if d is not None else _NO_DEBITEUR),
         z.identificatie if z else None, z.xml if z else None,
         g.vorderingnummer if g else None, g.organisatie if g else None, g.xml if g else None,
         o.identificatie if o else None, o.xml if o else None)
 
 
-def _status_kolommen(s: Vorderingstatus | None) -> dict[str, Any]:
+def _status_columns(s: Vorderingstatus | None) -> dict[str, Any]:
     """The current-status columns of a vordering."""
     if s is None:
         return {"status": None, "status_datum_en_tijd": None, "status_tijdstip": None, "totaal_betaald": None,
@@ -206,19 +206,19 @@ def _status_kolommen(s: Vorderingstatus | None) -> dict[str, Any]:
             "status_opmerkingen": s.opmerkingen, "status_vorm": s.vorm}
 
 
-def _historie_waarden(vordering_id: int, s: Vorderingstatus, bron: str, bericht_id: int | None,
-                      ontvangen_op: datetime) -> tuple[Any, ...]:
-    """A ``vorderingstatus`` row, in the order of :data:`_HISTORIE_KOLOMMEN`."""
+def _history_values(vordering_id: int, s: Vorderingstatus, bron: str, bericht_id: int | None,
+                    ontvangen_op: datetime) -> tuple[Any, ...]:
+    """A ``vorderingstatus`` row, in the order of :data:`_HISTORY_COLUMNS`."""
     return (vordering_id, bericht_id, bron, ontvangen_op, s.status, s.datum_en_tijd, s.tijdstip(), s.totaal_betaald,
             s.deel_bedrag_betaald, s.opmerkingen, s.vorm or None)
 
 
-def vordering_rijen(vorderingen: Sequence[Vordering], ids: Sequence[int], *, bericht_id: int | None,
-                    ontvangen_op: datetime) -> list[Rijen]:
+def vordering_rows(vorderingen: Sequence[Vordering], ids: Sequence[int], *, bericht_id: int | None,
+                   ontvangen_op: datetime) -> list[Rows]:
     """The rows that store ``vorderingen`` (with these ``ids``) and their children, per table in insert order."""
     rows, regels, totaalregels, termijnen, statussen = [], [], [], [], []
     for vid, v in zip(ids, vorderingen, strict=True):
-        rows.append(_vordering_waarden(v, vid, bericht_id, ontvangen_op))
+        rows.append(_vordering_values(v, vid, bericht_id, ontvangen_op))
         for n, r in enumerate(v.vorderingsregels, 1):
             regels.append((vid, n, r.bedrag_excl_btw, r.bedrag_incl_btw, r.bedrag_btw, r.btw_categorie,
                            r.btw_percentage, r.vorderingtype, r.vorderingcode, r.vorderingtoelichting,
@@ -229,10 +229,10 @@ def vordering_rijen(vorderingen: Sequence[Vordering], ids: Sequence[int], *, ber
             for n, tm in enumerate(v.invorderingsschema.termijnen, 1):
                 termijnen.append((vid, n, tm.datum, tm.termijnbedrag, tm.vervaldatum, tm.vorm or None))
         if v.vorderingstatus is not None:
-            statussen.append(_historie_waarden(vid, v.vorderingstatus, "vordering", bericht_id, ontvangen_op))
-    return [Rijen(vordering, _VORDERING_KOLOMMEN, rows), Rijen(vorderingsregel, _REGEL_KOLOMMEN, regels),
-            Rijen(btw_totaalregel, _TOTAALREGEL_KOLOMMEN, totaalregels), Rijen(termijn, _TERMIJN_KOLOMMEN, termijnen),
-            Rijen(vorderingstatus, _HISTORIE_KOLOMMEN, statussen)]
+            statussen.append(_history_values(vid, v.vorderingstatus, "vordering", bericht_id, ontvangen_op))
+    return [Rows(vordering, _VORDERING_COLUMNS, rows), Rows(vorderingsregel, _REGEL_COLUMNS, regels),
+            Rows(btw_totaalregel, _TOTAALREGEL_COLUMNS, totaalregels), Rows(termijn, _TERMIJN_COLUMNS, termijnen),
+            Rows(vorderingstatus, _HISTORY_COLUMNS, statussen)]
 
 
 def insert_vorderingen(conn: Connection, vorderingen: Sequence[Vordering], *, bericht_id: int | None,
@@ -246,7 +246,7 @@ def insert_vorderingen(conn: Connection, vorderingen: Sequence[Vordering], *, be
     if not vorderingen:
         return []
     ids = reserve_ids(conn, vordering, len(vorderingen))
-    insert_tables(conn, [(r.table, r.kolommen, r.waarden) for r in vordering_rijen(
+    insert_tables(conn, [(r.table, r.columns, r.waarden) for r in vordering_rows(
         vorderingen, ids, bericht_id=bericht_id, ontvangen_op=ontvangen_op)])
     for vid, v in zip(ids, vorderingen, strict=True):
         v.id = vid
@@ -260,20 +260,20 @@ def insert_new_vordering(conn: Connection, v: Vordering, *, bericht_id: int | No
     The key check is the insert itself (``ON CONFLICT DO NOTHING RETURNING id``; the database assigns the id):
     two statements fewer than a lookup, an id reservation and an insert, for the common message of one vordering.
     """
-    [rijen, *kinderen] = vordering_rijen([v], [0], bericht_id=bericht_id, ontvangen_op=ontvangen_op)
-    names, values = rijen.kolommen[1:], rijen.waarden[0][1:]  # without the id
-    rows = run(conn, insert_statement(conn, vordering, names) + _NIEUW, process(conn, vordering, names, values),
+    [rijen, *children] = vordering_rows([v], [0], bericht_id=bericht_id, ontvangen_op=ontvangen_op)
+    names, values = rijen.columns[1:], rijen.waarden[0][1:]  # without the id
+    rows = run(conn, insert_statement(conn, vordering, names) + _NEW, process(conn, vordering, names, values),
                fetch=True)
     if not rows:
         return None
     vid: int = rows[0][0]
     # the children's first column is vordering_id
-    insert_tables(conn, [(r.table, r.kolommen, [(vid, *w[1:]) for w in r.waarden]) for r in kinderen])
+    insert_tables(conn, [(r.table, r.columns, [(vid, *w[1:]) for w in r.waarden]) for r in children])
     v.id = vid
     return vid
 
 
-_NIEUW = " ON CONFLICT (organisatie_nnp_id, tsa, vorderingnummer) DO NOTHING RETURNING id"
+_NEW = " ON CONFLICT (organisatie_nnp_id, tsa, vorderingnummer) DO NOTHING RETURNING id"
 
 
 # -- status ----------------------------------------------------------------------------------------------
@@ -291,9 +291,9 @@ class StatusHistorie:
 def add_status(conn: Connection, vordering_id: int, status: Vorderingstatus, *, bericht_id: int | None,
                ontvangen_op: datetime, bron: str = "statuswijziging") -> None:
     """Append ``status`` to the history and make it the vordering's current status."""
-    conn.execute(sa.insert(vorderingstatus), [dict(zip(_HISTORIE_KOLOMMEN, _historie_waarden(
+    conn.execute(sa.insert(vorderingstatus), [dict(zip(_HISTORY_COLUMNS, _history_values(
         vordering_id, status, bron, bericht_id, ontvangen_op), strict=True))])
-    conn.execute(sa.update(vordering).where(vordering.c.id == vordering_id).values(**_status_kolommen(status)))
+    conn.execute(sa.update(vordering).where(vordering.c.id == vordering_id).values(**_status_columns(status)))
 
 
 def status_history(conn: Connection, vordering_id: int) -> list[StatusHistorie]:
@@ -309,18 +309,18 @@ def status_history(conn: Connection, vordering_id: int) -> list[StatusHistorie]:
 # -- load ------------------------------------------------------------------------------------------------
 
 #: The child tables a vordering is loaded with, and their columns in the JSON array of each row.
-_KINDEREN = ((vorderingsregel, ("volgnummer", *_REGEL_VELDEN, "vorm")),
+_CHILDREN = ((vorderingsregel, ("volgnummer", *_REGEL_FIELDS, "vorm")),
              (btw_totaalregel, ("volgnummer", "totaalbedrag_btw", "btw_categorie", "vorm")),
              (termijn, ("volgnummer", "datum", "termijnbedrag", "vervaldatum", "vorm")))
 
 
-def _kinderen(dialect: str, table: sa.Table, kolommen: Sequence[str]) -> sa.ColumnElement[Any]:
+def _children(dialect: str, table: sa.Table, columns: Sequence[str]) -> sa.ColumnElement[Any]:
     """The rows of a child table of the outer query's vordering as one JSON array of arrays (NULL or ``[]``: none)."""
     if dialect == "postgresql":
-        rij = sa.func.json_build_array(*(table.c[k] for k in kolommen))
+        rij = sa.func.json_build_array(*(table.c[k] for k in columns))
         lijst = sa.func.json_agg(rij, type_=sa.JSON)
     else:  # SQLite: the vorm text parsed (json()), so that it is nested, not quoted
-        rij = sa.func.json_array(*(sa.func.json(table.c[k]) if k == "vorm" else table.c[k] for k in kolommen))
+        rij = sa.func.json_array(*(sa.func.json(table.c[k]) if k == "vorm" else table.c[k] for k in columns))
         lijst = sa.func.json_group_array(rij, type_=sa.JSON)
     rijen = sa.select(lijst).where(table.c.vordering_id == vordering.c.id).scalar_subquery()
     if table is termijn:  # termijnen exist only inside an invorderingsSchema (NULL schema_vorm: none was sent)
@@ -330,19 +330,19 @@ def _kinderen(dialect: str, table: sa.Table, kolommen: Sequence[str]) -> sa.Colu
 
 def vorderingen_select(dialect: str, ids: sa.Select[Any]) -> sa.Select[Any]:
     """One SELECT of complete vorderingen: the rows of ``vordering`` whose id ``ids`` selects (a SELECT of one
-    column ``id``), each with its regels, totaalregels and termijnen (:func:`vorderingen_uit`).  One statement
+    column ``id``), each with its regels, totaalregels and termijnen (:func:`vorderingen_from`).  One statement
     instead of one per table; the caller adds the ORDER BY."""
     z = ids.subquery("z")
-    return sa.select(vordering, *(_kinderen(dialect, t, k) for t, k in _KINDEREN)).join(z, z.c.id == vordering.c.id)
+    return sa.select(vordering, *(_children(dialect, t, k) for t, k in _CHILDREN)).join(z, z.c.id == vordering.c.id)
 
 
-def vorderingen_uit(rows: Iterable[Any]) -> list[Vordering]:
+def vorderingen_from(rows: Iterable[Any]) -> list[Vordering]:
     """The vorderingen of rows of :func:`vorderingen_select`, in row order."""
-    return [_vordering(r, _gesorteerd(r.vorderingsregel), _gesorteerd(r.btw_totaalregel), _gesorteerd(r.termijn))
+    return [_vordering(r, _sorted(r.vorderingsregel), _sorted(r.btw_totaalregel), _sorted(r.termijn))
             for r in rows]
 
 
-def _gesorteerd(rijen: list[list[Any]] | None) -> list[list[Any]]:
+def _sorted(rijen: list[list[Any]] | None) -> list[list[Any]]:
     return sorted(rijen, key=_volgnummer) if rijen else []
 
 
@@ -360,7 +360,7 @@ def load_vorderingen(conn: Connection, ids: Sequence[int]) -> list[Vordering]:
     ids = list(dict.fromkeys(ids))
     found: dict[int | None, Vordering] = {}
     for chunk in _chunks(ids):
-        found.update((v.id, v) for v in vorderingen_uit(conn.execute(_LOAD[conn.dialect.name], {"ids": list(chunk)})))
+        found.update((v.id, v) for v in vorderingen_from(conn.execute(_LOAD[conn.dialect.name], {"ids": list(chunk)})))
     return [found[i] for i in ids if i in found]
 
 
@@ -370,7 +370,7 @@ def load_vordering(conn: Connection, vordering_id: int) -> Vordering | None:
     return found[0] if found else None
 
 
-def _datum(waarde: str | None) -> date | None:
+def _date(waarde: str | None) -> date | None:
     """A date of a child row (JSON: ISO text)."""
     return date.fromisoformat(waarde) if waarde is not None else None
 
@@ -386,7 +386,7 @@ def _vordering(r: Any, regels: list[list[Any]], totaalregels: list[list[Any]], t
         vorderende_organisatie=VorderendeOrganisatie(r.organisatie_xml, nnp_id=r.organisatie_nnp_id or None),
         factuurnummer=r.factuurnummer, factuurdatum=r.factuurdatum, vervaldatum=r.vervaldatum,
         taaknummer=r.taaknummer,
-        # (the fields of Vorderingsregel are in the order of _REGEL_VELDEN)
+        # (the fields of Vorderingsregel are in the order of _REGEL_FIELDS)
         vorderingsregels=[Vorderingsregel(*x[1:-1], vorm=x[-1] or {})  # type: ignore[misc]  # x[1:-1]: the fields
                           for x in regels],  # before vorm
         totaalregels_btw=[BtwTotaalregel(x[1], x[2], vorm=x[3] or {}) for x in totaalregels],
@@ -397,7 +397,7 @@ def _vordering(r: Any, regels: list[list[Any]], totaalregels: list[list[Any]], t
                                                      r.rekeningnummer, r.bic, vorm=r.incasso_vorm)
     if r.schema_vorm is not None:
         v.invorderingsschema = InvorderingsSchema(r.invorderingsregime, vorm=r.schema_vorm, termijnen=[
-            Termijn(_datum(x[1]), x[2], _datum(x[3]), vorm=x[4] or {}) for x in termijnen])
+            Termijn(_date(x[1]), x[2], _date(x[3]), vorm=x[4] or {}) for x in termijnen])
     if r.status_vorm is not None:
         v.vorderingstatus = Vorderingstatus(r.status, r.status_datum_en_tijd, r.totaal_betaald,
                                             r.deel_bedrag_betaald, r.status_opmerkingen, vorm=r.status_vorm)
@@ -415,8 +415,23 @@ def _vordering(r: Any, regels: list[list[Any]], totaalregels: list[list[Any]], t
     return v
 
 
-__all__ = ["SUMMARY", "Rijen", "StatusHistorie", "add_status", "existing_keys", "find_by_vorderingnummer",
-           "find_vordering",
-           "find_vorderingen", "insert_vorderingen", "known_vorderingnummers", "load_vordering",
-           "load_vorderingen", "status_history", "summaries", "summaries_by_vorderingnummer", "vordering_rijen",
-           "vorderingen_select", "vorderingen_uit"]
+__all__ = [
+    "SUMMARY",
+    "Rows",
+    "StatusHistorie",
+    "add_status",
+    "existing_keys",
+    "find_by_vorderingnummer",
+    "find_vordering",
+    "find_vorderingen",
+    "insert_vorderingen",
+    "known_vorderingnummers",
+    "load_vordering",
+    "load_vorderingen",
+    "status_history",
+    "summaries",
+    "summaries_by_vorderingnummer",
+    "vordering_rows",
+    "vorderingen_from",
+    "vorderingen_select",
+]

@@ -1,4 +1,4 @@
-"""What the transport hands the pipeline (:class:`Verzoek`) and what the pipeline hands back (:class:`Antwoord`)."""
+"""What the transport hands the pipeline (:class:`Request`) and what the pipeline hands back (:class:`Reply`)."""
 
 from __future__ import annotations
 
@@ -9,34 +9,34 @@ from typing import Any
 from lxml import etree
 
 from stuf_fin.errors import StufFinError
-from stuf_fin.schema.stroom import Stroom
+from stuf_fin.schema.streaming import Stream
 from stuf_fin.schema.validator import SchemaIssue
-from stuf_fin.stuf.fouten import StufFout
-from stuf_fin.stuf.operaties import Operatie
+from stuf_fin.stuf.faults import StufFout
+from stuf_fin.stuf.operations import Operation
 
 
 @dataclass
-class Verzoek:
+class Request:
     """A received message, as the transport hands it over."""
 
-    operatie: Operatie
+    operation: Operation
     message: etree._Element
     raw: bytes
     ontvangen_op: datetime
-    identiteit: str | None = None
+    identity: str | None = None
     soap_action: str | None = None
     #: set by the autorisatie hook: the ``tsa`` values a vrdLv01 may show (None = all)
-    zichtbare_tsas: frozenset[str] | None = None
+    visible_tsas: frozenset[str] | None = None
     #: a large request validated while streaming (``message`` then holds only the stuurgegevens); the
-    #: handler gets this instead of ``message`` (stuf_fin.schema.stroom)
-    stroom: Stroom | None = None
+    #: handler gets this instead of ``message`` (stuf_fin.schema.streaming)
+    stream: Stream | None = None
     #: the schema errors the SOAP layer found while parsing the request (``message`` then holds only the
     #: stuurgegevens); None: not validated yet, the pipeline validates ``message``
     issues: list[SchemaIssue] | None = None
 
 
 @dataclass
-class Antwoord:
+class Reply:
     """What to send back: a Bv03/La01, or a Fo02/Fo03 when ``fout`` is set."""
 
     element: etree._Element | None
@@ -52,5 +52,5 @@ class Antwoord:
         return self.serialized
 
 
-class AntwoordOngeldig(StufFinError):
+class InvalidReply(StufFinError):
     """Our own answer does not pass the schema: a bug, never sent."""

@@ -32,7 +32,7 @@ class Systeem:
                                                               "gebruiker")))
 
 
-def eigen_systeem(settings: Settings) -> Systeem | None:
+def gateway_systeem(settings: Settings) -> Systeem | None:
     """The gateway's own Systeem (its ``organisatie`` and ``applicatie`` settings); None without an applicatie."""
     return Systeem(settings.organisatie or "", settings.applicatie) if settings.applicatie else None
 

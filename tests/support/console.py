@@ -30,7 +30,7 @@ class Login:
 
 
 BEHEERDER = Login("Anna Beheer", "beheerder", "anna", "anna-" + "x" * 12)
-LEZER = Login("Lex Lezer", "lezer", "lex", "lex-" + "y" * 12)
+READER = Login("Lex Lezer", "lezer", "lex", "lex-" + "y" * 12)
 
 
 def console_config(folder: Path, *logins: Login, outbound_url: str | None = None, clients: str = "",
@@ -38,7 +38,7 @@ def console_config(folder: Path, *logins: Login, outbound_url: str | None = None
     """``folder/console.toml``: ``settings`` at the top, ``[[console.accounts]]`` for ``logins`` (default the
     beheerder and the lezer above), a route for tsa BELASTINGEN to ``outbound_url``, and ``clients`` as given."""
     lines = [f"{key} = {json.dumps(value)}" for key, value in (settings or {}).items()]
-    for login in logins or (BEHEERDER, LEZER):
+    for login in logins or (BEHEERDER, READER):
         lines += ["", "[[console.accounts]]", f"name = {json.dumps(login.name)}", f"role = {json.dumps(login.role)}",
                   f"username = {json.dumps(login.username)}",
                   f"password_hash = {json.dumps(hash_secret(login.password, n=2**12))}"]
@@ -61,7 +61,7 @@ def vordering_with_person(n: int, *, prefix: str | None = None, tsa: str = TSA) 
     """A generated vordering of ``tsa`` with a natural-person debiteur (a BSN) and an automatic payment (an IBAN)."""
     rng = random.Random(n)
     spec = g.random_vordering(rng, n, prefix=prefix or f"CON{uuid.uuid4().hex[:6].upper()}-", tsa=tsa,
-                              organisatie_nnp_id="", vandaag=date.today())
+                              organisatie_nnp_id="", today=date.today())
     spec.debiteur = g.DebiteurSpec(g._persoon(rng), f"D{n:06d}")
     spec.incasso = g.IncassoSpec("MK-12345", date(2024, 1, 1), g.iban(rng, "RABO"), "RABONL2U")
     return spec

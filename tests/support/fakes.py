@@ -16,7 +16,7 @@ from lxml import etree
 
 from stuf_fin.envelope import body_element, wrap
 from stuf_fin.namespaces import FIN, STUF
-from stuf_fin.stuf import berichten
+from stuf_fin.stuf import answers
 from stuf_fin.stuf.stuurgegevens import Systeem, read_stuurgegevens
 
 EIGEN = Systeem("1900", "FAKE")
@@ -70,7 +70,7 @@ class FakeProvider:
             parameters = etree.SubElement(la01, f"{{{FIN}}}parameters")
             etree.SubElement(parameters, f"{{{STUF}}}indicatorVervolgvraag").text = "false"
             return wrap(la01)
-        bv03 = berichten.bv03(sg, EIGEN)
+        bv03 = answers.bv03(sg, EIGEN)
         if self.mode == "wrong-crossref":
             bv03.find(f"{{{STUF}}}stuurgegevens/{{{STUF}}}crossRefnummer").text = "FAKE-" + sg.referentienummer[:30]
         return wrap(bv03)

@@ -18,9 +18,9 @@ from lxml import etree
 from stuf_fin.config import Settings
 from stuf_fin.outbound import outbox
 from stuf_fin.outbound.routing import Routing, load_routing
-from stuf_fin.outbound.triggers import Uitgaand
+from stuf_fin.outbound.triggers import Outgoing
 from stuf_fin.pipeline import handlers
-from stuf_fin.pipeline.handlers import Ontvangst
+from stuf_fin.pipeline.handlers import Receipt
 from stuf_fin.selftest import generator as g
 from stuf_fin.store.db import Store
 from stuf_fin.store.tables import outbox_attempt
@@ -55,7 +55,7 @@ def routing_to(url: str, **route: str) -> Routing:
 def queue_status_changes(store: Store, url: str, vorderingen: int, changes: int) -> list[int]:
     """Store ``vorderingen`` vorderingen of tsa BELASTINGEN, then ``changes`` status messages changing each of them:
     ``vorderingen × changes`` outbox rows, one ordering group per vordering.  Returns the new row ids."""
-    context = Ontvangst(datetime.now(UTC), None, Settings(), Uitgaand(routing_to(url)))
+    context = Receipt(datetime.now(UTC), None, Settings(), Outgoing(routing_to(url)))
     rng = random.Random(vorderingen * 1000 + changes)
     prefix = f"Q{uuid.uuid4().hex[:8]}-"
     specs = [g.random_vordering(rng, i, prefix=prefix, tsa=TSA) for i in range(vorderingen)]
@@ -63,18 +63,18 @@ def queue_status_changes(store: Store, url: str, vorderingen: int, changes: int)
         before = set(r.id for r in outbox.rows(conn, limit=10**6))
         handlers.verstrek_vordering(conn, etree.fromstring(g.di01_vordering(specs)), context)
         for n, status in zip(range(changes), ["VRW", "VRS", "INV", "BET"] * changes, strict=False):
-            message = g.di01_status_wijziging([g.status_voor(s, status, betaald=n) for s in specs])
+            message = g.di01_status_wijziging([g.status_for(s, status, betaald=n) for s in specs])
             handlers.verstrek_status_wijziging(conn, etree.fromstring(message), context)
         return sorted(r.id for r in outbox.rows(conn, limit=10**6) if r.id not in before)
 
 
 def outbox_rows(store: Store) -> dict[int, sa.Row]:
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         return {r.id: r for r in outbox.rows(conn, limit=10**6)}
 
 
 def attempt_count(store: Store, row_id: int) -> int:
-    with store.begin(schrijven=False) as conn:
+    with store.begin(write=False) as conn:
         return conn.execute(sa.select(sa.func.count()).select_from(outbox_attempt)
                             .where(outbox_attempt.c.outbox_id == row_id)).scalar_one()
 

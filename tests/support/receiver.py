@@ -23,8 +23,8 @@ from lxml import etree
 
 from stuf_fin.namespaces import SOAP_ENV
 from stuf_fin.schema.validator import get_validator, summarize
-from stuf_fin.stuf import berichten
-from stuf_fin.stuf.fouten import StufFout
+from stuf_fin.stuf import answers
+from stuf_fin.stuf.faults import StufFout
 from stuf_fin.stuf.stuurgegevens import Systeem, read_stuurgegevens
 
 EIGEN = Systeem("1900", "ONTVANGER")
@@ -61,7 +61,7 @@ def wait_until(condition: Callable[[], Any], timeout: float = 60, what: str = "c
 
 
 def _fault(fout: StufFout, request: Any) -> bytes:
-    fo03 = etree.tostring(berichten.fo03(request, fout, EIGEN))
+    fo03 = etree.tostring(answers.fo03(request, fout, EIGEN))
     code = "Client" if fout.plek == "client" else "Server"
     return (f'<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="{SOAP_ENV}"><SOAP-ENV:Body>'
             f"<SOAP-ENV:Fault><faultcode>SOAP-ENV:{code}</faultcode><faultstring>{fout.omschrijving}</faultstring>"
@@ -187,7 +187,7 @@ class Receiver:
         with self._lock:
             earlier = self._memory.get(key)
             if earlier is None:
-                bv03 = b'<?xml version="1.0" encoding="UTF-8"?>' + _envelope(berichten.bv03(sg, EIGEN))
+                bv03 = b'<?xml version="1.0" encoding="UTF-8"?>' + _envelope(answers.bv03(sg, EIGEN))
                 self._memory[key] = (record["digest"], bv03)
                 self.processed.append(Received(**record, answer="Bv03"))
                 return 200, bv03, "drop" if mode == "drop" else "Bv03"

@@ -12,12 +12,12 @@ from pathlib import Path
 
 from bench.server import Server, free_port, start_server
 from stuf_fin.store.db import Store
-from stuf_fin.stuf.operaties import OPERATIES
+from stuf_fin.stuf.operations import OPERATIONS
 
 __all__ = ["SOAP_ACTIONS", "Server", "free_port", "gateway_and_store", "start_server"]
 
 #: SOAPAction by the local name of the message element (``Bv03Bericht`` → ``…/StUF0301/Bv03``).
-SOAP_ACTIONS = {op.element.split("}")[1]: op.soap_action for op in OPERATIES}
+SOAP_ACTIONS = {op.element.split("}")[1]: op.soap_action for op in OPERATIONS}
 
 
 @contextmanager

@@ -85,13 +85,13 @@ def la01(url: str, message: bytes) -> etree._Element:
     return reply.message
 
 
-def objecten(la: etree._Element) -> list[etree._Element]:
+def objects(la: etree._Element) -> list[etree._Element]:
     return la.findall(f"{F}antwoord/{F}object")
 
 
-def nummers(la: etree._Element) -> list[str]:
+def numbers(la: etree._Element) -> list[str]:
     """The vorderingnummers of the answer objects, in answer order."""
-    return [obj.findtext(F + "vorderingnummer") for obj in objecten(la)]
+    return [obj.findtext(F + "vorderingnummer") for obj in objects(la)]
 
 
 def meldingen(la: etree._Element) -> list[str]:
@@ -99,7 +99,7 @@ def meldingen(la: etree._Element) -> list[str]:
 
 
 def sleutels(la: etree._Element) -> list[int]:
-    return [int(obj.get(S + "sleutelVerzendend")) for obj in objecten(la)]
+    return [int(obj.get(S + "sleutelVerzendend")) for obj in objects(la)]
 
 
 def is_plaatshouder(el: etree._Element) -> bool:

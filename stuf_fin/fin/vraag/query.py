@@ -1,6 +1,6 @@
 """The query model of a vrdLv01: which vorderingen a question selects, in which order, from where on.
 
-Built from the question by :mod:`stuf_fin.fin.vraag.selectie`; turned into SQL by :mod:`stuf_fin.store.vraag`.
+Built from the question by :mod:`stuf_fin.fin.vraag.selection`; turned into SQL by :mod:`stuf_fin.store.vraag`.
 """
 
 from __future__ import annotations
@@ -8,34 +8,34 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-Waarde = str | int | date | datetime | None
+Value = str | int | date | datetime | None
 
 SORTERINGEN = (0, 1)
 
 
 @dataclass(frozen=True)
-class Voorwaarde:
+class Condition:
     """One criterion on a column.
 
     ``soort``: ``gelijk`` (equal), ``begint`` (a string starting with ``waarde``: ``StUF:exact="false"``),
     ``leeg`` (no value: ``StUF:noValue="geenWaarde"``) or ``niet`` (NULL or different from ``waarde``).
     """
 
-    kolom: str
-    waarde: Waarde = None
+    column: str
+    waarde: Value = None
     soort: str = "gelijk"
 
 
 @dataclass(frozen=True)
-class GroepVoorwaarde:
+class GroupCondition:
     """Criteria that one row of a child table must meet together (``vorderingsregel`` ...)."""
 
     tabel: str
-    voorwaarden: tuple[Voorwaarde, ...]
+    conditions: tuple[Condition, ...]
 
 
 @dataclass(frozen=True)
-class Startpunt:
+class ResumePoint:
     """The object a follow-up question continues after (its sort key)."""
 
     id: int
@@ -43,12 +43,12 @@ class Startpunt:
 
 
 @dataclass
-class Zoekvraag:
+class Query:
     """Everything that decides which ids a vrdLv01 gets, and in which order."""
 
-    voorwaarden: list[Voorwaarde] = field(default_factory=list)
-    groepen: list[GroepVoorwaarde] = field(default_factory=list)
+    conditions: list[Condition] = field(default_factory=list)
+    groups: list[GroupCondition] = field(default_factory=list)
     sleutel: str | None = None  # our key (StUF:sleutelOntvangend of the question): the vordering id
     sortering: int = 0
-    zichtbare_tsas: frozenset[str] | None = None  # None: every tsa
-    na: Startpunt | None = None
+    visible_tsas: frozenset[str] | None = None  # None: every tsa
+    na: ResumePoint | None = None

@@ -16,10 +16,10 @@ from functools import cache
 
 from lxml import etree
 
-from stuf_fin.config import SCOPE_WAARDEN
-from stuf_fin.fin.vraag.projectie import HEEL, Alles, Gevraagd, Kern, Scope
+from stuf_fin.config import SCOPE_VALUES
+from stuf_fin.fin.vraag.projection import WHOLE, Alles, Kern, Scope, Wanted
 from stuf_fin.namespaces import BG, FIN, STUF, ZKN
-from stuf_fin.stuf.fouten import StufFout
+from stuf_fin.stuf.faults import StufFout
 
 F, S = f"{{{FIN}}}", f"{{{STUF}}}"
 SCOPE = S + "scope"
@@ -34,42 +34,42 @@ _KERN_TYPE = {
 
 
 @cache
-def kern_van_gerelateerde(relatie: str) -> Gevraagd | None:
+def kern_of_gerelateerde(relatie: str) -> Wanted | None:
     """The kerngegevens of the gerelateerde of VRD relation ``relatie`` (None: not a VRD relation)."""
     if relatie == F + "heeftBetrekkingOpVordering":
         return vordering_kern()
     ref = _KERN_TYPE.get(relatie)
-    return Kern.van_type(ref) if ref else None
+    return Kern.of_type(ref) if ref else None
 
 
 @cache
 def vordering_kern() -> Kern:
     """vorderingnummer, tsa and the kerngegevens of the vorderende organisatie."""
-    organisatie = Kern({F + "gerelateerde": kern_van_gerelateerde(F + "heeftAlsVorderendeOrganisatie") or HEEL})
-    return Kern({F + "vorderingnummer": HEEL, F + "tsa": HEEL, F + "heeftAlsVorderendeOrganisatie": organisatie})
+    organisatie = Kern({F + "gerelateerde": kern_of_gerelateerde(F + "heeftAlsVorderendeOrganisatie") or WHOLE})
+    return Kern({F + "vorderingnummer": WHOLE, F + "tsa": WHOLE, F + "heeftAlsVorderendeOrganisatie": organisatie})
 
 
-def scope_van_waarde(waarde: str) -> Gevraagd:
-    """The meaning of a ``StUF:scope`` value (one of :data:`SCOPE_WAARDEN`)."""
-    if waarde not in SCOPE_WAARDEN:
+def scope_of_value(waarde: str) -> Wanted:
+    """The meaning of a ``StUF:scope`` value (one of :data:`SCOPE_VALUES`)."""
+    if waarde not in SCOPE_VALUES:
         raise ValueError(f"geen StUF:scope-waarde: {waarde!r}")
     if waarde == "kerngegevens":
         return vordering_kern()
-    zonder = "ZonderMetagegevens" in waarde
-    kern = kern_van_gerelateerde if "KerngegevensGerelateerden" in waarde else None
-    if not zonder and kern is None:
-        return HEEL
-    return Alles(zonder, kern)
+    without = "ZonderMetagegevens" in waarde
+    kern = kern_of_gerelateerde if "KerngegevensGerelateerden" in waarde else None
+    if not without and kern is None:
+        return WHOLE
+    return Alles(without, kern)
 
 
-def lees_scope(scope_object: etree._Element | None, standaard: str) -> Gevraagd:
+def read_scope(scope_object: etree._Element | None, default: str) -> Wanted:
     """What the answer objects contain; StUF097 when ``StUF:scope`` comes with content."""
     if scope_object is None:
-        return scope_van_waarde(standaard)
-    inhoud = any(isinstance(c.tag, str) for c in scope_object)
+        return scope_of_value(default)
+    content = any(isinstance(c.tag, str) for c in scope_object)
     waarde = scope_object.get(SCOPE)
     if waarde is not None:
-        if inhoud:
+        if content:
             raise StufFout("StUF097", f"scope/object heeft StUF:scope=\"{waarde}\" en ook elementen")
-        return scope_van_waarde(waarde)
-    return Scope(scope_object) if inhoud else scope_van_waarde(standaard)
+        return scope_of_value(waarde)
+    return Scope(scope_object) if content else scope_of_value(default)

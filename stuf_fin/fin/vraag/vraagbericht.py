@@ -31,7 +31,7 @@ def _kind(parent: etree._Element | None, tag: str) -> etree._Element | None:
     return parent.find(tag) if parent is not None else None
 
 
-def lees_vraag(message: etree._Element, stuurgegevens: Stuurgegevens | None = None) -> Vraag:
+def read_vraag(message: etree._Element, stuurgegevens: Stuurgegevens | None = None) -> Vraag:
     """The question in a vrdLv01 that passed the schema (``stuurgegevens``: its stuurgegevens, when read already)."""
     parameters = message.find(F + "parameters")
     sortering = _kind(parameters, S + "sortering")

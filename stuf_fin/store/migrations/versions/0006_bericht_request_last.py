@@ -1,6 +1,6 @@
 """bericht.request, the raw request, as the last column on SQLite; lz4 for the XML kept as received on PostgreSQL.
 
-SQLite writes a large request into a zero-filled blob (``store/archief.py::vul_request``); a zero-filled value
+SQLite writes a large request into a zero-filled blob (``store/archive.py::vul_request``); a zero-filled value
 stays virtual (no memory) only in a row's last column, so the table is rebuilt with ``request`` last (SQLite's
 own procedure for a changed table: new table, copy, drop, rename; foreign keys are off during a migration, see
 ``Store.migrating``).  This copies the whole archive once (docs/operator.md: upgrading).

@@ -45,12 +45,12 @@ class Systeem(Protocol):
     def gebruiker(self) -> str: ...
 
 
-#: A request larger than this is written into SQLite last and in pieces of this size (:func:`vul_request`).
+#: A request larger than this is written into SQLite last and in pieces of this size (:func:`fill_request`).
 BLOB_STUK = 1024 * 1024
 
 
 @dataclass(frozen=True)
-class Eerder:
+class Prior:
     """The accepted message that holds a referentienummer already."""
 
     content_hash: str
@@ -58,9 +58,9 @@ class Eerder:
     reply: bytes  # its Bv03, as sent
 
 
-def _delen(prefix: str, systeem: Systeem | None) -> dict[str, str]:
-    return {f"{prefix}_{deel}": (getattr(systeem, deel, "") or "") if systeem is not None else ""
-            for deel in ("organisatie", "applicatie", "administratie", "gebruiker")}
+def _parts(prefix: str, systeem: Systeem | None) -> dict[str, str]:
+    return {f"{prefix}_{part}": (getattr(systeem, part, "") or "") if systeem is not None else ""
+            for part in ("organisatie", "applicatie", "administratie", "gebruiker")}
 
 
 def bericht_row(*, port: str, operation: str, request: bytes, received_at: datetime, direction: str = "in",
@@ -82,35 +82,35 @@ def bericht_row(*, port: str, operation: str, request: bytes, received_at: datet
             "tijdstip_bericht": tijdstip_bericht or "", "cross_refnummer": cross_refnummer or "",
             "content_hash": content_hash or "", "authenticated_identity": authenticated_identity,
             "reply": reply, "outcome": outcome, "answered_at": answered_at,
-            **_delen("zender", zender), **_delen("ontvanger", ontvanger)}
+            **_parts("zender", zender), **_parts("ontvanger", ontvanger)}
 
 
-def archive(conn: Connection, *, uitstellen: bool = False, **velden: Any) -> int:
+def archive(conn: Connection, *, defer: bool = False, **fields: Any) -> int:
     """Archive a message (the fields of :func:`bericht_row`); returns the ``bericht`` id.
 
-    ``uitstellen``: a large request may be left for :func:`vul_request` (SQLite), which must then be called.
+    ``defer``: a large request may be left for :func:`fill_request` (SQLite), which must then be called.
     ``reply``, ``outcome``, ``answered_at``: the answer, when it is known before the row is written (one insert
     instead of an insert and :func:`set_reply`).
 
     ``stuurgegevens`` (anything with ``zender``, ``ontvanger``, ``referentienummer``,
     ``tijdstip_bericht`` and ``cross_refnummer``) fills in the fields not given separately.
     """
-    values = bericht_row(**velden)
+    values = bericht_row(**fields)
     request = values["request"]
     if conn.dialect.name == "postgresql" and len(request) > BLOB_STUK:  # sent in pieces, never copied whole
         bericht_id = reserve_ids(conn, bericht, 1)[0]
         copy_row_with_blob(conn, bericht, {"id": bericht_id, **{k: v for k, v in values.items() if k != "request"}},
                            "request", request)
         return bericht_id
-    if uitstellen and _in_stukken(conn, request):
-        values["request"] = b""  # written by vul_request() once the row is final
-    new_id: int = conn.execute(_ARCHIVEER, values).scalar_one()
+    if defer and _in_pieces(conn, request):
+        values["request"] = b""  # written by fill_request() once the row is final
+    new_id: int = conn.execute(_ARCHIVE, values).scalar_one()
     return new_id
 
 
 def archive_and_claim(conn: Connection, claim_port: str, claim_zender: Systeem | None, claim_referentienummer: str,
-                      content_hash: str, *, uitstellen: bool = False, **archived: Any) -> tuple[int, Eerder | None]:
-    """:func:`archive` (keyword arguments ``archived``, ``content_hash`` and ``uitstellen``) and then
+                      content_hash: str, *, defer: bool = False, **archived: Any) -> tuple[int, Prior | None]:
+    """:func:`archive` (keyword arguments ``archived``, ``content_hash`` and ``defer``) and then
     :func:`claim_referentie` of ``claim_referentienummer`` from ``claim_zender`` on ``claim_port`` for the new row.
     Returns the row's id and None when the claim is ours, else the accepted message that holds the
     referentienummer.  On PostgreSQL one statement (a data-modifying ``WITH``: one round trip) unless the request
@@ -118,7 +118,7 @@ def archive_and_claim(conn: Connection, claim_port: str, claim_zender: Systeem |
     if conn.dialect.name == "postgresql" and len(archived["request"]) <= BLOB_STUK:
         values = bericht_row(content_hash=content_hash, **archived)
         claim = {**_referentie(claim_port, claim_zender, claim_referentienummer), "content_hash": content_hash}
-        [(bericht_id, claimed)] = _ARCHIVEER_EN_CLAIM.rows(conn, {**values, **{
+        [(bericht_id, claimed)] = _ARCHIVE_AND_CLAIM.rows(conn, {**values, **{
             f"c_{name}": value for name, value in claim.items()}})
         if claimed is not None:
             return bericht_id, None
@@ -127,7 +127,7 @@ def archive_and_claim(conn: Connection, claim_port: str, claim_zender: Systeem |
             return bericht_id, eerder
         # the holder went away since the claim (read committed): claim_referentie claims again
     else:
-        bericht_id = archive(conn, content_hash=content_hash, uitstellen=uitstellen, **archived)
+        bericht_id = archive(conn, content_hash=content_hash, defer=defer, **archived)
     return bericht_id, claim_referentie(conn, claim_port, claim_zender, claim_referentienummer, content_hash,
                                         bericht_id)
 
@@ -138,7 +138,7 @@ def archive_answered(conn: Connection, vragen: Sequence[tuple[dict[str, Any], Se
     out).  Three statements for all of them: ids reserved, one bulk insert of the rows, one insert of the links."""
     if not vragen:
         return []
-    rows = [bericht_row(**velden) for velden, _ in vragen]
+    rows = [bericht_row(**fields) for fields, _ in vragen]
     ids = reserve_ids(conn, bericht, len(rows))
     names = ("id", *rows[0])
     insert_values(conn, bericht, names, [(i, *row.values()) for i, row in zip(ids, rows, strict=True)])
@@ -160,15 +160,15 @@ _LINKS_JSON = sa.text(
 
 # Statements built once: building and hashing a new statement object costs more than running it (a small
 # message runs ten of them).
-_ARCHIVEER = sa.insert(bericht).returning(bericht.c.id)
+_ARCHIVE = sa.insert(bericht).returning(bericht.c.id)
 _ANTWOORD = sa.update(bericht).where(bericht.c.id == sa.bindparam("b_id")).values(
     reply=sa.bindparam("b_reply"), outcome=sa.bindparam("b_outcome"), fault_code=sa.bindparam("b_fault_code"),
     answered_at=sa.bindparam("b_answered_at"), resend_of=sa.bindparam("b_resend_of"))
-_SLEUTEL = ("port", "zender_organisatie", "zender_applicatie", "zender_administratie", "zender_gebruiker",
-            "referentienummer")
+_KEY = ("port", "zender_organisatie", "zender_applicatie", "zender_administratie", "zender_gebruiker",
+        "referentienummer")
 #: The claim of a referentienummer: an insert that does nothing when the key is taken (and returns no id then).
 _CLAIM = {name: dialect.insert(ontvangen_referentie).on_conflict_do_nothing(
-    index_elements=[ontvangen_referentie.c[k] for k in _SLEUTEL]).returning(ontvangen_referentie.c.id)
+    index_elements=[ontvangen_referentie.c[k] for k in _KEY]).returning(ontvangen_referentie.c.id)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 
 
@@ -178,34 +178,34 @@ def _archive_and_claim_statement() -> sa.Select[Any]:
     names = bericht_row(port="", operation="", request=b"", received_at=datetime.now(UTC))
     archived = sa.insert(bericht).values({name: sa.bindparam(name, type_=bericht.c[name].type) for name in names}
                                          ).returning(bericht.c.id).cte("archived")
-    keys = (*_SLEUTEL, "content_hash")
+    keys = (*_KEY, "content_hash")
     claim = postgresql.insert(ontvangen_referentie).from_select(
         [*keys, "bericht_id"],
         sa.select(*(sa.bindparam(f"c_{k}", type_=ontvangen_referentie.c[k].type) for k in keys), archived.c.id),
-    ).on_conflict_do_nothing(index_elements=[ontvangen_referentie.c[k] for k in _SLEUTEL]).returning(
+    ).on_conflict_do_nothing(index_elements=[ontvangen_referentie.c[k] for k in _KEY]).returning(
         ontvangen_referentie.c.id).cte("claim")
     return sa.select(archived.c.id.label("bericht_id"), claim.c.id.label("claim_id")).select_from(
         archived.outerjoin(claim, sa.true()))
 
 
-_ARCHIVEER_EN_CLAIM = DriverSelect(_archive_and_claim_statement())  # on the driver's cursor: run per message
-_GEACCEPTEERD = (sa.select(ontvangen_referentie.c.content_hash, ontvangen_referentie.c.bericht_id, bericht.c.reply)
-                 .join(bericht, bericht.c.id == ontvangen_referentie.c.bericht_id)
-                 .where(*(ontvangen_referentie.c[k] == sa.bindparam(k) for k in _SLEUTEL)))
+_ARCHIVE_AND_CLAIM = DriverSelect(_archive_and_claim_statement())  # on the driver's cursor: run per message
+_ACCEPTED = (sa.select(ontvangen_referentie.c.content_hash, ontvangen_referentie.c.bericht_id, bericht.c.reply)
+             .join(bericht, bericht.c.id == ontvangen_referentie.c.bericht_id)
+             .where(*(ontvangen_referentie.c[k] == sa.bindparam(k) for k in _KEY)))
 
 
-def _in_stukken(conn: Connection, request: bytes) -> bool:
+def _in_pieces(conn: Connection, request: bytes) -> bool:
     return conn.dialect.name == "sqlite" and len(request) > BLOB_STUK
 
 
-def vul_request(conn: Connection, bericht_id: int, request: bytes) -> None:
-    """Write a request archived with ``uitstellen=True``; call it after the row's last update.
+def fill_request(conn: Connection, bericht_id: int, request: bytes) -> None:
+    """Write a request archived with ``defer=True``; call it after the row's last update.
 
     SQLite copies a blob twice when it is bound and rewrites the whole row (the blob included) on every
     UPDATE.  A large request is therefore written last, into a zero-filled blob of its size, in pieces
     (incremental blob I/O): one transient copy of zeros instead of four of the request.  No-op otherwise.
     """
-    if not _in_stukken(conn, request):
+    if not _in_pieces(conn, request):
         return
     conn.execute(sa.update(bericht).where(bericht.c.id == bericht_id).values(request=sa.func.zeroblob(len(request))))
     raw: Any = conn.connection.driver_connection  # sqlite3's
@@ -225,17 +225,17 @@ def set_reply(conn: Connection, bericht_id: int, reply: bytes, outcome: str, fau
 
 
 def _referentie(port: str, zender: Systeem | None, referentienummer: str) -> dict[str, str]:
-    return {"port": port, "referentienummer": referentienummer, **_delen("zender", zender)}
+    return {"port": port, "referentienummer": referentienummer, **_parts("zender", zender)}
 
 
-def find_accepted(conn: Connection, port: str, zender: Systeem | None, referentienummer: str) -> Eerder | None:
+def find_accepted(conn: Connection, port: str, zender: Systeem | None, referentienummer: str) -> Prior | None:
     """The accepted message with this zender and referentienummer on this port (StUF016), if any."""
-    row = conn.execute(_GEACCEPTEERD, _referentie(port, zender, referentienummer)).first()
-    return None if row is None else Eerder(row.content_hash, row.bericht_id, row.reply or b"")
+    row = conn.execute(_ACCEPTED, _referentie(port, zender, referentienummer)).first()
+    return None if row is None else Prior(row.content_hash, row.bericht_id, row.reply or b"")
 
 
 def claim_referentie(conn: Connection, port: str, zender: Systeem | None, referentienummer: str,
-                     content_hash: str, bericht_id: int) -> Eerder | None:
+                     content_hash: str, bericht_id: int) -> Prior | None:
     """Claim a referentienummer for the message archived as ``bericht_id``; None when the claim is ours, else
     the accepted message that holds it (compare its content hash: StUF016 or an identical resend).
 

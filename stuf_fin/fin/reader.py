@@ -14,8 +14,21 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from lxml import etree
 
+from stuf_fin.fin.fields import (
+    BOEKING,
+    INCASSO,
+    REGEL,
+    STATUS,
+    STATUSWIJZIGING,
+    TERMIJN,
+    TOTAALREGEL,
+    VERANTWOORDING,
+    VORDERING,
+    FieldMap,
+    ValueType,
+)
 from stuf_fin.fin.model import (
-    TEKST,
+    TEXT,
     AutomatischeIncasso,
     Boeking,
     BtwTotaalregel,
@@ -34,30 +47,17 @@ from stuf_fin.fin.model import (
     Vorm,
     Zaak,
 )
-from stuf_fin.fin.velden import (
-    BOEKING,
-    INCASSO,
-    REGEL,
-    STATUS,
-    STATUSWIJZIGING,
-    TERMIJN,
-    TOTAALREGEL,
-    VERANTWOORDING,
-    VORDERING,
-    Soort,
-    Velden,
-)
 from stuf_fin.namespaces import BG, FIN, STUF, XSI_NIL, ZKN
 
 if TYPE_CHECKING:
-    from stuf_fin.schema.stroom import Stroom
+    from stuf_fin.schema.streaming import Stream
 
 F = f"{{{FIN}}}"
 S = f"{{{STUF}}}"
 _BG = f"{{{BG}}}"
 _ZKN = f"{{{ZKN}}}"
 #: Attributes fixed by the schema on every object: not kept in the Vorm.
-_VASTE_ATTRIBUTEN = frozenset((S + "entiteittype", S + "verwerkingssoort"))
+_FIXED_ATTRIBUTES = frozenset((S + "entiteittype", S + "verwerkingssoort"))
 _NIL = ("true", "1")
 T = TypeVar("T")
 
@@ -65,48 +65,48 @@ T = TypeVar("T")
 
 # -- simple values ----------------------------------------------------------------------------------
 
-def _tekst(el: etree._Element) -> str:
+def _text(el: etree._Element) -> str:
     if len(el):  # only comments or processing instructions can be inside a simple value
         return "".join(el.itertext())
     return el.text or ""
 
 
-def waarde(el: etree._Element, soort: Soort, vorm: Vorm, pad: str) -> Any:
+def waarde(el: etree._Element, soort: ValueType, vorm: Vorm, path: str) -> Any:
     """The value of a simple element; attributes and a non-canonical lexical form go to ``vorm``."""
     if el.keys():  # (cheaper than ``el.attrib``, which builds a proxy)
-        attributen = dict(el.attrib)
-        vorm[pad] = attributen
-        if attributen.get(XSI_NIL) in _NIL:
+        attributes = dict(el.attrib)
+        vorm[path] = attributes
+        if attributes.get(XSI_NIL) in _NIL:
             return None
     text = "".join(el.itertext()) if len(el) else el.text or ""  # (_tekst, inlined)
     if soort is str:
         return text
     if soort is int:
-        return _getal(text, vorm, pad)
+        return _number(text, vorm, path)
     if soort is date:
-        return _datum(text, vorm, pad)
+        return _date(text, vorm, path)
     raise TypeError(soort)
 
 
-def _getal(text: str, vorm: Vorm, pad: str) -> int:
+def _number(text: str, vorm: Vorm, path: str) -> int:
     value = int(text)
     if str(value) != text:  # a sign, leading zeros or blanks: another lexical form of the same number
-        vorm.setdefault(pad, {})[TEKST] = text
+        vorm.setdefault(path, {})[TEXT] = text
     return value
 
 
-_DATUM = re.compile(r"\s*(-?)(\d{4,})-(\d\d)-(\d\d)")
+_DATE = re.compile(r"\s*(-?)(\d{4,})-(\d\d)-(\d\d)")
 
 
-def _datum(text: str, vorm: Vorm, pad: str) -> date:
+def _date(text: str, vorm: Vorm, path: str) -> date:
     if len(text) == 10:
         try:
             return date.fromisoformat(text)
         except ValueError:
             pass
     # a time zone, blanks, or a year outside 1..9999: keep the lexical form, clamp the date
-    vorm.setdefault(pad, {})[TEKST] = text
-    m = _DATUM.match(text)
+    vorm.setdefault(path, {})[TEXT] = text
+    m = _DATE.match(text)
     if m is None:
         raise ValueError(f"not an xs:date: {text!r}")
     year = int(m.group(2)) * (-1 if m.group(1) else 1)
@@ -117,9 +117,9 @@ def _datum(text: str, vorm: Vorm, pad: str) -> date:
     return date(year, int(m.group(3)), int(m.group(4)))
 
 
-def _velden(el: etree._Element, velden: Velden, vorm: Vorm, waarden: dict[str, Any],
+def _fields(el: etree._Element, fields: FieldMap, vorm: Vorm, waarden: dict[str, Any],
             overige: Callable[[etree._Element, str], None] | None = None) -> None:
-    """The values of the simple children of ``el`` named in ``velden``, into ``waarden``; every other child
+    """The values of the simple children of ``el`` named in ``fields``, into ``waarden``; every other child
     element goes to ``overige`` (with its tag), if given.
 
     The hot loop of the reader (about 40 values per vordering): an element without attributes and
@@ -127,74 +127,74 @@ def _velden(el: etree._Element, velden: Velden, vorm: Vorm, waarden: dict[str, A
     """
     for child in el:
         tag = child.tag
-        spec = velden.get(tag)  # type: ignore[arg-type]  # any tag: a comment's (not a str) is not found
+        spec = fields.get(tag)  # type: ignore[arg-type]  # any tag: a comment's (not a str) is not found
         if spec is None:
             if overige is not None and isinstance(tag, str):
                 overige(child, tag)
             continue
-        veld, soort, pad = spec
+        veld, soort, path = spec
         if child.keys() or len(child):
-            waarden[veld] = waarde(child, soort, vorm, pad)
+            waarden[veld] = waarde(child, soort, vorm, path)
         elif soort is str:
             waarden[veld] = child.text or ""
         elif soort is int:
-            waarden[veld] = _getal(child.text or "", vorm, pad)
+            waarden[veld] = _number(child.text or "", vorm, path)
         else:
-            waarden[veld] = _datum(child.text or "", vorm, pad)
+            waarden[veld] = _date(child.text or "", vorm, path)
 
 
-def _groep(el: etree._Element, velden: Velden, vorm: Vorm) -> dict[str, Any]:
+def _group(el: etree._Element, fields: FieldMap, vorm: Vorm) -> dict[str, Any]:
     """Field values of a group of simple elements."""
     waarden: dict[str, Any] = {}
-    _velden(el, velden, vorm, waarden)
+    _fields(el, fields, vorm, waarden)
     return waarden
 
 
-def _eigen_attributen(el: etree._Element, vorm: Vorm, pad: str = "") -> bool:
+def _own_attributes(el: etree._Element, vorm: Vorm, path: str = "") -> bool:
     """Record the attributes of a group/object element; True when it is nil."""
     if not el.keys():
         return False
-    attributen = {k: v for k, v in el.attrib.items() if k not in _VASTE_ATTRIBUTEN}
-    if attributen:
-        vorm[pad] = attributen
-    return attributen.get(XSI_NIL) in _NIL
+    attributes = {k: v for k, v in el.attrib.items() if k not in _FIXED_ATTRIBUTES}
+    if attributes:
+        vorm[path] = attributes
+    return attributes.get(XSI_NIL) in _NIL
 
 
 # -- groups ----------------------------------------------------------------------------------------------
 
-def _lees_groep(el: etree._Element, soort: Callable[..., T], velden: Velden) -> T:
+def _read_group(el: etree._Element, soort: Callable[..., T], fields: FieldMap) -> T:
     """A group of simple elements (a vorderingsregel, termijn, ...) as a ``soort`` with its own Vorm."""
     vorm: Vorm = {}
     if el.keys():
-        _eigen_attributen(el, vorm)
+        _own_attributes(el, vorm)
     waarden: dict[str, Any] = {}
-    _velden(el, velden, vorm, waarden)
+    _fields(el, fields, vorm, waarden)
     return soort(**waarden, vorm=vorm)
 
 
 def _regel(el: etree._Element) -> Vorderingsregel:
-    return _lees_groep(el, Vorderingsregel, REGEL)
+    return _read_group(el, Vorderingsregel, REGEL)
 
 
 def _totaalregel(el: etree._Element) -> BtwTotaalregel:
-    return _lees_groep(el, BtwTotaalregel, TOTAALREGEL)
+    return _read_group(el, BtwTotaalregel, TOTAALREGEL)
 
 
 def _termijn(el: etree._Element) -> Termijn:
-    return _lees_groep(el, Termijn, TERMIJN)
+    return _read_group(el, Termijn, TERMIJN)
 
 
 def _incasso(el: etree._Element) -> AutomatischeIncasso:
-    return _lees_groep(el, AutomatischeIncasso, INCASSO)
+    return _read_group(el, AutomatischeIncasso, INCASSO)
 
 
 def _boeking(el: etree._Element) -> Boeking:
-    return _lees_groep(el, Boeking, BOEKING)
+    return _read_group(el, Boeking, BOEKING)
 
 
 def _schema(el: etree._Element) -> InvorderingsSchema:
     vorm: Vorm = {}
-    _eigen_attributen(el, vorm)
+    _own_attributes(el, vorm)
     schema = InvorderingsSchema(vorm=vorm)
     for child in el:
         if child.tag == F + "invorderingsregime":
@@ -204,9 +204,9 @@ def _schema(el: etree._Element) -> InvorderingsSchema:
     return schema
 
 
-def lees_status(el: etree._Element) -> Vorderingstatus:
+def read_status(el: etree._Element) -> Vorderingstatus:
     """A ``FIN:vorderingstatus`` group."""
-    return _lees_groep(el, Vorderingstatus, STATUS)
+    return _read_group(el, Vorderingstatus, STATUS)
 
 
 # -- relations and metadata -------------------------------------------------------------------------
@@ -220,7 +220,7 @@ def xml_bytes(el: etree._Element) -> bytes:
     return etree.tostring(el, encoding="unicode", with_tail=False).encode()
 
 
-def _waarde_van(parent: etree._Element | None, tag: str) -> str | None:
+def _value_of(parent: etree._Element | None, tag: str) -> str | None:
     """Text of the first child ``tag`` of ``parent`` (None when absent or nil)."""
     if parent is None:
         return None
@@ -228,7 +228,7 @@ def _waarde_van(parent: etree._Element | None, tag: str) -> str | None:
         if child.tag == tag:
             if child.get(XSI_NIL) in _NIL:
                 return None
-            return _tekst(child)
+            return _text(child)
     return None
 
 
@@ -243,33 +243,33 @@ def _debiteur(el: etree._Element, soort: str) -> Debiteur:
     gerelateerde = _kind(el, F + "gerelateerde")
     return Debiteur(
         xml_bytes(el), soort=soort,
-        bsn=_waarde_van(gerelateerde, _BG + "inp.bsn") if soort == "NPS" else None,
-        nnp_id=_waarde_van(gerelateerde, _BG + "inn.nnpId") if soort == "NNP" else None,
-        debiteurnummer=_waarde_van(el, F + "debiteurnummer"))
+        bsn=_value_of(gerelateerde, _BG + "inp.bsn") if soort == "NPS" else None,
+        nnp_id=_value_of(gerelateerde, _BG + "inn.nnpId") if soort == "NNP" else None,
+        debiteurnummer=_value_of(el, F + "debiteurnummer"))
 
 
-def lees_organisatie(el: etree._Element) -> VorderendeOrganisatie:
+def read_organisatie(el: etree._Element) -> VorderendeOrganisatie:
     """``heeftAlsVorderendeOrganisatie`` / ``isVanVorderendeOrganisatie``."""
-    return VorderendeOrganisatie(xml_bytes(el), nnp_id=_waarde_van(_kind(el, F + "gerelateerde"),
-                                                                   _BG + "inn.nnpId"))
+    return VorderendeOrganisatie(xml_bytes(el), nnp_id=_value_of(_kind(el, F + "gerelateerde"),
+                                                                 _BG + "inn.nnpId"))
 
 
 def _zaak(el: etree._Element) -> Zaak:
-    return Zaak(xml_bytes(el), identificatie=_waarde_van(_kind(el, F + "gerelateerde"), _ZKN + "identificatie"))
+    return Zaak(xml_bytes(el), identificatie=_value_of(_kind(el, F + "gerelateerde"), _ZKN + "identificatie"))
 
 
 def _gerelateerde_vordering(el: etree._Element) -> GerelateerdeVordering:
     gerelateerde = _kind(el, F + "gerelateerde")
     organisatie = _kind(gerelateerde, F + "heeftAlsVorderendeOrganisatie") if gerelateerde is not None else None
     return GerelateerdeVordering(
-        xml_bytes(el), vorderingnummer=_waarde_van(gerelateerde, F + "vorderingnummer"),
-        organisatie=_waarde_van(_kind(organisatie, F + "gerelateerde") if organisatie is not None else None,
-                                _BG + "inn.nnpId"))
+        xml_bytes(el), vorderingnummer=_value_of(gerelateerde, F + "vorderingnummer"),
+        organisatie=_value_of(_kind(organisatie, F + "gerelateerde") if organisatie is not None else None,
+                              _BG + "inn.nnpId"))
 
 
 def _oeh(el: etree._Element) -> OrganisatorischeEenheid:
     return OrganisatorischeEenheid(
-        xml_bytes(el), identificatie=_waarde_van(_kind(el, F + "gerelateerde"), _ZKN + "identificatie"))
+        xml_bytes(el), identificatie=_value_of(_kind(el, F + "gerelateerde"), _ZKN + "identificatie"))
 
 
 _META = {S + "tijdvakGeldigheid": "tijdvak_geldigheid", S + "tijdstipRegistratie": "tijdstip_registratie",
@@ -279,71 +279,71 @@ _META = {S + "tijdvakGeldigheid": "tijdvak_geldigheid", S + "tijdstipRegistratie
 # -- objects -----------------------------------------------------------------------------------------------
 
 #: A group or relation child of an object: (field, reader, whether the field is a list).
-Groep = tuple[str, Callable[[etree._Element], Any], bool]
+Group = tuple[str, Callable[[etree._Element], Any], bool]
 
-_VRD_GROEPEN: dict[str, Groep] = {
+_VRD_GROUPS: dict[str, Group] = {
     F + "vorderingsregel": ("vorderingsregels", _regel, True),
     F + "totaalregelsBTW": ("totaalregels_btw", _totaalregel, True),
     F + "automatischeIncasso": ("automatische_incasso", _incasso, False),
     F + "invorderingsSchema": ("invorderingsschema", _schema, False),
-    F + "vorderingstatus": ("vorderingstatus", lees_status, False),
+    F + "vorderingstatus": ("vorderingstatus", read_status, False),
     F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur": ("debiteur", lambda el: _debiteur(el, "NPS"), False),
     F + "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur": ("debiteur", lambda el: _debiteur(el, "NNP"), False),
-    F + "heeftAlsVorderendeOrganisatie": ("vorderende_organisatie", lees_organisatie, False),
+    F + "heeftAlsVorderendeOrganisatie": ("vorderende_organisatie", read_organisatie, False),
     F + "isOntstaanInZaak": ("zaak", _zaak, False),
     F + "heeftBetrekkingOpVordering": ("gerelateerde_vordering", _gerelateerde_vordering, False),
     F + "isOpgelegdDoorOrganisatischeEenheid": ("organisatorische_eenheid", _oeh, False),
 }
 
 
-def _object(obj: etree._Element, velden: Velden, groepen: dict[str, Groep]
+def _object(obj: etree._Element, fields: FieldMap, groups: dict[str, Group]
             ) -> tuple[dict[str, Any], Vorm, Metagegevens]:
     """One pass over the children of an object: simple values, groups and relations, StUF metadata."""
     vorm: Vorm = {}
-    _eigen_attributen(obj, vorm)
+    _own_attributes(obj, vorm)
     waarden: dict[str, Any] = {}
     meta = Metagegevens()
 
     def overige(child: etree._Element, tag: str) -> None:
-        groep = groepen.get(tag)
-        if groep is not None:
-            veld, lees, lijst = groep
+        group = groups.get(tag)
+        if group is not None:
+            veld, read, lijst = group
             if lijst:
-                waarden.setdefault(veld, []).append(lees(child))
+                waarden.setdefault(veld, []).append(read(child))
             else:
-                waarden[veld] = lees(child)
+                waarden[veld] = read(child)
             return
-        meta_veld = _META.get(tag)
-        if meta_veld is not None:
-            setattr(meta, meta_veld, xml_bytes(child))
+        meta_field = _META.get(tag)
+        if meta_field is not None:
+            setattr(meta, meta_field, xml_bytes(child))
 
-    _velden(obj, velden, vorm, waarden, overige)
+    _fields(obj, fields, vorm, waarden, overige)
     return waarden, vorm, meta
 
 
-def lees_vordering(obj: etree._Element) -> Vordering:
+def read_vordering(obj: etree._Element) -> Vordering:
     """One ``FIN:object`` of a ``vrdLk01`` in a ``Di01-verstrekVordering``."""
-    waarden, vorm, meta = _object(obj, VORDERING, _VRD_GROEPEN)
+    waarden, vorm, meta = _object(obj, VORDERING, _VRD_GROUPS)
     return Vordering(**waarden, metagegevens=meta, vorm=vorm)
 
 
-_STATUS_GROEPEN: dict[str, Groep] = {
-    F + "vorderingstatus": ("vorderingstatus", lees_status, False),
-    F + "heeftAlsVorderendeOrganisatie": ("vorderende_organisatie", lees_organisatie, False)}
-_FVW_GROEPEN: dict[str, Groep] = {
+_STATUS_GROUPS: dict[str, Group] = {
+    F + "vorderingstatus": ("vorderingstatus", read_status, False),
+    F + "heeftAlsVorderendeOrganisatie": ("vorderende_organisatie", read_organisatie, False)}
+_FVW_GROUPS: dict[str, Group] = {
     F + "boeking": ("boekingen", _boeking, True),
-    F + "isVanVorderendeOrganisatie": ("vorderende_organisatie", lees_organisatie, False)}
+    F + "isVanVorderendeOrganisatie": ("vorderende_organisatie", read_organisatie, False)}
 
 
-def lees_statuswijziging(obj: etree._Element) -> StatusWijziging:
+def read_statuswijziging(obj: etree._Element) -> StatusWijziging:
     """One ``FIN:object`` of a status change."""
-    waarden, vorm, meta = _object(obj, STATUSWIJZIGING, _STATUS_GROEPEN)
+    waarden, vorm, meta = _object(obj, STATUSWIJZIGING, _STATUS_GROUPS)
     return StatusWijziging(**waarden, metagegevens=meta, vorm=vorm)
 
 
-def lees_verantwoording(obj: etree._Element) -> Verantwoording:
+def read_verantwoording(obj: etree._Element) -> Verantwoording:
     """One ``FIN:object`` of a ``fvwLk01``."""
-    waarden, vorm, meta = _object(obj, VERANTWOORDING, _FVW_GROEPEN)
+    waarden, vorm, meta = _object(obj, VERANTWOORDING, _FVW_GROUPS)
     return Verantwoording(**waarden, metagegevens=meta, vorm=vorm)
 
 
@@ -361,25 +361,25 @@ def _kennisgevingen(message: etree._Element, tag: str) -> list[list[etree._Eleme
 
 def vorderingen(message: etree._Element) -> list[Vordering]:
     """Every vordering of a ``FIN:Di01-verstrekVordering``, in message order."""
-    return [lees_vordering(objecten[0]) for objecten in _kennisgevingen(message, F + "vrdLk01")]
+    return [read_vordering(objects[0]) for objects in _kennisgevingen(message, F + "vrdLk01")]
 
 
 #: Vorderingen per batch when a large message is read as a stream (fewer objects alive at a time).
 BATCH = 500
 
 
-def vordering_batches(bron: etree._Element | Stroom, grootte: int = BATCH) -> Iterator[list[Vordering]]:
+def vordering_batches(bron: etree._Element | Stream, size: int = BATCH) -> Iterator[list[Vordering]]:
     """The vorderingen of a ``Di01-verstrekVordering`` in message order: all at once for a message
-    element, in batches of ``grootte`` for a validated :class:`~stuf_fin.schema.stroom.Stroom` (the
+    element, in batches of ``size`` for a validated :class:`~stuf_fin.schema.streaming.Stream` (the
     body is parsed again, each ``vrdLk01`` dropped once read, so memory stays flat)."""
     if isinstance(bron, etree._Element):
         yield vorderingen(bron)
         return
     batch: list[Vordering] = []
-    for lk in bron.elementen():
+    for lk in bron.elements():
         if lk.get(XSI_NIL) not in _NIL:
-            batch.append(lees_vordering(next(child for child in lk if child.tag == F + "object")))
-        if len(batch) >= grootte:
+            batch.append(read_vordering(next(child for child in lk if child.tag == F + "object")))
+        if len(batch) >= size:
             yield batch
             batch = []
     if batch:
@@ -388,14 +388,14 @@ def vordering_batches(bron: etree._Element | Stroom, grootte: int = BATCH) -> It
 
 def statuswijzigingen(message: etree._Element) -> list[StatusWijziging]:
     """The new status (the last object) of each non-nil ``vrdLk01`` of a status change message."""
-    return [lees_statuswijziging(objecten[-1]) for objecten in _kennisgevingen(message, F + "vrdLk01")]
+    return [read_statuswijziging(objects[-1]) for objects in _kennisgevingen(message, F + "vrdLk01")]
 
 
 def verantwoordingen(message: etree._Element) -> list[Verantwoording]:
     """Every verantwoording of a ``FIN:Di01-verstrekFinancieleVerantwoording`` (nil ``fvwLk01`` skipped)."""
-    return [lees_verantwoording(objecten[0]) for objecten in _kennisgevingen(message, F + "fvwLk01")]
+    return [read_verantwoording(objects[0]) for objects in _kennisgevingen(message, F + "fvwLk01")]
 
 
-__all__ = ["lees_organisatie", "lees_status", "lees_statuswijziging", "lees_verantwoording",
-           "lees_vordering", "statuswijzigingen", "verantwoordingen", "vordering_batches", "vorderingen", "waarde",
+__all__ = ["read_organisatie", "read_status", "read_statuswijziging", "read_verantwoording",
+           "read_vordering", "statuswijzigingen", "verantwoordingen", "vordering_batches", "vorderingen", "waarde",
            "xml_bytes"]

@@ -3,21 +3,21 @@ fingerprints.
 
 A 100 MB Di01 as one lxml tree takes over 1 GB.  For a large request the SOAP layer instead:
 
-1. :func:`lees_kop`: parses only up to the end of the message element's first child (the
+1. :func:`read_head`: parses only up to the end of the message element's first child (the
    stuurgegevens), for dispatch, the SOAPAction check and the StUF016 lookup;
-2. :func:`valideer_stroom`: parses the whole request once more with validation against the message
+2. :func:`validate_stream`: parses the whole request once more with validation against the message
    schemas plus a SOAP Envelope (:data:`~stuf_fin.schema.loader.ENVELOPE_SCHEMA`), dropping each child of the
    message element once done; it stops after the part that held the first schema error
    (:mod:`stuf_fin.schema.validator`: bounded errors).
 
-Only a request that passes both is handled as a stream (:class:`Stroom`); one with a schema error gets its
+Only a request that passes both is handled as a stream (:class:`Stream`); one with a schema error gets its
 first errors, never a tree of the whole message.  The objects of a
-streamed message are read in a second pass (``stuf_fin.fin.lezen.vordering_batches``).
+streamed message are read in a second pass (``stuf_fin.fin.reader.vordering_batches``).
 
-**Fingerprints (StUF016).**  :func:`inhoud_hash` is the exact fingerprint of a message's content: SHA-256 over
+**Fingerprints (StUF016).**  :func:`element_content_hash` is the exact fingerprint of a message's content: SHA-256 over
 the message element's name and attributes and the exclusive canonical XML of each child element, in order (the
 envelope, SOAP headers, whitespace inside tags and where namespaces are declared do not count);
-:func:`inhoud_hash_van` computes it from a request's bytes as a stream.  It costs a canonicalisation of the whole
+:func:`content_hash_of` computes it from a request's bytes as a stream.  It costs a canonicalisation of the whole
 message (~19 ms per 1,000 vorderingen), so an accepted message is remembered by its quick fingerprint,
 :func:`body_hash` (SHA-256 of the body as received, ~2 ms): equal bodies have equal content, and only bodies that
 differ are compared by their exact fingerprints (``stuf_fin.pipeline``).
@@ -43,15 +43,15 @@ BODY = f"{{{SOAP_ENV}}}Body"
 
 
 @dataclass
-class Stroom:
+class Stream:
     """A large request that passed streaming validation."""
 
     data: bytes  # the body as received
     message: etree._Element  # the message element with only its first child (stuurgegevens)
     kind: str  # Clark name of the repeated child the message is streamed by (e.g. FIN:vrdLk01)
-    objecten: int = 0  # number of ``kind`` children seen by the validation pass
+    objects: int = 0  # number of ``kind`` children seen by the validation pass
 
-    def elementen(self) -> Iterator[etree._Element]:
+    def elements(self) -> Iterator[etree._Element]:
         """Each ``kind`` child of the message element, complete, parsed again from :attr:`data` (already
         validated); it is dropped when the caller asks for the next one."""
         for _event, element in etree.iterparse(io.BytesIO(self.data), events=("end",), tag=self.kind,
@@ -64,15 +64,15 @@ class Stroom:
 
 
 
-def whole(bron: etree._Element | Stroom) -> etree._Element:
+def whole(bron: etree._Element | Stream) -> etree._Element:
     """The message element of a request read whole, for a handler of an operation that is never streamed (a
-    :class:`Stroom` here is a bug: only ``Di01-verstrekVordering`` is read as a stream)."""
-    if isinstance(bron, Stroom):
+    :class:`Stream` here is a bug: only ``Di01-verstrekVordering`` is read as a stream)."""
+    if isinstance(bron, Stream):
         raise TypeError(f"{etree.QName(bron.message).localname} is not read as a stream")
     return bron
 
 
-def lees_kop(data: bytes, limits: ParseLimits | None = None) -> etree._Element:
+def read_head(data: bytes, limits: ParseLimits | None = None) -> etree._Element:
     """The Envelope as far as the end of the Body's message element's first child (hardened parsing).
 
     Raises :class:`XmlInputError` when that part is not well-formed or has a DOCTYPE.
@@ -89,7 +89,7 @@ def lees_kop(data: bytes, limits: ParseLimits | None = None) -> etree._Element:
                     refuse_parsed_doctype(root)
                     if root.tag != ENVELOPE:
                         raise XmlInputError("not a SOAP 1.1 Envelope")
-                if event == "end" and _kop_compleet(element):
+                if event == "end" and _head_complete(element):
                     parent = element.getparent()
                     while (following := element.getnext()) is not None and parent is not None:  # read ahead
                         parent.remove(following)  # in the same chunk
@@ -99,7 +99,7 @@ def lees_kop(data: bytes, limits: ParseLimits | None = None) -> etree._Element:
     raise XmlInputError("no complete message element")
 
 
-def _kop_compleet(element: etree._Element) -> bool:
+def _head_complete(element: etree._Element) -> bool:
     """Whether ``element`` ending completes the head: the message's first child, the message, or the Body."""
     if element.tag == BODY:
         return True
@@ -110,8 +110,8 @@ def _kop_compleet(element: etree._Element) -> bool:
     return parent.tag == BODY or (grandparent is not None and grandparent.tag == BODY)
 
 
-def valideer_stroom(data: bytes, message: etree._Element, validator: MessageValidator, kind: str
-                    ) -> Stroom | list[SchemaIssue] | None:
+def validate_stream(data: bytes, message: etree._Element, validator: MessageValidator, kind: str
+                    ) -> Stream | list[SchemaIssue] | None:
     """Validate the whole request against the validator's set (with a SOAP Envelope) while parsing it; each child
     ``kind`` of the message element is dropped once it ended.
 
@@ -119,45 +119,45 @@ def valideer_stroom(data: bytes, message: etree._Element, validator: MessageVali
     read), or None when it holds no ``kind`` child at all (not worth streaming: the caller takes the ordinary
     way).  Raises :class:`XmlInputError` when it is not well-formed.
     """
-    stroom = Stroom(data, message, kind)
+    stream = Stream(data, message, kind)
     parser = etree.XMLPullParser(events=("end",), tag=(kind, ENVELOPE), schema=validator.schema, **VALIDATING)
-    state = _Voortgang()
+    state = _Progress()
     end = 0
     with collecting() as run:
         try:
             while end < len(data) and not run.count:
                 parser.feed(data[end:end + CHUNK])
                 end = min(end + CHUNK, len(data))
-                _verwerk(parser.read_events(), message, stroom, state)
+                _process(parser.read_events(), message, stream, state)
             parser.close()  # also after an error: lxml frees the partial tree
-            _verwerk(parser.read_events(), message, stroom, state)
+            _process(parser.read_events(), message, stream, state)
         except etree.XMLSyntaxError as exc:
             if not run.count:
                 raise input_error(exc) from None
     if run.count:
         return validator.locate(data, end, run)
-    if not state.gezien or not state.compleet:
+    if not state.seen or not state.complete:
         return None  # no ``kind`` child at all
-    return stroom
+    return stream
 
 
 @dataclass
-class _Voortgang:
-    gezien: bool = False  # a ``kind`` child of the message element ended
-    compleet: bool = False  # the Envelope ended
+class _Progress:
+    seen: bool = False  # a ``kind`` child of the message element ended
+    complete: bool = False  # the Envelope ended
 
 
-def _verwerk(events: Iterator[tuple[str, etree._Element]], message: etree._Element, stroom: Stroom,
-             state: _Voortgang) -> None:
+def _process(events: Iterator[tuple[str, etree._Element]], message: etree._Element, stream: Stream,
+             state: _Progress) -> None:
     for _event, element in events:
         if element.tag == ENVELOPE:
-            state.compleet = True
+            state.complete = True
             continue
         parent = element.getparent()
         if parent is None or parent.tag != message.tag:
             continue
-        state.gezien = True
-        stroom.objecten += 1
+        state.seen = True
+        stream.objects += 1
         _drop(element)
 
 
@@ -178,48 +178,48 @@ def _hasher(message: etree._Element) -> hashlib._Hash:
     return hasher
 
 
-def _voeg_toe(hasher: hashlib._Hash, child: etree._Element) -> None:
+def _add(hasher: hashlib._Hash, child: etree._Element) -> None:
     if isinstance(child.tag, str):
         hasher.update(b"\0" + etree.tostring(child, method="c14n", exclusive=True))
 
 
-def inhoud_hash(message: etree._Element) -> str:
+def element_content_hash(message: etree._Element) -> str:
     """The exact StUF016 fingerprint of a message element (see the module docstring): 64 hex digits."""
     hasher = _hasher(message)
     for child in message:
-        _voeg_toe(hasher, child)
+        _add(hasher, child)
     return hasher.hexdigest()
 
 
-def inhoud_hash_van(data: bytes) -> str:
-    """:func:`inhoud_hash` of the message element (the Body's element child) of a request, parsed as a stream
+def content_hash_of(data: bytes) -> str:
+    """:func:`element_content_hash` of the message element (the Body's element child) of a request, parsed as a stream
     (hardened; each child dropped once hashed).  For a request that was valid when received; raises
     :class:`XmlInputError` when it is not well-formed or holds no message element."""
-    hasher, message, diepte = None, None, 0
+    hasher, message, depth = None, None, 0
     try:
         for event, element in etree.iterparse(io.BytesIO(data), events=("start", "end"), **HARDENED):
             if event == "start":
-                diepte += 1
-                if diepte == 3 and message is None and (parent := element.getparent()) is not None \
+                depth += 1
+                if depth == 3 and message is None and (parent := element.getparent()) is not None \
                         and parent.tag == BODY:
                     message, hasher = element, _hasher(element)
                 continue
-            diepte -= 1
+            depth -= 1
             if element is message and hasher is not None:
                 return hasher.hexdigest()
-            if hasher is not None and diepte == 3 and element.getparent() is message:
-                _voeg_toe(hasher, element)
+            if hasher is not None and depth == 3 and element.getparent() is message:
+                _add(hasher, element)
                 _drop(element)
     except etree.XMLSyntaxError as exc:
         raise input_error(exc) from None
     raise XmlInputError("no message element in the SOAP Body")
 
 
-#: How a quick fingerprint (:func:`body_hash`) begins; an exact one (:func:`inhoud_hash`) is 64 hex digits.
+#: How a quick fingerprint (:func:`body_hash`) begins; an exact one (:func:`element_content_hash`) is 64 hex digits.
 BODY_HASH = "body:"
 
 
 def body_hash(data: bytes) -> str:
     """The quick StUF016 fingerprint of a request: ``body:`` and the SHA-256 of its body as received (base64url,
-    48 characters).  Equal bodies have the same content; bodies that differ may too (:func:`inhoud_hash`)."""
+    48 characters).  Equal bodies have the same content; bodies that differ may too (:func:`element_content_hash`)."""
     return BODY_HASH + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()

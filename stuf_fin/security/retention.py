@@ -6,7 +6,7 @@ with zender, ontvanger, referentienummer, operation, outcome, fault code, authen
 times as the audit trail.  The StUF016 memory (``ontvangen_referentie``: zender, referentienummer,
 content hash and the earlier Bv03) is kept, so an identical resend after the purge still gets its earlier
 Bv03 and a different message with a used referentienummer still gets StUF016: a message remembered by its
-quick fingerprint (the hash of its body, ``stuf_fin.schema.stroom.body_hash``) is first remembered by its exact
+quick fingerprint (the hash of its body, ``stuf_fin.schema.streaming.body_hash``) is first remembered by its exact
 one, computed from the request about to be emptied, so that purging never changes an answer.  Messages
 without an answer yet (``answered_at`` empty, e.g. outbound messages still being delivered) are left
 alone.  The FIN records themselves (vorderingen, verantwoordingen) are not archive and are not purged.
@@ -61,14 +61,14 @@ def purge(store: Store, older_than_days: int, now: datetime | None = None, dry_r
 
 def _remember_exact_fingerprints(conn: Connection, with_request: sa.ColumnElement[bool]) -> None:
     """The StUF016 memory of the messages ``with_request`` that holds their quick fingerprint gets their exact one,
-    computed from the request (``stuf_fin.pipeline.Pipeline.zelfde_inhoud`` compares it after the purge)."""
-    from stuf_fin.schema.stroom import BODY_HASH, inhoud_hash_van
-    from stuf_fin.store.archief import request_of
+    computed from the request (``stuf_fin.pipeline.Pipeline.same_content`` compares it after the purge)."""
+    from stuf_fin.schema.streaming import BODY_HASH, content_hash_of
+    from stuf_fin.store.archive import request_of
     from stuf_fin.store.tables import bericht, ontvangen_referentie
 
     r = ontvangen_referentie.c
     quick = conn.execute(sa.select(r.id, r.bericht_id).join(bericht, bericht.c.id == r.bericht_id).where(
         with_request, r.content_hash.startswith(BODY_HASH, autoescape=True))).all()
     for memory_id, bericht_id in quick:
-        exact = inhoud_hash_van(request_of(conn, bericht_id))
+        exact = content_hash_of(request_of(conn, bericht_id))
         conn.execute(sa.update(ontvangen_referentie).where(r.id == memory_id).values(content_hash=exact))

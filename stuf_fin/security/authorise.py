@@ -14,21 +14,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from stuf_fin.security.clients import Client
-from stuf_fin.stuf.exchange import Verzoek
-from stuf_fin.stuf.fouten import StufFout
-from stuf_fin.stuf.operaties import Operatie
+from stuf_fin.stuf.exchange import Request
+from stuf_fin.stuf.faults import StufFout
+from stuf_fin.stuf.operations import Operation
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens
 
 
-class Autorisatie:
-    """The access list of the configured clients; an instance is the pipeline's ``autorisatie`` hook."""
+class Authorisation:
+    """The access list of the configured clients; an instance is the pipeline's ``authorisation`` hook."""
 
     def __init__(self, clients: Iterable[Client]):
         self.clients = {c.name: c for c in clients}
 
-    def __call__(self, verzoek: Verzoek, sg: Stuurgegevens) -> None:
-        """Raise :class:`StufFout` when refused; else note what a vraag may show (``zichtbare_tsas``)."""
-        client = self.clients.get(verzoek.identiteit or "")
+    def __call__(self, verzoek: Request, sg: Stuurgegevens) -> None:
+        """Raise :class:`StufFout` when refused; else note what a vraag may show (``visible_tsas``)."""
+        client = self.clients.get(verzoek.identity or "")
         if client is None:
             raise StufFout("StUF052", "het zendende systeem is niet geauthenticeerd")
         zender = sg.zender
@@ -36,24 +36,24 @@ class Autorisatie:
             if not any(z.matches(zender) for c in self.clients.values() for z in c.zenders):
                 raise StufFout("StUF013", f"zender {zender} is niet bekend")
             raise StufFout("StUF052", f"zender {zender} hoort niet bij de geauthenticeerde identiteit {client.name}")
-        if not client.may(verzoek.operatie.naam):
-            raise StufFout("StUF052", f"{client.name} is niet geautoriseerd voor {beschrijf(verzoek.operatie)}")
-        verzoek.zichtbare_tsas = client.tsas
+        if not client.may(verzoek.operation.naam):
+            raise StufFout("StUF052", f"{client.name} is niet geautoriseerd voor {describe(verzoek.operation)}")
+        verzoek.visible_tsas = client.tsas
 
-    def zichtbare_tsas(self, identiteit: str | None) -> frozenset[str] | None:
-        """The ``tsa`` values whose vorderingen ``identiteit`` may see in a vrdLa01; ``None`` = all."""
-        client = self.clients.get(identiteit or "")
+    def visible_tsas(self, identity: str | None) -> frozenset[str] | None:
+        """The ``tsa`` values whose vorderingen ``identity`` may see in a vrdLa01; ``None`` = all."""
+        client = self.clients.get(identity or "")
         return client.tsas if client is not None else frozenset()
 
 
-def beschrijf(operatie: Operatie) -> str:
+def describe(operation: Operation) -> str:
     """``berichtcode Di01, entiteittype VRD, functie verstrekVordering``."""
-    parts = [("berichtcode", operatie.berichtcode), ("entiteittype", operatie.entiteittype),
-             ("functie", operatie.functie)]
+    parts = [("berichtcode", operation.berichtcode), ("entiteittype", operation.entiteittype),
+             ("functie", operation.functie)]
     return ", ".join(f"{name} {value}" for name, value in parts if value)
 
 
-def autorisatie_voor(clients: Iterable[Client]) -> Autorisatie | None:
+def authorisation_for(clients: Iterable[Client]) -> Authorisation | None:
     """The hook for the pipeline, ``None`` (everything allowed) when no clients are configured."""
     clients = tuple(clients)
-    return Autorisatie(clients) if clients else None
+    return Authorisation(clients) if clients else None

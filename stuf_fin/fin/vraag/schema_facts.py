@@ -1,6 +1,6 @@
 """What the schema says about the elements of a vrdLa01 answer, read from the built-in ``xsd/``.
 
-The answer is projected onto the scope of the question (:mod:`stuf_fin.fin.vraag.projectie`); that
+The answer is projected onto the scope of the question (:mod:`stuf_fin.fin.vraag.projection`); that
 needs, per complex type, its child elements in schema order, whether each is nillable, whether its
 type carries ``StUF:noValue``, whether it is required, which ``xs:choice`` branches it belongs to, and
 the fixed ``StUF:entiteittype`` of a relation.  This module walks the XSD documents with lxml
@@ -34,20 +34,20 @@ class Kind:
     tag: str  # Clark name
     type: TypeRef | None  # None: no type (anyType)
     nillable: bool
-    verplicht: bool  # must occur (minOccurs ≥ 1 along the way and outside any choice)
-    keuzes: tuple[tuple[int, int, int], ...]  # enclosing choices: (choice id, branch, maxOccurs), outer first
+    required: bool  # must occur (minOccurs ≥ 1 along the way and outside any choice)
+    choices: tuple[tuple[int, int, int], ...]  # enclosing choices: (choice id, branch, maxOccurs), outer first
 
-    def botst_met(self, ander: Kind) -> bool:
-        """Whether this element and ``ander`` are in different branches of a choice taken once."""
-        mijn = {k[0]: k for k in self.keuzes}
-        for keuze, tak, maximum in ander.keuzes:
-            eigen = mijn.get(keuze)
+    def clashes_with(self, other: Kind) -> bool:
+        """Whether this element and ``other`` are in different branches of a choice taken once."""
+        mine = {k[0]: k for k in self.choices}
+        for choice, tak, maximum in other.choices:
+            eigen = mine.get(choice)
             if eigen is not None and eigen[1] != tak and maximum == 1:
                 return True
         return False
 
 
-class Schemakennis:
+class SchemaFacts:
     """The named components of a schema folder, and the questions the projection asks about them."""
 
     def __init__(self, folder: Path):
@@ -84,149 +84,149 @@ class Schemakennis:
 
     # -- content -----------------------------------------------------------------------------------
     @cache  # noqa: B019 (one instance per process, see schemakennis())
-    def kinderen(self, ref: TypeRef | None) -> tuple[Kind, ...] | None:
+    def children(self, ref: TypeRef | None) -> tuple[Kind, ...] | None:
         """The child elements of a complex type in schema order; None when unknown or open (``xs:any``)."""
         el = self._type_element(ref)
         if el is None or etree.QName(el).localname != "complexType":
             return () if el is not None else None
         result: list[Kind] = []
-        if not self._inhoud(el, result, True, ()):
+        if not self._content(el, result, True, ()):
             return None
         return tuple(result)
 
     def kind(self, ref: TypeRef | None, tag: str) -> Kind | None:
         """The declaration of child ``tag`` in type ``ref`` (the first, when declared twice)."""
-        for k in self.kinderen(ref) or ():
+        for k in self.children(ref) or ():
             if k.tag == tag:
                 return k
         return None
 
-    def _inhoud(self, type_el: etree._Element, result: list[Kind], verplicht: bool,
-                keuzes: tuple[tuple[int, int, int], ...]) -> bool:
+    def _content(self, type_el: etree._Element, result: list[Kind], required: bool,
+                 choices: tuple[tuple[int, int, int], ...]) -> bool:
         for child in type_el:
             name = etree.QName(child).localname if isinstance(child.tag, str) else ""
             if name in ("sequence", "choice", "all", "group"):
-                if not self._deeltje(child, result, verplicht, keuzes):
+                if not self._particle(child, result, required, choices):
                     return False
             elif name in ("complexContent", "simpleContent"):
-                for afleiding in child:
-                    if not isinstance(afleiding.tag, str):
+                for derivation in child:
+                    if not isinstance(derivation.tag, str):
                         continue
-                    if etree.QName(afleiding).localname == "extension" and name == "complexContent":
-                        basis = self.kinderen(self._qname(afleiding, afleiding.get("base")))
-                        if basis is None:
+                    if etree.QName(derivation).localname == "extension" and name == "complexContent":
+                        base = self.children(self._qname(derivation, derivation.get("base")))
+                        if base is None:
                             return False
-                        result.extend(basis)
-                    if not self._inhoud(afleiding, result, verplicht, keuzes):
+                        result.extend(base)
+                    if not self._content(derivation, result, required, choices):
                         return False
         return True
 
-    def _deeltje(self, el: etree._Element, result: list[Kind], verplicht: bool,
-                 keuzes: tuple[tuple[int, int, int], ...]) -> bool:
+    def _particle(self, el: etree._Element, result: list[Kind], required: bool,
+                  choices: tuple[tuple[int, int, int], ...]) -> bool:
         """Add the element declarations of one particle; False when it is open (``xs:any``)."""
         name = etree.QName(el).localname
-        verplicht = verplicht and el.get("minOccurs", "1") != "0"
+        required = required and el.get("minOccurs", "1") != "0"
         if name == "element":
-            result.append(self._element(el, verplicht, keuzes))
+            result.append(self._element(el, required, choices))
             return True
         if name == "any":
             return False
         if name == "group":
             group = self._component("group", el, "ref")
-            return group is None or all(self._deeltje(c, result, verplicht, keuzes)
+            return group is None or all(self._particle(c, result, required, choices)
                                         for c in group if isinstance(c.tag, str)
                                         and etree.QName(c).localname in ("sequence", "choice", "all"))
         if name == "choice":
-            keuze = next(self._choice_ids)
+            choice = next(self._choice_ids)
             maximum = el.get("maxOccurs", "1")
             maximum_n = 0 if maximum == "unbounded" else int(maximum)
             for tak, child in enumerate(c for c in el if isinstance(c.tag, str)):
-                if not self._deeltje(child, result, False, (*keuzes, (keuze, tak, maximum_n))):
+                if not self._particle(child, result, False, (*choices, (choice, tak, maximum_n))):
                     return False
             return True
         # sequence / all
-        return all(self._deeltje(c, result, verplicht, keuzes) for c in el
+        return all(self._particle(c, result, required, choices) for c in el
                    if isinstance(c.tag, str) and etree.QName(c).localname != "annotation")
 
-    def _element(self, el: etree._Element, verplicht: bool, keuzes: tuple[tuple[int, int, int], ...]) -> Kind:
+    def _element(self, el: etree._Element, required: bool, choices: tuple[tuple[int, int, int], ...]) -> Kind:
         if el.get("ref"):
             tag = self._qname(el, el.get("ref"))
             decl = self._index.get(("element", tag))
             nillable = decl is not None and decl.get("nillable") == "true"
-            return Kind(tag, self._type_van(decl) if decl is not None else None, nillable, verplicht, keuzes)
+            return Kind(tag, self._type_of(decl) if decl is not None else None, nillable, required, choices)
         tag = f"{{{self._target(el)}}}{el.get('name')}"
-        return Kind(tag, self._type_van(el), el.get("nillable") == "true", verplicht, keuzes)
+        return Kind(tag, self._type_of(el), el.get("nillable") == "true", required, choices)
 
-    def _type_van(self, decl: etree._Element) -> TypeRef | None:
+    def _type_of(self, decl: etree._Element) -> TypeRef | None:
         if decl.get("type"):
             return self._qname(decl, decl.get("type"))
         return next((c for c in decl if isinstance(c.tag, str) and etree.QName(c).localname == "complexType"), None)
 
     # -- attributes ----------------------------------------------------------------------------------
     @cache  # noqa: B019
-    def attributen(self, ref: TypeRef | None) -> dict[str, etree._Element]:
+    def attributes(self, ref: TypeRef | None) -> dict[str, etree._Element]:
         """The attribute declarations of a type (Clark name → ``xs:attribute``), inherited ones included."""
         el = self._type_element(ref)
         if el is None or etree.QName(el).localname != "complexType":
             return {}
         result: dict[str, etree._Element] = {}
-        self._attributen_van(el, result)
+        self._attributes_of(el, result)
         return {name: decl for name, decl in result.items() if decl.get("use") != "prohibited"}
 
-    def _attributen_van(self, el: etree._Element, result: dict[str, etree._Element]) -> None:
+    def _attributes_of(self, el: etree._Element, result: dict[str, etree._Element]) -> None:
         for child in el:
             if not isinstance(child.tag, str):
                 continue
             name = etree.QName(child).localname
             if name in ("complexContent", "simpleContent"):
-                for afleiding in child:
-                    if isinstance(afleiding.tag, str) and afleiding.get("base"):
-                        result.update(self.attributen(self._qname(afleiding, afleiding.get("base"))))
-                        self._attributen_van(afleiding, result)
+                for derivation in child:
+                    if isinstance(derivation.tag, str) and derivation.get("base"):
+                        result.update(self.attributes(self._qname(derivation, derivation.get("base"))))
+                        self._attributes_of(derivation, result)
             elif name == "attribute":
                 key = self._qname(child, child.get("ref")) if child.get("ref") else child.get("name", "")
                 result[key] = child
             elif name == "attributeGroup":
                 group = self._component("attributeGroup", child, "ref")
                 if group is not None:
-                    self._attributen_van(group, result)
+                    self._attributes_of(group, result)
 
-    def heeft_novalue(self, ref: TypeRef | None) -> bool:
+    def has_novalue(self, ref: TypeRef | None) -> bool:
         """Whether elements of this type may carry ``StUF:noValue``."""
-        return NO_VALUE in self.attributen(ref)
+        return NO_VALUE in self.attributes(ref)
 
-    def _vast(self, decl: etree._Element) -> str | None:
+    def _fixed(self, decl: etree._Element) -> str | None:
         """The fixed value of an attribute declaration (or of the global one it refers to)."""
         if decl.get("fixed") is not None:
             return decl.get("fixed")
         if decl.get("ref"):
-            globaal = self._index.get(("attribute", self._qname(decl, decl.get("ref"))))
-            return globaal.get("fixed") if globaal is not None else None
+            global_decl = self._index.get(("attribute", self._qname(decl, decl.get("ref"))))
+            return global_decl.get("fixed") if global_decl is not None else None
         return None
 
     def entiteittype(self, ref: TypeRef | None) -> str | None:
         """The fixed ``StUF:entiteittype`` of a type, if it has one."""
-        decl = self.attributen(ref).get(ENTITEITTYPE)
-        return self._vast(decl) if decl is not None else None
+        decl = self.attributes(ref).get(ENTITEITTYPE)
+        return self._fixed(decl) if decl is not None else None
 
-    def vaste_attributen(self, ref: TypeRef | None) -> dict[str, str] | None:
+    def fixed_attributes(self, ref: TypeRef | None) -> dict[str, str] | None:
         """The attributes an empty (nil) element of this type must carry: every required attribute with
         its fixed value, and a fixed ``StUF:entiteittype``; None when a required one has no fixed value."""
         result: dict[str, str] = {}
-        for naam, decl in self.attributen(ref).items():
-            vast = self._vast(decl)
+        for naam, decl in self.attributes(ref).items():
+            fixed = self._fixed(decl)
             if decl.get("use") == "required":
-                if vast is None:
+                if fixed is None:
                     return None
-                result[naam] = vast
-            elif naam == ENTITEITTYPE and vast is not None:
-                result[naam] = vast
+                result[naam] = fixed
+            elif naam == ENTITEITTYPE and fixed is not None:
+                result[naam] = fixed
         return result
 
 
 @cache
-def schemakennis() -> Schemakennis:
+def schema_facts() -> SchemaFacts:
     """The built-in schema set (the one every answer is written for)."""
     from stuf_fin.schema.loader import builtin_dir
 
-    return Schemakennis(builtin_dir())
+    return SchemaFacts(builtin_dir())

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 
 from stuf_fin.namespaces import STUF
-from stuf_fin.stuf.fouten import StufFout
+from stuf_fin.stuf.faults import StufFout
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
 
 _S = f"{{{STUF}}}"
@@ -20,7 +20,7 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 ONBEKEND = Systeem(applicatie="onbekend")
 
 
-def nieuw_referentienummer() -> str:
+def new_referentienummer() -> str:
     """A new, unique referentienummer (≤ 40 characters)."""
     return uuid.uuid4().hex
 
@@ -58,11 +58,11 @@ def bv03(request: Stuurgegevens, eigen: Systeem | None = None, referentienummer:
          moment: datetime | None = None) -> etree._Element:
     """The Bv03 acknowledgement of an accepted asynchronous message."""
     root = etree.Element(_S + "Bv03Bericht", nsmap=NSMAP)
-    _stuurgegevens(root, "Bv03", request, eigen, referentienummer or nieuw_referentienummer(), moment)
+    _stuurgegevens(root, "Bv03", request, eigen, referentienummer or new_referentienummer(), moment)
     return root
 
 
-def _foutbody(root: etree._Element, fout: StufFout) -> None:
+def _fault_body(root: etree._Element, fout: StufFout) -> None:
     body = etree.SubElement(root, _S + "body")
     etree.SubElement(body, _S + "code").text = fout.code
     etree.SubElement(body, _S + "plek").text = fout.plek
@@ -75,8 +75,8 @@ def fo03(request: Stuurgegevens, fout: StufFout, eigen: Systeem | None = None,
          referentienummer: str | None = None, moment: datetime | None = None) -> etree._Element:
     """The Fo03 fault answer to an asynchronous (Di01) message."""
     root = etree.Element(_S + "Fo03Bericht", nsmap=NSMAP)
-    _stuurgegevens(root, "Fo03", request, eigen, referentienummer or nieuw_referentienummer(), moment)
-    _foutbody(root, fout)
+    _stuurgegevens(root, "Fo03", request, eigen, referentienummer or new_referentienummer(), moment)
+    _fault_body(root, fout)
     return root
 
 
@@ -85,7 +85,7 @@ def fo02(fout: StufFout) -> etree._Element:
     root = etree.Element(_S + "Fo02Bericht", nsmap=NSMAP)
     sg = etree.SubElement(root, _S + "stuurgegevens")
     etree.SubElement(sg, _S + "berichtcode").text = "Fo02"
-    _foutbody(root, fout)
+    _fault_body(root, fout)
     return root
 
 

@@ -27,15 +27,15 @@ MAX_GETAL = 2**63 - 1
 
 
 @dataclass
-class Bevindingen:
+class Findings:
     """What the rules found: reasons to refuse, and warnings to log."""
 
     fouten: list[str] = field(default_factory=list)
-    waarschuwingen: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
-    def __iadd__(self, other: Bevindingen) -> Bevindingen:
+    def __iadd__(self, other: Findings) -> Findings:
         self.fouten += other.fouten
-        self.waarschuwingen += other.waarschuwingen
+        self.warnings += other.warnings
         return self
 
 
@@ -44,39 +44,39 @@ def ontvangstdatum(ontvangen_op: datetime) -> date:
     return ontvangen_op.astimezone(AMSTERDAM).date()
 
 
-def controleer_vordering(v: Vordering, ontvangen: date, *, weiger_vervaldatum_verleden: bool = True
-                         ) -> Bevindingen:
-    """Check one vordering against the rules; ``ontvangen`` is the day of receipt."""
-    b = Bevindingen()
-    fouten, waarschuwingen = b.fouten, b.waarschuwingen
-    naam = _Naam(v)
-    if v.vervaldatum is not None and v.vervaldatum < ontvangen:
-        reden = f"{naam}: vervaldatum {v.vervaldatum.isoformat()} ligt vóór de ontvangstdatum {ontvangen}"
-        (fouten if weiger_vervaldatum_verleden else waarschuwingen).append(reden)
+def check_vordering(v: Vordering, received: date, *, weiger_vervaldatum_verleden: bool = True
+                    ) -> Findings:
+    """Check one vordering against the rules; ``received`` is the day of receipt."""
+    b = Findings()
+    fouten, warnings = b.fouten, b.warnings
+    naam = _Name(v)
+    if v.vervaldatum is not None and v.vervaldatum < received:
+        reason = f"{naam}: vervaldatum {v.vervaldatum.isoformat()} ligt vóór de ontvangstdatum {received}"
+        (fouten if weiger_vervaldatum_verleden else warnings).append(reason)
     if v.indicator_factuur_uitgestuurd == "J":
         ontbreekt = [element for element, waarde in (("factuurdatum", v.factuurdatum),
                                                      ("vervaldatum", v.vervaldatum)) if waarde is None]
         if ontbreekt:
             fouten.append(f"{naam}: {' en '.join(ontbreekt)} ontbreekt terwijl indicatorFactuurUitgestuurd J is")
         if v.factuurnummer:
-            waarschuwingen.append(f"{naam}: factuurnummer is gevuld terwijl indicatorFactuurUitgestuurd J is")
-    if not _binnen_bereik(v):
-        fouten += _buiten_bereik(naam, _getallen(v))
-    _totalen(v, naam, b)
-    _regels(v, naam, b)
+            warnings.append(f"{naam}: factuurnummer is gevuld terwijl indicatorFactuurUitgestuurd J is")
+    if not _in_range(v):
+        fouten += _out_of_range(naam, _numbers(v))
+    _totals(v, naam, b)
+    _rules(v, naam, b)
     if v.debiteur is None:
-        waarschuwingen.append(f"{naam}: geen debiteur")
+        warnings.append(f"{naam}: geen debiteur")
     incasso = v.automatische_incasso
-    if incasso is not None and incasso.rekeningnummer and not iban_geldig(incasso.rekeningnummer):
-        waarschuwingen.append(f"{naam}: rekeningnummer {incasso.rekeningnummer} is geen geldig IBAN (mod 97)")
+    if incasso is not None and incasso.rekeningnummer and not iban_valid(incasso.rekeningnummer):
+        warnings.append(f"{naam}: rekeningnummer {incasso.rekeningnummer} is geen geldig IBAN (mod 97)")
     schema = v.invorderingsschema
     if schema is not None and schema.invorderingsregime == "EV" and any(
             t.vervaldatum is not None for t in schema.termijnen):
-        waarschuwingen.append(f"{naam}: termijn met vervaldatum bij invorderingsregime EV")
+        warnings.append(f"{naam}: termijn met vervaldatum bij invorderingsregime EV")
     return b
 
 
-class _Naam:
+class _Name:
     """A vordering's key in a finding, made only when a finding is written (most vorderingen have none)."""
 
     __slots__ = ("v",)
@@ -88,25 +88,25 @@ class _Naam:
         return str(self.v.sleutel)
 
 
-def _getallen(v: Vordering) -> list[tuple[str, int | None]]:
-    getallen: list[tuple[str, int | None]] = [
+def _numbers(v: Vordering) -> list[tuple[str, int | None]]:
+    numbers: list[tuple[str, int | None]] = [
         ("totaalbedragExclBTW", v.totaalbedrag_excl_btw), ("totaalbedragBTW", v.totaalbedrag_btw),
         ("totaalbedragInclBTW", v.totaalbedrag_incl_btw)]
     for r in v.vorderingsregels:
-        getallen += [("bedragExclBTW", r.bedrag_excl_btw), ("bedragInclBTW", r.bedrag_incl_btw),
-                     ("bedragBTW", r.bedrag_btw), ("btwPercentage", r.btw_percentage), ("aantal", r.aantal),
-                     ("stuksPrijsExclBTW", r.stuks_prijs_excl_btw)]
-    getallen += [("totaalregelsBTW/totaalbedragBTW", t.totaalbedrag_btw) for t in v.totaalregels_btw]
+        numbers += [("bedragExclBTW", r.bedrag_excl_btw), ("bedragInclBTW", r.bedrag_incl_btw),
+                    ("bedragBTW", r.bedrag_btw), ("btwPercentage", r.btw_percentage), ("aantal", r.aantal),
+                    ("stuksPrijsExclBTW", r.stuks_prijs_excl_btw)]
+    numbers += [("totaalregelsBTW/totaalbedragBTW", t.totaalbedrag_btw) for t in v.totaalregels_btw]
     if v.invorderingsschema is not None:
-        getallen += [("termijnbedrag", t.termijnbedrag) for t in v.invorderingsschema.termijnen]
+        numbers += [("termijnbedrag", t.termijnbedrag) for t in v.invorderingsschema.termijnen]
     if v.vorderingstatus is not None:
-        getallen += [("totaalBetaald", v.vorderingstatus.totaal_betaald),
-                     ("deelBedragBetaald", v.vorderingstatus.deel_bedrag_betaald)]
-    return getallen
+        numbers += [("totaalBetaald", v.vorderingstatus.totaal_betaald),
+                    ("deelBedragBetaald", v.vorderingstatus.deel_bedrag_betaald)]
+    return numbers
 
 
-def _binnen_bereik(v: Vordering) -> bool:
-    """Whether every number of ``v`` fits the store (the quick check; :func:`_getallen` names the others)."""
+def _in_range(v: Vordering) -> bool:
+    """Whether every number of ``v`` fits the store (the quick check; :func:`_numbers` names the others)."""
     waarden: list[int | None] = [v.totaalbedrag_excl_btw, v.totaalbedrag_btw, v.totaalbedrag_incl_btw]
     for r in v.vorderingsregels:
         waarden += (r.bedrag_excl_btw, r.bedrag_incl_btw, r.bedrag_btw, r.btw_percentage, r.aantal,
@@ -116,16 +116,16 @@ def _binnen_bereik(v: Vordering) -> bool:
         waarden += [t.termijnbedrag for t in v.invorderingsschema.termijnen]
     if v.vorderingstatus is not None:
         waarden += (v.vorderingstatus.totaal_betaald, v.vorderingstatus.deel_bedrag_betaald)
-    getallen = [w for w in waarden if w is not None]
-    return not getallen or (max(getallen) <= MAX_GETAL and min(getallen) >= -MAX_GETAL)
+    numbers = [w for w in waarden if w is not None]
+    return not numbers or (max(numbers) <= MAX_GETAL and min(numbers) >= -MAX_GETAL)
 
 
-def _buiten_bereik(naam: object, getallen: list[tuple[str, int | None]]) -> list[str]:
+def _out_of_range(naam: object, numbers: list[tuple[str, int | None]]) -> list[str]:
     return [f"{naam}: {element} {waarde} valt buiten het ondersteunde bereik (64 bits)"
-            for element, waarde in getallen if waarde is not None and abs(waarde) > MAX_GETAL]
+            for element, waarde in numbers if waarde is not None and abs(waarde) > MAX_GETAL]
 
 
-def _totalen(v: Vordering, naam: object, b: Bevindingen) -> None:
+def _totals(v: Vordering, naam: object, b: Findings) -> None:
     """The totals against the sums of the vorderingsregels (a refusal), the BTW totals per category (a warning)."""
     regels = v.vorderingsregels
     excl = btw = incl = 0
@@ -145,66 +145,66 @@ def _totalen(v: Vordering, naam: object, b: Bevindingen) -> None:
             zonder_incl = True
         else:
             incl += r.bedrag_incl_btw
-    for element, totaal, som, zonder in (("totaalbedragExclBTW", v.totaalbedrag_excl_btw, excl, zonder_excl),
-                                         ("totaalbedragBTW", v.totaalbedrag_btw, btw, zonder_btw),
-                                         ("totaalbedragInclBTW", v.totaalbedrag_incl_btw, incl, zonder_incl)):
-        if zonder:
-            b.waarschuwingen.append(f"{naam}: {element} niet te controleren, een vorderingsregel heeft geen bedrag")
-        elif som != totaal:
-            b.fouten.append(f"{naam}: {element} {totaal} is niet de som van de vorderingsregels ({som})")
+    for element, total, sum_, without in (("totaalbedragExclBTW", v.totaalbedrag_excl_btw, excl, zonder_excl),
+                                          ("totaalbedragBTW", v.totaalbedrag_btw, btw, zonder_btw),
+                                          ("totaalbedragInclBTW", v.totaalbedrag_incl_btw, incl, zonder_incl)):
+        if without:
+            b.warnings.append(f"{naam}: {element} niet te controleren, een vorderingsregel heeft geen bedrag")
+        elif sum_ != total:
+            b.fouten.append(f"{naam}: {element} {total} is niet de som van de vorderingsregels ({sum_})")
     if v.totaalbedrag_excl_btw + v.totaalbedrag_btw != v.totaalbedrag_incl_btw:
-        b.waarschuwingen.append(f"{naam}: totaalbedragExclBTW + totaalbedragBTW ≠ totaalbedragInclBTW")
+        b.warnings.append(f"{naam}: totaalbedragExclBTW + totaalbedragBTW ≠ totaalbedragInclBTW")
     for t in v.totaalregels_btw:
         if t.totaalbedrag_btw is not None and t.totaalbedrag_btw != per_categorie.get(t.btw_categorie, 0):
-            b.waarschuwingen.append(
+            b.warnings.append(
                 f"{naam}: totaalregelsBTW {t.btw_categorie}: {t.totaalbedrag_btw} is niet de som van de "
                 f"regels in die categorie ({per_categorie.get(t.btw_categorie, 0)})")
 
 
-def _regels(v: Vordering, naam: object, b: Bevindingen) -> None:
+def _rules(v: Vordering, naam: object, b: Findings) -> None:
     for n, r in enumerate(v.vorderingsregels, 1):
         excl, btw, incl = r.bedrag_excl_btw, r.bedrag_btw, r.bedrag_incl_btw
         if excl is not None and btw is not None and incl is not None and excl + btw != incl:
-            b.waarschuwingen.append(f"{naam}: vorderingsregel {n}: bedragExclBTW + bedragBTW ≠ bedragInclBTW")
+            b.warnings.append(f"{naam}: vorderingsregel {n}: bedragExclBTW + bedragBTW ≠ bedragInclBTW")
         if r.aantal is not None and r.stuks_prijs_excl_btw is not None and excl is not None \
                 and r.aantal * r.stuks_prijs_excl_btw != excl:
-            b.waarschuwingen.append(f"{naam}: vorderingsregel {n}: aantal × stuksPrijsExclBTW "
-                                    f"({r.aantal * r.stuks_prijs_excl_btw}) ≠ bedragExclBTW ({excl})")
+            b.warnings.append(f"{naam}: vorderingsregel {n}: aantal × stuksPrijsExclBTW "
+                              f"({r.aantal * r.stuks_prijs_excl_btw}) ≠ bedragExclBTW ({excl})")
         if r.btw_percentage is not None and excl is not None and btw is not None \
                 and abs(excl * r.btw_percentage / 10000 - btw) > 1:
-            b.waarschuwingen.append(f"{naam}: vorderingsregel {n}: btwPercentage {r.btw_percentage} "
-                                    f"(honderdsten van een procent) past niet bij bedragBTW {btw}")
+            b.warnings.append(f"{naam}: vorderingsregel {n}: btwPercentage {r.btw_percentage} "
+                              f"(honderdsten van een procent) past niet bij bedragBTW {btw}")
 
 
-def controleer_status(status: Vorderingstatus, naam: object) -> Bevindingen:
+def check_status(status: Vorderingstatus, naam: object) -> Findings:
     """A status (of a status change): only amounts the store cannot hold are refused."""
-    return Bevindingen(fouten=_buiten_bereik(naam, [("totaalBetaald", status.totaal_betaald),
-                                                    ("deelBedragBetaald", status.deel_bedrag_betaald)]))
+    return Findings(fouten=_out_of_range(naam, [("totaalBetaald", status.totaal_betaald),
+                                                ("deelBedragBetaald", status.deel_bedrag_betaald)]))
 
 
-def controleer_verantwoording(fvw: Verantwoording) -> Bevindingen:
+def check_verantwoording(fvw: Verantwoording) -> Findings:
     """A verantwoording: amounts the store cannot hold are refused, other oddities only warned about."""
     naam = fvw.sleutel
-    b = Bevindingen()
+    b = Findings()
     if fvw.begindatum > fvw.einddatum:
-        b.waarschuwingen.append(f"{naam}: begindatum {fvw.begindatum} ligt na einddatum {fvw.einddatum}")
+        b.warnings.append(f"{naam}: begindatum {fvw.begindatum} ligt na einddatum {fvw.einddatum}")
     for n, boeking in enumerate(fvw.boekingen, 1):
         excl, btw, incl = boeking.boekingbedrag_excl_btw, boeking.boekingbedrag_btw, boeking.boekingbedrag_incl_btw
-        b.fouten += _buiten_bereik(naam, [("boekingbedragExclBTW", excl), ("boekingbedragBTW", btw),
-                                          ("boekingbedragInclBTW", incl)])
+        b.fouten += _out_of_range(naam, [("boekingbedragExclBTW", excl), ("boekingbedragBTW", btw),
+                                         ("boekingbedragInclBTW", incl)])
         if excl is not None and btw is not None and incl is not None and excl + btw != incl:
-            b.waarschuwingen.append(f"{naam}: boeking {n}: boekingbedragExclBTW + boekingbedragBTW ≠ "
-                                    "boekingbedragInclBTW")
+            b.warnings.append(f"{naam}: boeking {n}: boekingbedragExclBTW + boekingbedragBTW ≠ "
+                              "boekingbedragInclBTW")
     return b
 
 
-def iban_geldig(iban: str) -> bool:
+def iban_valid(iban: str) -> bool:
     """ISO 13616 check digits (mod 97 = 1)."""
-    tekens = iban.replace(" ", "").upper()
-    if len(tekens) < 5 or not tekens.isalnum():
+    chars = iban.replace(" ", "").upper()
+    if len(chars) < 5 or not chars.isalnum():
         return False
-    herschikt = tekens[4:] + tekens[:4]
+    reordered = chars[4:] + chars[:4]
     try:
-        return int("".join(str(int(c, 36)) for c in herschikt)) % 97 == 1
+        return int("".join(str(int(c, 36)) for c in reordered)) % 97 == 1
     except ValueError:
         return False

@@ -11,7 +11,7 @@ PORT_VRAAG = "BeantwoordVraag"
 
 
 @dataclass(frozen=True)
-class Operatie:
+class Operation:
     """One WSDL operation: the body element it receives and what it means in StUF terms."""
 
     naam: str
@@ -28,23 +28,23 @@ class Operatie:
         return "Fo02" if self.port == PORT_VRAAG else "Fo03"
 
 
-def _fin(naam: str, port: str, berichtcode: str, entiteittype: str = "", functie: str = "") -> Operatie:
-    return Operatie(naam, port, f"{{{FIN}}}{naam}", f"{FIN}/{naam}", berichtcode, entiteittype, functie)
+def _fin(naam: str, port: str, berichtcode: str, entiteittype: str = "", functie: str = "") -> Operation:
+    return Operation(naam, port, f"{{{FIN}}}{naam}", f"{FIN}/{naam}", berichtcode, entiteittype, functie)
 
 
-OPERATIES: tuple[Operatie, ...] = (
+OPERATIONS: tuple[Operation, ...] = (
     _fin("Di01-verstrekVordering", PORT_KENNISGEVING, "Di01", "VRD", "verstrekVordering"),
     _fin("Di01-verstrekVorderingStatusWijziging", PORT_KENNISGEVING, "Di01", "VRD",
          "verstrekVorderngStatusWijzigng"),
     _fin("Di01-verstrekFinancieleVerantwoording", PORT_KENNISGEVING, "Di01", "FVW", "verstrekFinVerantwoording"),
-    Operatie("Bv03", PORT_KENNISGEVING, f"{{{STUF}}}Bv03Bericht", f"{STUF}/Bv03", "Bv03"),
-    Operatie("Fo03", PORT_KENNISGEVING, f"{{{STUF}}}Fo03Bericht", f"{STUF}/Fo03", "Fo03"),
+    Operation("Bv03", PORT_KENNISGEVING, f"{{{STUF}}}Bv03Bericht", f"{STUF}/Bv03", "Bv03"),
+    Operation("Fo03", PORT_KENNISGEVING, f"{{{STUF}}}Fo03Bericht", f"{STUF}/Fo03", "Fo03"),
     _fin("vrdLv01", PORT_VRAAG, "Lv01", "VRD"),
 )
 
 PORTS = (PORT_KENNISGEVING, PORT_VRAAG)
 
 
-def by_element(port: str) -> dict[str, Operatie]:
+def by_element(port: str) -> dict[str, Operation]:
     """The operations of ``port`` by the Clark name of their body element."""
-    return {op.element: op for op in OPERATIES if op.port == port}
+    return {op.element: op for op in OPERATIONS if op.port == port}

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from stuf_fin.outbound import messages, outbox
 from stuf_fin.outbound.routing import Routing
 from stuf_fin.schema.parsing import parse_bytes
-from stuf_fin.stuf import berichten
+from stuf_fin.stuf import answers
 
 
 def needs_new_reference(row: sa.Row[*tuple[Any, ...]]) -> bool:
@@ -34,7 +34,7 @@ def retry(conn: Connection, row: sa.Row[*tuple[Any, ...]], routing: Routing, *, 
     done = "queued again unchanged" if row.state == outbox.DEAD else "sent at the next round"
     if new_reference if new_reference is not None else needs_new_reference(row):
         route = routing.get(row.route)
-        referentienummer, tijdstip_bericht = berichten.nieuw_referentienummer(), messages.tijdstip()
+        referentienummer, tijdstip_bericht = answers.new_referentienummer(), messages.tijdstip()
         stored = outbox.get(conn, row.id)
         assert stored is not None  # the row being retried
         message = messages.restamp(parse_bytes(stored.message).getroot(),

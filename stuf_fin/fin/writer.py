@@ -1,6 +1,6 @@
 """Domain objects → XML, in the kennisgeving form they were received in.
 
-The exact inverse of :mod:`stuf_fin.fin.lezen` (the round-trip tests hold it to that).  A vrdLa01
+The exact inverse of :mod:`stuf_fin.fin.reader` (the round-trip tests hold it to that).  A vrdLa01
 answer starts from :func:`vordering_element` with ``verwerkingssoort=None`` and then applies the
 scope; relations are kept as received, so an answer still has to drop their ``StUF:verwerkingssoort``.
 """
@@ -12,9 +12,9 @@ from typing import Any
 
 from lxml import etree
 
-from stuf_fin.fin import velden
+from stuf_fin.fin import fields
 from stuf_fin.fin.model import (
-    TEKST,
+    TEXT,
     AutomatischeIncasso,
     Boeking,
     BtwTotaalregel,
@@ -28,7 +28,7 @@ from stuf_fin.fin.model import (
     Vorderingsregel,
     Vorderingstatus,
     Vorm,
-    parse_opgeslagen,
+    parse_stored,
 )
 from stuf_fin.namespaces import FIN, PREFIXES, STUF
 
@@ -36,47 +36,47 @@ F = f"{{{FIN}}}"
 S = f"{{{STUF}}}"
 
 
-def _tekst(value: Any) -> str:
+def _text(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
 
 
-def _attributen(el: etree._Element, attributen: dict[str, str] | None) -> str | None:
+def _attributes(el: etree._Element, attributes: dict[str, str] | None) -> str | None:
     """Set the received attributes on ``el``; return the received lexical form, if any."""
-    if not attributen:
+    if not attributes:
         return None
-    for name, value in attributen.items():
-        if name != TEKST:
+    for name, value in attributes.items():
+        if name != TEXT:
             el.set(name, value)
-    return attributen.get(TEKST)
+    return attributes.get(TEXT)
 
 
-def _eenvoudig(parent: etree._Element, tag: str, value: Any, vorm: Vorm, pad: str) -> None:
-    attributen = vorm.get(pad)
-    if value is None and attributen is None:
+def _simple(parent: etree._Element, tag: str, value: Any, vorm: Vorm, path: str) -> None:
+    attributes = vorm.get(path)
+    if value is None and attributes is None:
         return  # absent
     el = etree.SubElement(parent, tag)
-    lexical = _attributen(el, attributen)
+    lexical = _attributes(el, attributes)
     if value is not None:
-        el.text = lexical if lexical is not None else _tekst(value)
+        el.text = lexical if lexical is not None else _text(value)
 
 
-def _velden(parent: etree._Element, obj: Any, tabel: velden.Velden, vorm: Vorm) -> None:
-    for tag, (veld, _soort, naam) in tabel.items():
-        _eenvoudig(parent, tag, getattr(obj, veld), vorm, naam)
+def _fields(parent: etree._Element, obj: Any, tabel: fields.FieldMap, vorm: Vorm) -> None:
+    for tag, (veld, _kind, naam) in tabel.items():
+        _simple(parent, tag, getattr(obj, veld), vorm, naam)
 
 
-def _groep(parent: etree._Element, tag: str, obj: Any, tabel: velden.Velden) -> etree._Element:
+def _group(parent: etree._Element, tag: str, obj: Any, tabel: fields.FieldMap) -> etree._Element:
     el = etree.SubElement(parent, tag)
-    _attributen(el, obj.vorm.get(""))
-    _velden(el, obj, tabel, obj.vorm)
+    _attributes(el, obj.vorm.get(""))
+    _fields(el, obj, tabel, obj.vorm)
     return el
 
 
 def _xml(parent: etree._Element, data: bytes | None) -> None:
     if data is not None:
-        parent.append(parse_opgeslagen(data))
+        parent.append(parse_stored(data))
 
 
 def _relatie(parent: etree._Element, relatie: Relatie | None) -> None:
@@ -93,46 +93,46 @@ def _metagegevens(parent: etree._Element, meta: Metagegevens) -> None:
 def _object(tag: str, entiteittype: str, vorm: Vorm, verwerkingssoort: str | None) -> etree._Element:
     el = etree.Element(tag, nsmap=PREFIXES)
     el.set(S + "entiteittype", entiteittype)
-    _attributen(el, vorm.get(""))
+    _attributes(el, vorm.get(""))
     if verwerkingssoort:
         el.set(S + "verwerkingssoort", verwerkingssoort)
     return el
 
 
 def regel_element(parent: etree._Element, regel: Vorderingsregel) -> etree._Element:
-    return _groep(parent, F + "vorderingsregel", regel, velden.REGEL)
+    return _group(parent, F + "vorderingsregel", regel, fields.REGEL)
 
 
 def totaalregel_element(parent: etree._Element, regel: BtwTotaalregel) -> etree._Element:
-    return _groep(parent, F + "totaalregelsBTW", regel, velden.TOTAALREGEL)
+    return _group(parent, F + "totaalregelsBTW", regel, fields.TOTAALREGEL)
 
 
 def incasso_element(parent: etree._Element, incasso: AutomatischeIncasso) -> etree._Element:
-    return _groep(parent, F + "automatischeIncasso", incasso, velden.INCASSO)
+    return _group(parent, F + "automatischeIncasso", incasso, fields.INCASSO)
 
 
 def schema_element(parent: etree._Element, schema: InvorderingsSchema) -> etree._Element:
     el = etree.SubElement(parent, F + "invorderingsSchema")
-    _attributen(el, schema.vorm.get(""))
-    _eenvoudig(el, F + "invorderingsregime", schema.invorderingsregime, schema.vorm, "invorderingsregime")
+    _attributes(el, schema.vorm.get(""))
+    _simple(el, F + "invorderingsregime", schema.invorderingsregime, schema.vorm, "invorderingsregime")
     for termijn in schema.termijnen:
         termijn_element(el, termijn)
     return el
 
 
 def termijn_element(parent: etree._Element, termijn: Termijn) -> etree._Element:
-    return _groep(parent, F + "termijn", termijn, velden.TERMIJN)
+    return _group(parent, F + "termijn", termijn, fields.TERMIJN)
 
 
 def status_element(parent: etree._Element, status: Vorderingstatus) -> etree._Element:
-    return _groep(parent, F + "vorderingstatus", status, velden.STATUS)
+    return _group(parent, F + "vorderingstatus", status, fields.STATUS)
 
 
 def vordering_element(v: Vordering, *, tag: str = F + "object",
                       verwerkingssoort: str | None = "T") -> etree._Element:
     """A vordering as the ``FIN:object`` of a ``Di01-verstrekVordering``."""
     el = _object(tag, "VRD", v.vorm, verwerkingssoort)
-    _velden(el, v, velden.VORDERING, v.vorm)
+    _fields(el, v, fields.VORDERING, v.vorm)
     # indicatorPubliekrechtelijk (last of VORDERING) precedes the groups, as in the schema
     for regel in v.vorderingsregels:
         regel_element(el, regel)
@@ -154,7 +154,7 @@ def vordering_element(v: Vordering, *, tag: str = F + "object",
 def statuswijziging_element(w: StatusWijziging, *, tag: str = F + "object") -> etree._Element:
     """A status change as the ``FIN:object`` of a ``Di01-verstrekVorderingStatusWijziging``."""
     el = _object(tag, "VRD", w.vorm, "W")
-    _velden(el, w, velden.STATUSWIJZIGING, w.vorm)
+    _fields(el, w, fields.STATUSWIJZIGING, w.vorm)
     status_element(el, w.vorderingstatus)
     _metagegevens(el, w.metagegevens)
     _relatie(el, w.vorderende_organisatie)
@@ -162,14 +162,14 @@ def statuswijziging_element(w: StatusWijziging, *, tag: str = F + "object") -> e
 
 
 def boeking_element(parent: etree._Element, boeking: Boeking) -> etree._Element:
-    return _groep(parent, F + "boeking", boeking, velden.BOEKING)
+    return _group(parent, F + "boeking", boeking, fields.BOEKING)
 
 
 def verantwoording_element(fvw: Verantwoording, *, tag: str = F + "object",
                            verwerkingssoort: str | None = "T") -> etree._Element:
     """A verantwoording as the ``FIN:object`` of a ``fvwLk01``."""
     el = _object(tag, "FVW", fvw.vorm, verwerkingssoort)
-    _velden(el, fvw, velden.VERANTWOORDING, fvw.vorm)
+    _fields(el, fvw, fields.VERANTWOORDING, fvw.vorm)
     for boeking in fvw.boekingen:
         boeking_element(el, boeking)
     _metagegevens(el, fvw.metagegevens)

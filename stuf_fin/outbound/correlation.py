@@ -23,12 +23,12 @@ from sqlalchemy.engine import Connection
 from stuf_fin.namespaces import STUF
 from stuf_fin.outbound import outbox
 from stuf_fin.outbound.policy import Policy
-from stuf_fin.schema.stroom import Stroom, whole
-from stuf_fin.stuf.fouten import StufFout
+from stuf_fin.schema.streaming import Stream, whole
+from stuf_fin.stuf.faults import StufFout
 from stuf_fin.stuf.stuurgegevens import read_stuurgegevens
 
 if TYPE_CHECKING:
-    from stuf_fin.pipeline.handlers import Ontvangst
+    from stuf_fin.pipeline.handlers import Receipt
 
 S = f"{{{STUF}}}"
 WORKER = "asynchroon"
@@ -48,7 +48,7 @@ def _attempt(conn: Connection, row: sa.Row[*tuple[Any, ...]], now: datetime, res
                           duration_ms=0, result=result, outcome=outcome, **fault)
 
 
-def ontvang_bv03(conn: Connection, message: etree._Element | Stroom, context: Ontvangst) -> list[str]:
+def receive_bv03(conn: Connection, message: etree._Element | Stream, context: Receipt) -> list[str]:
     """A Bv03 for a message we sent: delivered."""
     message = whole(message)
     row, now = _row(conn, message), datetime.now(UTC)
@@ -62,7 +62,7 @@ def ontvang_bv03(conn: Connection, message: etree._Element | Stroom, context: On
         if row.state == outbox.DEAD else []
 
 
-def ontvang_fo03(conn: Connection, message: etree._Element | Stroom, context: Ontvangst) -> list[str]:
+def receive_fo03(conn: Connection, message: etree._Element | Stream, context: Receipt) -> list[str]:
     """A Fo03 for a message we sent: dead letter (plek client) or sent again later (plek server)."""
     message = whole(message)
     row, now = _row(conn, message), datetime.now(UTC)

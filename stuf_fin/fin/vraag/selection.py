@@ -1,0 +1,210 @@
+"""``gelijk`` → the criteria of :class:`~stuf_fin.store.vraag.Query` (StUF 03.01 §6.3.1, §6.3.2).
+
+Every criterion holds at once (AND).  Per leaf element of ``gelijk``:
+
+* a value: equal, or with ``StUF:exact="false"`` the stored text starts with it (strings only);
+* ``StUF:noValue="geenWaarde"`` (with ``xsi:nil``): the element has no value;
+* ``StUF:noValue`` ``waardeOnbekend``/``nietGeautoriseerd``/``nietOndersteund``: ignored, as StUF prescribes;
+* anything the gateway cannot select on (BG/ZKN elements other than the identifying ones, metadata,
+  ``vastgesteldOnbekend``, ``exact="false"`` on a number or date, ``xsi:nil`` without ``noValue``):
+  ignored and named in the melding ``StUF0001: <element names>``.
+
+A group element (``vorderingsregel``, ``totaalregelsBTW``, ``termijn``) matches when one of its
+occurrences meets all criteria given inside it.  A key (``StUF:sleutelOntvangend`` on ``gelijk``) is
+our own key from an earlier answer: the vordering id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from stuf_fin.fin import fields
+from stuf_fin.fin.model import parse_datum_tijd
+from stuf_fin.fin.reader import waarde
+from stuf_fin.fin.vraag.query import Condition, GroupCondition, Query
+from stuf_fin.namespaces import BG, FIN, STUF, XSI_NIL, ZKN
+from stuf_fin.stuf.faults import StufFout
+
+F, S, B, Z = (f"{{{ns}}}" for ns in (FIN, STUF, BG, ZKN))
+NO_VALUE = S + "noValue"
+EXACT = S + "exact"
+KEYS = (S + "sleutelVerzendend", S + "sleutelOntvangend", S + "sleutelGegevensbeheer")
+#: noValue values a criterion is ignored for (StUF 03.01 §6.3.1).
+_IGNORED = frozenset({"waardeOnbekend", "nietGeautoriseerd", "nietOndersteund"})
+#: A moment: compared by its value in UTC, not as text.
+MOMENT = "moment"
+
+
+@dataclass(frozen=True)
+class Field:
+    """A selectable element: its column, its value type, and its table (None: ``vordering``)."""
+
+    column: str
+    soort: Any  # str, int, datetime.date or MOMENT
+    tabel: str | None = None
+
+
+def _fields_of(
+    tabel: fields.FieldMap, columns: dict[str, str] | None = None, group: str | None = None
+) -> dict[str, Field]:
+    columns = columns or {}
+    return {tag: Field(columns.get(veld, veld), soort, group) for tag, (veld, soort, _name) in tabel.items()}
+
+
+_STATUS = _fields_of(fields.STATUS, {"opmerkingen": "status_opmerkingen", "datum_en_tijd": "status_tijdstip"})
+_STATUS[F + "datumEnTijd"] = Field("status_tijdstip", MOMENT)
+
+#: path of local names under ``gelijk`` → field
+FIELDS: dict[tuple[str, ...], Field] = {
+    **{(tag,): v for tag, v in _fields_of(fields.VORDERING).items()},
+    **{(F + "vorderingsregel", tag): v for tag, v in _fields_of(fields.REGEL, group="vorderingsregel").items()},
+    **{(F + "totaalregelsBTW", tag): v for tag, v in _fields_of(fields.TOTAALREGEL, group="btw_totaalregel").items()},
+    **{(F + "automatischeIncasso", tag): v for tag, v in _fields_of(fields.INCASSO).items()},
+    (F + "invorderingsSchema", F + "invorderingsregime"): Field("invorderingsregime", str),
+    **{(F + "invorderingsSchema", F + "termijn", tag): v
+       for tag, v in _fields_of(fields.TERMIJN, group="termijn").items()},
+    **{(F + "vorderingstatus", tag): v for tag, v in _STATUS.items()},
+    (F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", F + "gerelateerde", B + "inp.bsn"): Field("debiteur_bsn", str),
+    (F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", F + "debiteurnummer"): Field("debiteurnummer", str),
+    (F + "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur", F + "gerelateerde", B + "inn.nnpId"):
+        Field("debiteur_nnp_id", str),
+    (F + "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur", F + "debiteurnummer"): Field("debiteurnummer", str),
+    (F + "heeftAlsVorderendeOrganisatie", F + "gerelateerde", B + "inn.nnpId"): Field("organisatie_nnp_id", str),
+    (F + "isOntstaanInZaak", F + "gerelateerde", Z + "identificatie"): Field("zaak_identificatie", str),
+    (F + "heeftBetrekkingOpVordering", F + "gerelateerde", F + "vorderingnummer"):
+        Field("gerelateerde_vorderingnummer", str),
+    (F + "heeftBetrekkingOpVordering", F + "gerelateerde", F + "heeftAlsVorderendeOrganisatie", F + "gerelateerde",
+     B + "inn.nnpId"): Field("gerelateerde_organisatie_nnp_id", str),
+    (F + "isOpgelegdDoorOrganisatischeEenheid", F + "gerelateerde", Z + "identificatie"):
+        Field("oeh_identificatie", str),
+}
+#: A relation asked to be absent (``xsi:nil`` + ``noValue="geenWaarde"`` on the relation itself).
+RELATIE_AFWEZIG: dict[str, Condition] = {
+    F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur": Condition("debiteur_soort", "NPS", "niet"),
+    F + "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur": Condition("debiteur_soort", "NNP", "niet"),
+    F + "isOntstaanInZaak": Condition("zaak_xml", soort="leeg"),
+    F + "heeftBetrekkingOpVordering": Condition("gerelateerde_vordering_xml", soort="leeg"),
+    F + "isOpgelegdDoorOrganisatischeEenheid": Condition("oeh_xml", soort="leeg"),
+}
+#: A criterion inside a debiteur relation also says which kind of debiteur it is.
+_DEBITEUR_SOORT = {F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur": "NPS",
+                   F + "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur": "NNP"}
+
+
+@dataclass
+class Selection:
+    """What ``gelijk`` asks, as the store takes it, plus what was ignored."""
+
+    query: Query = field(default_factory=Query)
+    ignored: list[str] = field(default_factory=list)  # local names, for StUF0001
+    by_vorderingnummer: bool = False  # an exact vorderingnummer (or key) lookup: the not-found policy applies
+
+    def melding(self) -> str | None:
+        """``StUF0001: <element names>`` (≤ 250 characters), or None when nothing was ignored."""
+        if not self.ignored:
+            return None
+        text = "StUF0001: " + " ".join(dict.fromkeys(self.ignored))
+        return text if len(text) <= 250 else text[:249] + "…"
+
+
+def _name(el: etree._Element) -> str:
+    return etree.QName(el).localname
+
+
+def _criterion(el: etree._Element, veld: Field) -> Condition | None:
+    """The criterion of a leaf with a value; None when the element cannot be selected on."""
+    if el.get(XSI_NIL) in ("true", "1"):
+        return None
+    exact = el.get(EXACT, "true") in ("true", "1")
+    if veld.soort == MOMENT:
+        moment = parse_datum_tijd("".join(el.itertext()))
+        return Condition(veld.column, moment) if exact and moment is not None else None
+    value = waarde(el, veld.soort, {}, "")
+    if exact:
+        return Condition(veld.column, value)
+    return Condition(veld.column, value, "begint") if veld.soort is str else None
+
+
+def read_selection(gelijk: etree._Element | None) -> Selection:
+    """The selection of a ``FIN:gelijk`` (None: no selection, every vordering matches).
+
+    Raises :class:`StufFout` StUF088 (more than one key), StUF091 (a key and criteria) or StUF094 (a key
+    of the asking system, which the gateway does not register).
+    """
+    selection = Selection()
+    if gelijk is None:
+        return selection
+    sleutels = [a for a in KEYS if gelijk.get(a) is not None]
+    if sleutels:
+        _key(selection, gelijk, sleutels)
+        return selection
+    groups: dict[tuple[str, int], list[Condition]] = {}
+    debiteuren: set[str] = set()
+
+    def visit(el: etree._Element, path: tuple[str, ...], group_el: int | None) -> None:
+        children = [c for c in el if isinstance(c.tag, str)]
+        if children:
+            for child in children:
+                visit(child, (*path, str(child.tag)), id(el) if _is_group(path) else group_el)
+            return
+        _leaf(selection, el, path, groups, debiteuren, group_el)
+
+    for child in gelijk:
+        if isinstance(child.tag, str):
+            visit(child, (child.tag,), None)
+    zv = selection.query
+    zv.groups = [GroupCondition(tabel, tuple(vw)) for (tabel, _), vw in groups.items()]
+    zv.conditions += [Condition("debiteur_soort", soort) for soort in sorted(debiteuren)]
+    selection.by_vorderingnummer = any(v.column == "vorderingnummer" and v.soort == "gelijk" for v in zv.conditions)
+    return selection
+
+
+def _is_group(path: tuple[str, ...]) -> bool:
+    """Whether ``path`` ends at a repeating group (its criteria must hold for one occurrence)."""
+    return path in ((F + "vorderingsregel",), (F + "totaalregelsBTW",), (F + "invorderingsSchema", F + "termijn"))
+
+
+def _leaf(selection: Selection, el: etree._Element, path: tuple[str, ...],
+          groups: dict[tuple[str, int], list[Condition]], debiteuren: set[str], group_el: int | None) -> None:
+    no_value = el.get(NO_VALUE)
+    if no_value in _IGNORED:
+        return
+    veld = FIELDS.get(path)
+    condition: Condition | None = None
+    if no_value == "geenWaarde":
+        if veld is not None:
+            condition = Condition(veld.column, soort="leeg")
+        elif len(path) == 1 and path[0] in RELATIE_AFWEZIG:
+            selection.query.conditions.append(RELATIE_AFWEZIG[path[0]])
+            return
+    elif veld is not None and no_value is None:
+        condition = _criterion(el, veld)
+    if condition is None:
+        selection.ignored.append(_name(el))
+        return
+    if path[0] in _DEBITEUR_SOORT:
+        debiteuren.add(_DEBITEUR_SOORT[path[0]])
+    if veld is not None and veld.tabel is not None:
+        groups.setdefault((veld.tabel, group_el or 0), []).append(condition)
+    else:
+        selection.query.conditions.append(condition)
+
+
+def _key(selection: Selection, gelijk: etree._Element, sleutels: list[str]) -> None:
+    if len(sleutels) > 1:
+        raise StufFout("StUF088", "meer dan één sleutel in gelijk")
+    if any(isinstance(c.tag, str) for c in gelijk):
+        raise StufFout("StUF091", "een sleutel en andere selectiecriteria in gelijk")
+    if sleutels[0] != S + "sleutelOntvangend":
+        raise StufFout("StUF094", f"de gateway registreert {_name_attr(sleutels[0])} van het vragende systeem "
+                                  "niet; vraag met StUF:sleutelOntvangend (de sleutelVerzendend uit een antwoord)")
+    selection.query.sleutel = gelijk.get(sleutels[0])
+    selection.by_vorderingnummer = True
+
+
+def _name_attr(clark: str) -> str:
+    return "StUF:" + clark.split("}", 1)[1]
+
