@@ -8,9 +8,33 @@ raises on purpose and nothing from the libraries below it.  A leaf: imports noth
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 #: StUF ``details`` holds at most 1,000 characters (stuf0301.xsd).
 DETAILS_MAX = 1000
 
 
 class StufFinError(Exception):
     """Base of every exception stuf-fin defines."""
+
+
+def truncate(text: str, limit: int = DETAILS_MAX) -> str:
+    """``text`` cut to ``limit`` characters, marked with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def summarize(texts: Sequence[str], limit: int = DETAILS_MAX, *, more: str = "more") -> str:
+    """Several texts (errors, reasons) as one of at most ``limit`` characters, joined by ``; ``, ending in
+    ``(+N more)`` for the ones left out (``more``: the word, e.g. ``meer`` in a Dutch business fault); a first
+    text too long alone is cut."""
+    text = ""
+    for n, item in enumerate(texts):
+        part = ("; " if text else "") + item
+        rest = len(texts) - n - 1
+        suffix = f" (+{rest} {more})" if rest else ""
+        if len(text) + len(part) + len(suffix) > limit:
+            if not text:
+                return truncate(item, limit - len(suffix)) + suffix
+            return (text + f" (+{len(texts) - n} {more})")[:limit]
+        text += part
+    return text

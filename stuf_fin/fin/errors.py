@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from stuf_fin.errors import DETAILS_MAX, StufFinError
+from stuf_fin import errors
+from stuf_fin.errors import DETAILS_MAX, StufFinError, truncate
 
 
 class BusinessError(StufFinError):
@@ -16,21 +17,6 @@ class BusinessError(StufFinError):
         super().__init__(self.details)
 
 
-def truncate(text: str, limit: int = DETAILS_MAX) -> str:
-    """``text`` cut to ``limit`` characters, marked with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def summarize(reasons: list[str], limit: int = DETAILS_MAX) -> str:
-    """Several reasons as one text of at most ``limit`` characters, counting the ones left out."""
-    text = ""
-    for n, reason in enumerate(reasons):
-        part = ("; " if text else "") + reason
-        rest = len(reasons) - n - 1
-        suffix = f" (+{rest} meer)" if rest else ""
-        if len(text) + len(part) + len(suffix) > limit:
-            if not text:  # the first reason alone is too long: cut it
-                return truncate(reason, limit - len(suffix)) + suffix
-            return text + f" (+{len(reasons) - n} meer)"
-        text += part
-    return text
+    """Business reasons as one ``details`` text (:func:`stuf_fin.errors.summarize`, counted in Dutch: "meer")."""
+    return errors.summarize(reasons, limit, more="meer")

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from stuf_fin import errors
 from stuf_fin.errors import DETAILS_MAX
 from stuf_fin.namespaces import SOAP_ENV, prefixed
 from stuf_fin.schema.loader import SchemaSource, load
@@ -232,19 +233,8 @@ def _issue(found: tuple[int, int, str | None, str], *, strip_envelope: bool) -> 
 
 
 def summarize(issues: list[SchemaIssue], limit: int = DETAILS_MAX) -> str:
-    """Errors as one text of at most ``limit`` characters (for a StUF055 ``details``)."""
-    text = ""
-    for n, issue in enumerate(issues):
-        part = ("; " if text else "") + str(issue)
-        rest = len(issues) - n - 1
-        suffix = f" (+{rest} more)" if rest else ""
-        if len(text) + len(part) + len(suffix) > limit:
-            more = f" (+{len(issues) - n} more)"
-            if not text:
-                return (part[: limit - len(more) - 1] + "…" + more)[:limit]
-            return (text + more)[:limit]
-        text += part
-    return text
+    """Errors as one text of at most ``limit`` characters (a StUF055 ``details``; :func:`stuf_fin.errors.summarize`)."""
+    return errors.summarize([str(issue) for issue in issues], limit)
 
 
 @lru_cache(maxsize=4)
