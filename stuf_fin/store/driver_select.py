@@ -40,7 +40,7 @@ class _Plan:
                 self.binds[name] = processor
         self.results = [(i, p) for i, c in enumerate(stmt.selected_columns)
                         if (p := c.type.dialect_impl(dialect).result_processor(dialect, None)) is not None]
-        self.row: Any = namedtuple("Row", [c.name for c in stmt.selected_columns])  # type: ignore[misc]
+        self.row: Any = namedtuple("Row", [c.name for c in stmt.selected_columns])  # type: ignore[misc]  # (made at run time)
 
     def parameters(self, values: dict[str, Any]) -> Any:
         params = self.compiled.construct_params(values)
