@@ -25,7 +25,7 @@ log = logging.getLogger("stuf_fin.outbound")
 
 @dataclass
 class Outbound:
-    outgoing: Outgoing | None  # for Afhandeling(uitgaand=...); None: no routes, nothing is queued
+    outgoing: Outgoing | None  # for Pipeline(outgoing=...); None: no routes, nothing is queued
     handlers: dict[str, KennisgevingHandler]  # Bv03 and Fo03 received on the Di01 port
     background: list[Any] = field(default_factory=list)  # started/stopped with the app (start(), stop())
 
