@@ -215,7 +215,7 @@ def xml_bytes(el: etree._Element) -> bytes:
     """An element serialized as received (UTF-8, without its tail).
 
     Serialized as text and encoded: the same bytes as ``encoding="UTF-8"`` (libxml2 writes UTF-8 either way), without
-    libxml2's UTF-8 to UTF-8 output conversion (~7 % less per call; tests/test_fin_lezen.py compares the two).
+    libxml2's UTF-8 to UTF-8 output conversion (~7 % less per call; tests/test_fin_reader.py compares the two).
     """
     return etree.tostring(el, encoding="unicode", with_tail=False).encode()
 

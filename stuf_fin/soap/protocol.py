@@ -63,8 +63,8 @@ class StufSoap11(Soap11):
         self.port = port
         self.pipeline = pipeline
         self.limits = limits
-        self.operaties = by_element(port)
-        self.foutbericht = next(iter(self.operaties.values())).foutbericht
+        self.port_operations = by_element(port)
+        self.foutbericht = next(iter(self.port_operations.values())).foutbericht
 
     # -- in ----------------------------------------------------------------------------------------
     def create_in_document(self, ctx: MethodContext, charset: str | None = None) -> None:
@@ -90,7 +90,7 @@ class StufSoap11(Soap11):
             head = read_head(data, self.limits)
             body = head.find(BODY)
             message = next((c for c in body if isinstance(c.tag, str)), None) if body is not None else None
-            kind = STREAMABLE.get(message.tag) if message is not None and message.tag in self.operaties else None
+            kind = STREAMABLE.get(message.tag) if message is not None and message.tag in self.port_operations else None
             if kind is not None and message is not None:
                 try:
                     result = validate_stream(data, message, validator, kind)
@@ -126,7 +126,7 @@ class StufSoap11(Soap11):
         ctx.in_header_doc = root.find(HEADER)
         ctx.in_body_doc = element
         ctx.method_request_string = element.tag
-        operation = self.operaties.get(element.tag)
+        operation = self.port_operations.get(element.tag)
         if operation is None:
             raise StufTransportFault(StufFout(
                 "StUF022", f"bericht {prefixed(element.tag)} is geen operatie van {self.port}"), element)
