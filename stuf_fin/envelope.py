@@ -11,7 +11,9 @@ ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
 BODY = f"{{{SOAP_ENV}}}Body"
 HEADER = f"{{{SOAP_ENV}}}Header"
 FAULT = f"{{{SOAP_ENV}}}Fault"
-_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+_START = b'<?xml version="1.0" encoding="UTF-8"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV="' + SOAP_ENV.encode() + b'">'
+_END = b"</SOAP-ENV:Body></SOAP-ENV:Envelope>"
+_BARE = (_START + b"<SOAP-ENV:Body>", _END)  # every served answer: made once
 
 
 class EnvelopeError(StufFinError, ValueError):
@@ -58,9 +60,9 @@ def envelope_parts(header: bytes | None = None) -> tuple[bytes, bytes]:
     """The bytes of a SOAP 1.1 envelope before and after the Body's content: the XML declaration, the
     ``SOAP-ENV`` prefix and an optional header block (e.g. a ``wsse:Security`` element).  The one place the
     gateway writes an envelope's bytes."""
-    head = b"<SOAP-ENV:Header>" + header + b"</SOAP-ENV:Header>" if header else b""
-    return (_DECLARATION + b'<SOAP-ENV:Envelope xmlns:SOAP-ENV="' + SOAP_ENV.encode() + b'">' + head
-            + b"<SOAP-ENV:Body>", b"</SOAP-ENV:Body></SOAP-ENV:Envelope>")
+    if not header:
+        return _BARE
+    return _START + b"<SOAP-ENV:Header>" + header + b"</SOAP-ENV:Header><SOAP-ENV:Body>", _END
 
 
 def envelope_bytes(body: bytes, header: bytes | None = None) -> bytes:
