@@ -121,9 +121,9 @@ def load_routing(settings: Settings, table: Any, environ: Mapping[str, str]) -> 
     zender = None
     if "zender" in table:
         zender = parse_systeem(table["zender"], "[outbound] zender")
-    elif (eigen := gateway_systeem(settings)) is not None:
-        zender = _checked(eigen, "the gateway's organisatie/applicatie",
-                          {"organisatie": eigen.organisatie, "applicatie": eigen.applicatie})
+    elif (own := gateway_systeem(settings)) is not None:
+        zender = _checked(own, "the gateway's organisatie/applicatie",
+                          {"organisatie": own.organisatie, "applicatie": own.applicatie})
     tables: dict[str, Any] = {}
     tsa = table.get("tsa", {})
     if not isinstance(tsa, dict):
