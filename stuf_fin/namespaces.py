@@ -32,6 +32,11 @@ def q(namespace: str, local: str) -> str:
     return f"{{{namespace}}}{local}"
 
 
+#: Clark prefixes of the two namespaces nearly every module builds names in: ``F + "vordering"`` is
+#: ``{http://www.egem.nl/StUF/sector/fin/0310}vordering``.  Other namespaces: :func:`q`.
+S = q(STUF, "")
+F = q(FIN, "")
+
 #: ``xsi:nil``, the attribute of an element that is empty on purpose.
 XSI_NIL = q(XSI, "nil")
 
