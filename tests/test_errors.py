@@ -26,7 +26,7 @@ def _defined_exceptions() -> list[type[BaseException]]:
 
 def test_every_exception_of_the_package_derives_from_the_base() -> None:
     exceptions = {f"{e.__module__}.{e.__qualname__}": e for e in _defined_exceptions()}
-    assert {"stuf_fin.stuf.faults.StufFout", "stuf_fin.fin.errors.BusinessError",
+    assert {"stuf_fin.stuf.faults.StufFault", "stuf_fin.fin.errors.BusinessError",
             "stuf_fin.schema.parsing.XmlLimitError", "stuf_fin.store.postgres.DatabaseTimeout"} <= set(exceptions)
     assert [name for name, e in exceptions.items() if not issubclass(e, StufFinError)] == []
 

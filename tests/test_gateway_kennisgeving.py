@@ -186,7 +186,7 @@ def test_bv03_and_fo03_received_are_correlated_with_what_the_gateway_sent(gatewa
 
     from stuf_fin.outbound import outbox
     from stuf_fin.stuf import answers as stuf_answers
-    from stuf_fin.stuf.faults import StufFout
+    from stuf_fin.stuf.faults import StufFault
     from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
 
     sent = [_ref(), _ref()]
@@ -196,13 +196,13 @@ def test_bv03_and_fo03_received_are_correlated_with_what_the_gateway_sent(gatewa
                            referentienummer=ref, tijdstip_bericht="20260101", now=datetime.now(UTC))
     answers = [Stuurgegevens(zender=Systeem("1900", "TSA"), ontvanger=Systeem("1900", "INN"), referentienummer=ref)
                for ref in sent]
-    for message in (stuf_answers.bv03(answers[0]), stuf_answers.fo03(answers[1], StufFout("StUF013", "test"))):
+    for message in (stuf_answers.bv03(answers[0]), stuf_answers.fo03(answers[1], StufFault("StUF013", "test"))):
         reply = post(server.url, message)
         assert reply.status == 200 and reply.message.tag == f"{{{STUF}}}Bv03Bericht", reply.text
         assert reply.stuurgegeven("crossRefnummer") == message.findtext(f".//{{{STUF}}}referentienummer")
     with store.begin(write=False) as conn:
         assert [outbox.by_referentienummer(conn, ref).state for ref in sent] == ["delivered", "dead"]
     unknown = Stuurgegevens(zender=Systeem("1900", "TSA"), ontvanger=Systeem("1900", "INN"), referentienummer=_ref())
-    for message in (stuf_answers.bv03(unknown), stuf_answers.fo03(unknown, StufFout("StUF058", "test"))):
+    for message in (stuf_answers.bv03(unknown), stuf_answers.fo03(unknown, StufFault("StUF058", "test"))):
         reply = post(server.url, message)
         assert reply.is_fault and reply.code == "StUF043", reply.text

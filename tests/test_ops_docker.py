@@ -52,7 +52,7 @@ def test_integrator_doc_names_every_fault_code_the_code_raises():
     raised = set()
     for path in (REPO / "stuf_fin").rglob("*.py"):
         if path.name != "faults.py":
-            raised |= set(re.findall(r"StufFout\(\s*\"(StUF\d{3})\"", path.read_text()))
+            raised |= set(re.findall(r"StufFault\(\s*\"(StUF\d{3})\"", path.read_text()))
             raised |= set(re.findall(r"\"(StUF0[0-9]{2})\" if", path.read_text()))
             raised |= set(re.findall(r"else \"(StUF0[0-9]{2})\"", path.read_text()))
     assert raised, "no fault codes found in the code"

@@ -21,7 +21,7 @@ from stuf_fin.pipeline.handlers import Receipt
 from stuf_fin.schema.validator import get_validator
 from stuf_fin.selftest import generator as g
 from stuf_fin.stuf import answers
-from stuf_fin.stuf.faults import StufFout
+from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem, read_stuurgegevens
 
 F, S = f"{{{FIN}}}", f"{{{STUF}}}"
@@ -161,7 +161,7 @@ def test_stand_counts_backlog_oldest_age_and_dead_letters(store):
     assert (outbox_state.backlog, outbox_state.oldest_age_seconds, outbox_state.dead_letters) == (2, 100.0, 1)
 
 
-def answer(kind: str, cross: str, fout: StufFout | None = None) -> etree._Element:
+def answer(kind: str, cross: str, fout: StufFault | None = None) -> etree._Element:
     request = Stuurgegevens(zender=Systeem("1900", "STUFFIN"), ontvanger=Systeem("1900", "BELASTINGEN"),
                             referentienummer=cross)
     return answers.bv03(request) if kind == "Bv03" else answers.fo03(request, fout)
@@ -173,9 +173,9 @@ def test_bv03_and_fo03_received_settle_our_messages(store):
     with store.begin() as conn:
         refs = {i: outbox.get(conn, i).referentienummer for i in (delivered, client, server)}
         correlation.receive_bv03(conn, answer("Bv03", refs[delivered]), context)
-        correlation.receive_fo03(conn, answer("Fo03", refs[client], StufFout("StUF013")), context)
-        correlation.receive_fo03(conn, answer("Fo03", refs[server], StufFout("StUF058", "later")), context)
-        with pytest.raises(StufFout) as unknown:
+        correlation.receive_fo03(conn, answer("Fo03", refs[client], StufFault("StUF013")), context)
+        correlation.receive_fo03(conn, answer("Fo03", refs[server], StufFault("StUF058", "later")), context)
+        with pytest.raises(StufFault) as unknown:
             correlation.receive_bv03(conn, answer("Bv03", "not-ours"), context)
         rows = {i: outbox.get(conn, i) for i in refs}
         history = outbox.attempts(conn, client)

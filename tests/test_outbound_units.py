@@ -18,7 +18,7 @@ from stuf_fin.outbound.send import endpoint
 from stuf_fin.schema.parsing import ParseLimits, parse_bytes
 from stuf_fin.security.wsse import digest_matches, read_token
 from stuf_fin.stuf import answers
-from stuf_fin.stuf.faults import StufFout
+from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
 
 ROUTES = """
@@ -118,7 +118,7 @@ def test_backoff_doubles_up_to_the_cap_with_jitter():
 REQUEST = Stuurgegevens(zender=Systeem("1900", "STUFFIN"), ontvanger=Systeem("1900", "TSA"), referentienummer="r1")
 
 
-def fault(fout: StufFout) -> bytes:
+def fault(fout: StufFault) -> bytes:
     fo03 = etree.tostring(answers.fo03(REQUEST, fout))
     return (b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault><faultcode>s:'
             + fout.plek.capitalize().encode() + b"</faultcode><faultstring>x</faultstring><detail>" + fo03
@@ -127,8 +127,8 @@ def fault(fout: StufFout) -> bytes:
 
 @pytest.mark.parametrize(("status", "body", "kind", "accepted", "client_fault"), [
     (200, wrap(answers.bv03(REQUEST)), "Bv03", True, False),
-    (500, fault(StufFout("StUF013")), "Fo03", False, True),
-    (500, fault(StufFout("StUF058", "later")), "Fo03", False, False),
+    (500, fault(StufFault("StUF013")), "Fo03", False, True),
+    (500, fault(StufFault("StUF058", "later")), "Fo03", False, False),
     (500, b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault><faultcode>s:Client'
           b"</faultcode><faultstring>bad</faultstring></s:Fault></s:Body></s:Envelope>", "fault", False, True),
     (503, b"Service Unavailable", "http", False, False),

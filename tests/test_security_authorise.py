@@ -10,7 +10,7 @@ from lxml import etree
 from stuf_fin.security.authorise import Authorisation, authorisation_for, describe
 from stuf_fin.security.clients import load_clients
 from stuf_fin.stuf.exchange import Request
-from stuf_fin.stuf.faults import StufFout
+from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.operations import OPERATIONS
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
 
@@ -38,7 +38,7 @@ def _sg(organisatie: str, applicatie: str, administratie: str = "") -> Stuurgege
 
 
 def _refused(authorisation, verzoek, sg) -> str:
-    with pytest.raises(StufFout) as info:
+    with pytest.raises(StufFault) as info:
         authorisation(verzoek, sg)
     return info.value.code
 
@@ -59,7 +59,8 @@ def test_zender_of_another_client_is_stuf052_unknown_zender_stuf013(authorisatio
 
 
 def test_operation_not_granted_is_stuf052(authorisation):
-    with pytest.raises(StufFout, match="berichtcode Di01, entiteittype FVW, functie verstrekFinVerantwoording") as info:
+    with pytest.raises(StufFault,
+                       match="berichtcode Di01, entiteittype FVW, functie verstrekFinVerantwoording") as info:
         authorisation(_request("Di01-verstrekFinancieleVerantwoording", "tsa"), _sg("0363", "TSA01"))
     assert info.value.code == "StUF052" and info.value.plek == "client"
 

@@ -20,7 +20,7 @@ from stuf_fin.fin.vraag.selection import read_selection
 from stuf_fin.namespaces import FIN, STUF
 from stuf_fin.schema.validator import get_validator
 from stuf_fin.selftest import generator as g
-from stuf_fin.stuf.faults import StufFout
+from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
 from tests.support.kit import requires_kit, uniek
 from tests.support.kit import testbericht as kit_bericht
@@ -95,7 +95,7 @@ def test_ignored_criteria_are_named_and_the_melding_fits():
     ({"sleutelOntvangend": "1"}, True, "StUF091"),
     ({"sleutelGegevensbeheer": "2"}, False, "StUF094")])
 def test_key_errors(sleutel, criteria, code):
-    with pytest.raises(StufFout) as raised:
+    with pytest.raises(StufFault) as raised:
         read_selection(_gelijk(*([v.veld("tsa", "X")] if criteria else []), sleutel=sleutel))
     assert raised.value.code == code
 
@@ -110,7 +110,7 @@ def test_our_key_is_a_lookup():
 def test_scope_attribute_and_content_is_stuf097():
     obj = v.scope_object(v.veld("vorderingnummer"))
     obj.set(S + "scope", "kerngegevens")
-    with pytest.raises(StufFout) as raised:
+    with pytest.raises(StufFault) as raised:
         read_scope(obj, "alles")
     assert raised.value.code == "StUF097" and raised.value.plek == "client"
 

@@ -24,7 +24,7 @@ from stuf_fin.namespaces import STUF
 from stuf_fin.outbound import outbox
 from stuf_fin.outbound.policy import Policy
 from stuf_fin.schema.streaming import Stream, whole
-from stuf_fin.stuf.faults import StufFout
+from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.stuurgegevens import read_stuurgegevens
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ def _row(conn: Connection, message: etree._Element) -> sa.Row[*tuple[Any, ...]]:
     cross = read_stuurgegevens(message).cross_refnummer
     row = outbox.by_referentienummer(conn, cross) if cross else None
     if row is None:
-        raise StufFout("StUF043", f"crossRefnummer {cross!r} hoort bij geen bericht dat deze gateway verstuurde")
+        raise StufFault("StUF043", f"crossRefnummer {cross!r} hoort bij geen bericht dat deze gateway verstuurde")
     return row
 
 

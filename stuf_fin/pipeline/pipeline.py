@@ -29,7 +29,7 @@ from stuf_fin.store import archive
 from stuf_fin.store.db import UNAVAILABLE, Store
 from stuf_fin.stuf import answers
 from stuf_fin.stuf.exchange import InvalidReply, Reply, Request
-from stuf_fin.stuf.faults import StufFout
+from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.operations import PORT_KENNISGEVING, PORT_VRAAG, Operation
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem, gateway_systeem, read_stuurgegevens
 
@@ -80,21 +80,21 @@ class Pipeline:
         self.store = store
         self.handlers = handlers  # by operation name: Di01, Bv03, Fo03
         self.vraag_handler = vraag_handler  # vrdLv01
-        self.authorisation = authorisation  # stuf_fin.security.authorise: raises StufFout StUF013/StUF052
+        self.authorisation = authorisation  # stuf_fin.security.authorise: raises StufFault StUF013/StUF052
         self.outgoing = outgoing  # stuf_fin.outbound.triggers.Outgoing: queues what an accepted message causes
         # answered questions, written at once until started
         self.archive_writer = archive_writer or ArchiveWriter(store, write_many=archive.archive_answered)
         self.eigen = gateway_systeem(settings)
 
     # -- answers ---------------------------------------------------------------------------------
-    def make_fault(self, operation_port_fo: str, stuurgegevens: Stuurgegevens, fout: StufFout) -> Reply:
+    def make_fault(self, operation_port_fo: str, stuurgegevens: Stuurgegevens, fout: StufFault) -> Reply:
         """A Fo02 or Fo03 for ``fout``, validated (a Fo0x we cannot make valid is a bug)."""
         element = answers.fo02(fout) if operation_port_fo == "Fo02" else answers.fo03(
             stuurgegevens, fout, self.eigen)
         self.check_reply(element)
         return Reply(element, fout, outcome=operation_port_fo)
 
-    def fault_reply(self, operation_port_fo: str, stuurgegevens: Stuurgegevens, fout: StufFout) -> Reply:
+    def fault_reply(self, operation_port_fo: str, stuurgegevens: Stuurgegevens, fout: StufFault) -> Reply:
         """The answer to a fault the SOAP layer found before the pipeline (not XML, unknown message, wrong
         SOAPAction): :meth:`make_fault`, counted and logged like every answer (operation ``unknown``)."""
         antwoord = self.make_fault(operation_port_fo, stuurgegevens, fout)
@@ -128,28 +128,28 @@ class Pipeline:
             issues = verzoek.issues if verzoek.issues is not None else (
                 [] if verzoek.stream is not None else self.validator.validate(verzoek.message))
             if issues:
-                raise StufFout("StUF055", summarize(issues))
+                raise StufFault("StUF055", summarize(issues))
             self.check_stuurgegevens(sg)
             if self.authorisation is not None:
                 self.authorisation(verzoek, sg)
             if op.port == PORT_VRAAG:
                 return self.vraag(verzoek, sg)
             return self.kennisgeving(verzoek, sg)
-        except StufFout as fout:
+        except StufFault as fout:
             antwoord = self.make_fault(op.foutbericht, sg, fout)
         except InvalidReply as exc:
-            antwoord = self.make_fault(op.foutbericht, sg, StufFout(
+            antwoord = self.make_fault(op.foutbericht, sg, StufFault(
                 "StUF058", f"interne fout: het antwoord voldoet niet aan het schema ({exc})"))
         except UNAVAILABLE as exc:  # down, not answering in time, or no connection free: resend later
             unexpected = not isinstance(exc, (sa_exc.OperationalError, sa_exc.TimeoutError))  # e.g. a bad statement
             log.error("database unavailable while handling %s %s: %s", op.naam, sg.referentienummer,
                       " ".join(str(exc).split())[:300], exc_info=unexpected)
             code = "StUF049" if op.foutbericht == "Fo02" else "StUF046"
-            antwoord = self.make_fault(op.foutbericht, sg, StufFout(code, "database niet beschikbaar"))
+            antwoord = self.make_fault(op.foutbericht, sg, StufFault(code, "database niet beschikbaar"))
             return antwoord  # archiving would fail too
         except Exception:
             log.exception("internal error while handling %s %s", op.naam, sg.referentienummer)
-            antwoord = self.make_fault(op.foutbericht, sg, StufFout("StUF058", "interne fout"))
+            antwoord = self.make_fault(op.foutbericht, sg, StufFault("StUF058", "interne fout"))
         self.archive_fault(verzoek, sg, antwoord)
         return antwoord
 
@@ -158,7 +158,7 @@ class Pipeline:
         if self.eigen and sg.ontvanger is not None:
             o = sg.ontvanger
             if (o.applicatie, o.organisatie or "") != (self.eigen.applicatie, self.eigen.organisatie):
-                raise StufFout("StUF010", f"ontvanger {o} is niet deze gateway ({self.eigen})")
+                raise StufFault("StUF010", f"ontvanger {o} is niet deze gateway ({self.eigen})")
 
     def kennisgeving(self, verzoek: Request, sg: Stuurgegevens) -> Reply:
         """Di01, Bv03 or Fo03 received: in one transaction the message is archived, claims its referentienummer
@@ -193,7 +193,7 @@ class Pipeline:
                                  extra={"herhaling": True, "resend_of": eerder.bericht_id})
                 archive.set_reply(conn, bericht_id, eerder.reply, "Bv03", None, resend_of=eerder.bericht_id)
             else:
-                raise StufFout("StUF016", f"referentienummer {sg.referentienummer} van {zender} is al "
+                raise StufFault("StUF016", f"referentienummer {sg.referentienummer} van {zender} is al "
                                           "gebruikt voor een ander bericht")
             archive.fill_request(conn, bericht_id, verzoek.raw)  # a large request last (memory)
             return antwoord
@@ -204,7 +204,7 @@ class Pipeline:
             with self.store.begin() as conn:  # a streamed message: its own transaction
                 return store(conn)
         except BusinessError as exc:
-            raise StufFout("StUF058", str(exc)) from None
+            raise StufFault("StUF058", str(exc)) from None
 
     def same_content(self, conn: Connection, verzoek: Request, eerder: archive.Prior, digest: str) -> bool:
         """Whether ``verzoek`` (quick fingerprint ``digest``) has the content of the accepted message ``eerder``.
@@ -246,7 +246,7 @@ class Pipeline:
         (:mod:`stuf_fin.pipeline.archive_writer`)."""
         handler = self.vraag_handler
         if handler is None:
-            raise StufFout("StUF025", "vrdLv01 wordt (nog) niet ondersteund")
+            raise StufFault("StUF025", "vrdLv01 wordt (nog) niet ondersteund")
         with self.store.autocommit() as conn:  # the answer is read by one statement (a follow-up: three)
             element = handler(conn, verzoek.message, self.settings, visible_tsas=verzoek.visible_tsas,
                               stuurgegevens=sg)

@@ -1,6 +1,6 @@
 """The vrdLv01 handler: question → one query for the complete vorderingen → vrdLa01 (docs/vraag.md).
 
-Called by the pipeline inside a read-only transaction; raises :class:`StufFout` for a Fo02.
+Called by the pipeline inside a read-only transaction; raises :class:`StufFault` for a Fo02.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from stuf_fin.fin.vraag.selection import read_selection
 from stuf_fin.fin.vraag.vraagbericht import Vraag, read_vraag
 from stuf_fin.namespaces import BG, FIN, STUF, XSI_NIL
 from stuf_fin.store import vraag as vraag_store
-from stuf_fin.stuf.faults import StufFout
+from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, gateway_systeem
 
 F, S = f"{{{FIN}}}", f"{{{STUF}}}"
@@ -42,7 +42,7 @@ def verstrek_vorderingstatus(conn: Connection, message: etree._Element, settings
     maximum = min(vraag.maximum_aantal, settings.max_results)
     found = vraag_store.search_vorderingen(conn, query, maximum + 1)
     if not found and selection.by_vorderingnummer and vraag.start is None and settings.not_found_fault:
-        raise StufFout("StUF064", _not_found(query))
+        raise StufFault("StUF064", _not_found(query))
     meldingen = [m for m in (selection.melding(), STUF0002 if len(found) > maximum else None) if m]
     objects = [answer_object(v, wanted) for v in found[:maximum]]
     return vrd_la01(vraag.stuurgegevens, gateway_systeem(settings), meldingen, objects)
@@ -81,7 +81,7 @@ def _startpunt(conn: Connection, vraag: Vraag, visible_tsas: frozenset[str] | No
     ids = vraag_store.search_ids(conn, query, 2) if sleutel is not None or query.conditions else []
     punt = vraag_store.resume_point(conn, ids) if len(ids) == 1 else None
     if punt is None:
-        raise StufFout("StUF058", "start: het startobject is niet eenduidig te vinden; neem in start/object "
+        raise StufFault("StUF058", "start: het startobject is niet eenduidig te vinden; neem in start/object "
                                   "StUF:sleutelOntvangend over uit StUF:sleutelVerzendend van het laatst ontvangen "
                                   "object")
     return punt

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from stuf_fin.security.clients import Client
 from stuf_fin.stuf.exchange import Request
-from stuf_fin.stuf.faults import StufFout
+from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.operations import Operation
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens
 
@@ -27,17 +27,17 @@ class Authorisation:
         self.clients = {c.name: c for c in clients}
 
     def __call__(self, verzoek: Request, sg: Stuurgegevens) -> None:
-        """Raise :class:`StufFout` when refused; else note what a vraag may show (``visible_tsas``)."""
+        """Raise :class:`StufFault` when refused; else note what a vraag may show (``visible_tsas``)."""
         client = self.clients.get(verzoek.identity or "")
         if client is None:
-            raise StufFout("StUF052", "het zendende systeem is niet geauthenticeerd")
+            raise StufFault("StUF052", "het zendende systeem is niet geauthenticeerd")
         zender = sg.zender
         if zender is not None and zender.applicatie and not any(z.matches(zender) for z in client.zenders):
             if not any(z.matches(zender) for c in self.clients.values() for z in c.zenders):
-                raise StufFout("StUF013", f"zender {zender} is niet bekend")
-            raise StufFout("StUF052", f"zender {zender} hoort niet bij de geauthenticeerde identiteit {client.name}")
+                raise StufFault("StUF013", f"zender {zender} is niet bekend")
+            raise StufFault("StUF052", f"zender {zender} hoort niet bij de geauthenticeerde identiteit {client.name}")
         if not client.may(verzoek.operation.naam):
-            raise StufFout("StUF052", f"{client.name} is niet geautoriseerd voor {describe(verzoek.operation)}")
+            raise StufFault("StUF052", f"{client.name} is niet geautoriseerd voor {describe(verzoek.operation)}")
         verzoek.visible_tsas = client.tsas
 
     def visible_tsas(self, identity: str | None) -> frozenset[str] | None:

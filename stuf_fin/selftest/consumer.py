@@ -19,7 +19,7 @@ from stuf_fin.selftest.results import FAIL, PASS, Outcome, StepResult
 from stuf_fin.selftest.scenarios import Scenario
 from stuf_fin.selftest.session import Options, Reporter, Steps
 from stuf_fin.stuf import answers
-from stuf_fin.stuf.faults import StufFout
+from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.operations import OPERATIONS, PORT_KENNISGEVING, PORT_VRAAG, Operation
 
 F = g.F
@@ -84,7 +84,7 @@ def _acknowledging(c: ConsumerSession, operation: Operation, extra: Check | None
         if extra is not None and arrival.message is not None:
             problems += extra(arrival.message)
         if problems:
-            return refuse(arrival, StufFout("StUF055", "stuf-fin selftest: " + "; ".join(problems)),
+            return refuse(arrival, StufFault("StUF055", "stuf-fin selftest: " + "; ".join(problems)),
                           c.options.zender), problems, notes
         return answer(answers.bv03(arrival.stuurgegevens, c.options.zender)), problems, notes
 
@@ -162,7 +162,7 @@ def scenario_2(scenario: Scenario, c: ConsumerSession, steps: Steps) -> None:
             problems.append("the vrdLv01 does not ask for a vorderingnummer (gelijk/vorderingnummer): scenario 2 "
                             "asks for one vordering")
         if problems:
-            return refuse(arrival, StufFout("StUF055", "stuf-fin selftest: " + "; ".join(problems)),
+            return refuse(arrival, StufFault("StUF055", "stuf-fin selftest: " + "; ".join(problems)),
                           c.options.zender), problems, notes
         answered.append(arrival)
         reply = answer(_la01(c, arrival, maximal=len(answered) > 1))
@@ -190,8 +190,8 @@ REFUSAL = "stuf-fin selftest scenario {n}: the test platform answers every messa
 def _refusing(c: ConsumerSession, scenario: Scenario, operation: Operation) -> Respond:
     def respond(arrival: checks.Arrival) -> tuple[Reply, list[str], list[str]]:
         problems, notes = c.check(arrival, operation)
-        fout = StufFout("StUF055", "stuf-fin selftest: " + "; ".join(problems)) if problems else \
-            StufFout("StUF058", REFUSAL.format(n=scenario.number))
+        fout = StufFault("StUF055", "stuf-fin selftest: " + "; ".join(problems)) if problems else \
+            StufFault("StUF058", REFUSAL.format(n=scenario.number))
         return refuse(arrival, fout, c.options.zender), problems, notes
 
     return respond

@@ -25,7 +25,7 @@ from stuf_fin.envelope import fault, wrap
 from stuf_fin.selftest.checks import Arrival, read_arrival
 from stuf_fin.selftest.results import Exchange
 from stuf_fin.stuf import answers
-from stuf_fin.stuf.faults import StufFout
+from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.operations import PORT_VRAAG
 from stuf_fin.stuf.stuurgegevens import Systeem
 
@@ -45,7 +45,7 @@ def answer(message: etree._Element) -> Reply:
     return Reply(200, wrap(message), etree.QName(message).localname.removesuffix("Bericht"))
 
 
-def refuse(arrival: Arrival, fout: StufFout, eigen: Systeem) -> Reply:
+def refuse(arrival: Arrival, fout: StufFault, eigen: Systeem) -> Reply:
     """A Fo03 (Di01 port) or Fo02 (vraag port) inside a SOAP Fault, HTTP 500."""
     if arrival.path.rstrip("/").endswith(PORT_VRAAG):
         stuf = answers.fo02(fout)
@@ -161,7 +161,7 @@ class Listener:
             "no scenario is waiting for a message"
         if arrival.message is None:
             return Reply(400, arrival.problem.encode(), "HTTP 400")
-        return refuse(arrival, StufFout("StUF046", f"stuf-fin selftest: {arrival.operation_name} not expected now "
+        return refuse(arrival, StufFault("StUF046", f"stuf-fin selftest: {arrival.operation_name} not expected now "
                                         f"({waiting}); send it again later"), self.eigen)
 
     @staticmethod

@@ -28,7 +28,7 @@ from stuf_fin.schema.parsing import ParseLimits, XmlInputError, XmlLimitError
 from stuf_fin.schema.streaming import Stream, read_head, validate_stream
 from stuf_fin.schema.validator import SchemaIssue, summarize
 from stuf_fin.stuf.exchange import Reply, Request
-from stuf_fin.stuf.faults import StufFout
+from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.operations import Operation, by_element
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, read_stuurgegevens
 
@@ -49,7 +49,7 @@ def _state(ctx: MethodContext) -> SimpleNamespace:
 class StufTransportFault(Fault, StufFinError):
     """A fault found before the pipeline runs (envelope, dispatch, SOAPAction)."""
 
-    def __init__(self, fout: StufFout, message: etree._Element | None = None):
+    def __init__(self, fout: StufFault, message: etree._Element | None = None):
         super().__init__("Client" if fout.plek == "client" else "Server", fout.omschrijving)
         self.fout = fout
         self.message = message
@@ -75,7 +75,7 @@ class StufSoap11(Soap11):
             ctx.in_document, state.stream, state.issues = self._read(data)
         except XmlInputError as exc:
             what = "niet verwerkt" if isinstance(exc, XmlLimitError) else "geen welgevormde XML"
-            raise StufTransportFault(StufFout("StUF055", f"{what}: {exc}")) from None
+            raise StufTransportFault(StufFault("StUF055", f"{what}: {exc}")) from None
 
     def _read(self, data: bytes) -> tuple[etree._Element, Stream | None, list[SchemaIssue]]:
         """The request parsed and validated against the schemas in one pass (hardened, at most a few errors):
@@ -110,17 +110,17 @@ class StufSoap11(Soap11):
         try:
             return read_head(data, self.limits), None, checked.issues
         except XmlInputError:  # not even the head is usable: no stuurgegevens to answer with
-            raise StufTransportFault(StufFout("StUF055", summarize(checked.issues))) from None
+            raise StufTransportFault(StufFault("StUF055", summarize(checked.issues))) from None
 
     def decompose_incoming_envelope(self, ctx: MethodContext, message: str = Soap11.REQUEST) -> None:
         root = ctx.in_document
         if root.tag != ENVELOPE:
-            raise StufTransportFault(StufFout(
+            raise StufTransportFault(StufFault(
                 "StUF055", f"geen SOAP 1.1 Envelope ({SOAP_ENV}) maar {prefixed(root.tag)}"))
         body = root.find(BODY)
         children = [c for c in body if isinstance(c.tag, str)] if body is not None else []
         if len(children) != 1:
-            raise StufTransportFault(StufFout(
+            raise StufTransportFault(StufFault(
                 "StUF055", f"de SOAP Body moet precies één bericht bevatten, niet {len(children)}"))
         element = children[0]
         ctx.in_header_doc = root.find(HEADER)
@@ -128,7 +128,7 @@ class StufSoap11(Soap11):
         ctx.method_request_string = element.tag
         operation = self.port_operations.get(element.tag)
         if operation is None:
-            raise StufTransportFault(StufFout(
+            raise StufTransportFault(StufFault(
                 "StUF022", f"bericht {prefixed(element.tag)} is geen operatie van {self.port}"), element)
         _state(ctx).operation = operation
         self._check_soap_action(ctx, operation, element)
@@ -139,7 +139,7 @@ class StufSoap11(Soap11):
             return
         action = action.strip().strip('"')
         if action and action != operation.soap_action:
-            raise StufTransportFault(StufFout(
+            raise StufTransportFault(StufFault(
                 "StUF040", f"SOAPAction {action!r} hoort niet bij {operation.naam} "
                            f"(verwacht {operation.soap_action!r})", plek="client"), element)
 
@@ -179,10 +179,10 @@ class StufSoap11(Soap11):
         if isinstance(error, StufTransportFault):
             fout, message = error.fout, error.message
         elif isinstance(error, ResourceNotFoundError):
-            fout, message = StufFout("StUF022", "onbekend bericht"), None
+            fout, message = StufFault("StUF022", "onbekend bericht"), None
         else:
             log.error("unexpected spyne fault: %s", error)
-            fout, message = StufFout("StUF058", "interne fout"), None
+            fout, message = StufFault("StUF058", "interne fout"), None
         sg = read_stuurgegevens(message) if message is not None else Stuurgegevens()
         return self.pipeline.fault_reply(self.foutbericht, sg, fout)
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 
 from stuf_fin.namespaces import STUF
-from stuf_fin.stuf.faults import StufFout
+from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
 
 _S = f"{{{STUF}}}"
@@ -62,7 +62,7 @@ def bv03(request: Stuurgegevens, eigen: Systeem | None = None, referentienummer:
     return root
 
 
-def _fault_body(root: etree._Element, fout: StufFout) -> None:
+def _fault_body(root: etree._Element, fout: StufFault) -> None:
     body = etree.SubElement(root, _S + "body")
     etree.SubElement(body, _S + "code").text = fout.code
     etree.SubElement(body, _S + "plek").text = fout.plek
@@ -71,7 +71,7 @@ def _fault_body(root: etree._Element, fout: StufFout) -> None:
         etree.SubElement(body, _S + "details").text = fout.details
 
 
-def fo03(request: Stuurgegevens, fout: StufFout, eigen: Systeem | None = None,
+def fo03(request: Stuurgegevens, fout: StufFault, eigen: Systeem | None = None,
          referentienummer: str | None = None, moment: datetime | None = None) -> etree._Element:
     """The Fo03 fault answer to an asynchronous (Di01) message."""
     root = etree.Element(_S + "Fo03Bericht", nsmap=NSMAP)
@@ -80,7 +80,7 @@ def fo03(request: Stuurgegevens, fout: StufFout, eigen: Systeem | None = None,
     return root
 
 
-def fo02(fout: StufFout) -> etree._Element:
+def fo02(fout: StufFault) -> etree._Element:
     """The Fo02 fault answer to a synchronous (vraag) message: stuurgegevens hold only the berichtcode."""
     root = etree.Element(_S + "Fo02Bericht", nsmap=NSMAP)
     sg = etree.SubElement(root, _S + "stuurgegevens")

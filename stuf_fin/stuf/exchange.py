@@ -11,7 +11,7 @@ from lxml import etree
 from stuf_fin.errors import StufFinError
 from stuf_fin.schema.streaming import Stream
 from stuf_fin.schema.validator import SchemaIssue
-from stuf_fin.stuf.faults import StufFout
+from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.operations import Operation
 
 
@@ -40,7 +40,7 @@ class Reply:
     """What to send back: a Bv03/La01, or a Fo02/Fo03 when ``fout`` is set."""
 
     element: etree._Element | None
-    fout: StufFout | None = None
+    fout: StufFault | None = None
     serialized: bytes | None = None  # an archived answer, sent again byte for byte
     outcome: str = ""
     extra: dict[str, Any] = field(default_factory=dict)

@@ -1,6 +1,6 @@
 """StUF fault codes (StUF 03.01 Tabel 4.1) and the exception that carries one.
 
-Every layer raises :class:`StufFout` (or an exception the pipeline maps to one);
+Every layer raises :class:`StufFault` (or an exception the pipeline maps to one);
 the SOAP layer turns it into a Fo02/Fo03 inside a SOAP Fault.
 """
 
@@ -43,7 +43,7 @@ OMSCHRIJVING_MAX = 200
 
 
 @dataclass
-class StufFout(StufFinError):
+class StufFault(StufFinError):
     """A StUF fault to answer with (as Fo02 or Fo03, depending on the port)."""
 
     code: str

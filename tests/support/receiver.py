@@ -24,12 +24,12 @@ from lxml import etree
 from stuf_fin.namespaces import SOAP_ENV
 from stuf_fin.schema.validator import get_validator, summarize
 from stuf_fin.stuf import answers
-from stuf_fin.stuf.faults import StufFout
+from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.stuurgegevens import Systeem, read_stuurgegevens
 
 EIGEN = Systeem("1900", "ONTVANGER")
-FAULTS = {"fo03-client": StufFout("StUF013", "zender onbekend (test)"),
-          "fo03-server": StufFout("StUF058", "tijdelijk niet beschikbaar (test)")}
+FAULTS = {"fo03-client": StufFault("StUF013", "zender onbekend (test)"),
+          "fo03-server": StufFault("StUF058", "tijdelijk niet beschikbaar (test)")}
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def wait_until(condition: Callable[[], Any], timeout: float = 60, what: str = "c
         time.sleep(0.05)
 
 
-def _fault(fout: StufFout, request: Any) -> bytes:
+def _fault(fout: StufFault, request: Any) -> bytes:
     fo03 = etree.tostring(answers.fo03(request, fout, EIGEN))
     code = "Client" if fout.plek == "client" else "Server"
     return (f'<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="{SOAP_ENV}"><SOAP-ENV:Body>'
@@ -182,7 +182,7 @@ class Receiver:
             return 500, _fault(FAULTS[mode], sg), f"Fo03 {FAULTS[mode].code}"
         issues = self.validator.validate(message) if self.validator is not None else []
         if issues:
-            return 500, _fault(StufFout("StUF055", summarize(issues)), sg), "Fo03 StUF055"
+            return 500, _fault(StufFault("StUF055", summarize(issues)), sg), "Fo03 StUF055"
         key = (record["zender"], sg.referentienummer)
         with self._lock:
             earlier = self._memory.get(key)
@@ -192,7 +192,7 @@ class Receiver:
                 self.processed.append(Received(**record, answer="Bv03"))
                 return 200, bv03, "drop" if mode == "drop" else "Bv03"
         if earlier[0] != record["digest"]:
-            return 500, _fault(StufFout("StUF016", f"referentienummer {sg.referentienummer} al gebruikt"), sg), \
+            return 500, _fault(StufFault("StUF016", f"referentienummer {sg.referentienummer} al gebruikt"), sg), \
                 "Fo03 StUF016"
         return 200, earlier[1], "Bv03 (again)"
 

@@ -19,7 +19,7 @@ from lxml import etree
 from stuf_fin.config import SCOPE_VALUES
 from stuf_fin.fin.vraag.projection import WHOLE, Alles, Kern, Scope, Wanted
 from stuf_fin.namespaces import BG, FIN, STUF, ZKN
-from stuf_fin.stuf.faults import StufFout
+from stuf_fin.stuf.faults import StufFault
 
 F, S = f"{{{FIN}}}", f"{{{STUF}}}"
 SCOPE = S + "scope"
@@ -70,6 +70,6 @@ def read_scope(scope_object: etree._Element | None, default: str) -> Wanted:
     waarde = scope_object.get(SCOPE)
     if waarde is not None:
         if content:
-            raise StufFout("StUF097", f"scope/object heeft StUF:scope=\"{waarde}\" en ook elementen")
+            raise StufFault("StUF097", f"scope/object heeft StUF:scope=\"{waarde}\" en ook elementen")
         return scope_of_value(waarde)
     return Scope(scope_object) if content else scope_of_value(default)

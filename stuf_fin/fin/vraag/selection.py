@@ -26,7 +26,7 @@ from stuf_fin.fin.model import parse_datum_tijd
 from stuf_fin.fin.reader import waarde
 from stuf_fin.fin.vraag.query import Condition, GroupCondition, Query
 from stuf_fin.namespaces import BG, FIN, STUF, XSI_NIL, ZKN
-from stuf_fin.stuf.faults import StufFout
+from stuf_fin.stuf.faults import StufFault
 
 F, S, B, Z = (f"{{{ns}}}" for ns in (FIN, STUF, BG, ZKN))
 NO_VALUE = S + "noValue"
@@ -131,7 +131,7 @@ def _criterion(el: etree._Element, veld: Field) -> Condition | None:
 def read_selection(gelijk: etree._Element | None) -> Selection:
     """The selection of a ``FIN:gelijk`` (None: no selection, every vordering matches).
 
-    Raises :class:`StufFout` StUF088 (more than one key), StUF091 (a key and criteria) or StUF094 (a key
+    Raises :class:`StufFault` StUF088 (more than one key), StUF091 (a key and criteria) or StUF094 (a key
     of the asking system, which the gateway does not register).
     """
     selection = Selection()
@@ -195,11 +195,11 @@ def _leaf(selection: Selection, el: etree._Element, path: tuple[str, ...],
 
 def _key(selection: Selection, gelijk: etree._Element, sleutels: list[str]) -> None:
     if len(sleutels) > 1:
-        raise StufFout("StUF088", "meer dan één sleutel in gelijk")
+        raise StufFault("StUF088", "meer dan één sleutel in gelijk")
     if any(isinstance(c.tag, str) for c in gelijk):
-        raise StufFout("StUF091", "een sleutel en andere selectiecriteria in gelijk")
+        raise StufFault("StUF091", "een sleutel en andere selectiecriteria in gelijk")
     if sleutels[0] != S + "sleutelOntvangend":
-        raise StufFout("StUF094", f"de gateway registreert {_name_attr(sleutels[0])} van het vragende systeem "
+        raise StufFault("StUF094", f"de gateway registreert {_name_attr(sleutels[0])} van het vragende systeem "
                                   "niet; vraag met StUF:sleutelOntvangend (de sleutelVerzendend uit een antwoord)")
     selection.query.sleutel = gelijk.get(sleutels[0])
     selection.by_vorderingnummer = True
