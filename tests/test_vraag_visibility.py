@@ -27,7 +27,7 @@ ZENDER_INN = g.Systeem("1900", "INNING")
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("vraag-zichtbaarheid")
+    workdir = tmp_path_factory.mktemp("vraag-visibility")
     config = clients_config(
         workdir,
         client_table("a", "1900/VAKAPP-A", username="a", password=WACHTWOORD, tsa=[TSA_A]),
