@@ -164,11 +164,11 @@ def memory(args: argparse.Namespace) -> int:
         for name, body in hostile_bodies().items():
             server = start_server(Path(tmp), env={"STUF_FIN_LOG_LEVEL": "WARNING"})
             try:
-                _post(server, vordering_bodies(1, "WARM")[0])
+                post(server, vordering_bodies(1, "WARM")[0])
                 idle = server.rss()
                 server.reset_peak()
                 started = time.perf_counter()
-                answer = _post(server, body)
+                answer = post(server, body)
                 seconds = time.perf_counter() - started
                 peak, after = server.peak_rss(), server.rss()
             finally:
@@ -180,7 +180,8 @@ def memory(args: argparse.Namespace) -> int:
     return 0
 
 
-def _post(server: Server, body: bytes, timeout: float = 300) -> Answer:
+def post(server: Server, body: bytes, timeout: float = 300) -> Answer:
+    """One body to ``server`` on its port (SOAPAction from the body): the answer's status and bytes."""
     response = httpx.post(server.url + port_path(body), content=body, timeout=timeout,
                           headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": soap_action(body)})
     return response.status_code, response.content
@@ -214,13 +215,13 @@ def hang(args: argparse.Namespace) -> int:
             proxied = target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
             server = start_server(Path(tmp), proxied, env=env)
             try:
-                print(f"warm-up: {outcome(_post(server, vordering_bodies(1, 'WARM')[0]))}")
+                print(f"warm-up: {outcome(post(server, vordering_bodies(1, 'WARM')[0]))}")
                 proxy.blackhole()
                 print(f"database black-holed; client time-out {args.client_timeout:g} s")
-                seconds, answer = _timed(_post, server, bodies[0], args.client_timeout)
+                seconds, answer = _timed(post, server, bodies[0], args.client_timeout)
                 print(f"message 1: {answer if isinstance(answer, str) else outcome(answer)} after {seconds:.1f} s")
                 with ThreadPoolExecutor(args.concurrent) as pool:
-                    timed = list(pool.map(lambda b: _timed(_post, server, b, args.client_timeout), bodies[1:]))
+                    timed = list(pool.map(lambda b: _timed(post, server, b, args.client_timeout), bodies[1:]))
                 for n, (seconds, answer) in enumerate(timed, 2):
                     print(f"message {n}: {answer if isinstance(answer, str) else outcome(answer)} after "
                           f"{seconds:.1f} s (sent together with {args.concurrent - 1} other(s))")
@@ -237,7 +238,7 @@ def hang(args: argparse.Namespace) -> int:
                         pass
                     time.sleep(0.2)
                 print(f"forwarding again; /ready 200 after {time.perf_counter() - started:.1f} s")
-                resent = [outcome(_post(server, body)) for body in bodies]
+                resent = [outcome(post(server, body)) for body in bodies]
                 print(f"every message resent: {', '.join(resent)}")
             finally:
                 server.stop()

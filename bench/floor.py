@@ -226,7 +226,7 @@ class Floor:
         self._select_sql = str(self._select)
 
     @contextmanager
-    def _transaction(self) -> Iterator[sa.Connection]:
+    def transaction(self) -> Iterator[sa.Connection]:
         with self._writer or nullcontext(), self.engine.begin() as conn:
             yield conn
 
@@ -236,7 +236,7 @@ class Floor:
         referentienummer = message.findtext(REFERENTIENUMMER)
         if not referentienummer:
             raise Refused("no referentienummer")
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             bericht_id = conn.execute(INSERT_BERICHT, {"referentienummer": referentienummer,
                                                       "ontvangen_op": datetime.now(UTC)}).inserted_primary_key[0]
             vorderingen, regels = extract(message, bericht_id)

@@ -102,7 +102,7 @@ def floor_message(s: Stages, work: floor.Floor, data: bytes, n: int) -> None:
     with s.step("floor: total"):
         message = s.timed("floor: parse + validation", floor.parse_and_validate, data)
         with s.step("floor: transaction"):
-            with work._transaction() as conn:
+            with work.transaction() as conn:
                 bericht_id = conn.execute(floor.INSERT_BERICHT, {
                     "referentienummer": f"stages-{n}", "ontvangen_op": datetime.now(UTC)}).inserted_primary_key[0]
                 vorderingen, regel_rows = s.timed("floor:   extract", floor.extract, message, bericht_id)

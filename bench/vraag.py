@@ -410,7 +410,7 @@ def measure_sql(
 
 # -- benchmark: server and main ----------------------------------------------------------------------------
 
-def _database_url(database: str, workdir: Path, aantal: int, prefix: str = "") -> str:
+def database_url(database: str, workdir: Path, aantal: int, prefix: str = "") -> str:
     """The kept database of the data: a SQLite file in ``workdir`` or a PostgreSQL schema (``prefix``: the
     floor's own)."""
     if database == "sqlite":
@@ -445,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     workdir = args.workdir.resolve()
-    url = _database_url(args.database, workdir, args.vorderingen)
+    url = database_url(args.database, workdir, args.vorderingen)
     stored = count_stored(url)
     if stored not in (0, args.vorderingen):
         parser.error(f"{url} holds {stored} vorderingen, not {args.vorderingen}: remove it first")
@@ -453,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"loading {args.vorderingen:,} vorderingen into {args.database} …")
         load(url, args.vorderingen)
     analyse(url)
-    floor_url = None if args.no_floor else _database_url(args.database, workdir, args.vorderingen, "floor-")
+    floor_url = None if args.no_floor else database_url(args.database, workdir, args.vorderingen, "floor-")
     if floor_url:
         stored = aantal_floor(floor_url)
         if stored not in (0, args.vorderingen):

@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     from stuf_fin.soap.server import SoapRequest
 
     args.workdir.mkdir(parents=True, exist_ok=True)
-    url = vraag._database_url(args.database, args.workdir.resolve(), args.vorderingen)
+    url = vraag.database_url(args.database, args.workdir.resolve(), args.vorderingen)
     if vraag.count_stored(url) == 0:
         vraag.load(url, args.vorderingen)
     vraag.analyse(url)

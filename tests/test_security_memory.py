@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.server import Server, start_server
 
-from bench.faults import _post, hostile_bodies, outcome, port_path, soap_action, vordering_bodies
+from bench.faults import hostile_bodies, outcome, port_path, post, soap_action, vordering_bodies
 from stuf_fin.schema.parsing import MAX_ATTRIBUTES
 from stuf_fin.selftest import generator as g
 
@@ -32,7 +32,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server = start_server(tmp_path_factory.mktemp("memory"), env={"STUF_FIN_LOG_LEVEL": "WARNING"})
     try:
         for body in vordering_bodies(3, "WARM"):  # the lazy parts (threads, caches) in place before measuring
-            assert outcome(_post(server, body)) == "Bv03"
+            assert outcome(post(server, body)) == "Bv03"
         yield server
     finally:
         server.stop()
@@ -44,7 +44,7 @@ def test_a_hostile_body_gets_stuf055_within_ten_times_its_size(server: Server, n
     idle = server.rss()
     if not server.reset_peak():
         pytest.skip("cannot reset the server's peak RSS (/proc/<pid>/clear_refs not writable)")
-    answer = _post(server, body)
+    answer = post(server, body)
     growth = server.peak_rss() - idle
     assert outcome(answer) == "StUF055", answer[1][:500]
     assert growth < FACTOR * len(body), f"peak RSS +{growth / 1e6:.0f} MB for a {len(body) / 1e6:.1f} MB body"
@@ -53,7 +53,7 @@ def test_a_hostile_body_gets_stuf055_within_ten_times_its_size(server: Server, n
 def test_attributes_up_to_the_limit_are_only_schema_errors(server: Server) -> None:
     base = g.soap(g.di01_vordering([g.random_vordering(random.Random(3), 3, prefix="LIMIT-")]))
     at = base.index(b"<FIN:object") + len(b"<FIN:object")
-    below, above = (_post(server, base[:at] + b"".join(b' a%d="1"' % i for i in range(n)) + base[at:])[1]
+    below, above = (post(server, base[:at] + b"".join(b' a%d="1"' % i for i in range(n)) + base[at:])[1]
                     for n in (MAX_ATTRIBUTES - 20, MAX_ATTRIBUTES + 1))
     assert b"StUF055" in below and b"attribute" in below and b"niet verwerkt" not in below
     assert b"StUF055" in above and b"niet verwerkt" in above and b"more than 256 attributes" in above
@@ -112,14 +112,14 @@ def mutated(draw: st.DrawFn) -> bytes:
 @given(bodies=st.lists(mutated(), min_size=BATCH, max_size=BATCH))
 def _fuzz(clients: list[httpx.Client], server: Server, seen: list[str], bodies: list[bytes]) -> None:
     """One batch, posted by as many senders at once as there are clients (kept-alive connections)."""
-    def post(n: int) -> tuple[int, bytes]:
+    def send(n: int) -> tuple[int, bytes]:
         body = bodies[n]
         response = clients[n % len(clients)].post(server.url + port_path(body), content=body, headers={
             "Content-Type": "text/xml; charset=utf-8", "SOAPAction": soap_action(body)})
         return response.status_code, response.content
 
     with ThreadPoolExecutor(len(clients)) as pool:
-        for status, reply in pool.map(post, range(len(bodies))):
+        for status, reply in pool.map(send, range(len(bodies))):
             seen.append(outcome((status, reply)))
             assert status in (200, 500), reply[:300]
 
@@ -139,5 +139,5 @@ def test_thousands_of_mutated_bodies_leave_rss_under_twice_the_start(server: Ser
 
 
 def test_the_server_still_accepts_messages(server: Server) -> None:
-    assert [outcome(_post(server, body)) for body in vordering_bodies(2, "AFTER")] == ["Bv03", "Bv03"]
+    assert [outcome(post(server, body)) for body in vordering_bodies(2, "AFTER")] == ["Bv03", "Bv03"]
 
