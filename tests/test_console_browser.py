@@ -14,7 +14,8 @@ import pytest
 
 from stuf_fin.selftest import generator as g
 from tests.support.console import BEHEERDER, READER, console_config, start_console_server, vordering_with_person
-from tests.support.receiver import Receiver, wait_until
+from tests.support.polling import wait_for
+from tests.support.receiver import Receiver
 from tests.support.soap import post
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "console"
@@ -76,7 +77,7 @@ def reload_until(page, condition, what: str, timeout: float = 60) -> None:
     def check():
         page.reload()
         return condition(page)
-    wait_until(check, timeout, what)
+    wait_for(check, what, timeout)
 
 
 def test_an_operator_follows_a_message_a_fault_a_vordering_and_a_dead_letter(browser, gateway, receiver):
@@ -122,8 +123,8 @@ def test_an_operator_follows_a_message_a_fault_a_vordering_and_a_dead_letter(bro
     page.goto(message_url)
     page.get_by_role("link", name=spec.vorderingnummer).first.click()
     assert page.locator("h1").inner_text().startswith("Vordering")
-    wait_until(lambda: page.reload() or "BET" in page.locator("table.history td.status").all_inner_texts(), 30,
-               "the status change in the history")
+    wait_for(lambda: page.reload() or "BET" in page.locator("table.history td.status").all_inner_texts(),
+             "the status change in the history", 30)
     assert page.locator("#bsn").inner_text() == spec.debiteur.who.bsn  # the beheerder sees it whole
     shot(page, "vordering")
 

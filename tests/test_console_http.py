@@ -15,7 +15,7 @@ from stuf_fin.selftest import generator as g
 from stuf_fin.store.db import Store
 from stuf_fin.store.tables import console_audit
 from tests.support.console import BEHEERDER, READER, Login, console_config, start_console_server, vordering_with_person
-from tests.support.receiver import wait_until
+from tests.support.polling import wait_for
 from tests.support.security import client_table, clients_config
 from tests.support.server import free_port, start_server
 from tests.support.soap import post
@@ -65,7 +65,7 @@ def test_without_credentials_a_401_challenge_and_no_data(console):
     refused = httpx.post(server.url + "/console/outbox/retry", data={"id": "1"}, timeout=30)
     assert refused.status_code == 401
     # the log is written by the server's logging thread, after the answer may have gone out
-    wait_until(lambda: "console authentication failed" in server.log(), what="the refusal in the server's log")
+    wait_for(lambda: "console authentication failed" in server.log(), what="the refusal in the server's log")
 
 
 def test_every_page_has_strict_security_headers_and_no_outside_assets(console):
@@ -105,8 +105,8 @@ def test_search_a_referentienummer_open_the_message_and_it_is_audited(console):
     assert spec.vorderingnummer in page.text  # the vordering it created, linked
     [entry] = audit_rows(store, target=f"bericht {ident}")
     assert (entry.account, entry.role, entry.action) == (BEHEERDER.name, "beheerder", "view_message")
-    wait_until(lambda: f"console audit: {BEHEERDER.name} (beheerder) view_message bericht {ident}" in server.log(),
-               what="the audit line in the server's log")
+    wait_for(lambda: f"console audit: {BEHEERDER.name} (beheerder) view_message bericht {ident}" in server.log(),
+             what="the audit line in the server's log")
 
 
 def test_bsn_and_iban_masked_in_lists_and_for_the_lezer_whole_for_the_beheerder(console):
@@ -169,9 +169,9 @@ def test_retry_needs_the_beheerder_role_and_a_token_of_this_account(console):
     spec = vordering_with_person(5)  # its status change is queued for a route whose receiver is down: waiting
     post(server.url, g.di01_vordering([spec]))
     post(server.url, g.di01_status_wijziging([g.status_for(spec, "BET")]))
-    waiting = wait_until(lambda: re.findall(r'name="id" value="(\d+)"', get(server, "/console/outbox",
-                                                                            params={"state": "pending"}).text),
-                         30, "a waiting outbox message")
+    waiting = wait_for(lambda: re.findall(r'name="id" value="(\d+)"', get(server, "/console/outbox",
+                                                                          params={"state": "pending"}).text),
+                       "a waiting outbox message", 30)
     lezer_page = get(server, "/console/outbox", READER, params={"state": "pending"}).text
     assert waiting[0] in lezer_page and "Retry" not in lezer_page and 'name="csrf"' not in lezer_page
     assert 'type="checkbox"' not in lezer_page
@@ -209,8 +209,8 @@ def test_the_vorderingen_a_vrdlv01_returned_are_recorded(console):
     [ident] = set(re.findall(r'href="/console/vorderingen/(\d+)"', get(
         server, "/console/vorderingen", params={"nummer": spec.vorderingnummer, "list": "1"}).text))
     # the question is archived just after its answer: poll
-    page = wait_until(lambda: (t := get(server, f"/console/vorderingen/{ident}").text) and "vrdLv01" in t and t,
-                      30, "the question on the vordering's page")
+    page = wait_for(lambda: (t := get(server, f"/console/vorderingen/{ident}").text) and "vrdLv01" in t and t,
+                    "the question on the vordering's page", 30)
     [question] = re.findall(r'href="/console/messages/(\d+)">[^<]*</a></td>\s*<td>vrdLv01', page)
     assert f'href="/console/vorderingen/{ident}"' in get(server, f"/console/messages/{question}").text
 

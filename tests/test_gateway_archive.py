@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 import uuid
 
 import pytest
@@ -13,6 +12,7 @@ from stuf_fin.envelope import wrap
 from stuf_fin.selftest import generator as g
 from stuf_fin.store.db import Store
 from stuf_fin.store.tables import bericht
+from tests.support.polling import wait_for
 from tests.support.server import gateway_and_store
 from tests.support.soap import post
 
@@ -53,13 +53,8 @@ def test_a_refused_di01_is_archived_with_its_fo03(gateway):
 
 def _archived_question(store: Store, nummer: str) -> list[sa.Row]:
     """The archive rows of the vrdLv01 about ``nummer`` (written after the answer: poll for them)."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        found = [r for r in rows(store, operation="vrdLv01") if nummer.encode() in r.request]
-        if found:
-            return found
-        time.sleep(0.05)
-    return []
+    return wait_for(lambda: [r for r in rows(store, operation="vrdLv01") if nummer.encode() in r.request],
+                    f"the archived vrdLv01 about {nummer}", 30)
 
 
 def test_an_answered_vrdlv01_is_archived_with_its_la01(gateway):

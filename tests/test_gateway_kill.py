@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from support.ops import wait_for
+from support.polling import wait_for
 from support.server import SOAP_ACTIONS, start_server
 
 from stuf_fin.selftest import generator as g

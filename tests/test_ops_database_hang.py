@@ -16,8 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 import sqlalchemy as sa
-from support.ops import scrape, status_of, value, wait_for
+from support.ops import scrape, status_of, value
 from support.outbound import FAST, TSA, outbox_rows, write_config
+from support.polling import wait_for
 from support.receiver import Receiver
 from support.server import start_server
 from support.soap import Reply, post

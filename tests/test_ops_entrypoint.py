@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
-from support.ops import status_of, wait_for
+from support.ops import status_of
+from support.polling import wait_for
 from support.server import free_port
 from support.soap import post
 from support.tcpproxy import TcpProxy

@@ -6,7 +6,8 @@ from __future__ import annotations
 import random
 
 import httpx
-from support.ops import scrape, status_of, value, wait_for
+from support.ops import scrape, status_of, value
+from support.polling import wait_for
 from support.server import start_server
 from support.soap import post
 

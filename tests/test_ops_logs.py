@@ -11,7 +11,7 @@ import sys
 import threading
 
 import pytest
-from support.ops import wait_for
+from support.polling import wait_for
 from support.server import start_server
 from support.soap import post
 

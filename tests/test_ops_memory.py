@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 import threading
 
-from support.ops import wait_for
+from support.polling import wait_for
 
 from stuf_fin.ops.memory import GC_OLDER, GC_YOUNG, GcTuning, MemoryTrimmer
 

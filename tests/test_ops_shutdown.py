@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import signal
 import socket
-import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ import sqlalchemy as sa
 from lxml import etree
 
 from stuf_fin.selftest import generator as g
+from tests.support.polling import wait_for
 from tests.support.server import SOAP_ACTIONS, start_server
 
 ROUTES = """
@@ -23,14 +23,6 @@ url = "http://127.0.0.1:9/VerstrekVorderingOfVerantwoording"
 ontvanger = "1900/INNING"
 zender = "1900/STUFFIN"
 """
-
-
-def _wait_until(condition, what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.02)
 
 
 def _unread_bytes(server_port: int, client_port: int) -> int | None:
@@ -57,10 +49,12 @@ def test_sigterm_answers_the_request_in_flight_stops_the_outbox_worker_and_exits
         client = socket.create_connection(("127.0.0.1", server.port), timeout=30)
         client.sendall(head + body[:200])  # the request is in flight: headers and part of the body received
         client_port = client.getsockname()[1]
-        _wait_until(lambda: _unread_bytes(server.port, client_port) == 0, "the server read the request's start")
+        wait_for(lambda: _unread_bytes(server.port, client_port) == 0, "the server read the request's start", 30,
+                 interval=0.02)
 
         server.process.send_signal(signal.SIGTERM)
-        _wait_until(lambda: server.log().count("Shutting down") == workers, "every worker process shutting down")
+        wait_for(lambda: server.log().count("Shutting down") == workers, "every worker process shutting down", 30,
+                 interval=0.02)
         client.sendall(body[200:])
         answer = b""
         while chunk := client.recv(65536):

@@ -25,7 +25,8 @@ from tests.support.outbound import (
     start_worker,
     write_config,
 )
-from tests.support.receiver import Receiver, wait_until
+from tests.support.polling import wait_for
+from tests.support.receiver import Receiver
 from tests.support.server import start_server
 from tests.support.soap import post
 
@@ -87,10 +88,10 @@ def test_the_gateway_delivers_status_changes_once_and_in_order(tmp_path, receive
         assert post(server.url, g.di01_status_wijziging(changes)).stuurgegeven("berichtcode") == "Bv03"
         sent += [(s.vorderingnummer, str(n)) for s in specs[:2] if n < 2 or s is specs[0]]
 
-    wait_until(lambda: len(receiver.processed) == 5, what="five status changes delivered")
+    wait_for(lambda: len(receiver.processed) == 5, what="five status changes delivered")
     store = Store(f"sqlite:///{tmp_path / 'gateway.db'}")
     try:
-        rows = wait_until(lambda: all_delivered(store, list(outbox_rows(store))), what="outbox delivered")
+        rows = wait_for(lambda: all_delivered(store, list(outbox_rows(store))), what="outbox delivered")
     finally:
         store.dispose()
     assert len(rows) == 5  # nothing for the tsa without a route, nothing for the vordering (no inningssysteem)
@@ -103,7 +104,7 @@ def test_the_gateway_delivers_status_changes_once_and_in_order(tmp_path, receive
     assert {(r.zender, r.ontvanger, r.soap_action) for r in processed} == {
         ("1900/STUFFIN", f"1900/{TSA}", f'"{FIN}/Di01-verstrekVorderingStatusWijziging"')}
     delivered = 'stuf_fin_outbox_deliveries_total{outcome="delivered"} 5.0'
-    metrics = wait_until(lambda: _metrics_with(server.url, delivered), what="the last delivery counted")
+    metrics = wait_for(lambda: _metrics_with(server.url, delivered), what="the last delivery counted")
     assert "stuf_fin_outbox_backlog 0.0" in metrics and "stuf_fin_outbox_dead_letters 0.0" in metrics
     assert 'stuf_fin_outbox_deliveries_total{outcome="retry"} 1.0' in metrics
 
@@ -115,10 +116,10 @@ def test_a_receiver_that_is_down_gets_the_same_message_when_it_is_back(tmp_path,
     row, = queue_status_changes(store, receiver.url, 1, 1)
     receiver.down()
     stopper(start_worker(tmp_path, write_config(tmp_path, receiver.url), url))
-    wait_until(lambda: attempt_count(store, row) >= 3, what="three refused attempts")
+    wait_for(lambda: attempt_count(store, row) >= 3, what="three refused attempts")
     receiver.answer("http503", "fo03-server", "drop")  # then Bv03 (the default)
     receiver.up()
-    wait_until(lambda: all_delivered(store, [row]), what="delivery after the receiver came back")
+    wait_for(lambda: all_delivered(store, [row]), what="delivery after the receiver came back")
     ref = outbox_rows(store)[row].referentienummer
     copies = receiver.received_for(ref)
     assert [c.answer for c in copies] == ["http503", "Fo03 StUF058", "drop", "Bv03 (again)"]
@@ -164,13 +165,13 @@ def test_a_worker_killed_during_delivery_delivers_after_restart_without_duplicat
     receiver.answer("hold")
     first = start_worker(tmp_path, config, database_url, env={"STUF_FIN_OUTBOUND_CONCURRENCY": "1"})
     stopper(first)
-    wait_until(receiver.held.is_set, what="a delivery in flight")
+    wait_for(receiver.held.is_set, what="a delivery in flight")
     first.send_signal(signal.SIGKILL)
     first.wait(10)
     receiver.release()  # the receiver stores the message; its Bv03 goes nowhere
-    wait_until(lambda: len(receiver.received) == 1, what="the held message recorded")
+    wait_for(lambda: len(receiver.received) == 1, what="the held message recorded")
     stopper(start_worker(tmp_path, config, database_url))
-    wait_until(lambda: all_delivered(store, ids), timeout=90, what="delivery after the restart")
+    wait_for(lambda: all_delivered(store, ids), timeout=90, what="delivery after the restart")
     refs = [r.referentienummer for r in outbox_rows(store).values()]
     assert sorted(receiver.processed_refs()) == sorted(refs)  # each processed exactly once
     for ref in refs:
@@ -193,11 +194,11 @@ def test_a_stopped_worker_does_not_wait_for_a_held_attempt_and_leaves_its_row_cl
     worker = start_worker(tmp_path, config, database_url,
                           env={"STUF_FIN_OUTBOUND_TIMEOUT": "60", "STUF_FIN_OUTBOUND_LEASE": "120"})
     stopper(worker)
-    wait_until(receiver.held.is_set, what="a delivery in flight")
+    wait_for(receiver.held.is_set, what="a delivery in flight")
     worker.send_signal(signal.SIGTERM)
     [log] = tmp_path.glob("worker-*.log")
     try:
-        wait_until(lambda: worker.poll() is not None, timeout=30, what="the worker's exit")  # before 60 s
+        wait_for(lambda: worker.poll() is not None, timeout=30, what="the worker's exit")  # before 60 s
         assert worker.returncode == 0, log.read_text()
         assert receiver.held.is_set()
     finally:
@@ -215,7 +216,7 @@ def test_two_workers_never_deliver_the_same_row_twice(tmp_path, receiver, stoppe
     config = write_config(tmp_path, receiver.url)
     for _ in range(2):
         stopper(start_worker(tmp_path, config, database_url))
-    rows = wait_until(lambda: all_delivered(store, ids), timeout=120, what="90 deliveries")
+    rows = wait_for(lambda: all_delivered(store, ids), timeout=120, what="90 deliveries")
     per_ref = defaultdict(list)
     for r in receiver.received:
         per_ref[r.referentienummer].append(r)
@@ -255,8 +256,8 @@ def test_a_slow_receiver_times_out_and_gets_the_identical_message_again(tmp_path
         assert worker.run_once() == 1
         waiting = outbox_rows(store)[row]
         assert waiting.state == "pending" and "ReadTimeout" in waiting.last_error
-        wait_until(lambda: len(receiver.received) == 1, what="the slow receiver to finish")
-        wait_until(lambda: worker.run_once() and all_delivered(store, [row]), what="the retry")
+        wait_for(lambda: len(receiver.received) == 1, what="the slow receiver to finish")
+        wait_for(lambda: worker.run_once() and all_delivered(store, [row]), what="the retry")
     finally:
         worker.close()
         store.dispose()

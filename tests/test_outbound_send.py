@@ -16,7 +16,8 @@ from lxml import etree
 from stuf_fin.namespaces import FIN, STUF
 from stuf_fin.selftest import generator as g
 from tests.support.outbound import environment, run_cli
-from tests.support.receiver import Receiver, wait_until
+from tests.support.polling import wait_for
+from tests.support.receiver import Receiver
 
 
 @pytest.fixture
@@ -82,14 +83,14 @@ def test_an_interrupted_run_resumes_without_sending_anything_twice(tmp_path, rec
                str(journal)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment())
     try:
-        wait_until(receiver.held.is_set, what="the sixth message in flight")
+        wait_for(receiver.held.is_set, what="the sixth message in flight")
         process.send_signal(signal.SIGKILL)
         process.wait(10)
     finally:
         if process.poll() is None:
             process.kill()
     receiver.release()
-    wait_until(lambda: len(receiver.received) == 6, what="the held message recorded")
+    wait_for(lambda: len(receiver.received) == 6, what="the held message recorded")
     rerun = subprocess.run(command, capture_output=True, text=True, env=environment(), timeout=120)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert "12 file(s): 7 Bv03, 5 accepted earlier (journal)" in rerun.stdout

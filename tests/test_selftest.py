@@ -19,7 +19,7 @@ from junitparser import JUnitXml
 from stuf_fin.selftest import generator as g
 from tests.support.fakes import FakeProvider
 from tests.support.outbound import FAST
-from tests.support.receiver import wait_until
+from tests.support.polling import wait_for
 from tests.support.server import free_port, start_server
 from tests.support.soap import post
 
@@ -63,7 +63,7 @@ def wait_for_scenario(listen: str, number: int, process: subprocess.Popen, out: 
             return False
         return bool(status["waiting"]) and status["waiting"]["scenario"] == number
 
-    wait_until(waiting, 60, f"the runner to wait for scenario {number}")
+    wait_for(waiting, f"the runner to wait for scenario {number}", 60)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from support.ops import wait_for
+from support.polling import wait_for
 
 from stuf_fin.store import archive
 from stuf_fin.store.db import Store

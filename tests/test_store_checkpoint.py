@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from support.ops import wait_for
+from support.polling import wait_for
 
 from stuf_fin.store import archive
 from stuf_fin.store.checkpoint import WalCheckpointer

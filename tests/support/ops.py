@@ -1,15 +1,10 @@
-"""Helpers for the operations tests: scraping ``/metrics``, polling with a deadline."""
+"""Helpers for the operations tests: scraping ``/metrics``, the status of a GET."""
 
 from __future__ import annotations
-
-import time
-from collections.abc import Callable
-from typing import TypeVar
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-T = TypeVar("T")
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
@@ -31,21 +26,6 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 
 def names(samples: Samples) -> set[str]:
     return {name for name, _ in samples}
-
-
-def wait_for(probe: Callable[[], T | None], what: str, timeout: float = 60, interval: float = 0.1) -> T:
-    """Call ``probe`` until it returns something truthy (returned), or fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    last: object = None
-    while time.monotonic() < deadline:
-        try:
-            result = probe()
-        except (httpx.TransportError, OSError) as exc:
-            result, last = None, exc
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last error: {last})")
 
 
 def status_of(url: str) -> int | None:
