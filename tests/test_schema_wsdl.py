@@ -62,7 +62,7 @@ def describe(client: zeep.Client) -> dict:
     [(port_name, port)] = service.ports.items()
     binding = port.binding
     operations = {}
-    for name, operation in binding._operations.items():
+    for name, operation in binding.all().items():
         abstract = operation.abstract
 
         def part(message) -> tuple[str, str]:

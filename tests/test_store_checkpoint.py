@@ -37,7 +37,7 @@ def test_commits_leave_the_checkpoint_to_the_background_thread(tmp_path: Path) -
         assert path.stat().st_size == size  # the commit did not copy its pages into the database file
 
         checkpointer.start()
-        assert store.checkpointer is checkpointer
+        assert store.checkpointer is checkpointer and checkpointer.running
         _archive(store, 1)
         wait_for(lambda: path.stat().st_size > size + 80 * 64 * 1024, "the background checkpoint")
         assert checkpointer.checkpoints >= 1
@@ -46,4 +46,4 @@ def test_commits_leave_the_checkpoint_to_the_background_thread(tmp_path: Path) -
     finally:
         checkpointer.stop()
         store.dispose()
-    assert store.checkpointer is None and checkpointer._thread is None
+    assert store.checkpointer is None and not checkpointer.running

@@ -77,7 +77,7 @@ def test_concurrent_works_share_transactions_and_a_failing_one_is_rolled_back_al
 
     queued = _Counting(group.pending)
     group.pending = queued
-    with sqlite_store._writer_turn():  # hold the writer back until all 32 are queued
+    with sqlite_store.begin():  # hold the writer back (it waits for its turn to write) until all 32 are queued
         threads = [threading.Thread(target=send, args=(n,)) for n in range(32)]
         for t in threads:
             t.start()

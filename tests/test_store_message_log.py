@@ -225,6 +225,13 @@ def test_a_read_stops_at_its_time_limit_and_the_connection_stays_usable(store: S
 def test_the_message_log_searches_use_their_indexes_on_sqlite(tmp_path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'plan.db'}")
     store.upgrade()
+    captured: list[tuple] = []
+    sa.event.listen(store.engine, "before_cursor_execute", lambda *a: captured.append((a[2], a[3])))
+
+    def plan_of_last(conn: sa.Connection) -> str:
+        """SQLite's plan for the last statement sent (with its parameters)."""
+        return " | ".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + captured[-1][0],
+                                                              captured[-1][1]))
     try:
         _archive(store, 50)
         after = Cursor(T0, 10)
@@ -232,13 +239,8 @@ def test_the_message_log_searches_use_their_indexes_on_sqlite(tmp_path) -> None:
                        Search(zender_organisatie="1900", zender_applicatie="APPA"), Search(referentienummer="R1"),
                        Search(cross_refnummer="X"), Search(received_from=T0, received_until=T0 + timedelta(1))):
             with store.read(10) as conn:
-                conditions = message_log._conditions(conn, search)
-                stmt = (sa.select(*message_log.SUMMARY).where(*conditions).where(
-                    message_log.b.received_at <= after.received_at,
-                    sa.or_(message_log.b.received_at < after.received_at, message_log.b.id < after.id))
-                    .order_by(message_log.b.received_at.desc(), message_log.b.id.desc()).limit(51))
-                sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
-                plan = " | ".join(row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+                message_log.search(conn, search, after=after)
+                plan = plan_of_last(conn)
             assert "USING INDEX ix_bericht_" in plan or "USING COVERING INDEX ix_bericht_" in plan, (search, plan)
             assert "SCAN bericht" not in plan.replace("SCAN bericht USING", ""), (search, plan)
         # with several filters the rarest leads: a fault code before a zender, a referentienummer before both
@@ -248,18 +250,13 @@ def test_the_message_log_searches_use_their_indexes_on_sqlite(tmp_path) -> None:
                               (Search(operation="vrdLv01", zender_applicatie="APPA"), "ix_bericht_zender_applicatie"),
                               (Search(outcome="Fo03", operation="vrdLv01"), "ix_bericht_outcome")):
             with store.read(10) as conn:
-                stmt = (sa.select(*message_log.SUMMARY).where(*message_log._conditions(conn, search))
-                        .order_by(message_log.b.received_at.desc(), message_log.b.id.desc()).limit(51))
-                sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
-                plan = " | ".join(row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+                message_log.search(conn, search)
+                plan = plan_of_last(conn)
             assert index in plan, (search, plan)
         with store.read(10) as conn:  # the resends of a message: by its referentienummer
             row = message_log.message(conn, 1, 10)
-            captured: list[tuple] = []
-            sa.event.listen(store.engine, "before_cursor_execute", lambda *a: captured.append((a[2], a[3])))
             message_log.resends(conn, row)
-            plan = " | ".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + captured[-1][0],
-                                                                  captured[-1][1]))
+            plan = plan_of_last(conn)
         assert "ix_bericht_referentienummer" in plan, plan
     finally:
         store.dispose()

@@ -44,6 +44,11 @@ class MemoryTrimmer:
         self._thread = threading.Thread(target=self._run, name="stuf-memory-trim", daemon=True)
         self._thread.start()
 
+    @property
+    def running(self) -> bool:
+        """Its thread is alive: started (with malloc_trim) and not stopped since."""
+        return self._thread is not None and self._thread.is_alive()
+
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:

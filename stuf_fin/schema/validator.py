@@ -253,6 +253,12 @@ def get_validator(schema_dir: str | Path | None = None) -> MessageValidator:
         return _cached(key)
 
 
+def clear_validators() -> None:
+    """Forget the compiled validators: the next :func:`get_validator` compiles its set again (for tests)."""
+    with _compiling:
+        _cached.cache_clear()
+
+
 _SUBJECT = re.compile(r"^Element '[^']*'(, attribute '[^']*')?: ")
 _LONG_SET = re.compile(r"\{('[^']*'(, )?){12,}\}")
 

@@ -45,6 +45,11 @@ class WalCheckpointer:
         self._thread.start()
         self.store.checkpointer = self
 
+    @property
+    def running(self) -> bool:
+        """Started and not stopped since."""
+        return self._thread is not None
+
     def signal(self) -> None:
         """A transaction was committed: checkpoint soon."""
         self._wake.set()
