@@ -103,7 +103,7 @@ def _templates() -> dict[str, tuple[bytes, bytes]]:
             g.soap(g.di01_status_wijziging([g.status_for(spec, "BET")], referentienummer="REFNR")), bv03),
         "Di01-verstrekFinancieleVerantwoording": (
             g.soap(g.di01_financiele_verantwoording(1, referentienummer="REFNR")), bv03),
-        "vrdLv01": (g.soap(vraag.vrdLv01([vraag.veld("vorderingnummer", "BENCH000000001")])),
+        "vrdLv01": (g.soap(vraag.vrdLv01([vraag.field("vorderingnummer", "BENCH000000001")])),
                     b'<FIN:vrdLa01 xmlns:FIN="http://www.egem.nl/StUF/sector/fin/0310"/>'),
     }
 

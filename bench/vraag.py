@@ -2,9 +2,9 @@
 
 Builders (also used by the tests; like :mod:`stuf_fin.selftest.generator` they share no code with ``stuf_fin``)::
 
-    vrdLv01([veld("vorderingnummer", "GEN00000001")], scope="alles")
-    vrdLv01([veld("tsa", "BELASTINGEN"), groep("vorderingstatus", veld("status", "BET"))], sortering=1)
-    vrdLv01([debiteur_bsn("123456782")], scope=scope_object(veld("vorderingnummer"), ...))
+    vrdLv01([field("vorderingnummer", "GEN00000001")], scope="alles")
+    vrdLv01([field("tsa", "BELASTINGEN"), group("vorderingstatus", field("status", "BET"))], sortering=1)
+    vrdLv01([debiteur_bsn("123456782")], scope=scope_object(field("vorderingnummer"), ...))
 
 Benchmark::
 
@@ -36,14 +36,14 @@ from lxml import etree
 from bench import common
 from bench.client import post_all
 from bench.server import start_floor, start_server
+from stuf_fin.namespaces import BG, FIN, XSI_NIL, ZKN, F, S, q
 from stuf_fin.selftest import generator as g
 
-F, S, B, Z = g.F, g.S, g.B, g.Z
-XSI_NIL = f"{{{g.XSI}}}nil"
-SOAP_ACTION = f"{g.FIN}/vrdLv01"
+B, Z = q(BG, ""), q(ZKN, "")
+SOAP_ACTION = f"{FIN}/vrdLv01"
 
 #: The order of the top-level elements of ``gelijk``/``scope/object`` (VRD-vraagSelectie, VRD-vraagScope).
-VOLGORDE = ["vorderingnummer", "factuurnummer", "creatiedatum", "factuurdatum", "vervaldatum", "tsa",
+ELEMENT_ORDER = ["vorderingnummer", "factuurnummer", "creatiedatum", "factuurdatum", "vervaldatum", "tsa",
             "indicatorFactuurUitgestuurd", "algemeneFactuuromschrijving", "valutacode", "totaalbedragExclBTW",
             "totaalbedragBTW", "totaalbedragInclBTW", "taaknummer", "indicatorPubliekrechtelijk", "vorderingsregel",
             "totaalregelsBTW", "automatischeIncasso", "invorderingsSchema", "vorderingstatus", "tijdvakGeldigheid",
@@ -54,12 +54,12 @@ VOLGORDE = ["vorderingnummer", "factuurnummer", "creatiedatum", "factuurdatum", 
 
 # -- builders ------------------------------------------------------------------------------------------------
 
-def veld(naam: str, waarde: object = None, *, ns: str = F, nil: bool = False, no_value: str | None = None,
+def field(name: str, value: object = None, *, ns: str = F, nil: bool = False, no_value: str | None = None,
          exact: bool | None = None) -> etree._Element:
     """A simple element (FIN by default); ``nil``/``no_value``/``exact`` set the StUF attributes."""
-    el = etree.Element(ns + naam, nsmap=g.NSMAP)
-    if waarde is not None:
-        el.text = waarde.isoformat() if isinstance(waarde, date) else str(waarde)
+    el = etree.Element(ns + name, nsmap=g.NSMAP)
+    if value is not None:
+        el.text = value.isoformat() if isinstance(value, date) else str(value)
     if nil:
         el.set(XSI_NIL, "true")
     if no_value:
@@ -69,43 +69,43 @@ def veld(naam: str, waarde: object = None, *, ns: str = F, nil: bool = False, no
     return el
 
 
-def group(naam: str, *children: etree._Element, ns: str = F, **attributes: str) -> etree._Element:
+def group(name: str, *children: etree._Element, ns: str = F, **attributes: str) -> etree._Element:
     """A group or relation element holding ``children`` (attributes: StUF names, e.g. entiteittype)."""
-    el = etree.Element(ns + naam, {S + k: v for k, v in attributes.items()}, nsmap=g.NSMAP)
+    el = etree.Element(ns + name, {S + k: v for k, v in attributes.items()}, nsmap=g.NSMAP)
     el.extend(children)
     return el
 
 
 def debiteur_bsn(bsn: str, **kw) -> etree._Element:
     return group("wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur",
-                 group("gerelateerde", veld("inp.bsn", bsn, ns=B, **kw), entiteittype="NPS"), entiteittype="VRDNPSDEB")
+                 group("gerelateerde", field("inp.bsn", bsn, ns=B, **kw), entiteittype="NPS"), entiteittype="VRDNPSDEB")
 
 
 def debiteur_nnp(nnp_id: str) -> etree._Element:
     return group("wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur",
-                 group("gerelateerde", veld("inn.nnpId", nnp_id, ns=B), entiteittype="NNP"), entiteittype="VRDNNPDEB")
+                 group("gerelateerde", field("inn.nnpId", nnp_id, ns=B), entiteittype="NNP"), entiteittype="VRDNNPDEB")
 
 
-def debiteurnummer(nummer: str, natural: bool = True) -> etree._Element:
-    naam = "wordtBetaaldDoor" + ("" if natural else "Niet") + "NatuurlijkPersoonAlsDebiteur"
-    return group(naam, veld("debiteurnummer", nummer), entiteittype="VRDNPSDEB" if natural else "VRDNNPDEB")
+def debiteurnummer(number: str, natural: bool = True) -> etree._Element:
+    name = "wordtBetaaldDoor" + ("" if natural else "Niet") + "NatuurlijkPersoonAlsDebiteur"
+    return group(name, field("debiteurnummer", number), entiteittype="VRDNPSDEB" if natural else "VRDNNPDEB")
 
 
 def organisatie(nnp_id: str) -> etree._Element:
     return group("heeftAlsVorderendeOrganisatie",
-                 group("gerelateerde", veld("inn.nnpId", nnp_id, ns=B), entiteittype="NNP"), entiteittype="VRDNNPVOR")
+                 group("gerelateerde", field("inn.nnpId", nnp_id, ns=B), entiteittype="NNP"), entiteittype="VRDNNPVOR")
 
 
 def zaak(identificatie: str) -> etree._Element:
-    return group("isOntstaanInZaak", group("gerelateerde", veld("identificatie", identificatie, ns=Z),
+    return group("isOntstaanInZaak", group("gerelateerde", field("identificatie", identificatie, ns=Z),
                                            entiteittype="ZAK"), entiteittype="VRDZAK")
 
 
 def _order(children: Iterable[etree._Element]) -> list[etree._Element]:
-    def plaats(el: etree._Element) -> int:
-        naam = etree.QName(el).localname
-        return VOLGORDE.index(naam) if naam in VOLGORDE else len(VOLGORDE)
-    return sorted(children, key=plaats)
+    def position(el: etree._Element) -> int:
+        name = etree.QName(el).localname
+        return ELEMENT_ORDER.index(name) if name in ELEMENT_ORDER else len(ELEMENT_ORDER)
+    return sorted(children, key=position)
 
 
 def scope_object(*children: etree._Element) -> etree._Element:
@@ -128,9 +128,9 @@ def vrdLv01(gelijk: list[etree._Element] | None = None, *, scope: str | etree._E
     for tag, systeem in (("zender", zender), ("ontvanger", ontvanger)):
         if systeem is not None:
             el = etree.SubElement(sg, S + tag)
-            for naam in ("organisatie", "applicatie", "administratie", "gebruiker"):
-                if getattr(systeem, naam):
-                    etree.SubElement(el, S + naam).text = getattr(systeem, naam)
+            for name in ("organisatie", "applicatie", "administratie", "gebruiker"):
+                if getattr(systeem, name):
+                    etree.SubElement(el, S + name).text = getattr(systeem, name)
     etree.SubElement(sg, S + "entiteittype").text = "VRD"
     parameters = etree.SubElement(root, F + "parameters")
     etree.SubElement(parameters, S + "sortering").text = str(sortering)
@@ -138,8 +138,8 @@ def vrdLv01(gelijk: list[etree._Element] | None = None, *, scope: str | etree._E
         etree.SubElement(parameters, S + "maximumAantal").text = str(maximum_aantal)
     if gelijk is not None or sleutel:
         el = etree.SubElement(root, F + "gelijk", {S + "entiteittype": "VRD"})
-        for naam, waarde in (sleutel or {}).items():
-            el.set(S + naam, waarde)
+        for name, value in (sleutel or {}).items():
+            el.set(S + name, value)
         el.extend(_order(gelijk or []))
     if scope is not None:
         scope_el = etree.SubElement(root, F + "scope")
@@ -155,8 +155,8 @@ def vrdLv01(gelijk: list[etree._Element] | None = None, *, scope: str | etree._E
 # -- benchmark: data -----------------------------------------------------------------------------------------
 
 BENCH_TSAS = ("BELASTINGEN", "VERGUNNINGEN", "PARKEREN", "SPORT", "MARKTEN")
-BENCH_STATUSSEN = ("ONV", "VRW", "VRS", "BET", "INV", "OVE")
-SJABLONEN = 500  # distinct generated vorderingen the bench data is made from
+BENCH_STATUSES = ("ONV", "VRW", "VRS", "BET", "INV", "OVE")
+TEMPLATE_COUNT = 500  # distinct generated vorderingen the bench data is made from
 PER_BSN = 3  # vorderingen per natural person
 
 
@@ -179,14 +179,14 @@ def bench_tsa(i: int) -> str:
 
 
 def bench_status(i: int) -> str:
-    return BENCH_STATUSSEN[(i // len(BENCH_TSAS)) % len(BENCH_STATUSSEN)]
+    return BENCH_STATUSES[(i // len(BENCH_TSAS)) % len(BENCH_STATUSES)]
 
 
-def _template_bericht() -> bytes:
+def _template_message() -> bytes:
     """A Di01 of the generated vorderingen (natural-person debiteur) the bench data is made from."""
     rng = random.Random(2025)
     specs = []
-    for i in range(SJABLONEN):
+    for i in range(TEMPLATE_COUNT):
         spec = g.random_vordering(rng, i, prefix="SJABLOON", today=date(2025, 3, 1))
         spec.debiteur = g.DebiteurSpec(g._persoon(rng), f"D{i:06d}")
         specs.append(spec)
@@ -197,11 +197,11 @@ def _templates() -> list:
     """The template vorderingen, read by the gateway's own reader."""
     from stuf_fin.fin import reader
 
-    return reader.vorderingen(etree.fromstring(_template_bericht()))
+    return reader.vorderingen(etree.fromstring(_template_message()))
 
 
-def load_floor(database_url: str, aantal: int, *, batch: int = 10_000, log: Callable[[str], None] = print) -> None:
-    """Store ``aantal`` vorderingen (BENCH000000000 …, the tsa of the gateway's data) in the floor's own table:
+def load_floor(database_url: str, count: int, *, batch: int = 10_000, log: Callable[[str], None] = print) -> None:
+    """Store ``count`` vorderingen (BENCH000000000 …, the tsa of the gateway's data) in the floor's own table:
     each row the template object's XML with its number and tsa, as a vrdLa01 answer object (without the
     kennisgeving's ``StUF:verwerkingssoort``)."""
     from bench import floor
@@ -209,7 +209,7 @@ def load_floor(database_url: str, aantal: int, *, batch: int = 10_000, log: Call
     floor.create_tables(database_url)
     engine = floor.engine_for(database_url)
     objects = []
-    for lk01 in etree.fromstring(_template_bericht()).iterchildren(floor.VRDLK01):
+    for lk01 in etree.fromstring(_template_message()).iterchildren(floor.VRDLK01):
         obj = lk01.find(floor.OBJECT)
         for el in obj.iter():
             el.attrib.pop(S + "verwerkingssoort", None)
@@ -219,21 +219,21 @@ def load_floor(database_url: str, aantal: int, *, batch: int = 10_000, log: Call
         with engine.begin() as conn:
             conn.execute(floor.INSERT_BERICHT, {"id": 1, "referentienummer": "BENCH-LOAD",
                                                 "ontvangen_op": datetime.now(UTC)})
-        for start in range(0, aantal, batch):
+        for start in range(0, count, batch):
             rows = []
-            for i in range(start, min(start + batch, aantal)):
+            for i in range(start, min(start + batch, count)):
                 obj, xml = objects[i % len(objects)]
-                nummer, tsa = obj.findtext(F + "vorderingnummer"), obj.findtext(F + "tsa")
-                xml = xml.replace(f">{nummer}<".encode(), f">{bench_vorderingnummer(i)}<".encode(), 1).replace(
+                number, tsa = obj.findtext(F + "vorderingnummer"), obj.findtext(F + "tsa")
+                xml = xml.replace(f">{number}<".encode(), f">{bench_vorderingnummer(i)}<".encode(), 1).replace(
                     f"<FIN:tsa>{tsa}<".encode(), f"<FIN:tsa>{bench_tsa(i)}<".encode(), 1)
                 rows.append({"bericht_id": 1, "volgnummer": i + 1, "vorderingnummer": bench_vorderingnummer(i),
                              "tsa": bench_tsa(i), "vervaldatum": None, "totaal_excl_btw": None, "totaal_btw": None,
                              "totaal_incl_btw": None, "object_xml": xml})
             with engine.begin() as conn:
                 conn.execute(floor.INSERT_VORDERING, rows)
-            klaar = start + len(rows)
-            if klaar % 100_000 < batch or klaar == aantal:
-                log(f"  {klaar:>9,} floor rows stored ({time.perf_counter() - begin:,.0f} s)")
+            done = start + len(rows)
+            if done % 100_000 < batch or done == count:
+                log(f"  {done:>9,} floor rows stored ({time.perf_counter() - begin:,.0f} s)")
         if engine.dialect.name == "postgresql":
             with engine.begin() as conn:
                 conn.exec_driver_sql("ANALYZE floor_vordering")
@@ -241,7 +241,7 @@ def load_floor(database_url: str, aantal: int, *, batch: int = 10_000, log: Call
         engine.dispose()
 
 
-def aantal_floor(database_url: str) -> int:
+def count_floor(database_url: str) -> int:
     from bench import floor
 
     floor.create_tables(database_url)
@@ -253,8 +253,8 @@ def aantal_floor(database_url: str) -> int:
         engine.dispose()
 
 
-def load(database_url: str, aantal: int, *, batch: int = 5000, log: Callable[[str], None] = print) -> None:
-    """Store ``aantal`` vorderingen (BENCH000000000 …) with the store's bulk insert, in batches."""
+def load(database_url: str, count: int, *, batch: int = 5000, log: Callable[[str], None] = print) -> None:
+    """Store ``count`` vorderingen (BENCH000000000 …) with the store's bulk insert, in batches."""
     import copy
 
     from stuf_fin.fin.model import Debiteur, Vorderingstatus
@@ -264,11 +264,11 @@ def load(database_url: str, aantal: int, *, batch: int = 5000, log: Callable[[st
     store = Store(database_url)
     store.upgrade()
     templates = _templates()
-    nu = datetime.now(UTC)
+    now = datetime.now(UTC)
     begin = time.perf_counter()
-    for start in range(0, aantal, batch):
-        rij = []
-        for i in range(start, min(start + batch, aantal)):
+    for start in range(0, count, batch):
+        batch_rows = []
+        for i in range(start, min(start + batch, count)):
             template = templates[i % len(templates)]
             vordering = copy.copy(template)
             vordering.vorderingnummer, vordering.tsa = bench_vorderingnummer(i), bench_tsa(i)
@@ -280,12 +280,12 @@ def load(database_url: str, aantal: int, *, batch: int = 5000, log: Callable[[st
             vordering.vorderingstatus = Vorderingstatus(
                 bench_status(i), f"2025-03-01T{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}Z",
                 totaal_betaald=0)
-            rij.append(vordering)
+            batch_rows.append(vordering)
         with store.begin() as conn:
-            insert_vorderingen(conn, rij, bericht_id=None, ontvangen_op=nu)
-        klaar = start + len(rij)
-        if klaar % 100_000 < batch or klaar == aantal:
-            log(f"  {klaar:>9,} vorderingen stored ({time.perf_counter() - begin:,.0f} s)")
+            insert_vorderingen(conn, batch_rows, bericht_id=None, ontvangen_op=now)
+        done = start + len(batch_rows)
+        if done % 100_000 < batch or done == count:
+            log(f"  {done:>9,} vorderingen stored ({time.perf_counter() - begin:,.0f} s)")
     store.dispose()
 
 
@@ -322,48 +322,48 @@ def analyse(database_url: str) -> None:
 
 @dataclass(frozen=True)
 class QuestionKind:
-    naam: str
-    bericht: Callable[[random.Random, int], bytes]  # (rng, number of stored vorderingen) → vrdLv01
+    name: str
+    message: Callable[[random.Random, int], bytes]  # (rng, number of stored vorderingen) → vrdLv01
     query: Callable[[random.Random, int], object]  # the same selection as a store Query
 
 
-def _zoekvraag(**waarden: str):
+def _query(**values: str):
     from stuf_fin.fin.vraag.query import Condition, Query
 
-    return Query([Condition(column, waarde) for column, waarde in waarden.items()])
+    return Query([Condition(column, value) for column, value in values.items()])
 
 
 def question_kinds(scope: str) -> list[QuestionKind]:
-    def nummer(rng: random.Random, n: int) -> int:
+    def pick(rng: random.Random, n: int) -> int:
         return rng.randrange(n)
 
     return [
         QuestionKind("vorderingnummer",
-                     lambda rng, n: vrdLv01([veld("vorderingnummer", bench_vorderingnummer(nummer(rng, n)))],
+                     lambda rng, n: vrdLv01([field("vorderingnummer", bench_vorderingnummer(pick(rng, n)))],
                                             scope=scope),
-                     lambda rng, n: _zoekvraag(vorderingnummer=bench_vorderingnummer(nummer(rng, n)))),
+                     lambda rng, n: _query(vorderingnummer=bench_vorderingnummer(pick(rng, n)))),
         QuestionKind("debiteur bsn",
-                     lambda rng, n: vrdLv01([debiteur_bsn(bench_bsn(nummer(rng, n) // PER_BSN))], scope=scope),
-                     lambda rng, n: _zoekvraag(debiteur_bsn=bench_bsn(nummer(rng, n) // PER_BSN))),
+                     lambda rng, n: vrdLv01([debiteur_bsn(bench_bsn(pick(rng, n) // PER_BSN))], scope=scope),
+                     lambda rng, n: _query(debiteur_bsn=bench_bsn(pick(rng, n) // PER_BSN))),
         QuestionKind("tsa + status",
-                     lambda rng, n: vrdLv01([veld("tsa", bench_tsa(i := nummer(rng, n))),
-                                             group("vorderingstatus", veld("status", bench_status(i)))], scope=scope),
-                     lambda rng, n: _zoekvraag(tsa=bench_tsa(i := nummer(rng, n)), status=bench_status(i))),
+                     lambda rng, n: vrdLv01([field("tsa", bench_tsa(i := pick(rng, n))),
+                                             group("vorderingstatus", field("status", bench_status(i)))], scope=scope),
+                     lambda rng, n: _query(tsa=bench_tsa(i := pick(rng, n)), status=bench_status(i))),
     ]
 
 
-def percentile(waarden: list[float], p: float) -> float:
+def percentile(values: list[float], p: float) -> float:
     """The ``p``-th percentile (nearest rank) in milliseconds of values in seconds."""
-    return common.percentile(waarden, p) * 1000
+    return common.percentile(values, p) * 1000
 
 
-def measure_http(host: str, port: int, soort: QuestionKind, aantal: int, clients: int, n: int,
+def measure_http(host: str, port: int, kind: QuestionKind, count: int, clients: int, n: int,
                  seed: int) -> tuple[list[float], float]:
-    """Latencies (s) of ``aantal`` questions from ``clients`` closed-loop clients (one connection each), and
+    """Latencies (s) of ``count`` questions from ``clients`` closed-loop clients (one connection each), and
     the questions per second."""
     rng = random.Random(seed)
-    berichten = [g.soap(soort.bericht(rng, n)) for _ in range(aantal)]
-    run = post_all(host, port, berichten, concurrency=clients, path="/BeantwoordVraag", soap_action=SOAP_ACTION,
+    messages = [g.soap(kind.message(rng, n)) for _ in range(count)]
+    run = post_all(host, port, messages, concurrency=clients, path="/BeantwoordVraag", soap_action=SOAP_ACTION,
                    expect=b"vrdLa01")
     if run.failures:
         raise RuntimeError(f"{len(run.failures)} questions failed, e.g. {run.failures[0].body[:300]!r}")
@@ -371,7 +371,7 @@ def measure_http(host: str, port: int, soort: QuestionKind, aantal: int, clients
 
 
 def measure_sql(
-    database_url: str, soort: QuestionKind, aantal: int, n: int, seed: int
+    database_url: str, kind: QuestionKind, count: int, n: int, seed: int
 ) -> tuple[list[float], list[float]]:
     """Latencies (s) of the bare id query (DBAPI cursor, SQL compiled once per question) and of the whole
     store read (the complete vorderingen through the store), for the same kind of question."""
@@ -380,13 +380,13 @@ def measure_sql(
 
     store = Store(database_url)
     rng = random.Random(seed)
-    bare, lezen = [], []
+    bare, store_reads = [], []
     try:
         with store.engine.connect() as conn:
             dialect = conn.dialect
             driver = conn.connection.driver_connection
-            for _ in range(aantal):
-                query = soort.query(rng, n)
+            for _ in range(count):
+                query = kind.query(rng, n)
                 compiled = search_stmt(query, 16).compile(dialect=dialect)
                 sql, params = str(compiled), compiled.params
                 if dialect.paramstyle == "qmark":
@@ -397,29 +397,29 @@ def measure_sql(
                 cursor.fetchall()
                 bare.append(time.perf_counter() - begin)
                 cursor.close()
-                query = soort.query(rng, n)
+                query = kind.query(rng, n)
                 begin = time.perf_counter()
                 with store.begin(write=False) as c:
                     search_vorderingen(c, query, 16)
-                lezen.append(time.perf_counter() - begin)
+                store_reads.append(time.perf_counter() - begin)
                 driver.rollback()
     finally:
         store.dispose()
-    return bare, lezen
+    return bare, store_reads
 
 
 # -- benchmark: server and main ----------------------------------------------------------------------------
 
-def database_url(database: str, workdir: Path, aantal: int, prefix: str = "") -> str:
+def database_url(database: str, workdir: Path, count: int, prefix: str = "") -> str:
     """The kept database of the data: a SQLite file in ``workdir`` or a PostgreSQL schema (``prefix``: the
     floor's own)."""
     if database == "sqlite":
-        return f"sqlite:///{workdir / f'{prefix}vraag-{aantal}.db'}"
+        return f"sqlite:///{workdir / f'{prefix}vraag-{count}.db'}"
     import sqlalchemy as sa
 
     from stuf_fin.store.db import normalise_url
 
-    schema = f"bench_{prefix.replace('-', '_')}vraag_{aantal}"
+    schema = f"bench_{prefix.replace('-', '_')}vraag_{count}"
     engine = sa.create_engine(normalise_url(database))
     with engine.begin() as conn:
         conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {schema}")
@@ -455,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
     analyse(url)
     floor_url = None if args.no_floor else database_url(args.database, workdir, args.vorderingen, "floor-")
     if floor_url:
-        stored = aantal_floor(floor_url)
+        stored = count_floor(floor_url)
         if stored not in (0, args.vorderingen):
             parser.error(f"{floor_url} holds {stored} floor rows, not {args.vorderingen}: remove it first")
         if stored == 0:
@@ -475,31 +475,31 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     client_counts = [int(c) for c in args.clients.split(",")]
     try:
-        for soort in (s for s in question_kinds(args.scope) if s.naam in args.questions.split(",")):
-            targets = [t for t in servers if t == "gateway" or soort.naam == "vorderingnummer"]
+        for kind in (s for s in question_kinds(args.scope) if s.name in args.questions.split(",")):
+            targets = [t for t in servers if t == "gateway" or kind.name == "vorderingnummer"]
             for target in targets:  # warm up, with as many clients as measured (each opens its own connections)
                 server = servers[target]
-                measure_http(server.host, server.port, soort, 20 * max(client_counts), max(client_counts),
+                measure_http(server.host, server.port, kind, 20 * max(client_counts), max(client_counts),
                              args.vorderingen, args.seed + 99)
-            bare, lezen = measure_sql(url, soort, min(args.requests, 2000), args.vorderingen, args.seed)
-            for naam, times in (("sql", bare), ("store", lezen)):
-                print(f"{soort.naam:<16} {naam:>8} {'':>7} {percentile(times, 50):7.2f} {percentile(times, 99):7.2f} "
+            bare, store_reads = measure_sql(url, kind, min(args.requests, 2000), args.vorderingen, args.seed)
+            for name, times in (("sql", bare), ("store", store_reads)):
+                print(f"{kind.name:<16} {name:>8} {'':>7} {percentile(times, 50):7.2f} {percentile(times, 99):7.2f} "
                       f"{max(times) * 1000:7.2f} {'':>7}")
             for k, clients in enumerate(client_counts):
                 measured = {}
                 for target in targets if k % 2 == 0 else reversed(targets):
                     server = servers[target]
-                    times, per_second = measure_http(server.host, server.port, soort, args.requests, clients,
+                    times, per_second = measure_http(server.host, server.port, kind, args.requests, clients,
                                                      args.vorderingen, args.seed + clients)
                     measured[target] = (percentile(times, 50), percentile(times, 99), per_second)
-                    print(f"{soort.naam:<16} {target:>8} {clients:>7} {measured[target][0]:7.2f} "
+                    print(f"{kind.name:<16} {target:>8} {clients:>7} {measured[target][0]:7.2f} "
                           f"{measured[target][1]:7.2f} {max(times) * 1000:7.2f} {per_second:7.0f}")
                 if "floor" in measured:
-                    cel = {t: f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, {qs:,.0f} q/s"
+                    cell = {t: f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, {qs:,.0f} q/s"
                            for t, (p50, p99, qs) in measured.items()}
                     rows.append(f"| vrdLv01 by vorderingnummer at {args.vorderingen:,}, {clients} client(s), "
-                                f"{'sqlite' if url.startswith('sqlite') else 'postgresql'} | {cel['gateway']} | "
-                                f"{cel['floor']} | **{measured['gateway'][2] / measured['floor'][2]:.2f}** |")
+                                f"{'sqlite' if url.startswith('sqlite') else 'postgresql'} | {cell['gateway']} | "
+                                f"{cell['floor']} | **{measured['gateway'][2] / measured['floor'][2]:.2f}** |")
     finally:
         for server in servers.values():
             server.stop()

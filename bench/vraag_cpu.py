@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(1)
 
     def bodies(n: int) -> list[bytes]:
-        return [g.soap(vraag.vrdLv01([vraag.veld("vorderingnummer", vraag.bench_vorderingnummer(
+        return [g.soap(vraag.vrdLv01([vraag.field("vorderingnummer", vraag.bench_vorderingnummer(
             rng.randrange(args.vorderingen)))], scope="alles")) for _ in range(n)]
 
     def ask(part: list[bytes]) -> None:

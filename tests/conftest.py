@@ -24,31 +24,27 @@ if str(REPO) not in sys.path:  # `bench` lives at the top of the repository
     sys.path.insert(0, str(REPO))
 
 from bench.databases import postgres_problem, postgres_schema  # noqa: E402
-from stuf_fin.namespaces import FIN, STUF  # noqa: E402
+from stuf_fin.namespaces import F, S  # noqa: E402
 from stuf_fin.selftest import generator as g  # noqa: E402
 from stuf_fin.store.db import Store, normalise_url  # noqa: E402
+from tests.support.kit import KIT, KIT_MESSAGES, OFFICIAL_SCHEMAS  # noqa: E402
 
 POSTGRES_ENV = "STUF_FIN_TEST_POSTGRES_URL"
 POSTGRES_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 
 
-def kit_path() -> Path:
-    return Path(os.environ.get("STUF_FIN_KIT") or REPO.parent / "shared" / "stuf-fin-kit")
-
-
 @pytest.fixture(scope="session")
 def fin_kit() -> Path:
     """The official StUF-FIN kit folder (skips when it is not on this machine)."""
-    kit = kit_path()
-    if not (kit / "testberichten").is_dir():
-        pytest.skip(f"needs the official StUF-FIN kit at {kit} (set STUF_FIN_KIT to its folder)")
-    return kit
+    if not KIT_MESSAGES.is_dir():
+        pytest.skip(f"needs the official StUF-FIN kit at {KIT} (set STUF_FIN_KIT to its folder)")
+    return KIT
 
 
 @pytest.fixture(scope="session")
 def official_schema_dir(fin_kit: Path) -> Path:
     """The official release the built-in set follows (1.00.04)."""
-    return fin_kit / "schemas" / "vng-1.00.04"
+    return OFFICIAL_SCHEMAS
 
 @contextmanager
 def _fresh_postgres_schema() -> Iterator[str]:
@@ -141,8 +137,6 @@ def xml_differences():
     return tree_differences
 
 
-F = f"{{{FIN}}}"
-S = f"{{{STUF}}}"
 NO_VALUE = S + "noValue"
 
 

@@ -19,11 +19,9 @@ from bench import vraag as v
 from bench.client import post_all
 from bench.server import REPOSITORY, start_floor
 from bench.targets import FLOOR, stored_vorderingen
-from stuf_fin.namespaces import FIN, SOAP_ENV, STUF
+from stuf_fin.namespaces import SOAP_ENV, STUF, F
 from stuf_fin.schema.validator import get_validator
 from stuf_fin.selftest import generator as g
-
-F = f"{{{FIN}}}"
 
 
 def _post(app: floor.FloorApp, path: str, *bodies: bytes) -> list[httpx.Response]:
@@ -104,7 +102,7 @@ def test_floor_answers_vrdLv01_by_vorderingnummer_with_the_stored_object(app: fl
     asked = [v.bench_vorderingnummer(i) for i in (0, 11)] + ["NIET0000001"]
 
     answers = [_message_of(a) for a in _post(
-        app, "/BeantwoordVraag", *(g.soap(v.vrdLv01([v.veld("vorderingnummer", n)])) for n in asked))]
+        app, "/BeantwoordVraag", *(g.soap(v.vrdLv01([v.field("vorderingnummer", n)])) for n in asked))]
 
     found = [[o.findtext(F + "vorderingnummer") for o in a.iterfind(f"{F}antwoord/{F}object")] for a in answers]
     assert found == [[asked[0]], [asked[1]], []]

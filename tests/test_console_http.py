@@ -204,7 +204,7 @@ def test_the_vorderingen_a_vrdlv01_returned_are_recorded(console):
     server, _ = console
     spec = vordering_with_person(3)
     post(server.url, g.di01_vordering([spec]))
-    la01 = post(server.url, v.vrdLv01([v.veld("vorderingnummer", spec.vorderingnummer)]))
+    la01 = post(server.url, v.vrdLv01([v.field("vorderingnummer", spec.vorderingnummer)]))
     assert la01.message.tag.endswith("}vrdLa01")
     [ident] = set(re.findall(r'href="/console/vorderingen/(\d+)"', get(
         server, "/console/vorderingen", params={"nummer": spec.vorderingnummer, "list": "1"}).text))

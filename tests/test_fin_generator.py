@@ -10,11 +10,9 @@ import pytest
 from lxml import etree
 
 from stuf_fin.fin.rules import iban_valid
-from stuf_fin.namespaces import SOAP_ENV
+from stuf_fin.namespaces import SOAP_ENV, F
 from stuf_fin.schema import SchemaLoadError, get_validator, parse_bytes
 from stuf_fin.selftest import generator as g
-
-F = f"{{{g.FIN}}}"
 
 
 def _berichten(seed: int) -> list[tuple[str, bytes]]:

@@ -11,12 +11,10 @@ from lxml import etree
 
 from stuf_fin.fin import reader, writer
 from stuf_fin.fin.model import TEXT, parse_datum_tijd
-from stuf_fin.namespaces import BG, FIN, STUF, XSI_NIL
+from stuf_fin.namespaces import BG, XSI_NIL, F, S
 from stuf_fin.schema import get_validator, parse_bytes
 from stuf_fin.selftest import generator as g
 
-F = f"{{{FIN}}}"
-S = f"{{{STUF}}}"
 NO_VALUE = S + "noValue"
 
 

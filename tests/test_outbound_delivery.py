@@ -12,7 +12,7 @@ import httpx
 import pytest
 from lxml import etree
 
-from stuf_fin.namespaces import FIN
+from stuf_fin.namespaces import FIN, F
 from stuf_fin.selftest import generator as g
 from stuf_fin.store.db import Store
 from tests.support.outbound import (
@@ -29,8 +29,6 @@ from tests.support.polling import wait_for
 from tests.support.receiver import Receiver
 from tests.support.server import start_server
 from tests.support.soap import post
-
-F = f"{{{FIN}}}"
 
 
 @pytest.fixture

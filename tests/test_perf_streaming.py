@@ -14,7 +14,7 @@ from lxml import etree
 
 from stuf_fin.config import Settings
 from stuf_fin.fin import reader
-from stuf_fin.namespaces import FIN, SOAP_ENV, STUF
+from stuf_fin.namespaces import SOAP_ENV, STUF, F
 from stuf_fin.pipeline import Pipeline, handlers
 from stuf_fin.pipeline.pipeline import content_hash
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
@@ -27,8 +27,6 @@ from stuf_fin.store import archive
 from stuf_fin.store.db import Store
 from stuf_fin.store.tables import bericht, vordering, vorderingsregel
 from stuf_fin.stuf.operations import PORT_KENNISGEVING
-
-F = f"{{{FIN}}}"
 
 
 def _specs(n: int, seed: int = 1) -> list[g.VorderingSpec]:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from support.kit import CURRENT_RELEASE, RELEASES, TESTBERICHTEN, requires_kit
+from support.kit import CURRENT_RELEASE, KIT_MESSAGES, RELEASES, requires_kit
 from support.mutations import Mutation, Mutator
 from support.releases import explained
 
@@ -32,7 +32,7 @@ SHOWN = 5  # disagreements shown in full in a failure
 
 
 def corpus(with_official: bool = True) -> dict[str, bytes]:
-    files = sorted(DATA.glob("*.xml")) + (sorted(TESTBERICHTEN.glob("*.xml")) if with_official else [])
+    files = sorted(DATA.glob("*.xml")) + (sorted(KIT_MESSAGES.glob("*.xml")) if with_official else [])
     return {p.name: p.read_bytes() for p in files}
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from support.kit import CURRENT_RELEASE, OFFICIAL_SCHEMAS, RELEASES, TESTBERICHTEN, requires_kit
+from support.kit import CURRENT_RELEASE, KIT_MESSAGES, OFFICIAL_SCHEMAS, RELEASES, requires_kit
 from support.releases import OLDER, RELEASE_DIFFERENCES, explained
 
 from stuf_fin.cli import main
@@ -21,7 +21,7 @@ from stuf_fin.schema.loader import BUILTIN_RELEASE, OFFICIAL_ENTRY, OfficialRele
 pytestmark = requires_kit
 
 DATA = Path(__file__).parent / "data" / "schema"
-TESTBERICHT_NAMES = [
+KIT_MESSAGE_NAMES = [
     "Di01-verstrekFinancieleVerantwoording-max.xml", "Di01-verstrekFinancieleVerantwoording-min.xml",
     "Di01-verstrekVordering-max.xml", "Di01-verstrekVordering-min.xml",
     "Di01-verstrekVorderingStatusWijziging-max.xml", "Di01-verstrekVorderingStatusWijziging-min.xml",
@@ -62,13 +62,13 @@ def builtin():
 
 
 def test_the_kit_has_the_ten_official_test_messages() -> None:
-    assert sorted(p.name for p in TESTBERICHTEN.glob("*.xml")) == sorted(TESTBERICHT_NAMES)
+    assert sorted(p.name for p in KIT_MESSAGES.glob("*.xml")) == sorted(KIT_MESSAGE_NAMES)
 
 
-@pytest.mark.parametrize("name", TESTBERICHT_NAMES)
+@pytest.mark.parametrize("name", KIT_MESSAGE_NAMES)
 def test_official_test_message_is_valid_under_the_builtin_set_and_each_release(name: str, builtin,
                                                                                each_release) -> None:
-    root = parse_bytes((TESTBERICHTEN / name).read_bytes()).getroot()
+    root = parse_bytes((KIT_MESSAGES / name).read_bytes()).getroot()
     assert builtin.validate(root) == []
     assert each_release.validate(root) == []
 
@@ -130,7 +130,7 @@ def test_the_cli_validates_against_the_official_release(capsys: pytest.CaptureFi
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     for name in [n for n in os.environ if n.startswith("STUF_FIN_")]:
         monkeypatch.delenv(name)
-    files = [str(TESTBERICHTEN / n) for n in TESTBERICHT_NAMES]
+    files = [str(KIT_MESSAGES / n) for n in KIT_MESSAGE_NAMES]
     for release, folder in RELEASES.items():
         assert main(["validate", "--schema-dir", str(folder), *files]) == 0
         assert capsys.readouterr().out.count(": valid\n") == 10
@@ -195,7 +195,7 @@ def test_files_outside_the_schema_tree_are_not_needed(tmp_path: Path) -> None:
     assert unused
     schema, source = load(release_copy(tmp_path, without=unused))
     assert source.kind == "official"
-    assert schema.validate(etree.parse(str(TESTBERICHTEN / "vrdLv01-max.xml")))
+    assert schema.validate(etree.parse(str(KIT_MESSAGES / "vrdLv01-max.xml")))
 
 
 # -- the release and patch named from the headers ---------------------------------------------------------
@@ -230,7 +230,7 @@ def test_a_release_is_named_from_its_headers_and_loads_when_they_say_nothing(
     schema, source = load(headers_changed(tmp_path, change))
     assert (source.release_label, source.patch_label) == (release, patch), case
     assert source.labels()["release"] == release and f"VNG release {release}, StUF patch {patch}" in source.describe()
-    assert schema.validate(etree.parse(str(TESTBERICHTEN / "vrdLv01-max.xml")))
+    assert schema.validate(etree.parse(str(KIT_MESSAGES / "vrdLv01-max.xml")))
 
 
 # -- known differences ---------------------------------------------------------------------------------------
@@ -387,7 +387,7 @@ def test_xsi_type_naming_the_declared_type_gets_the_same_verdict(builtin, offici
     model = xmlschema.XMLSchema(str(builtin.source.path / "fin0310.xsd"), validation="lax")
     prefixes = {ns: prefix for prefix, ns in PREFIXES.items()}
     seen: dict[str, tuple[Path, str]] = {}
-    for path in [*sorted(TESTBERICHTEN.glob("*.xml")), *sorted(DATA.glob("*.xml"))]:
+    for path in [*sorted(KIT_MESSAGES.glob("*.xml")), *sorted(DATA.glob("*.xml"))]:
         root = etree.parse(str(path)).getroot()
         todo = [(root, model.maps.elements[root.tag])]
         while todo:

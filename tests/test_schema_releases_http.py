@@ -27,11 +27,12 @@ import pytest
 from lxml import etree
 
 from bench import vraag as v
+from stuf_fin.namespaces import XSI_NIL, F, S
 from stuf_fin.selftest import generator as g
 from tests.support.kit import RELEASES, requires_kit
 from tests.support.ops import scrape, value
 from tests.support.soap import post
-from tests.support.vraag import XSI_NIL, F, S, gateway, objects
+from tests.support.vraag import gateway, objects
 
 pytestmark = requires_kit
 
@@ -84,12 +85,12 @@ def stored(request, tmp_path_factory) -> Iterator[Stored]:
 def nil_scope(relation: str, *, nil: bool = True) -> etree._Element:
     """scope/object asking for the vorderingnummer and the debiteurnummer of ``relation``, with xsi:nil (1.00.04)
     or as an empty element (the way 1.00.03 allows)."""
-    return v.scope_object(v.veld("vorderingnummer", nil=True),
-                          v.group(relation, v.veld("debiteurnummer", nil=nil), entiteittype=ENTITEITTYPE[relation]))
+    return v.scope_object(v.field("vorderingnummer", nil=True),
+                          v.group(relation, v.field("debiteurnummer", nil=nil), entiteittype=ENTITEITTYPE[relation]))
 
 
 def ask(stored: Stored, nummer: str, scope: etree._Element):
-    return post(stored.url, v.vrdLv01([v.veld("vorderingnummer", nummer)], scope=scope))
+    return post(stored.url, v.vrdLv01([v.field("vorderingnummer", nummer)], scope=scope))
 
 
 def the_relation(reply, nummer: str, relation: str) -> etree._Element:
@@ -195,10 +196,10 @@ def test_config_check_names_the_release(choice: str, tmp_path) -> None:
 def test_a_nil_debiteurnummer_selects_vorderingen_without_one(stored: Stored) -> None:
     """``gelijk`` with ``<FIN:debiteurnummer xsi:nil="true" StUF:noValue="geenWaarde"/>`` (valid since 1.00.04):
     the vorderingen whose debiteur has no debiteurnummer."""
-    geen = v.group(NPS_DEBITEUR, v.veld("debiteurnummer", nil=True, no_value="geenWaarde"),
+    geen = v.group(NPS_DEBITEUR, v.field("debiteurnummer", nil=True, no_value="geenWaarde"),
                    entiteittype=ENTITEITTYPE[NPS_DEBITEUR])
     for nummer, found in ((stored.without, True), (stored.persoon, False)):
-        reply = post(stored.url, v.vrdLv01([v.veld("vorderingnummer", nummer), geen], scope="kerngegevens"))
+        reply = post(stored.url, v.vrdLv01([v.field("vorderingnummer", nummer), geen], scope="kerngegevens"))
         if stored.choice == "1.00.03":
             assert reply.is_fault and reply.code == "StUF055", reply.text
         elif found:

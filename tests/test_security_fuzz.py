@@ -58,12 +58,12 @@ def _structural(draw, message: etree._Element) -> None:
 def mutated(draw) -> tuple[str, bytes]:
     name = draw(st.sampled_from(SEEDS))
     if draw(st.booleans()):
-        message = etree.fromstring(kit.testbericht(name))
+        message = etree.fromstring(kit.kit_message(name))
         for referentie in message.iter(f"{{{STUF}}}referentienummer"):  # past StUF016, into the FIN rules
             referentie.text = draw(st.uuids()).hex
         _structural(draw, message)
         return name, wrap(message)
-    data = bytearray(wrap(kit.testbericht(name)))
+    data = bytearray(wrap(kit.kit_message(name)))
     for _ in range(draw(st.integers(1, 4))):
         kind = draw(st.sampled_from(["delete", "insert", "replace", "duplicate", "truncate", "nasty"]))
         at = draw(st.integers(0, len(data)))

@@ -21,16 +21,12 @@ from lxml import etree
 
 from bench import vraag as v
 from stuf_fin.fin.model import parse_datum_tijd
+from stuf_fin.namespaces import BG, XSI_NIL, F, S, q
 from stuf_fin.selftest import generator as g
-from tests.support.kit import requires_kit, uniek
-from tests.support.kit import testbericht as kit_bericht
+from tests.support.kit import kit_message, requires_kit, with_unique_ids
 from tests.support.soap import post
 from tests.support.vraag import (
     NO_VALUE,
-    XSI_NIL,
-    B,
-    F,
-    S,
     gateway,
     geldig,
     la01,
@@ -42,6 +38,7 @@ from tests.support.vraag import (
 )
 
 pytestmark = requires_kit
+B = q(BG, "")
 STUF0002 = "StUF0002: Meer objecten gevraagd dan teruggegeven"
 
 
@@ -123,7 +120,7 @@ def data(request, tmp_path_factory):
             status[specs[i].vorderingnummer] = (code, moment)
         officieel = {}
         for naam in ("min", "max"):
-            bericht = uniek(kit_bericht(f"Di01-verstrekVordering-{naam}.xml"), f"-{naam}{suffix}")
+            bericht = with_unique_ids(kit_message(f"Di01-verstrekVordering-{naam}.xml"), f"-{naam}{suffix}")
             reply = post(server.url, bericht)
             assert reply.status == 200 and not reply.is_fault, reply.text
             officieel[naam] = bericht
@@ -133,7 +130,7 @@ def data(request, tmp_path_factory):
 def _vraag(data: Data, *criteria: etree._Element, **kw) -> etree._Element:
     kw.setdefault("scope", "kerngegevens")
     kw.setdefault("maximum_aantal", 100)
-    return la01(data.url, v.vrdLv01([v.veld("tsa", data.tsa), *criteria], **kw))
+    return la01(data.url, v.vrdLv01([v.field("tsa", data.tsa), *criteria], **kw))
 
 
 def _verwacht(data: Data, predicaat: Callable[[g.VorderingSpec], bool]) -> list[str]:
@@ -154,21 +151,21 @@ def _nil(el: etree._Element) -> etree._Element:
 #: name -> (criteria for gelijk, given the specs; the oracle)
 SELECTIES: dict[str, tuple[Callable[[list[g.VorderingSpec]], list[etree._Element]],
                            Callable[[list[g.VorderingSpec], g.VorderingSpec], bool]]] = {
-    "vorderingnummer": (lambda ss: [v.veld("vorderingnummer", ss[4].vorderingnummer)],
+    "vorderingnummer": (lambda ss: [v.field("vorderingnummer", ss[4].vorderingnummer)],
                         lambda ss, s: s is ss[4]),
-    "factuurnummer": (lambda ss: [v.veld("factuurnummer", "F-2025-DUBBEL")],
+    "factuurnummer": (lambda ss: [v.field("factuurnummer", "F-2025-DUBBEL")],
                       lambda ss, s: s.factuurnummer == "F-2025-DUBBEL"),
     "tsa": (lambda ss: [], lambda ss, s: True),
-    "taaknummer": (lambda ss: [v.veld("taaknummer", "T-42")], lambda ss, s: s.taaknummer == "T-42"),
-    "creatiedatum": (lambda ss: [v.veld("creatiedatum", date(2025, 2, 11))],
+    "taaknummer": (lambda ss: [v.field("taaknummer", "T-42")], lambda ss, s: s.taaknummer == "T-42"),
+    "creatiedatum": (lambda ss: [v.field("creatiedatum", date(2025, 2, 11))],
                      lambda ss, s: s.creatiedatum == date(2025, 2, 11)),
-    "factuurdatum": (lambda ss: [v.veld("factuurdatum", date(2025, 2, 22))],
+    "factuurdatum": (lambda ss: [v.field("factuurdatum", date(2025, 2, 22))],
                      lambda ss, s: s.factuurdatum == date(2025, 2, 22)),
-    "vervaldatum": (lambda ss: [v.veld("vervaldatum", date(2025, 4, 3))],
+    "vervaldatum": (lambda ss: [v.field("vervaldatum", date(2025, 4, 3))],
                     lambda ss, s: s.vervaldatum == date(2025, 4, 3)),
-    "indicatorFactuurUitgestuurd": (lambda ss: [v.veld("indicatorFactuurUitgestuurd", "N")],
+    "indicatorFactuurUitgestuurd": (lambda ss: [v.field("indicatorFactuurUitgestuurd", "N")],
                                     lambda ss, s: s.indicator_factuur_uitgestuurd == "N"),
-    "indicatorPubliekrechtelijk": (lambda ss: [v.veld("indicatorPubliekrechtelijk", "N")],
+    "indicatorPubliekrechtelijk": (lambda ss: [v.field("indicatorPubliekrechtelijk", "N")],
                                    lambda ss, s: s.indicator_publiekrechtelijk == "N"),
     "debiteur inp.bsn": (lambda ss: [v.debiteur_bsn("111222333")], lambda ss, s: _bsn(s) == "111222333"),
     "debiteur inn.nnpId": (lambda ss: [v.debiteur_nnp("004567891")], lambda ss, s: s is ss[4]),
@@ -179,33 +176,33 @@ SELECTIES: dict[str, tuple[Callable[[list[g.VorderingSpec]], list[etree._Element
                                          lambda ss, s: s.organisatie_nnp_id == "002564440"),
     "zaak identificatie": (lambda ss: [v.zaak("ZAAK-2025-0000042")],
                            lambda ss, s: s.zaak_identificatie == "ZAAK-2025-0000042"),
-    "totaalbedragInclBTW": (lambda ss: [v.veld("totaalbedragInclBTW", ss[1].totaalbedrag_incl_btw)],
+    "totaalbedragInclBTW": (lambda ss: [v.field("totaalbedragInclBTW", ss[1].totaalbedrag_incl_btw)],
                             lambda ss, s: s.totaalbedrag_incl_btw == ss[1].totaalbedrag_incl_btw),
     "algemeneFactuuromschrijving exact=false": (
-        lambda ss: [v.veld("algemeneFactuuromschrijving", "Leges ", exact=False)],
+        lambda ss: [v.field("algemeneFactuuromschrijving", "Leges ", exact=False)],
         lambda ss, s: s.algemene_factuuromschrijving.startswith("Leges ")),
-    "taaknummer exact=false": (lambda ss: [v.veld("taaknummer", "T-4", exact=False)],
+    "taaknummer exact=false": (lambda ss: [v.field("taaknummer", "T-4", exact=False)],
                                lambda ss, s: (s.taaknummer or "").startswith("T-4")),
-    "factuurnummer geenWaarde": (lambda ss: [v.veld("factuurnummer", nil=True, no_value="geenWaarde")],
+    "factuurnummer geenWaarde": (lambda ss: [v.field("factuurnummer", nil=True, no_value="geenWaarde")],
                                  lambda ss, s: s.factuurnummer is None),
     "factuurnummer waardeOnbekend is ignored": (
-        lambda ss: [v.veld("factuurnummer", nil=True, no_value="waardeOnbekend")], lambda ss, s: True),
+        lambda ss: [v.field("factuurnummer", nil=True, no_value="waardeOnbekend")], lambda ss, s: True),
     "zaak geenWaarde": (lambda ss: [_nil(v.group("isOntstaanInZaak", entiteittype="VRDZAK", noValue="geenWaarde"))],
                         lambda ss, s: s.zaak_identificatie is None),
-    "vorderingsregel vorderingcode": (lambda ss: [v.group("vorderingsregel", v.veld("vorderingcode", "RIO"))],
+    "vorderingsregel vorderingcode": (lambda ss: [v.group("vorderingsregel", v.field("vorderingcode", "RIO"))],
                                       lambda ss, s: any(r.vorderingcode == "RIO" for r in s.regels)),
     "vorderingsregel two elements of one regel": (
-        lambda ss: [v.group("vorderingsregel", v.veld("bedragExclBTW", 2500), v.veld("vorderingcode", "RIO"))],
+        lambda ss: [v.group("vorderingsregel", v.field("bedragExclBTW", 2500), v.field("vorderingcode", "RIO"))],
         lambda ss, s: any(r.bedrag_excl_btw == 2500 and r.vorderingcode == "RIO" for r in s.regels)),
     "automatischeIncasso machtigingskenmerk": (
-        lambda ss: [v.group("automatischeIncasso", v.veld("machtigingskenmerk", "MK-77777"))],
+        lambda ss: [v.group("automatischeIncasso", v.field("machtigingskenmerk", "MK-77777"))],
         lambda ss, s: s.incasso is not None and s.incasso.machtigingskenmerk == "MK-77777"),
     "invorderingsSchema termijn vervaldatum": (
-        lambda ss: [v.group("invorderingsSchema", v.group("termijn", v.veld("vervaldatum", date(2025, 4, 15))))],
+        lambda ss: [v.group("invorderingsSchema", v.group("termijn", v.field("vervaldatum", date(2025, 4, 15))))],
         lambda ss, s: any(t.vervaldatum == date(2025, 4, 15) for t in s.termijnen)),
-    "vorderingstatus status": (lambda ss: [v.group("vorderingstatus", v.veld("status", "ONV"))], None),
+    "vorderingstatus status": (lambda ss: [v.group("vorderingstatus", v.field("status", "ONV"))], None),
     "vorderingstatus datumEnTijd (by moment)": (
-        lambda ss: [v.group("vorderingstatus", v.veld("datumEnTijd", "2025-03-01T10:00:00Z"))], None),
+        lambda ss: [v.group("vorderingstatus", v.field("datumEnTijd", "2025-03-01T10:00:00Z"))], None),
 }
 
 
@@ -239,17 +236,17 @@ def test_each_selection_selects_some_but_not_all(data):
 
 def test_elements_of_different_regels_do_not_combine(data):
     # specs[1] has a regel 1000/OZB and a regel 2500/RIO: 1000 with RIO is no single regel
-    la = _vraag(data, v.group("vorderingsregel", v.veld("bedragExclBTW", 1000), v.veld("vorderingcode", "RIO")))
+    la = _vraag(data, v.group("vorderingsregel", v.field("bedragExclBTW", 1000), v.field("vorderingcode", "RIO")))
     assert numbers(la) == []
-    la = _vraag(data, v.group("vorderingsregel", v.veld("bedragExclBTW", 1000), v.veld("vorderingcode", "OZB")))
+    la = _vraag(data, v.group("vorderingsregel", v.field("bedragExclBTW", 1000), v.field("vorderingcode", "OZB")))
     assert numbers(la) == [data.specs[1].vorderingnummer]
 
 
 def test_several_criteria_are_combined_with_and(data):
     ss = data.specs
-    la = _vraag(data, v.debiteur_bsn("111222333"), v.group("vorderingstatus", v.veld("status", "VRW")))
+    la = _vraag(data, v.debiteur_bsn("111222333"), v.group("vorderingstatus", v.field("status", "VRW")))
     assert numbers(la) == [ss[2].vorderingnummer]  # ss[3] has the same debiteur, status ONV
-    la = _vraag(data, v.veld("indicatorFactuurUitgestuurd", "J"), v.veld("indicatorPubliekrechtelijk", "J"),
+    la = _vraag(data, v.field("indicatorFactuurUitgestuurd", "J"), v.field("indicatorPubliekrechtelijk", "J"),
                 v.organisatie("001234560"))
     assert numbers(la) == _verwacht(data, lambda s: s.indicator_factuur_uitgestuurd == "J"
                                     and s.indicator_publiekrechtelijk == "J" and s.organisatie_nnp_id == "001234560")
@@ -258,13 +255,13 @@ def test_several_criteria_are_combined_with_and(data):
 
 def test_unsupported_criteria_are_ignored_and_named_in_stuf0001(data):
     bsn_en_naam = v.group("wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", v.group(
-        "gerelateerde", v.veld("inp.bsn", "111222333", ns=B), v.veld("geslachtsnaam", "Pietersen", ns=B),
+        "gerelateerde", v.field("inp.bsn", "111222333", ns=B), v.field("geslachtsnaam", "Pietersen", ns=B),
         entiteittype="NPS"), entiteittype="VRDNPSDEB")
     la = _vraag(data, bsn_en_naam)
     assert numbers(la) == _verwacht(data, lambda s: _bsn(s) == "111222333")  # the name was not applied
     assert meldingen(la) == ["StUF0001: geslachtsnaam"]
-    la = _vraag(data, v.veld("creatiedatum", date(2025, 2, 11), exact=False),
-                v.veld("factuurnummer", nil=True, no_value="vastgesteldOnbekend"))
+    la = _vraag(data, v.field("creatiedatum", date(2025, 2, 11), exact=False),
+                v.field("factuurnummer", nil=True, no_value="vastgesteldOnbekend"))
     assert numbers(la) == _verwacht(data, lambda s: True)
     assert meldingen(la) == ["StUF0001: factuurnummer creatiedatum"]
 
@@ -282,13 +279,13 @@ def test_maximum_aantal_and_stuf0002(data):
 
 
 def test_maximum_aantal_defaults_to_15(data):
-    la = la01(data.url, v.vrdLv01([v.veld("tsa", data.tsa)], scope="kerngegevens"))
+    la = la01(data.url, v.vrdLv01([v.field("tsa", data.tsa)], scope="kerngegevens"))
     assert len(objects(la)) == len(data.specs) == 10 and meldingen(la) == []
     tsa = f"VIJFTIEN-{data.suffix}"
     extra = [dataclasses.replace(s, vorderingnummer=f"{s.vorderingnummer}-{n}", tsa=tsa)
              for n in range(2) for s in data.specs[:8]]
     assert not post(data.url, g.di01_vordering(extra)).is_fault
-    la = la01(data.url, v.vrdLv01([v.veld("tsa", tsa)], scope="kerngegevens"))
+    la = la01(data.url, v.vrdLv01([v.field("tsa", tsa)], scope="kerngegevens"))
     assert numbers(la) == [s.vorderingnummer for s in extra[:15]] and meldingen(la) == [STUF0002]
 
 
@@ -334,19 +331,19 @@ def test_follow_up_questions_continue_after_the_start_object(data, sortering):
 
 
 def test_follow_up_by_vorderingnummer_and_tsa(data):
-    start = v.group("object", v.veld("vorderingnummer", data.specs[6].vorderingnummer), v.veld("tsa", data.tsa),
+    start = v.group("object", v.field("vorderingnummer", data.specs[6].vorderingnummer), v.field("tsa", data.tsa),
                     entiteittype="VRD")
     la = _vraag(data, start=start)
     assert numbers(la) == [s.vorderingnummer for s in data.specs[7:]]
-    onbekend = v.group("object", v.veld("vorderingnummer", "BESTAAT-NIET"), entiteittype="VRD")
-    reply = vraag(data.url, v.vrdLv01([v.veld("tsa", data.tsa)], start=onbekend))
+    onbekend = v.group("object", v.field("vorderingnummer", "BESTAAT-NIET"), entiteittype="VRD")
+    reply = vraag(data.url, v.vrdLv01([v.field("tsa", data.tsa)], start=onbekend))
     assert reply.is_fault and reply.code == "StUF058" and "start" in reply.details
 
 
 # -- keys -----------------------------------------------------------------------------------------------------
 
 def test_lookup_by_our_key(data):
-    la = _vraag(data, v.veld("vorderingnummer", data.specs[3].vorderingnummer))
+    la = _vraag(data, v.field("vorderingnummer", data.specs[3].vorderingnummer))
     sleutel = str(sleutels(la)[0])
     la = la01(data.url, v.vrdLv01(None, sleutel={"sleutelOntvangend": sleutel}, scope="kerngegevens"))
     assert numbers(la) == [data.specs[3].vorderingnummer] and sleutels(la) == [int(sleutel)]
@@ -360,7 +357,7 @@ def test_lookup_by_our_key(data):
     ({"sleutelVerzendend": "tsa-1"}, False, "StUF094"),
 ])
 def test_key_errors(data, sleutel, criteria, code):
-    reply = vraag(data.url, v.vrdLv01([v.veld("tsa", data.tsa)] if criteria else None, sleutel=sleutel))
+    reply = vraag(data.url, v.vrdLv01([v.field("tsa", data.tsa)] if criteria else None, sleutel=sleutel))
     assert reply.status == 500 and reply.is_fault and reply.code == code
     assert reply.message.tag == f"{S}Fo02Bericht"
 
@@ -368,7 +365,7 @@ def test_key_errors(data, sleutel, criteria, code):
 # -- not found -------------------------------------------------------------------------------------------------
 
 def test_unknown_vorderingnummer_is_fo02_stuf064(data):  # scenario 12
-    reply = vraag(data.url, uniek(kit_bericht("vrdLv01-min.xml"), f"-min{data.suffix}"))  # asks 1234567890…
+    reply = vraag(data.url, with_unique_ids(kit_message("vrdLv01-min.xml"), f"-min{data.suffix}"))  # asks 1234567890…
     assert reply.status == 500 and reply.is_fault
     assert reply.message.tag == f"{S}Fo02Bericht"
     assert reply.code == "StUF064"
@@ -378,7 +375,7 @@ def test_unknown_vorderingnummer_is_fo02_stuf064(data):  # scenario 12
 
 
 def test_other_questions_without_match_get_a_la01_without_antwoord(data):
-    la = la01(data.url, v.vrdLv01([v.veld("tsa", "BESTAAT-NIET")]))
+    la = la01(data.url, v.vrdLv01([v.field("tsa", "BESTAAT-NIET")]))
     assert la.find(F + "antwoord") is None and meldingen(la) == []
     assert la.find(F + "parameters") is not None and len(la.find(F + "parameters")) == 0
 
@@ -399,7 +396,7 @@ def _without_keys(el: etree._Element) -> etree._Element:
 
 def _max(data: Data, scope) -> etree._Element:
     nummer = _di01_object(data.officieel["max"]).findtext(F + "vorderingnummer")
-    la = la01(data.url, v.vrdLv01([v.veld("vorderingnummer", nummer)], scope=scope))
+    la = la01(data.url, v.vrdLv01([v.field("vorderingnummer", nummer)], scope=scope))
     [obj] = objects(la)
     return obj
 
@@ -458,18 +455,18 @@ def test_scope_kerngegevens(data):
 
 
 def test_scope_attribute_with_content_is_stuf097(data):
-    scope = v.scope_object(v.veld("vorderingnummer"))
+    scope = v.scope_object(v.field("vorderingnummer"))
     scope.set(S + "scope", "alles")
-    reply = vraag(data.url, v.vrdLv01([v.veld("tsa", data.tsa)], scope=scope))
+    reply = vraag(data.url, v.vrdLv01([v.field("tsa", data.tsa)], scope=scope))
     assert reply.status == 500 and reply.is_fault and reply.code == "StUF097"
     assert reply.message.findtext(f"{S}body/{S}plek") == "client"
 
 
 def test_explicit_scope_with_unknown_elements(data):
-    scope = v.scope_object(v.veld("vorderingnummer"), v.veld("taaknummer", nil=True),
-                           v.group("automatischeIncasso", v.veld("bic", nil=True)),
-                           v.group("vorderingstatus", v.veld("opmerkingen"), v.veld("status", nil=True)))
-    la = _vraag(data, v.veld("vorderingnummer", data.specs[8].vorderingnummer), scope=scope)
+    scope = v.scope_object(v.field("vorderingnummer"), v.field("taaknummer", nil=True),
+                           v.group("automatischeIncasso", v.field("bic", nil=True)),
+                           v.group("vorderingstatus", v.field("opmerkingen"), v.field("status", nil=True)))
+    la = _vraag(data, v.field("vorderingnummer", data.specs[8].vorderingnummer), scope=scope)
     [obj] = objects(la)
     assert _names(obj) == ["vorderingnummer", "taaknummer", "automatischeIncasso", "vorderingstatus"]
     taak = obj.find(F + "taaknummer")  # specs[8] has none
@@ -515,7 +512,7 @@ def _find(el: etree._Element, path: tuple[tuple[str, int], ...]) -> etree._Eleme
 
 
 def test_official_vrdlv01_max_against_the_stored_official_max(data):
-    lv = uniek(kit_bericht("vrdLv01-max.xml"), f"-max{data.suffix}")
+    lv = with_unique_ids(kit_message("vrdLv01-max.xml"), f"-max{data.suffix}")
     la = la01(data.url, lv)
     [obj] = objects(la)
     stored = _di01_object(data.officieel["max"])
@@ -537,7 +534,7 @@ def test_official_vrdlv01_max_against_the_stored_official_max(data):
 
 
 def test_official_vrdlv01_min_against_the_stored_official_min(data):
-    lv = etree.fromstring(uniek(kit_bericht("vrdLv01-min.xml"), f"-min{data.suffix}"))
+    lv = etree.fromstring(with_unique_ids(kit_message("vrdLv01-min.xml"), f"-min{data.suffix}"))
     nummer = _di01_object(data.officieel["min"]).findtext(F + "vorderingnummer")
     lv.find(f"{F}gelijk/{F}vorderingnummer").text = nummer
     la = la01(data.url, etree.tostring(lv))
@@ -553,11 +550,11 @@ def test_a_status_change_shows_in_the_next_answer(data):
     spec = dataclasses.replace(data.specs[0], vorderingnummer=f"ST{uuid.uuid4().hex[:12]}", tsa=f"ST-{data.suffix}",
                                status=g.StatusSpec("ONV", "2025-03-01T09:00:00Z"))
     assert not post(data.url, g.di01_vordering([spec])).is_fault
-    scope = v.scope_object(v.group("vorderingstatus", v.veld("totaalBetaald", nil=True), v.veld("status", nil=True),
-                                   v.veld("datumEnTijd", nil=True)))
+    scope = v.scope_object(v.group("vorderingstatus", v.field("totaalBetaald", nil=True), v.field("status", nil=True),
+                                   v.field("datumEnTijd", nil=True)))
 
     def status() -> tuple[str | None, str | None, str | None]:
-        [obj] = objects(la01(data.url, v.vrdLv01([v.veld("vorderingnummer", spec.vorderingnummer)], scope=scope)))
+        [obj] = objects(la01(data.url, v.vrdLv01([v.field("vorderingnummer", spec.vorderingnummer)], scope=scope)))
         s = obj.find(F + "vorderingstatus")
         return s.findtext(F + "status"), s.findtext(F + "totaalBetaald"), s.findtext(F + "datumEnTijd")
 

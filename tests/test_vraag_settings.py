@@ -12,9 +12,10 @@ import pytest
 from bench import vraag as v
 from stuf_fin.config import ConfigError
 from stuf_fin.configure import load_settings
+from stuf_fin.namespaces import F
 from stuf_fin.selftest import generator as g
 from tests.support.soap import post
-from tests.support.vraag import F, gateway, la01, meldingen, numbers, objects
+from tests.support.vraag import gateway, la01, meldingen, numbers, objects
 
 STUF0002 = "StUF0002: Meer objecten gevraagd dan teruggegeven"
 
@@ -37,23 +38,23 @@ def _vorderingen(server, n: int) -> tuple[str, list[g.VorderingSpec]]:
 
 def test_max_results_caps_maximum_aantal(server):
     tsa, specs = _vorderingen(server, 6)
-    la = la01(server.url, v.vrdLv01([v.veld("tsa", tsa)], maximum_aantal=100))
+    la = la01(server.url, v.vrdLv01([v.field("tsa", tsa)], maximum_aantal=100))
     assert numbers(la) == [s.vorderingnummer for s in specs[:4]] and meldingen(la) == [STUF0002]
-    la = la01(server.url, v.vrdLv01([v.veld("tsa", tsa)], maximum_aantal=2))
+    la = la01(server.url, v.vrdLv01([v.field("tsa", tsa)], maximum_aantal=2))
     assert len(objects(la)) == 2 and meldingen(la) == [STUF0002]
 
 
 def test_unknown_vorderingnummer_gets_an_empty_la01_when_switched(server):
-    reply = post(server.url, v.vrdLv01([v.veld("vorderingnummer", "BESTAAT-NIET-" + uuid.uuid4().hex[:6])]))
+    reply = post(server.url, v.vrdLv01([v.field("vorderingnummer", "BESTAAT-NIET-" + uuid.uuid4().hex[:6])]))
     assert reply.status == 200 and not reply.is_fault, reply.text
     assert reply.message.find(F + "antwoord") is None and meldingen(reply.message) == []
 
 
 def test_default_scope_applies_without_scope(server):
     tsa, _ = _vorderingen(server, 1)
-    [obj] = objects(la01(server.url, v.vrdLv01([v.veld("tsa", tsa)], scope=None)))
+    [obj] = objects(la01(server.url, v.vrdLv01([v.field("tsa", tsa)], scope=None)))
     assert [c.tag for c in obj] == [F + "vorderingnummer", F + "tsa", F + "heeftAlsVorderendeOrganisatie"]
-    [obj] = objects(la01(server.url, v.vrdLv01([v.veld("tsa", tsa)], scope="alles")))
+    [obj] = objects(la01(server.url, v.vrdLv01([v.field("tsa", tsa)], scope="alles")))
     assert len(obj) > 3
 
 

@@ -17,23 +17,19 @@ from stuf_fin.fin.vraag.query import Condition, GroupCondition
 from stuf_fin.fin.vraag.schema_facts import schema_facts
 from stuf_fin.fin.vraag.scope import read_scope, scope_of_value
 from stuf_fin.fin.vraag.selection import read_selection
-from stuf_fin.namespaces import FIN, STUF
+from stuf_fin.namespaces import FIN, STUF, F, S
 from stuf_fin.schema.validator import get_validator
 from stuf_fin.selftest import generator as g
 from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
-from tests.support.kit import requires_kit, uniek
-from tests.support.kit import testbericht as kit_bericht
+from tests.support.kit import kit_message, requires_kit, with_unique_ids
 from tests.support.vraag import geldig
-
-F, S = f"{{{FIN}}}", f"{{{STUF}}}"
-
 
 # -- schema knowledge ------------------------------------------------------------------------------------------
 
 def test_children_of_the_answer_object_in_schema_order():
     children = schema_facts().children(F + "VRD-antwoord")
-    assert [etree.QName(k.tag).localname for k in children] == v.VOLGORDE
+    assert [etree.QName(k.tag).localname for k in children] == v.ELEMENT_ORDER
     assert all(k.nillable for k in children if etree.QName(k.tag).namespace == FIN)
     debiteur = [k for k in children if "Debiteur" in k.tag]
     assert debiteur[0].clashes_with(debiteur[1]) and not debiteur[0].clashes_with(children[0])
@@ -56,10 +52,10 @@ def _gelijk(*criteria: etree._Element, sleutel: dict[str, str] | None = None) ->
 
 def test_selection_criteria():
     selection = read_selection(_gelijk(
-        v.veld("vorderingnummer", "A1"), v.veld("taaknummer", "T", exact=False),
-        v.veld("factuurnummer", nil=True, no_value="geenWaarde"), v.veld("vervaldatum", "2025-04-01+01:00"),
-        v.group("vorderingsregel", v.veld("bedragExclBTW", "+0100"), v.veld("vorderingcode", "OZB")),
-        v.group("vorderingstatus", v.veld("status", "BET")), v.debiteur_bsn("111222333")))
+        v.field("vorderingnummer", "A1"), v.field("taaknummer", "T", exact=False),
+        v.field("factuurnummer", nil=True, no_value="geenWaarde"), v.field("vervaldatum", "2025-04-01+01:00"),
+        v.group("vorderingsregel", v.field("bedragExclBTW", "+0100"), v.field("vorderingcode", "OZB")),
+        v.group("vorderingstatus", v.field("status", "BET")), v.debiteur_bsn("111222333")))
     zv = selection.query
     assert set(zv.conditions) == {
         Condition("vorderingnummer", "A1"), Condition("taaknummer", "T", "begint"),
@@ -71,19 +67,19 @@ def test_selection_criteria():
 
 
 def test_ignored_criteria_are_named_and_the_melding_fits():
-    lang = [v.veld("totaalbedragBTW", 1, exact=False), v.veld("creatiedatum", "2025-01-01", exact=False),
-            v.veld("factuurnummer", nil=True), v.veld("taaknummer", nil=True, no_value="vastgesteldOnbekend"),
-            v.veld("valutacode", nil=True, no_value="waardeOnbekend")]
+    lang = [v.field("totaalbedragBTW", 1, exact=False), v.field("creatiedatum", "2025-01-01", exact=False),
+            v.field("factuurnummer", nil=True), v.field("taaknummer", nil=True, no_value="vastgesteldOnbekend"),
+            v.field("valutacode", nil=True, no_value="waardeOnbekend")]
     selection = read_selection(_gelijk(*lang))
     assert selection.ignored == ["factuurnummer", "creatiedatum", "totaalbedragBTW", "taaknummer"]
     assert selection.melding() == "StUF0001: factuurnummer creatiedatum totaalbedragBTW taaknummer"
     assert selection.query.conditions == [] and not selection.by_vorderingnummer
     wide = v.group("wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", v.group(
-        "gerelateerde", *(v.veld(naam, "x" * 20, ns=g.B) for naam in (
+        "gerelateerde", *(v.field(naam, "x" * 20, ns=g.B) for naam in (
             "geslachtsnaam", "voorvoegselGeslachtsnaam", "voorletters", "voornamen", "geslachtsnaamPartner",
             "voorvoegselGeslachtsnaamPartner", "voornamenAanschrijving", "geslachtsnaamAanschrijving")),
-        *(v.veld(naam, "x", ns=g.B) for naam in ("inp.geboorteplaats",)), v.group(
-            "verblijfsadres", *(v.veld(naam, "x", ns=g.B) for naam in (
+        *(v.field(naam, "x", ns=g.B) for naam in ("inp.geboorteplaats",)), v.group(
+            "verblijfsadres", *(v.field(naam, "x", ns=g.B) for naam in (
                 "wpl.woonplaatsNaam", "gor.openbareRuimteNaam", "gor.straatnaam", "aoa.huisnummertoevoeging",
                 "inp.locatiebeschrijving")), ns=g.B), entiteittype="NPS"), entiteittype="VRDNPSDEB")
     melding = read_selection(_gelijk(wide)).melding()
@@ -96,7 +92,7 @@ def test_ignored_criteria_are_named_and_the_melding_fits():
     ({"sleutelGegevensbeheer": "2"}, False, "StUF094")])
 def test_key_errors(sleutel, criteria, code):
     with pytest.raises(StufFault) as raised:
-        read_selection(_gelijk(*([v.veld("tsa", "X")] if criteria else []), sleutel=sleutel))
+        read_selection(_gelijk(*([v.field("tsa", "X")] if criteria else []), sleutel=sleutel))
     assert raised.value.code == code
 
 
@@ -108,7 +104,7 @@ def test_our_key_is_a_lookup():
 # -- scope ----------------------------------------------------------------------------------------------------
 
 def test_scope_attribute_and_content_is_stuf097():
-    obj = v.scope_object(v.veld("vorderingnummer"))
+    obj = v.scope_object(v.field("vorderingnummer"))
     obj.set(S + "scope", "kerngegevens")
     with pytest.raises(StufFault) as raised:
         read_scope(obj, "alles")
@@ -118,7 +114,7 @@ def test_scope_attribute_and_content_is_stuf097():
 def test_no_or_empty_scope_is_the_default():
     assert read_scope(None, "kerngegevens") is scope_of_value("kerngegevens")
     assert read_scope(v.scope_object(), "kerngegevens") is scope_of_value("kerngegevens")
-    assert isinstance(read_scope(v.scope_object(v.veld("tsa")), "kerngegevens"), Scope)
+    assert isinstance(read_scope(v.scope_object(v.field("tsa")), "kerngegevens"), Scope)
     with pytest.raises(ValueError):
         scope_of_value("alle")
 
@@ -129,9 +125,9 @@ def _vorderingen() -> list:
     rng = random.Random(99)
     specs = [g.random_vordering(rng, i) for i in range(40)]
     vorderingen = reader.vorderingen(etree.fromstring(g.di01_vordering(specs)))
-    for naam in ("max", "min"):
-        vorderingen += reader.vorderingen(etree.fromstring(uniek(kit_bericht(f"Di01-verstrekVordering-{naam}.xml"),
-                                                                 "-x")))
+    for size in ("max", "min"):
+        kit_vorderingen = with_unique_ids(kit_message(f"Di01-verstrekVordering-{size}.xml"), "-x")
+        vorderingen += reader.vorderingen(etree.fromstring(kit_vorderingen))
     for n, vordering in enumerate(vorderingen, 1):
         vordering.id = n
     return vorderingen
@@ -156,7 +152,7 @@ def _deel(scope: etree._Element, rng: random.Random, kans: float) -> etree._Elem
 def test_every_projection_is_a_valid_vrdla01(odd_vordering_message):
     vorderingen = _vorderingen() + reader.vorderingen(etree.fromstring(odd_vordering_message))
     vorderingen[-1].id = 999
-    complete = etree.fromstring(kit_bericht("vrdLv01-max.xml")).find(f"{F}scope/{F}object")
+    complete = etree.fromstring(kit_message("vrdLv01-max.xml")).find(f"{F}scope/{F}object")
     validator = get_validator(None)
     rng = random.Random(7)
     checked = 0

@@ -12,11 +12,12 @@ import pytest
 from lxml import etree
 
 from bench import vraag as v
+from stuf_fin.namespaces import F, S
 from stuf_fin.selftest import generator as g
 from tests.support.security import client_table, clients_config
 from tests.support.security import post as raw_post
-from tests.support.vraag import F, S, geldig, numbers
 from tests.support.vraag import gateway as start_gateway
+from tests.support.vraag import geldig, numbers
 
 WACHTWOORD = "geheim-" + uuid.uuid4().hex[:8]
 SUFFIX = uuid.uuid4().hex[:6]
@@ -68,7 +69,7 @@ def _vraag(server, user: str, zender: g.Systeem, gelijk, **kw):
 
 
 def test_a_client_sees_only_its_tsa(server, specs):
-    selection = [v.veld("vorderingnummer", f"Z{SUFFIX}-", exact=False)]
+    selection = [v.field("vorderingnummer", f"Z{SUFFIX}-", exact=False)]
     reply = _vraag(server, "a", ZENDER_A, selection)
     assert numbers(reply.message) == [specs[0].vorderingnummer, specs[2].vorderingnummer]
     reply = _vraag(server, "inning", ZENDER_INN, selection)
@@ -76,15 +77,15 @@ def test_a_client_sees_only_its_tsa(server, specs):
 
 
 def test_an_invisible_vordering_is_not_found(server, specs):
-    reply = _vraag(server, "a", ZENDER_A, [v.veld("vorderingnummer", specs[1].vorderingnummer)])
+    reply = _vraag(server, "a", ZENDER_A, [v.field("vorderingnummer", specs[1].vorderingnummer)])
     assert reply.is_fault and reply.code == "StUF064"
-    reply = _vraag(server, "inning", ZENDER_INN, [v.veld("vorderingnummer", specs[1].vorderingnummer)])
+    reply = _vraag(server, "inning", ZENDER_INN, [v.field("vorderingnummer", specs[1].vorderingnummer)])
     assert numbers(reply.message) == [specs[1].vorderingnummer]
 
 
 def test_an_invisible_start_object_is_refused(server, specs):
-    reply = _vraag(server, "inning", ZENDER_INN, [v.veld("vorderingnummer", specs[1].vorderingnummer)])
+    reply = _vraag(server, "inning", ZENDER_INN, [v.field("vorderingnummer", specs[1].vorderingnummer)])
     sleutel = reply.message.find(f"{F}antwoord/{F}object").get(S + "sleutelVerzendend")
     start = etree.Element(F + "object", {S + "entiteittype": "VRD", S + "sleutelOntvangend": sleutel})
-    reply = _vraag(server, "a", ZENDER_A, [v.veld("vorderingnummer", f"Z{SUFFIX}-", exact=False)], start=start)
+    reply = _vraag(server, "a", ZENDER_A, [v.field("vorderingnummer", f"Z{SUFFIX}-", exact=False)], start=start)
     assert reply.is_fault and reply.code == "StUF058"

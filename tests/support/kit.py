@@ -14,8 +14,8 @@ RELEASES = {release: KIT / "schemas" / f"vng-{release}" for release in ("1.00.03
 CURRENT_RELEASE = "1.00.04"
 #: The official release the built-in set follows (the one in use since 1 March 2018).
 OFFICIAL_SCHEMAS = RELEASES[CURRENT_RELEASE]
-TESTBERICHTEN = KIT / "testberichten"
-_MISSING = [p for p in (TESTBERICHTEN, *RELEASES.values()) if not p.is_dir()]
+KIT_MESSAGES = KIT / "testberichten"  # the official test messages
+_MISSING = [p for p in (KIT_MESSAGES, *RELEASES.values()) if not p.is_dir()]
 
 requires_kit = pytest.mark.skipif(
     bool(_MISSING),
@@ -24,24 +24,20 @@ requires_kit = pytest.mark.skipif(
 )
 
 
-def testbericht(name: str) -> bytes:
+def kit_message(name: str) -> bytes:
     """One of the 10 official test messages, e.g. ``Di01-verstrekVordering-min.xml``."""
-    return (TESTBERICHTEN / name).read_bytes()
+    return (KIT_MESSAGES / name).read_bytes()
 
 
-testbericht.__test__ = False  # not a pytest test, despite its name
-
-
-def uniek(message: bytes, suffix: str) -> bytes:
+def with_unique_ids(message: bytes, suffix: str) -> bytes:
     """An official message with its numbers made unique: ``suffix`` appended to every referentienummer,
     vorderingnummer and verantwoordingsnummer (within their maximum lengths: 40 and 64)."""
     from lxml import etree
 
-    from stuf_fin.namespaces import FIN, STUF
+    from stuf_fin.namespaces import F, S
 
     root = etree.fromstring(message)
-    for tag, limit in ((f"{{{STUF}}}referentienummer", 40), (f"{{{FIN}}}vorderingnummer", 64),
-                       (f"{{{FIN}}}verantwoordingsnummer", 64)):
+    for tag, limit in ((S + "referentienummer", 40), (F + "vorderingnummer", 64), (F + "verantwoordingsnummer", 64)):
         for el in root.iter(tag):
             if el.text:
                 el.text = (el.text + suffix)[-limit:]

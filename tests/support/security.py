@@ -13,15 +13,13 @@ import httpx
 from lxml import etree
 
 from stuf_fin.envelope import wrap
-from stuf_fin.namespaces import FIN, SOAP_ENV, STUF
+from stuf_fin.namespaces import SOAP_ENV, F, S
 from stuf_fin.security.passwords import hash_secret
 
 from .certs import Issued, client_context
-from .kit import testbericht
+from .kit import kit_message
 from .server import SOAP_ACTIONS, Server, start_server
 from .soap import Reply
-
-_S, _F = f"{{{STUF}}}", f"{{{FIN}}}"
 
 
 def client_table(name: str, *zenders: str, operations: Sequence[str] = ("*",), password: str | None = None,
@@ -59,27 +57,27 @@ def start_https_server(workdir: Path, config: Path, ca: Issued, certificate: Iss
 
 
 def _set_zender(message: etree._Element, organisatie: str, applicatie: str) -> None:
-    zender = message.find(f"{_F}stuurgegevens/{_S}zender")
+    zender = message.find(f"{F}stuurgegevens/{S}zender")
     for child in list(zender):
         zender.remove(child)
     if organisatie:
-        etree.SubElement(zender, _S + "organisatie").text = organisatie
-    etree.SubElement(zender, _S + "applicatie").text = applicatie
+        etree.SubElement(zender, S + "organisatie").text = organisatie
+    etree.SubElement(zender, S + "applicatie").text = applicatie
 
 
 def vordering(organisatie: str, applicatie: str) -> bytes:
     """The official minimal Di01-verstrekVordering from this zender, with a fresh referentienummer and
     vorderingnummer, as a SOAP envelope."""
-    message = etree.fromstring(testbericht("Di01-verstrekVordering-min.xml"))
+    message = etree.fromstring(kit_message("Di01-verstrekVordering-min.xml"))
     _set_zender(message, organisatie, applicatie)
-    message.find(f"{_F}stuurgegevens/{_S}referentienummer").text = uuid.uuid4().hex[:30]
-    message.find(f".//{_F}vorderingnummer").text = "SEC" + uuid.uuid4().hex[:20]
+    message.find(f"{F}stuurgegevens/{S}referentienummer").text = uuid.uuid4().hex[:30]
+    message.find(f".//{F}vorderingnummer").text = "SEC" + uuid.uuid4().hex[:20]
     return wrap(message)
 
 
 def vraag(organisatie: str, applicatie: str) -> bytes:
     """The official minimal vrdLv01 from this zender, as a SOAP envelope."""
-    message = etree.fromstring(testbericht("vrdLv01-min.xml"))
+    message = etree.fromstring(kit_message("vrdLv01-min.xml"))
     _set_zender(message, organisatie, applicatie)
     return wrap(message)
 

@@ -12,14 +12,13 @@ import pytest
 from lxml import etree
 
 from bench.databases import postgres_problem, postgres_schema
-from stuf_fin.namespaces import BG, FIN, STUF, XSI_NIL
+from stuf_fin.namespaces import XSI_NIL, F, S
 from stuf_fin.schema.validator import get_validator
 
 from .kit import OFFICIAL_SCHEMAS
 from .server import Server, start_server
 from .soap import Reply, post
 
-F, S, B = f"{{{FIN}}}", f"{{{STUF}}}", f"{{{BG}}}"
 NO_VALUE = S + "noValue"
 POSTGRES_ENV = "STUF_FIN_TEST_POSTGRES_URL"
 POSTGRES_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
