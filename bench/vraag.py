@@ -43,19 +43,20 @@ B, Z = q(BG, ""), q(ZKN, "")
 SOAP_ACTION = f"{FIN}/vrdLv01"
 
 #: The order of the top-level elements of ``gelijk``/``scope/object`` (VRD-vraagSelectie, VRD-vraagScope).
-ELEMENT_ORDER = ["vorderingnummer", "factuurnummer", "creatiedatum", "factuurdatum", "vervaldatum", "tsa",
-            "indicatorFactuurUitgestuurd", "algemeneFactuuromschrijving", "valutacode", "totaalbedragExclBTW",
-            "totaalbedragBTW", "totaalbedragInclBTW", "taaknummer", "indicatorPubliekrechtelijk", "vorderingsregel",
-            "totaalregelsBTW", "automatischeIncasso", "invorderingsSchema", "vorderingstatus", "tijdvakGeldigheid",
-            "tijdstipRegistratie", "extraElementen", "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur",
-            "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur", "heeftAlsVorderendeOrganisatie", "isOntstaanInZaak",
-            "heeftBetrekkingOpVordering", "isOpgelegdDoorOrganisatischeEenheid"]
+ELEMENT_ORDER = [
+    "vorderingnummer", "factuurnummer", "creatiedatum", "factuurdatum", "vervaldatum", "tsa",
+    "indicatorFactuurUitgestuurd", "algemeneFactuuromschrijving", "valutacode", "totaalbedragExclBTW",
+    "totaalbedragBTW", "totaalbedragInclBTW", "taaknummer", "indicatorPubliekrechtelijk", "vorderingsregel",
+    "totaalregelsBTW", "automatischeIncasso", "invorderingsSchema", "vorderingstatus", "tijdvakGeldigheid",
+    "tijdstipRegistratie", "extraElementen", "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur",
+    "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur", "heeftAlsVorderendeOrganisatie", "isOntstaanInZaak",
+    "heeftBetrekkingOpVordering", "isOpgelegdDoorOrganisatischeEenheid"]
 
 
 # -- builders ------------------------------------------------------------------------------------------------
 
 def field(name: str, value: object = None, *, ns: str = F, nil: bool = False, no_value: str | None = None,
-         exact: bool | None = None) -> etree._Element:
+          exact: bool | None = None) -> etree._Element:
     """A simple element (FIN by default); ``nil``/``no_value``/``exact`` set the StUF attributes."""
     el = etree.Element(ns + name, nsmap=g.NSMAP)
     if value is not None:
@@ -496,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
                           f"{measured[target][1]:7.2f} {max(times) * 1000:7.2f} {per_second:7.0f}")
                 if "floor" in measured:
                     cell = {t: f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, {qs:,.0f} q/s"
-                           for t, (p50, p99, qs) in measured.items()}
+                            for t, (p50, p99, qs) in measured.items()}
                     rows.append(f"| vrdLv01 by vorderingnummer at {args.vorderingen:,}, {clients} client(s), "
                                 f"{'sqlite' if url.startswith('sqlite') else 'postgresql'} | {cell['gateway']} | "
                                 f"{cell['floor']} | **{measured['gateway'][2] / measured['floor'][2]:.2f}** |")

@@ -156,34 +156,34 @@ def odd_vordering_message() -> bytes:
     root = etree.fromstring(g.di01_vordering([spec], referentienummer="r1", tijdstip="20250301"))
     obj = next(root.iter(F + "object"))
 
-    def veld(naam: str, parent: etree._Element = obj) -> etree._Element:
-        return parent.find(F + naam)
+    def field(name: str, parent: etree._Element = obj) -> etree._Element:
+        return parent.find(F + name)
 
     nil = {f"{{{g.XSI}}}nil": "true", NO_VALUE: "geenWaarde"}
-    factuurnummer = veld("factuurnummer")
+    factuurnummer = field("factuurnummer")
     factuurnummer.text = None
     factuurnummer.attrib.update(nil)
-    veld("factuurdatum").text = "12345-06-07"
-    veld("vervaldatum").text = "2025-04-01+01:00"
-    veld("creatiedatum").text = "2025-02-27Z"
-    veld("taaknummer").text = ""
-    omschrijving = veld("algemeneFactuuromschrijving")
+    field("factuurdatum").text = "12345-06-07"
+    field("vervaldatum").text = "2025-04-01+01:00"
+    field("creatiedatum").text = "2025-02-27Z"
+    field("taaknummer").text = ""
+    omschrijving = field("algemeneFactuuromschrijving")
     omschrijving.text = "Heffing "
     omschrijving.append(etree.Comment(" intern "))
     omschrijving[0].tail = " 2025"
-    veld("totaalbedragBTW").text = "+" + veld("totaalbedragBTW").text
-    veld("eenheid", veld("vorderingsregel")).set(S + "exact", "false")
-    totaalregel = veld("totaalregelsBTW")
+    field("totaalbedragBTW").text = "+" + field("totaalbedragBTW").text
+    field("eenheid", field("vorderingsregel")).set(S + "exact", "false")
+    totaalregel = field("totaalregelsBTW")
     for child in list(totaalregel):
         totaalregel.remove(child)
     totaalregel.set(f"{{{g.XSI}}}nil", "true")  # a group takes no StUF:noValue
-    bic = veld("bic", veld("automatischeIncasso"))
+    bic = field("bic", field("automatischeIncasso"))
     bic.text = None
     bic.attrib.update({f"{{{g.XSI}}}nil": "true", NO_VALUE: "waardeOnbekend"})
-    opmerkingen = veld("opmerkingen", veld("vorderingstatus"))
+    opmerkingen = field("opmerkingen", field("vorderingstatus"))
     opmerkingen.text = None
     opmerkingen.set(f"{{{g.XSI}}}nil", "true")
-    debiteur = veld("wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur")
+    debiteur = field("wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur")
     for child in list(debiteur):
         debiteur.remove(child)
     debiteur.attrib.update({f"{{{g.XSI}}}nil": "true", NO_VALUE: "waardeOnbekend"})

@@ -15,7 +15,7 @@ from stuf_fin.schema import SchemaLoadError, get_validator, parse_bytes
 from stuf_fin.selftest import generator as g
 
 
-def _berichten(seed: int) -> list[tuple[str, bytes]]:
+def _messages(seed: int) -> list[tuple[str, bytes]]:
     rng = random.Random(seed)
     specs = [g.random_vordering(rng, i) for i in range(150)]
     return [
@@ -28,21 +28,21 @@ def _berichten(seed: int) -> list[tuple[str, bytes]]:
         ("vrdLv01-tsa", g.vrdLv01("GEN00000001", tsa="BELASTINGEN", sortering=1, maximum_aantal=10)),
         ("vrdLv01-kaal", g.vrdLv01(None, scope=None, zender=None, ontvanger=None)),
         ("vrdLv01-kerngegevens", g.vrdLv01("X", scope="kerngegevens")),
-        *_selftest_berichten(rng),
+        *_selftest_messages(rng),
     ]
 
 
-def _selftest_berichten(rng: random.Random) -> list[tuple[str, bytes]]:
+def _selftest_messages(rng: random.Random) -> list[tuple[str, bytes]]:
     """The minimal and maximal messages of ``stuf-fin selftest``."""
     minimal = g.minimal_vordering("MIN-1", "SELFTEST")
     maximal = g.maximal_vordering("MAX-1", "SELFTEST", rng=rng, gerelateerde_vorderingnummer="MIN-1",
                                   sleutel_verzendend="k1")
-    oud, nieuw = g.StatusSpec("VRW", "2025-01-01T10:00:00Z", 0, 0, "oud"), g.StatusSpec("BET", "2025-01-02T10:00:00Z")
+    old, new = g.StatusSpec("VRW", "2025-01-01T10:00:00Z", 0, 0, "oud"), g.StatusSpec("BET", "2025-01-02T10:00:00Z")
     return [
         ("vordering-min", g.di01_vordering([minimal])),
         ("vordering-max", g.di01_vordering([maximal])),
-        ("status-max", g.di01_status_wijziging([g.StatusWijzigingSpec("MAX-1", "SELFTEST", "001234560", nieuw,
-                                                                      previous=oud, metagegevens=True)])),
+        ("status-max", g.di01_status_wijziging([g.StatusWijzigingSpec("MAX-1", "SELFTEST", "001234560", new,
+                                                                      previous=old, metagegevens=True)])),
         ("verantwoording-min", g.di01_financiele_verantwoording([g.minimal_verantwoording("123456789")])),
         ("verantwoording-max", g.di01_financiele_verantwoording([g.maximal_verantwoording("123456780", rng=rng)])),
         ("vrdLv01-status", g.vrdLv01("MIN-1", scope=g.status_scope())),
@@ -64,16 +64,16 @@ def test_the_maximal_vordering_fills_every_optional_element() -> None:
     assert not minimal & {"factuurnummer", "vervaldatum", "automatischeIncasso", "vorderingstatus", "isOntstaanInZaak"}
 
 
-def _validate(validator, berichten: list[tuple[str, bytes]]) -> None:
-    assert berichten
-    for naam, data in berichten:
+def _validate(validator, messages: list[tuple[str, bytes]]) -> None:
+    assert messages
+    for name, data in messages:
         issues = validator.validate(parse_bytes(data))
-        assert issues == [], f"{naam}: {issues[:3]}"
+        assert issues == [], f"{name}: {issues[:3]}"
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_generated_messages_are_valid_against_the_official_schemas(official_schema_dir: Path, seed: int) -> None:
-    _validate(get_validator(official_schema_dir), _berichten(seed))
+    _validate(get_validator(official_schema_dir), _messages(seed))
 
 
 def test_generated_messages_are_valid_against_the_builtin_schemas() -> None:
@@ -81,7 +81,7 @@ def test_generated_messages_are_valid_against_the_builtin_schemas() -> None:
         validator = get_validator()
     except SchemaLoadError as exc:
         pytest.skip(f"built-in schemas (xsd/fin0310.xsd) not usable yet: {str(exc)[:200]}")
-    _validate(validator, _berichten(4))
+    _validate(validator, _messages(4))
 
 
 def test_random_vorderingen_vary_and_are_consistent() -> None:
@@ -100,8 +100,8 @@ def test_random_vorderingen_vary_and_are_consistent() -> None:
         assert s.totaalbedrag_excl_btw == sum(r.bedrag_excl_btw for r in s.regels)
         assert s.totaalbedrag_btw == sum(r.bedrag_btw for r in s.regels)
         assert s.totaalbedrag_incl_btw == sum(r.bedrag_incl_btw for r in s.regels)
-        for categorie, bedrag in s.totaalregels_btw:
-            assert bedrag == sum(r.bedrag_btw for r in s.regels if r.btw_categorie == categorie)
+        for category, amount in s.totaalregels_btw:
+            assert amount == sum(r.bedrag_btw for r in s.regels if r.btw_categorie == category)
         if s.indicator_factuur_uitgestuurd == "J":
             assert s.factuurdatum is not None and s.vervaldatum is not None
         assert s.vervaldatum is None or s.vervaldatum >= today
@@ -135,12 +135,12 @@ def test_command_writes_the_requested_messages(tmp_path: Path, capsys: pytest.Ca
     assert "3 vordering message(s)" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("soort", ["status", "verantwoording"])
-def test_command_other_kinds_in_soap(tmp_path: Path, soort: str) -> None:
-    g.main(["--vorderingen", "2", "--messages", "1", "--out", str(tmp_path), "--soort", soort, "--soap"])
-    root = etree.fromstring((tmp_path / f"di01-{soort}-000000.xml").read_bytes())
+@pytest.mark.parametrize("kind", ["status", "verantwoording"])
+def test_command_other_kinds_in_soap(tmp_path: Path, kind: str) -> None:
+    g.main(["--vorderingen", "2", "--messages", "1", "--out", str(tmp_path), "--soort", kind, "--soap"])
+    root = etree.fromstring((tmp_path / f"di01-{kind}-000000.xml").read_bytes())
     assert root.tag == f"{{{SOAP_ENV}}}Envelope"
     body = root[0][0]
     assert etree.QName(body).localname == {"status": "Di01-verstrekVorderingStatusWijziging",
-                                           "verantwoording": "Di01-verstrekFinancieleVerantwoording"}[soort]
+                                           "verantwoording": "Di01-verstrekFinancieleVerantwoording"}[kind]
     assert len(body) == 3  # stuurgegevens + 2 kennisgevingen

@@ -93,10 +93,10 @@ def test_relations_are_kept_as_utf8_serialization_of_the_element(odd_vordering_m
     message = parse_bytes(odd_vordering_message).getroot()
     obj = next(message.iter(F + "object"))
     gerelateerde = obj.find(F + "heeftAlsVorderendeOrganisatie/" + F + "gerelateerde")
-    naam = etree.SubElement(gerelateerde, f"{{{BG}}}statutaireNaam", nsmap={"x": "urn:x"})
-    naam.text = "Coöperatie \u20ac & <Zon> ]]> \U0001f600 \"q\" \t"
-    naam.set("{urn:x}a", "é\r\n<&>\"")
-    naam.append(etree.Comment(" ü "))
+    name = etree.SubElement(gerelateerde, f"{{{BG}}}statutaireNaam", nsmap={"x": "urn:x"})
+    name.text = "Coöperatie \u20ac & <Zon> ]]> \U0001f600 \"q\" \t"
+    name.set("{urn:x}a", "é\r\n<&>\"")
+    name.append(etree.Comment(" ü "))
     elements = [el for el in message.iter() if isinstance(el.tag, str)]
     assert len(elements) > 50
     for el in elements:
@@ -106,20 +106,20 @@ def test_relations_are_kept_as_utf8_serialization_of_the_element(odd_vordering_m
 
 def test_official_max_vordering(fin_kit: Path, xml_differences) -> None:
     message = parse_bytes((fin_kit / "testberichten" / "Di01-verstrekVordering-max.xml").read_bytes()).getroot()
-    eerste, tweede = reader.vorderingen(message)
-    assert (eerste.vorderingnummer, tweede.vorderingnummer) == ("KING00009999", "1234567890")
-    assert eerste.sleutel.organisatie == "000000000" and eerste.tsa.startswith("testtest") and len(eerste.tsa) == 200
-    assert (eerste.totaalbedrag_excl_btw, eerste.totaalbedrag_btw, eerste.totaalbedrag_incl_btw) == (200, 42, 242)
-    assert eerste.vervaldatum == date(1957, 8, 13) and eerste.factuurnummer == "0987654321"
-    assert [r.btw_percentage for r in eerste.vorderingsregels] == [21, 21]
-    assert eerste.debiteur.bsn == "555555112" and eerste.debiteur.debiteurnummer == "String"
-    assert eerste.zaak.identificatie == "aaaaa" and tweede.zaak.identificatie == "00009999"
-    assert eerste.gerelateerde_vordering.vorderingnummer == "a"
-    assert eerste.organisatorische_eenheid.identificatie == "a"
-    assert eerste.vorderingstatus.status == "VRW" and eerste.vorderingstatus.totaal_betaald == 60
-    assert eerste.invorderingsschema.termijnen[0].termijnbedrag == 20
-    assert b"20130101" in eerste.metagegevens.tijdvak_geldigheid
-    for obj, v in zip(_objects(message), (eerste, tweede), strict=True):
+    first, second = reader.vorderingen(message)
+    assert (first.vorderingnummer, second.vorderingnummer) == ("KING00009999", "1234567890")
+    assert first.sleutel.organisatie == "000000000" and first.tsa.startswith("testtest") and len(first.tsa) == 200
+    assert (first.totaalbedrag_excl_btw, first.totaalbedrag_btw, first.totaalbedrag_incl_btw) == (200, 42, 242)
+    assert first.vervaldatum == date(1957, 8, 13) and first.factuurnummer == "0987654321"
+    assert [r.btw_percentage for r in first.vorderingsregels] == [21, 21]
+    assert first.debiteur.bsn == "555555112" and first.debiteur.debiteurnummer == "String"
+    assert first.zaak.identificatie == "aaaaa" and second.zaak.identificatie == "00009999"
+    assert first.gerelateerde_vordering.vorderingnummer == "a"
+    assert first.organisatorische_eenheid.identificatie == "a"
+    assert first.vorderingstatus.status == "VRW" and first.vorderingstatus.totaal_betaald == 60
+    assert first.invorderingsschema.termijnen[0].termijnbedrag == 20
+    assert b"20130101" in first.metagegevens.tijdvak_geldigheid
+    for obj, v in zip(_objects(message), (first, second), strict=True):
         assert xml_differences(obj, writer.vordering_element(v)) == []
 
 

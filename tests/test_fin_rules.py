@@ -14,23 +14,24 @@ from stuf_fin.errors import DETAILS_MAX
 from stuf_fin.fin import reader, rules
 from stuf_fin.fin.errors import BusinessError, summarize
 from stuf_fin.fin.model import Vordering, Vorm
+from stuf_fin.namespaces import XSI_NIL
 from stuf_fin.schema import parse_bytes
 from stuf_fin.selftest import generator as g
 
-VANDAAG = date(2025, 6, 1)
+TODAY = date(2025, 6, 1)
 
 
-def _vordering(**wijzig) -> Vordering:
-    """A consistent generated vordering (indicator J, dates set), with ``wijzig`` applied to its spec."""
-    spec = g.random_vordering(random.Random(9), 1, today=VANDAAG)
+def _vordering(**changes) -> Vordering:
+    """A consistent generated vordering (indicator J, dates set), with ``changes`` applied to its spec."""
+    spec = g.random_vordering(random.Random(9), 1, today=TODAY)
     base = {"indicator_factuur_uitgestuurd": "J", "factuurnummer": None, "factuurdatum": date(2025, 5, 30),
             "vervaldatum": date(2025, 6, 30)}
-    spec = dataclasses.replace(spec, **{**base, **wijzig})
+    spec = dataclasses.replace(spec, **{**base, **changes})
     return reader.vorderingen(parse_bytes(g.di01_vordering([spec])).getroot())[0]
 
 
 def _check(v: Vordering, **kwargs) -> rules.Findings:
-    return rules.check_vordering(v, VANDAAG, **kwargs)
+    return rules.check_vordering(v, TODAY, **kwargs)
 
 
 def test_a_consistent_vordering_passes() -> None:
@@ -39,13 +40,13 @@ def test_a_consistent_vordering_passes() -> None:
 
 @pytest.mark.parametrize("vervaldatum", [date(2025, 5, 31), date(1957, 8, 13)])
 def test_vervaldatum_before_the_day_of_receipt_is_refused(vervaldatum: date) -> None:
-    fouten = _check(_vordering(vervaldatum=vervaldatum)).fouten
-    assert len(fouten) == 1
-    assert "GEN00000001" in fouten[0] and "vervaldatum" in fouten[0] and vervaldatum.isoformat() in fouten[0]
+    errors = _check(_vordering(vervaldatum=vervaldatum)).fouten
+    assert len(errors) == 1
+    assert "GEN00000001" in errors[0] and "vervaldatum" in errors[0] and vervaldatum.isoformat() in errors[0]
 
 
 def test_vervaldatum_on_the_day_of_receipt_is_accepted() -> None:
-    assert _check(_vordering(vervaldatum=VANDAAG)).fouten == []
+    assert _check(_vordering(vervaldatum=TODAY)).fouten == []
 
 
 def test_past_vervaldatum_only_warns_when_the_setting_is_off() -> None:
@@ -58,14 +59,14 @@ def test_day_of_receipt_is_dutch_local_date() -> None:
     assert rules.ontvangstdatum(datetime(2025, 1, 31, 22, 30, tzinfo=UTC)) == date(2025, 1, 31)  # 23:30 CET
 
 
-@pytest.mark.parametrize(("wijzig", "ontbreekt"), [
+@pytest.mark.parametrize(("changes", "missing"), [
     ({"factuurdatum": None}, "factuurdatum ontbreekt"),
     ({"vervaldatum": None}, "vervaldatum ontbreekt"),
     ({"factuurdatum": None, "vervaldatum": None}, "factuurdatum en vervaldatum ontbreekt"),
 ])
-def test_indicator_j_needs_factuurdatum_and_vervaldatum(wijzig: dict, ontbreekt: str) -> None:
-    fouten = _check(_vordering(**wijzig)).fouten
-    assert len(fouten) == 1 and ontbreekt in fouten[0] and "GEN00000001" in fouten[0]
+def test_indicator_j_needs_factuurdatum_and_vervaldatum(changes: dict, missing: str) -> None:
+    errors = _check(_vordering(**changes)).fouten
+    assert len(errors) == 1 and missing in errors[0] and "GEN00000001" in errors[0]
 
 
 def test_indicator_n_needs_no_dates() -> None:
@@ -75,18 +76,18 @@ def test_indicator_n_needs_no_dates() -> None:
 
 def test_nil_vervaldatum_counts_as_missing() -> None:
     v = _vordering()
-    v.vervaldatum, v.vorm["vervaldatum"] = None, {"{http://www.w3.org/2001/XMLSchema-instance}nil": "true"}
+    v.vervaldatum, v.vorm["vervaldatum"] = None, {XSI_NIL: "true"}
     assert any("vervaldatum ontbreekt" in f for f in _check(v).fouten)
 
 
-@pytest.mark.parametrize("veld", ["totaalbedrag_excl_btw", "totaalbedrag_btw", "totaalbedrag_incl_btw"])
-def test_totals_must_be_the_sums_of_the_regels(veld: str) -> None:
+@pytest.mark.parametrize("attribute", ["totaalbedrag_excl_btw", "totaalbedrag_btw", "totaalbedrag_incl_btw"])
+def test_totals_must_be_the_sums_of_the_regels(attribute: str) -> None:
     v = _vordering()
-    setattr(v, veld, getattr(v, veld) + 1)
-    fouten = _check(v).fouten
+    setattr(v, attribute, getattr(v, attribute) + 1)
+    errors = _check(v).fouten
     element = {"totaalbedrag_excl_btw": "totaalbedragExclBTW", "totaalbedrag_btw": "totaalbedragBTW",
-               "totaalbedrag_incl_btw": "totaalbedragInclBTW"}[veld]
-    assert len(fouten) == 1 and element in fouten[0] and "niet de som" in fouten[0]
+               "totaalbedrag_incl_btw": "totaalbedragInclBTW"}[attribute]
+    assert len(errors) == 1 and element in errors[0] and "niet de som" in errors[0]
 
 
 def test_a_nil_regel_amount_makes_the_total_uncheckable_not_wrong() -> None:
@@ -109,9 +110,9 @@ def test_official_max_oddities_are_only_warnings(fin_kit: Path) -> None:
     b = rules.check_vordering(v, date(1957, 8, 13))
     assert b.fouten == []
     text = " | ".join(b.warnings)
-    for verwacht in ("totaalregelsBTW VER", "aantal × stuksPrijsExclBTW", "geen geldig IBAN", "factuurnummer",
+    for expected in ("totaalregelsBTW VER", "aantal × stuksPrijsExclBTW", "geen geldig IBAN", "factuurnummer",
                      "btwPercentage 21"):
-        assert verwacht in text
+        assert expected in text
     assert rules.check_vordering(v, date(2025, 1, 1)).fouten  # ... but its vervaldatum is past
 
 
@@ -131,11 +132,11 @@ def test_verantwoording_rules() -> None:
     assert any("begindatum" in w for w in b.warnings) and any("boeking 1" in w for w in b.warnings)
 
 
-@pytest.mark.parametrize(("iban", "geldig"), [("NL91ABNA0417164300", True), ("NL847309983", False),
-                                              ("NL91ABNA0417164301", False), ("GB82WEST12345698765432", True),
-                                              ("NL9!", False)])
-def test_iban(iban: str, geldig: bool) -> None:
-    assert rules.iban_valid(iban) is geldig
+@pytest.mark.parametrize(("iban", "valid"), [("NL91ABNA0417164300", True), ("NL847309983", False),
+                                             ("NL91ABNA0417164301", False), ("GB82WEST12345698765432", True),
+                                             ("NL9!", False)])
+def test_iban(iban: str, valid: bool) -> None:
+    assert rules.iban_valid(iban) is valid
 
 
 def test_details_stay_within_1000_characters() -> None:
@@ -144,11 +145,11 @@ def test_details_stay_within_1000_characters() -> None:
     assert len(text) <= DETAILS_MAX and text.startswith("vordering 0:") and text.endswith("meer)")
     assert len(BusinessError("y" * 5000).details) == DETAILS_MAX
     assert summarize(["a", "b"]) == "a; b"
-    eerste = summarize(["z" * 2000, "b"])
-    assert len(eerste) <= DETAILS_MAX and eerste.endswith("(+1 meer)")
+    first = summarize(["z" * 2000, "b"])
+    assert len(first) <= DETAILS_MAX and first.endswith("(+1 meer)")
 
 
-@pytest.mark.parametrize(("text", "soort", "waarde", "lexical"), [
+@pytest.mark.parametrize(("text", "kind", "value", "lexical"), [
     (" 2025-02-27 ", date, date(2025, 2, 27), " 2025-02-27 "),
     ("-0044-03-15", date, date.min, "-0044-03-15"),
     ("2025-02-27", date, date(2025, 2, 27), None),
@@ -157,9 +158,9 @@ def test_details_stay_within_1000_characters() -> None:
     ("007", int, 7, "007"),
     ("  tekst ", str, "  tekst ", None),
 ])
-def test_values_and_their_lexical_forms(text: str, soort: type, waarde: object, lexical: str | None) -> None:
+def test_values_and_their_lexical_forms(text: str, kind: type, value: object, lexical: str | None) -> None:
     vorm: Vorm = {}
     el = etree.Element("x")
     el.text = text
-    assert reader.waarde(el, soort, vorm, "x") == waarde
+    assert reader.waarde(el, kind, vorm, "x") == value
     assert vorm.get("x", {}).get("#text") == lexical

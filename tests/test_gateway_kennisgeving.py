@@ -66,8 +66,8 @@ def test_status_change_and_verantwoording_are_acknowledged(gateway):
     reply = post(server.url, g.di01_status_wijziging([g.status_for(spec, "BET")]))
     assert reply.status == 200 and reply.message.tag == f"{{{STUF}}}Bv03Bericht", reply.text
     with store.begin(write=False) as conn:
-        historie = vorderingen_store.status_history(conn, _stored(store, spec))
-    assert [h.status.status for h in historie][-1] == "BET"
+        history = vorderingen_store.status_history(conn, _stored(store, spec))
+    assert [h.status.status for h in history][-1] == "BET"
     reply = post(server.url, g.di01_financiele_verantwoording(1, start=int(uuid.uuid4().int % 10**8)))
     assert reply.status == 200 and reply.message.tag == f"{{{STUF}}}Bv03Bericht", reply.text
 

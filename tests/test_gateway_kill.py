@@ -28,12 +28,12 @@ from stuf_fin.selftest import generator as g
 from stuf_fin.store.db import Store
 from stuf_fin.store.tables import bericht, ontvangen_referentie, vordering, vorderingsregel
 
-GROOT = 10_000
-KLEIN = 8  # per group, two groups
+LARGE = 10_000
+SMALL = 8  # per group, two groups
 
 
 @dataclass
-class Bericht:
+class Message:
     """A message sent, what it holds, and what the sender saw."""
 
     referentienummer: str
@@ -45,39 +45,39 @@ class Bericht:
     done: threading.Event = field(default_factory=threading.Event)
 
 
-def _bericht(referentienummer: str, specs: list[g.VorderingSpec]) -> Bericht:
-    return Bericht(referentienummer, g.soap(g.di01_vordering(specs, referentienummer=referentienummer)),
+def _message(referentienummer: str, specs: list[g.VorderingSpec]) -> Message:
+    return Message(referentienummer, g.soap(g.di01_vordering(specs, referentienummer=referentienummer)),
                    {s.vorderingnummer for s in specs}, sum(len(s.regels) for s in specs))
 
 
 @pytest.fixture(scope="module")
-def large_bericht() -> Bericht:
+def large_message() -> Message:
     rng = random.Random(15)
-    return _bericht("KILL-GROOT", [g.random_vordering(rng, n, prefix="KILLG") for n in range(GROOT)])
+    return _message("KILL-GROOT", [g.random_vordering(rng, n, prefix="KILLG") for n in range(LARGE)])
 
 
 @pytest.fixture
-def groot(large_bericht: Bericht) -> Bericht:
+def large(large_message: Message) -> Message:
     """The large message (generated once), not sent yet."""
-    return Bericht(large_bericht.referentienummer, large_bericht.body, large_bericht.vorderingnummers,
-                   large_bericht.regels)
+    return Message(large_message.referentienummer, large_message.body, large_message.vorderingnummers,
+                   large_message.regels)
 
 
-def _klein(group: str) -> list[Bericht]:
+def _small(group: str) -> list[Message]:
     rng = random.Random(group)
-    return [_bericht(f"KILL-{group}-{n}", [g.random_vordering(rng, n, prefix=f"KILL{group}")]) for n in range(KLEIN)]
+    return [_message(f"KILL-{group}-{n}", [g.random_vordering(rng, n, prefix=f"KILL{group}")]) for n in range(SMALL)]
 
 
-def _send(port: int, bericht: Bericht) -> None:
+def _send(port: int, message: Message) -> None:
     """POST on a connection of its own; the answer as the sender saw it (nothing complete: ``lost``)."""
     action = SOAP_ACTIONS["Di01-verstrekVordering"]
     head = (f"POST /VerstrekVorderingOfVerantwoording HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
             f"Content-Type: text/xml; charset=utf-8\r\nSOAPAction: \"{action}\"\r\n"
-            f"Content-Length: {len(bericht.body)}\r\n\r\n").encode()
+            f"Content-Length: {len(message.body)}\r\n\r\n").encode()
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=120) as sock:
-            sock.sendall(head + bericht.body)
-            bericht.sent.set()
+            sock.sendall(head + message.body)
+            message.sent.set()
             reply = b""
             while b"\r\n\r\n" not in reply:
                 chunk = sock.recv(65536)
@@ -93,16 +93,16 @@ def _send(port: int, bericht: Bericht) -> None:
                     raise ConnectionError("closed")
                 body += chunk
         ok = headers.startswith(b"HTTP/1.1 200") and b"Bv03Bericht" in body
-        bericht.answer = "Bv03" if ok else "fault"
+        message.answer = "Bv03" if ok else "fault"
     except OSError:
-        bericht.answer = "lost"
+        message.answer = "lost"
     finally:
-        bericht.sent.set()
-        bericht.done.set()
+        message.sent.set()
+        message.done.set()
 
 
-def _start(port: int, berichten: list[Bericht]) -> None:
-    for b in berichten:
+def _start(port: int, messages: list[Message]) -> None:
+    for b in messages:
         threading.Thread(target=_send, args=(port, b), daemon=True).start()
 
 
@@ -125,52 +125,52 @@ def _transaction_open(store: Store, database_url: str) -> bool:
             "AND granted AND pid <> pg_backend_pid()").scalar())
 
 
-def _stored(store: Store, bericht_: Bericht) -> tuple[int, int, int]:
+def _stored(store: Store, message: Message) -> tuple[int, int, int]:
     """(archive rows that accepted it, claims, vorderingen) of a message; its vorderingen must be whole."""
     with store.begin(write=False) as conn:
         accepted = conn.execute(sa.select(sa.func.count()).select_from(bericht).where(
-            bericht.c.referentienummer == bericht_.referentienummer, bericht.c.outcome == "Bv03",
+            bericht.c.referentienummer == message.referentienummer, bericht.c.outcome == "Bv03",
             bericht.c.resend_of.is_(None))).scalar_one()  # (an identical resend is archived as its own row)
         claims = conn.execute(sa.select(sa.func.count()).select_from(ontvangen_referentie).where(
-            ontvangen_referentie.c.referentienummer == bericht_.referentienummer)).scalar_one()
-        numbers = set(conn.execute(sa.select(vordering.c.vorderingnummer)).scalars()) & bericht_.vorderingnummers
+            ontvangen_referentie.c.referentienummer == message.referentienummer)).scalar_one()
+        numbers = set(conn.execute(sa.select(vordering.c.vorderingnummer)).scalars()) & message.vorderingnummers
         regels = conn.execute(sa.select(sa.func.count()).select_from(vorderingsregel.join(vordering)).where(
             vordering.c.vorderingnummer.in_(sorted(numbers)))).scalar_one() if numbers else 0
     if numbers:
-        assert numbers == bericht_.vorderingnummers and regels == bericht_.regels, bericht_.referentienummer
+        assert numbers == message.vorderingnummers and regels == message.regels, message.referentienummer
     return accepted, claims, len(numbers)
 
 
 def test_sigkill_stores_nothing_partial_and_loses_no_acknowledged_message(tmp_path: Path, database_url: str,
-                                                                          groot: Bericht) -> None:
-    voor, during = _klein("A"), _klein("B")
+                                                                          large: Message) -> None:
+    before, during = _small("A"), _small("B")
     store = Store(database_url)
     server = start_server(tmp_path, database_url, timeout=120)
     try:
-        _start(server.port, voor)
-        for b in voor:
+        _start(server.port, before)
+        for b in before:
             assert b.done.wait(60) and b.answer == "Bv03"
-        _start(server.port, [groot])
-        wait_for(lambda: _transaction_open(store, database_url) or groot.done.is_set(),
+        _start(server.port, [large])
+        wait_for(lambda: _transaction_open(store, database_url) or large.done.is_set(),
                  "the large message's transaction", timeout=120)
-        eerst, dan = during[:KLEIN // 2], during[KLEIN // 2:]
-        _start(server.port, eerst)
+        first, then = during[:SMALL // 2], during[SMALL // 2:]
+        _start(server.port, first)
         if not store.is_sqlite:  # PostgreSQL: they commit while the large one is being stored
-            wait_for(lambda: any(b.answer == "Bv03" for b in eerst) or groot.done.is_set(), "a Bv03", timeout=60)
-        _start(server.port, dan)
+            wait_for(lambda: any(b.answer == "Bv03" for b in first) or large.done.is_set(), "a Bv03", timeout=60)
+        _start(server.port, then)
         for b in during:
             assert b.sent.wait(30)
-        assert not groot.done.is_set(), (  # else nothing was in flight
-            f"the large message was answered before the kill: {groot.answer}\n{server.log()[-3000:]}")
+        assert not large.done.is_set(), (  # else nothing was in flight
+            f"the large message was answered before the kill: {large.answer}\n{server.log()[-3000:]}")
         os.kill(server.pid, signal.SIGKILL)
         server.process.wait(30)
-        for b in [groot, *during]:
+        for b in [large, *during]:
             assert b.done.wait(30)
     finally:
         server.stop()
 
-    assert groot.answer == "lost"
-    for b in [groot, *voor, *during]:
+    assert large.answer == "lost"
+    for b in [large, *before, *during]:
         archived, claims, vorderingen = _stored(store, b)
         if b.answer == "Bv03":  # acknowledged: stored completely
             assert (archived, claims, len(b.vorderingnummers)) == (1, 1, vorderingen), b.referentienummer
@@ -185,7 +185,7 @@ def test_sigkill_stores_nothing_partial_and_loses_no_acknowledged_message(tmp_pa
     # after a restart the messages without an answer are sent again: each is stored, once
     server = start_server(tmp_path, database_url, timeout=120)
     try:
-        again = [b for b in [*voor, *during] if b.answer != "Bv03"]
+        again = [b for b in [*before, *during] if b.answer != "Bv03"]
         for b in again:
             b.done.clear()
         _start(server.port, again)
@@ -193,6 +193,6 @@ def test_sigkill_stores_nothing_partial_and_loses_no_acknowledged_message(tmp_pa
             assert b.done.wait(60) and b.answer == "Bv03", b.referentienummer
     finally:
         server.stop()
-    for b in [*voor, *during]:
+    for b in [*before, *during]:
         assert _stored(store, b) == (1, 1, 1)
     store.dispose()

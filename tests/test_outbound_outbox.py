@@ -12,7 +12,7 @@ from lxml import etree
 
 from stuf_fin.config import Settings
 from stuf_fin.fin.errors import BusinessError
-from stuf_fin.namespaces import FIN, STUF
+from stuf_fin.namespaces import F
 from stuf_fin.outbound import admin, correlation, outbox
 from stuf_fin.outbound.routing import Routing, load_routing
 from stuf_fin.outbound.triggers import Outgoing
@@ -24,7 +24,6 @@ from stuf_fin.stuf import answers
 from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem, read_stuurgegevens
 
-F, S = f"{{{FIN}}}", f"{{{STUF}}}"
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 
 
@@ -38,7 +37,7 @@ def routing(**tables) -> Routing:
     return load_routing(settings, table, {})
 
 
-def ontvangst(routes: Routing | None = None) -> Receipt:
+def receipt(routes: Routing | None = None) -> Receipt:
     return Receipt(ontvangen_op=datetime.now(UTC), bericht_id=None, settings=Settings(outbound_backoff=1.0),
                    outgoing=Outgoing(routes if routes is not None else routing()))
 
@@ -62,11 +61,11 @@ def queued(store) -> list:
 def test_accepted_messages_queue_what_the_routing_asks_for(store):
     validator = get_validator(None)
     specs = vorderingen(2) + vorderingen(1, tsa="ONBEKEND")
-    handle(store, handlers.verstrek_vordering, g.di01_vordering(specs), ontvangst())
+    handle(store, handlers.verstrek_vordering, g.di01_vordering(specs), receipt())
     changes = [g.status_for(specs[0], "VRW"), g.status_for(specs[1], "VRS"), g.status_for(specs[0], "BET"),
                g.status_for(specs[2], "BET")]
-    handle(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging(changes), ontvangst())
-    handle(store, handlers.verstrek_financiele_verantwoording, g.di01_financiele_verantwoording(2), ontvangst())
+    handle(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging(changes), receipt())
+    handle(store, handlers.verstrek_financiele_verantwoording, g.di01_financiele_verantwoording(2), receipt())
 
     rows = queued(store)
     assert [(r.route, r.operation) for r in rows] == [
@@ -96,16 +95,16 @@ def test_a_refused_message_queues_nothing(store):
     spec = vorderingen(1)[0]
     with pytest.raises(BusinessError):
         handle(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging([g.status_for(spec)]),
-               ontvangst())
+               receipt())
     assert queued(store) == []
 
 
 def test_nothing_is_queued_without_a_route(store):
     specs = vorderingen(1)
     only_fa = routing(financiele_administratie={"url": "http://127.0.0.1:9/fa", "ontvanger": "1900/FINADM"})
-    handle(store, handlers.verstrek_vordering, g.di01_vordering(specs), ontvangst(only_fa))
+    handle(store, handlers.verstrek_vordering, g.di01_vordering(specs), receipt(only_fa))
     handle(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging([g.status_for(specs[0])]),
-           ontvangst(only_fa))
+           receipt(only_fa))
     assert queued(store) == []
 
 
@@ -161,15 +160,15 @@ def test_stand_counts_backlog_oldest_age_and_dead_letters(store):
     assert (outbox_state.backlog, outbox_state.oldest_age_seconds, outbox_state.dead_letters) == (2, 100.0, 1)
 
 
-def answer(kind: str, cross: str, fout: StufFault | None = None) -> etree._Element:
+def answer(kind: str, cross: str, fault: StufFault | None = None) -> etree._Element:
     request = Stuurgegevens(zender=Systeem("1900", "STUFFIN"), ontvanger=Systeem("1900", "BELASTINGEN"),
                             referentienummer=cross)
-    return answers.bv03(request) if kind == "Bv03" else answers.fo03(request, fout)
+    return answers.bv03(request) if kind == "Bv03" else answers.fo03(request, fault)
 
 
 def test_bv03_and_fo03_received_settle_our_messages(store):
     delivered, client, server = enqueue(store, None, 3)
-    context = ontvangst()
+    context = receipt()
     with store.begin() as conn:
         refs = {i: outbox.get(conn, i).referentienummer for i in (delivered, client, server)}
         correlation.receive_bv03(conn, answer("Bv03", refs[delivered]), context)
@@ -189,9 +188,9 @@ def test_bv03_and_fo03_received_settle_our_messages(store):
 
 def test_retry_sends_a_client_refusal_as_a_new_message_and_a_server_one_unchanged(store):
     specs = vorderingen(2)
-    handle(store, handlers.verstrek_vordering, g.di01_vordering(specs), ontvangst())
+    handle(store, handlers.verstrek_vordering, g.di01_vordering(specs), receipt())
     handle(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging([g.status_for(s) for s in specs]),
-           ontvangst())
+           receipt())
     client_row, server_row = [r for r in queued(store) if r.route.startswith("tsa:")]
     with store.begin() as conn:
         outbox.update(conn, client_row.id, state=outbox.DEAD, fault_plek="client", attempts=1)

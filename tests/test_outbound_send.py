@@ -27,7 +27,7 @@ def receiver():
     r.close()
 
 
-def berichten(folder: Path, n: int) -> list[str]:
+def messages(folder: Path, n: int) -> list[str]:
     """``n`` Di01 vordering messages (every third in a SOAP envelope); their referentienummers in file order."""
     folder.mkdir(parents=True, exist_ok=True)
     rng, run = random.Random(n), uuid.uuid4().hex[:8]
@@ -45,7 +45,7 @@ def send(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_a_bulk_run_that_failed_half_way_resumes_from_its_journal(tmp_path, receiver):
-    refs = berichten(tmp_path / "in", 50)
+    refs = messages(tmp_path / "in", 50)
     journal = tmp_path / "run.journal"
     receiver.answer(*["bv03"] * 20, "drop", *["fo03-server"] * 4)
     receiver.default = "http503"  # then the receiver fails for the rest
@@ -76,7 +76,7 @@ def test_a_bulk_run_that_failed_half_way_resumes_from_its_journal(tmp_path, rece
 
 
 def test_an_interrupted_run_resumes_without_sending_anything_twice(tmp_path, receiver):
-    refs = berichten(tmp_path / "in", 12)
+    refs = messages(tmp_path / "in", 12)
     journal = tmp_path / "run.journal"
     receiver.answer(*["bv03"] * 5, "hold")
     command = [sys.executable, "-m", "stuf_fin", "send", str(tmp_path / "in"), "--to", receiver.url, "--journal",

@@ -118,10 +118,10 @@ def test_backoff_doubles_up_to_the_cap_with_jitter():
 REQUEST = Stuurgegevens(zender=Systeem("1900", "STUFFIN"), ontvanger=Systeem("1900", "TSA"), referentienummer="r1")
 
 
-def fault(fout: StufFault) -> bytes:
-    fo03 = etree.tostring(answers.fo03(REQUEST, fout))
+def fault(stuf_fault: StufFault) -> bytes:
+    fo03 = etree.tostring(answers.fo03(REQUEST, stuf_fault))
     return (b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault><faultcode>s:'
-            + fout.plek.capitalize().encode() + b"</faultcode><faultstring>x</faultstring><detail>" + fo03
+            + stuf_fault.plek.capitalize().encode() + b"</faultcode><faultstring>x</faultstring><detail>" + fo03
             + b"</detail></s:Fault></s:Body></s:Envelope>")
 
 

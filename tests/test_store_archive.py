@@ -17,11 +17,11 @@ from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
 
 PORT = "VerstrekVorderingOfVerantwoording"
 STP = Systeem("KING", "STP", "test", "tester")
-NU = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
+NOW = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
 
 
 def _archive(conn: sa.Connection, **kwargs) -> int:
-    values = {"port": PORT, "operation": "Di01-verstrekVordering", "request": b"<bericht/>", "received_at": NU,
+    values = {"port": PORT, "operation": "Di01-verstrekVordering", "request": b"<bericht/>", "received_at": NOW,
               "zender": STP, "referentienummer": "ref-1", "content_hash": "h1"}
     return archive.archive(conn, **{**values, **kwargs})
 
@@ -29,10 +29,10 @@ def _archive(conn: sa.Connection, **kwargs) -> int:
 def test_archive_and_reply(store: Store) -> None:
     with store.begin() as conn:
         bid = archive.archive(conn, port=PORT, operation="Di01-verstrekVordering", request=b"<a>\xc3\xa9</a>",
-                              received_at=NU, stuurgegevens=Stuurgegevens(
+                              received_at=NOW, stuurgegevens=Stuurgegevens(
                                   "Di01", STP, Systeem(applicatie="TTA"), "ref-9", "20250301", "cross"),
                               content_hash="abc", authenticated_identity="CN=stp")
-        archive.set_reply(conn, bid, b"<Bv03/>", "Bv03", None, answered_at=NU)
+        archive.set_reply(conn, bid, b"<Bv03/>", "Bv03", None, answered_at=NOW)
     with store.begin(write=False) as conn:
         row = archive.load_bericht(conn, bid)
     assert (row.zender_organisatie, row.zender_applicatie, row.zender_administratie, row.zender_gebruiker) == (
@@ -41,12 +41,12 @@ def test_archive_and_reply(store: Store) -> None:
     assert (row.referentienummer, row.tijdstip_bericht, row.cross_refnummer) == ("ref-9", "20250301", "cross")
     assert (row.request, row.reply, row.outcome, row.fault_code) == (b"<a>\xc3\xa9</a>", b"<Bv03/>", "Bv03", None)
     assert (row.direction, row.content_hash, row.authenticated_identity) == ("in", "abc", "CN=stp")
-    assert row.received_at == NU and row.answered_at == NU
+    assert row.received_at == NOW and row.answered_at == NOW
 
 
 def test_a_message_without_stuurgegevens_is_archived_too(store: Store) -> None:
     with store.begin() as conn:
-        bid = archive.archive(conn, port=PORT, operation="?", request=b"niet eens XML", received_at=NU)
+        bid = archive.archive(conn, port=PORT, operation="?", request=b"niet eens XML", received_at=NOW)
         archive.set_reply(conn, bid, b"<Fo03/>", "Fo03", "StUF055")
         row = archive.load_bericht(conn, bid)
     assert (row.zender_applicatie, row.referentienummer, row.fault_code) == ("", "", "StUF055")
@@ -70,16 +70,16 @@ def test_a_taken_referentienummer_names_its_holder_and_the_transaction_stays_usa
         archive.set_reply(conn, bid, b"<Bv03/>", "Bv03")
         assert archive.claim_referentie(conn, PORT, STP, "ref-1", "h1", bid) is None
     with store.begin() as conn:
-        tweede = _archive(conn, content_hash="h2")
-        assert archive.claim_referentie(conn, PORT, STP, "ref-1", "h2", tweede) == archive.Prior("h1", bid, b"<Bv03/>")
+        second = _archive(conn, content_hash="h2")
+        assert archive.claim_referentie(conn, PORT, STP, "ref-1", "h2", second) == archive.Prior("h1", bid, b"<Bv03/>")
         # the conflict is no error: the same transaction goes on, also on PostgreSQL (no savepoint needed)
-        assert archive.claim_referentie(conn, PORT, STP, "ref-2", "h2", tweede) is None
-        archive.set_reply(conn, tweede, b"<Bv03/>", "Bv03", resend_of=bid)
+        assert archive.claim_referentie(conn, PORT, STP, "ref-2", "h2", second) is None
+        archive.set_reply(conn, second, b"<Bv03/>", "Bv03", resend_of=bid)
     with store.begin(write=False) as conn:
         rows = conn.execute(sa.select(ontvangen_referentie.c.referentienummer, ontvangen_referentie.c.bericht_id)
                             .order_by(ontvangen_referentie.c.id)).all()
-        assert archive.load_bericht(conn, tweede).resend_of == bid
-    assert [tuple(r) for r in rows] == [("ref-1", bid), ("ref-2", tweede)]
+        assert archive.load_bericht(conn, second).resend_of == bid
+    assert [tuple(r) for r in rows] == [("ref-1", bid), ("ref-2", second)]
 
 
 def test_a_claim_is_undone_with_its_transaction(store: Store) -> None:
@@ -93,26 +93,26 @@ def test_a_claim_is_undone_with_its_transaction(store: Store) -> None:
 def _archive_and_claim(conn: sa.Connection, content_hash: str = "h1", referentienummer: str = "ref-1",
                        ) -> tuple[int, archive.Prior | None]:
     return archive.archive_and_claim(conn, PORT, STP, referentienummer, content_hash, port=PORT,
-                                     operation="Di01-verstrekVordering", request=b"<bericht/>", received_at=NU,
+                                     operation="Di01-verstrekVordering", request=b"<bericht/>", received_at=NOW,
                                      zender=STP, referentienummer=referentienummer)
 
 
 def test_archive_and_claim_archives_the_message_and_claims_its_referentienummer(store: Store) -> None:
     """One statement on PostgreSQL, two on SQLite: the row, its claim, and a taken key naming its holder."""
     with store.begin() as conn:
-        eerste, eerder = _archive_and_claim(conn)
-        assert eerder is None
-        archive.set_reply(conn, eerste, b"<Bv03/>", "Bv03")
+        first, earlier = _archive_and_claim(conn)
+        assert earlier is None
+        archive.set_reply(conn, first, b"<Bv03/>", "Bv03")
     with store.begin() as conn:
-        tweede, eerder = _archive_and_claim(conn, content_hash="h2")
-        assert eerder == archive.Prior("h1", eerste, b"<Bv03/>")
-        derde, eerder = _archive_and_claim(conn, referentienummer="ref-2")  # the transaction goes on
-        assert eerder is None
+        second, earlier = _archive_and_claim(conn, content_hash="h2")
+        assert earlier == archive.Prior("h1", first, b"<Bv03/>")
+        third, earlier = _archive_and_claim(conn, referentienummer="ref-2")  # the transaction goes on
+        assert earlier is None
     with store.begin(write=False) as conn:
         rows = conn.execute(sa.select(ontvangen_referentie.c.referentienummer, ontvangen_referentie.c.bericht_id,
                                       ontvangen_referentie.c.content_hash).order_by(ontvangen_referentie.c.id)).all()
-        stored = archive.load_bericht(conn, tweede)
-    assert [tuple(r) for r in rows] == [("ref-1", eerste, "h1"), ("ref-2", derde, "h1")]
+        stored = archive.load_bericht(conn, second)
+    assert [tuple(r) for r in rows] == [("ref-1", first, "h1"), ("ref-2", third, "h1")]
     assert (stored.content_hash, stored.request, stored.referentienummer, stored.zender_applicatie) == (
         "h2", b"<bericht/>", "ref-1", "STP")  # the refused message is archived all the same
 
@@ -128,7 +128,7 @@ def test_archive_and_claim_is_undone_with_its_transaction(store: Store) -> None:
 
 
 @dataclass(frozen=True)
-class AndereZender:
+class OtherZender:
     organisatie: str = ""
     applicatie: str = "STP"
     administratie: str = ""
@@ -139,10 +139,10 @@ def test_the_same_referentienummer_from_another_zender_or_port_is_no_duplicate(s
     with store.begin() as conn:
         bid = _archive(conn)
         assert archive.claim_referentie(conn, PORT, STP, "1234567890", "h", bid) is None
-        assert archive.claim_referentie(conn, PORT, AndereZender(), "1234567890", "h", bid) is None  # any Systeem
+        assert archive.claim_referentie(conn, PORT, OtherZender(), "1234567890", "h", bid) is None  # any Systeem
         assert archive.claim_referentie(conn, "BeantwoordVraag", STP, "1234567890", "h", bid) is None
         assert archive.claim_referentie(conn, PORT, None, "1234567890", "h", bid) is None
-        assert archive.claim_referentie(conn, PORT, AndereZender(), "1234567890", "other", bid).content_hash == "h"
+        assert archive.claim_referentie(conn, PORT, OtherZender(), "1234567890", "other", bid).content_hash == "h"
 
 
 def test_an_unknown_bericht_is_not_a_duplicate_but_an_error(store: Store) -> None:

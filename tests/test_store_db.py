@@ -112,12 +112,12 @@ def _archive_message(conn: sa.Connection) -> int:
 
 def test_begin_commits_and_rolls_back(store: Store) -> None:
     with store.begin() as conn:
-        eerste = _archive_message(conn)
+        first = _archive_message(conn)
     with pytest.raises(RuntimeError), store.begin() as conn:
         _archive_message(conn)
         raise RuntimeError
     with store.begin(write=False) as conn:
-        assert list(conn.execute(sa.select(bericht.c.id)).scalars()) == [eerste]
+        assert list(conn.execute(sa.select(bericht.c.id)).scalars()) == [first]
 
 
 def test_times_come_back_aware_in_utc(store: Store) -> None:
@@ -133,13 +133,13 @@ def test_times_come_back_aware_in_utc(store: Store) -> None:
 
 def test_reserved_ids_are_new_and_distinct(store: Store) -> None:
     with store.begin() as conn:
-        eerste = reserve_ids(conn, bericht, 3)
-        assert len(set(eerste)) == 3
-        for i in eerste:
+        first = reserve_ids(conn, bericht, 3)
+        assert len(set(first)) == 3
+        for i in first:
             conn.execute(sa.insert(bericht).values(id=i, port="p", operation="o", direction="in", request=b"",
                                                    received_at=datetime.now(UTC)))
-        assert set(reserve_ids(conn, bericht, 2)).isdisjoint(eerste)
-        assert _archive_message(conn) not in eerste  # the default id does not collide either
+        assert set(reserve_ids(conn, bericht, 2)).isdisjoint(first)
+        assert _archive_message(conn) not in first  # the default id does not collide either
         assert reserve_ids(conn, bericht, 0) == []
 
 
@@ -153,20 +153,20 @@ def test_concurrent_writers_on_sqlite_do_not_fail(tmp_path: Path) -> None:
     store.upgrade()
     settings = Settings()
     start = threading.Barrier(2)
-    fouten: list[BaseException] = []
+    errors: list[BaseException] = []
 
-    def writer(nummer: int) -> None:
-        rng = random.Random(nummer)
-        berichten = [parse_bytes(g.di01_vordering(
-            4, rng=rng, start=(nummer * 100 + m) * 10)).getroot() for m in range(15)]
+    def writer(number: int) -> None:
+        rng = random.Random(number)
+        messages = [parse_bytes(g.di01_vordering(
+            4, rng=rng, start=(number * 100 + m) * 10)).getroot() for m in range(15)]
         start.wait()
         try:
-            for message in berichten:
+            for message in messages:
                 with store.begin() as conn:  # reads the keys first, then writes
                     handlers.verstrek_vordering(conn, message, handlers.Receipt(
                         datetime.now(UTC), None, settings))
         except BaseException as exc:  # reported below
-            fouten.append(exc)
+            errors.append(exc)
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in (1, 2)]
     for t in threads:
@@ -174,7 +174,7 @@ def test_concurrent_writers_on_sqlite_do_not_fail(tmp_path: Path) -> None:
     for t in threads:
         t.join()
     try:
-        assert fouten == []
+        assert errors == []
         with store.begin(write=False) as conn:
             assert conn.execute(sa.select(sa.func.count()).select_from(vordering)).scalar() == 2 * 15 * 4
             assert conn.execute(sa.select(sa.func.count(sa.distinct(vordering.c.id)))).scalar() == 120

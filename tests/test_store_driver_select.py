@@ -18,7 +18,7 @@ from stuf_fin.store.driver_select import DriverSelect, driver_execute
 from stuf_fin.store.tables import bericht, ontvangen_referentie, vordering
 from stuf_fin.stuf.stuurgegevens import Systeem
 
-NU = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
+NOW = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
 
 
 def _vordering(conn, nummer: str, status_tijdstip: datetime | None) -> None:
@@ -69,7 +69,7 @@ def _vorderingen(seed: int = 1) -> list:
 def _archive_and_claim(conn: sa.Connection, referentienummer: str = "ref-1") -> tuple[int, archive.Prior | None]:
     stp = Systeem("KING", "STP", "test", "tester")
     return archive.archive_and_claim(conn, "p", stp, referentienummer, "h1", port="p", operation="o",
-                                     request=b"<bericht/>", received_at=NU, zender=stp,
+                                     request=b"<bericht/>", received_at=NOW, zender=stp,
                                      referentienummer=referentienummer)
 
 
@@ -79,12 +79,12 @@ def test_driver_inserts_store_what_core_would_and_a_taken_key_is_no_error(store:
     [v] = _vorderingen()
     with store.begin() as conn:
         bericht_id, eerder = _archive_and_claim(conn)
-        vid = repo.insert_new_vordering(conn, v, bericht_id=bericht_id, ontvangen_op=NU)
+        vid = repo.insert_new_vordering(conn, v, bericht_id=bericht_id, ontvangen_op=NOW)
         assert eerder is None and vid is not None
-        assert repo.insert_new_vordering(conn, _vorderingen()[0], bericht_id=bericht_id, ontvangen_op=NU) is None
+        assert repo.insert_new_vordering(conn, _vorderingen()[0], bericht_id=bericht_id, ontvangen_op=NOW) is None
     with store.begin(write=False) as conn:
         assert repo.load_vorderingen(conn, [vid]) == [v]
-        assert conn.execute(sa.select(vordering.c.bericht_id, vordering.c.ontvangen_op)).one() == (bericht_id, NU)
+        assert conn.execute(sa.select(vordering.c.bericht_id, vordering.c.ontvangen_op)).one() == (bericht_id, NOW)
 
 
 def test_a_driver_error_is_sqlalchemys_and_rolls_back_the_message(store: Store) -> None:
@@ -108,7 +108,7 @@ def test_a_connection_broken_during_a_driver_insert_is_invalidated_and_nothing_i
                 other.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
                 other.commit()
             try:
-                repo.insert_new_vordering(conn, _vorderingen()[0], bericht_id=None, ontvangen_op=NU)
+                repo.insert_new_vordering(conn, _vorderingen()[0], bericht_id=None, ontvangen_op=NOW)
             finally:
                 assert conn.invalidated
         assert raised.value.connection_invalidated

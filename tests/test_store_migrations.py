@@ -89,9 +89,9 @@ def test_0006_keeps_every_row_and_indexes_and_puts_the_request_last(database_url
         assert sorted(columns) == sorted(c.name for c in bericht.columns)
         assert _bericht_indexes(store) == indexes  # the message log's indexes (0005) survive the rebuild
         with store.begin() as conn:  # the archive still takes new messages, with ids after the old ones
-            nieuw = archive.archive(conn, port="p", operation="o", request=b"<x/>", received_at=MOMENT)
-            assert nieuw == 4
-            assert archive.load_bericht(conn, nieuw).request == b"<x/>"
+            new = archive.archive(conn, port="p", operation="o", request=b"<x/>", received_at=MOMENT)
+            assert new == 4
+            assert archive.load_bericht(conn, new).request == b"<x/>"
 
         # foreign keys to the rebuilt table are still there and enforced
         with pytest.raises(IntegrityError), store.begin() as conn:
@@ -99,7 +99,7 @@ def test_0006_keeps_every_row_and_indexes_and_puts_the_request_last(database_url
         with pytest.raises(IntegrityError), store.begin() as conn:
             conn.execute(sa.update(vordering).values(bericht_id=10**9))
         with pytest.raises(IntegrityError), store.begin() as conn:
-            conn.execute(sa.update(bericht).where(bericht.c.id == nieuw).values(resend_of=10**9))
+            conn.execute(sa.update(bericht).where(bericht.c.id == new).values(resend_of=10**9))
 
         with store.migrating() as conn:  # and back (alembic downgrade)
             config = store.alembic_config()

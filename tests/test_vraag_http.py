@@ -27,8 +27,8 @@ from tests.support.kit import kit_message, requires_kit, with_unique_ids
 from tests.support.soap import post
 from tests.support.vraag import (
     NO_VALUE,
+    assert_valid,
     gateway,
-    geldig,
     la01,
     meldingen,
     numbers,
@@ -48,7 +48,7 @@ class Data:
     tsa: str
     specs: list[g.VorderingSpec]
     status: dict[str, tuple[str, str] | None]  # vorderingnummer -> current (status, datumEnTijd)
-    officieel: dict[str, bytes]  # "min"/"max" -> the Di01 as stored (numbers made unique)
+    official: dict[str, bytes]  # "min"/"max" -> the Di01 as stored (numbers made unique)
     suffix: str
 
 
@@ -58,7 +58,7 @@ def _specs(tsa: str, prefix: str) -> list[g.VorderingSpec]:
     specs = [g.random_vordering(rng, i, tsa=tsa, prefix=prefix, today=date(2025, 3, 1)) for i in range(10)]
     persoon = g.PersoonSpec("111222333", "Jan", "J.", "", "Jansen", "M", "19700101", "Kerkstraat", 1, None,
                             "1234AB", "Utrecht")
-    bedrijf = g.BedrijfSpec("004567891", "Bakkerij Van Veen", "besloten vennootschap")
+    company = g.BedrijfSpec("004567891", "Bakkerij Van Veen", "besloten vennootschap")
     for i, s in enumerate(specs):
         s.organisatie_nnp_id = ["001234560", "002564440", ""][i % 3]
         s.indicator_factuur_uitgestuurd = "JN"[i % 2]
@@ -76,7 +76,7 @@ def _specs(tsa: str, prefix: str) -> list[g.VorderingSpec]:
     specs[3].factuurnummer = None
     specs[2].taaknummer, specs[6].taaknummer, specs[7].taaknummer = "T-42", "T-42", "T-4711"
     specs[2].debiteur = specs[3].debiteur = g.DebiteurSpec(persoon, "D-1001")
-    specs[4].debiteur = g.DebiteurSpec(bedrijf, "D-2002")
+    specs[4].debiteur = g.DebiteurSpec(company, "D-2002")
     specs[8].debiteur = None
     specs[2].zaak_identificatie = specs[9].zaak_identificatie = "ZAAK-2025-0000042"
     specs[0].status = g.StatusSpec("ONV", "2025-03-01T10:00:00Z")
@@ -113,18 +113,18 @@ def data(request, tmp_path_factory):
         # status changes: sortering 1 orders by their moments
         for i, code, moment in ((6, "BET", "2025-03-05T08:00:00Z"), (7, "INV", "2025-03-04T08:00:00Z"),
                                 (0, "VRS", "2025-03-03T10:00:00Z")):
-            wijziging = g.StatusWijzigingSpec(specs[i].vorderingnummer, tsa, specs[i].organisatie_nnp_id,
-                                              g.StatusSpec(code, moment, totaal_betaald=0))
-            reply = post(server.url, g.di01_status_wijziging([wijziging]))
+            status_change = g.StatusWijzigingSpec(specs[i].vorderingnummer, tsa, specs[i].organisatie_nnp_id,
+                                                  g.StatusSpec(code, moment, totaal_betaald=0))
+            reply = post(server.url, g.di01_status_wijziging([status_change]))
             assert reply.status == 200 and not reply.is_fault, reply.text
             status[specs[i].vorderingnummer] = (code, moment)
-        officieel = {}
-        for naam in ("min", "max"):
-            bericht = with_unique_ids(kit_message(f"Di01-verstrekVordering-{naam}.xml"), f"-{naam}{suffix}")
-            reply = post(server.url, bericht)
+        official = {}
+        for name in ("min", "max"):
+            message = with_unique_ids(kit_message(f"Di01-verstrekVordering-{name}.xml"), f"-{name}{suffix}")
+            reply = post(server.url, message)
             assert reply.status == 200 and not reply.is_fault, reply.text
-            officieel[naam] = bericht
-        yield Data(server.url, tsa, specs, status, officieel, suffix)
+            official[name] = message
+        yield Data(server.url, tsa, specs, status, official, suffix)
 
 
 def _vraag(data: Data, *criteria: etree._Element, **kw) -> etree._Element:
@@ -133,8 +133,8 @@ def _vraag(data: Data, *criteria: etree._Element, **kw) -> etree._Element:
     return la01(data.url, v.vrdLv01([v.field("tsa", data.tsa), *criteria], **kw))
 
 
-def _verwacht(data: Data, predicaat: Callable[[g.VorderingSpec], bool]) -> list[str]:
-    return [s.vorderingnummer for s in data.specs if predicaat(s)]
+def _expected(data: Data, predicate: Callable[[g.VorderingSpec], bool]) -> list[str]:
+    return [s.vorderingnummer for s in data.specs if predicate(s)]
 
 
 def _bsn(s: g.VorderingSpec) -> str | None:
@@ -149,8 +149,8 @@ def _nil(el: etree._Element) -> etree._Element:
 # -- selection: every element ----------------------------------------------------------------------------------
 
 #: name -> (criteria for gelijk, given the specs; the oracle)
-SELECTIES: dict[str, tuple[Callable[[list[g.VorderingSpec]], list[etree._Element]],
-                           Callable[[list[g.VorderingSpec], g.VorderingSpec], bool]]] = {
+SELECTIONS: dict[str, tuple[Callable[[list[g.VorderingSpec]], list[etree._Element]],
+                            Callable[[list[g.VorderingSpec], g.VorderingSpec], bool]]] = {
     "vorderingnummer": (lambda ss: [v.field("vorderingnummer", ss[4].vorderingnummer)],
                         lambda ss, s: s is ss[4]),
     "factuurnummer": (lambda ss: [v.field("factuurnummer", "F-2025-DUBBEL")],
@@ -206,30 +206,30 @@ SELECTIES: dict[str, tuple[Callable[[list[g.VorderingSpec]], list[etree._Element
 }
 
 
-@pytest.mark.parametrize("naam", list(SELECTIES))
-def test_every_selection_element(data, naam):
-    criteria, oracle = SELECTIES[naam]
+@pytest.mark.parametrize("name", list(SELECTIONS))
+def test_every_selection_element(data, name):
+    criteria, oracle = SELECTIONS[name]
     if oracle is None:  # on the current status (after the status changes of the fixture)
-        waarde = criteria(data.specs)[0][0]
-        if etree.QName(waarde).localname == "status":
+        value = criteria(data.specs)[0][0]
+        if etree.QName(value).localname == "status":
             oracle = lambda ss, s: (data.status[s.vorderingnummer] or ("",))[0] == "ONV"  # noqa: E731
         else:
-            moment = parse_datum_tijd(waarde.text)
+            moment = parse_datum_tijd(value.text)
             oracle = lambda ss, s: data.status[s.vorderingnummer] is not None and parse_datum_tijd(  # noqa: E731
                 data.status[s.vorderingnummer][1]) == moment
-    verwacht = _verwacht(data, lambda s: oracle(data.specs, s))
-    assert verwacht, naam
+    expected = _expected(data, lambda s: oracle(data.specs, s))
+    assert expected, name
     la = _vraag(data, *criteria(data.specs))
-    assert numbers(la) == verwacht
+    assert numbers(la) == expected
     assert meldingen(la) == []
 
 
 def test_each_selection_selects_some_but_not_all(data):
     """The dataset is such that the selection tests above could fail (except the tsa-only one)."""
     checked = 0
-    for naam, (_criteria, oracle) in SELECTIES.items():
-        if oracle is not None and naam not in ("tsa", "factuurnummer waardeOnbekend is ignored"):
-            assert 0 < len(_verwacht(data, lambda s, o=oracle: o(data.specs, s))) < len(data.specs), naam
+    for name, (_criteria, oracle) in SELECTIONS.items():
+        if oracle is not None and name not in ("tsa", "factuurnummer waardeOnbekend is ignored"):
+            assert 0 < len(_expected(data, lambda s, o=oracle: o(data.specs, s))) < len(data.specs), name
             checked += 1
     assert checked, "no selection was checked"
 
@@ -248,32 +248,32 @@ def test_several_criteria_are_combined_with_and(data):
     assert numbers(la) == [ss[2].vorderingnummer]  # ss[3] has the same debiteur, status ONV
     la = _vraag(data, v.field("indicatorFactuurUitgestuurd", "J"), v.field("indicatorPubliekrechtelijk", "J"),
                 v.organisatie("001234560"))
-    assert numbers(la) == _verwacht(data, lambda s: s.indicator_factuur_uitgestuurd == "J"
+    assert numbers(la) == _expected(data, lambda s: s.indicator_factuur_uitgestuurd == "J"
                                     and s.indicator_publiekrechtelijk == "J" and s.organisatie_nnp_id == "001234560")
-    assert numbers(la) and len(numbers(la)) < len(_verwacht(data, lambda s: s.indicator_factuur_uitgestuurd == "J"))
+    assert numbers(la) and len(numbers(la)) < len(_expected(data, lambda s: s.indicator_factuur_uitgestuurd == "J"))
 
 
 def test_unsupported_criteria_are_ignored_and_named_in_stuf0001(data):
-    bsn_en_naam = v.group("wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", v.group(
+    bsn_and_name = v.group("wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", v.group(
         "gerelateerde", v.field("inp.bsn", "111222333", ns=B), v.field("geslachtsnaam", "Pietersen", ns=B),
         entiteittype="NPS"), entiteittype="VRDNPSDEB")
-    la = _vraag(data, bsn_en_naam)
-    assert numbers(la) == _verwacht(data, lambda s: _bsn(s) == "111222333")  # the name was not applied
+    la = _vraag(data, bsn_and_name)
+    assert numbers(la) == _expected(data, lambda s: _bsn(s) == "111222333")  # the name was not applied
     assert meldingen(la) == ["StUF0001: geslachtsnaam"]
     la = _vraag(data, v.field("creatiedatum", date(2025, 2, 11), exact=False),
                 v.field("factuurnummer", nil=True, no_value="vastgesteldOnbekend"))
-    assert numbers(la) == _verwacht(data, lambda s: True)
+    assert numbers(la) == _expected(data, lambda s: True)
     assert meldingen(la) == ["StUF0001: factuurnummer creatiedatum"]
 
 
 # -- maximumAantal ------------------------------------------------------------------------------------------
 
 def test_maximum_aantal_and_stuf0002(data):
-    alle = _verwacht(data, lambda s: True)
+    every = _expected(data, lambda s: True)
     la = _vraag(data, maximum_aantal=3)
-    assert numbers(la) == alle[:3] and meldingen(la) == [STUF0002]
-    la = _vraag(data, maximum_aantal=len(alle))
-    assert numbers(la) == alle and meldingen(la) == []
+    assert numbers(la) == every[:3] and meldingen(la) == [STUF0002]
+    la = _vraag(data, maximum_aantal=len(every))
+    assert numbers(la) == every and meldingen(la) == []
     la = _vraag(data, maximum_aantal=0)
     assert objects(la) == [] and la.find(F + "antwoord") is None and meldingen(la) == [STUF0002]
 
@@ -291,7 +291,7 @@ def test_maximum_aantal_defaults_to_15(data):
 
 # -- sort orders and follow-up questions -------------------------------------------------------------------------
 
-def _volgorde_1(data: Data) -> list[str]:
+def _in_sortering_1_order(data: Data) -> list[str]:
     """Sortering 1: moment of the current status descending, without status last, then storage order."""
     def sleutel(item: tuple[int, g.VorderingSpec]):
         i, s = item
@@ -310,13 +310,13 @@ def test_sortering_0_is_the_order_of_storage(data):
 
 def test_sortering_1_is_status_moment_descending(data):
     la = _vraag(data, sortering=1)
-    assert numbers(la) == _volgorde_1(data)
+    assert numbers(la) == _in_sortering_1_order(data)
     assert numbers(la) != [s.vorderingnummer for s in data.specs]
 
 
 @pytest.mark.parametrize("sortering", [0, 1])
 def test_follow_up_questions_continue_after_the_start_object(data, sortering):
-    verwacht = [s.vorderingnummer for s in data.specs] if sortering == 0 else _volgorde_1(data)
+    expected = [s.vorderingnummer for s in data.specs] if sortering == 0 else _in_sortering_1_order(data)
     seen: list[str] = []
     start = None
     for _ in range(10):
@@ -327,7 +327,7 @@ def test_follow_up_questions_continue_after_the_start_object(data, sortering):
         last = objects(la)[-1]
         start = etree.Element(F + "object", {S + "entiteittype": "VRD",
                                              S + "sleutelOntvangend": last.get(S + "sleutelVerzendend")})
-    assert seen == verwacht
+    assert seen == expected
 
 
 def test_follow_up_by_vorderingnummer_and_tsa(data):
@@ -335,8 +335,8 @@ def test_follow_up_by_vorderingnummer_and_tsa(data):
                     entiteittype="VRD")
     la = _vraag(data, start=start)
     assert numbers(la) == [s.vorderingnummer for s in data.specs[7:]]
-    onbekend = v.group("object", v.field("vorderingnummer", "BESTAAT-NIET"), entiteittype="VRD")
-    reply = vraag(data.url, v.vrdLv01([v.field("tsa", data.tsa)], start=onbekend))
+    unknown = v.group("object", v.field("vorderingnummer", "BESTAAT-NIET"), entiteittype="VRD")
+    reply = vraag(data.url, v.vrdLv01([v.field("tsa", data.tsa)], start=unknown))
     assert reply.is_fault and reply.code == "StUF058" and "start" in reply.details
 
 
@@ -371,7 +371,7 @@ def test_unknown_vorderingnummer_is_fo02_stuf064(data):  # scenario 12
     assert reply.code == "StUF064"
     assert reply.message.findtext(f"{S}body/{S}plek") == "server"
     assert reply.message.findtext(f"{S}body/{S}omschrijving") == "Object niet gevonden"
-    geldig(reply.message)
+    assert_valid(reply.message)
 
 
 def test_other_questions_without_match_get_a_la01_without_antwoord(data):
@@ -382,21 +382,21 @@ def test_other_questions_without_match_get_a_la01_without_antwoord(data):
 
 # -- scope -----------------------------------------------------------------------------------------------------
 
-def _di01_object(bericht: bytes) -> etree._Element:
-    return next(etree.fromstring(bericht).iter(F + "object"))
+def _di01_object(message: bytes) -> etree._Element:
+    return next(etree.fromstring(message).iter(F + "object"))
 
 
 def _without_keys(el: etree._Element) -> etree._Element:
     el = copy.deepcopy(el)
     for d in el.iter():
-        for naam in ("verwerkingssoort", "sleutelVerzendend", "sleutelOntvangend", "sleutelGegevensbeheer"):
-            d.attrib.pop(S + naam, None)
+        for name in ("verwerkingssoort", "sleutelVerzendend", "sleutelOntvangend", "sleutelGegevensbeheer"):
+            d.attrib.pop(S + name, None)
     return el
 
 
 def _max(data: Data, scope) -> etree._Element:
-    nummer = _di01_object(data.officieel["max"]).findtext(F + "vorderingnummer")
-    la = la01(data.url, v.vrdLv01([v.field("vorderingnummer", nummer)], scope=scope))
+    number = _di01_object(data.official["max"]).findtext(F + "vorderingnummer")
+    la = la01(data.url, v.vrdLv01([v.field("vorderingnummer", number)], scope=scope))
     [obj] = objects(la)
     return obj
 
@@ -408,7 +408,7 @@ def _names(el: etree._Element) -> list[str]:
 def test_scope_alles_is_everything_stored(data, xml_differences):
     obj = _max(data, "alles")
     assert obj.get(S + "sleutelVerzendend", "").isdigit()
-    assert xml_differences(_without_keys(obj), _without_keys(_di01_object(data.officieel["max"]))) == []
+    assert xml_differences(_without_keys(obj), _without_keys(_di01_object(data.official["max"]))) == []
 
 
 def test_no_scope_is_the_default_alles(data, xml_differences):
@@ -469,8 +469,8 @@ def test_explicit_scope_with_unknown_elements(data):
     la = _vraag(data, v.field("vorderingnummer", data.specs[8].vorderingnummer), scope=scope)
     [obj] = objects(la)
     assert _names(obj) == ["vorderingnummer", "taaknummer", "automatischeIncasso", "vorderingstatus"]
-    taak = obj.find(F + "taaknummer")  # specs[8] has none
-    assert taak.get(XSI_NIL) == "true" and taak.get(NO_VALUE) == "waardeOnbekend" and not taak.text
+    task = obj.find(F + "taaknummer")  # specs[8] has none
+    assert task.get(XSI_NIL) == "true" and task.get(NO_VALUE) == "waardeOnbekend" and not task.text
     assert obj.find(F + "automatischeIncasso").get(XSI_NIL) == "true"  # a group: no StUF:noValue in the schema
     assert obj.find(F + "automatischeIncasso").get(NO_VALUE) is None
     assert obj.find(F + "vorderingstatus").get(XSI_NIL) == "true"
@@ -490,11 +490,11 @@ def _paths(el: etree._Element, path: tuple[str, ...] = ()) -> set[tuple[str, ...
 
 def _browse(el: etree._Element, path: tuple[tuple[str, int], ...] = ()):
     """(indexed path, element) of every leaf."""
-    tellers: dict[str, int] = {}
+    counters: dict[str, int] = {}
     for child in el:
         if not isinstance(child.tag, str):
             continue
-        n = tellers[child.tag] = tellers.get(child.tag, -1) + 1
+        n = counters[child.tag] = counters.get(child.tag, -1) + 1
         sub = (*path, (child.tag, n))
         if any(isinstance(c.tag, str) for c in child):
             yield from _browse(child, sub)
@@ -515,32 +515,32 @@ def test_official_vrdlv01_max_against_the_stored_official_max(data):
     lv = with_unique_ids(kit_message("vrdLv01-max.xml"), f"-max{data.suffix}")
     la = la01(data.url, lv)
     [obj] = objects(la)
-    stored = _di01_object(data.officieel["max"])
+    stored = _di01_object(data.official["max"])
     wanted = _paths(etree.fromstring(lv).find(f"{F}scope/{F}object"))
-    waarden = placeholders = 0
+    values = placeholders = 0
     for path, el in _browse(obj):
         assert tuple(t for t, _ in path) in wanted, path  # nothing that was not asked
-        bron = _find(stored, path)
-        if el.get(XSI_NIL) == "true" and bron is None:  # asked, not stored: unknown (noValue if the type has it)
+        source = _find(stored, path)
+        if el.get(XSI_NIL) == "true" and source is None:  # asked, not stored: unknown (noValue if the type has it)
             assert el.get(NO_VALUE) in ("waardeOnbekend", None) and not el.text, path
             placeholders += 1
         else:
-            assert bron is not None and (bron.text or "") == (el.text or ""), path
-            waarden += 1
+            assert source is not None and (source.text or "") == (el.text or ""), path
+            values += 1
     for path, _el in _browse(stored):  # everything stored and asked is there
         if tuple(t for t, _ in path) in wanted:
             assert _find(obj, path) is not None, path
-    assert waarden > 50 and placeholders > 5
+    assert values > 50 and placeholders > 5
 
 
 def test_official_vrdlv01_min_against_the_stored_official_min(data):
     lv = etree.fromstring(with_unique_ids(kit_message("vrdLv01-min.xml"), f"-min{data.suffix}"))
-    nummer = _di01_object(data.officieel["min"]).findtext(F + "vorderingnummer")
-    lv.find(f"{F}gelijk/{F}vorderingnummer").text = nummer
+    number = _di01_object(data.official["min"]).findtext(F + "vorderingnummer")
+    lv.find(f"{F}gelijk/{F}vorderingnummer").text = number
     la = la01(data.url, etree.tostring(lv))
     [obj] = objects(la)
     assert _names(obj) == ["vorderingnummer", "vorderingstatus"]
-    assert obj.findtext(F + "vorderingnummer") == nummer  # the stored one, not the scope's value
+    assert obj.findtext(F + "vorderingnummer") == number  # the stored one, not the scope's value
     assert obj.find(F + "vorderingstatus").get(XSI_NIL) == "true"  # the official min has no status
 
 
@@ -559,9 +559,9 @@ def test_a_status_change_shows_in_the_next_answer(data):
         return s.findtext(F + "status"), s.findtext(F + "totaalBetaald"), s.findtext(F + "datumEnTijd")
 
     assert status() == ("ONV", "", "2025-03-01T09:00:00Z")  # totaalBetaald: asked, unknown (xsi:nil)
-    for code, betaald, moment in (("BET", spec.totaalbedrag_incl_btw, "2025-03-10T12:00:00Z"),
-                                  ("INV", 0, "2025-03-11T12:00:00+01:00")):
-        reply = post(data.url, g.di01_status_wijziging([g.status_for(spec, code, betaald=betaald,
+    for code, paid, moment in (("BET", spec.totaalbedrag_incl_btw, "2025-03-10T12:00:00Z"),
+                               ("INV", 0, "2025-03-11T12:00:00+01:00")):
+        reply = post(data.url, g.di01_status_wijziging([g.status_for(spec, code, betaald=paid,
                                                                        moment=parse_datum_tijd(moment))]))
         assert not reply.is_fault, reply.text
-        assert status()[:2] == (code, str(betaald))
+        assert status()[:2] == (code, str(paid))

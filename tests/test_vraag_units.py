@@ -23,7 +23,7 @@ from stuf_fin.selftest import generator as g
 from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
 from tests.support.kit import kit_message, requires_kit, with_unique_ids
-from tests.support.vraag import geldig
+from tests.support.vraag import assert_valid
 
 # -- schema knowledge ------------------------------------------------------------------------------------------
 
@@ -56,13 +56,13 @@ def test_selection_criteria():
         v.field("factuurnummer", nil=True, no_value="geenWaarde"), v.field("vervaldatum", "2025-04-01+01:00"),
         v.group("vorderingsregel", v.field("bedragExclBTW", "+0100"), v.field("vorderingcode", "OZB")),
         v.group("vorderingstatus", v.field("status", "BET")), v.debiteur_bsn("111222333")))
-    zv = selection.query
-    assert set(zv.conditions) == {
+    query = selection.query
+    assert set(query.conditions) == {
         Condition("vorderingnummer", "A1"), Condition("taaknummer", "T", "begint"),
         Condition("factuurnummer", soort="leeg"), Condition("vervaldatum", __import__("datetime").date(2025, 4, 1)),
         Condition("status", "BET"), Condition("debiteur_bsn", "111222333"), Condition("debiteur_soort", "NPS")}
-    assert zv.groups == [GroupCondition("vorderingsregel", (Condition("bedrag_excl_btw", 100),
-                                                            Condition("vorderingcode", "OZB")))]
+    assert query.groups == [GroupCondition("vorderingsregel", (Condition("bedrag_excl_btw", 100),
+                                                               Condition("vorderingcode", "OZB")))]
     assert selection.by_vorderingnummer and selection.ignored == [] and selection.melding() is None
 
 
@@ -75,11 +75,11 @@ def test_ignored_criteria_are_named_and_the_melding_fits():
     assert selection.melding() == "StUF0001: factuurnummer creatiedatum totaalbedragBTW taaknummer"
     assert selection.query.conditions == [] and not selection.by_vorderingnummer
     wide = v.group("wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", v.group(
-        "gerelateerde", *(v.field(naam, "x" * 20, ns=g.B) for naam in (
+        "gerelateerde", *(v.field(name, "x" * 20, ns=g.B) for name in (
             "geslachtsnaam", "voorvoegselGeslachtsnaam", "voorletters", "voornamen", "geslachtsnaamPartner",
             "voorvoegselGeslachtsnaamPartner", "voornamenAanschrijving", "geslachtsnaamAanschrijving")),
-        *(v.field(naam, "x", ns=g.B) for naam in ("inp.geboorteplaats",)), v.group(
-            "verblijfsadres", *(v.field(naam, "x", ns=g.B) for naam in (
+        *(v.field(name, "x", ns=g.B) for name in ("inp.geboorteplaats",)), v.group(
+            "verblijfsadres", *(v.field(name, "x", ns=g.B) for name in (
                 "wpl.woonplaatsNaam", "gor.openbareRuimteNaam", "gor.straatnaam", "aoa.huisnummertoevoeging",
                 "inp.locatiebeschrijving")), ns=g.B), entiteittype="NPS"), entiteittype="VRDNPSDEB")
     melding = read_selection(_gelijk(wide)).melding()
@@ -133,14 +133,14 @@ def _vorderingen() -> list:
     return vorderingen
 
 
-def _deel(scope: etree._Element, rng: random.Random, kans: float) -> etree._Element:
+def _part(scope: etree._Element, rng: random.Random, chance: float) -> etree._Element:
     """``scope`` with a random part of its elements left out (never a relation's required gerelateerde, and
     StUF metadata whole or not at all)."""
     part = copy.deepcopy(scope)
 
     def prune(el: etree._Element) -> None:
         for child in [c for c in el if isinstance(c.tag, str)]:
-            if rng.random() > kans and etree.QName(child).localname != "gerelateerde":
+            if rng.random() > chance and etree.QName(child).localname != "gerelateerde":
                 el.remove(child)
             elif etree.QName(child).namespace != STUF:  # StUF metadata: whole or not at all
                 prune(child)
@@ -156,18 +156,18 @@ def test_every_projection_is_a_valid_vrdla01(odd_vordering_message):
     validator = get_validator(None)
     rng = random.Random(7)
     checked = 0
-    for ronde in range(150):
-        scope = _deel(complete, rng, 0.5 + (ronde % 5) / 10)
+    for attempt in range(150):
+        scope = _part(complete, rng, 0.5 + (attempt % 5) / 10)
         vraag = etree.fromstring(v.vrdLv01(None, scope=scope))
         if validator.validate(vraag):  # a required element was left out: not a valid question
             continue
-        objects = [answer_object(vd, Scope(scope)) for vd in rng.sample(vorderingen, 3)]
-        geldig(vrd_la01(Stuurgegevens(zender=Systeem(applicatie="TST")), None, ["StUF0002: x"], objects))
+        objects = [answer_object(vordering, Scope(scope)) for vordering in rng.sample(vorderingen, 3)]
+        assert_valid(vrd_la01(Stuurgegevens(zender=Systeem(applicatie="TST")), None, ["StUF0002: x"], objects))
         checked += 1
-    for waarde in ("alles", "allesZonderMetagegevens", "allesMaarKerngegevensGerelateerden",
-                   "allesZonderMetagegevensMaarKerngegevensGerelateerden", "kerngegevens"):
-        geldig(vrd_la01(Stuurgegevens(), None, [], [answer_object(vd, scope_of_value(waarde))
-                                                    for vd in vorderingen]))
+    for value in ("alles", "allesZonderMetagegevens", "allesMaarKerngegevensGerelateerden",
+                  "allesZonderMetagegevensMaarKerngegevensGerelateerden", "kerngegevens"):
+        assert_valid(vrd_la01(Stuurgegevens(), None, [], [answer_object(vordering, scope_of_value(value))
+                                                          for vordering in vorderingen]))
     assert checked > 50
 
 

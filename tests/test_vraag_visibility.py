@@ -16,10 +16,10 @@ from stuf_fin.namespaces import F, S
 from stuf_fin.selftest import generator as g
 from tests.support.security import client_table, clients_config
 from tests.support.security import post as raw_post
+from tests.support.vraag import assert_valid, numbers
 from tests.support.vraag import gateway as start_gateway
-from tests.support.vraag import geldig, numbers
 
-WACHTWOORD = "geheim-" + uuid.uuid4().hex[:8]
+PASSWORD = "geheim-" + uuid.uuid4().hex[:8]
 SUFFIX = uuid.uuid4().hex[:6]
 TSA_A, TSA_B = f"ZICHT-A-{SUFFIX}", f"ZICHT-B-{SUFFIX}"
 ZENDER_A = g.Systeem("1900", "VAKAPP-A")
@@ -31,15 +31,15 @@ def server(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("vraag-visibility")
     config = clients_config(
         workdir,
-        client_table("a", "1900/VAKAPP-A", username="a", password=WACHTWOORD, tsa=[TSA_A]),
-        client_table("inning", "1900/INNING", "1900/BELASTINGEN", username="inning", password=WACHTWOORD, tsa=["*"]),
+        client_table("a", "1900/VAKAPP-A", username="a", password=PASSWORD, tsa=[TSA_A]),
+        client_table("inning", "1900/INNING", "1900/BELASTINGEN", username="inning", password=PASSWORD, tsa=["*"]),
     )
     with start_gateway("sqlite", workdir, STUF_FIN_CONFIG=str(config)) as s:
         yield s
 
 
 def _headers(user: str) -> dict[str, str]:
-    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{WACHTWOORD}".encode()).decode()}
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{PASSWORD}".encode()).decode()}
 
 
 def _post(server, user: str, message: bytes, operation: str):
@@ -64,7 +64,7 @@ def _vraag(server, user: str, zender: g.Systeem, gelijk, **kw):
     reply = _post(server, user, v.vrdLv01(gelijk, zender=zender, ontvanger=None, scope="kerngegevens", **kw),
                   "vrdLv01")
     if not reply.is_fault:
-        geldig(reply.message)
+        assert_valid(reply.message)
     return reply
 
 

@@ -17,7 +17,7 @@ import zeep
 from stuf_fin.namespaces import STUF
 from stuf_fin.selftest import generator as g
 from tests.support.soap import post
-from tests.support.vraag import gateway, geldig
+from tests.support.vraag import assert_valid, gateway
 
 
 @pytest.fixture(scope="module")
@@ -86,9 +86,9 @@ def test_zeep_client_with_an_explicit_scope(service, vordering):
 def test_zeep_client_gets_fo02_stuf064_as_a_soap_fault(service):
     with pytest.raises(zeep.exceptions.Fault) as raised:
         _vraag(service, "ONBEKEND-" + uuid.uuid4().hex[:8])
-    fout = raised.value
-    assert fout.code.split(":")[-1] == "Server" and fout.message == "Object niet gevonden"
-    fo02 = fout.detail[0]
+    fault = raised.value
+    assert fault.code.split(":")[-1] == "Server" and fault.message == "Object niet gevonden"
+    fo02 = fault.detail[0]
     assert fo02.tag == f"{{{STUF}}}Fo02Bericht"
     assert fo02.findtext(f"{{{STUF}}}body/{{{STUF}}}code") == "StUF064"
-    geldig(fo02)
+    assert_valid(fo02)

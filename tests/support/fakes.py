@@ -19,7 +19,7 @@ from stuf_fin.namespaces import FIN, STUF
 from stuf_fin.stuf import answers
 from stuf_fin.stuf.stuurgegevens import Systeem, read_stuurgegevens
 
-EIGEN = Systeem("1900", "FAKE")
+OWN = Systeem("1900", "FAKE")
 MODES = ("bv03", "invalid-la01", "wrong-crossref", "silent")
 
 
@@ -70,7 +70,7 @@ class FakeProvider:
             parameters = etree.SubElement(la01, f"{{{FIN}}}parameters")
             etree.SubElement(parameters, f"{{{STUF}}}indicatorVervolgvraag").text = "false"
             return wrap(la01)
-        bv03 = answers.bv03(sg, EIGEN)
+        bv03 = answers.bv03(sg, OWN)
         if self.mode == "wrong-crossref":
             bv03.find(f"{{{STUF}}}stuurgegevens/{{{STUF}}}crossRefnummer").text = "FAKE-" + sg.referentienummer[:30]
         return wrap(bv03)

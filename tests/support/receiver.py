@@ -26,7 +26,7 @@ from stuf_fin.stuf import answers
 from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.stuurgegevens import Systeem, read_stuurgegevens
 
-EIGEN = Systeem("1900", "ONTVANGER")
+OWN = Systeem("1900", "ONTVANGER")
 FAULTS = {"fo03-client": StufFault("StUF013", "zender onbekend (test)"),
           "fo03-server": StufFault("StUF058", "tijdelijk niet beschikbaar (test)")}
 
@@ -47,11 +47,11 @@ class Received:
     answer: str  # Bv03, Bv03 (again), Fo03 StUF058, http503, drop, ...
 
 
-def _fault(fout: StufFault, request: Any) -> bytes:
-    fo03 = etree.tostring(answers.fo03(request, fout, EIGEN))
-    code = "Client" if fout.plek == "client" else "Server"
+def _fault(fault: StufFault, request: Any) -> bytes:
+    fo03 = etree.tostring(answers.fo03(request, fault, OWN))
+    code = "Client" if fault.plek == "client" else "Server"
     return (f'<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="{SOAP_ENV}"><SOAP-ENV:Body>'
-            f"<SOAP-ENV:Fault><faultcode>SOAP-ENV:{code}</faultcode><faultstring>{fout.omschrijving}</faultstring>"
+            f"<SOAP-ENV:Fault><faultcode>SOAP-ENV:{code}</faultcode><faultstring>{fault.omschrijving}</faultstring>"
             "<detail>").encode() + fo03 + b"</detail></SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>"
 
 
@@ -174,7 +174,7 @@ class Receiver:
         with self._lock:
             earlier = self._memory.get(key)
             if earlier is None:
-                bv03 = b'<?xml version="1.0" encoding="UTF-8"?>' + _envelope(answers.bv03(sg, EIGEN))
+                bv03 = b'<?xml version="1.0" encoding="UTF-8"?>' + _envelope(answers.bv03(sg, OWN))
                 self._memory[key] = (record["digest"], bv03)
                 self.processed.append(Received(**record, answer="Bv03"))
                 return 200, bv03, "drop" if mode == "drop" else "Bv03"

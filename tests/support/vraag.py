@@ -59,7 +59,7 @@ def _validators() -> tuple:
     return tuple(validators)
 
 
-def geldig(message: etree._Element) -> None:
+def assert_valid(message: etree._Element) -> None:
     """Assert that a message passes our schema set and, when the kit is here, the official release it follows."""
     for validator in _validators():
         issues = validator.validate(message)
@@ -68,12 +68,12 @@ def geldig(message: etree._Element) -> None:
 
 def vraag(url: str, message: bytes) -> Reply:
     """POST a vrdLv01 (checked against the schema first); a La01 answer is checked too."""
-    geldig(etree.fromstring(message))
+    assert_valid(etree.fromstring(message))
     reply = post(url, message)
     if not reply.is_fault:
         assert reply.status == 200, reply.text
         assert reply.message.tag == F + "vrdLa01", reply.text
-        geldig(reply.message)
+        assert_valid(reply.message)
     return reply
 
 
@@ -101,5 +101,5 @@ def sleutels(la: etree._Element) -> list[int]:
     return [int(obj.get(S + "sleutelVerzendend")) for obj in objects(la)]
 
 
-def is_plaatshouder(el: etree._Element) -> bool:
+def is_placeholder(el: etree._Element) -> bool:
     return el.get(XSI_NIL) == "true" and len(el) == 0
