@@ -80,18 +80,18 @@ def gateway_message(s: Stages, store: Store, data: bytes) -> None:
         digest = s.timed("gateway: StUF016 fingerprint", body_hash, data)
         vorderingen = s.timed("gateway: reader", reader.vorderingen, message)
         received = datetime.now(UTC)
-        dag = rules.ontvangstdatum(received)
-        s.timed("gateway: business rules", lambda: [rules.check_vordering(v, dag) for v in vorderingen])
+        day = rules.ontvangstdatum(received)
+        s.timed("gateway: business rules", lambda: [rules.check_vordering(v, day) for v in vorderingen])
         with s.step("gateway: transaction"):
             with store.begin() as conn:
                 bericht_id = s.timed("gateway:   archive row", archive.archive, conn, port="p", operation="o",
                                      request=data, received_at=received, content_hash=digest, defer=True)
                 s.timed("gateway:   key check", repo.existing_keys, conn, [v.sleutel for v in vorderingen])
                 ids = reserve_ids(conn, vordering, len(vorderingen))
-                rijen = s.timed("gateway:   rows", repo.vordering_rows, vorderingen, ids, bericht_id=bericht_id,
-                                ontvangen_op=received)
+                rows = s.timed("gateway:   rows", repo.vordering_rows, vorderingen, ids, bericht_id=bericht_id,
+                               ontvangen_op=received)
                 with s.step("gateway:   bulk inserts"):
-                    for r in rijen:
+                    for r in rows:
                         bulk.insert_values(conn, r.table, r.columns, r.waarden)
                 s.timed("gateway:   archived request", archive.fill_request, conn, bericht_id, data)
                 s.start_commit()

@@ -7,11 +7,9 @@ PostgreSQL cannot be reached the PostgreSQL variants fail, unless that variable 
 
 from __future__ import annotations
 
-import os
 import random
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,14 +21,11 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # `bench` lives at the top of the repository
     sys.path.insert(0, str(REPO))
 
-from bench.databases import postgres_problem, postgres_schema  # noqa: E402
 from stuf_fin.namespaces import F, S  # noqa: E402
 from stuf_fin.selftest import generator as g  # noqa: E402
-from stuf_fin.store.db import Store, normalise_url  # noqa: E402
+from stuf_fin.store.db import Store  # noqa: E402
 from tests.support.kit import KIT, KIT_MESSAGES, OFFICIAL_SCHEMAS  # noqa: E402
-
-POSTGRES_ENV = "STUF_FIN_TEST_POSTGRES_URL"
-POSTGRES_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
+from tests.support.postgres import fresh_postgres_schema  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -46,32 +41,18 @@ def official_schema_dir(fin_kit: Path) -> Path:
     """The official release the built-in set follows (1.00.04)."""
     return OFFICIAL_SCHEMAS
 
-@contextmanager
-def _fresh_postgres_schema() -> Iterator[str]:
-    base = os.environ.get(POSTGRES_ENV) or POSTGRES_DEFAULT
-    if base == "skip":
-        pytest.skip(f"PostgreSQL tests switched off ({POSTGRES_ENV}=skip)")
-    problem = postgres_problem(base)
-    if problem:
-        shown = normalise_url(base).render_as_string(hide_password=True)
-        pytest.fail(f"PostgreSQL at {shown} is not reachable ({problem}); start it, e.g. "
-                    "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start, "
-                    f"or set {POSTGRES_ENV}=skip", pytrace=False)
-    with postgres_schema(base, "t_") as url:
-        yield url
-
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A URL of the test PostgreSQL with a fresh, empty schema first in the search_path."""
-    with _fresh_postgres_schema() as url:
+    with fresh_postgres_schema() as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def module_postgres_url() -> Iterator[str]:
     """Like ``postgres_url``, one schema for a whole test module (e.g. for a gateway the module shares)."""
-    with _fresh_postgres_schema() as url:
+    with fresh_postgres_schema() as url:
         yield url
 
 

@@ -118,15 +118,15 @@ def test_bsn_and_iban_masked_in_lists_and_for_the_lezer_whole_for_the_beheerder(
     listing = get(server, "/console/vorderingen", params={"nummer": spec.vorderingnummer, "list": "1"})
     assert "*****" + bsn[5:] in listing.text and bsn not in listing.text and iban not in listing.text
     [ident] = set(re.findall(r'href="/console/vorderingen/(\d+)"', listing.text))
-    lezer = get(server, f"/console/vorderingen/{ident}", READER)
-    assert lezer.status_code == 200 and bsn not in lezer.text and iban not in lezer.text
-    assert "*****" + bsn[5:] in lezer.text and iban[:4] + "*" in lezer.text
+    as_reader = get(server, f"/console/vorderingen/{ident}", READER)
+    assert as_reader.status_code == 200 and bsn not in as_reader.text and iban not in as_reader.text
+    assert "*****" + bsn[5:] in as_reader.text and iban[:4] + "*" in as_reader.text
     beheerder = get(server, f"/console/vorderingen/{ident}")
     assert bsn in beheerder.text and iban in beheerder.text
     [message] = re.findall(r'href="/console/messages/(\d+)"', get(server, "/console/messages",
                                                                    params={"ref": ref}).text)
-    lezer_xml = get(server, f"/console/messages/{message}", READER).text
-    assert bsn not in lezer_xml and iban not in lezer_xml and "*****" + bsn[5:] in lezer_xml
+    reader_xml = get(server, f"/console/messages/{message}", READER).text
+    assert bsn not in reader_xml and iban not in reader_xml and "*****" + bsn[5:] in reader_xml
     assert bsn not in get(server, f"/console/messages/{message}/request.xml", READER).text
     assert bsn in get(server, f"/console/messages/{message}/request.xml").text
     actions = {(r.account, r.action) for r in audit_rows(store)}
@@ -172,9 +172,9 @@ def test_retry_needs_the_beheerder_role_and_a_token_of_this_account(console):
     waiting = wait_for(lambda: re.findall(r'name="id" value="(\d+)"', get(server, "/console/outbox",
                                                                           params={"state": "pending"}).text),
                        "a waiting outbox message", 30)
-    lezer_page = get(server, "/console/outbox", READER, params={"state": "pending"}).text
-    assert waiting[0] in lezer_page and "Retry" not in lezer_page and 'name="csrf"' not in lezer_page
-    assert 'type="checkbox"' not in lezer_page
+    reader_page = get(server, "/console/outbox", READER, params={"state": "pending"}).text
+    assert waiting[0] in reader_page and "Retry" not in reader_page and 'name="csrf"' not in reader_page
+    assert 'type="checkbox"' not in reader_page
     page = get(server, "/console/outbox", params={"state": "pending"}).text
     [token] = re.findall(r'name="csrf" value="([^"]+)"', page)
     retry = server.url + "/console/outbox/retry"

@@ -51,10 +51,10 @@ def test_a_refused_di01_is_archived_with_its_fo03(gateway):
     assert (row.outcome, row.fault_code) == ("Fo03", "StUF058")
 
 
-def _archived_question(store: Store, nummer: str) -> list[sa.Row]:
+def _archived_question(store: Store, number: str) -> list[sa.Row]:
     """The archive rows of the vrdLv01 about ``nummer`` (written after the answer: poll for them)."""
-    return wait_for(lambda: [r for r in rows(store, operation="vrdLv01") if nummer.encode() in r.request],
-                    f"the archived vrdLv01 about {nummer}", 30)
+    return wait_for(lambda: [r for r in rows(store, operation="vrdLv01") if number.encode() in r.request],
+                    f"the archived vrdLv01 about {number}", 30)
 
 
 def test_an_answered_vrdlv01_is_archived_with_its_la01(gateway):
@@ -70,7 +70,7 @@ def test_an_answered_vrdlv01_is_archived_with_its_la01(gateway):
 
 def test_an_unanswerable_vrdlv01_is_archived_with_its_fo02(gateway):
     server, store = gateway
-    nummer = f"ARCH{uuid.uuid4().hex[:12]}"
-    assert post(server.url, g.vrdLv01(nummer)).code == "StUF064"
-    [row] = _archived_question(store, nummer)
+    number = f"ARCH{uuid.uuid4().hex[:12]}"
+    assert post(server.url, g.vrdLv01(number)).code == "StUF064"
+    [row] = _archived_question(store, number)
     assert (row.outcome, row.fault_code) == ("Fo02", "StUF064")

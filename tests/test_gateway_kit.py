@@ -96,8 +96,8 @@ def test_scenario_11_vervaldatum_in_the_past_is_refused_by_default(strict):
 def test_scenario_14_verantwoording_already_processed(lenient):
     root, reply = again_in_a_new_message(lenient, "Di01-verstrekFinancieleVerantwoording-min.xml")
     assert reply.is_fault and reply.code == "StUF058"
-    nummer = root.findtext(f".//{{{FIN}}}verantwoordingsnummer")  # the official "a", made unique
-    assert re.search(rf"verantwoording {re.escape(nummer)}\b.* is al eerder aangeleverd", reply.details), \
+    number = root.findtext(f".//{{{FIN}}}verantwoordingsnummer")  # the official "a", made unique
+    assert re.search(rf"verantwoording {re.escape(number)}\b.* is al eerder aangeleverd", reply.details), \
         reply.details
 
 

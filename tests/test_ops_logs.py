@@ -11,14 +11,14 @@ import sys
 import threading
 
 import pytest
-from support.polling import wait_for
-from support.server import start_server
-from support.soap import post
 
 from stuf_fin.config import Settings
 from stuf_fin.ops import observe
 from stuf_fin.ops.logging import JsonFormatter, configure_logging, flush_logs
 from stuf_fin.selftest import generator
+from tests.support.polling import wait_for
+from tests.support.server import start_server
+from tests.support.soap import post
 
 MESSAGE_FIELDS = {"time", "level", "logger", "message", "port", "operation", "zender", "referentienummer",
                   "outcome", "fault_code", "duration_ms"}
@@ -45,11 +45,11 @@ def _message_lines(server, count: int) -> list[dict]:
 
 def test_one_json_line_per_message_with_the_fields_and_no_bsn(server):
     rng = random.Random(7)
-    debiteur_bsn, referentie_bsn, echoed_bsn = _bsn(rng), _bsn(rng), _bsn(rng)
+    debiteur_bsn, referentienummer_bsn, echoed_bsn = _bsn(rng), _bsn(rng), _bsn(rng)
 
     accepted = generator.random_vordering(rng, 0, prefix="LOG-")
     accepted.debiteur = generator.DebiteurSpec(dataclasses.replace(generator._persoon(rng), bsn=debiteur_bsn))
-    reply = post(server.url, generator.di01_vordering([accepted], referentienummer=referentie_bsn))
+    reply = post(server.url, generator.di01_vordering([accepted], referentienummer=referentienummer_bsn))
     assert reply.stuurgegeven("berichtcode") == "Bv03"
 
     refused = generator.random_vordering(rng, 1, prefix="LOG-")
@@ -61,7 +61,7 @@ def test_one_json_line_per_message_with_the_fields_and_no_bsn(server):
     text = server.log()
     for line in text.splitlines():
         json.loads(line)  # every line of the server is one JSON object
-    for bsn in (debiteur_bsn, referentie_bsn, echoed_bsn):
+    for bsn in (debiteur_bsn, referentienummer_bsn, echoed_bsn):
         assert bsn not in text
 
     by_outcome = {line["outcome"]: line for line in lines}
@@ -70,7 +70,7 @@ def test_one_json_line_per_message_with_the_fields_and_no_bsn(server):
     assert ok["level"] == "INFO" and ok["operation"] == "Di01-verstrekVordering"
     assert ok["port"] == "VerstrekVorderingOfVerantwoording"
     assert ok["zender"] == "1900/BELASTINGEN/productie/generator"
-    assert ok["referentienummer"] == "*****" + referentie_bsn[5:]  # a 9-digit elfproef number is masked
+    assert ok["referentienummer"] == "*****" + referentienummer_bsn[5:]  # a 9-digit elfproef number is masked
     assert ok["fault_code"] is None and ok["duration_ms"] > 0
     assert fault["referentienummer"] == "log-refused-1"
     assert fault["fault_code"] == "StUF055" and "*****" + echoed_bsn[5:] in fault["fault_details"]

@@ -64,8 +64,8 @@ def deliver_verantwoording(tmp_path, b, route: dict, password: str) -> tuple[dic
         **route}}, {"PW": password})
     store = Store(f"sqlite:///{tmp_path / 'a.db'}")
     store.upgrade()
-    nummer = f"AUTH{random.randrange(10**9)}"
-    spec = g.random_verantwoording(random.Random(1), 0, prefix=nummer)
+    number = f"AUTH{random.randrange(10**9)}"
+    spec = g.random_verantwoording(random.Random(1), 0, prefix=number)
     with store.begin() as conn:
         handlers.verstrek_financiele_verantwoording(
             conn, etree.fromstring(g.di01_financiele_verantwoording([spec])),
@@ -85,12 +85,12 @@ def test_each_kind_of_credentials_is_accepted(tmp_path, gateway_b, method):
     route = dict(CREDENTIALS[method])
     if method == "mtls":
         route.update(tls_cert=str(gateway_b.client.cert_path), tls_key=str(gateway_b.client.key_path))
-    rows, nummer = deliver_verantwoording(tmp_path, gateway_b, route, PASSWORDS[method])
+    rows, number = deliver_verantwoording(tmp_path, gateway_b, route, PASSWORDS[method])
     row, = rows.values()
     assert (row.state, row.outcome) == ("delivered", "Bv03"), row.last_error
     with gateway_b.store.begin(write=False) as conn:
         stored = conn.execute(sa.select(sa.func.count()).select_from(verantwoording)
-                              .where(verantwoording.c.verantwoordingsnummer == nummer)).scalar_one()
+                              .where(verantwoording.c.verantwoordingsnummer == number)).scalar_one()
     assert stored == 1
 
 

@@ -95,8 +95,8 @@ def test_the_gateway_delivers_status_changes_once_and_in_order(tmp_path, receive
     assert len(rows) == 5  # nothing for the tsa without a route, nothing for the vordering (no inningssysteem)
     processed = receiver.processed
     assert sorted(changes_in(processed)) == sorted(sent)
-    for nummer in (specs[0].vorderingnummer, specs[1].vorderingnummer):  # in order per vordering
-        assert [b for v, b in changes_in(processed) if v == nummer] == [b for v, b in sent if v == nummer]
+    for number in (specs[0].vorderingnummer, specs[1].vorderingnummer):  # in order per vordering
+        assert [b for v, b in changes_in(processed) if v == number] == [b for v, b in sent if v == number]
     assert len({r.referentienummer for r in receiver.received}) == 5  # each message once, resends aside
     assert all(r.answer in ("Bv03", "http503") for r in receiver.received)  # valid: no Fo03 StUF055
     assert {(r.zender, r.ontvanger, r.soap_action) for r in processed} == {

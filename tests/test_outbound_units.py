@@ -61,9 +61,9 @@ def test_routing_file_with_environment_overrides(tmp_path):
     tsa = routing.tsa("BELASTINGEN")
     assert (tsa.auth, tsa.username, tsa.password) == ("wss-digest", "stuffin", "geheim")
     assert tsa.zender == Systeem("1900", "STUFFIN") and tsa.ontvanger == Systeem("1900", "BELASTINGEN")
-    park = routing.tsa("Parkeren en handhaving")
-    assert park.url == "http://p:8080/x" and park.ordering == "route"
-    assert park.ontvanger == Systeem("1900", "PARKEREN", "prod")
+    parking = routing.tsa("Parkeren en handhaving")
+    assert parking.url == "http://p:8080/x" and parking.ordering == "route"
+    assert parking.ontvanger == Systeem("1900", "PARKEREN", "prod")
     assert routing.get("financiele_administratie").zender == Systeem("1900", "INNING")
     assert routing.get("inningssysteem") is None
     assert (settings.outbound_backoff, settings.outbound_timeout, settings.outbound_lease) == (0.5, 2.5, 5.0)

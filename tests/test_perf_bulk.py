@@ -50,13 +50,13 @@ def _stored(conn: sa.Connection, tables: list[sa.Table]) -> dict[str, list[tuple
 def test_bulk_insert_stores_what_a_core_insert_stores(store: Store, odd_vordering_message: bytes,
                                                       copy_min_rows: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bulk, "COPY_MIN_ROWS", copy_min_rows)  # both strategies on PostgreSQL
-    rijen = _rows(odd_vordering_message)
-    tables = [t for t, _ in rijen]
-    assert all(rows for _, rows in rijen)  # every table is exercised
+    table_rows = _rows(odd_vordering_message)
+    tables = [t for t, _ in table_rows]
+    assert all(rows for _, rows in table_rows)  # every table is exercised
     results = []
     for insert in (lambda conn, t, rows: conn.execute(sa.insert(t), rows), insert_rows):
         with store.engine.connect() as conn, conn.begin() as tx:
-            for table, rows in rijen:
+            for table, rows in table_rows:
                 insert(conn, table, rows)
             results.append(_stored(conn, tables))
             tx.rollback()
@@ -87,18 +87,18 @@ def test_several_tables_at_once_store_what_core_inserts_store(store: Store, odd_
     WITH statement, by COPY, or (60) mixed: the few vorderingen before the regels' COPY that points at them, the
     other children in one statement."""
     monkeypatch.setattr(bulk, "COPY_MIN_ROWS", copy_min_rows)
-    rijen = _rows(odd_vordering_message)
-    tables = [t for t, _ in rijen]
-    assert len(rijen[0][1]) < 60 <= len(rijen[1][1])  # "mixed" mixes
+    table_rows = _rows(odd_vordering_message)
+    tables = [t for t, _ in table_rows]
+    assert len(table_rows[0][1]) < 60 <= len(table_rows[1][1])  # "mixed" mixes
     results = []
     for core in (True, False):
         with store.engine.connect() as conn, conn.begin() as tx:
             if core:
-                for table, rows in rijen:
+                for table, rows in table_rows:
                     conn.execute(sa.insert(table), rows)
             else:
                 bulk.insert_tables(conn, [(table, tuple(rows[0]), [tuple(r.values()) for r in rows])
-                                          for table, rows in rijen])
+                                          for table, rows in table_rows])
             results.append(_stored(conn, tables))
             tx.rollback()
     assert results[0] == results[1]

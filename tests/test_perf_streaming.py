@@ -38,14 +38,14 @@ def _envelope(specs: list[g.VorderingSpec], ref: str | None = None, header: bool
     data = g.soap(g.di01_vordering(specs, referentienummer=ref or uuid.uuid4().hex))
     if header:
         root = etree.fromstring(data)
-        kop = etree.Element(f"{{{SOAP_ENV}}}Header")
-        etree.SubElement(kop, "{urn:test}trace").text = "x"
-        root.insert(0, kop)
+        header_el = etree.Element(f"{{{SOAP_ENV}}}Header")
+        etree.SubElement(header_el, "{urn:test}trace").text = "x"
+        root.insert(0, header_el)
         data = etree.tostring(root)
     return data
 
 
-def _second_bericht(data: bytes) -> bytes:
+def _second_message(data: bytes) -> bytes:
     """The envelope with a second element in its Body."""
     root = etree.fromstring(data)
     etree.SubElement(root.find(f"{{{SOAP_ENV}}}Body"), F + "vrdLk01")
@@ -104,7 +104,7 @@ def test_invalid_or_broken_requests_are_not_streamed() -> None:
     issues = validate_stream(invalid, message, validator, F + "vrdLk01")  # its first errors, located
     assert issues and all(i.path.endswith("/FIN:object/FIN:valutacode") and not i.near for i in issues)
     assert "EURO" in str(issues)
-    issues = validate_stream(_second_bericht(data), message, validator, F + "vrdLk01")
+    issues = validate_stream(_second_message(data), message, validator, F + "vrdLk01")
     assert issues and "vrdLk01" in str(issues)
     with pytest.raises(XmlInputError):
         validate_stream(data[: len(data) - 40], message, validator, F + "vrdLk01")
@@ -200,7 +200,7 @@ def test_a_large_request_that_cannot_be_streamed_gets_the_ordinary_answer(store:
     bad = {
         "doctype": b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>' + good.split(b"?>", 1)[1],
         "not-xml": good[: len(good) // 2],
-        "two-messages": _second_bericht(good),
+        "two-messages": _second_message(good),
         "other-port": g.soap(g.vrdLv01("1")),
         "no-envelope": g.di01_vordering(_specs(1)),
     }[case]

@@ -89,14 +89,14 @@ def nil_scope(relation: str, *, nil: bool = True) -> etree._Element:
                           v.group(relation, v.field("debiteurnummer", nil=nil), entiteittype=ENTITEITTYPE[relation]))
 
 
-def ask(stored: Stored, nummer: str, scope: etree._Element):
-    return post(stored.url, v.vrdLv01([v.field("vorderingnummer", nummer)], scope=scope))
+def ask(stored: Stored, number: str, scope: etree._Element):
+    return post(stored.url, v.vrdLv01([v.field("vorderingnummer", number)], scope=scope))
 
 
-def the_relation(reply, nummer: str, relation: str) -> etree._Element:
+def the_relation(reply, number: str, relation: str) -> etree._Element:
     assert not reply.is_fault, reply.text
     [obj] = objects(reply.message)
-    assert obj.findtext(F + "vorderingnummer") == nummer
+    assert obj.findtext(F + "vorderingnummer") == number
     [el] = obj.findall(F + relation)
     return el
 
@@ -107,13 +107,13 @@ def the_relation(reply, nummer: str, relation: str) -> etree._Element:
                                                                   (NNP_DEBITEUR, "bedrijf", "D-NNP-2")])
 def test_a_nil_debiteurnummer_scope_gets_the_stored_debiteurnummer_or_stuf055_under_1_00_03(
         stored: Stored, relation: str, which: str, debiteurnummer: str) -> None:
-    nummer = getattr(stored, which)
-    reply = ask(stored, nummer, nil_scope(relation))
+    number = getattr(stored, which)
+    reply = ask(stored, number, nil_scope(relation))
     if stored.choice == "1.00.03":
         assert reply.is_fault and reply.message.tag == f"{{{S[1:-1]}}}Fo02Bericht", reply.text
         assert reply.code == "StUF055" and "debiteurnummer" in reply.details and "nillable" in reply.details
         return
-    el = the_relation(reply, nummer, relation)
+    el = the_relation(reply, number, relation)
     assert el.get(S + "entiteittype") == ENTITEITTYPE[relation]
     assert [(c.tag, c.text, c.get(XSI_NIL)) for c in el] == [(F + "debiteurnummer", debiteurnummer, None)]
 
@@ -122,8 +122,8 @@ def test_a_nil_debiteurnummer_scope_gets_the_stored_debiteurnummer_or_stuf055_un
                                                                   (NNP_DEBITEUR, "bedrijf", "D-NNP-2")])
 def test_the_1_00_03_way_to_ask_for_the_debiteurnummer_works_under_every_release(
         stored: Stored, relation: str, which: str, debiteurnummer: str) -> None:
-    nummer = getattr(stored, which)
-    el = the_relation(ask(stored, nummer, nil_scope(relation, nil=False)), nummer, relation)
+    number = getattr(stored, which)
+    el = the_relation(ask(stored, number, nil_scope(relation, nil=False)), number, relation)
     assert [(c.tag, c.text) for c in el] == [(F + "debiteurnummer", debiteurnummer)]
 
 
@@ -139,8 +139,8 @@ def test_a_debiteur_without_debiteurnummer_is_answered_without_a_nil_one(stored:
 
 # -- a Di01 with a nil debiteurnummer --------------------------------------------------------------------------
 
-def di01_with_nil_debiteurnummer(nummer: str) -> bytes:
-    spec = g.random_vordering(random.Random(5), 0, prefix=nummer, today=date(2025, 3, 1))
+def di01_with_nil_debiteurnummer(number: str) -> bytes:
+    spec = g.random_vordering(random.Random(5), 0, prefix=number, today=date(2025, 3, 1))
     spec.debiteur = g.DebiteurSpec(g.BedrijfSpec("002564440", "Marktkramen De Vries B.V.", "besloten vennootschap"),
                                    None)
     root = etree.fromstring(g.di01_vordering([spec]))
@@ -152,13 +152,13 @@ def di01_with_nil_debiteurnummer(nummer: str) -> bytes:
 
 def test_a_di01_with_a_nil_debiteurnummer_is_stored_and_answered_validly_under_both_releases(
         stored: Stored) -> None:
-    nummer = f"NIL{uuid.uuid4().hex[:8]}"
-    reply = post(stored.url, di01_with_nil_debiteurnummer(nummer))
+    number = f"NIL{uuid.uuid4().hex[:8]}"
+    reply = post(stored.url, di01_with_nil_debiteurnummer(number))
     if stored.choice == "1.00.03":
         assert reply.is_fault and reply.code == "StUF055" and "nillable" in reply.details, reply.text
         return
     assert reply.stuurgegeven("berichtcode") == "Bv03", reply.text
-    [vorderingnummer] = [el.text for el in etree.fromstring(di01_with_nil_debiteurnummer(nummer)).iter(
+    [vorderingnummer] = [el.text for el in etree.fromstring(di01_with_nil_debiteurnummer(number)).iter(
         F + "vorderingnummer")]
     for scope in ("alles", nil_scope(NNP_DEBITEUR)):
         el = the_relation(ask(stored, vorderingnummer, scope), vorderingnummer, NNP_DEBITEUR)
@@ -196,13 +196,13 @@ def test_config_check_names_the_release(choice: str, tmp_path) -> None:
 def test_a_nil_debiteurnummer_selects_vorderingen_without_one(stored: Stored) -> None:
     """``gelijk`` with ``<FIN:debiteurnummer xsi:nil="true" StUF:noValue="geenWaarde"/>`` (valid since 1.00.04):
     the vorderingen whose debiteur has no debiteurnummer."""
-    geen = v.group(NPS_DEBITEUR, v.field("debiteurnummer", nil=True, no_value="geenWaarde"),
-                   entiteittype=ENTITEITTYPE[NPS_DEBITEUR])
-    for nummer, found in ((stored.without, True), (stored.persoon, False)):
-        reply = post(stored.url, v.vrdLv01([v.field("vorderingnummer", nummer), geen], scope="kerngegevens"))
+    without_value = v.group(NPS_DEBITEUR, v.field("debiteurnummer", nil=True, no_value="geenWaarde"),
+                            entiteittype=ENTITEITTYPE[NPS_DEBITEUR])
+    for number, found in ((stored.without, True), (stored.persoon, False)):
+        reply = post(stored.url, v.vrdLv01([v.field("vorderingnummer", number), without_value], scope="kerngegevens"))
         if stored.choice == "1.00.03":
             assert reply.is_fault and reply.code == "StUF055", reply.text
         elif found:
-            assert [o.findtext(F + "vorderingnummer") for o in objects(reply.message)] == [nummer], reply.text
+            assert [o.findtext(F + "vorderingnummer") for o in objects(reply.message)] == [number], reply.text
         else:  # a question by vorderingnummer that finds nothing: Fo02 StUF064 (not_found_fault, the default)
             assert reply.is_fault and reply.code == "StUF064", reply.text

@@ -37,25 +37,25 @@ def _sg(organisatie: str, applicatie: str, administratie: str = "") -> Stuurgege
     return Stuurgegevens(zender=Systeem(organisatie, applicatie, administratie))
 
 
-def _refused(authorisation, verzoek, sg) -> str:
+def _refused(authorisation, request, sg) -> str:
     with pytest.raises(StufFault) as info:
-        authorisation(verzoek, sg)
+        authorisation(request, sg)
     return info.value.code
 
 
 def test_allowed(authorisation):
-    verzoek = _request("Di01-verstrekVordering", "tsa")
-    authorisation(verzoek, _sg("0363", "TSA01", "any-administratie"))
-    authorisation(verzoek, _sg("0363", "TSA02", "adm"))
-    assert verzoek.visible_tsas == {"TSA01", "TSA02"}
+    request = _request("Di01-verstrekVordering", "tsa")
+    authorisation(request, _sg("0363", "TSA01", "any-administratie"))
+    authorisation(request, _sg("0363", "TSA02", "adm"))
+    assert request.visible_tsas == {"TSA01", "TSA02"}
 
 
 def test_zender_of_another_client_is_stuf052_unknown_zender_stuf013(authorisation):
-    verzoek = _request("Di01-verstrekVordering", "tsa")
-    assert _refused(authorisation, verzoek, _sg("0363", "INN01")) == "StUF052"
-    assert _refused(authorisation, verzoek, _sg("0363", "ONBEKEND")) == "StUF013"
-    assert _refused(authorisation, verzoek, _sg("0599", "TSA01")) == "StUF013"
-    assert _refused(authorisation, verzoek, _sg("0363", "TSA02", "other")) == "StUF013"
+    request = _request("Di01-verstrekVordering", "tsa")
+    assert _refused(authorisation, request, _sg("0363", "INN01")) == "StUF052"
+    assert _refused(authorisation, request, _sg("0363", "ONBEKEND")) == "StUF013"
+    assert _refused(authorisation, request, _sg("0599", "TSA01")) == "StUF013"
+    assert _refused(authorisation, request, _sg("0363", "TSA02", "other")) == "StUF013"
 
 
 def test_operation_not_granted_is_stuf052(authorisation):
@@ -80,9 +80,9 @@ def test_visibility(authorisation):
     assert authorisation.visible_tsas("inn") is None  # granted everything
     assert authorisation.visible_tsas("beheer") == {"TSA01", "TSA03"}
     assert authorisation.visible_tsas("ghost") == frozenset()
-    verzoek = _request("vrdLv01", "inn")
-    authorisation(verzoek, _sg("0363", "INN01"))
-    assert verzoek.visible_tsas is None
+    request = _request("vrdLv01", "inn")
+    authorisation(request, _sg("0363", "INN01"))
+    assert request.visible_tsas is None
 
 
 def test_no_clients_no_hook():

@@ -10,13 +10,13 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from lxml import etree
-from support import kit
-from support.kit import requires_kit
-from support.security import post
-from support.server import start_server
 
 from stuf_fin.envelope import wrap
 from stuf_fin.namespaces import STUF, XSI
+from tests.support import kit
+from tests.support.kit import requires_kit
+from tests.support.security import post
+from tests.support.server import start_server
 
 pytestmark = requires_kit
 
@@ -59,8 +59,8 @@ def mutated(draw) -> tuple[str, bytes]:
     name = draw(st.sampled_from(SEEDS))
     if draw(st.booleans()):
         message = etree.fromstring(kit.kit_message(name))
-        for referentie in message.iter(f"{{{STUF}}}referentienummer"):  # past StUF016, into the FIN rules
-            referentie.text = draw(st.uuids()).hex
+        for referentienummer in message.iter(f"{{{STUF}}}referentienummer"):  # past StUF016, into the FIN rules
+            referentienummer.text = draw(st.uuids()).hex
         _structural(draw, message)
         return name, wrap(message)
     data = bytearray(wrap(kit.kit_message(name)))

@@ -17,17 +17,17 @@ NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 ZENDER = Systeem("0363", "TSA01")
 
 
-def _message(store, days_ago: int, outcome: str | None, remember: bool = False, refnr: str = "r") -> int:
+def _message(store, days_ago: int, outcome: str | None, remember: bool = False, referentienummer: str = "r") -> int:
     with store.begin() as conn:
         bericht_id = archive.archive(conn, port="VerstrekVorderingOfVerantwoording",
                                      operation="Di01-verstrekVordering", request=b"<bsn>111222333</bsn>",
                                      received_at=NOW - timedelta(days=days_ago), zender=ZENDER,
-                                     referentienummer=refnr, authenticated_identity="tsa")
+                                     referentienummer=referentienummer, authenticated_identity="tsa")
         if outcome:
             archive.set_reply(conn, bericht_id, b"<" + outcome.encode() + b"/>", outcome,
                               answered_at=NOW - timedelta(days=days_ago))
         if remember:
-            assert archive.claim_referentie(conn, "VerstrekVorderingOfVerantwoording", ZENDER, refnr, "hash",
+            assert archive.claim_referentie(conn, "VerstrekVorderingOfVerantwoording", ZENDER, referentienummer, "hash",
                                             bericht_id) is None
     return bericht_id
 
@@ -38,10 +38,10 @@ def _row(store, bericht_id: int):
 
 
 def test_purge_keeps_audit_rows_and_the_stuf016_memory(store):
-    accepted = _message(store, 40, "Bv03", remember=True, refnr="accepted")
-    refused = _message(store, 40, "Fo03", refnr="refused")
-    pending = _message(store, 40, None, refnr="pending")
-    recent = _message(store, 5, "Bv03", remember=True, refnr="recent")
+    accepted = _message(store, 40, "Bv03", remember=True, referentienummer="accepted")
+    refused = _message(store, 40, "Fo03", referentienummer="refused")
+    pending = _message(store, 40, None, referentienummer="pending")
+    recent = _message(store, 5, "Bv03", remember=True, referentienummer="recent")
 
     assert purge(store, 30, now=NOW, dry_run=True).requests == 2
     result = purge(store, 30, now=NOW)

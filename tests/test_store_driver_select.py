@@ -21,12 +21,12 @@ from stuf_fin.stuf.stuurgegevens import Systeem
 NOW = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
 
 
-def _vordering(conn, nummer: str, status_tijdstip: datetime | None) -> None:
+def _vordering(conn, number: str, status_tijdstip: datetime | None) -> None:
     bericht_id = conn.execute(sa.insert(bericht).returning(bericht.c.id), {
         "port": "p", "operation": "o", "direction": "in", "request": b"", "received_at": datetime.now(UTC)}).scalar()
     conn.execute(sa.insert(vordering), {
         "bericht_id": bericht_id, "ontvangen_op": datetime(2025, 3, 1, 10, tzinfo=UTC), "organisatie_nnp_id": "",
-        "tsa": "T", "vorderingnummer": nummer, "creatiedatum": date(2025, 2, 28), "vervaldatum": None,
+        "tsa": "T", "vorderingnummer": number, "creatiedatum": date(2025, 2, 28), "vervaldatum": None,
         "indicator_factuur_uitgestuurd": "J", "algemene_factuuromschrijving": "x", "valutacode": "EUR",
         "totaalbedrag_excl_btw": 10**15, "totaalbedrag_btw": 0, "totaalbedrag_incl_btw": 10**15,
         "indicator_publiekrechtelijk": "N", "organisatie_xml": b"<a/>", "vorm": {"": {"k": "w"}},
@@ -78,9 +78,9 @@ def test_driver_inserts_store_what_core_would_and_a_taken_key_is_no_error(store:
     cursor: the rows come back through Core as they went in; a vordering key taken already stores nothing."""
     [v] = _vorderingen()
     with store.begin() as conn:
-        bericht_id, eerder = _archive_and_claim(conn)
+        bericht_id, earlier = _archive_and_claim(conn)
         vid = repo.insert_new_vordering(conn, v, bericht_id=bericht_id, ontvangen_op=NOW)
-        assert eerder is None and vid is not None
+        assert earlier is None and vid is not None
         assert repo.insert_new_vordering(conn, _vorderingen()[0], bericht_id=bericht_id, ontvangen_op=NOW) is None
     with store.begin(write=False) as conn:
         assert repo.load_vorderingen(conn, [vid]) == [v]

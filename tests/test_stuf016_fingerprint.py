@@ -46,10 +46,10 @@ def _post(store: Store, data: bytes, stream_min_bytes: int = 0) -> tuple[int, et
 def _reserialized(data: bytes) -> bytes:
     """The same message in another envelope: a SOAP Header, blanks inside tags, namespaces declared elsewhere."""
     message = etree.fromstring(data).find(f"{{{SOAP_ENV}}}Body")[0]
-    kop = etree.Element(f"{{{SOAP_ENV}}}Header", nsmap={"t": "urn:test"})
-    etree.SubElement(kop, "{urn:test}trace").text = "retry 2"
+    header = etree.Element(f"{{{SOAP_ENV}}}Header", nsmap={"t": "urn:test"})
+    etree.SubElement(header, "{urn:test}trace").text = "retry 2"
     envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soap": SOAP_ENV})  # other prefix, no FIN/StUF here
-    envelope.append(kop)
+    envelope.append(header)
     body = etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body")
     body.append(etree.fromstring(etree.tostring(message)))  # declares its namespaces itself
     return etree.tostring(envelope).replace(b' StUF:entiteittype="VRD"', b'  StUF:entiteittype = "VRD" ')

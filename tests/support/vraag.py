@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
-import pytest
 from lxml import etree
 
-from bench.databases import postgres_problem, postgres_schema
 from stuf_fin.namespaces import XSI_NIL, F, S
 from stuf_fin.schema.validator import get_validator
 
 from .kit import OFFICIAL_SCHEMAS
+from .postgres import fresh_postgres_schema
 from .server import Server, start_server
 from .soap import Reply, post
 
 NO_VALUE = S + "noValue"
-POSTGRES_ENV = "STUF_FIN_TEST_POSTGRES_URL"
-POSTGRES_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 @contextmanager
@@ -30,13 +26,7 @@ def database(kind: str, workdir: Path) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{workdir / 'gateway.db'}"
         return
-    base = os.environ.get(POSTGRES_ENV) or POSTGRES_DEFAULT
-    if base == "skip":
-        pytest.skip(f"PostgreSQL tests switched off ({POSTGRES_ENV}=skip)")
-    problem = postgres_problem(base)
-    if problem:
-        pytest.fail(f"PostgreSQL is not reachable ({problem}); set {POSTGRES_ENV}=skip to skip")
-    with postgres_schema(base, "v_") as url:
+    with fresh_postgres_schema("v_") as url:
         yield url
 
 
