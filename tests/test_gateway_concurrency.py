@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from lxml import etree
-from support.server import Server, start_server
-from support.soap import Reply, checked
 
 from bench.faults import identical_pairs, outcome, simultaneous_pairs
 from stuf_fin.selftest import generator as g
 from stuf_fin.store.db import Store
 from stuf_fin.store.tables import bericht, ontvangen_referentie, verantwoording, vordering, vorderingstatus
+from tests.support.server import Server, start_server
+from tests.support.soap import Reply, checked
 
 PAIRS = 30
 

@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from support.polling import wait_for
-from support.server import SOAP_ACTIONS, start_server
 
 from stuf_fin.selftest import generator as g
 from stuf_fin.store.db import Store
 from stuf_fin.store.tables import bericht, ontvangen_referentie, vordering, vorderingsregel
+from tests.support.polling import wait_for
+from tests.support.server import SOAP_ACTIONS, start_server
 
 LARGE = 10_000
 SMALL = 8  # per group, two groups

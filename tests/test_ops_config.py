@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.security import client_table, clients_config
-from support.server import free_port, start_server
+
+from tests.support.security import client_table, clients_config
+from tests.support.server import free_port, start_server
 
 DB_PASSWORD = "db-geheim-4711"
 CLIENT_PASSWORD = "fa-geheim-0123456789"

@@ -16,17 +16,17 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 import sqlalchemy as sa
-from support.ops import scrape, status_of, value
-from support.outbound import FAST, TSA, outbox_rows, write_config
-from support.polling import wait_for
-from support.receiver import Receiver
-from support.server import start_server
-from support.soap import Reply, post
 
 from stuf_fin.selftest import generator as g
 from stuf_fin.store.db import Store
 from stuf_fin.store.postgres import DatabaseTimeout
 from stuf_fin.store.tables import bericht, vordering
+from tests.support.ops import scrape, status_of, value
+from tests.support.outbound import FAST, TSA, outbox_rows, write_config
+from tests.support.polling import wait_for
+from tests.support.receiver import Receiver
+from tests.support.server import start_server
+from tests.support.soap import Reply, post
 
 TIMEOUT = 3  # the gateway's database_timeout in these tests
 ANSWER_WITHIN = TIMEOUT + 30  # a client that gets no answer by then would have given up: the fault we prevent
@@ -135,7 +135,7 @@ def test_requests_get_their_fault_in_time_while_the_database_does_not_answer_and
 
 
 def test_the_console_answers_in_time_while_the_database_does_not_answer(tmp_path, proxied_postgres) -> None:
-    from support.console import BEHEERDER, console_config
+    from tests.support.console import BEHEERDER, console_config
 
     url, proxy = proxied_postgres
     server = start_server(tmp_path, database_url=url, env={

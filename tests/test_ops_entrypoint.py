@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
-from support.ops import status_of
-from support.polling import wait_for
-from support.server import free_port
-from support.soap import post
-from support.tcpproxy import TcpProxy
 
 from stuf_fin.selftest import generator
 from stuf_fin.store.db import normalise_url
+from tests.support.ops import status_of
+from tests.support.polling import wait_for
+from tests.support.server import free_port
+from tests.support.soap import post
+from tests.support.tcpproxy import TcpProxy
 
 REPO = Path(__file__).resolve().parent.parent
 ENTRYPOINT = REPO / "docker" / "entrypoint.sh"

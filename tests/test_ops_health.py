@@ -6,12 +6,12 @@ from __future__ import annotations
 import random
 
 import httpx
-from support.ops import scrape, status_of, value
-from support.polling import wait_for
-from support.server import start_server
-from support.soap import post
 
 from stuf_fin.selftest import generator
+from tests.support.ops import scrape, status_of, value
+from tests.support.polling import wait_for
+from tests.support.server import start_server
+from tests.support.soap import post
 
 
 def _vordering(seed: int) -> bytes:

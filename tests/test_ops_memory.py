@@ -6,9 +6,8 @@ from __future__ import annotations
 import gc
 import threading
 
-from support.polling import wait_for
-
 from stuf_fin.ops.memory import GC_OLDER, GC_YOUNG, GcTuning, MemoryTrimmer
+from tests.support.polling import wait_for
 
 
 def test_the_trimmer_trims_in_the_background_until_it_is_stopped() -> None:

@@ -9,16 +9,16 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from support.ops import names, scrape, value
-from support.security import client_table, clients_config
-from support.server import start_server
-from support.soap import post
 
 import stuf_fin
 from stuf_fin.ops import exposition, metrics
 from stuf_fin.ops.collectors import StoreCollector
 from stuf_fin.selftest import generator
 from stuf_fin.store.db import Store
+from tests.support.ops import names, scrape, value
+from tests.support.security import client_table, clients_config
+from tests.support.server import start_server
+from tests.support.soap import post
 
 KENNISGEVING = "VerstrekVorderingOfVerantwoording"
 VORDERING = "Di01-verstrekVordering"

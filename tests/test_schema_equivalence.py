@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from support.kit import CURRENT_RELEASE, KIT_MESSAGES, RELEASES, requires_kit
-from support.mutations import Mutation, Mutator
-from support.releases import explained
 
 from stuf_fin.schema import SchemaIssue, get_validator, parse_bytes
 from stuf_fin.schema.loader import SchemaSource, builtin_dir
 from stuf_fin.schema.validator import MessageValidator
+from tests.support.kit import CURRENT_RELEASE, KIT_MESSAGES, RELEASES, requires_kit
+from tests.support.mutations import Mutation, Mutator
+from tests.support.releases import explained
 
 DATA = Path(__file__).parent / "data" / "schema"
 MUTATIONS = int(os.environ.get("STUF_FIN_MUTATIONS") or 2000)

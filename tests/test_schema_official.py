@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from support.kit import CURRENT_RELEASE, KIT_MESSAGES, OFFICIAL_SCHEMAS, RELEASES, requires_kit
-from support.releases import OLDER, RELEASE_DIFFERENCES, explained
 
 from stuf_fin.cli import main
 from stuf_fin.namespaces import PREFIXES, XSI
 from stuf_fin.schema import SchemaLoadError, get_validator, parse_bytes
 from stuf_fin.schema.loader import BUILTIN_RELEASE, OFFICIAL_ENTRY, OfficialRelease, load
+from tests.support.kit import CURRENT_RELEASE, KIT_MESSAGES, OFFICIAL_SCHEMAS, RELEASES, requires_kit
+from tests.support.releases import OLDER, RELEASE_DIFFERENCES, explained
 
 pytestmark = requires_kit
 

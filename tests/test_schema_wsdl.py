@@ -10,14 +10,14 @@ import httpx
 import pytest
 import zeep
 from lxml import etree
-from support.kit import RELEASES, requires_kit
-from support.server import start_server
 from zeep.transports import Transport
 
 from stuf_fin.namespaces import FIN, STUF
 from stuf_fin.schema.loader import builtin_dir
 from stuf_fin.soap import wsdl
 from stuf_fin.stuf.operations import PORT_KENNISGEVING, PORT_VRAAG
+from tests.support.kit import RELEASES, requires_kit
+from tests.support.server import start_server
 
 XSD = builtin_dir()
 WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"

@@ -8,9 +8,10 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from support.kit import requires_kit
-from support.security import Answer, body_of, post, vordering
-from support.server import start_server
+
+from tests.support.kit import requires_kit
+from tests.support.security import Answer, body_of, post, vordering
+from tests.support.server import start_server
 
 pytestmark = requires_kit
 

@@ -15,11 +15,11 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support.server import Server, start_server
 
 from bench.faults import hostile_bodies, outcome, port_path, post, soap_action, vordering_bodies
 from stuf_fin.schema.parsing import MAX_ATTRIBUTES
 from stuf_fin.selftest import generator as g
+from tests.support.server import Server, start_server
 
 FACTOR = 10  # peak RSS above idle, as a multiple of the body
 FUZZ_EXAMPLES = 2500  # mutated bodies, in batches of BATCH sent by SENDERS senders at once

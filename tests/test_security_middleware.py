@@ -8,7 +8,6 @@ import os
 from datetime import timedelta
 
 import pytest
-from support.wss import created_now, envelope_with_token
 
 from stuf_fin.asgi import read_body
 from stuf_fin.security.authenticate import Authenticator
@@ -16,6 +15,7 @@ from stuf_fin.security.clients import load_clients
 from stuf_fin.security.middleware import IDENTITY, AuthMiddleware
 from stuf_fin.security.passwords import hash_secret
 from stuf_fin.security.tlsnames import fingerprint_pem
+from tests.support.wss import created_now, envelope_with_token
 
 PEM = """-----BEGIN CERTIFICATE-----
 MIIBszCCAVmgAwIBAgIUYWJjZGVmZ2hpamtsbW5vcHFyc3QwCgYIKoZIzj0EAwIw

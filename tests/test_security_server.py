@@ -11,12 +11,13 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 import sqlalchemy as sa
-from support.certs import client_context, issue, make_ca
-from support.kit import requires_kit
-from support.polling import wait_for
-from support.security import body_of, client_table, clients_config, post, start_https_server, vordering, vraag
-from support.server import free_port, start_server
-from support.wss import envelope_with_token, fresh_digest_envelope
+
+from tests.support.certs import client_context, issue, make_ca
+from tests.support.kit import requires_kit
+from tests.support.polling import wait_for
+from tests.support.security import body_of, client_table, clients_config, post, start_https_server, vordering, vraag
+from tests.support.server import free_port, start_server
+from tests.support.wss import envelope_with_token, fresh_digest_envelope
 
 pytestmark = requires_kit
 

@@ -7,7 +7,6 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from support.wss import envelope_with_token
 
 from stuf_fin.config import ConfigError
 from stuf_fin.configure import load_settings
@@ -28,6 +27,7 @@ from stuf_fin.security.wsse import (
     redact_password,
 )
 from stuf_fin.stuf.stuurgegevens import Systeem
+from tests.support.wss import envelope_with_token
 
 FAST = {"n": 2**10}
 

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from support.polling import wait_for
 
 from stuf_fin.store import archive
 from stuf_fin.store.db import Store
 from stuf_fin.store.tables import bericht, ontvangen_referentie
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
+from tests.support.polling import wait_for
 
 PORT = "VerstrekVorderingOfVerantwoording"
 STP = Systeem("KING", "STP", "test", "tester")

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from support.polling import wait_for
 
 from stuf_fin.store import archive
 from stuf_fin.store.checkpoint import WalCheckpointer
 from stuf_fin.store.db import SQLITE_AUTOCHECKPOINT_PAGES, Store
 from stuf_fin.store.tables import bericht
+from tests.support.polling import wait_for
 
 PAGE = 4096
 

@@ -15,7 +15,7 @@ from typing import Any
 from lxml import etree
 
 from stuf_fin.envelope import body_element, wrap
-from stuf_fin.namespaces import FIN, STUF
+from stuf_fin.namespaces import FIN, STUF, F, S
 from stuf_fin.stuf import answers
 from stuf_fin.stuf.stuurgegevens import Systeem, read_stuurgegevens
 
@@ -63,16 +63,16 @@ class FakeProvider:
     def answer(self, message: etree._Element) -> bytes:
         sg = read_stuurgegevens(message)
         if self.mode == "invalid-la01" and etree.QName(message).localname == "vrdLv01":
-            la01 = etree.Element(f"{{{FIN}}}vrdLa01", nsmap={"FIN": FIN, "StUF": STUF})
-            stuurgegevens = etree.SubElement(la01, f"{{{FIN}}}stuurgegevens")
-            etree.SubElement(stuurgegevens, f"{{{STUF}}}berichtcode").text = "La01"
-            etree.SubElement(stuurgegevens, f"{{{STUF}}}entiteittype").text = "VRD"
-            parameters = etree.SubElement(la01, f"{{{FIN}}}parameters")
-            etree.SubElement(parameters, f"{{{STUF}}}indicatorVervolgvraag").text = "false"
+            la01 = etree.Element(F + "vrdLa01", nsmap={"FIN": FIN, "StUF": STUF})
+            stuurgegevens = etree.SubElement(la01, F + "stuurgegevens")
+            etree.SubElement(stuurgegevens, S + "berichtcode").text = "La01"
+            etree.SubElement(stuurgegevens, S + "entiteittype").text = "VRD"
+            parameters = etree.SubElement(la01, F + "parameters")
+            etree.SubElement(parameters, S + "indicatorVervolgvraag").text = "false"
             return wrap(la01)
         bv03 = answers.bv03(sg, OWN)
         if self.mode == "wrong-crossref":
-            bv03.find(f"{{{STUF}}}stuurgegevens/{{{STUF}}}crossRefnummer").text = "FAKE-" + sg.referentienummer[:30]
+            bv03.find(f"{S}stuurgegevens/{S}crossRefnummer").text = "FAKE-" + sg.referentienummer[:30]
         return wrap(bv03)
 
     def close(self) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from lxml import etree
 
-from stuf_fin.namespaces import SOAP_ENV
+from stuf_fin import envelope
 from stuf_fin.schema.validator import get_validator, summarize
 from stuf_fin.stuf import answers
 from stuf_fin.stuf.faults import StufFault
@@ -48,11 +48,7 @@ class Received:
 
 
 def _fault(fault: StufFault, request: Any) -> bytes:
-    fo03 = etree.tostring(answers.fo03(request, fault, OWN))
-    code = "Client" if fault.plek == "client" else "Server"
-    return (f'<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="{SOAP_ENV}"><SOAP-ENV:Body>'
-            f"<SOAP-ENV:Fault><faultcode>SOAP-ENV:{code}</faultcode><faultstring>{fault.omschrijving}</faultstring>"
-            "<detail>").encode() + fo03 + b"</detail></SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>"
+    return envelope.wrap(envelope.fault(answers.fo03(request, fault, OWN), fault.plek, fault.omschrijving))
 
 
 class Receiver:
@@ -133,8 +129,7 @@ class Receiver:
     # -- one request ---------------------------------------------------------------------------------------
     def _handle(self, http: BaseHTTPRequestHandler) -> None:
         body = http.rfile.read(int(http.headers.get("Content-Length", 0)))
-        envelope = etree.fromstring(body)
-        message = envelope.find(f"{{{SOAP_ENV}}}Body")[0]
+        message = envelope.body_element(etree.fromstring(body))
         sg = read_stuurgegevens(message)
         canonical = etree.tostring(message, method="c14n", exclusive=True)
         with self._lock:
@@ -174,7 +169,7 @@ class Receiver:
         with self._lock:
             earlier = self._memory.get(key)
             if earlier is None:
-                bv03 = b'<?xml version="1.0" encoding="UTF-8"?>' + _envelope(answers.bv03(sg, OWN))
+                bv03 = envelope.wrap(answers.bv03(sg, OWN))
                 self._memory[key] = (record["digest"], bv03)
                 self.processed.append(Received(**record, answer="Bv03"))
                 return 200, bv03, "drop" if mode == "drop" else "Bv03"
@@ -184,6 +179,3 @@ class Receiver:
         return 200, earlier[1], "Bv03 (again)"
 
 
-def _envelope(element: Any) -> bytes:
-    return (f'<SOAP-ENV:Envelope xmlns:SOAP-ENV="{SOAP_ENV}"><SOAP-ENV:Body>').encode() + etree.tostring(element) \
-        + b"</SOAP-ENV:Body></SOAP-ENV:Envelope>"

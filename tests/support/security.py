@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 from lxml import etree
 
-from stuf_fin.envelope import wrap
-from stuf_fin.namespaces import SOAP_ENV, F, S
+from stuf_fin.envelope import body_element, wrap
+from stuf_fin.namespaces import F, S
 from stuf_fin.security.passwords import hash_secret
 
 from .certs import Issued, client_context
@@ -84,7 +84,7 @@ def vraag(organisatie: str, applicatie: str) -> bytes:
 
 def body_of(envelope: bytes) -> bytes:
     """The message inside an envelope made by :func:`vordering`/:func:`vraag` (to wrap it differently)."""
-    return etree.tostring(etree.fromstring(envelope).find(f"{{{SOAP_ENV}}}Body")[0])
+    return etree.tostring(body_element(etree.fromstring(envelope)))
 
 
 @dataclass

@@ -8,8 +8,8 @@ from functools import cache
 import httpx
 from lxml import etree
 
-from stuf_fin.envelope import wrap
-from stuf_fin.namespaces import SOAP_ENV, STUF
+from stuf_fin.envelope import BODY, FAULT, body_element, is_envelope, wrap
+from stuf_fin.namespaces import S
 
 from .kit import RELEASES
 from .server import SOAP_ACTIONS
@@ -25,11 +25,11 @@ class Reply:
 
     @property
     def body(self) -> etree._Element:
-        return self.root.find(f"{{{SOAP_ENV}}}Body")[0]
+        return self.root.find(BODY)[0]
 
     @property
     def is_fault(self) -> bool:
-        return self.body.tag == f"{{{SOAP_ENV}}}Fault"
+        return self.body.tag == FAULT
 
     @property
     def message(self) -> etree._Element:
@@ -40,16 +40,16 @@ class Reply:
 
     @property
     def code(self) -> str | None:
-        el = self.message.find(f"{{{STUF}}}body/{{{STUF}}}code")
+        el = self.message.find(f"{S}body/{S}code")
         return el.text if el is not None else None
 
     @property
     def details(self) -> str:
-        el = self.message.find(f"{{{STUF}}}body/{{{STUF}}}details")
+        el = self.message.find(f"{S}body/{S}details")
         return el.text or "" if el is not None else ""
 
     def stuurgegeven(self, name: str) -> str | None:
-        el = self.message.find(f"{{{STUF}}}stuurgegevens/{{{STUF}}}{name}")
+        el = self.message.find(f"{S}stuurgegevens/{S}{name}")
         return el.text if el is not None else None
 
 
@@ -57,8 +57,8 @@ def post(base_url: str, message: bytes | etree._Element, *, soap_action: str | N
          port: str | None = None, timeout: float = 60) -> Reply:
     """POST one message (bare or already an envelope) to the right port with the right SOAPAction."""
     root = etree.fromstring(message) if isinstance(message, bytes) else message
-    if root.tag == f"{{{SOAP_ENV}}}Envelope":
-        body_el = root.find(f"{{{SOAP_ENV}}}Body")[0]
+    if is_envelope(root):
+        body_el = body_element(root)
         data = etree.tostring(root)
     else:
         body_el = root
@@ -89,8 +89,8 @@ def checked(reply: Reply) -> Reply:
         assert reply.status == 500, reply.text
         assert [child.tag for child in reply.body] == ["faultcode", "faultstring", "detail"], reply.text
         assert reply.body.findtext("faultcode") in ("SOAP-ENV:Client", "SOAP-ENV:Server")
-        assert reply.body.findtext("faultstring") == reply.message.findtext(f"{{{STUF}}}body/{{{STUF}}}omschrijving")
-        plek = reply.message.findtext(f"{{{STUF}}}body/{{{STUF}}}plek")
+        assert reply.body.findtext("faultstring") == reply.message.findtext(f"{S}body/{S}omschrijving")
+        plek = reply.message.findtext(f"{S}body/{S}plek")
         assert reply.body.findtext("faultcode").endswith(plek.capitalize())
     else:
         assert reply.status == 200, reply.text

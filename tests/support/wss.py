@@ -8,7 +8,8 @@ import os
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
-from stuf_fin.namespaces import SOAP_ENV, WSSE, WSU
+from stuf_fin.envelope import envelope_bytes
+from stuf_fin.namespaces import WSSE, WSU
 from stuf_fin.security.wsse import PASSWORD_DIGEST, PASSWORD_TEXT
 
 
@@ -38,14 +39,12 @@ def envelope_with_token(username: str | None, password: str | None, *, message: 
                         twice: bool = False, **token) -> bytes:
     """A SOAP 1.1 envelope around ``message`` (bare, without XML declaration) with a UsernameToken
     (none when ``username`` is None)."""
-    header = b""
+    security = None
     if username is not None:
         one = token_xml(username, password or "", **token)
-        header = (b'<SOAP-ENV:Header><wsse:Security SOAP-ENV:mustUnderstand="1" xmlns:wsse="' + WSSE.encode()
-                  + b'" xmlns:wsu="' + WSU.encode() + b'">' + one + (one if twice else b"")
-                  + b"</wsse:Security></SOAP-ENV:Header>")
-    return (b'<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="' + SOAP_ENV.encode() + b'">'
-            + header + b"<SOAP-ENV:Body>" + message + b"</SOAP-ENV:Body></SOAP-ENV:Envelope>")
+        security = (b'<wsse:Security SOAP-ENV:mustUnderstand="1" xmlns:wsse="' + WSSE.encode()
+                    + b'" xmlns:wsu="' + WSU.encode() + b'">' + one + (one if twice else b"") + b"</wsse:Security>")
+    return envelope_bytes(message, security)
 
 
 def fresh_digest_envelope(username: str, secret: str, message: bytes) -> bytes:
