@@ -268,7 +268,7 @@ def test_the_gateway_dispatches_each_operation_to_its_handler(tmp_path: Path) ->
     finally:
         gateway.store.dispose()
         gateway.executor.shutdown()
-    assert {*table, "vrdLv01"} == {op.naam for op in OPERATIONS}
+    assert {*table, "vrdLv01"} == {op.name for op in OPERATIONS}
     assert table == {
         "Di01-verstrekVordering": handlers.verstrek_vordering,
         "Di01-verstrekVorderingStatusWijziging": handlers.verstrek_status_wijziging,

@@ -134,7 +134,7 @@ class Pages:
         self.templates = Environment(loader=PackageLoader("stuf_fin.console", "templates"), autoescape=True,
                                      auto_reload=False,
                                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-        self.templates.globals.update(link=_link, operations=[op.naam for op in OPERATIONS], outcomes=OUTCOMES,
+        self.templates.globals.update(link=_link, operations=[op.name for op in OPERATIONS], outcomes=OUTCOMES,
                                       version=__version__)
         self.templates.filters.update(local=local, duration=duration, zender=_zender, ontvanger=_ontvanger)
         self._secret: bytes | None = None

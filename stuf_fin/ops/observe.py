@@ -61,7 +61,7 @@ def answered(port: str, operation: str, stuurgegevens: Stuurgegevens, antwoord: 
              client: str | None = None) -> None:
     """:func:`message_handled` for the pipeline's objects (``Stuurgegevens`` and ``Reply`` of
     :mod:`stuf_fin.stuf`)."""
-    fout = antwoord.fout
+    fout = antwoord.fault
     message_handled(port=port, operation=operation, outcome=antwoord.outcome, fault_code=fout.code if fout else None,
                     seconds=seconds, zender=str(stuurgegevens.zender or ""),
                     referentienummer=stuurgegevens.referentienummer, details=fout.details if fout else "",

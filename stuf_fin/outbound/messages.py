@@ -14,7 +14,7 @@ from stuf_fin.stuf.operations import OPERATIONS, Operation
 from stuf_fin.stuf.stuurgegevens import Systeem
 
 F, S = f"{{{FIN}}}", f"{{{STUF}}}"
-_BY_NAME = {op.naam: op for op in OPERATIONS}
+_BY_NAME = {op.name: op for op in OPERATIONS}
 _BY_ELEMENT: dict[object, Operation] = {op.element: op for op in OPERATIONS}  # by any tag (a comment's is no str)
 
 
@@ -31,14 +31,14 @@ class _Clock:
             if self._last is not None and now <= self._last:
                 now = self._last + timedelta(milliseconds=1)
             self._last = now
-            return answers.tijdstip(now)
+            return answers.moment(now)
 
 
-tijdstip = _Clock()
+moment = _Clock()
 
 
-def operation(naam: str) -> Operation:
-    return _BY_NAME[naam]
+def operation(name: str) -> Operation:
+    return _BY_NAME[name]
 
 
 def operation_of(message: etree._Element) -> Operation | None:
@@ -64,10 +64,10 @@ def kennisgeving(tag: str, entiteittype: str, obj: etree._Element) -> etree._Ele
     return lk
 
 
-def di01(naam: str, kennisgevingen: list[etree._Element], *, zender: Systeem, ontvanger: Systeem,
+def di01(name: str, kennisgevingen: list[etree._Element], *, zender: Systeem, ontvanger: Systeem,
          referentienummer: str, tijdstip_bericht: str) -> etree._Element:
-    """A Di01 of operation ``naam`` with our stuurgegevens around ``kennisgevingen``."""
-    op = operation(naam)
+    """A Di01 of operation ``name`` with our stuurgegevens around ``kennisgevingen``."""
+    op = operation(name)
     root = etree.Element(op.element, nsmap=PREFIXES)
     sg = etree.SubElement(root, F + "stuurgegevens")
     etree.SubElement(sg, S + "berichtcode").text = "Di01"

@@ -84,7 +84,7 @@ class Outgoing:
             volgorde: str | None = route.name
         else:
             volgorde = f"{route.name}|vordering {vordering_id}" if vordering_id is not None else None
-        referentienummer, tijdstip_bericht = answers.new_referentienummer(), messages.tijdstip()
+        referentienummer, tijdstip_bericht = answers.new_referentienummer(), messages.moment()
         message = messages.di01(naam, kennisgevingen, zender=route.zender, ontvanger=route.ontvanger,
                                 referentienummer=referentienummer, tijdstip_bericht=tijdstip_bericht)
         outbox.enqueue(conn, route=route.name, operation=naam, message=messages.to_bytes(message),

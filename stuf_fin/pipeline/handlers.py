@@ -212,7 +212,7 @@ def verstrek_financiele_verantwoording(conn: Connection, message: etree._Element
     return findings.warnings
 
 
-#: The Di01 handlers by operation name (:attr:`stuf_fin.stuf.operations.Operation.naam`), the one table of them;
+#: The Di01 handlers by operation name (:attr:`stuf_fin.stuf.operations.Operation.name`), the one table of them;
 #: ``stuf_fin.app.build`` adds the outbound package's Bv03/Fo03 handlers and hands the vrdLv01 handler
 #: (:func:`stuf_fin.pipeline.vraag.verstrek_vorderingstatus`, a :class:`VraagHandler`) to the pipeline beside it.
 HANDLERS: dict[str, KennisgevingHandler] = {

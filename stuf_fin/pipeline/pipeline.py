@@ -64,7 +64,7 @@ def duplicate_scope(operation: Operation) -> str:
     the memory is kept per operation: the official examples reuse ``1234567890`` from ``STP`` for a
     vordering and a verantwoording, which are two different end nodes in a real chain.
     """
-    return f"{operation.port}/{operation.naam}"
+    return f"{operation.port}/{operation.name}"
 
 
 class Pipeline:
@@ -115,11 +115,11 @@ class Pipeline:
         start = time.perf_counter()
         sg = read_stuurgegevens(verzoek.message)
         antwoord = self._handle_request(verzoek, sg)
-        observe.answered(verzoek.operation.port, verzoek.operation.naam, sg, antwoord, time.perf_counter() - start,
+        observe.answered(verzoek.operation.port, verzoek.operation.name, sg, antwoord, time.perf_counter() - start,
                          verzoek.identity)
-        self.store.answers.add(operation=verzoek.operation.naam, outcome=antwoord.outcome,
-                               fault_code=antwoord.fout.code if antwoord.fout else None,
-                               received_at=verzoek.ontvangen_op, answered_at=datetime.now(UTC))
+        self.store.answers.add(operation=verzoek.operation.name, outcome=antwoord.outcome,
+                               fault_code=antwoord.fault.code if antwoord.fault else None,
+                               received_at=verzoek.received_at, answered_at=datetime.now(UTC))
         return antwoord
 
     def _handle_request(self, verzoek: Request, sg: Stuurgegevens) -> Reply:
@@ -142,13 +142,13 @@ class Pipeline:
                 "StUF058", f"interne fout: het antwoord voldoet niet aan het schema ({exc})"))
         except UNAVAILABLE as exc:  # down, not answering in time, or no connection free: resend later
             unexpected = not isinstance(exc, (sa_exc.OperationalError, sa_exc.TimeoutError))  # e.g. a bad statement
-            log.error("database unavailable while handling %s %s: %s", op.naam, sg.referentienummer,
+            log.error("database unavailable while handling %s %s: %s", op.name, sg.referentienummer,
                       " ".join(str(exc).split())[:300], exc_info=unexpected)
             code = "StUF049" if op.foutbericht == "Fo02" else "StUF046"
             antwoord = self.make_fault(op.foutbericht, sg, StufFault(code, "database niet beschikbaar"))
             return antwoord  # archiving would fail too
         except Exception:
-            log.exception("internal error while handling %s %s", op.naam, sg.referentienummer)
+            log.exception("internal error while handling %s %s", op.name, sg.referentienummer)
             antwoord = self.make_fault(op.foutbericht, sg, StufFault("StUF058", "interne fout"))
         self.archive_fault(verzoek, sg, antwoord)
         return antwoord
@@ -235,10 +235,10 @@ class Pipeline:
     def process(self, conn: Connection, verzoek: Request, sg: Stuurgegevens, bericht_id: int) -> None:
         """The handler of a message that holds its referentienummer (inside the caller's transaction)."""
         op = verzoek.operation
-        handler = self.handlers.get(op.naam)
+        handler = self.handlers.get(op.name)
         bron = verzoek.stream if verzoek.stream is not None else verzoek.message
         warnings = handler(conn, bron, self.ontvangst(verzoek, bericht_id)) if handler else []
-        log_warnings(op.naam, sg.referentienummer, warnings)
+        log_warnings(op.name, sg.referentienummer, warnings)
 
     def vraag(self, verzoek: Request, sg: Stuurgegevens) -> Reply:
         """vrdLv01: the handler builds the vrdLa01 from the store (reads only, each statement by itself: no
@@ -260,19 +260,19 @@ class Pipeline:
 
     # -- archive -----------------------------------------------------------------------------------
     def ontvangst(self, verzoek: Request, bericht_id: int) -> Receipt:
-        return Receipt(ontvangen_op=verzoek.ontvangen_op, bericht_id=bericht_id, settings=self.settings,
+        return Receipt(ontvangen_op=verzoek.received_at, bericht_id=bericht_id, settings=self.settings,
                        outgoing=self.outgoing)
 
     def archive_fields(self, verzoek: Request, sg: Stuurgegevens, digest: str | None) -> dict[str, Any]:
         return {
             "port": verzoek.operation.port,
-            "operation": verzoek.operation.naam,
+            "operation": verzoek.operation.name,
             "direction": "in",
             "stuurgegevens": sg,
             "content_hash": digest,
             "request": verzoek.raw,
             "authenticated_identity": verzoek.identity,
-            "received_at": verzoek.ontvangen_op,
+            "received_at": verzoek.received_at,
         }
 
     def archive_fault(self, verzoek: Request, sg: Stuurgegevens, antwoord: Reply) -> None:
@@ -280,8 +280,8 @@ class Pipeline:
         try:
             with self.store.begin() as conn:
                 bericht_id = archive.archive(conn, **self.archive_fields(verzoek, sg, None), defer=True)
-                assert antwoord.fout is not None  # a fault answer
-                archive.set_reply(conn, bericht_id, antwoord.to_bytes(), antwoord.outcome, antwoord.fout.code)
+                assert antwoord.fault is not None  # a fault answer
+                archive.set_reply(conn, bericht_id, antwoord.to_bytes(), antwoord.outcome, antwoord.fault.code)
                 archive.fill_request(conn, bericht_id, verzoek.raw)
         except Exception:  # the fault answer still goes out; the operator sees why it was not archived
             log.exception("could not archive the %s answer to %s", antwoord.outcome, sg.referentienummer)

@@ -36,7 +36,7 @@ class Authorisation:
             if not any(z.matches(zender) for c in self.clients.values() for z in c.zenders):
                 raise StufFault("StUF013", f"zender {zender} is niet bekend")
             raise StufFault("StUF052", f"zender {zender} hoort niet bij de geauthenticeerde identiteit {client.name}")
-        if not client.may(verzoek.operation.naam):
+        if not client.may(verzoek.operation.name):
             raise StufFault("StUF052", f"{client.name} is niet geautoriseerd voor {describe(verzoek.operation)}")
         verzoek.visible_tsas = client.tsas
 

@@ -141,7 +141,7 @@ def _client(table: Any, n: int, environ: Mapping[str, str], base: Path | None) -
     if not zenders:
         raise fail("'zenders' must list at least one zender (\"organisatie/applicatie[/administratie]\")")
     operations = frozenset(strings(table.get("operations", []), "operations", fail))
-    known_ops = {op.naam for op in OPERATIONS} | {ALL}
+    known_ops = {op.name for op in OPERATIONS} | {ALL}
     if operations - known_ops:
         raise fail(f"unknown operation(s) {', '.join(sorted(operations - known_ops))} "
                    f"(known: {', '.join(sorted(known_ops))})")

@@ -447,12 +447,12 @@ def check_received(arrival: Arrival, operation: Operation, validator: MessageVal
     if arrival.message is None:
         return [arrival.problem], notes
     if not arrival.path.rstrip("/").endswith(port_path):
-        problems.append(f"sent to {arrival.path}; {operation.naam} belongs on the port …/{port_path}")
+        problems.append(f"sent to {arrival.path}; {operation.name} belongs on the port …/{port_path}")
     action = arrival.soap_action
     if not action:
         problems.append(f"no SOAPAction header; the WSDL gives {operation.soap_action!r}")
     elif action.strip('"') != operation.soap_action:
-        problems.append(f"SOAPAction {action!r}; the WSDL gives {operation.soap_action!r} for {operation.naam}")
+        problems.append(f"SOAPAction {action!r}; the WSDL gives {operation.soap_action!r} for {operation.name}")
     elif not (action.startswith('"') and action.endswith('"')):
         notes.append("the SOAPAction value is not quoted (WS-I Basic Profile R1109)")
     if arrival.content_type and not arrival.content_type.lower().startswith("text/xml"):
@@ -461,11 +461,11 @@ def check_received(arrival: Arrival, operation: Operation, validator: MessageVal
     if sg.berichtcode != operation.berichtcode:
         problems.append(f"berichtcode {sg.berichtcode!r}, expected {operation.berichtcode!r}")
     if operation.functie and sg.functie != operation.functie:
-        problems.append(f"functie {sg.functie!r}; the schema fixes {operation.functie!r} for {operation.naam} "
+        problems.append(f"functie {sg.functie!r}; the schema fixes {operation.functie!r} for {operation.name} "
                         "(the official spelling, misspelt as it is: NOTES §3)")
     issues = validator.validate(arrival.message)
     if issues:
-        problems.append(f"the {operation.naam} fails the schema: {summarize(issues, 600)}")
+        problems.append(f"the {operation.name} fails the schema: {summarize(issues, 600)}")
     if runner is not None and sg.ontvanger is not None and sg.ontvanger != runner:
         problems.append(f"ontvanger {_systeem(sg.ontvanger)}, but the counterpart here is {_systeem(runner)} "
                         "(--zender)")

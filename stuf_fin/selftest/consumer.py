@@ -25,7 +25,7 @@ from stuf_fin.stuf.operations import OPERATIONS, PORT_KENNISGEVING, PORT_VRAAG, 
 F = g.F
 Check = Callable[[etree._Element], list[str]]  # more problems of a received message
 Respond = Callable[[checks.Arrival], tuple[Reply, list[str], list[str]]]  # a Counterpart's answer
-OPERATION = {op.naam: op for op in OPERATIONS}
+OPERATION = {op.name: op for op in OPERATIONS}
 VORDERING, STATUS, VERANTWOORDING = ("Di01-verstrekVordering", "Di01-verstrekVorderingStatusWijziging",
                                      "Di01-verstrekFinancieleVerantwoording")
 

@@ -140,7 +140,7 @@ class StufSoap11(Soap11):
         action = action.strip().strip('"')
         if action and action != operation.soap_action:
             raise StufTransportFault(StufFault(
-                "StUF040", f"SOAPAction {action!r} hoort niet bij {operation.naam} "
+                "StUF040", f"SOAPAction {action!r} hoort niet bij {operation.name} "
                            f"(verwacht {operation.soap_action!r})", plek="client"), element)
 
     def get_call_handles(self, ctx: MethodContext) -> list[Any]:
@@ -148,14 +148,14 @@ class StufSoap11(Soap11):
         if operation is None:
             return []
         return [d for handles in self.app.interface.service_method_map.values() for d in handles
-                if d.operation_name == operation.naam][:1]
+                if d.operation_name == operation.name][:1]
 
     def deserialize(self, ctx: MethodContext, message: str) -> None:
         ctx.in_object = Request(
             operation=_state(ctx).operation,
             message=ctx.in_body_doc,
             raw=_state(ctx).raw,
-            ontvangen_op=datetime.now(UTC),
+            received_at=datetime.now(UTC),
             stream=_state(ctx).stream,
             issues=_state(ctx).issues,
             identity=ctx.transport.request.identity,
@@ -170,7 +170,7 @@ class StufSoap11(Soap11):
             out = ctx.out_object
             antwoord = out[0] if isinstance(out, (list, tuple)) else out
         _state(ctx).antwoord = antwoord
-        if antwoord.fout is not None:
+        if antwoord.fault is not None:
             ctx.transport.resp_code = HTTP_500
         elif ctx.transport.resp_code is None:
             ctx.transport.resp_code = HTTP_200
@@ -188,10 +188,10 @@ class StufSoap11(Soap11):
 
     def create_out_string(self, ctx: MethodContext, charset: str | None = None) -> None:
         antwoord: Reply = _state(ctx).antwoord
-        if antwoord.fout is None:
+        if antwoord.fault is None:
             body = antwoord.to_bytes()
         else:
-            fout = antwoord.fout
+            fout = antwoord.fault
             assert antwoord.element is not None  # a Fo0x is an element
             body = etree.tostring(fault(antwoord.element, fout.plek, fout.omschrijving), encoding="UTF-8")
         before, after = envelope_parts()

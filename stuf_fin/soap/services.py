@@ -31,9 +31,9 @@ def _service(port: str) -> type[ServiceBase]:
             antwoord: Reply = ctx.app.pipeline.handle_request(verzoek)
             return antwoord
 
-        name = operation.naam.replace("-", "_")
+        name = operation.name.replace("-", "_")
         handle.__name__ = name
-        methods[name] = rpc(AnyXml, _returns=AnyXml, _body_style="bare", _operation_name=operation.naam)(handle)
+        methods[name] = rpc(AnyXml, _returns=AnyXml, _body_style="bare", _operation_name=operation.name)(handle)
     return type(f"{port}Service", (ServiceBase,), methods)
 
 
