@@ -23,12 +23,12 @@ from stuf_fin.envelope import BODY, ENVELOPE, FAULT, HEADER, envelope_bytes
 from stuf_fin.namespaces import SOAP_ENV, STUF, WSS_SOAP_MESSAGE_SECURITY, WSSE, WSU
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
 from stuf_fin.security.wsse import PASSWORD_DIGEST, PASSWORD_TEXT, UsernameToken
+from stuf_fin.stuf.answers import read_fault
 from stuf_fin.stuf.stuurgegevens import read_stuurgegevens
 
 if TYPE_CHECKING:
     from stuf_fin.outbound.routing import Route
 
-S = f"{{{STUF}}}"
 logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per attempt is ours (stuf_fin.outbound)
 MAX_REPLY_BYTES = 16 * 1024 * 1024
 _NONCE_ENCODING = WSS_SOAP_MESSAGE_SECURITY + "#Base64Binary"
@@ -240,13 +240,9 @@ def _stuf(status: int, message: etree._Element, body: bytes, referentienummer: s
     name = etree.QName(message)
     local = name.localname.removesuffix("Bericht")
     if name.namespace == STUF and local in ("Fo01", "Fo02", "Fo03"):
-        fout = message.find(S + "body")
-
-        def text(tag: str) -> str | None:
-            return (fout.findtext(S + tag) or "").strip() or None if fout is not None else None
-
-        return SendOutcome(local, f"HTTP {status}", status, text("code"), text("plek"), text("omschrijving"),
-                           text("details"), body)
+        fault = read_fault(message)
+        return SendOutcome(local, f"HTTP {status}", status, fault.code or None, fault.plek or None,
+                           fault.omschrijving or None, fault.details or None, body)
     if name.namespace == STUF and local in ("Bv03", "Bv04"):
         cross = read_stuurgegevens(message).cross_refnummer
         if local == "Bv03" and referentienummer and cross != referentienummer:

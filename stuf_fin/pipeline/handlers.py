@@ -43,14 +43,14 @@ class Outgoing(Protocol):
     """Queues the outbound messages an accepted message causes, in the handler's transaction
     (implemented by :class:`stuf_fin.outbound.triggers.Outgoing`)."""
 
-    def vorderingen_ontvangen(self, conn: Connection, bericht_id: int | None, vorderingen: list[Vordering]
-                              ) -> None: ...
+    def vorderingen_received(self, conn: Connection, bericht_id: int | None, vorderingen: list[Vordering]
+                             ) -> None: ...
 
-    def status_gewijzigd(self, conn: Connection, bericht_id: int | None,
-                         wijzigingen: list[tuple[int, StatusWijziging]]) -> None: ...
+    def status_changed(self, conn: Connection, bericht_id: int | None,
+                       statuswijzigingen: list[tuple[int, StatusWijziging]]) -> None: ...
 
-    def verantwoordingen_ontvangen(self, conn: Connection, bericht_id: int | None,
-                                   verantwoordingen: list[Verantwoording]) -> None: ...
+    def verantwoordingen_received(self, conn: Connection, bericht_id: int | None,
+                                  verantwoordingen: list[Verantwoording]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ def verstrek_vordering(conn: Connection, message: etree._Element | Stream, conte
                                  bericht_id=context.bericht_id, ontvangen_op=context.ontvangen_op),
                    sleutels, partial(vorderingen_repo.existing_keys, conn, sleutels))
         if context.outgoing is not None:
-            context.outgoing.vorderingen_ontvangen(conn, context.bericht_id, vorderingen)
+            context.outgoing.vorderingen_received(conn, context.bericht_id, vorderingen)
     if findings.fouten:
         raise BusinessError(summarize(findings.fouten))
     if gerelateerd:
@@ -189,7 +189,7 @@ def verstrek_status_wijziging(conn: Connection, message: etree._Element | Stream
         vorderingen_repo.add_status(conn, vid, w.vorderingstatus, bericht_id=context.bericht_id,
                                     ontvangen_op=context.ontvangen_op)
     if context.outgoing is not None:  # after add_status: the vordering rows are locked, so ids follow commit order
-        context.outgoing.status_gewijzigd(conn, context.bericht_id, targets)
+        context.outgoing.status_changed(conn, context.bericht_id, targets)
     return findings.warnings
 
 
@@ -208,7 +208,7 @@ def verstrek_financiele_verantwoording(conn: Connection, message: etree._Element
                                                  ontvangen_op=context.ontvangen_op),
            sleutels, lambda: existing_verantwoordingen(conn, sleutels))
     if context.outgoing is not None:
-        context.outgoing.verantwoordingen_ontvangen(conn, context.bericht_id, verantwoordingen)
+        context.outgoing.verantwoordingen_received(conn, context.bericht_id, verantwoordingen)
     return findings.warnings
 
 

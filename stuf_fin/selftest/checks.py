@@ -20,6 +20,7 @@ from stuf_fin.outbound.client import SendOutcome
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
 from stuf_fin.schema.validator import MessageValidator, summarize
 from stuf_fin.selftest.results import FAIL, PASS, Outcome
+from stuf_fin.stuf.answers import read_fault
 from stuf_fin.stuf.operations import PORT_VRAAG, Operation
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem, read_stuurgegevens
 
@@ -64,7 +65,7 @@ class Answer:
     def fout(self, name: str) -> str:
         if self.message is None:
             return ""
-        return (self.message.findtext(f"{S}body/{S}{name}") or "").strip()
+        return str(getattr(read_fault(self.message), name))
 
     def describe(self) -> str:
         """Short, for the table: ``Bv03``, ``Fo03 StUF058 (server)``, ``no answer (ReadTimeout …)`` …"""

@@ -1,9 +1,10 @@
 """Building StUF answers: Bv03, Fo03 and Fo02 (StUF 03.01 §4.4) and the stuurgegevens of a La01, from the
-request's stuurgegevens."""
+request's stuurgegevens; and reading the fault in a Fo0x received."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -69,6 +70,25 @@ def _fault_body(root: etree._Element, fault: StufFault) -> None:
     etree.SubElement(body, _S + "omschrijving").text = fault.omschrijving
     if fault.details:
         etree.SubElement(body, _S + "details").text = fault.details
+
+
+@dataclass(frozen=True)
+class ReceivedFault:
+    """The body of a Fo01/Fo02/Fo03 received, as sent (each part stripped, "" when absent)."""
+
+    code: str = ""
+    plek: str = ""
+    omschrijving: str = ""
+    details: str = ""
+
+
+def read_fault(message: etree._Element) -> ReceivedFault:
+    """The fault in a received Fo0x message (its ``body``); empty parts for a message without one."""
+    body = message.find(_S + "body")
+    if body is None:
+        return ReceivedFault()
+    return ReceivedFault(*((body.findtext(_S + tag) or "").strip() for tag in ("code", "plek", "omschrijving",
+                                                                               "details")))
 
 
 def fo03(request: Stuurgegevens, fault: StufFault, own: Systeem | None = None,

@@ -1,12 +1,14 @@
-"""Reading StUF ``stuurgegevens`` (control data) from a message element."""
+"""Reading StUF ``stuurgegevens`` (control data) from a message element, and a StUF Systeem as configured."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
 from stuf_fin.config import Settings
+from stuf_fin.errors import StufFinError
 from stuf_fin.namespaces import STUF
 
 _S = f"{{{STUF}}}"
@@ -35,6 +37,32 @@ class Systeem:
 def gateway_systeem(settings: Settings) -> Systeem | None:
     """The gateway's own Systeem (its ``organisatie`` and ``applicatie`` settings); None without an applicatie."""
     return Systeem(settings.organisatie or "", settings.applicatie) if settings.applicatie else None
+
+
+class SysteemSettingError(StufFinError, ValueError):
+    """A Systeem given in the settings or on the command line is unusable; the message says where."""
+
+
+_PARTS = ("organisatie", "applicatie", "administratie")
+
+
+def systeem_setting(value: Any, what: str) -> tuple[Systeem, bool]:
+    """A Systeem as configured, ``"organisatie/applicatie[/administratie]"`` or a table with those keys, checked
+    like a StUF Systeem (applicatie 3-50 characters, organisatie at most 200, administratie at most 50); and
+    whether it names an administratie.  ``what`` names the setting in the :class:`SysteemSettingError`."""
+    if isinstance(value, str):
+        parts = value.split("/")
+        if len(parts) not in (2, 3):
+            raise SysteemSettingError(f"{what} {value!r} is not \"organisatie/applicatie[/administratie]\"")
+        value = dict(zip(_PARTS, parts, strict=False))
+    if not isinstance(value, dict) or set(value) - set(_PARTS) or not all(isinstance(v, str) for v in value.values()):
+        raise SysteemSettingError(f"{what} {value!r} must be \"organisatie/applicatie[/administratie]\" or a table "
+                                  "of strings: organisatie, applicatie and optionally administratie")
+    systeem = Systeem(value.get("organisatie", ""), value.get("applicatie", ""), value.get("administratie", ""))
+    if not 3 <= len(systeem.applicatie) <= 50 or len(systeem.organisatie) > 200 or len(systeem.administratie) > 50:
+        raise SysteemSettingError(f"{what} {value!r}: applicatie must be 3-50 characters, organisatie at most 200, "
+                                  "administratie at most 50 (StUF Systeem)")
+    return systeem, "administratie" in value
 
 
 @dataclass(frozen=True)
