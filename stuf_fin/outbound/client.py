@@ -22,7 +22,7 @@ from lxml import etree
 from stuf_fin.envelope import BODY, ENVELOPE, FAULT, HEADER, envelope_bytes
 from stuf_fin.namespaces import SOAP_ENV, STUF, WSS_SOAP_MESSAGE_SECURITY, WSSE, WSU
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
-from stuf_fin.security.wsse import PASSWORD_DIGEST, PASSWORD_TEXT, UsernameToken
+from stuf_fin.security.wsse import WSSE_PASSWORD_DIGEST, WSSE_PASSWORD_TEXT, UsernameToken
 from stuf_fin.stuf.answers import read_fault
 from stuf_fin.stuf.stuurgegevens import read_stuurgegevens
 
@@ -104,7 +104,7 @@ def usernametoken(username: str, password: str, *, digest: bool, now: datetime |
     security.set(f"{{{SOAP_ENV}}}mustUnderstand", "1")
     token = etree.SubElement(security, w + "UsernameToken")
     etree.SubElement(token, w + "Username").text = username
-    etree.SubElement(token, w + "Password", Type=PASSWORD_DIGEST if digest else PASSWORD_TEXT).text = value
+    etree.SubElement(token, w + "Password", Type=WSSE_PASSWORD_DIGEST if digest else WSSE_PASSWORD_TEXT).text = value
     etree.SubElement(token, w + "Nonce", EncodingType=_NONCE_ENCODING).text = base64.b64encode(nonce).decode()
     etree.SubElement(token, u + "Created").text = created
     return etree.tostring(security)

@@ -23,8 +23,8 @@ from stuf_fin.errors import StufFinError
 from stuf_fin.namespaces import WSS_USERNAME_TOKEN, WSSE, WSU
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_head
 
-PASSWORD_TEXT = WSS_USERNAME_TOKEN + "#PasswordText"
-PASSWORD_DIGEST = WSS_USERNAME_TOKEN + "#PasswordDigest"
+WSSE_PASSWORD_TEXT = WSS_USERNAME_TOKEN + "#PasswordText"
+WSSE_PASSWORD_DIGEST = WSS_USERNAME_TOKEN + "#PasswordDigest"
 MIN_NONCE_BYTES = 8
 _W = f"{{{WSSE}}}"
 
@@ -69,8 +69,8 @@ def _token(el: etree._Element) -> UsernameToken:
     password_el = el.find(f"{_W}Password")
     if not username or password_el is None:
         raise TokenError("UsernameToken without Username or Password")
-    kind = password_el.get("Type", PASSWORD_TEXT)
-    if kind not in (PASSWORD_TEXT, PASSWORD_DIGEST):
+    kind = password_el.get("Type", WSSE_PASSWORD_TEXT)
+    if kind not in (WSSE_PASSWORD_TEXT, WSSE_PASSWORD_DIGEST):
         raise TokenError(f"unsupported password type {kind[:100]!r}")
     nonce_text = _text(el, f"{_W}Nonce")
     nonce = None
@@ -82,7 +82,7 @@ def _token(el: etree._Element) -> UsernameToken:
         if len(nonce) < MIN_NONCE_BYTES:
             raise TokenError(f"Nonce shorter than {MIN_NONCE_BYTES} bytes")
     created = _text(el, f"{{{WSU}}}Created") or _text(el, f"{_W}Created") or None
-    token = UsernameToken(username, password_el.text or "", kind == PASSWORD_DIGEST, nonce, created)
+    token = UsernameToken(username, password_el.text or "", kind == WSSE_PASSWORD_DIGEST, nonce, created)
     if token.digest and (nonce is None or created is None):
         raise TokenError("PasswordDigest without Nonce and Created")
     return token
