@@ -10,11 +10,10 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
-from stuf_fin.namespaces import STUF
+from stuf_fin.namespaces import STUF, S
 from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
 
-_S = f"{{{STUF}}}"
 NSMAP = {"StUF": STUF}
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 #: Used where the request did not carry a usable Systeem (Applicatie is 3-50 characters).
@@ -32,44 +31,50 @@ def moment(when: datetime | None = None) -> str:
     return when.strftime("%Y%m%d%H%M%S") + f"{when.microsecond // 1000:03d}"
 
 
-def _systeem(parent: etree._Element, tag: str, systeem: Systeem | None) -> None:
-    """Append a Systeem, made schema-valid: lengths clipped, a missing applicatie replaced."""
-    systeem = systeem if systeem and len(systeem.applicatie) >= 3 else UNKNOWN
-    el = etree.SubElement(parent, _S + tag)
+def systeem_element(parent: etree._Element, tag: str, systeem: Systeem) -> etree._Element:
+    """Append ``systeem`` as the StUF element ``tag`` (``zender``, ``ontvanger``): the parts that are set, each
+    clipped to the length StUF allows."""
+    el = etree.SubElement(parent, S + tag)
     for name, value, limit in (("organisatie", systeem.organisatie, 200), ("applicatie", systeem.applicatie, 50),
                                ("administratie", systeem.administratie, 50),
                                ("gebruiker", systeem.gebruiker, 100)):
         if value:
-            etree.SubElement(el, _S + name).text = value[:limit]
+            etree.SubElement(el, S + name).text = value[:limit]
+    return el
+
+
+def _systeem(parent: etree._Element, tag: str, systeem: Systeem | None) -> None:
+    """Append a Systeem, made schema-valid: lengths clipped, a missing applicatie replaced."""
+    systeem_element(parent, tag, systeem if systeem and len(systeem.applicatie) >= 3 else UNKNOWN)
 
 
 def _stuurgegevens(root: etree._Element, berichtcode: str, request: Stuurgegevens, own: Systeem | None,
                    referentienummer: str, when: datetime | None) -> None:
-    sg = etree.SubElement(root, _S + "stuurgegevens")
-    etree.SubElement(sg, _S + "berichtcode").text = berichtcode
+    sg = etree.SubElement(root, S + "stuurgegevens")
+    etree.SubElement(sg, S + "berichtcode").text = berichtcode
     # zender/ontvanger are exactly the other way round (StUF protocolbindingen)
     _systeem(sg, "zender", request.ontvanger or own)
     _systeem(sg, "ontvanger", request.zender)
-    etree.SubElement(sg, _S + "referentienummer").text = referentienummer
-    etree.SubElement(sg, _S + "tijdstipBericht").text = moment(when)
-    etree.SubElement(sg, _S + "crossRefnummer").text = (request.referentienummer or "onbekend")[:40]
+    etree.SubElement(sg, S + "referentienummer").text = referentienummer
+    etree.SubElement(sg, S + "tijdstipBericht").text = moment(when)
+    etree.SubElement(sg, S + "crossRefnummer").text = (request.referentienummer or "onbekend")[:40]
 
 
 def bv03(request: Stuurgegevens, own: Systeem | None = None, referentienummer: str | None = None,
          when: datetime | None = None) -> etree._Element:
     """The Bv03 acknowledgement of an accepted asynchronous message."""
-    root = etree.Element(_S + "Bv03Bericht", nsmap=NSMAP)
+    root = etree.Element(S + "Bv03Bericht", nsmap=NSMAP)
     _stuurgegevens(root, "Bv03", request, own, referentienummer or new_referentienummer(), when)
     return root
 
 
 def _fault_body(root: etree._Element, fault: StufFault) -> None:
-    body = etree.SubElement(root, _S + "body")
-    etree.SubElement(body, _S + "code").text = fault.code
-    etree.SubElement(body, _S + "plek").text = fault.plek
-    etree.SubElement(body, _S + "omschrijving").text = fault.omschrijving
+    body = etree.SubElement(root, S + "body")
+    etree.SubElement(body, S + "code").text = fault.code
+    etree.SubElement(body, S + "plek").text = fault.plek
+    etree.SubElement(body, S + "omschrijving").text = fault.omschrijving
     if fault.details:
-        etree.SubElement(body, _S + "details").text = fault.details
+        etree.SubElement(body, S + "details").text = fault.details
 
 
 @dataclass(frozen=True)
@@ -84,17 +89,17 @@ class ReceivedFault:
 
 def read_fault(message: etree._Element) -> ReceivedFault:
     """The fault in a received Fo0x message (its ``body``); empty parts for a message without one."""
-    body = message.find(_S + "body")
+    body = message.find(S + "body")
     if body is None:
         return ReceivedFault()
-    return ReceivedFault(*((body.findtext(_S + tag) or "").strip() for tag in ("code", "plek", "omschrijving",
+    return ReceivedFault(*((body.findtext(S + tag) or "").strip() for tag in ("code", "plek", "omschrijving",
                                                                                "details")))
 
 
 def fo03(request: Stuurgegevens, fault: StufFault, own: Systeem | None = None,
          referentienummer: str | None = None, when: datetime | None = None) -> etree._Element:
     """The Fo03 fault answer to an asynchronous (Di01) message."""
-    root = etree.Element(_S + "Fo03Bericht", nsmap=NSMAP)
+    root = etree.Element(S + "Fo03Bericht", nsmap=NSMAP)
     _stuurgegevens(root, "Fo03", request, own, referentienummer or new_referentienummer(), when)
     _fault_body(root, fault)
     return root
@@ -102,9 +107,9 @@ def fo03(request: Stuurgegevens, fault: StufFault, own: Systeem | None = None,
 
 def fo02(fault: StufFault) -> etree._Element:
     """The Fo02 fault answer to a synchronous (vraag) message: stuurgegevens hold only the berichtcode."""
-    root = etree.Element(_S + "Fo02Bericht", nsmap=NSMAP)
-    sg = etree.SubElement(root, _S + "stuurgegevens")
-    etree.SubElement(sg, _S + "berichtcode").text = "Fo02"
+    root = etree.Element(S + "Fo02Bericht", nsmap=NSMAP)
+    sg = etree.SubElement(root, S + "stuurgegevens")
+    etree.SubElement(sg, S + "berichtcode").text = "Fo02"
     _fault_body(root, fault)
     return root
 
@@ -114,11 +119,11 @@ def stuurgegevens_la01(parent: etree._Element, tag: str, request: Stuurgegevens,
     """The stuurgegevens of a La01 answer: zender and ontvanger of the question swapped (each only when
     known), the entiteittype; no referentienummer, tijdstipBericht or crossRefnummer (prohibited there)."""
     sg = etree.SubElement(parent, tag)
-    etree.SubElement(sg, _S + "berichtcode").text = "La01"
+    etree.SubElement(sg, S + "berichtcode").text = "La01"
     zender = request.ontvanger or own
     if zender is not None:
         _systeem(sg, "zender", zender)
     if request.zender is not None:
         _systeem(sg, "ontvanger", request.zender)
-    etree.SubElement(sg, _S + "entiteittype").text = entiteittype
+    etree.SubElement(sg, S + "entiteittype").text = entiteittype
     return sg

@@ -9,9 +9,7 @@ from lxml import etree
 
 from stuf_fin.config import Settings
 from stuf_fin.errors import StufFinError
-from stuf_fin.namespaces import STUF
-
-_S = f"{{{STUF}}}"
+from stuf_fin.namespaces import S
 
 
 @dataclass(frozen=True)
@@ -30,7 +28,7 @@ class Systeem:
     def from_element(cls, el: etree._Element | None) -> Systeem | None:
         if el is None:
             return None
-        return cls(*(_text(el.find(_S + name)) for name in ("organisatie", "applicatie", "administratie",
+        return cls(*(_text(el.find(S + name)) for name in ("organisatie", "applicatie", "administratie",
                                                               "gebruiker")))
 
 
@@ -89,14 +87,14 @@ def read_stuurgegevens(message: etree._Element) -> Stuurgegevens:
     if sg is None:
         return Stuurgegevens()
     return Stuurgegevens(
-        berichtcode=_text(sg.find(_S + "berichtcode")),
-        zender=Systeem.from_element(sg.find(_S + "zender")),
-        ontvanger=Systeem.from_element(sg.find(_S + "ontvanger")),
-        referentienummer=_text(sg.find(_S + "referentienummer")),
-        tijdstip_bericht=_text(sg.find(_S + "tijdstipBericht")),
-        cross_refnummer=_text(sg.find(_S + "crossRefnummer")),
-        entiteittype=_text(sg.find(_S + "entiteittype")),
-        functie=_text(sg.find(_S + "functie")),
+        berichtcode=_text(sg.find(S + "berichtcode")),
+        zender=Systeem.from_element(sg.find(S + "zender")),
+        ontvanger=Systeem.from_element(sg.find(S + "ontvanger")),
+        referentienummer=_text(sg.find(S + "referentienummer")),
+        tijdstip_bericht=_text(sg.find(S + "tijdstipBericht")),
+        cross_refnummer=_text(sg.find(S + "crossRefnummer")),
+        entiteittype=_text(sg.find(S + "entiteittype")),
+        functie=_text(sg.find(S + "functie")),
     )
 
 
