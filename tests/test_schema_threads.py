@@ -68,7 +68,7 @@ def test_concurrent_parsing_gives_each_thread_its_own_tree() -> None:
 
 
 def test_the_schema_set_is_compiled_once_when_threads_ask_at_the_same_time() -> None:
-    validator_module._cached.cache_clear()
+    validator_module.forget_validators()
     start = threading.Barrier(THREADS)
 
     def work(_: int) -> int:

@@ -253,6 +253,11 @@ def get_validator(schema_dir: str | Path | None = None) -> MessageValidator:
         return _cached(key)
 
 
+def forget_validators() -> None:
+    """Drop the compiled validators: the next :func:`get_validator` compiles its schema set again."""
+    _cached.cache_clear()
+
+
 _SUBJECT = re.compile(r"^Element '[^']*'(, attribute '[^']*')?: ")
 _LONG_SET = re.compile(r"\{('[^']*'(, )?){12,}\}")
 
