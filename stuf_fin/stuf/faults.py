@@ -39,7 +39,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                           "connection time out"),
 }
 
-DESCRIPTION_MAX = 200
+OMSCHRIJVING_MAX = 200
 
 
 @dataclass
@@ -54,6 +54,6 @@ class StufFault(StufFinError):
     def __post_init__(self) -> None:
         plek, omschrijving = CATALOGUE.get(self.code, ("server", "Fout"))
         self.plek = self.plek or plek
-        self.omschrijving = (self.omschrijving or omschrijving)[:DESCRIPTION_MAX]
+        self.omschrijving = (self.omschrijving or omschrijving)[:OMSCHRIJVING_MAX]
         self.details = (self.details or "")[:DETAILS_MAX]
         super().__init__(f"{self.code} {self.omschrijving}: {self.details}")
