@@ -113,7 +113,7 @@ def enqueue(store, volgorde: str | None, n: int = 1, now: datetime = NOW) -> lis
     with store.begin() as conn:
         return [outbox.enqueue(conn, route="tsa:X", operation="Di01-verstrekVorderingStatusWijziging", message=b"<x/>",
                                referentienummer=answers.new_referentienummer(), tijdstip_bericht="20260105",
-                               now=now, ordering_key=volgorde) for _ in range(n)]
+                               now=now, ordering_group=volgorde) for _ in range(n)]
 
 
 def claim(store, now: datetime = NOW, limit: int = 10, lease: float = 60) -> tuple[str, list[int]]:

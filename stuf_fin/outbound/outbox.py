@@ -33,12 +33,12 @@ SUMMARY = (o.id, o.created_at, o.route, o.operation, o.volgorde, o.referentienum
 
 
 def enqueue(conn: Connection, *, route: str, operation: str, message: bytes, referentienummer: str,
-            tijdstip_bericht: str, now: datetime, ordering_key: str | None = None,
+            tijdstip_bericht: str, now: datetime, ordering_group: str | None = None,
             bericht_id: int | None = None) -> int:
-    """Queue one message for delivery (inside the caller's transaction); returns its id.  ``ordering_key``: the
+    """Queue one message for delivery (inside the caller's transaction); returns its id.  ``ordering_group``: the
     ``volgorde`` column (rows with the same one go out one at a time, in id order)."""
     values = {"route": route, "operation": operation, "message": message, "referentienummer": referentienummer,
-              "tijdstip_bericht": tijdstip_bericht, "volgorde": ordering_key, "bericht_id": bericht_id,
+              "tijdstip_bericht": tijdstip_bericht, "volgorde": ordering_group, "bericht_id": bericht_id,
               "created_at": now, "next_attempt_at": now, "state": PENDING, "attempts": 0}
     row_id: int = conn.execute(sa.insert(outbox).values(values).returning(o.id)).scalar_one()
     return row_id

@@ -81,15 +81,15 @@ class Outgoing:
         """Queue one message.  Ordering (the ``volgorde`` column): the whole route when it asks for it; else per
         vordering for status changes, none for new vorderingen and verantwoordingen (each is sent once)."""
         if route.ordering == "route":
-            ordering_key: str | None = route.name
+            ordering_group: str | None = route.name
         else:
-            ordering_key = f"{route.name}|vordering {vordering_id}" if vordering_id is not None else None
+            ordering_group = f"{route.name}|vordering {vordering_id}" if vordering_id is not None else None
         referentienummer, tijdstip_bericht = answers.new_referentienummer(), messages.moment()
         message = messages.di01(operation, kennisgevingen, zender=route.zender, ontvanger=route.ontvanger,
                                 referentienummer=referentienummer, tijdstip_bericht=tijdstip_bericht)
         outbox.enqueue(conn, route=route.name, operation=operation, message=messages.to_bytes(message),
                        referentienummer=referentienummer, tijdstip_bericht=tijdstip_bericht,
-                       now=datetime.now(UTC), ordering_key=ordering_key, bericht_id=bericht_id)
+                       now=datetime.now(UTC), ordering_group=ordering_group, bericht_id=bericht_id)
 
 
 def _tsas(conn: Connection, ids: list[int]) -> dict[int, str]:
