@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from stuf_fin.namespaces import FIN
-
-F = f"{{{FIN}}}"
+from stuf_fin.namespaces import F
 
 ValueType = type  # str, int or date: how a simple element's text is read and written
 FieldMap = dict[str, tuple[str, ValueType, str]]

@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from lxml import etree
 
-from stuf_fin.namespaces import FIN, XSI_NIL
+from stuf_fin.namespaces import XSI_NIL, F
 
 #: element path -> {attribute (Clark name) or TEXT: value}
 Vorm = dict[str, dict[str, str]]
@@ -67,7 +67,7 @@ class Relatie:
 
     def gerelateerde(self) -> etree._Element | None:
         """Its ``FIN:gerelateerde`` child, if any."""
-        return self.element().find(f"{{{FIN}}}gerelateerde")
+        return self.element().find(F + "gerelateerde")
 
 
 @dataclass

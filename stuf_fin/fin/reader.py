@@ -47,15 +47,11 @@ from stuf_fin.fin.model import (
     Vorm,
     Zaak,
 )
-from stuf_fin.namespaces import BG, FIN, STUF, XSI_NIL, ZKN
+from stuf_fin.namespaces import BG_BSN, BG_NNP_ID, XSI_NIL, ZKN_IDENTIFICATIE, F, S
 
 if TYPE_CHECKING:
     from stuf_fin.schema.streaming import Stream
 
-F = f"{{{FIN}}}"
-S = f"{{{STUF}}}"
-_BG = f"{{{BG}}}"
-_ZKN = f"{{{ZKN}}}"
 #: Attributes fixed by the schema on every object: not kept in the Vorm.
 _FIXED_ATTRIBUTES = frozenset((S + "entiteittype", S + "verwerkingssoort"))
 _NIL = ("true", "1")
@@ -243,19 +239,18 @@ def _debiteur(el: etree._Element, soort: str) -> Debiteur:
     gerelateerde = _kind(el, F + "gerelateerde")
     return Debiteur(
         xml_bytes(el), soort=soort,
-        bsn=_value_of(gerelateerde, _BG + "inp.bsn") if soort == "NPS" else None,
-        nnp_id=_value_of(gerelateerde, _BG + "inn.nnpId") if soort == "NNP" else None,
+        bsn=_value_of(gerelateerde, BG_BSN) if soort == "NPS" else None,
+        nnp_id=_value_of(gerelateerde, BG_NNP_ID) if soort == "NNP" else None,
         debiteurnummer=_value_of(el, F + "debiteurnummer"))
 
 
 def read_organisatie(el: etree._Element) -> VorderendeOrganisatie:
     """``heeftAlsVorderendeOrganisatie`` / ``isVanVorderendeOrganisatie``."""
-    return VorderendeOrganisatie(xml_bytes(el), nnp_id=_value_of(_kind(el, F + "gerelateerde"),
-                                                                 _BG + "inn.nnpId"))
+    return VorderendeOrganisatie(xml_bytes(el), nnp_id=_value_of(_kind(el, F + "gerelateerde"), BG_NNP_ID))
 
 
 def _zaak(el: etree._Element) -> Zaak:
-    return Zaak(xml_bytes(el), identificatie=_value_of(_kind(el, F + "gerelateerde"), _ZKN + "identificatie"))
+    return Zaak(xml_bytes(el), identificatie=_value_of(_kind(el, F + "gerelateerde"), ZKN_IDENTIFICATIE))
 
 
 def _gerelateerde_vordering(el: etree._Element) -> GerelateerdeVordering:
@@ -264,12 +259,12 @@ def _gerelateerde_vordering(el: etree._Element) -> GerelateerdeVordering:
     return GerelateerdeVordering(
         xml_bytes(el), vorderingnummer=_value_of(gerelateerde, F + "vorderingnummer"),
         organisatie=_value_of(_kind(organisatie, F + "gerelateerde") if organisatie is not None else None,
-                              _BG + "inn.nnpId"))
+                              BG_NNP_ID))
 
 
 def _oeh(el: etree._Element) -> OrganisatorischeEenheid:
     return OrganisatorischeEenheid(
-        xml_bytes(el), identificatie=_value_of(_kind(el, F + "gerelateerde"), _ZKN + "identificatie"))
+        xml_bytes(el), identificatie=_value_of(_kind(el, F + "gerelateerde"), ZKN_IDENTIFICATIE))
 
 
 _META = {S + "tijdvakGeldigheid": "tijdvak_geldigheid", S + "tijdstipRegistratie": "tijdstip_registratie",

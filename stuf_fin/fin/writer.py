@@ -30,10 +30,7 @@ from stuf_fin.fin.model import (
     Vorm,
     parse_stored,
 )
-from stuf_fin.namespaces import FIN, PREFIXES, STUF
-
-F = f"{{{FIN}}}"
-S = f"{{{STUF}}}"
+from stuf_fin.namespaces import PREFIXES, F, S
 
 
 def _text(value: Any) -> str:

@@ -14,13 +14,12 @@ from stuf_fin.fin.vraag.query import Condition, Query, ResumePoint
 from stuf_fin.fin.vraag.scope import read_scope
 from stuf_fin.fin.vraag.selection import read_selection
 from stuf_fin.fin.vraag.vraagbericht import Vraag, read_vraag
-from stuf_fin.namespaces import BG, FIN, STUF, XSI_NIL
+from stuf_fin.namespaces import BG_NNP_ID, XSI_NIL, F, S
 from stuf_fin.store import vraag as vraag_store
 from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, gateway_systeem
 
-F, S = f"{{{FIN}}}", f"{{{STUF}}}"
-_NNP_ID = (F + "heeftAlsVorderendeOrganisatie", F + "gerelateerde", f"{{{BG}}}inn.nnpId")
+_NNP_ID = (F + "heeftAlsVorderendeOrganisatie", F + "gerelateerde", BG_NNP_ID)
 
 
 def verstrek_vorderingstatus(conn: Connection, message: etree._Element, settings: Settings, *,

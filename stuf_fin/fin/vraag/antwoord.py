@@ -17,11 +17,10 @@ from lxml import etree
 from stuf_fin.fin import writer
 from stuf_fin.fin.model import Vordering
 from stuf_fin.fin.vraag.projection import NIL_ONLY_SINCE_1_00_04, Wanted, project
-from stuf_fin.namespaces import FIN, PREFIXES, STUF, XSI_NIL
+from stuf_fin.namespaces import PREFIXES, XSI_NIL, F, S
 from stuf_fin.stuf import answers
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
 
-F, S = f"{{{FIN}}}", f"{{{STUF}}}"
 VRD_ANTWOORD = F + "VRD-antwoord"
 SLEUTEL_VERZENDEND = S + "sleutelVerzendend"
 _WEG = (S + "verwerkingssoort", S + "sleutelVerzendend", S + "sleutelOntvangend", S + "sleutelGegevensbeheer",

@@ -16,9 +16,8 @@ from collections.abc import Callable, Iterable
 from lxml import etree
 
 from stuf_fin.fin.vraag.schema_facts import NO_VALUE, Kind, TypeRef, schema_facts
-from stuf_fin.namespaces import FIN, STUF, XSI_NIL
+from stuf_fin.namespaces import XSI_NIL, F, S
 
-S, F = f"{{{STUF}}}", f"{{{FIN}}}"
 METAGEGEVEN = S + "metagegeven"
 #: Metadata (StUF 03.01 §3.3): left out by the ``allesZonderMetagegevens*`` scopes.
 META_ELEMENTS = frozenset({S + "tijdvakGeldigheid", S + "tijdstipRegistratie", S + "tijdvakRelatie",

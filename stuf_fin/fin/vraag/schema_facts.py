@@ -17,11 +17,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from stuf_fin.namespaces import STUF, XS
+from stuf_fin.namespaces import S, q
 
-_X = f"{{{XS}}}"
-NO_VALUE = f"{{{STUF}}}noValue"
-ENTITEITTYPE = f"{{{STUF}}}entiteittype"
+NO_VALUE = S + "noValue"
+ENTITEITTYPE = S + "entiteittype"
 
 #: A type: the Clark name of a named type, or the ``xs:complexType`` element of an anonymous one.
 TypeRef = str | etree._Element
@@ -59,14 +58,14 @@ class SchemaFacts:
             namespace = root.get("targetNamespace", "")
             for child in root:
                 if isinstance(child.tag, str) and child.get("name"):
-                    self._index[(etree.QName(child).localname, f"{{{namespace}}}{child.get('name')}")] = child
+                    self._index[(etree.QName(child).localname, q(namespace, child.get("name", "")))] = child
 
     # -- lookups ---------------------------------------------------------------------------------
     @staticmethod
     def _qname(el: etree._Element, value: str | None) -> str:
         assert value is not None  # an attribute the caller found set
         prefix, _, local = value.rpartition(":")
-        return f"{{{el.nsmap.get(prefix or None, '')}}}{local}"
+        return q(el.nsmap.get(prefix or None, ""), local)
 
     def _component(self, kind: str, el: etree._Element, attribute: str) -> etree._Element | None:
         value = el.get(attribute)
@@ -154,7 +153,7 @@ class SchemaFacts:
             decl = self._index.get(("element", tag))
             nillable = decl is not None and decl.get("nillable") == "true"
             return Kind(tag, self._type_of(decl) if decl is not None else None, nillable, required, choices)
-        tag = f"{{{self._target(el)}}}{el.get('name')}"
+        tag = q(self._target(el), el.get("name", ""))
         return Kind(tag, self._type_of(el), el.get("nillable") == "true", required, choices)
 
     def _type_of(self, decl: etree._Element) -> TypeRef | None:

@@ -18,18 +18,17 @@ from lxml import etree
 
 from stuf_fin.config import SCOPE_VALUES
 from stuf_fin.fin.vraag.projection import WHOLE, Alles, Kern, Scope, Wanted
-from stuf_fin.namespaces import BG, FIN, STUF, ZKN
+from stuf_fin.namespaces import BG, ZKN, F, S, q
 from stuf_fin.stuf.faults import StufFault
 
-F, S = f"{{{FIN}}}", f"{{{STUF}}}"
 SCOPE = S + "scope"
 #: The kerngegevens type of the gerelateerde of each VRD relation.
 _KERN_TYPE = {
-    F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur": f"{{{BG}}}NPS-kerngegevens",
-    F + "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur": f"{{{BG}}}NNP-kerngegevens",
-    F + "heeftAlsVorderendeOrganisatie": f"{{{BG}}}NNP-kerngegevens",
-    F + "isOntstaanInZaak": f"{{{ZKN}}}ZAK-kerngegevens",
-    F + "isOpgelegdDoorOrganisatischeEenheid": f"{{{ZKN}}}OEH-kerngegevens",
+    F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur": q(BG, "NPS-kerngegevens"),
+    F + "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur": q(BG, "NNP-kerngegevens"),
+    F + "heeftAlsVorderendeOrganisatie": q(BG, "NNP-kerngegevens"),
+    F + "isOntstaanInZaak": q(ZKN, "ZAK-kerngegevens"),
+    F + "isOpgelegdDoorOrganisatischeEenheid": q(ZKN, "OEH-kerngegevens"),
 }
 
 

@@ -25,11 +25,10 @@ from stuf_fin.fin import fields
 from stuf_fin.fin.model import parse_datum_tijd
 from stuf_fin.fin.reader import waarde
 from stuf_fin.fin.vraag.query import Condition, GroupCondition, Query
-from stuf_fin.namespaces import BG, FIN, STUF, XSI_NIL, ZKN
+from stuf_fin.fin.vraag.schema_facts import NO_VALUE
+from stuf_fin.namespaces import BG_BSN, BG_NNP_ID, XSI_NIL, ZKN_IDENTIFICATIE, F, S
 from stuf_fin.stuf.faults import StufFault
 
-F, S, B, Z = (f"{{{ns}}}" for ns in (FIN, STUF, BG, ZKN))
-NO_VALUE = S + "noValue"
 EXACT = S + "exact"
 KEYS = (S + "sleutelVerzendend", S + "sleutelOntvangend", S + "sleutelGegevensbeheer")
 #: noValue values a criterion is ignored for (StUF 03.01 §6.3.1).
@@ -67,18 +66,18 @@ FIELDS: dict[tuple[str, ...], Field] = {
     **{(F + "invorderingsSchema", F + "termijn", tag): v
        for tag, v in _fields_of(fields.TERMIJN, group="termijn").items()},
     **{(F + "vorderingstatus", tag): v for tag, v in _STATUS.items()},
-    (F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", F + "gerelateerde", B + "inp.bsn"): Field("debiteur_bsn", str),
+    (F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", F + "gerelateerde", BG_BSN): Field("debiteur_bsn", str),
     (F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", F + "debiteurnummer"): Field("debiteurnummer", str),
-    (F + "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur", F + "gerelateerde", B + "inn.nnpId"):
+    (F + "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur", F + "gerelateerde", BG_NNP_ID):
         Field("debiteur_nnp_id", str),
     (F + "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur", F + "debiteurnummer"): Field("debiteurnummer", str),
-    (F + "heeftAlsVorderendeOrganisatie", F + "gerelateerde", B + "inn.nnpId"): Field("organisatie_nnp_id", str),
-    (F + "isOntstaanInZaak", F + "gerelateerde", Z + "identificatie"): Field("zaak_identificatie", str),
+    (F + "heeftAlsVorderendeOrganisatie", F + "gerelateerde", BG_NNP_ID): Field("organisatie_nnp_id", str),
+    (F + "isOntstaanInZaak", F + "gerelateerde", ZKN_IDENTIFICATIE): Field("zaak_identificatie", str),
     (F + "heeftBetrekkingOpVordering", F + "gerelateerde", F + "vorderingnummer"):
         Field("gerelateerde_vorderingnummer", str),
     (F + "heeftBetrekkingOpVordering", F + "gerelateerde", F + "heeftAlsVorderendeOrganisatie", F + "gerelateerde",
-     B + "inn.nnpId"): Field("gerelateerde_organisatie_nnp_id", str),
-    (F + "isOpgelegdDoorOrganisatischeEenheid", F + "gerelateerde", Z + "identificatie"):
+     BG_NNP_ID): Field("gerelateerde_organisatie_nnp_id", str),
+    (F + "isOpgelegdDoorOrganisatischeEenheid", F + "gerelateerde", ZKN_IDENTIFICATIE):
         Field("oeh_identificatie", str),
 }
 #: A relation asked to be absent (``xsi:nil`` + ``noValue="geenWaarde"`` on the relation itself).

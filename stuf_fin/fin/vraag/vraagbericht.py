@@ -6,11 +6,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from stuf_fin.namespaces import FIN, STUF
+from stuf_fin.namespaces import F, S
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, read_stuurgegevens
 
-F = f"{{{FIN}}}"
-S = f"{{{STUF}}}"
 #: ``maximumAantal`` when the question leaves it out (``VRD-ParametersVraagSynchroon``: default 15).
 MAXIMUM_AANTAL_DEFAULT = 15
 
