@@ -13,7 +13,7 @@ from lxml import etree
 from stuf_fin.errors import DETAILS_MAX
 from stuf_fin.fin import reader, rules
 from stuf_fin.fin.errors import BusinessError, summarize
-from stuf_fin.fin.model import Vordering, Vorm
+from stuf_fin.fin.model import Markup, Vordering
 from stuf_fin.schema import parse_bytes
 from stuf_fin.selftest import generator as g
 
@@ -158,7 +158,7 @@ def test_details_stay_within_1000_characters() -> None:
     ("  tekst ", str, "  tekst ", None),
 ])
 def test_values_and_their_lexical_forms(text: str, soort: type, waarde: object, lexical: str | None) -> None:
-    vorm: Vorm = {}
+    vorm: Markup = {}
     el = etree.Element("x")
     el.text = text
     assert reader.waarde(el, soort, vorm, "x") == waarde

@@ -1,7 +1,7 @@
 """The simple elements of each StUF-FIN group and object, in schema order (read and written alike).
 
 Each table maps the Clark name of an element to (model field, value type, element name); the element
-name is also the key of the element in a :data:`~stuf_fin.fin.model.Vorm`.
+name is also the key of the element in a :data:`~stuf_fin.fin.model.Markup`.
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ from stuf_fin.fin.model import (
     Debiteur,
     GerelateerdeVordering,
     InvorderingsSchema,
+    Markup,
     Metagegevens,
     OrganisatorischeEenheid,
     StatusWijziging,
@@ -44,7 +45,6 @@ from stuf_fin.fin.model import (
     Vordering,
     Vorderingsregel,
     Vorderingstatus,
-    Vorm,
     Zaak,
 )
 from stuf_fin.namespaces import BG_BSN, BG_NNP_ID, XSI_NIL, ZKN_IDENTIFICATIE, F, S
@@ -52,7 +52,7 @@ from stuf_fin.namespaces import BG_BSN, BG_NNP_ID, XSI_NIL, ZKN_IDENTIFICATIE, F
 if TYPE_CHECKING:
     from stuf_fin.schema.streaming import Stream
 
-#: Attributes fixed by the schema on every object: not kept in the Vorm.
+#: Attributes fixed by the schema on every object: not kept in the Markup.
 _FIXED_ATTRIBUTES = frozenset((S + "entiteittype", S + "verwerkingssoort"))
 _NIL = ("true", "1")
 T = TypeVar("T")
@@ -67,7 +67,7 @@ def _text(el: etree._Element) -> str:
     return el.text or ""
 
 
-def waarde(el: etree._Element, soort: ValueType, vorm: Vorm, path: str) -> Any:
+def waarde(el: etree._Element, soort: ValueType, vorm: Markup, path: str) -> Any:
     """The value of a simple element; attributes and a non-canonical lexical form go to ``vorm``."""
     if el.keys():  # (cheaper than ``el.attrib``, which builds a proxy)
         attributes = dict(el.attrib)
@@ -84,7 +84,7 @@ def waarde(el: etree._Element, soort: ValueType, vorm: Vorm, path: str) -> Any:
     raise TypeError(soort)
 
 
-def _number(text: str, vorm: Vorm, path: str) -> int:
+def _number(text: str, vorm: Markup, path: str) -> int:
     value = int(text)
     if str(value) != text:  # a sign, leading zeros or blanks: another lexical form of the same number
         vorm.setdefault(path, {})[TEXT] = text
@@ -94,7 +94,7 @@ def _number(text: str, vorm: Vorm, path: str) -> int:
 _DATE = re.compile(r"\s*(-?)(\d{4,})-(\d\d)-(\d\d)")
 
 
-def _date(text: str, vorm: Vorm, path: str) -> date:
+def _date(text: str, vorm: Markup, path: str) -> date:
     if len(text) == 10:
         try:
             return date.fromisoformat(text)
@@ -113,7 +113,7 @@ def _date(text: str, vorm: Vorm, path: str) -> date:
     return date(year, int(m.group(3)), int(m.group(4)))
 
 
-def _fields(el: etree._Element, fields: FieldMap, vorm: Vorm, waarden: dict[str, Any],
+def _fields(el: etree._Element, fields: FieldMap, vorm: Markup, waarden: dict[str, Any],
             overige: Callable[[etree._Element, str], None] | None = None) -> None:
     """The values of the simple children of ``el`` named in ``fields``, into ``waarden``; every other child
     element goes to ``overige`` (with its tag), if given.
@@ -139,14 +139,14 @@ def _fields(el: etree._Element, fields: FieldMap, vorm: Vorm, waarden: dict[str,
             waarden[veld] = _date(child.text or "", vorm, path)
 
 
-def _group(el: etree._Element, fields: FieldMap, vorm: Vorm) -> dict[str, Any]:
+def _group(el: etree._Element, fields: FieldMap, vorm: Markup) -> dict[str, Any]:
     """Field values of a group of simple elements."""
     waarden: dict[str, Any] = {}
     _fields(el, fields, vorm, waarden)
     return waarden
 
 
-def _own_attributes(el: etree._Element, vorm: Vorm, path: str = "") -> bool:
+def _own_attributes(el: etree._Element, vorm: Markup, path: str = "") -> bool:
     """Record the attributes of a group/object element; True when it is nil."""
     if not el.keys():
         return False
@@ -159,8 +159,8 @@ def _own_attributes(el: etree._Element, vorm: Vorm, path: str = "") -> bool:
 # -- groups ----------------------------------------------------------------------------------------------
 
 def _read_group(el: etree._Element, soort: Callable[..., T], fields: FieldMap) -> T:
-    """A group of simple elements (a vorderingsregel, termijn, ...) as a ``soort`` with its own Vorm."""
-    vorm: Vorm = {}
+    """A group of simple elements (a vorderingsregel, termijn, ...) as a ``soort`` with its own Markup."""
+    vorm: Markup = {}
     if el.keys():
         _own_attributes(el, vorm)
     waarden: dict[str, Any] = {}
@@ -189,7 +189,7 @@ def _boeking(el: etree._Element) -> Boeking:
 
 
 def _schema(el: etree._Element) -> InvorderingsSchema:
-    vorm: Vorm = {}
+    vorm: Markup = {}
     _own_attributes(el, vorm)
     schema = InvorderingsSchema(vorm=vorm)
     for child in el:
@@ -292,9 +292,9 @@ _VRD_GROUPS: dict[str, Group] = {
 
 
 def _object(obj: etree._Element, fields: FieldMap, groups: dict[str, Group]
-            ) -> tuple[dict[str, Any], Vorm, Metagegevens]:
+            ) -> tuple[dict[str, Any], Markup, Metagegevens]:
     """One pass over the children of an object: simple values, groups and relations, StUF metadata."""
-    vorm: Vorm = {}
+    vorm: Markup = {}
     _own_attributes(obj, vorm)
     waarden: dict[str, Any] = {}
     meta = Metagegevens()

@@ -19,6 +19,7 @@ from stuf_fin.fin.model import (
     Boeking,
     BtwTotaalregel,
     InvorderingsSchema,
+    Markup,
     Metagegevens,
     Relatie,
     StatusWijziging,
@@ -27,7 +28,6 @@ from stuf_fin.fin.model import (
     Vordering,
     Vorderingsregel,
     Vorderingstatus,
-    Vorm,
     parse_stored,
 )
 from stuf_fin.namespaces import PREFIXES, F, S
@@ -49,7 +49,7 @@ def _attributes(el: etree._Element, attributes: dict[str, str] | None) -> str | 
     return attributes.get(TEXT)
 
 
-def _simple(parent: etree._Element, tag: str, value: Any, vorm: Vorm, path: str) -> None:
+def _simple(parent: etree._Element, tag: str, value: Any, vorm: Markup, path: str) -> None:
     attributes = vorm.get(path)
     if value is None and attributes is None:
         return  # absent
@@ -59,7 +59,7 @@ def _simple(parent: etree._Element, tag: str, value: Any, vorm: Vorm, path: str)
         el.text = lexical if lexical is not None else _text(value)
 
 
-def _fields(parent: etree._Element, obj: Any, tabel: fields.FieldMap, vorm: Vorm) -> None:
+def _fields(parent: etree._Element, obj: Any, tabel: fields.FieldMap, vorm: Markup) -> None:
     for tag, (veld, _kind, naam) in tabel.items():
         _simple(parent, tag, getattr(obj, veld), vorm, naam)
 
@@ -87,7 +87,7 @@ def _metagegevens(parent: etree._Element, meta: Metagegevens) -> None:
     _xml(parent, meta.extra_elementen)
 
 
-def _object(tag: str, entiteittype: str, vorm: Vorm, verwerkingssoort: str | None) -> etree._Element:
+def _object(tag: str, entiteittype: str, vorm: Markup, verwerkingssoort: str | None) -> etree._Element:
     el = etree.Element(tag, nsmap=PREFIXES)
     el.set(S + "entiteittype", entiteittype)
     _attributes(el, vorm.get(""))

@@ -22,7 +22,7 @@ from typing import Any
 from lxml import etree
 
 from stuf_fin.fin import fields
-from stuf_fin.fin.model import parse_datum_tijd
+from stuf_fin.fin.model import parse_datetime
 from stuf_fin.fin.reader import waarde
 from stuf_fin.fin.vraag.query import Condition, GroupCondition, Query
 from stuf_fin.fin.vraag.schema_facts import NO_VALUE
@@ -119,7 +119,7 @@ def _criterion(el: etree._Element, veld: Field) -> Condition | None:
         return None
     exact = el.get(EXACT, "true") in ("true", "1")
     if veld.soort == MOMENT:
-        moment = parse_datum_tijd("".join(el.itertext()))
+        moment = parse_datetime("".join(el.itertext()))
         return Condition(veld.column, moment) if exact and moment is not None else None
     value = waarde(el, veld.soort, {}, "")
     if exact:
