@@ -161,5 +161,5 @@ def test_values_and_their_lexical_forms(text: str, soort: type, waarde: object, 
     vorm: Markup = {}
     el = etree.Element("x")
     el.text = text
-    assert reader.waarde(el, soort, vorm, "x") == waarde
+    assert reader.read_value(el, soort, vorm, "x") == waarde
     assert vorm.get("x", {}).get("#text") == lexical

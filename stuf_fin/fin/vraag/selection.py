@@ -23,7 +23,7 @@ from lxml import etree
 
 from stuf_fin.fin import fields
 from stuf_fin.fin.model import parse_datetime
-from stuf_fin.fin.reader import waarde
+from stuf_fin.fin.reader import read_value
 from stuf_fin.fin.vraag.query import Condition, GroupCondition, Query
 from stuf_fin.fin.vraag.schema_facts import NO_VALUE
 from stuf_fin.namespaces import BG_BSN, BG_NNP_ID, XSI_NIL, ZKN_IDENTIFICATIE, F, S
@@ -121,7 +121,7 @@ def _criterion(el: etree._Element, veld: Field) -> Condition | None:
     if veld.soort == MOMENT:
         moment = parse_datetime("".join(el.itertext()))
         return Condition(veld.column, moment) if exact and moment is not None else None
-    value = waarde(el, veld.soort, {}, "")
+    value = read_value(el, veld.soort, {}, "")
     if exact:
         return Condition(veld.column, value)
     return Condition(veld.column, value, "begint") if veld.soort is str else None
