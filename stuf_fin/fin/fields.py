@@ -15,7 +15,7 @@ FieldMap = dict[str, tuple[str, ValueType, str]]
 
 
 def _fields(*specs: tuple[str, str, ValueType]) -> FieldMap:
-    return {F + tag: (veld, soort, tag) for tag, veld, soort in specs}
+    return {F + tag: (name, value_type, tag) for tag, name, value_type in specs}
 
 
 REGEL = _fields(
@@ -28,6 +28,7 @@ REGEL = _fields(
 TOTAALREGEL = _fields(("totaalbedragBTW", "totaalbedrag_btw", int), ("BTWcategorie", "btw_categorie", str))
 TERMIJN = _fields(("datum", "datum", date), ("termijnbedrag", "termijnbedrag", int),
                    ("vervaldatum", "vervaldatum", date))
+SCHEMA = _fields(("invorderingsregime", "invorderingsregime", str))  # (its termijnen: TERMIJN)
 INCASSO = _fields(("machtigingskenmerk", "machtigingskenmerk", str),
                    ("afgiftedatumIncasso", "afgiftedatum_incasso", date),
                    ("rekeningnummer", "rekeningnummer", str), ("bic", "bic", str))

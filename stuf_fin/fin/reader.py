@@ -18,6 +18,7 @@ from stuf_fin.fin.fields import (
     BOEKING,
     INCASSO,
     REGEL,
+    SCHEMA,
     STATUS,
     STATUSWIJZIGING,
     TERMIJN,
@@ -182,15 +183,9 @@ def _boeking(el: etree._Element) -> Boeking:
 
 
 def _schema(el: etree._Element) -> InvorderingsSchema:
-    markup: Markup = {}
-    _own_attributes(el, markup)
-    schema = InvorderingsSchema(vorm=markup)
-    for child in el:
-        if child.tag == F + "invorderingsregime":
-            schema.invorderingsregime = read_value(child, str, markup, "invorderingsregime")
-        elif child.tag == F + "termijn":
-            schema.termijnen.append(_termijn(child))
-    return schema
+    """An ``invorderingsSchema``: its simple elements and its termijnen (the groups of an object, one level down)."""
+    values, markup, _meta = _object(el, SCHEMA, _SCHEMA_GROUPS)
+    return InvorderingsSchema(**values, vorm=markup)
 
 
 def read_status(el: etree._Element) -> Vorderingstatus:
@@ -269,6 +264,7 @@ _META = {S + "tijdvakGeldigheid": "tijdvak_geldigheid", S + "tijdstipRegistratie
 #: A group or relation child of an object: (field, reader, whether the field is a list).
 Group = tuple[str, Callable[[etree._Element], Any], bool]
 
+_SCHEMA_GROUPS: dict[str, Group] = {F + "termijn": ("termijnen", _termijn, True)}
 _VRD_GROUPS: dict[str, Group] = {
     F + "vorderingsregel": ("vorderingsregels", _regel, True),
     F + "totaalregelsBTW": ("totaalregels_btw", _totaalregel, True),

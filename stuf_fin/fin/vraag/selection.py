@@ -63,7 +63,7 @@ FIELDS: dict[tuple[str, ...], Field] = {
     **{(F + "vorderingsregel", tag): v for tag, v in _fields_of(fields.REGEL, group="vorderingsregel").items()},
     **{(F + "totaalregelsBTW", tag): v for tag, v in _fields_of(fields.TOTAALREGEL, group="btw_totaalregel").items()},
     **{(F + "automatischeIncasso", tag): v for tag, v in _fields_of(fields.INCASSO).items()},
-    (F + "invorderingsSchema", F + "invorderingsregime"): Field("invorderingsregime", str),
+    **{(F + "invorderingsSchema", tag): v for tag, v in _fields_of(fields.SCHEMA).items()},
     **{(F + "invorderingsSchema", F + "termijn", tag): v
        for tag, v in _fields_of(fields.TERMIJN, group="termijn").items()},
     **{(F + "vorderingstatus", tag): v for tag, v in _STATUS.items()},
