@@ -37,7 +37,7 @@ def _condition(table: sa.Table, v: Condition, name: str) -> sa.ColumnElement[boo
     if v.operator == "gelijk":
         return col == sa.bindparam(name)
     if v.operator == "begint":  # case-sensitive on both databases
-        return sa.func.substr(col, 1, sa.bindparam(name + "_lengte", type_=sa.Integer)) == sa.bindparam(name)
+        return sa.func.substr(col, 1, sa.bindparam(name + "_length", type_=sa.Integer)) == sa.bindparam(name)
     if v.operator == "leeg":
         return col == "" if v.column in _EMPTY_IS_EMPTY_TEXT else col.is_(None)
     if v.operator == "niet":
@@ -59,7 +59,7 @@ def _shape(query: Query) -> tuple[Hashable, dict[str, Any]]:
                 values[f"{prefix}{i}"] = v.value
             elif v.operator == "begint":
                 values[f"{prefix}{i}"] = text = str(v.value)
-                values[f"{prefix}{i}_lengte"] = len(text)
+                values[f"{prefix}{i}_length"] = len(text)
         return tuple((v.column, v.operator) for v in conditions)
 
     key = None
@@ -75,9 +75,9 @@ def _shape(query: Query) -> tuple[Hashable, dict[str, Any]]:
     after = query.after
     shape.append(None if after is None else after.status_tijdstip is not None)
     if after is not None:
-        values["na_id"] = after.id
+        values["after_id"] = after.id
         if after.status_tijdstip is not None:
-            values["na_tijdstip"] = after.status_tijdstip
+            values["after_moment"] = after.status_tijdstip
     return tuple(shape), values
 
 
@@ -124,19 +124,19 @@ def _search_stmt(query: Query) -> sa.Select[Any]:
     if query.sortering != 1:
         stmt = sa.select(c.id).where(*clauses)
         if after is not None:
-            stmt = stmt.where(c.id > sa.bindparam("na_id"))
+            stmt = stmt.where(c.id > sa.bindparam("after_id"))
         return stmt.order_by(c.id).limit(limit)
     with_moment = sa.select(c.id, sa.literal(0).label("group"), c.status_tijdstip).where(
         *clauses, c.status_tijdstip.is_not(None))
     without = sa.select(c.id, sa.literal(1).label("group"), c.status_tijdstip).where(
         *clauses, c.status_tijdstip.is_(None))
     if after is not None and after.status_tijdstip is not None:
-        moment = sa.bindparam("na_tijdstip", type_=c.status_tijdstip.type)
+        moment = sa.bindparam("after_moment", type_=c.status_tijdstip.type)
         with_moment = with_moment.where(sa.or_(c.status_tijdstip < moment,
-                                               sa.and_(c.status_tijdstip == moment, c.id > sa.bindparam("na_id"))))
+                                               sa.and_(c.status_tijdstip == moment, c.id > sa.bindparam("after_id"))))
     elif after is not None:
         with_moment = with_moment.where(sa.false())
-        without = without.where(c.id > sa.bindparam("na_id"))
+        without = without.where(c.id > sa.bindparam("after_id"))
     parts = sa.union_all(
         sa.select(with_moment.order_by(c.status_tijdstip.desc(), c.id).limit(limit).subquery()),
         sa.select(without.order_by(c.id).limit(limit).subquery())).subquery()
