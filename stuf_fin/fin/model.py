@@ -30,6 +30,8 @@ from stuf_fin.namespaces import XSI_NIL, F
 Markup = dict[str, dict[str, str]]
 #: Key in a :data:`Markup` entry for the received lexical form of a value.
 TEXT = "#text"
+#: The lexical forms of ``xs:boolean`` true (``xsi:nil``, ``StUF:exact``, ``StUF:metagegeven``).
+XS_TRUE = ("true", "1")
 _local = threading.local()
 
 
@@ -282,7 +284,7 @@ class Verantwoording:
 
 
 def is_nil(markup: Markup, path: str) -> bool:
-    return markup.get(path, {}).get(XSI_NIL) in ("true", "1")
+    return markup.get(path, {}).get(XSI_NIL) in XS_TRUE
 
 
 _DATETIME = re.compile(

@@ -30,6 +30,7 @@ from stuf_fin.fin.fields import (
 )
 from stuf_fin.fin.model import (
     TEXT,
+    XS_TRUE,
     AutomatischeIncasso,
     Boeking,
     BtwTotaalregel,
@@ -55,7 +56,6 @@ if TYPE_CHECKING:
 
 #: Attributes fixed by the schema on every object: not kept in the Markup.
 _FIXED_ATTRIBUTES = frozenset((S + "entiteittype", S + "verwerkingssoort"))
-_NIL = ("true", "1")
 T = TypeVar("T")
 
 
@@ -73,7 +73,7 @@ def read_value(el: etree._Element, value_type: ValueType, markup: Markup, path: 
     if el.keys():  # (cheaper than ``el.attrib``, which builds a proxy)
         attributes = dict(el.attrib)
         markup[path] = attributes
-        if attributes.get(XSI_NIL) in _NIL:
+        if attributes.get(XSI_NIL) in XS_TRUE:
             return None
     text = "".join(el.itertext()) if len(el) else el.text or ""  # (_text, inlined)
     if value_type is str:
@@ -147,7 +147,7 @@ def _own_attributes(el: etree._Element, markup: Markup, path: str = "") -> bool:
     attributes = {k: v for k, v in el.attrib.items() if k not in _FIXED_ATTRIBUTES}
     if attributes:
         markup[path] = attributes
-    return attributes.get(XSI_NIL) in _NIL
+    return attributes.get(XSI_NIL) in XS_TRUE
 
 
 # -- groups ----------------------------------------------------------------------------------------------
@@ -210,7 +210,7 @@ def _value_of(parent: etree._Element | None, tag: str) -> str | None:
         return None
     for child in parent:
         if child.tag == tag:
-            if child.get(XSI_NIL) in _NIL:
+            if child.get(XSI_NIL) in XS_TRUE:
                 return None
             return _text(child)
     return None
@@ -337,7 +337,7 @@ def _kennisgevingen(message: etree._Element, tag: str) -> list[list[etree._Eleme
     """The ``object`` elements of each non-nil kennisgeving (``vrdLk01``/``fvwLk01``) of a message."""
     result = []
     for lk in message:
-        if lk.tag != tag or lk.get(XSI_NIL) in _NIL:
+        if lk.tag != tag or lk.get(XSI_NIL) in XS_TRUE:
             continue
         result.append(list(lk.iterchildren(F + "object")))
     return result
@@ -361,7 +361,7 @@ def vordering_batches(source: etree._Element | Stream, size: int = BATCH) -> Ite
         return
     batch: list[Vordering] = []
     for lk in source.elements():
-        if lk.get(XSI_NIL) not in _NIL:
+        if lk.get(XSI_NIL) not in XS_TRUE:
             batch.append(read_vordering(next(child for child in lk if child.tag == F + "object")))
         if len(batch) >= size:
             yield batch

@@ -9,6 +9,7 @@ from lxml import etree
 from sqlalchemy.engine import Connection
 
 from stuf_fin.config import Settings
+from stuf_fin.fin.model import XS_TRUE
 from stuf_fin.fin.vraag.antwoord import STUF0002, answer_object, vrd_la01
 from stuf_fin.fin.vraag.query import Condition, Query, ResumePoint
 from stuf_fin.fin.vraag.scope import read_scope
@@ -58,7 +59,7 @@ def _text(parent: etree._Element, *path: str) -> str | None:
     el: etree._Element | None = parent
     for tag in path:
         el = el.find(tag) if el is not None else None
-    if el is None or el.get(XSI_NIL) in ("true", "1"):
+    if el is None or el.get(XSI_NIL) in XS_TRUE:
         return None
     return "".join(el.itertext())
 

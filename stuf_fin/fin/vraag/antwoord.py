@@ -15,7 +15,7 @@ from __future__ import annotations
 from lxml import etree
 
 from stuf_fin.fin import writer
-from stuf_fin.fin.model import Vordering
+from stuf_fin.fin.model import XS_TRUE, Vordering
 from stuf_fin.fin.vraag.projection import NIL_ONLY_SINCE_1_00_04, Wanted, project
 from stuf_fin.namespaces import PREFIXES, XSI_NIL, F, S
 from stuf_fin.stuf import answers
@@ -36,7 +36,7 @@ def answer_object(v: Vordering, wanted: Wanted) -> etree._Element:
     complete.set(SLEUTEL_VERZENDEND, str(v.id))
     for parent_tag, child_tag in NIL_ONLY_SINCE_1_00_04:
         for el in complete.iterchildren(parent_tag):
-            for nil in [c for c in el.iterchildren(child_tag) if c.get(XSI_NIL) in ("true", "1")]:
+            for nil in [c for c in el.iterchildren(child_tag) if c.get(XSI_NIL) in XS_TRUE]:
                 el.remove(nil)
     return complete if wanted.whole else project(complete, wanted, VRD_ANTWOORD)  # (whole: a copy as is)
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 
 from lxml import etree
 
+from stuf_fin.fin.model import XS_TRUE
 from stuf_fin.fin.vraag.schema_facts import NO_VALUE, Child, TypeRef, schema_facts
 from stuf_fin.namespaces import XSI_NIL, F, S
 
@@ -38,7 +39,7 @@ def is_metagegeven(tag: str, el: etree._Element | None) -> bool:
     """Whether an element is StUF metadata (history, status of data, source documents)."""
     if tag in META_ELEMENTS or etree.QName(tag).localname in META_NAMES:
         return True
-    return el is not None and el.get(METAGEGEVEN) in ("true", "1")
+    return el is not None and el.get(METAGEGEVEN) in XS_TRUE
 
 
 class Wanted:
@@ -161,7 +162,7 @@ def project(el: etree._Element, wanted: Wanted, type_ref: TypeRef | None,
             parent: etree._Element | None = None) -> etree._Element:
     """A copy of ``el`` with only what ``wanted`` wants (appended to ``parent`` when given)."""
     children = [c for c in el if isinstance(c.tag, str)]
-    if wanted.whole or not children or el.get(XSI_NIL) in ("true", "1"):  # a value, or nil: as stored
+    if wanted.whole or not children or el.get(XSI_NIL) in XS_TRUE:  # a value, or nil: as stored
         clone = copy.deepcopy(el)
         clone.tail = None
         if parent is not None:

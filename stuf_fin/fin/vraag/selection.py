@@ -22,7 +22,7 @@ from typing import Any
 from lxml import etree
 
 from stuf_fin.fin import fields
-from stuf_fin.fin.model import parse_datetime
+from stuf_fin.fin.model import XS_TRUE, parse_datetime
 from stuf_fin.fin.reader import read_value
 from stuf_fin.fin.vraag.query import Condition, GroupCondition, Query
 from stuf_fin.fin.vraag.schema_facts import NO_VALUE
@@ -116,9 +116,9 @@ def _name(el: etree._Element) -> str:
 
 def _criterion(el: etree._Element, spec: Field) -> Condition | None:
     """The criterion of a leaf with a value; None when the element cannot be selected on."""
-    if el.get(XSI_NIL) in ("true", "1"):
+    if el.get(XSI_NIL) in XS_TRUE:
         return None
-    exact = el.get(EXACT, "true") in ("true", "1")
+    exact = el.get(EXACT, "true") in XS_TRUE
     if spec.value_type == MOMENT:
         moment = parse_datetime("".join(el.itertext()))
         return Condition(spec.column, moment) if exact and moment is not None else None
