@@ -223,6 +223,14 @@ def _child(parent: etree._Element, tag: str) -> etree._Element | None:
     return None
 
 
+def value_at(parent: etree._Element | None, *path: str) -> str | None:
+    """Text of the element at ``path`` below ``parent``, the first child of each tag on the way (None when absent
+    or nil): ``value_at(relation, F + "gerelateerde", BG_NNP_ID)``."""
+    for tag in path[:-1]:
+        parent = _child(parent, tag) if parent is not None else None
+    return _value_of(parent, path[-1])
+
+
 def _debiteur(el: etree._Element, kind: str) -> Debiteur:
     gerelateerde = _child(el, F + "gerelateerde")
     return Debiteur(
@@ -234,25 +242,23 @@ def _debiteur(el: etree._Element, kind: str) -> Debiteur:
 
 def read_organisatie(el: etree._Element) -> VorderendeOrganisatie:
     """``heeftAlsVorderendeOrganisatie`` / ``isVanVorderendeOrganisatie``."""
-    return VorderendeOrganisatie(xml_bytes(el), nnp_id=_value_of(_child(el, F + "gerelateerde"), BG_NNP_ID))
+    return VorderendeOrganisatie(xml_bytes(el), nnp_id=value_at(el, F + "gerelateerde", BG_NNP_ID))
 
 
 def _zaak(el: etree._Element) -> Zaak:
-    return Zaak(xml_bytes(el), identificatie=_value_of(_child(el, F + "gerelateerde"), ZKN_IDENTIFICATIE))
+    return Zaak(xml_bytes(el), identificatie=value_at(el, F + "gerelateerde", ZKN_IDENTIFICATIE))
 
 
 def _gerelateerde_vordering(el: etree._Element) -> GerelateerdeVordering:
     gerelateerde = _child(el, F + "gerelateerde")
-    organisatie = _child(gerelateerde, F + "heeftAlsVorderendeOrganisatie") if gerelateerde is not None else None
     return GerelateerdeVordering(
         xml_bytes(el), vorderingnummer=_value_of(gerelateerde, F + "vorderingnummer"),
-        organisatie=_value_of(_child(organisatie, F + "gerelateerde") if organisatie is not None else None,
-                              BG_NNP_ID))
+        organisatie=value_at(gerelateerde, F + "heeftAlsVorderendeOrganisatie", F + "gerelateerde", BG_NNP_ID))
 
 
 def _oeh(el: etree._Element) -> OrganisatorischeEenheid:
     return OrganisatorischeEenheid(
-        xml_bytes(el), identificatie=_value_of(_child(el, F + "gerelateerde"), ZKN_IDENTIFICATIE))
+        xml_bytes(el), identificatie=value_at(el, F + "gerelateerde", ZKN_IDENTIFICATIE))
 
 
 _META = {S + "tijdvakGeldigheid": "tijdvak_geldigheid", S + "tijdstipRegistratie": "tijdstip_registratie",
@@ -381,4 +387,5 @@ def verantwoordingen(message: etree._Element) -> list[Verantwoording]:
 
 
 __all__ = ["read_organisatie", "read_status", "read_statuswijziging", "read_value", "read_verantwoording",
-           "read_vordering", "statuswijzigingen", "verantwoordingen", "vordering_batches", "vorderingen", "xml_bytes"]
+           "read_vordering", "statuswijzigingen", "value_at", "verantwoordingen", "vordering_batches", "vorderingen",
+           "xml_bytes"]

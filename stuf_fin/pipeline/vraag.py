@@ -9,13 +9,13 @@ from lxml import etree
 from sqlalchemy.engine import Connection
 
 from stuf_fin.config import Settings
-from stuf_fin.fin.model import XS_TRUE
+from stuf_fin.fin.reader import value_at
 from stuf_fin.fin.vraag.antwoord import STUF0002, answer_object, vrd_la01
 from stuf_fin.fin.vraag.query import Condition, Query, ResumePoint
 from stuf_fin.fin.vraag.scope import read_scope
 from stuf_fin.fin.vraag.selection import read_selection
 from stuf_fin.fin.vraag.vraagbericht import Vraag, read_vraag
-from stuf_fin.namespaces import BG_NNP_ID, XSI_NIL, F, S
+from stuf_fin.namespaces import BG_NNP_ID, F, S
 from stuf_fin.store import vraag as vraag_store
 from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, gateway_systeem
@@ -55,15 +55,6 @@ def _not_found(query: Query) -> str:
     return f"geen vordering gevonden met vorderingnummer {number}"
 
 
-def _text(parent: etree._Element, *path: str) -> str | None:
-    el: etree._Element | None = parent
-    for tag in path:
-        el = el.find(tag) if el is not None else None
-    if el is None or el.get(XSI_NIL) in XS_TRUE:
-        return None
-    return "".join(el.itertext())
-
-
 def _start_point(conn: Connection, vraag: Vraag, visible_tsas: frozenset[str] | None) -> ResumePoint:
     """The object a follow-up question continues after: by our key (``StUF:sleutelOntvangend``, the
     ``StUF:sleutelVerzendend`` of our answer), else by vorderingnummer (+ tsa, + organisatie)."""
@@ -74,8 +65,8 @@ def _start_point(conn: Connection, vraag: Vraag, visible_tsas: frozenset[str] | 
     if sleutel is not None:
         query.sleutel = sleutel
     else:
-        for column, value in (("vorderingnummer", _text(start, F + "vorderingnummer")),
-                              ("tsa", _text(start, F + "tsa")), ("organisatie_nnp_id", _text(start, *_NNP_ID))):
+        for column, value in (("vorderingnummer", value_at(start, F + "vorderingnummer")),
+                              ("tsa", value_at(start, F + "tsa")), ("organisatie_nnp_id", value_at(start, *_NNP_ID))):
             if value is not None:
                 query.conditions.append(Condition(column, value))
     ids = vraag_store.search_ids(conn, query, 2) if sleutel is not None or query.conditions else []
