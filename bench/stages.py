@@ -80,7 +80,7 @@ def gateway_message(s: Stages, store: Store, data: bytes) -> None:
         digest = s.timed("gateway: StUF016 fingerprint", body_hash, data)
         vorderingen = s.timed("gateway: reader", reader.vorderingen, message)
         received = datetime.now(UTC)
-        dag = rules.ontvangstdatum(received)
+        dag = rules.day_of_receipt(received)
         s.timed("gateway: business rules", lambda: [rules.check_vordering(v, dag) for v in vorderingen])
         with s.step("gateway: transaction"):
             with store.begin() as conn:

@@ -63,7 +63,7 @@ def test_selection_criteria():
     zv = selection.query
     assert set(zv.conditions) == {
         Condition("vorderingnummer", "A1"), Condition("taaknummer", "T", "begint"),
-        Condition("factuurnummer", soort="leeg"), Condition("vervaldatum", __import__("datetime").date(2025, 4, 1)),
+        Condition("factuurnummer", operator="leeg"), Condition("vervaldatum", __import__("datetime").date(2025, 4, 1)),
         Condition("status", "BET"), Condition("debiteur_bsn", "111222333"), Condition("debiteur_soort", "NPS")}
     assert zv.groups == [GroupCondition("vorderingsregel", (Condition("bedrag_excl_btw", 100),
                                                             Condition("vorderingcode", "OZB")))]

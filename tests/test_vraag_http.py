@@ -20,7 +20,7 @@ import pytest
 from lxml import etree
 
 from bench import vraag as v
-from stuf_fin.fin.model import parse_datum_tijd
+from stuf_fin.fin.model import parse_datetime
 from stuf_fin.selftest import generator as g
 from tests.support.kit import requires_kit, uniek
 from tests.support.kit import testbericht as kit_bericht
@@ -217,8 +217,8 @@ def test_every_selection_element(data, naam):
         if etree.QName(waarde).localname == "status":
             oracle = lambda ss, s: (data.status[s.vorderingnummer] or ("",))[0] == "ONV"  # noqa: E731
         else:
-            moment = parse_datum_tijd(waarde.text)
-            oracle = lambda ss, s: data.status[s.vorderingnummer] is not None and parse_datum_tijd(  # noqa: E731
+            moment = parse_datetime(waarde.text)
+            oracle = lambda ss, s: data.status[s.vorderingnummer] is not None and parse_datetime(  # noqa: E731
                 data.status[s.vorderingnummer][1]) == moment
     verwacht = _verwacht(data, lambda s: oracle(data.specs, s))
     assert verwacht, naam
@@ -301,7 +301,7 @@ def _volgorde_1(data: Data) -> list[str]:
         status = data.status[s.vorderingnummer]
         if status is None:
             return (1, 0.0, i)
-        return (0, -parse_datum_tijd(status[1]).timestamp(), i)
+        return (0, -parse_datetime(status[1]).timestamp(), i)
     return [s.vorderingnummer for _, s in sorted(enumerate(data.specs), key=sleutel)]
 
 
@@ -565,6 +565,6 @@ def test_a_status_change_shows_in_the_next_answer(data):
     for code, betaald, moment in (("BET", spec.totaalbedrag_incl_btw, "2025-03-10T12:00:00Z"),
                                   ("INV", 0, "2025-03-11T12:00:00+01:00")):
         reply = post(data.url, g.di01_status_wijziging([g.status_for(spec, code, betaald=betaald,
-                                                                       moment=parse_datum_tijd(moment))]))
+                                                                       moment=parse_datetime(moment))]))
         assert not reply.is_fault, reply.text
         assert status()[:2] == (code, str(betaald))

@@ -117,7 +117,7 @@ def verstrek_vordering(conn: Connection, message: etree._Element | Stream, conte
     batches inside the caller's transaction; after the first refused object nothing more is stored, the
     rest is still checked (every refused object is named) and the BusinessError rolls everything back.
     """
-    received = rules.ontvangstdatum(context.ontvangen_op)
+    received = rules.day_of_receipt(context.ontvangen_op)
     findings = rules.Findings()
     seen: set[VorderingSleutel] = set()
     numbers: set[str] = set()
@@ -125,28 +125,28 @@ def verstrek_vordering(conn: Connection, message: etree._Element | Stream, conte
     for vorderingen in reader.vordering_batches(message):
         for v in vorderingen:
             findings += rules.check_vordering(
-                v, received, weiger_vervaldatum_verleden=context.settings.reject_past_vervaldatum)
+                v, received, reject_past_vervaldatum=context.settings.reject_past_vervaldatum)
         sleutels = [v.sleutel for v in vorderingen]
         numbers.update(v.vorderingnummer for v in vorderingen)
         gerelateerd.update((v.gerelateerde_vordering.vorderingnummer, v) for v in vorderingen
                            if v.gerelateerde_vordering is not None and v.gerelateerde_vordering.vorderingnummer)
-        if len(vorderingen) == 1 and not seen and not findings.fouten:  # the common message: one vordering
+        if len(vorderingen) == 1 and not seen and not findings.errors:  # the common message: one vordering
             seen.add(sleutels[0])
             if vorderingen_repo.insert_new_vordering(conn, vorderingen[0], bericht_id=context.bericht_id,
                                                      ontvangen_op=context.ontvangen_op) is None:
-                findings.fouten.append(f"{sleutels[0]} is al eerder aangeleverd")
+                findings.errors.append(f"{sleutels[0]} is al eerder aangeleverd")
                 continue
         else:
-            findings.fouten += _key_faults(sleutels, vorderingen_repo.existing_keys(conn, sleutels), seen)
-            if findings.fouten:
+            findings.errors += _key_faults(sleutels, vorderingen_repo.existing_keys(conn, sleutels), seen)
+            if findings.errors:
                 continue
             _store(conn, partial(vorderingen_repo.insert_vorderingen, conn, vorderingen,
                                  bericht_id=context.bericht_id, ontvangen_op=context.ontvangen_op),
                    sleutels, partial(vorderingen_repo.existing_keys, conn, sleutels))
         if context.outgoing is not None:
             context.outgoing.vorderingen_received(conn, context.bericht_id, vorderingen)
-    if findings.fouten:
-        raise BusinessError(summarize(findings.fouten))
+    if findings.errors:
+        raise BusinessError(summarize(findings.errors))
     if gerelateerd:
         known = vorderingen_repo.known_vorderingnummers(conn, gerelateerd) | numbers
         findings.warnings += [
@@ -177,14 +177,14 @@ def verstrek_status_wijziging(conn: Connection, message: etree._Element | Stream
                     f"{w.sleutel}: niet op de volledige sleutel gevonden; de enige vordering met "
                     f"vorderingnummer {w.vorderingnummer} krijgt de status")
             elif candidates:
-                findings.fouten.append(f"{w.sleutel} is onbekend en vorderingnummer {w.vorderingnummer} "
+                findings.errors.append(f"{w.sleutel} is onbekend en vorderingnummer {w.vorderingnummer} "
                                        f"is niet eenduidig ({len(candidates)} vorderingen)")
             else:
-                findings.fouten.append(f"{w.sleutel} is onbekend")
+                findings.errors.append(f"{w.sleutel} is onbekend")
         if vid is not None:  # else a fout: nothing is stored
             targets.append((vid, w))
-    if findings.fouten:
-        raise BusinessError(summarize(findings.fouten))
+    if findings.errors:
+        raise BusinessError(summarize(findings.errors))
     for vid, w in targets:
         vorderingen_repo.add_status(conn, vid, w.vorderingstatus, bericht_id=context.bericht_id,
                                     ontvangen_op=context.ontvangen_op)
@@ -201,9 +201,9 @@ def verstrek_financiele_verantwoording(conn: Connection, message: etree._Element
     for fvw in verantwoordingen:
         findings += rules.check_verantwoording(fvw)
     sleutels = [f.sleutel for f in verantwoordingen]
-    findings.fouten += _key_faults(sleutels, existing_verantwoordingen(conn, sleutels))
-    if findings.fouten:
-        raise BusinessError(summarize(findings.fouten))
+    findings.errors += _key_faults(sleutels, existing_verantwoordingen(conn, sleutels))
+    if findings.errors:
+        raise BusinessError(summarize(findings.errors))
     _store(conn, lambda: insert_verantwoordingen(conn, verantwoordingen, bericht_id=context.bericht_id,
                                                  ontvangen_op=context.ontvangen_op),
            sleutels, lambda: existing_verantwoordingen(conn, sleutels))

@@ -16,7 +16,7 @@ from stuf_fin.fin.model import (
     Verantwoording,
     VerantwoordingSleutel,
     VorderendeOrganisatie,
-    parse_datum_tijd,
+    parse_datetime,
 )
 from stuf_fin.store.db import reserve_ids
 from stuf_fin.store.tables import boeking, verantwoording
@@ -48,7 +48,7 @@ def insert_verantwoordingen(conn: Connection, verantwoordingen: Sequence[Verantw
     rows = [{
         "bericht_id": bericht_id, "ontvangen_op": ontvangen_op,
         "organisatie_nnp_id": f.vorderende_organisatie.sleutel, "verantwoordingsnummer": f.verantwoordingsnummer,
-        "datum_en_tijd": f.datum_en_tijd, "tijdstip": parse_datum_tijd(f.datum_en_tijd),
+        "datum_en_tijd": f.datum_en_tijd, "tijdstip": parse_datetime(f.datum_en_tijd),
         "boekingperiode_omschrijving": f.boekingperiode_omschrijving, "begindatum": f.begindatum,
         "einddatum": f.einddatum, "vorm": f.vorm or None, "organisatie_xml": f.vorderende_organisatie.xml,
         "tijdvak_geldigheid_xml": f.metagegevens.tijdvak_geldigheid,

@@ -188,7 +188,7 @@ def _vordering_values(v: Vordering, vid: int, bericht_id: int | None, ontvangen_
         *((i.machtigingskenmerk, i.afgiftedatum_incasso, i.rekeningnummer, i.bic, i.vorm) if i is not None
           else _NO_INCASSO),
         schema.invorderingsregime if schema else None, schema.vorm if schema else None,
-        *((s.status, s.datum_en_tijd, s.tijdstip(), s.totaal_betaald, s.deel_bedrag_betaald, s.opmerkingen, s.vorm)
+        *((s.status, s.datum_en_tijd, s.moment(), s.totaal_betaald, s.deel_bedrag_betaald, s.opmerkingen, s.vorm)
           if s is not None else _NO_STATUS),
         *((d.soort, d.bsn, d.nnp_id, d.debiteurnummer, d.xml) if d is not None else _NO_DEBITEUR),
         z.identificatie if z else None, z.xml if z else None,
@@ -201,7 +201,7 @@ def _status_columns(s: Vorderingstatus | None) -> dict[str, Any]:
     if s is None:
         return {"status": None, "status_datum_en_tijd": None, "status_tijdstip": None, "totaal_betaald": None,
                 "deel_bedrag_betaald": None, "status_opmerkingen": None, "status_vorm": None}
-    return {"status": s.status, "status_datum_en_tijd": s.datum_en_tijd, "status_tijdstip": s.tijdstip(),
+    return {"status": s.status, "status_datum_en_tijd": s.datum_en_tijd, "status_tijdstip": s.moment(),
             "totaal_betaald": s.totaal_betaald, "deel_bedrag_betaald": s.deel_bedrag_betaald,
             "status_opmerkingen": s.opmerkingen, "status_vorm": s.vorm}
 
@@ -209,7 +209,7 @@ def _status_columns(s: Vorderingstatus | None) -> dict[str, Any]:
 def _history_values(vordering_id: int, s: Vorderingstatus, bron: str, bericht_id: int | None,
                     ontvangen_op: datetime) -> tuple[Any, ...]:
     """A ``vorderingstatus`` row, in the order of :data:`_HISTORY_COLUMNS`."""
-    return (vordering_id, bericht_id, bron, ontvangen_op, s.status, s.datum_en_tijd, s.tijdstip(), s.totaal_betaald,
+    return (vordering_id, bericht_id, bron, ontvangen_op, s.status, s.datum_en_tijd, s.moment(), s.totaal_betaald,
             s.deel_bedrag_betaald, s.opmerkingen, s.vorm or None)
 
 
