@@ -167,7 +167,7 @@ class Pipeline:
         The Bv03 is made and validated before the transaction, and a message read whole is archived with it in
         one insert.  A message identical to an accepted one (same zender, referentienummer and content) is
         archived as a resend and answered with the earlier Bv03, byte for byte; one still in flight is waited for
-        (the claim blocks until its transaction ends, :func:`stuf_fin.store.archive.claim_referentie`).  The same
+        (the claim blocks until its transaction ends, :func:`stuf_fin.store.archive.claim`).  The same
         referentienummer with other content is StUF016.  Any fault rolls everything back, the claim included.
         """
         op = verzoek.operation
