@@ -33,7 +33,7 @@ def _fill(store: Store) -> None:
         archive.set_reply(conn, ids[0], b"<Bv03/>", "Bv03", answered_at=MOMENT)
         archive.set_reply(conn, ids[2], b"<Bv03/>", "Bv03", answered_at=MOMENT, resend_of=ids[0])
         archive.claim(conn, "p", None, "m1", "h1", ids[0])
-        insert_vorderingen(conn, vorderingen, bericht_id=ids[0], ontvangen_op=MOMENT)
+        insert_vorderingen(conn, vorderingen, bericht_id=ids[0], received_at=MOMENT)
 
 
 def _contents(store: Store) -> dict[str, list[tuple]]:

@@ -260,7 +260,7 @@ class Pipeline:
 
     # -- archive -----------------------------------------------------------------------------------
     def ontvangst(self, verzoek: Request, bericht_id: int) -> Receipt:
-        return Receipt(ontvangen_op=verzoek.ontvangen_op, bericht_id=bericht_id, settings=self.settings,
+        return Receipt(received_at=verzoek.ontvangen_op, bericht_id=bericht_id, settings=self.settings,
                        outgoing=self.outgoing)
 
     def archive_fields(self, verzoek: Request, sg: Stuurgegevens, digest: str | None) -> dict[str, Any]:

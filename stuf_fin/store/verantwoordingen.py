@@ -41,12 +41,12 @@ def existing_verantwoordingen(conn: Connection, keys: Iterable[VerantwoordingSle
 
 
 def insert_verantwoordingen(conn: Connection, verantwoordingen: Sequence[Verantwoording], *,
-                            bericht_id: int | None, ontvangen_op: datetime) -> list[int]:
+                            bericht_id: int | None, received_at: datetime) -> list[int]:
     """Store ``verantwoordingen`` with their boekingen; sets and returns their ids (in order)."""
     if not verantwoordingen:
         return []
     rows = [{
-        "bericht_id": bericht_id, "ontvangen_op": ontvangen_op,
+        "bericht_id": bericht_id, "ontvangen_op": received_at,
         "organisatie_nnp_id": f.vorderende_organisatie.sleutel, "verantwoordingsnummer": f.verantwoordingsnummer,
         "datum_en_tijd": f.datum_en_tijd, "tijdstip": parse_datum_tijd(f.datum_en_tijd),
         "boekingperiode_omschrijving": f.boekingperiode_omschrijving, "begindatum": f.begindatum,
@@ -63,7 +63,7 @@ def insert_verantwoordingen(conn: Connection, verantwoordingen: Sequence[Verantw
     for fid, f in zip(ids, verantwoordingen, strict=True):
         f.id = fid
         for n, b in enumerate(f.boekingen, 1):
-            row = {veld: getattr(b, veld) for veld in _BOEKING_FIELDS}
+            row = {field: getattr(b, field) for field in _BOEKING_FIELDS}
             row.update(verantwoording_id=fid, volgnummer=n, vorm=b.vorm or None)
             boekingen.append(row)
     if boekingen:
@@ -89,7 +89,7 @@ def load_verantwoordingen(conn: Connection, ids: Sequence[int]) -> list[Verantwo
             boeking.c.verantwoording_id, boeking.c.volgnummer)
         for b in conn.execute(stmt):
             per_fvw[b.verantwoording_id].append(
-                Boeking(**{veld: getattr(b, veld) for veld in _BOEKING_FIELDS}, vorm=b.vorm or {}))
+                Boeking(**{field: getattr(b, field) for field in _BOEKING_FIELDS}, vorm=b.vorm or {}))
     return [Verantwoording(
         verantwoordingsnummer=r.verantwoordingsnummer, datum_en_tijd=r.datum_en_tijd, begindatum=r.begindatum,
         einddatum=r.einddatum,
