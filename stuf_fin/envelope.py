@@ -5,12 +5,12 @@ from __future__ import annotations
 from lxml import etree
 
 from stuf_fin.errors import StufFinError
-from stuf_fin.namespaces import SOAP_ENV
+from stuf_fin.namespaces import SOAP_ENV, q
 
-ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
-BODY = f"{{{SOAP_ENV}}}Body"
-HEADER = f"{{{SOAP_ENV}}}Header"
-FAULT = f"{{{SOAP_ENV}}}Fault"
+ENVELOPE = q(SOAP_ENV, "Envelope")
+BODY = q(SOAP_ENV, "Body")
+HEADER = q(SOAP_ENV, "Header")
+FAULT = q(SOAP_ENV, "Fault")
 _START = b'<?xml version="1.0" encoding="UTF-8"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV="' + SOAP_ENV.encode() + b'">'
 _END = b"</SOAP-ENV:Body></SOAP-ENV:Envelope>"
 _BARE = (_START + b"<SOAP-ENV:Body>", _END)  # every served answer: made once
