@@ -28,7 +28,7 @@ import math
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -140,6 +140,15 @@ def reserve_ids(conn: Connection, table: sa.Table, n: int) -> list[int]:
 
 
 _NEXTVAL = sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)")
+
+#: Keys or ids per lookup query: far below SQLite's and PostgreSQL's limits on bound values.
+CHUNK = 1000
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """``items`` in consecutive slices of at most ``size``, one lookup query each."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 @contextmanager

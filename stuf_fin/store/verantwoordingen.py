@@ -18,10 +18,9 @@ from stuf_fin.fin.model import (
     VorderendeOrganisatie,
     parse_datum_tijd,
 )
-from stuf_fin.store.db import reserve_ids
+from stuf_fin.store.db import chunks, reserve_ids
 from stuf_fin.store.tables import boeking, verantwoording
 
-CHUNK = 1000
 _BOEKING_FIELDS = ("boekingsleutel", "boekingbedrag_incl_btw", "boekingbedrag_excl_btw", "boekingbedrag_btw")
 
 
@@ -31,8 +30,7 @@ def existing_verantwoordingen(conn: Connection, keys: Iterable[VerantwoordingSle
     wanted = list(dict.fromkeys(keys))
     found: set[VerantwoordingSleutel] = set()
     c = verantwoording.c
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start:start + CHUNK]
+    for chunk in chunks(wanted):
         stmt = sa.select(c.organisatie_nnp_id, c.verantwoordingsnummer).where(
             sa.tuple_(c.organisatie_nnp_id, c.verantwoordingsnummer).in_(
                 [(k.organisatie, k.verantwoordingsnummer) for k in chunk]))
@@ -82,8 +80,7 @@ def load_verantwoordingen(conn: Connection, ids: Sequence[int]) -> list[Verantwo
     ids = list(dict.fromkeys(ids))
     rows: dict[int, Any] = {}
     per_fvw: dict[int, list[Boeking]] = defaultdict(list)
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
+    for chunk in chunks(ids):
         rows.update((r.id, r) for r in conn.execute(sa.select(verantwoording).where(verantwoording.c.id.in_(chunk))))
         stmt = sa.select(boeking).where(boeking.c.verantwoording_id.in_(chunk)).order_by(
             boeking.c.verantwoording_id, boeking.c.volgnummer)

@@ -34,7 +34,7 @@ from stuf_fin.fin.model import (
     Zaak,
 )
 from stuf_fin.store.bulk import insert_statement, insert_tables, process, run
-from stuf_fin.store.db import reserve_ids
+from stuf_fin.store.db import chunks, reserve_ids
 from stuf_fin.store.tables import btw_totaalregel, termijn, vordering, vorderingsregel, vorderingstatus
 
 #: Keys per lookup query (3 bind parameters each; far below SQLite's and PostgreSQL's limits).
@@ -43,11 +43,6 @@ CHUNK = 1000
 _REGEL_FIELDS = ("bedrag_excl_btw", "bedrag_incl_btw", "bedrag_btw", "btw_categorie", "btw_percentage",
                  "vorderingtype", "vorderingcode", "vorderingtoelichting", "vorderingomschrijving", "aantal",
                  "eenheid", "stuks_prijs_excl_btw")
-
-
-def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 # -- keys ------------------------------------------------------------------------------------------------
@@ -65,7 +60,7 @@ def find_vorderingen(conn: Connection, keys: Iterable[VorderingSleutel]) -> dict
         rows = conn.execute(_KEYS_JSON, {"k": json.dumps([(k.organisatie, k.tsa, k.vorderingnummer)
                                                               for k in wanted])})
     else:
-        rows = (row for chunk in _chunks(wanted) for row in conn.execute(_KEYS, {"keys": [
+        rows = (row for chunk in chunks(wanted, CHUNK) for row in conn.execute(_KEYS, {"keys": [
             (k.organisatie, k.tsa, k.vorderingnummer) for k in chunk]}))
     found.update((VorderingSleutel(org, tsa, nr), vid) for org, tsa, nr, vid in rows)
     return found
@@ -121,7 +116,7 @@ def summaries_by_vorderingnummer(conn: Connection, vorderingnummer: str, tsa: st
 def summaries(conn: Connection, ids: Sequence[int]) -> dict[int, sa.Row[*tuple[Any, ...]]]:
     """:data:`SUMMARY` of these vorderingen by id."""
     found: dict[int, sa.Row[*tuple[Any, ...]]] = {}
-    for chunk in _chunks(list(ids)):
+    for chunk in chunks(list(ids), CHUNK):
         found.update((r.id, r) for r in conn.execute(sa.select(*SUMMARY).where(_v.id.in_(list(chunk)))))
     return found
 
@@ -131,7 +126,7 @@ def known_vorderingnummers(conn: Connection, numbers: Iterable[str]) -> set[str]
     wanted = list(dict.fromkeys(numbers))
     found: set[str] = set()
     c = vordering.c
-    for chunk in _chunks(wanted):
+    for chunk in chunks(wanted, CHUNK):
         found.update(conn.execute(sa.select(c.vorderingnummer).where(c.vorderingnummer.in_(chunk))).scalars())
     return found
 
@@ -359,7 +354,7 @@ def load_vorderingen(conn: Connection, ids: Sequence[int]) -> list[Vordering]:
     """The vorderingen with these ids, complete, in the order of ``ids`` (unknown ids are left out)."""
     ids = list(dict.fromkeys(ids))
     found: dict[int | None, Vordering] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids, CHUNK):
         found.update((v.id, v) for v in vorderingen_from(conn.execute(_LOAD[conn.dialect.name], {"ids": list(chunk)})))
     return [found[i] for i in ids if i in found]
 
