@@ -162,11 +162,11 @@ def verstrek_status_wijziging(conn: Connection, message: etree._Element | Stream
     vorderingnummer alone when exactly one vordering has it (the TSA may identify a vordering by its
     number, NOTES §5; the official examples send a different tsa), with a warning.
     """
-    wijzigingen = reader.statuswijzigingen(whole(message))
+    statuswijzigingen = reader.statuswijzigingen(whole(message))
     findings = rules.Findings()
-    found = vorderingen_repo.find_vorderingen(conn, [w.sleutel for w in wijzigingen])
+    found = vorderingen_repo.find_vorderingen(conn, [w.sleutel for w in statuswijzigingen])
     targets: list[tuple[int, StatusWijziging]] = []
-    for w in wijzigingen:
+    for w in statuswijzigingen:
         findings += rules.check_status(w.vorderingstatus, w.sleutel)
         vid = found.get(w.sleutel)
         if vid is None:
