@@ -28,13 +28,19 @@ def body_element(root: etree._Element) -> etree._Element:
     """The message inside a SOAP 1.1 envelope, or ``root`` itself when it is a bare message."""
     if not is_envelope(root):
         return root
-    body = root.find(BODY)
-    if body is None:
+    if root.find(BODY) is None:
         raise EnvelopeError("SOAP envelope has no Body")
-    children = [child for child in body if isinstance(child.tag, str)]
+    children = body_messages(root)
     if len(children) != 1:
         raise EnvelopeError(f"SOAP Body must hold exactly one message element, found {len(children)}")
     return children[0]
+
+
+def body_messages(root: etree._Element) -> list[etree._Element]:
+    """The elements in the SOAP Body of ``root`` (comments and processing instructions left out; none without a
+    Body): the one place the message of an envelope is looked for."""
+    body = root.find(BODY)
+    return [child for child in body if isinstance(child.tag, str)] if body is not None else []
 
 
 def fault(stuf_fault: etree._Element, plek: str, omschrijving: str) -> etree._Element:

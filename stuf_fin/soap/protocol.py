@@ -20,7 +20,7 @@ from spyne.error import ResourceNotFoundError
 from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11
 
-from stuf_fin.envelope import BODY, ENVELOPE, HEADER, envelope_parts, fault
+from stuf_fin.envelope import HEADER, body_messages, envelope_parts, fault, is_envelope
 from stuf_fin.errors import StufFinError
 from stuf_fin.namespaces import SOAP_ENV, F, prefixed
 from stuf_fin.pipeline import Pipeline
@@ -88,8 +88,8 @@ class StufSoap11(Soap11):
         minimum = getattr(self.pipeline.settings, "stream_min_bytes", 0)
         if minimum and len(data) >= minimum:
             head = read_head(data, self.limits)
-            body = head.find(BODY)
-            message = next((c for c in body if isinstance(c.tag, str)), None) if body is not None else None
+            messages = body_messages(head)
+            message = messages[0] if messages else None
             kind = STREAMABLE.get(message.tag) if message is not None and message.tag in self.port_operations else None
             if kind is not None and message is not None:
                 try:
@@ -114,22 +114,22 @@ class StufSoap11(Soap11):
 
     def decompose_incoming_envelope(self, ctx: MethodContext, message: str = Soap11.REQUEST) -> None:
         root = ctx.in_document
-        if root.tag != ENVELOPE:
+        if not is_envelope(root):
             raise StufTransportFault(StufFault(
                 "StUF055", f"geen SOAP 1.1 Envelope ({SOAP_ENV}) maar {prefixed(root.tag)}"))
-        body = root.find(BODY)
-        children = [c for c in body if isinstance(c.tag, str)] if body is not None else []
+        children = body_messages(root)
         if len(children) != 1:
             raise StufTransportFault(StufFault(
                 "StUF055", f"de SOAP Body moet precies één bericht bevatten, niet {len(children)}"))
         element = children[0]
+        tag = str(element.tag)  # (a str: body_messages leaves comments and processing instructions out)
         ctx.in_header_doc = root.find(HEADER)
         ctx.in_body_doc = element
-        ctx.method_request_string = element.tag
-        operation = self.port_operations.get(element.tag)
+        ctx.method_request_string = tag
+        operation = self.port_operations.get(tag)
         if operation is None:
             raise StufTransportFault(StufFault(
-                "StUF022", f"bericht {prefixed(element.tag)} is geen operatie van {self.port}"), element)
+                "StUF022", f"bericht {prefixed(tag)} is geen operatie van {self.port}"), element)
         _state(ctx).operation = operation
         self._check_soap_action(ctx, operation, element)
 
