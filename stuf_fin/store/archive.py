@@ -45,6 +45,9 @@ class Systeem(Protocol):
     def gebruiker(self) -> str: ...
 
 
+#: The parts of a Systeem, each stored in a column ``zender_<part>`` and ``ontvanger_<part>`` of ``bericht``.
+SYSTEEM_PARTS = ("organisatie", "applicatie", "administratie", "gebruiker")
+
 #: A request larger than this is written into SQLite last and in pieces of this size (:func:`fill_request`).
 BLOB_CHUNK = 1024 * 1024
 
@@ -60,7 +63,7 @@ class Prior:
 
 def _parts(prefix: str, systeem: Systeem | None) -> dict[str, str]:
     return {f"{prefix}_{part}": (getattr(systeem, part, "") or "") if systeem is not None else ""
-            for part in ("organisatie", "applicatie", "administratie", "gebruiker")}
+            for part in SYSTEEM_PARTS}
 
 
 def bericht_row(*, port: str, operation: str, request: bytes, received_at: datetime, direction: str = "in",

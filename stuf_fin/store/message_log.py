@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from stuf_fin.store.archive import SYSTEEM_PARTS
 from stuf_fin.store.db import chunks
 from stuf_fin.store.tables import bericht, returned_vordering, vordering, vorderingstatus
 from stuf_fin.store.vorderingen import SUMMARY as SUMMARY_VORDERING
@@ -219,8 +220,7 @@ def resends(conn: Connection, row: sa.Row[*tuple[Any, ...]], limit: int = 50) ->
     resends and StUF016 refusals, newest first."""
     if not row.referentienummer:
         return []
-    zender = (equals(conn, b[f"zender_{part}"], getattr(row, f"zender_{part}"), False)
-              for part in ("organisatie", "applicatie", "administratie", "gebruiker"))
+    zender = (equals(conn, b[f"zender_{part}"], getattr(row, f"zender_{part}"), False) for part in SYSTEEM_PARTS)
     stmt = (sa.select(*SUMMARY).where(b.referentienummer == row.referentienummer,
                                       equals(conn, b.operation, row.operation, False), b.id != row.id, *zender)
             .order_by(b.received_at.desc(), b.id.desc()).limit(limit))
