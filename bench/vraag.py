@@ -282,7 +282,7 @@ def load(database_url: str, aantal: int, *, batch: int = 5000, log: Callable[[st
                 totaal_betaald=0)
             rij.append(vordering)
         with store.begin() as conn:
-            insert_vorderingen(conn, rij, bericht_id=None, ontvangen_op=nu)
+            insert_vorderingen(conn, rij, bericht_id=None, received_at=nu)
         klaar = start + len(rij)
         if klaar % 100_000 < batch or klaar == aantal:
             log(f"  {klaar:>9,} vorderingen stored ({time.perf_counter() - begin:,.0f} s)")

@@ -39,7 +39,7 @@ def routing(**tables) -> Routing:
 
 
 def ontvangst(routes: Routing | None = None) -> Receipt:
-    return Receipt(ontvangen_op=datetime.now(UTC), bericht_id=None, settings=Settings(outbound_backoff=1.0),
+    return Receipt(received_at=datetime.now(UTC), bericht_id=None, settings=Settings(outbound_backoff=1.0),
                    outgoing=Outgoing(routes if routes is not None else routing()))
 
 

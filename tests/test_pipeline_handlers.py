@@ -186,7 +186,7 @@ def test_status_change_updates_the_current_status_and_history(store: Store) -> N
             status = repo.load_vordering(conn, vid).vorderingstatus
             assert (status.status if status else None) == (verwacht or (spec.status.status if spec.status else None))
             historie = repo.status_history(conn, vid)
-            assert [h.bron for h in historie][-1:] == (["statuswijziging"] if verwacht else [])
+            assert [h.source for h in historie][-1:] == (["statuswijziging"] if verwacht else [])
             assert all(h.bericht_id is not None for h in historie)
     assert _count(store, vorderingstatus) == 2 + sum(1 for s in specs if s.status)
 

@@ -32,7 +32,7 @@ def _round_trip(store: Store, data: bytes, xml_differences) -> list:
     message = parse_bytes(data).getroot()
     was_read = reader.vorderingen(message)
     with store.begin() as conn:
-        ids = repo.insert_vorderingen(conn, was_read, bericht_id=None, ontvangen_op=NU)
+        ids = repo.insert_vorderingen(conn, was_read, bericht_id=None, received_at=NU)
     assert ids == [v.id for v in was_read] and len(set(ids)) == len(ids)
     with store.begin(write=False) as conn:
         loaded = repo.load_vorderingen(conn, ids)
@@ -65,7 +65,7 @@ def test_typed_columns_for_selection(store: Store) -> None:
     specs = [g.random_vordering(rng, i) for i in range(60)]
     with store.begin() as conn:
         repo.insert_vorderingen(conn, reader.vorderingen(parse_bytes(g.di01_vordering(specs)).getroot()),
-                                bericht_id=None, ontvangen_op=NU)
+                                bericht_id=None, received_at=NU)
         rows = {r.vorderingnummer: r for r in conn.execute(sa.select(vordering))}
     for spec in specs:
         r = rows[spec.vorderingnummer]
@@ -81,12 +81,12 @@ def test_typed_columns_for_selection(store: Store) -> None:
 def test_load_keeps_the_order_asked_and_skips_unknown_ids(store: Store) -> None:
     with store.begin() as conn:
         ids = repo.insert_vorderingen(conn, reader.vorderingen(parse_bytes(
-            g.di01_vordering(5, rng=random.Random(1))).getroot()), bericht_id=None, ontvangen_op=NU)
+            g.di01_vordering(5, rng=random.Random(1))).getroot()), bericht_id=None, received_at=NU)
         loaded = repo.load_vorderingen(conn, [ids[3], 999_999, ids[0], ids[3]])
         assert [v.id for v in loaded] == [ids[3], ids[0]]
         assert repo.load_vordering(conn, 999_999) is None
         assert repo.load_vordering(conn, ids[1]).id == ids[1]
-        assert repo.insert_vorderingen(conn, [], bericht_id=None, ontvangen_op=NU) == []
+        assert repo.insert_vorderingen(conn, [], bericht_id=None, received_at=NU) == []
 
 
 @pytest.mark.parametrize("old_sqlite", [False, True], ids=["json", "bound-values"])
@@ -100,7 +100,7 @@ def test_key_lookups(store: Store, monkeypatch: pytest.MonkeyPatch, old_sqlite: 
     specs.append(g.random_vordering(rng, 21, tsa='Parkeren "Zuid" – €', organisatie_nnp_id="001234560"))
     with store.begin() as conn:
         repo.insert_vorderingen(conn, reader.vorderingen(parse_bytes(g.di01_vordering(specs)).getroot()),
-                                bericht_id=None, ontvangen_op=NU)
+                                bericht_id=None, received_at=NU)
         known = [VorderingSleutel("001234560", "BELASTINGEN", f"GEN{n:08d}") for n in range(20)]
         known.append(VorderingSleutel("001234560", 'Parkeren "Zuid" – €', "GEN00000021"))
         onbekend = [VorderingSleutel("", "BELASTINGEN", "GEN00000001"),
@@ -119,10 +119,10 @@ def test_key_lookups(store: Store, monkeypatch: pytest.MonkeyPatch, old_sqlite: 
 def test_the_database_refuses_a_duplicate_key(store: Store) -> None:
     v = reader.vorderingen(parse_bytes(g.di01_vordering(1, rng=random.Random(1))).getroot())
     with store.begin() as conn:
-        repo.insert_vorderingen(conn, v, bericht_id=None, ontvangen_op=NU)
+        repo.insert_vorderingen(conn, v, bericht_id=None, received_at=NU)
     with pytest.raises(sa.exc.IntegrityError), store.begin() as conn:
         repo.insert_vorderingen(conn, reader.vorderingen(parse_bytes(
-            g.di01_vordering(1, rng=random.Random(1))).getroot()), bericht_id=None, ontvangen_op=NU)
+            g.di01_vordering(1, rng=random.Random(1))).getroot()), bericht_id=None, received_at=NU)
 
 
 def test_status_history_and_current_status(store: Store) -> None:
@@ -130,18 +130,18 @@ def test_status_history_and_current_status(store: Store) -> None:
     spec.status = g.StatusSpec("ONV", "2025-03-01T08:00:00Z")
     with store.begin() as conn:
         (vid,) = repo.insert_vorderingen(conn, reader.vorderingen(parse_bytes(g.di01_vordering([spec])).getroot()),
-                                         bericht_id=None, ontvangen_op=NU)
+                                         bericht_id=None, received_at=NU)
         repo.add_status(conn, vid, Vorderingstatus("VRS", "2025-03-02T08:00:00+01:00", opmerkingen="verstuurd"),
-                        bericht_id=None, ontvangen_op=NU)
+                        bericht_id=None, received_at=NU)
         repo.add_status(conn, vid, Vorderingstatus("BET", "2025-03-20T12:00:00Z", totaal_betaald=1234),
-                        bericht_id=None, ontvangen_op=NU)
+                        bericht_id=None, received_at=NU)
         historie = repo.status_history(conn, vid)
         current = repo.load_vordering(conn, vid).vorderingstatus
         row = conn.execute(sa.select(vordering.c.status, vordering.c.status_tijdstip)
                            .where(vordering.c.id == vid)).one()
-    assert [(h.status.status, h.bron) for h in historie] == [("ONV", "vordering"), ("VRS", "statuswijziging"),
+    assert [(h.status.status, h.source) for h in historie] == [("ONV", "vordering"), ("VRS", "statuswijziging"),
                                                              ("BET", "statuswijziging")]
-    assert historie[1].status.opmerkingen == "verstuurd" and historie[2].ontvangen_op == NU
+    assert historie[1].status.opmerkingen == "verstuurd" and historie[2].received_at == NU
     assert (current.status, current.totaal_betaald, current.datum_en_tijd) == ("BET", 1234, "2025-03-20T12:00:00Z")
     assert row.status == "BET" and row.status_tijdstip == datetime(2025, 3, 20, 12, 0, tzinfo=UTC)
 
@@ -153,7 +153,7 @@ def test_deleting_a_vordering_removes_its_children(store: Store) -> None:
     spec.totaalregels_btw = [("HOO", 0)]
     with store.begin() as conn:
         (vid,) = repo.insert_vorderingen(conn, reader.vorderingen(parse_bytes(g.di01_vordering([spec])).getroot()),
-                                         bericht_id=None, ontvangen_op=NU)
+                                         bericht_id=None, received_at=NU)
         children = (vorderingsregel, btw_totaalregel, termijn, vorderingstatus)
         before = {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar() for t in children}
         conn.execute(sa.delete(vordering).where(vordering.c.id == vid))
@@ -166,7 +166,7 @@ def test_verantwoordingen_come_back_exactly(store: Store, xml_differences) -> No
     message = parse_bytes(g.di01_financiele_verantwoording(30, rng=random.Random(8))).getroot()
     was_read = reader.verantwoordingen(message)
     with store.begin() as conn:
-        ids = insert_verantwoordingen(conn, was_read, bericht_id=None, ontvangen_op=NU)
+        ids = insert_verantwoordingen(conn, was_read, bericht_id=None, received_at=NU)
         loaded = load_verantwoordingen(conn, list(reversed(ids)))
         assert existing_verantwoordingen(conn, [f.sleutel for f in was_read]) == {f.sleutel for f in was_read}
         eerste = was_read[0].sleutel
@@ -182,7 +182,7 @@ def test_official_verantwoording_comes_back_exactly(store: Store, fin_kit: Path,
         message = parse_bytes((fin_kit / "testberichten" / naam).read_bytes()).getroot()
         was_read = reader.verantwoordingen(message)
         with store.begin() as conn:
-            ids = insert_verantwoordingen(conn, was_read, bericht_id=None, ontvangen_op=NU)
+            ids = insert_verantwoordingen(conn, was_read, bericht_id=None, received_at=NU)
             loaded = load_verantwoordingen(conn, ids)
         assert loaded == was_read and was_read, naam
         for obj, fvw in zip(message.iter(F + "object"), loaded, strict=True):

@@ -27,9 +27,9 @@ spyne.const.MIN_GC_INTERVAL = float("inf")
 def _service(port: str) -> type[ServiceBase]:
     methods = {}
     for operation in (op for op in OPERATIONS if op.port == port):
-        def handle(ctx: MethodContext, verzoek: Request) -> Reply:
-            antwoord: Reply = ctx.app.pipeline.handle_request(verzoek)
-            return antwoord
+        def handle(ctx: MethodContext, request: Request) -> Reply:
+            reply: Reply = ctx.app.pipeline.handle_request(request)
+            return reply
 
         name = operation.name.replace("-", "_")
         handle.__name__ = name
