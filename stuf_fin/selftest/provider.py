@@ -165,7 +165,7 @@ def scenario_4(s: ProviderSession, steps: Steps) -> None:
         metagegevens=True)
     for key, change, what in (("1", minimal, "the minimal status change"), ("2", maximal, "the maximal status change")):
         def accept(r: StepResult, c: g.StatusWijzigingSpec = change, w: str = what) -> Outcome:
-            return _accepted(s, r, g.di01_status_wijziging([c], **s.addressing), f"{w} of vordering {nummer}")
+            return _accepted(s, r, g.di01_statuswijziging([c], **s.addressing), f"{w} of vordering {nummer}")
 
         steps.run(key, accept, needs=("0",))
 
@@ -173,7 +173,7 @@ def scenario_4(s: ProviderSession, steps: Steps) -> None:
 def scenario_5(s: ProviderSession, steps: Steps) -> None:
     nummer = s.numbers.vorderingnummer(5)
     change = g.StatusWijzigingSpec(nummer, s.options.tsa, "", g.StatusSpec("BET", _now(), totaal_betaald=0))
-    steps.run("1", lambda r: _refused(s, r, g.di01_status_wijziging([change], **s.addressing),
+    steps.run("1", lambda r: _refused(s, r, g.di01_statuswijziging([change], **s.addressing),
                                       f"a status change of vordering {nummer}, which it never received"))
 
 
