@@ -11,7 +11,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -33,6 +33,7 @@ from stuf_fin.store.db import UNAVAILABLE, QueryTimeout, Store
 from stuf_fin.store.message_log import Cursor, Search
 from stuf_fin.store.tables import DURATION_BOUNDS_MS
 from stuf_fin.stuf.operations import OPERATIONS
+from stuf_fin.stuf.stuurgegevens import Systeem
 
 log = logging.getLogger("stuf_fin.console")
 audit_log = logging.getLogger("stuf_fin.console.audit")
@@ -95,14 +96,17 @@ def _ms_between(start: datetime | None, end: datetime | None) -> float | None:
     return (end - start).total_seconds() * 1000 if start and end else None
 
 
+def _systeem(row: sa.Row[*tuple[Any, ...]], side: str) -> str:
+    """The zender or ontvanger (``side``) of a message row, written as a :class:`Systeem` is; "–" when empty."""
+    return str(Systeem(**{f.name: getattr(row, f"{side}_{f.name}") or "" for f in fields(Systeem)})) or "–"
+
+
 def _zender(row: sa.Row[*tuple[Any, ...]]) -> str:
-    return "/".join(p for p in (row.zender_organisatie, row.zender_applicatie, row.zender_administratie,
-                                row.zender_gebruiker) if p) or "–"
+    return _systeem(row, "zender")
 
 
 def _ontvanger(row: sa.Row[*tuple[Any, ...]]) -> str:
-    return "/".join(p for p in (row.ontvanger_organisatie, row.ontvanger_applicatie, row.ontvanger_administratie,
-                                row.ontvanger_gebruiker) if p) or "–"
+    return _systeem(row, "ontvanger")
 
 
 def _local_input(text: str) -> datetime | None:
