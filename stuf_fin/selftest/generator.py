@@ -48,10 +48,10 @@ PRODUCTS = [  # (vorderingtype, vorderingcode, omschrijving, eenheid, stuksPrijs
     ("OVE", "BOUW-VER", "Verlegde BTW aanneming", "stuk", 150000, "VER"),
 ]
 FIRST_NAMES = ["Jan", "Anna", "Pieter", "Fatima", "Mohammed", "Sanne", "Daan", "Emma", "Lucas", "Sophie", "Noah",
-             "Julia", "Bram", "Fleur", "Mehmet", "Ilse", "Kees", "Marloes", "Youssef", "Hanna"]
+               "Julia", "Bram", "Fleur", "Mehmet", "Ilse", "Kees", "Marloes", "Youssef", "Hanna"]
 SURNAMES = [("", "Jansen"), ("de", "Vries"), ("van", "Dijk"), ("", "Bakker"), ("", "Visser"), ("van der", "Berg"),
-               ("", "Smit"), ("de", "Boer"), ("", "Mulder"), ("van den", "Heuvel"), ("", "Yilmaz"),
-               ("El", "Amrani"), ("", "Kuipers"), ("ter", "Horst"), ("", "Öztürk")]
+            ("", "Smit"), ("de", "Boer"), ("", "Mulder"), ("van den", "Heuvel"), ("", "Yilmaz"),
+            ("El", "Amrani"), ("", "Kuipers"), ("ter", "Horst"), ("", "Öztürk")]
 STREETS = ["Dorpsstraat", "Kerkstraat", "Stationsweg", "Molenweg", "Julianalaan", "Beatrixstraat", "Schoolstraat",
            "Wilhelminaplein", "Lindenlaan", "Parallelweg"]
 PLACES = ["Utrecht", "Amersfoort", "Zwolle", "Ede", "Tilburg", "Leeuwarden", "Assen", "Middelburg",
@@ -278,9 +278,8 @@ def random_vordering(rng: random.Random, n: int, *, today: date | None = None, p
         creatiedatum=created, indicator_factuur_uitgestuurd=sent_out,
         algemene_factuuromschrijving=regels[0].vorderingomschrijving if len(regels) == 1
         else "Gemeentelijke heffingen en leges", regels=regels,
-        totaalbedrag_excl_btw=excl,
-        totaalbedrag_btw=btw,
-        totaalbedrag_incl_btw=incl, indicator_publiekrechtelijk=rng.choice("JN"),
+        totaalbedrag_excl_btw=excl, totaalbedrag_btw=btw, totaalbedrag_incl_btw=incl,
+        indicator_publiekrechtelijk=rng.choice("JN"),
         factuurnummer=f"F{today.year}-{n:07d}" if rng.random() < 0.5 else None,
         factuurdatum=factuurdatum, vervaldatum=vervaldatum,
         taaknummer=f"T-{rng.randint(1, 99999)}" if rng.random() < 0.4 else None,
