@@ -188,7 +188,7 @@ def _template_bericht() -> bytes:
     specs = []
     for i in range(SJABLONEN):
         spec = g.random_vordering(rng, i, prefix="SJABLOON", today=date(2025, 3, 1))
-        spec.debiteur = g.DebiteurSpec(g._persoon(rng), f"D{i:06d}")
+        spec.debiteur = g.DebiteurSpec(g.random_persoon(rng), f"D{i:06d}")
         specs.append(spec)
     return g.di01_vordering(specs)
 

@@ -48,7 +48,7 @@ def test_one_json_line_per_message_with_the_fields_and_no_bsn(server):
     debiteur_bsn, referentie_bsn, echoed_bsn = _bsn(rng), _bsn(rng), _bsn(rng)
 
     accepted = generator.random_vordering(rng, 0, prefix="LOG-")
-    accepted.debiteur = generator.DebiteurSpec(dataclasses.replace(generator._persoon(rng), bsn=debiteur_bsn))
+    accepted.debiteur = generator.DebiteurSpec(dataclasses.replace(generator.random_persoon(rng), bsn=debiteur_bsn))
     reply = post(server.url, generator.di01_vordering([accepted], referentienummer=referentie_bsn))
     assert reply.stuurgegeven("berichtcode") == "Bv03"
 

@@ -65,7 +65,7 @@ def test_accepted_messages_queue_what_the_routing_asks_for(store):
     handle(store, handlers.verstrek_vordering, g.di01_vordering(specs), ontvangst())
     changes = [g.status_for(specs[0], "VRW"), g.status_for(specs[1], "VRS"), g.status_for(specs[0], "BET"),
                g.status_for(specs[2], "BET")]
-    handle(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging(changes), ontvangst())
+    handle(store, handlers.verstrek_status_wijziging, g.di01_statuswijziging(changes), ontvangst())
     handle(store, handlers.verstrek_financiele_verantwoording, g.di01_financiele_verantwoording(2), ontvangst())
 
     rows = queued(store)
@@ -95,7 +95,7 @@ def test_accepted_messages_queue_what_the_routing_asks_for(store):
 def test_a_refused_message_queues_nothing(store):
     spec = vorderingen(1)[0]
     with pytest.raises(BusinessError):
-        handle(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging([g.status_for(spec)]),
+        handle(store, handlers.verstrek_status_wijziging, g.di01_statuswijziging([g.status_for(spec)]),
                ontvangst())
     assert queued(store) == []
 
@@ -104,7 +104,7 @@ def test_nothing_is_queued_without_a_route(store):
     specs = vorderingen(1)
     only_fa = routing(financiele_administratie={"url": "http://127.0.0.1:9/fa", "ontvanger": "1900/FINADM"})
     handle(store, handlers.verstrek_vordering, g.di01_vordering(specs), ontvangst(only_fa))
-    handle(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging([g.status_for(specs[0])]),
+    handle(store, handlers.verstrek_status_wijziging, g.di01_statuswijziging([g.status_for(specs[0])]),
            ontvangst(only_fa))
     assert queued(store) == []
 
@@ -190,7 +190,7 @@ def test_bv03_and_fo03_received_settle_our_messages(store):
 def test_retry_sends_a_client_refusal_as_a_new_message_and_a_server_one_unchanged(store):
     specs = vorderingen(2)
     handle(store, handlers.verstrek_vordering, g.di01_vordering(specs), ontvangst())
-    handle(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging([g.status_for(s) for s in specs]),
+    handle(store, handlers.verstrek_status_wijziging, g.di01_statuswijziging([g.status_for(s) for s in specs]),
            ontvangst())
     client_row, server_row = [r for r in queued(store) if r.route.startswith("tsa:")]
     with store.begin() as conn:

@@ -178,8 +178,8 @@ def test_official_max_is_accepted_with_the_setting_off_and_refused_with_it_on(st
 def test_status_change_updates_the_current_status_and_history(store: Store) -> None:
     specs = _specs(3)
     _process(store, handlers.verstrek_vordering, g.di01_vordering(specs))
-    wijzigingen = [g.status_for(specs[0], "VRS"), g.status_for(specs[2], "BET", betaald=500)]
-    assert _process(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging(wijzigingen)) == []
+    wijzigingen = [g.status_for(specs[0], "VRS"), g.status_for(specs[2], "BET", paid=500)]
+    assert _process(store, handlers.verstrek_status_wijziging, g.di01_statuswijziging(wijzigingen)) == []
     with store.begin(write=False) as conn:
         for spec, verwacht in ((specs[0], "VRS"), (specs[2], "BET"), (specs[1], None)):
             vid = repo.find_vordering(conn, spec.organisatie_nnp_id, spec.tsa, spec.vorderingnummer)
@@ -197,7 +197,7 @@ def test_scenario_5_unknown_vordering_refuses_the_whole_message(store: Store) ->
     onbekend = dataclasses.replace(g.status_for(specs[0], "BET"), vorderingnummer="KING00000000")
     with pytest.raises(BusinessError) as fout:
         _process(store, handlers.verstrek_status_wijziging,
-                 g.di01_status_wijziging([g.status_for(specs[0], "BET"), onbekend]))
+                 g.di01_statuswijziging([g.status_for(specs[0], "BET"), onbekend]))
     assert "vordering KING00000000" in fout.value.details and "onbekend" in fout.value.details
     assert _count(store, vorderingstatus) == sum(1 for s in specs if s.status)
 
@@ -220,7 +220,7 @@ def test_status_change_refuses_an_ambiguous_vorderingnummer(store: Store) -> Non
              g.di01_vordering([spec, dataclasses.replace(spec, tsa="ANDERE-TSA")]))
     wijziging = dataclasses.replace(g.status_for(spec), tsa="DERDE-TSA")
     with pytest.raises(BusinessError) as fout:
-        _process(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging([wijziging]))
+        _process(store, handlers.verstrek_status_wijziging, g.di01_statuswijziging([wijziging]))
     assert "niet eenduidig" in fout.value.details
 
 

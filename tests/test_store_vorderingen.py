@@ -73,7 +73,7 @@ def test_typed_columns_for_selection(store: Store) -> None:
             spec.tsa, spec.organisatie_nnp_id, spec.creatiedatum, spec.vervaldatum, spec.totaalbedrag_incl_btw)
         who = spec.debiteur.who if spec.debiteur else None
         assert r.debiteur_bsn == (who.bsn if isinstance(who, g.PersoonSpec) else None)
-        assert r.debiteur_nnp_id == (who.nnp_id if isinstance(who, g.BedrijfSpec) else None)
+        assert r.debiteur_nnp_id == (who.nnp_id if isinstance(who, g.NnpSpec) else None)
         assert r.zaak_identificatie == spec.zaak_identificatie
         assert r.status == (spec.status.status if spec.status else None)
 

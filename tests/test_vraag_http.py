@@ -61,7 +61,7 @@ def _specs(tsa: str, prefix: str) -> list[g.VorderingSpec]:
     specs = [g.random_vordering(rng, i, tsa=tsa, prefix=prefix, today=date(2025, 3, 1)) for i in range(10)]
     persoon = g.PersoonSpec("111222333", "Jan", "J.", "", "Jansen", "M", "19700101", "Kerkstraat", 1, None,
                             "1234AB", "Utrecht")
-    bedrijf = g.BedrijfSpec("004567891", "Bakkerij Van Veen", "besloten vennootschap")
+    bedrijf = g.NnpSpec("004567891", "Bakkerij Van Veen", "besloten vennootschap")
     for i, s in enumerate(specs):
         s.organisatie_nnp_id = ["001234560", "002564440", ""][i % 3]
         s.indicator_factuur_uitgestuurd = "JN"[i % 2]
@@ -118,7 +118,7 @@ def data(request, tmp_path_factory):
                                 (0, "VRS", "2025-03-03T10:00:00Z")):
             wijziging = g.StatusWijzigingSpec(specs[i].vorderingnummer, tsa, specs[i].organisatie_nnp_id,
                                               g.StatusSpec(code, moment, totaal_betaald=0))
-            reply = post(server.url, g.di01_status_wijziging([wijziging]))
+            reply = post(server.url, g.di01_statuswijziging([wijziging]))
             assert reply.status == 200 and not reply.is_fault, reply.text
             status[specs[i].vorderingnummer] = (code, moment)
         officieel = {}
@@ -564,7 +564,7 @@ def test_a_status_change_shows_in_the_next_answer(data):
     assert status() == ("ONV", "", "2025-03-01T09:00:00Z")  # totaalBetaald: asked, unknown (xsi:nil)
     for code, betaald, moment in (("BET", spec.totaalbedrag_incl_btw, "2025-03-10T12:00:00Z"),
                                   ("INV", 0, "2025-03-11T12:00:00+01:00")):
-        reply = post(data.url, g.di01_status_wijziging([g.status_for(spec, code, betaald=betaald,
-                                                                       moment=parse_datetime(moment))]))
+        reply = post(data.url, g.di01_statuswijziging([g.status_for(spec, code, paid=betaald,
+                                                                      moment=parse_datetime(moment))]))
         assert not reply.is_fault, reply.text
         assert status()[:2] == (code, str(betaald))
