@@ -27,7 +27,7 @@ from lxml import etree
 
 from stuf_fin.envelope import wrap
 from stuf_fin.namespaces import BG, FIN, STUF, XSI, ZKN
-from stuf_fin.stuf.stuurgegevens import Systeem
+from stuf_fin.stuf.stuurgegevens import SYSTEEM_PARTS, Systeem
 
 NSMAP = {"StUF": STUF, "FIN": FIN, "BG": BG, "ZKN": ZKN, "xsi": XSI}
 F, S, B, Z = (f"{{{ns}}}" for ns in (FIN, STUF, BG, ZKN))
@@ -406,8 +406,8 @@ def _opt(parent: etree._Element, tag: str, text: object) -> None:
 
 def _systeem(parent: etree._Element, tag: str, s: Systeem) -> None:
     el = _el(parent, S + tag)
-    for name in ("organisatie", "applicatie", "administratie", "gebruiker"):
-        _opt(el, S + name, getattr(s, name) or None)
+    for part in SYSTEEM_PARTS:
+        _opt(el, S + part, getattr(s, part) or None)
 
 
 def _stuurgegevens(root: etree._Element, functie: str, zender: Systeem, ontvanger: Systeem,

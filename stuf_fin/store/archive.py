@@ -27,6 +27,7 @@ from stuf_fin.store.bulk import copy_row_with_blob, insert_values
 from stuf_fin.store.db import reserve_ids
 from stuf_fin.store.driver_select import DriverSelect
 from stuf_fin.store.tables import bericht, ontvangen_referentie
+from stuf_fin.stuf.stuurgegevens import SYSTEEM_PARTS
 
 if TYPE_CHECKING:
     from stuf_fin.stuf.stuurgegevens import Stuurgegevens
@@ -44,9 +45,6 @@ class Systeem(Protocol):
     @property
     def gebruiker(self) -> str: ...
 
-
-#: The parts of a Systeem, each stored in a column ``zender_<part>`` and ``ontvanger_<part>`` of ``bericht``.
-SYSTEEM_PARTS = ("organisatie", "applicatie", "administratie", "gebruiker")
 
 #: A request larger than this is written into SQLite last and in pieces of this size (:func:`fill_request`).
 BLOB_CHUNK = 1024 * 1024

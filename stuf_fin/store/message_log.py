@@ -18,10 +18,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from stuf_fin.store.archive import SYSTEEM_PARTS
 from stuf_fin.store.db import chunks
 from stuf_fin.store.tables import bericht, returned_vordering, vordering, vorderingstatus
 from stuf_fin.store.vorderingen import SUMMARY as SUMMARY_VORDERING
+from stuf_fin.stuf.stuurgegevens import SYSTEEM_PARTS
 
 b = bericht.c
 #: Columns of a message in a list (not the request and reply bytes).

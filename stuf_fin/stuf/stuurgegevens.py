@@ -11,6 +11,9 @@ from stuf_fin.config import Settings
 from stuf_fin.errors import StufFinError
 from stuf_fin.namespaces import S
 
+#: The parts of a StUF Systeem, in the order of the schema (and of the ``zender_*``/``ontvanger_*`` columns).
+SYSTEEM_PARTS = ("organisatie", "applicatie", "administratie", "gebruiker")
+
 
 @dataclass(frozen=True)
 class Systeem:
@@ -22,14 +25,13 @@ class Systeem:
     gebruiker: str = ""
 
     def __str__(self) -> str:
-        return "/".join(p for p in (self.organisatie, self.applicatie, self.administratie, self.gebruiker) if p)
+        return "/".join(p for p in (getattr(self, part) for part in SYSTEEM_PARTS) if p)
 
     @classmethod
     def from_element(cls, el: etree._Element | None) -> Systeem | None:
         if el is None:
             return None
-        return cls(*(_text(el.find(S + name)) for name in ("organisatie", "applicatie", "administratie",
-                                                              "gebruiker")))
+        return cls(*(_text(el.find(S + part)) for part in SYSTEEM_PARTS))
 
 
 def gateway_systeem(settings: Settings) -> Systeem | None:
@@ -41,7 +43,7 @@ class SysteemSettingError(StufFinError, ValueError):
     """A Systeem given in the settings or on the command line is unusable; the message says where."""
 
 
-_PARTS = ("organisatie", "applicatie", "administratie")
+_CONFIGURABLE = SYSTEEM_PARTS[:3]  # a configured Systeem names no gebruiker
 
 
 def systeem_setting(value: Any, what: str) -> tuple[Systeem, bool]:
@@ -52,8 +54,9 @@ def systeem_setting(value: Any, what: str) -> tuple[Systeem, bool]:
         parts = value.split("/")
         if len(parts) not in (2, 3):
             raise SysteemSettingError(f"{what} {value!r} is not \"organisatie/applicatie[/administratie]\"")
-        value = dict(zip(_PARTS, parts, strict=False))
-    if not isinstance(value, dict) or set(value) - set(_PARTS) or not all(isinstance(v, str) for v in value.values()):
+        value = dict(zip(_CONFIGURABLE, parts, strict=False))
+    if (not isinstance(value, dict) or set(value) - set(_CONFIGURABLE)
+            or not all(isinstance(v, str) for v in value.values())):
         raise SysteemSettingError(f"{what} {value!r} must be \"organisatie/applicatie[/administratie]\" or a table "
                                   "of strings: organisatie, applicatie and optionally administratie")
     systeem = Systeem(value.get("organisatie", ""), value.get("applicatie", ""), value.get("administratie", ""))
