@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import httpx
 from lxml import etree
 
-from stuf_fin.envelope import BODY, ENVELOPE, FAULT, HEADER, envelope_bytes
+from stuf_fin.envelope import ENVELOPE, FAULT, HEADER, body_messages, envelope_bytes
 from stuf_fin.namespaces import SOAP_ENV, STUF, WSS_SOAP_MESSAGE_SECURITY, WSSE, WSU
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
 from stuf_fin.security.wsse import WSSE_PASSWORD_DIGEST, WSSE_PASSWORD_TEXT, UsernameToken
@@ -211,8 +211,7 @@ def classify(status: int, body: bytes, referentienummer: str | None = None) -> S
         return SendOutcome("protocol", f"HTTP {status}: {problem}", status, reply=body)
     message = root
     if root.tag == ENVELOPE:
-        body_el = root.find(BODY)
-        children = [c for c in body_el if isinstance(c.tag, str)] if body_el is not None else []
+        children = body_messages(root)
         if len(children) != 1:
             return SendOutcome("http" if status >= 400 else "protocol", f"HTTP {status}: SOAP Body without one "
                                "message", status, reply=body)

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from stuf_fin.ops.metrics import OutboxState
+from stuf_fin.store.db import chunks
 from stuf_fin.store.tables import outbox, outbox_attempt
 
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
@@ -143,8 +144,7 @@ def attempts_of(conn: Connection, outbox_ids: list[int]) -> dict[int, list[sa.Ro
     """The delivery attempts of these rows, oldest first, by row."""
     a = outbox_attempt.c
     found: dict[int, list[sa.Row[*tuple[Any, ...]]]] = {i: [] for i in outbox_ids}
-    for start in range(0, len(outbox_ids), 1000):
-        chunk = outbox_ids[start:start + 1000]
+    for chunk in chunks(outbox_ids):
         for row in conn.execute(sa.select(outbox_attempt).where(a.outbox_id.in_(chunk)).order_by(a.id)):
             found[row.outbox_id].append(row)
     return found

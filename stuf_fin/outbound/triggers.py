@@ -32,11 +32,11 @@ from stuf_fin.fin import writer
 from stuf_fin.fin.model import StatusWijziging, Verantwoording, Vordering
 from stuf_fin.outbound import messages, outbox
 from stuf_fin.outbound.routing import FINANCIELE_ADMINISTRATIE, INNINGSSYSTEEM, Route, Routing
+from stuf_fin.store.db import chunks
 from stuf_fin.store.tables import vordering
 from stuf_fin.stuf import answers
 
 log = logging.getLogger("stuf_fin.outbound")
-_CHUNK = 500
 
 
 class Outgoing:
@@ -96,8 +96,7 @@ def _tsas(conn: Connection, ids: list[int]) -> dict[int, str]:
     """The ``tsa`` of stored vorderingen by id (the route: a status change found by vorderingnummer alone may
     name another tsa than the vordering has)."""
     found: dict[int, str] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start:start + _CHUNK]
+    for chunk in chunks(ids):
         stmt = sa.select(vordering.c.id, vordering.c.tsa).where(vordering.c.id.in_(chunk))
         found.update((vid, tsa) for vid, tsa in conn.execute(stmt))
     return found

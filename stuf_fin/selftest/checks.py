@@ -14,7 +14,7 @@ from datetime import datetime
 
 from lxml import etree
 
-from stuf_fin.envelope import BODY, ENVELOPE, FAULT
+from stuf_fin.envelope import ENVELOPE, FAULT, body_messages
 from stuf_fin.namespaces import FIN, SOAP12_ENV, SOAP_ENV, STUF, XSI_NIL, prefixed, q
 from stuf_fin.outbound.client import SendOutcome
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
@@ -102,8 +102,7 @@ def read_answer(send_outcome: SendOutcome) -> Answer:
     if root.tag != ENVELOPE:
         return Answer(status, raw,
                       f"HTTP {status}: the answer is no SOAP 1.1 Envelope (root {prefixed(str(root.tag))})")
-    body = root.find(BODY)
-    children = [c for c in body if isinstance(c.tag, str)] if body is not None else []
+    children = body_messages(root)
     if len(children) != 1:
         return Answer(status, raw, f"HTTP {status}: the SOAP Body holds {len(children)} elements, not one")
     element = children[0]
@@ -436,8 +435,7 @@ def read_arrival(path: str, headers: dict[str, str], body: bytes, at: datetime) 
     if root.tag != ENVELOPE:
         arrival.problem = f"not a SOAP 1.1 Envelope (root {prefixed(str(root.tag))})"
         return arrival
-    body_el = root.find(BODY)
-    children = _children(body_el) if body_el is not None else []
+    children = body_messages(root)
     if len(children) != 1:
         arrival.problem = f"the SOAP Body holds {len(children)} elements, not one"
         return arrival
