@@ -72,7 +72,8 @@ def _specs(tsa: str, prefix: str) -> list[g.VorderingSpec]:
         s.taaknummer = None
         s.zaak_identificatie = None
         s.status = None
-        s.debiteur = g.DebiteurSpec(g.PersoonSpec(**{**dataclasses.asdict(persoon), "bsn": g.elfproef(rng)}))
+        bsn = g.random_eleven_test_number(rng)
+        s.debiteur = g.DebiteurSpec(g.PersoonSpec(**{**dataclasses.asdict(persoon), "bsn": bsn}))
         s.sleutel_verzendend = f"tsa-{i}"
         s.incasso = None
     specs[1].factuurnummer = specs[5].factuurnummer = "F-2025-DUBBEL"

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 
 from lxml import etree
 
+from stuf_fin.namespaces import ZKN_IDENTIFICATIE, F, S
 from stuf_fin.selftest import checks
 from stuf_fin.selftest import generator as g
 from stuf_fin.selftest.listener import Counterpart, Listener, Received, Reply, answer, refuse
@@ -22,7 +23,6 @@ from stuf_fin.stuf import answers
 from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.operations import OPERATIONS, PORT_KENNISGEVING, PORT_VRAAG, Operation
 
-F = g.F
 Check = Callable[[etree._Element], list[str]]  # more problems of a received message
 Respond = Callable[[checks.Arrival], tuple[Reply, list[str], list[str]]]  # a Counterpart's answer
 OPERATION = {op.name: op for op in OPERATIONS}
@@ -103,7 +103,7 @@ def _announce(c: ConsumerSession, scenario: Scenario, text: str) -> None:
 
 def _zaak(message: etree._Element) -> list[str]:
     without = [o.findtext(F + "vorderingnummer") for o in message.iter(F + "object")
-               if not (o.findtext(f"{F}isOntstaanInZaak/{F}gerelateerde/{g.Z}identificatie") or "").strip()]
+               if not (o.findtext(f"{F}isOntstaanInZaak/{F}gerelateerde/{ZKN_IDENTIFICATIE}") or "").strip()]
     return [f"vordering(en) {', '.join(map(str, without[:5]))} without isOntstaanInZaak (scenario 1 asks for a "
             "vordering linked to a Zaak)"] if without else []
 
@@ -151,7 +151,7 @@ def _la01(c: ConsumerSession, arrival: checks.Arrival, maximal: bool) -> etree._
         for child in list(obj):
             if etree.QName(child).localname not in ("vorderingnummer", "vorderingstatus"):
                 obj.remove(child)
-    obj.set(g.S + "sleutelVerzendend", number[:40] or "1")
+    obj.set(S + "sleutelVerzendend", number[:40] or "1")
     return etree.fromstring(g.vrdLa01([obj], zender=sg.ontvanger or c.options.zender, ontvanger=sg.zender))
 
 

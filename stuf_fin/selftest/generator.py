@@ -26,11 +26,10 @@ from pathlib import Path
 from lxml import etree
 
 from stuf_fin.envelope import wrap
-from stuf_fin.namespaces import BG, FIN, STUF, XSI, ZKN
+from stuf_fin.namespaces import BG, BG_BSN, BG_NNP_ID, FIN, STUF, XSI, XSI_NIL, ZKN, ZKN_IDENTIFICATIE, F, S, q
 from stuf_fin.stuf.stuurgegevens import SYSTEEM_PARTS, Systeem
 
 NSMAP = {"StUF": STUF, "FIN": FIN, "BG": BG, "ZKN": ZKN, "xsi": XSI}
-F, S, B, Z = (f"{{{ns}}}" for ns in (FIN, STUF, BG, ZKN))
 
 #: BTW category -> percentage in hundredths of a percent.
 BTW = {"HOO": 2100, "LAA": 900, "NUL": 0, "VER": 0}
@@ -198,7 +197,7 @@ class VerantwoordingSpec:
 
 # -- random data ----------------------------------------------------------------------------------------
 
-def elfproef(rng: random.Random) -> str:
+def random_eleven_test_number(rng: random.Random) -> str:
     """A random 9-digit number passing the 11-test (BSN / RSIN)."""
     while True:
         digits = [rng.randint(1, 9)] + [rng.randint(0, 9) for _ in range(7)]
@@ -221,7 +220,7 @@ def random_persoon(rng: random.Random) -> PersoonSpec:
     voorvoegsel, geslachtsnaam = rng.choice(SURNAMES)
     born = date(1940, 1, 1) + timedelta(days=rng.randint(0, 365 * 65))
     return PersoonSpec(
-        bsn=elfproef(rng), voornamen=f"{first} {second}".strip(),
+        bsn=random_eleven_test_number(rng), voornamen=f"{first} {second}".strip(),
         voorletters="".join(n[0] + "." for n in f"{first} {second}".split()), voorvoegsel=voorvoegsel,
         geslachtsnaam=geslachtsnaam, geslachtsaanduiding=rng.choice("MVO"), geboortedatum=born.strftime("%Y%m%d"),
         straat=rng.choice(STREETS), huisnummer=rng.randint(1, 250),
@@ -232,7 +231,7 @@ def random_persoon(rng: random.Random) -> PersoonSpec:
 
 def random_nnp(rng: random.Random) -> NnpSpec:
     """A random niet-natuurlijk persoon (a valid RSIN, a company name and legal form)."""
-    return NnpSpec(elfproef(rng), rng.choice(COMPANIES), rng.choice(LEGAL_FORMS))
+    return NnpSpec(random_eleven_test_number(rng), rng.choice(COMPANIES), rng.choice(LEGAL_FORMS))
 
 
 def _regel(product: tuple[str, str, str, str, int, str], quantity: int, year: int,
@@ -430,23 +429,23 @@ def _kennisgeving(root: etree._Element, tag: str, entiteittype: str, mutatiesoor
 
 
 def _adres(parent: etree._Element, tag: str, p: PersoonSpec) -> None:
-    adres = _el(parent, B + tag)
-    _el(adres, B + "wpl.woonplaatsNaam", p.woonplaats)
-    _el(adres, B + "gor.openbareRuimteNaam", p.straat)
-    _el(adres, B + "gor.straatnaam", p.straat)
-    _el(adres, B + "aoa.postcode", p.postcode)
-    _el(adres, B + "aoa.huisnummer", p.huisnummer)
-    _opt(adres, B + "aoa.huisletter", p.huisletter)
+    adres = _el(parent, q(BG, tag))
+    _el(adres, q(BG, "wpl.woonplaatsNaam"), p.woonplaats)
+    _el(adres, q(BG, "gor.openbareRuimteNaam"), p.straat)
+    _el(adres, q(BG, "gor.straatnaam"), p.straat)
+    _el(adres, q(BG, "aoa.postcode"), p.postcode)
+    _el(adres, q(BG, "aoa.huisnummer"), p.huisnummer)
+    _opt(adres, q(BG, "aoa.huisletter"), p.huisletter)
 
 
 def _organisatie(parent: etree._Element, tag: str, entiteittype: str, nnp_id: str) -> None:
     relation = _el(parent, F + tag, entiteittype=entiteittype, verwerkingssoort="T")
     gerelateerde = _el(relation, F + "gerelateerde", entiteittype="NNP", verwerkingssoort="I")
     if nnp_id:
-        _el(gerelateerde, B + "inn.nnpId", nnp_id)
-        _el(gerelateerde, B + "authentiek", "J", metagegeven="true")
-        _el(gerelateerde, B + "statutaireNaam", "Gemeente Voorbeeld")
-        _el(gerelateerde, B + "inn.rechtsvorm", "publiekrechtelijke rechtspersoon")
+        _el(gerelateerde, BG_NNP_ID, nnp_id)
+        _el(gerelateerde, q(BG, "authentiek"), "J", metagegeven="true")
+        _el(gerelateerde, q(BG, "statutaireNaam"), "Gemeente Voorbeeld")
+        _el(gerelateerde, q(BG, "inn.rechtsvorm"), "publiekrechtelijke rechtspersoon")
 
 
 def _debiteur(parent: etree._Element, d: DebiteurSpec) -> None:
@@ -455,23 +454,23 @@ def _debiteur(parent: etree._Element, d: DebiteurSpec) -> None:
         relation = _el(parent, F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", entiteittype="VRDNPSDEB",
                        verwerkingssoort="T")
         g = _el(relation, F + "gerelateerde", entiteittype="NPS", verwerkingssoort="I")
-        _el(g, B + "inp.bsn", who.bsn)
-        _el(g, B + "authentiek", "J", metagegeven="true")
-        _el(g, B + "geslachtsnaam", who.geslachtsnaam)
-        _opt(g, B + "voorvoegselGeslachtsnaam", who.voorvoegsel or None)
-        _el(g, B + "voorletters", who.voorletters)
-        _el(g, B + "voornamen", who.voornamen)
-        _el(g, B + "geslachtsaanduiding", who.geslachtsaanduiding)
-        _el(g, B + "geboortedatum", who.geboortedatum)
+        _el(g, BG_BSN, who.bsn)
+        _el(g, q(BG, "authentiek"), "J", metagegeven="true")
+        _el(g, q(BG, "geslachtsnaam"), who.geslachtsnaam)
+        _opt(g, q(BG, "voorvoegselGeslachtsnaam"), who.voorvoegsel or None)
+        _el(g, q(BG, "voorletters"), who.voorletters)
+        _el(g, q(BG, "voornamen"), who.voornamen)
+        _el(g, q(BG, "geslachtsaanduiding"), who.geslachtsaanduiding)
+        _el(g, q(BG, "geboortedatum"), who.geboortedatum)
         _adres(g, "verblijfsadres", who)
     else:
         relation = _el(parent, F + "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur", entiteittype="VRDNNPDEB",
                        verwerkingssoort="T")
         g = _el(relation, F + "gerelateerde", entiteittype="NNP", verwerkingssoort="I")
-        _el(g, B + "inn.nnpId", who.nnp_id)
-        _el(g, B + "authentiek", "J", metagegeven="true")
-        _el(g, B + "statutaireNaam", who.statutaire_naam)
-        _el(g, B + "inn.rechtsvorm", who.rechtsvorm)
+        _el(g, BG_NNP_ID, who.nnp_id)
+        _el(g, q(BG, "authentiek"), "J", metagegeven="true")
+        _el(g, q(BG, "statutaireNaam"), who.statutaire_naam)
+        _el(g, q(BG, "inn.rechtsvorm"), who.rechtsvorm)
     _opt(relation, F + "debiteurnummer", d.debiteurnummer)
 
 
@@ -552,8 +551,8 @@ def vordering_element(spec: VorderingSpec) -> etree._Element:
     if spec.zaak_identificatie:
         zaak = _el(obj, F + "isOntstaanInZaak", entiteittype="VRDZAK", verwerkingssoort="I")
         g = _el(zaak, F + "gerelateerde", entiteittype="ZAK", verwerkingssoort="I")
-        _el(g, Z + "identificatie", spec.zaak_identificatie)
-        _el(g, Z + "omschrijving", "Aanvraag " + spec.regels[0].vorderingomschrijving.lower()[:60])
+        _el(g, ZKN_IDENTIFICATIE, spec.zaak_identificatie)
+        _el(g, q(ZKN, "omschrijving"), "Aanvraag " + spec.regels[0].vorderingomschrijving.lower()[:60])
     if spec.gerelateerde_vorderingnummer:
         relation = _el(obj, F + "heeftBetrekkingOpVordering", entiteittype="VRDVRD", verwerkingssoort="T")
         g = _el(relation, F + "gerelateerde", entiteittype="VRD", verwerkingssoort="I")
@@ -561,8 +560,8 @@ def vordering_element(spec: VorderingSpec) -> etree._Element:
     if spec.oeh:
         relation = _el(obj, F + "isOpgelegdDoorOrganisatischeEenheid", entiteittype="VRDOEH", verwerkingssoort="T")
         g = _el(relation, F + "gerelateerde", entiteittype="OEH", verwerkingssoort="I")
-        _el(g, Z + "identificatie", spec.oeh[0])
-        _el(g, Z + "naam", spec.oeh[1])
+        _el(g, ZKN_IDENTIFICATIE, spec.oeh[0])
+        _el(g, q(ZKN, "naam"), spec.oeh[1])
     return obj
 
 
@@ -682,7 +681,7 @@ def status_scope() -> etree._Element:
     etree.SubElement(obj, F + "vorderingnummer")
     status = etree.SubElement(obj, F + "vorderingstatus")
     for name in ("totaalBetaald", "deelBedragBetaald", "opmerkingen", "status", "datumEnTijd"):
-        etree.SubElement(status, F + name, {f"{{{XSI}}}nil": "true"})
+        etree.SubElement(status, F + name, {XSI_NIL: "true"})
     return obj
 
 

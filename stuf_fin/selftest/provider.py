@@ -7,14 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
-from stuf_fin.namespaces import XSI_NIL
+from stuf_fin.namespaces import XSI_NIL, F
 from stuf_fin.selftest import checks
 from stuf_fin.selftest import generator as g
 from stuf_fin.selftest.results import FAIL, PASS, Outcome, StepResult
 from stuf_fin.selftest.scenarios import Scenario
 from stuf_fin.selftest.session import ProviderSession, Steps
 
-F = g.F
 MAX_SHOWN = 8  # differences named in a reason
 
 
