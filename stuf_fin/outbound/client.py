@@ -7,22 +7,19 @@ request, so only the SOAP header differs between two attempts), a TLS client cer
 
 from __future__ import annotations
 
-import base64
 import logging
-import secrets
 import ssl
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import httpx
 from lxml import etree
 
 from stuf_fin.envelope import ENVELOPE, FAULT, HEADER, body_messages, envelope_bytes
-from stuf_fin.namespaces import SOAP_ENV, STUF, WSS_SOAP_MESSAGE_SECURITY, WSSE, WSU
+from stuf_fin.namespaces import SOAP_ENV, STUF
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
-from stuf_fin.security.wsse import WSSE_PASSWORD_DIGEST, WSSE_PASSWORD_TEXT, UsernameToken
+from stuf_fin.security.wsse import usernametoken
 from stuf_fin.stuf.answers import read_fault
 from stuf_fin.stuf.stuurgegevens import read_stuurgegevens
 
@@ -31,7 +28,6 @@ if TYPE_CHECKING:
 
 logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per attempt is ours (stuf_fin.outbound)
 MAX_REPLY_BYTES = 16 * 1024 * 1024
-_NONCE_ENCODING = WSS_SOAP_MESSAGE_SECURITY + "#Base64Binary"
 ACCEPTED = ("Bv03", "Bv04", "La01")
 
 
@@ -92,22 +88,6 @@ class SendOutcome:
         if self.accepted:
             return self.kind
         return f"{self.kind}: {self.error}"
-
-
-def usernametoken(username: str, password: str, *, digest: bool, now: datetime | None = None) -> bytes:
-    """A ``wsse:Security`` header block with a UsernameToken (fresh nonce and Created)."""
-    created = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    nonce = secrets.token_bytes(16)
-    value = UsernameToken(username, password, True, nonce, created).expected_digest(password) if digest else password
-    w, u = f"{{{WSSE}}}", f"{{{WSU}}}"
-    security = etree.Element(w + "Security", nsmap={"wsse": WSSE, "wsu": WSU, "SOAP-ENV": SOAP_ENV})
-    security.set(f"{{{SOAP_ENV}}}mustUnderstand", "1")
-    token = etree.SubElement(security, w + "UsernameToken")
-    etree.SubElement(token, w + "Username").text = username
-    etree.SubElement(token, w + "Password", Type=WSSE_PASSWORD_DIGEST if digest else WSSE_PASSWORD_TEXT).text = value
-    etree.SubElement(token, w + "Nonce", EncodingType=_NONCE_ENCODING).text = base64.b64encode(nonce).decode()
-    etree.SubElement(token, u + "Created").text = created
-    return etree.tostring(security)
 
 
 def ssl_context(credentials: Credentials) -> ssl.SSLContext:
