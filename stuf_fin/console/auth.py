@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from stuf_fin.asgi import peer
+from stuf_fin.asgi import header, peer
 from stuf_fin.security.accounts import Account
 from stuf_fin.security.authenticate import AuthenticationFailed, Authenticator
 
@@ -54,7 +54,7 @@ class ConsoleAuthenticator:
         client = self.checker.from_certificate(scope.get("extensions", {}).get("tls"))
         if client is not None:
             return Viewer(self.accounts[client.name], "mtls", address)
-        authorization = next((v for k, v in scope.get("headers", []) if k.lower() == b"authorization"), None)
+        authorization = header(scope, b"authorization")
         if authorization is None:
             raise AuthenticationFailed("no credentials")
         client = await self.checker.from_basic(authorization)
