@@ -100,7 +100,7 @@ def _templates() -> dict[str, tuple[bytes, bytes]]:
     return {
         "Di01-verstrekVordering": (g.soap(g.di01_vordering([spec], referentienummer="REFNR")), bv03),
         "Di01-verstrekVorderingStatusWijziging": (
-            g.soap(g.di01_status_wijziging([g.status_for(spec, "BET")], referentienummer="REFNR")), bv03),
+            g.soap(g.di01_statuswijziging([g.status_for(spec, "BET")], referentienummer="REFNR")), bv03),
         "Di01-verstrekFinancieleVerantwoording": (
             g.soap(g.di01_financiele_verantwoording(1, referentienummer="REFNR")), bv03),
         "vrdLv01": (g.soap(vraag.vrdLv01([vraag.field("vorderingnummer", "BENCH000000001")])),

@@ -80,7 +80,7 @@ def gateway_message(s: Stages, store: Store, data: bytes) -> None:
         digest = s.timed("gateway: StUF016 fingerprint", body_hash, data)
         vorderingen = s.timed("gateway: reader", reader.vorderingen, message)
         received = datetime.now(UTC)
-        day = rules.ontvangstdatum(received)
+        day = rules.day_of_receipt(received)
         s.timed("gateway: business rules", lambda: [rules.check_vordering(v, day) for v in vorderingen])
         with s.step("gateway: transaction"):
             with store.begin() as conn:
@@ -89,10 +89,10 @@ def gateway_message(s: Stages, store: Store, data: bytes) -> None:
                 s.timed("gateway:   key check", repo.existing_keys, conn, [v.sleutel for v in vorderingen])
                 ids = reserve_ids(conn, vordering, len(vorderingen))
                 rows = s.timed("gateway:   rows", repo.vordering_rows, vorderingen, ids, bericht_id=bericht_id,
-                               ontvangen_op=received)
+                               received_at=received)
                 with s.step("gateway:   bulk inserts"):
                     for r in rows:
-                        bulk.insert_values(conn, r.table, r.columns, r.waarden)
+                        bulk.insert_values(conn, r.table, r.columns, r.values)
                 s.timed("gateway:   archived request", archive.fill_request, conn, bericht_id, data)
                 s.start_commit()
             s.end_commit("gateway:   commit")

@@ -189,7 +189,7 @@ def _template_message() -> bytes:
     specs = []
     for i in range(TEMPLATE_COUNT):
         spec = g.random_vordering(rng, i, prefix="SJABLOON", today=date(2025, 3, 1))
-        spec.debiteur = g.DebiteurSpec(g._persoon(rng), f"D{i:06d}")
+        spec.debiteur = g.DebiteurSpec(g.random_persoon(rng), f"D{i:06d}")
         specs.append(spec)
     return g.di01_vordering(specs)
 
@@ -283,7 +283,7 @@ def load(database_url: str, count: int, *, batch: int = 5000, log: Callable[[str
                 totaal_betaald=0)
             batch_rows.append(vordering)
         with store.begin() as conn:
-            insert_vorderingen(conn, batch_rows, bericht_id=None, ontvangen_op=now)
+            insert_vorderingen(conn, batch_rows, bericht_id=None, received_at=now)
         done = start + len(batch_rows)
         if done % 100_000 < batch or done == count:
             log(f"  {done:>9,} vorderingen stored ({time.perf_counter() - begin:,.0f} s)")

@@ -1,5 +1,5 @@
 """The ASGI vocabulary shared by the app, its middleware and the console: type aliases, reading a request
-body once (size limit, read timeout), and a plain response."""
+body once (size limit, read timeout), a request header, the peer's address, and a plain response."""
 
 from __future__ import annotations
 
@@ -52,6 +52,12 @@ async def read_body(scope: Scope, receive: Receive, limit: int, timeout: float) 
 def header(scope: Scope, name: bytes) -> bytes | None:
     """The first value of a request header (``name`` in lower case), or None."""
     return next((value for key, value in scope.get("headers", []) if key.lower() == name), None)
+
+
+def peer(scope: Scope) -> str:
+    """``host:port`` of the client connection (the ``peer`` log field), "" when the server does not know it."""
+    client = scope.get("client")
+    return f"{client[0]}:{client[1]}" if client else ""
 
 
 async def respond(send: Send, status: int, body: bytes, content_type: bytes | str,

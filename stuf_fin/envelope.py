@@ -5,12 +5,12 @@ from __future__ import annotations
 from lxml import etree
 
 from stuf_fin.errors import StufFinError
-from stuf_fin.namespaces import SOAP_ENV
+from stuf_fin.namespaces import SOAP_ENV, q
 
-ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
-BODY = f"{{{SOAP_ENV}}}Body"
-HEADER = f"{{{SOAP_ENV}}}Header"
-FAULT = f"{{{SOAP_ENV}}}Fault"
+ENVELOPE = q(SOAP_ENV, "Envelope")
+BODY = q(SOAP_ENV, "Body")
+HEADER = q(SOAP_ENV, "Header")
+FAULT = q(SOAP_ENV, "Fault")
 _START = b'<?xml version="1.0" encoding="UTF-8"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV="' + SOAP_ENV.encode() + b'">'
 _END = b"</SOAP-ENV:Body></SOAP-ENV:Envelope>"
 _BARE = (_START + b"<SOAP-ENV:Body>", _END)  # every served answer: made once
@@ -28,13 +28,19 @@ def body_element(root: etree._Element) -> etree._Element:
     """The message inside a SOAP 1.1 envelope, or ``root`` itself when it is a bare message."""
     if not is_envelope(root):
         return root
-    body = root.find(BODY)
-    if body is None:
+    if root.find(BODY) is None:
         raise EnvelopeError("SOAP envelope has no Body")
-    children = [child for child in body if isinstance(child.tag, str)]
+    children = body_messages(root)
     if len(children) != 1:
         raise EnvelopeError(f"SOAP Body must hold exactly one message element, found {len(children)}")
     return children[0]
+
+
+def body_messages(root: etree._Element) -> list[etree._Element]:
+    """The elements in the SOAP Body of ``root`` (comments and processing instructions left out; none without a
+    Body): the one place the message of an envelope is looked for."""
+    body = root.find(BODY)
+    return [child for child in body if isinstance(child.tag, str)] if body is not None else []
 
 
 def fault(stuf_fault: etree._Element, plek: str, omschrijving: str) -> etree._Element:

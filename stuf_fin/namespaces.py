@@ -40,6 +40,12 @@ F = q(FIN, "")
 #: ``xsi:nil``, the attribute of an element that is empty on purpose.
 XSI_NIL = q(XSI, "nil")
 
+#: The identifying elements of a gerelateerde in the BG and ZKN sector models: a natuurlijk persoon's BSN, a
+#: niet-natuurlijk persoon's id (a debiteur, a vorderende organisatie), a zaak's or organisatorische eenheid's.
+BG_BSN = q(BG, "inp.bsn")
+BG_NNP_ID = q(BG, "inn.nnpId")
+ZKN_IDENTIFICATIE = q(ZKN, "identificatie")
+
 
 def prefixed(clark: str) -> str:
     """``{FIN-namespace}vordering`` -> ``FIN:vordering`` for messages meant for people."""

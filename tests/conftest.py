@@ -132,7 +132,7 @@ def odd_vordering_message() -> bytes:
     spec.incasso = g.IncassoSpec("MK", date(2024, 1, 1), g.iban(random.Random(1), "RABO"), "RABONL2U")
     spec.invorderingsregime, spec.termijnen = "TV", [g.TermijnSpec(date(2025, 5, 1), 100, date(2025, 5, 15))]
     spec.status = g.StatusSpec("ONV", "2025-03-01T10:00:00", opmerkingen="x")
-    spec.debiteur = g.DebiteurSpec(g.BedrijfSpec("001234560", "Bedrijf", "bv"))
+    spec.debiteur = g.DebiteurSpec(g.NnpSpec("001234560", "Bedrijf", "bv"))
     spec.sleutel_verzendend = "abc"
     root = etree.fromstring(g.di01_vordering([spec], referentienummer="r1", tijdstip="20250301"))
     obj = next(root.iter(F + "object"))

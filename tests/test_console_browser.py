@@ -118,7 +118,7 @@ def test_an_operator_follows_a_message_a_fault_a_vordering_and_a_dead_letter(bro
 
     # the receiver goes down; a status change for the vordering is queued for it
     receiver.down()
-    post(gateway.url, g.di01_status_wijziging([g.status_for(spec, "BET")]))
+    post(gateway.url, g.di01_statuswijziging([g.status_for(spec, "BET")]))
     # follow the link from the message to the vordering: the status change is in its history
     page.goto(message_url)
     page.get_by_role("link", name=spec.vorderingnummer).first.click()
@@ -165,7 +165,7 @@ def test_a_lezer_sees_masked_bsns_gets_no_retry_button_and_a_forged_post_is_refu
     post(gateway.url, g.di01_vordering([spec]))
     receiver.answer("http503", "http503", "http503")  # three failed attempts: a dead letter
     try:
-        post(gateway.url, g.di01_status_wijziging([g.status_for(spec, "VRW")]))
+        post(gateway.url, g.di01_statuswijziging([g.status_for(spec, "VRW")]))
         context, page = session(browser, READER)
         page.goto(gateway.url + "/console/vorderingen")
         page.fill("input[name=nummer]", spec.vorderingnummer)

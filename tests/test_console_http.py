@@ -168,7 +168,7 @@ def test_retry_needs_the_beheerder_role_and_a_token_of_this_account(console):
     server, store = console
     spec = vordering_with_person(5)  # its status change is queued for a route whose receiver is down: waiting
     post(server.url, g.di01_vordering([spec]))
-    post(server.url, g.di01_status_wijziging([g.status_for(spec, "BET")]))
+    post(server.url, g.di01_statuswijziging([g.status_for(spec, "BET")]))
     waiting = wait_for(lambda: re.findall(r'name="id" value="(\d+)"', get(server, "/console/outbox",
                                                                           params={"state": "pending"}).text),
                        "a waiting outbox message", 30)
@@ -220,7 +220,7 @@ def test_a_status_change_shows_in_the_history_with_its_message(console):
     spec = vordering_with_person(4)
     post(server.url, g.di01_vordering([spec]))
     ref = "STATUS-" + uuid.uuid4().hex[:8]
-    post(server.url, g.di01_status_wijziging([g.status_for(spec, "BET")], referentienummer=ref))
+    post(server.url, g.di01_statuswijziging([g.status_for(spec, "BET")], referentienummer=ref))
     page = get(server, "/console/vorderingen", params={"nummer": spec.vorderingnummer}, follow_redirects=True).text
     assert re.search(r'class="status">BET<', page) and ref in page
 

@@ -21,8 +21,8 @@ def _messages(seed: int) -> list[tuple[str, bytes]]:
     return [
         ("vordering", g.di01_vordering(specs)),
         ("vordering-1", g.di01_vordering(1, rng=rng, start=1000)),
-        ("status", g.di01_status_wijziging([g.status_for(s, status) for s, status in
-                                            zip(specs[:20], ["ONV", "VRW", "VRS", "BET", "INV"] * 4, strict=True)])),
+        ("status", g.di01_statuswijziging([g.status_for(s, status) for s, status in
+                                           zip(specs[:20], ["ONV", "VRW", "VRS", "BET", "INV"] * 4, strict=True)])),
         ("verantwoording", g.di01_financiele_verantwoording(25, rng=rng)),
         ("vrdLv01", g.vrdLv01("GEN00000001")),
         ("vrdLv01-tsa", g.vrdLv01("GEN00000001", tsa="BELASTINGEN", sortering=1, maximum_aantal=10)),
@@ -41,8 +41,8 @@ def _selftest_messages(rng: random.Random) -> list[tuple[str, bytes]]:
     return [
         ("vordering-min", g.di01_vordering([minimal])),
         ("vordering-max", g.di01_vordering([maximal])),
-        ("status-max", g.di01_status_wijziging([g.StatusWijzigingSpec("MAX-1", "SELFTEST", "001234560", new,
-                                                                      previous=old, metagegevens=True)])),
+        ("status-max", g.di01_statuswijziging([g.StatusWijzigingSpec("MAX-1", "SELFTEST", "001234560", new,
+                                                                     previous=old, metagegevens=True)])),
         ("verantwoording-min", g.di01_financiele_verantwoording([g.minimal_verantwoording("123456789")])),
         ("verantwoording-max", g.di01_financiele_verantwoording([g.maximal_verantwoording("123456780", rng=rng)])),
         ("vrdLv01-status", g.vrdLv01("MIN-1", scope=g.status_scope())),
@@ -90,7 +90,7 @@ def test_random_vorderingen_vary_and_are_consistent() -> None:
     specs = [g.random_vordering(rng, i, today=today) for i in range(400)]
     assert len({s.vorderingnummer for s in specs}) == 400
     kinds = {type(s.debiteur.who).__name__ for s in specs if s.debiteur}
-    assert kinds == {"PersoonSpec", "BedrijfSpec"}
+    assert kinds == {"PersoonSpec", "NnpSpec"}
     assert any(s.debiteur is None for s in specs)
     assert {len(s.regels) for s in specs} == {1, 2, 3}
     assert {s.invorderingsregime for s in specs} == {None, "EV", "TV"}
@@ -135,9 +135,10 @@ def test_command_writes_the_requested_messages(tmp_path: Path, capsys: pytest.Ca
     assert "3 vordering message(s)" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("option", ["--kind", "--soort"])  # --soort: the old name, still accepted
 @pytest.mark.parametrize("kind", ["status", "verantwoording"])
-def test_command_other_kinds_in_soap(tmp_path: Path, kind: str) -> None:
-    g.main(["--vorderingen", "2", "--messages", "1", "--out", str(tmp_path), "--soort", kind, "--soap"])
+def test_command_other_kinds_in_soap(tmp_path: Path, kind: str, option: str) -> None:
+    g.main(["--vorderingen", "2", "--messages", "1", "--out", str(tmp_path), option, kind, "--soap"])
     root = etree.fromstring((tmp_path / f"di01-{kind}-000000.xml").read_bytes())
     assert root.tag == f"{{{SOAP_ENV}}}Envelope"
     body = root[0][0]

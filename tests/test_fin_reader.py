@@ -10,7 +10,7 @@ import pytest
 from lxml import etree
 
 from stuf_fin.fin import reader, writer
-from stuf_fin.fin.model import TEXT, parse_datum_tijd
+from stuf_fin.fin.model import TEXT, parse_datetime
 from stuf_fin.namespaces import BG, XSI_NIL, F, S
 from stuf_fin.schema import get_validator, parse_bytes
 from stuf_fin.selftest import generator as g
@@ -197,5 +197,5 @@ def test_verantwoordingen_read_and_write_back(xml_differences) -> None:
     ("12001-12-17T09:30:47Z", None),
     (None, None),
 ])
-def test_parse_datum_tijd(lexical: str | None, expected: datetime | None) -> None:
-    assert parse_datum_tijd(lexical) == expected
+def test_parse_datetime(lexical: str | None, expected: datetime | None) -> None:
+    assert parse_datetime(lexical) == expected

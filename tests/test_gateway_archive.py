@@ -46,7 +46,7 @@ def test_a_refused_di01_is_archived_with_its_fo03(gateway):
     server, store = gateway
     ref = uuid.uuid4().hex
     never_stored = g.random_vordering(random.Random(3), 3, prefix=f"ARCH{uuid.uuid4().hex[:10]}")
-    post(server.url, g.di01_status_wijziging([g.status_for(never_stored)], referentienummer=ref))
+    post(server.url, g.di01_statuswijziging([g.status_for(never_stored)], referentienummer=ref))
     [row] = rows(store, referentienummer=ref)
     assert (row.outcome, row.fault_code) == ("Fo03", "StUF058")
 

@@ -109,7 +109,7 @@ def test_identical_pairs_get_the_same_bv03_and_are_stored_once(deployment: Deplo
 
 
 def _status_change(spec: g.VorderingSpec, status: str, ref: str) -> bytes:
-    return g.soap(g.di01_status_wijziging([g.status_for(spec, status)], referentienummer=ref))
+    return g.soap(g.di01_statuswijziging([g.status_for(spec, status)], referentienummer=ref))
 
 
 def test_identical_status_changes_and_verantwoordingen_are_applied_once(gateway: Deployment) -> None:

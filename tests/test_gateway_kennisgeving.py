@@ -63,7 +63,7 @@ def test_status_change_and_verantwoording_are_acknowledged(gateway):
     server, store = gateway
     spec = _vordering(2)
     assert post(server.url, g.di01_vordering([spec])).status == 200
-    reply = post(server.url, g.di01_status_wijziging([g.status_for(spec, "BET")]))
+    reply = post(server.url, g.di01_statuswijziging([g.status_for(spec, "BET")]))
     assert reply.status == 200 and reply.message.tag == f"{{{STUF}}}Bv03Bericht", reply.text
     with store.begin(write=False) as conn:
         history = vorderingen_store.status_history(conn, _stored(store, spec))
@@ -75,7 +75,7 @@ def test_status_change_and_verantwoording_are_acknowledged(gateway):
 def test_status_change_for_an_unknown_vordering_is_a_fo03(gateway):  # scenario 5
     server, _ = gateway
     spec = _vordering(3)  # never sent
-    reply = post(server.url, g.di01_status_wijziging([g.status_for(spec, "BET")]))
+    reply = post(server.url, g.di01_statuswijziging([g.status_for(spec, "BET")]))
     assert reply.status == 500 and reply.is_fault
     assert reply.message.tag == f"{{{STUF}}}Fo03Bericht"
     assert reply.code == "StUF058"

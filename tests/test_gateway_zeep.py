@@ -43,7 +43,7 @@ def test_di01_operations_answer_bv03(client):
     spec = vordering(1)
     for operation, message in (
         ("Di01-verstrekVordering", g.di01_vordering([spec])),
-        ("Di01-verstrekVorderingStatusWijziging", g.di01_status_wijziging([g.status_for(spec, "BET")])),
+        ("Di01-verstrekVorderingStatusWijziging", g.di01_statuswijziging([g.status_for(spec, "BET")])),
         ("Di01-verstrekFinancieleVerantwoording", g.di01_financiele_verantwoording(1)),
     ):
         ref = etree.fromstring(message).findtext(f".//{{{STUF}}}referentienummer")

@@ -94,7 +94,7 @@ def test_requests_get_their_fault_in_time_while_the_database_does_not_answer_and
     try:
         assert post(server.url, g.di01_vordering([routed])).stuurgegeven("berichtcode") == "Bv03"
         receiver.answer("http503")  # its status change stays in the outbox, retried while the database hangs
-        status_change = g.di01_status_wijziging([g.status_for(routed, "BET")])
+        status_change = g.di01_statuswijziging([g.status_for(routed, "BET")])
         assert post(server.url, status_change).stuurgegeven("berichtcode") == "Bv03"
         wait_for(lambda: receiver.received, "the outbox worker's first attempt")
         assert status_of(server.url + "/ready") == 200

@@ -25,7 +25,7 @@ MESSAGE_FIELDS = {"time", "level", "logger", "message", "port", "operation", "ze
 
 
 def _bsn(rng: random.Random) -> str:
-    return generator.elfproef(rng)
+    return generator.random_eleven_test_number(rng)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def test_one_json_line_per_message_with_the_fields_and_no_bsn(server):
     debiteur_bsn, referentienummer_bsn, echoed_bsn = _bsn(rng), _bsn(rng), _bsn(rng)
 
     accepted = generator.random_vordering(rng, 0, prefix="LOG-")
-    accepted.debiteur = generator.DebiteurSpec(dataclasses.replace(generator._persoon(rng), bsn=debiteur_bsn))
+    accepted.debiteur = generator.DebiteurSpec(dataclasses.replace(generator.random_persoon(rng), bsn=debiteur_bsn))
     reply = post(server.url, generator.di01_vordering([accepted], referentienummer=referentienummer_bsn))
     assert reply.stuurgegeven("berichtcode") == "Bv03"
 
@@ -70,7 +70,7 @@ def test_one_json_line_per_message_with_the_fields_and_no_bsn(server):
     assert ok["level"] == "INFO" and ok["operation"] == "Di01-verstrekVordering"
     assert ok["port"] == "VerstrekVorderingOfVerantwoording"
     assert ok["zender"] == "1900/BELASTINGEN/productie/generator"
-    assert ok["referentienummer"] == "*****" + referentienummer_bsn[5:]  # a 9-digit elfproef number is masked
+    assert ok["referentienummer"] == "*****" + referentienummer_bsn[5:]  # 9 digits passing the eleven test: masked
     assert ok["fault_code"] is None and ok["duration_ms"] > 0
     assert fault["referentienummer"] == "log-refused-1"
     assert fault["fault_code"] == "StUF055" and "*****" + echoed_bsn[5:] in fault["fault_details"]

@@ -82,8 +82,8 @@ def test_the_gateway_delivers_status_changes_once_and_in_order(tmp_path, receive
     receiver.answer("http503")  # the first status change waits for a retry; the next one for that vordering waits too
     sent = []
     for n, status in enumerate(["VRW", "VRS", "BET"]):
-        changes = [g.status_for(s, status, betaald=n) for s in (specs if n < 2 else specs[:1])]
-        assert post(server.url, g.di01_status_wijziging(changes)).stuurgegeven("berichtcode") == "Bv03"
+        changes = [g.status_for(s, status, paid=n) for s in (specs if n < 2 else specs[:1])]
+        assert post(server.url, g.di01_statuswijziging(changes)).stuurgegeven("berichtcode") == "Bv03"
         sent += [(s.vorderingnummer, str(n)) for s in specs[:2] if n < 2 or s is specs[0]]
 
     wait_for(lambda: len(receiver.processed) == 5, what="five status changes delivered")
@@ -269,7 +269,7 @@ def test_serve_can_leave_delivery_to_a_separate_worker(tmp_path, receiver, stopp
     stopper(server.process)
     spec = g.random_vordering(random.Random(9), 0, prefix="SEPARATE-", tsa=TSA)
     assert post(server.url, g.di01_vordering([spec])).stuurgegeven("berichtcode") == "Bv03"
-    assert post(server.url, g.di01_status_wijziging([g.status_for(spec)])).stuurgegeven("berichtcode") == "Bv03"
+    assert post(server.url, g.di01_statuswijziging([g.status_for(spec)])).stuurgegeven("berichtcode") == "Bv03"
     assert "outbox worker not started" in server.log()
     url = f"sqlite:///{tmp_path / 'gateway.db'}"
     store = Store(url)

@@ -38,7 +38,7 @@ def routing(**tables) -> Routing:
 
 
 def receipt(routes: Routing | None = None) -> Receipt:
-    return Receipt(ontvangen_op=datetime.now(UTC), bericht_id=None, settings=Settings(outbound_backoff=1.0),
+    return Receipt(received_at=datetime.now(UTC), bericht_id=None, settings=Settings(outbound_backoff=1.0),
                    outgoing=Outgoing(routes if routes is not None else routing()))
 
 
@@ -64,7 +64,7 @@ def test_accepted_messages_queue_what_the_routing_asks_for(store):
     handle(store, handlers.verstrek_vordering, g.di01_vordering(specs), receipt())
     changes = [g.status_for(specs[0], "VRW"), g.status_for(specs[1], "VRS"), g.status_for(specs[0], "BET"),
                g.status_for(specs[2], "BET")]
-    handle(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging(changes), receipt())
+    handle(store, handlers.verstrek_status_wijziging, g.di01_statuswijziging(changes), receipt())
     handle(store, handlers.verstrek_financiele_verantwoording, g.di01_financiele_verantwoording(2), receipt())
 
     rows = queued(store)
@@ -94,7 +94,7 @@ def test_accepted_messages_queue_what_the_routing_asks_for(store):
 def test_a_refused_message_queues_nothing(store):
     spec = vorderingen(1)[0]
     with pytest.raises(BusinessError):
-        handle(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging([g.status_for(spec)]),
+        handle(store, handlers.verstrek_status_wijziging, g.di01_statuswijziging([g.status_for(spec)]),
                receipt())
     assert queued(store) == []
 
@@ -103,7 +103,7 @@ def test_nothing_is_queued_without_a_route(store):
     specs = vorderingen(1)
     only_fa = routing(financiele_administratie={"url": "http://127.0.0.1:9/fa", "ontvanger": "1900/FINADM"})
     handle(store, handlers.verstrek_vordering, g.di01_vordering(specs), receipt(only_fa))
-    handle(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging([g.status_for(specs[0])]),
+    handle(store, handlers.verstrek_status_wijziging, g.di01_statuswijziging([g.status_for(specs[0])]),
            receipt(only_fa))
     assert queued(store) == []
 
@@ -112,7 +112,7 @@ def enqueue(store, volgorde: str | None, n: int = 1, now: datetime = NOW) -> lis
     with store.begin() as conn:
         return [outbox.enqueue(conn, route="tsa:X", operation="Di01-verstrekVorderingStatusWijziging", message=b"<x/>",
                                referentienummer=answers.new_referentienummer(), tijdstip_bericht="20260105",
-                               now=now, volgorde=volgorde) for _ in range(n)]
+                               now=now, ordering_group=volgorde) for _ in range(n)]
 
 
 def claim(store, now: datetime = NOW, limit: int = 10, lease: float = 60) -> tuple[str, list[int]]:
@@ -189,7 +189,7 @@ def test_bv03_and_fo03_received_settle_our_messages(store):
 def test_retry_sends_a_client_refusal_as_a_new_message_and_a_server_one_unchanged(store):
     specs = vorderingen(2)
     handle(store, handlers.verstrek_vordering, g.di01_vordering(specs), receipt())
-    handle(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging([g.status_for(s) for s in specs]),
+    handle(store, handlers.verstrek_status_wijziging, g.di01_statuswijziging([g.status_for(s) for s in specs]),
            receipt())
     client_row, server_row = [r for r in queued(store) if r.route.startswith("tsa:")]
     with store.begin() as conn:

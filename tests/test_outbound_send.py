@@ -105,7 +105,7 @@ def test_soapaction_per_message_and_what_is_not_sent(tmp_path, receiver):
     (folder / "a-vordering.xml").write_bytes(g.di01_vordering(1))
     (folder / "b-fvw.xml").write_bytes(g.soap(g.di01_financiele_verantwoording(1)))
     spec = g.random_vordering(random.Random(3), 1)
-    (folder / "c-status.xml").write_bytes(g.di01_status_wijziging([g.status_for(spec)]))
+    (folder / "c-status.xml").write_bytes(g.di01_statuswijziging([g.status_for(spec)]))
     invalid = etree.fromstring(g.di01_vordering(1))
     invalid.find(f".//{{{FIN}}}valutacode").text = "XXX"
     (folder / "d-invalid.xml").write_bytes(etree.tostring(invalid))

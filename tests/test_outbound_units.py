@@ -12,11 +12,11 @@ from lxml import etree
 from stuf_fin.config import ConfigError
 from stuf_fin.configure import load_settings
 from stuf_fin.envelope import body_element, envelope_bytes, wrap
-from stuf_fin.outbound.client import classify, usernametoken
+from stuf_fin.outbound.client import classify
 from stuf_fin.outbound.policy import Policy
 from stuf_fin.outbound.send import endpoint
 from stuf_fin.schema.parsing import ParseLimits, parse_bytes
-from stuf_fin.security.wsse import digest_matches, read_token
+from stuf_fin.security.wsse import digest_matches, read_token, usernametoken
 from stuf_fin.stuf import answers
 from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem

@@ -30,7 +30,7 @@ def _rows(odd_vordering_message: bytes) -> list[tuple[sa.Table, list[dict]]]:
     vorderingen = reader.vorderingen(etree.fromstring(g.di01_vordering(specs, referentienummer="b")))
     vorderingen += reader.vorderingen(etree.fromstring(odd_vordering_message))  # nil values, vorm, odd dates
     ids = list(range(1001, 1001 + len(vorderingen)))
-    return [(r.table, r.dicts()) for r in vordering_rows(vorderingen, ids, bericht_id=None, ontvangen_op=MOMENT)]
+    return [(r.table, r.dicts()) for r in vordering_rows(vorderingen, ids, bericht_id=None, received_at=MOMENT)]
 
 
 def _stored(conn: sa.Connection, tables: list[sa.Table]) -> dict[str, list[tuple]]:

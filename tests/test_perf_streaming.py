@@ -167,7 +167,7 @@ def test_a_schema_error_in_a_large_message_is_located(store: Store) -> None:
 
 
 def test_large_requests_are_archived_whole(store: Store) -> None:
-    data = b"<x>" + bytes(range(256)) * (3 * archive.BLOB_STUK // 256) + b"</x>"
+    data = b"<x>" + bytes(range(256)) * (3 * archive.BLOB_CHUNK // 256) + b"</x>"
     moment = datetime(2025, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
     with store.begin() as conn:
         direct = archive.archive(conn, port="p", operation="o", request=data, received_at=moment,

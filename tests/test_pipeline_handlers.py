@@ -178,15 +178,15 @@ def test_official_max_is_accepted_with_the_setting_off_and_refused_with_it_on(st
 def test_status_change_updates_the_current_status_and_history(store: Store) -> None:
     specs = _specs(3)
     _process(store, handlers.verstrek_vordering, g.di01_vordering(specs))
-    status_changes = [g.status_for(specs[0], "VRS"), g.status_for(specs[2], "BET", betaald=500)]
-    assert _process(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging(status_changes)) == []
+    status_changes = [g.status_for(specs[0], "VRS"), g.status_for(specs[2], "BET", paid=500)]
+    assert _process(store, handlers.verstrek_status_wijziging, g.di01_statuswijziging(status_changes)) == []
     with store.begin(write=False) as conn:
         for spec, expected in ((specs[0], "VRS"), (specs[2], "BET"), (specs[1], None)):
             vid = repo.find_vordering(conn, spec.organisatie_nnp_id, spec.tsa, spec.vorderingnummer)
             status = repo.load_vordering(conn, vid).vorderingstatus
             assert (status.status if status else None) == (expected or (spec.status.status if spec.status else None))
             history = repo.status_history(conn, vid)
-            assert [h.bron for h in history][-1:] == (["statuswijziging"] if expected else [])
+            assert [h.source for h in history][-1:] == (["statuswijziging"] if expected else [])
             assert all(h.bericht_id is not None for h in history)
     assert _count(store, vorderingstatus) == 2 + sum(1 for s in specs if s.status)
 
@@ -197,7 +197,7 @@ def test_scenario_5_unknown_vordering_refuses_the_whole_message(store: Store) ->
     unknown = dataclasses.replace(g.status_for(specs[0], "BET"), vorderingnummer="KING00000000")
     with pytest.raises(BusinessError) as raised:
         _process(store, handlers.verstrek_status_wijziging,
-                 g.di01_status_wijziging([g.status_for(specs[0], "BET"), unknown]))
+                 g.di01_statuswijziging([g.status_for(specs[0], "BET"), unknown]))
     assert "vordering KING00000000" in raised.value.details and "onbekend" in raised.value.details
     assert _count(store, vorderingstatus) == sum(1 for s in specs if s.status)
 
@@ -220,7 +220,7 @@ def test_status_change_refuses_an_ambiguous_vorderingnummer(store: Store) -> Non
              g.di01_vordering([spec, dataclasses.replace(spec, tsa="ANDERE-TSA")]))
     status_change = dataclasses.replace(g.status_for(spec), tsa="DERDE-TSA")
     with pytest.raises(BusinessError) as raised:
-        _process(store, handlers.verstrek_status_wijziging, g.di01_status_wijziging([status_change]))
+        _process(store, handlers.verstrek_status_wijziging, g.di01_statuswijziging([status_change]))
     assert "niet eenduidig" in raised.value.details
 
 
@@ -268,7 +268,7 @@ def test_the_gateway_dispatches_each_operation_to_its_handler(tmp_path: Path) ->
     finally:
         gateway.store.dispose()
         gateway.executor.shutdown()
-    assert {*table, "vrdLv01"} == {op.naam for op in OPERATIONS}
+    assert {*table, "vrdLv01"} == {op.name for op in OPERATIONS}
     assert table == {
         "Di01-verstrekVordering": handlers.verstrek_vordering,
         "Di01-verstrekVorderingStatusWijziging": handlers.verstrek_status_wijziging,

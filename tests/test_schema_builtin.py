@@ -82,8 +82,8 @@ def generated(seed: int) -> dict[str, bytes]:
     return {
         "vordering-1": g.di01_vordering(1, rng=rng, start=500),
         "vordering-40": g.di01_vordering(specs),
-        "status": g.di01_status_wijziging([g.status_for(s, rng.choice(["VRW", "VRS", "BET", "INV", "OVE"]))
-                                           for s in specs[:10]]),
+        "status": g.di01_statuswijziging([g.status_for(s, rng.choice(["VRW", "VRS", "BET", "INV", "OVE"]))
+                                          for s in specs[:10]]),
         "verantwoording": g.di01_financiele_verantwoording(12, rng=rng),
         "vrdLv01": g.vrdLv01(specs[0].vorderingnummer, tsa=specs[0].tsa, maximum_aantal=5),
         "vrdLv01-bare": g.vrdLv01(None, scope=None, zender=None, ontvanger=None),

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from stuf_fin.schema import ParseLimits, XmlInputError, get_validator, parse_bytes, parse_file
-from stuf_fin.schema.parsing import MAX_DEPTH, XmlLimitError, _has_long_run
+from stuf_fin.schema.parsing import MAX_DEPTH, XmlLimitError, has_long_run
 from stuf_fin.selftest import generator as g
 
 
@@ -165,14 +165,14 @@ def test_the_quick_test_for_long_runs_misses_none(length: int) -> None:
     window = (length + 1) // 2
     for start in range(0, 2 * window + 2):
         for run in (length, length + 1, 2 * length):
-            assert _has_long_run(b"<" * start + b"a" * run + b"<" * (3 * window), length), (start, run)
-            assert _has_long_run(b"<" * start + b"a" * run, length), (start, run)  # at the very end
+            assert has_long_run(b"<" * start + b"a" * run + b"<" * (3 * window), length), (start, run)
+            assert has_long_run(b"<" * start + b"a" * run, length), (start, run)  # at the very end
     rng = random.Random(length)
     for _ in range(300):
         data = bytes(rng.choice(b"<aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa") for _ in range(rng.randrange(4 * length)))
         if re.search(rb"[^<]{%d}" % length, data):
-            assert _has_long_run(data, length)
-    assert not _has_long_run(b"<a>" * 1000, length)
+            assert has_long_run(data, length)
+    assert not has_long_run(b"<a>" * 1000, length)
 
 
 def test_a_long_text_is_no_tag_with_too_many_attributes() -> None:

@@ -63,7 +63,7 @@ def _vorderingen(prefix: str) -> list[g.VorderingSpec]:
     persoon = g.PersoonSpec("111222333", "Jan", "J.", "", "Jansen", "M", "19700101", "Kerkstraat", 1, None,
                             "1234AB", "Utrecht")
     specs[0].debiteur = g.DebiteurSpec(persoon, "D-NPS-1")
-    specs[1].debiteur = g.DebiteurSpec(g.BedrijfSpec("004567891", "Bakkerij Van Veen", "besloten vennootschap"),
+    specs[1].debiteur = g.DebiteurSpec(g.NnpSpec("004567891", "Bakkerij Van Veen", "besloten vennootschap"),
                                        "D-NNP-2")
     specs[2].debiteur = g.DebiteurSpec(persoon, None)
     return specs
@@ -141,7 +141,7 @@ def test_a_debiteur_without_debiteurnummer_is_answered_without_a_nil_one(stored:
 
 def di01_with_nil_debiteurnummer(number: str) -> bytes:
     spec = g.random_vordering(random.Random(5), 0, prefix=number, today=date(2025, 3, 1))
-    spec.debiteur = g.DebiteurSpec(g.BedrijfSpec("002564440", "Marktkramen De Vries B.V.", "besloten vennootschap"),
+    spec.debiteur = g.DebiteurSpec(g.NnpSpec("002564440", "Marktkramen De Vries B.V.", "besloten vennootschap"),
                                    None)
     root = etree.fromstring(g.di01_vordering([spec]))
     [relation] = root.iter(F + NNP_DEBITEUR)

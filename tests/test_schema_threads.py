@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from stuf_fin.envelope import body_element
 from stuf_fin.schema import SchemaLoadError, get_validator, parse_bytes
 from stuf_fin.schema.loader import load
-from stuf_fin.schema.validator import CHUNK, MAX_ISSUES, clear_validators
+from stuf_fin.schema.validator import CHUNK, MAX_ISSUES, forget_validators
 from stuf_fin.selftest import generator as g
 
 THREADS = 16
@@ -67,7 +67,7 @@ def test_concurrent_parsing_gives_each_thread_its_own_tree() -> None:
 
 
 def test_the_schema_set_is_compiled_once_when_threads_ask_at_the_same_time() -> None:
-    clear_validators()
+    forget_validators()
     start = threading.Barrier(THREADS)
 
     def work(_: int) -> int:

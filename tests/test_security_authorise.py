@@ -14,7 +14,7 @@ from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.operations import OPERATIONS
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
 
-OPS = {op.naam: op for op in OPERATIONS}
+OPS = {op.name: op for op in OPERATIONS}
 
 
 @pytest.fixture(scope="module")

@@ -27,8 +27,8 @@ def _message(store, days_ago: int, outcome: str | None, remember: bool = False, 
             archive.set_reply(conn, bericht_id, b"<" + outcome.encode() + b"/>", outcome,
                               answered_at=NOW - timedelta(days=days_ago))
         if remember:
-            assert archive.claim_referentie(conn, "VerstrekVorderingOfVerantwoording", ZENDER, referentienummer, "hash",
-                                            bericht_id) is None
+            assert archive.claim(conn, "VerstrekVorderingOfVerantwoording", ZENDER, referentienummer, "hash",
+                                 bericht_id) is None
     return bericht_id
 
 

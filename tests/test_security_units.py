@@ -14,7 +14,7 @@ from stuf_fin.envelope import BODY
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_head
 from stuf_fin.security import client_config
 from stuf_fin.security.clients import ClientConfigError, Zender, load_clients
-from stuf_fin.security.logfilter import MaskingFilter, elfproef, mask
+from stuf_fin.security.logfilter import MaskingFilter, bsn_checksum_ok, mask
 from stuf_fin.security.passwords import HashFormatError, check_hash_format, hash_secret, verify_secret
 from stuf_fin.security.tlsnames import format_name, parse_name
 from stuf_fin.security.wsse import (
@@ -249,7 +249,7 @@ def test_password_redacted_in_what_is_passed_on():
 
 # -- logging ------------------------------------------------------------------------------------------------
 def test_elfproef():
-    assert elfproef("111222333") and elfproef("123456782") and not elfproef("123456789")
+    assert bsn_checksum_ok("111222333") and bsn_checksum_ok("123456782") and not bsn_checksum_ok("123456789")
 
 
 @pytest.mark.parametrize(("text", "hidden", "kept"), [

@@ -198,7 +198,7 @@ def test_inningsysteem_consumer_scenarios_pass_with_the_gateways_outbox(tmp_path
                                       "--zender", "1900/SELFTEST", "--ontvanger", "1900/STUFFIN", "--wait", "60",
                                       "--resend-window", "2", "--junit", str(junit), "--report", str(report))
         wait_for_scenario(listen, 6, process, out)
-        assert post(server.url, g.di01_status_wijziging([g.status_for(spec, "VRW", betaald=0)])) \
+        assert post(server.url, g.di01_statuswijziging([g.status_for(spec, "VRW", paid=0)])) \
             .stuurgegeven("berichtcode") == "Bv03"
         for scenario in (7, 8):
             wait_for_scenario(listen, scenario, process, out)
@@ -295,7 +295,7 @@ def test_a_status_change_with_the_correctly_spelled_functie_fails_scenario_6(tmp
     try:
         wait_for_scenario(listen, 6, process, out)
         spec = g.random_vordering(random.Random(6), 6, tsa="SELFTEST")
-        message = g.di01_status_wijziging([g.status_for(spec)]).replace(
+        message = g.di01_statuswijziging([g.status_for(spec)]).replace(
             b"verstrekVorderngStatusWijzigng", b"verstrekVorderingStatusWijziging")
         reply = httpx.post(listen + "/VerstrekVorderingOfVerantwoording", content=g.soap(message),
                            headers={"SOAPAction": f"{g.FIN}/Di01-verstrekVorderingStatusWijziging",

@@ -56,7 +56,7 @@ def test_accepted_messages_are_found_by_zender_and_referentienummer(store: Store
     with store.begin() as conn:
         bid = _archive(conn)
         archive.set_reply(conn, bid, b"<Bv03/>", "Bv03")
-        assert archive.claim_referentie(conn, PORT, STP, "ref-1", "h1", bid) is None
+        assert archive.claim(conn, PORT, STP, "ref-1", "h1", bid) is None
     with store.begin(write=False) as conn:
         assert archive.find_accepted(conn, PORT, STP, "ref-1") == archive.Prior("h1", bid, b"<Bv03/>")
         assert archive.find_accepted(conn, PORT, STP, "ref-2") is None
@@ -68,12 +68,12 @@ def test_a_taken_referentienummer_names_its_holder_and_the_transaction_stays_usa
     with store.begin() as conn:
         bid = _archive(conn)
         archive.set_reply(conn, bid, b"<Bv03/>", "Bv03")
-        assert archive.claim_referentie(conn, PORT, STP, "ref-1", "h1", bid) is None
+        assert archive.claim(conn, PORT, STP, "ref-1", "h1", bid) is None
     with store.begin() as conn:
         second = _archive(conn, content_hash="h2")
-        assert archive.claim_referentie(conn, PORT, STP, "ref-1", "h2", second) == archive.Prior("h1", bid, b"<Bv03/>")
+        assert archive.claim(conn, PORT, STP, "ref-1", "h2", second) == archive.Prior("h1", bid, b"<Bv03/>")
         # the conflict is no error: the same transaction goes on, also on PostgreSQL (no savepoint needed)
-        assert archive.claim_referentie(conn, PORT, STP, "ref-2", "h2", second) is None
+        assert archive.claim(conn, PORT, STP, "ref-2", "h2", second) is None
         archive.set_reply(conn, second, b"<Bv03/>", "Bv03", resend_of=bid)
     with store.begin(write=False) as conn:
         rows = conn.execute(sa.select(ontvangen_referentie.c.referentienummer, ontvangen_referentie.c.bericht_id)
@@ -84,10 +84,10 @@ def test_a_taken_referentienummer_names_its_holder_and_the_transaction_stays_usa
 
 def test_a_claim_is_undone_with_its_transaction(store: Store) -> None:
     with pytest.raises(RuntimeError), store.begin() as conn:
-        assert archive.claim_referentie(conn, PORT, STP, "ref-1", "h1", _archive(conn)) is None
+        assert archive.claim(conn, PORT, STP, "ref-1", "h1", _archive(conn)) is None
         raise RuntimeError("the message was answered with Fo03")
     with store.begin() as conn:
-        assert archive.claim_referentie(conn, PORT, STP, "ref-1", "h2", _archive(conn)) is None
+        assert archive.claim(conn, PORT, STP, "ref-1", "h2", _archive(conn)) is None
 
 
 def _archive_and_claim(conn: sa.Connection, content_hash: str = "h1", referentienummer: str = "ref-1",
@@ -138,16 +138,16 @@ class OtherZender:
 def test_the_same_referentienummer_from_another_zender_or_port_is_no_duplicate(store: Store) -> None:
     with store.begin() as conn:
         bid = _archive(conn)
-        assert archive.claim_referentie(conn, PORT, STP, "1234567890", "h", bid) is None
-        assert archive.claim_referentie(conn, PORT, OtherZender(), "1234567890", "h", bid) is None  # any Systeem
-        assert archive.claim_referentie(conn, "BeantwoordVraag", STP, "1234567890", "h", bid) is None
-        assert archive.claim_referentie(conn, PORT, None, "1234567890", "h", bid) is None
-        assert archive.claim_referentie(conn, PORT, OtherZender(), "1234567890", "other", bid).content_hash == "h"
+        assert archive.claim(conn, PORT, STP, "1234567890", "h", bid) is None
+        assert archive.claim(conn, PORT, OtherZender(), "1234567890", "h", bid) is None  # any Systeem
+        assert archive.claim(conn, "BeantwoordVraag", STP, "1234567890", "h", bid) is None
+        assert archive.claim(conn, PORT, None, "1234567890", "h", bid) is None
+        assert archive.claim(conn, PORT, OtherZender(), "1234567890", "other", bid).content_hash == "h"
 
 
 def test_an_unknown_bericht_is_not_a_duplicate_but_an_error(store: Store) -> None:
     with pytest.raises(sa.exc.IntegrityError), store.begin() as conn:
-        archive.claim_referentie(conn, PORT, STP, "ref-x", "h", 424242)
+        archive.claim(conn, PORT, STP, "ref-x", "h", 424242)
 
 
 @pytest.mark.parametrize("with_archive", [False, True], ids=["claim", "archive-and-claim"])
@@ -162,14 +162,14 @@ def test_a_claim_waits_for_the_transaction_holding_the_same_referentienummer(pos
         first = store.engine.connect()
         transaction = first.begin()
         bid = _archive(first)
-        assert archive.claim_referentie(first, PORT, STP, "ref-1", "h1", bid) is None
+        assert archive.claim(first, PORT, STP, "ref-1", "h1", bid) is None
         second: dict = {}
 
         def claim_again() -> None:
             with store.begin() as conn:
                 second["pid"] = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
                 second["claim"] = (_archive_and_claim(conn)[1] if with_archive else
-                                   archive.claim_referentie(conn, PORT, STP, "ref-1", "h1", _archive(conn)))
+                                   archive.claim(conn, PORT, STP, "ref-1", "h1", _archive(conn)))
 
         thread = threading.Thread(target=claim_again)
         thread.start()

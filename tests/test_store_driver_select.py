@@ -79,9 +79,9 @@ def test_driver_inserts_store_what_core_would_and_a_taken_key_is_no_error(store:
     [v] = _vorderingen()
     with store.begin() as conn:
         bericht_id, earlier = _archive_and_claim(conn)
-        vid = repo.insert_new_vordering(conn, v, bericht_id=bericht_id, ontvangen_op=NOW)
+        vid = repo.insert_new_vordering(conn, v, bericht_id=bericht_id, received_at=NOW)
         assert earlier is None and vid is not None
-        assert repo.insert_new_vordering(conn, _vorderingen()[0], bericht_id=bericht_id, ontvangen_op=NOW) is None
+        assert repo.insert_new_vordering(conn, _vorderingen()[0], bericht_id=bericht_id, received_at=NOW) is None
     with store.begin(write=False) as conn:
         assert repo.load_vorderingen(conn, [vid]) == [v]
         assert conn.execute(sa.select(vordering.c.bericht_id, vordering.c.ontvangen_op)).one() == (bericht_id, NOW)
@@ -108,7 +108,7 @@ def test_a_connection_broken_during_a_driver_insert_is_invalidated_and_nothing_i
                 other.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
                 other.commit()
             try:
-                repo.insert_new_vordering(conn, _vorderingen()[0], bericht_id=None, ontvangen_op=NOW)
+                repo.insert_new_vordering(conn, _vorderingen()[0], bericht_id=None, received_at=NOW)
             finally:
                 assert conn.invalidated
         assert raised.value.connection_invalidated

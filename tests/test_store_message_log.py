@@ -118,7 +118,7 @@ def test_messages_of_a_vorderingnummer_created_changed_and_returned(store: Store
                                       Receipt(T0, created, Settings()))
         changed = archive.archive(conn, port="p", operation="Di01-verstrekVorderingStatusWijziging",
                                   request=b"<x/>", received_at=T0)
-        handlers.verstrek_status_wijziging(conn, etree.fromstring(g.di01_status_wijziging(
+        handlers.verstrek_status_wijziging(conn, etree.fromstring(g.di01_statuswijziging(
             [g.status_for(specs[0], "BET")])), Receipt(T0, changed, Settings()))
         vid = conn.execute(sa.text("SELECT id FROM vordering WHERE vorderingnummer = 'MLOG-00000000'")).scalar()
         [question] = archive.archive_answered(conn, [(  # an id that is not stored is left out

@@ -32,8 +32,8 @@ def _fill(store: Store) -> None:
                                received_at=MOMENT, referentienummer=f"m{n}", content_hash=f"h{n}") for n in (1, 2, 3)]
         archive.set_reply(conn, ids[0], b"<Bv03/>", "Bv03", answered_at=MOMENT)
         archive.set_reply(conn, ids[2], b"<Bv03/>", "Bv03", answered_at=MOMENT, resend_of=ids[0])
-        archive.claim_referentie(conn, "p", None, "m1", "h1", ids[0])
-        insert_vorderingen(conn, vorderingen, bericht_id=ids[0], ontvangen_op=MOMENT)
+        archive.claim(conn, "p", None, "m1", "h1", ids[0])
+        insert_vorderingen(conn, vorderingen, bericht_id=ids[0], received_at=MOMENT)
 
 
 def _contents(store: Store) -> dict[str, list[tuple]]:

@@ -31,7 +31,7 @@ def _round_trip(store: Store, data: bytes, xml_differences) -> list:
     message = parse_bytes(data).getroot()
     was_read = reader.vorderingen(message)
     with store.begin() as conn:
-        ids = repo.insert_vorderingen(conn, was_read, bericht_id=None, ontvangen_op=NOW)
+        ids = repo.insert_vorderingen(conn, was_read, bericht_id=None, received_at=NOW)
     assert ids == [v.id for v in was_read] and len(set(ids)) == len(ids)
     with store.begin(write=False) as conn:
         loaded = repo.load_vorderingen(conn, ids)
@@ -64,7 +64,7 @@ def test_typed_columns_for_selection(store: Store) -> None:
     specs = [g.random_vordering(rng, i) for i in range(60)]
     with store.begin() as conn:
         repo.insert_vorderingen(conn, reader.vorderingen(parse_bytes(g.di01_vordering(specs)).getroot()),
-                                bericht_id=None, ontvangen_op=NOW)
+                                bericht_id=None, received_at=NOW)
         rows = {r.vorderingnummer: r for r in conn.execute(sa.select(vordering))}
     for spec in specs:
         r = rows[spec.vorderingnummer]
@@ -72,7 +72,7 @@ def test_typed_columns_for_selection(store: Store) -> None:
             spec.tsa, spec.organisatie_nnp_id, spec.creatiedatum, spec.vervaldatum, spec.totaalbedrag_incl_btw)
         who = spec.debiteur.who if spec.debiteur else None
         assert r.debiteur_bsn == (who.bsn if isinstance(who, g.PersoonSpec) else None)
-        assert r.debiteur_nnp_id == (who.nnp_id if isinstance(who, g.BedrijfSpec) else None)
+        assert r.debiteur_nnp_id == (who.nnp_id if isinstance(who, g.NnpSpec) else None)
         assert r.zaak_identificatie == spec.zaak_identificatie
         assert r.status == (spec.status.status if spec.status else None)
 
@@ -80,12 +80,12 @@ def test_typed_columns_for_selection(store: Store) -> None:
 def test_load_keeps_the_order_asked_and_skips_unknown_ids(store: Store) -> None:
     with store.begin() as conn:
         ids = repo.insert_vorderingen(conn, reader.vorderingen(parse_bytes(
-            g.di01_vordering(5, rng=random.Random(1))).getroot()), bericht_id=None, ontvangen_op=NOW)
+            g.di01_vordering(5, rng=random.Random(1))).getroot()), bericht_id=None, received_at=NOW)
         loaded = repo.load_vorderingen(conn, [ids[3], 999_999, ids[0], ids[3]])
         assert [v.id for v in loaded] == [ids[3], ids[0]]
         assert repo.load_vordering(conn, 999_999) is None
         assert repo.load_vordering(conn, ids[1]).id == ids[1]
-        assert repo.insert_vorderingen(conn, [], bericht_id=None, ontvangen_op=NOW) == []
+        assert repo.insert_vorderingen(conn, [], bericht_id=None, received_at=NOW) == []
 
 
 @pytest.mark.parametrize("old_sqlite", [False, True], ids=["json", "bound-values"])
@@ -99,7 +99,7 @@ def test_key_lookups(store: Store, monkeypatch: pytest.MonkeyPatch, old_sqlite: 
     specs.append(g.random_vordering(rng, 21, tsa='Parkeren "Zuid" – €', organisatie_nnp_id="001234560"))
     with store.begin() as conn:
         repo.insert_vorderingen(conn, reader.vorderingen(parse_bytes(g.di01_vordering(specs)).getroot()),
-                                bericht_id=None, ontvangen_op=NOW)
+                                bericht_id=None, received_at=NOW)
         known = [VorderingSleutel("001234560", "BELASTINGEN", f"GEN{n:08d}") for n in range(20)]
         known.append(VorderingSleutel("001234560", 'Parkeren "Zuid" – €', "GEN00000021"))
         unknown = [VorderingSleutel("", "BELASTINGEN", "GEN00000001"),
@@ -118,10 +118,10 @@ def test_key_lookups(store: Store, monkeypatch: pytest.MonkeyPatch, old_sqlite: 
 def test_the_database_refuses_a_duplicate_key(store: Store) -> None:
     v = reader.vorderingen(parse_bytes(g.di01_vordering(1, rng=random.Random(1))).getroot())
     with store.begin() as conn:
-        repo.insert_vorderingen(conn, v, bericht_id=None, ontvangen_op=NOW)
+        repo.insert_vorderingen(conn, v, bericht_id=None, received_at=NOW)
     with pytest.raises(sa.exc.IntegrityError), store.begin() as conn:
         repo.insert_vorderingen(conn, reader.vorderingen(parse_bytes(
-            g.di01_vordering(1, rng=random.Random(1))).getroot()), bericht_id=None, ontvangen_op=NOW)
+            g.di01_vordering(1, rng=random.Random(1))).getroot()), bericht_id=None, received_at=NOW)
 
 
 def test_status_history_and_current_status(store: Store) -> None:
@@ -129,18 +129,18 @@ def test_status_history_and_current_status(store: Store) -> None:
     spec.status = g.StatusSpec("ONV", "2025-03-01T08:00:00Z")
     with store.begin() as conn:
         (vid,) = repo.insert_vorderingen(conn, reader.vorderingen(parse_bytes(g.di01_vordering([spec])).getroot()),
-                                         bericht_id=None, ontvangen_op=NOW)
+                                         bericht_id=None, received_at=NOW)
         repo.add_status(conn, vid, Vorderingstatus("VRS", "2025-03-02T08:00:00+01:00", opmerkingen="verstuurd"),
-                        bericht_id=None, ontvangen_op=NOW)
+                        bericht_id=None, received_at=NOW)
         repo.add_status(conn, vid, Vorderingstatus("BET", "2025-03-20T12:00:00Z", totaal_betaald=1234),
-                        bericht_id=None, ontvangen_op=NOW)
+                        bericht_id=None, received_at=NOW)
         history = repo.status_history(conn, vid)
         current = repo.load_vordering(conn, vid).vorderingstatus
         row = conn.execute(sa.select(vordering.c.status, vordering.c.status_tijdstip)
                            .where(vordering.c.id == vid)).one()
-    assert [(h.status.status, h.bron) for h in history] == [("ONV", "vordering"), ("VRS", "statuswijziging"),
-                                                            ("BET", "statuswijziging")]
-    assert history[1].status.opmerkingen == "verstuurd" and history[2].ontvangen_op == NOW
+    assert [(h.status.status, h.source) for h in history] == [("ONV", "vordering"), ("VRS", "statuswijziging"),
+                                                              ("BET", "statuswijziging")]
+    assert history[1].status.opmerkingen == "verstuurd" and history[2].received_at == NOW
     assert (current.status, current.totaal_betaald, current.datum_en_tijd) == ("BET", 1234, "2025-03-20T12:00:00Z")
     assert row.status == "BET" and row.status_tijdstip == datetime(2025, 3, 20, 12, 0, tzinfo=UTC)
 
@@ -152,7 +152,7 @@ def test_deleting_a_vordering_removes_its_children(store: Store) -> None:
     spec.totaalregels_btw = [("HOO", 0)]
     with store.begin() as conn:
         (vid,) = repo.insert_vorderingen(conn, reader.vorderingen(parse_bytes(g.di01_vordering([spec])).getroot()),
-                                         bericht_id=None, ontvangen_op=NOW)
+                                         bericht_id=None, received_at=NOW)
         children = (vorderingsregel, btw_totaalregel, termijn, vorderingstatus)
         before = {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar() for t in children}
         conn.execute(sa.delete(vordering).where(vordering.c.id == vid))
@@ -165,7 +165,7 @@ def test_verantwoordingen_come_back_exactly(store: Store, xml_differences) -> No
     message = parse_bytes(g.di01_financiele_verantwoording(30, rng=random.Random(8))).getroot()
     was_read = reader.verantwoordingen(message)
     with store.begin() as conn:
-        ids = insert_verantwoordingen(conn, was_read, bericht_id=None, ontvangen_op=NOW)
+        ids = insert_verantwoordingen(conn, was_read, bericht_id=None, received_at=NOW)
         loaded = load_verantwoordingen(conn, list(reversed(ids)))
         assert existing_verantwoordingen(conn, [f.sleutel for f in was_read]) == {f.sleutel for f in was_read}
         first = was_read[0].sleutel
@@ -181,7 +181,7 @@ def test_official_verantwoording_comes_back_exactly(store: Store, fin_kit: Path,
         message = parse_bytes((fin_kit / "testberichten" / name).read_bytes()).getroot()
         was_read = reader.verantwoordingen(message)
         with store.begin() as conn:
-            ids = insert_verantwoordingen(conn, was_read, bericht_id=None, ontvangen_op=NOW)
+            ids = insert_verantwoordingen(conn, was_read, bericht_id=None, received_at=NOW)
             loaded = load_verantwoordingen(conn, ids)
         assert loaded == was_read and was_read, name
         for obj, fvw in zip(message.iter(F + "object"), loaded, strict=True):

@@ -20,7 +20,7 @@ import pytest
 from lxml import etree
 
 from bench import vraag as v
-from stuf_fin.fin.model import parse_datum_tijd
+from stuf_fin.fin.model import parse_datetime
 from stuf_fin.namespaces import BG, XSI_NIL, F, S, q
 from stuf_fin.selftest import generator as g
 from tests.support.kit import kit_message, requires_kit, with_unique_ids
@@ -58,7 +58,7 @@ def _specs(tsa: str, prefix: str) -> list[g.VorderingSpec]:
     specs = [g.random_vordering(rng, i, tsa=tsa, prefix=prefix, today=date(2025, 3, 1)) for i in range(10)]
     persoon = g.PersoonSpec("111222333", "Jan", "J.", "", "Jansen", "M", "19700101", "Kerkstraat", 1, None,
                             "1234AB", "Utrecht")
-    company = g.BedrijfSpec("004567891", "Bakkerij Van Veen", "besloten vennootschap")
+    company = g.NnpSpec("004567891", "Bakkerij Van Veen", "besloten vennootschap")
     for i, s in enumerate(specs):
         s.organisatie_nnp_id = ["001234560", "002564440", ""][i % 3]
         s.indicator_factuur_uitgestuurd = "JN"[i % 2]
@@ -69,7 +69,8 @@ def _specs(tsa: str, prefix: str) -> list[g.VorderingSpec]:
         s.taaknummer = None
         s.zaak_identificatie = None
         s.status = None
-        s.debiteur = g.DebiteurSpec(g.PersoonSpec(**{**dataclasses.asdict(persoon), "bsn": g.elfproef(rng)}))
+        bsn = g.random_eleven_test_number(rng)
+        s.debiteur = g.DebiteurSpec(g.PersoonSpec(**{**dataclasses.asdict(persoon), "bsn": bsn}))
         s.sleutel_verzendend = f"tsa-{i}"
         s.incasso = None
     specs[1].factuurnummer = specs[5].factuurnummer = "F-2025-DUBBEL"
@@ -115,7 +116,7 @@ def data(request, tmp_path_factory):
                                 (0, "VRS", "2025-03-03T10:00:00Z")):
             status_change = g.StatusWijzigingSpec(specs[i].vorderingnummer, tsa, specs[i].organisatie_nnp_id,
                                                   g.StatusSpec(code, moment, totaal_betaald=0))
-            reply = post(server.url, g.di01_status_wijziging([status_change]))
+            reply = post(server.url, g.di01_statuswijziging([status_change]))
             assert reply.status == 200 and not reply.is_fault, reply.text
             status[specs[i].vorderingnummer] = (code, moment)
         official = {}
@@ -214,8 +215,8 @@ def test_every_selection_element(data, name):
         if etree.QName(value).localname == "status":
             oracle = lambda ss, s: (data.status[s.vorderingnummer] or ("",))[0] == "ONV"  # noqa: E731
         else:
-            moment = parse_datum_tijd(value.text)
-            oracle = lambda ss, s: data.status[s.vorderingnummer] is not None and parse_datum_tijd(  # noqa: E731
+            moment = parse_datetime(value.text)
+            oracle = lambda ss, s: data.status[s.vorderingnummer] is not None and parse_datetime(  # noqa: E731
                 data.status[s.vorderingnummer][1]) == moment
     expected = _expected(data, lambda s: oracle(data.specs, s))
     assert expected, name
@@ -298,7 +299,7 @@ def _in_sortering_1_order(data: Data) -> list[str]:
         status = data.status[s.vorderingnummer]
         if status is None:
             return (1, 0.0, i)
-        return (0, -parse_datum_tijd(status[1]).timestamp(), i)
+        return (0, -parse_datetime(status[1]).timestamp(), i)
     return [s.vorderingnummer for _, s in sorted(enumerate(data.specs), key=sleutel)]
 
 
@@ -561,7 +562,7 @@ def test_a_status_change_shows_in_the_next_answer(data):
     assert status() == ("ONV", "", "2025-03-01T09:00:00Z")  # totaalBetaald: asked, unknown (xsi:nil)
     for code, paid, moment in (("BET", spec.totaalbedrag_incl_btw, "2025-03-10T12:00:00Z"),
                                ("INV", 0, "2025-03-11T12:00:00+01:00")):
-        reply = post(data.url, g.di01_status_wijziging([g.status_for(spec, code, betaald=paid,
-                                                                       moment=parse_datum_tijd(moment))]))
+        reply = post(data.url, g.di01_statuswijziging([g.status_for(spec, code, paid=paid,
+                                                                      moment=parse_datetime(moment))]))
         assert not reply.is_fault, reply.text
         assert status()[:2] == (code, str(paid))

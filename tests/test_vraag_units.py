@@ -59,7 +59,7 @@ def test_selection_criteria():
     query = selection.query
     assert set(query.conditions) == {
         Condition("vorderingnummer", "A1"), Condition("taaknummer", "T", "begint"),
-        Condition("factuurnummer", soort="leeg"), Condition("vervaldatum", __import__("datetime").date(2025, 4, 1)),
+        Condition("factuurnummer", operator="leeg"), Condition("vervaldatum", __import__("datetime").date(2025, 4, 1)),
         Condition("status", "BET"), Condition("debiteur_bsn", "111222333"), Condition("debiteur_soort", "NPS")}
     assert query.groups == [GroupCondition("vorderingsregel", (Condition("bedrag_excl_btw", 100),
                                                                Condition("vorderingcode", "OZB")))]
@@ -75,13 +75,13 @@ def test_ignored_criteria_are_named_and_the_melding_fits():
     assert selection.melding() == "StUF0001: factuurnummer creatiedatum totaalbedragBTW taaknummer"
     assert selection.query.conditions == [] and not selection.by_vorderingnummer
     wide = v.group("wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", v.group(
-        "gerelateerde", *(v.field(name, "x" * 20, ns=g.B) for name in (
+        "gerelateerde", *(v.field(name, "x" * 20, ns=v.B) for name in (
             "geslachtsnaam", "voorvoegselGeslachtsnaam", "voorletters", "voornamen", "geslachtsnaamPartner",
             "voorvoegselGeslachtsnaamPartner", "voornamenAanschrijving", "geslachtsnaamAanschrijving")),
-        *(v.field(name, "x", ns=g.B) for name in ("inp.geboorteplaats",)), v.group(
-            "verblijfsadres", *(v.field(name, "x", ns=g.B) for name in (
+        *(v.field(name, "x", ns=v.B) for name in ("inp.geboorteplaats",)), v.group(
+            "verblijfsadres", *(v.field(name, "x", ns=v.B) for name in (
                 "wpl.woonplaatsNaam", "gor.openbareRuimteNaam", "gor.straatnaam", "aoa.huisnummertoevoeging",
-                "inp.locatiebeschrijving")), ns=g.B), entiteittype="NPS"), entiteittype="VRDNPSDEB")
+                "inp.locatiebeschrijving")), ns=v.B), entiteittype="NPS"), entiteittype="VRDNPSDEB")
     melding = read_selection(_gelijk(wide)).melding()
     assert melding.startswith("StUF0001: geslachtsnaam voorvoegselGeslachtsnaam") and len(melding) <= 250
 

@@ -30,7 +30,7 @@ def server(tmp_path_factory):
 def vordering(server) -> g.VorderingSpec:
     spec = g.random_vordering(random.Random(11), 1, prefix=f"ZEEP{uuid.uuid4().hex[:6]}-")
     spec.status = g.StatusSpec("VRW", "2025-03-01T10:00:00Z", totaal_betaald=500)
-    spec.debiteur = g.DebiteurSpec(g.BedrijfSpec("004567891", "Bakkerij Van Veen", "besloten vennootschap"), "D-9")
+    spec.debiteur = g.DebiteurSpec(g.NnpSpec("004567891", "Bakkerij Van Veen", "besloten vennootschap"), "D-9")
     spec.zaak_identificatie = "ZAAK-2025-0000001"
     reply = post(server.url, g.di01_vordering([spec]))
     assert not reply.is_fault, reply.text

@@ -19,7 +19,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from stuf_fin.asgi import ASGIApp
+from stuf_fin.asgi import ASGIApp, peer
 from stuf_fin.console.auth import ConsoleAuthenticator, Viewer
 from stuf_fin.errors import StufFinError
 from stuf_fin.security.authenticate import AuthenticationFailed
@@ -137,7 +137,7 @@ class ConsoleApp:
         try:
             viewer = await self.auth.viewer(scope)
         except AuthenticationFailed as exc:
-            log.warning("console authentication failed: %s", exc, extra={"peer": _peer(scope), "path": path})
+            log.warning("console authentication failed: %s", exc, extra={"peer": peer(scope), "path": path})
             await _send(send, Response(401, b"<!doctype html><title>stuf-fin console</title>"
                                             b"<p>Log in with a console account.</p>\n",
                                        headers=[(k.decode(), v.decode()) for k, v in self.auth.challenge()]))
@@ -201,11 +201,6 @@ async def _send(send: Send, response: Response, loop: asyncio.AbstractEventLoop 
             break
         await send({"type": "http.response.body", "body": chunk, "more_body": True})
     await send({"type": "http.response.body", "body": b"", "more_body": False})
-
-
-def _peer(scope: Scope) -> str:
-    client = scope.get("client")
-    return f"{client[0]}:{client[1]}" if client else ""
 
 
 def static_file(name: str) -> bytes | None:

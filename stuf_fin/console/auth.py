@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from stuf_fin.asgi import header, peer
 from stuf_fin.security.accounts import Account
 from stuf_fin.security.authenticate import AuthenticationFailed, Authenticator
 
@@ -49,23 +50,18 @@ class ConsoleAuthenticator:
 
     async def viewer(self, scope: dict[str, Any]) -> Viewer:
         """The account of this request; :class:`AuthenticationFailed` (with the reason for the log) otherwise."""
-        peer = _peer(scope)
+        address = peer(scope)
         client = self.checker.from_certificate(scope.get("extensions", {}).get("tls"))
         if client is not None:
-            return Viewer(self.accounts[client.name], "mtls", peer)
-        authorization = next((v for k, v in scope.get("headers", []) if k.lower() == b"authorization"), None)
+            return Viewer(self.accounts[client.name], "mtls", address)
+        authorization = header(scope, b"authorization")
         if authorization is None:
             raise AuthenticationFailed("no credentials")
         client = await self.checker.from_basic(authorization)
-        return Viewer(self.accounts[client.name], "basic", peer)
+        return Viewer(self.accounts[client.name], "basic", address)
 
     def challenge(self) -> list[tuple[bytes, bytes]]:
         return [(b"www-authenticate", f'Basic realm="{REALM}", charset="UTF-8"'.encode())] if self.basic else []
-
-
-def _peer(scope: dict[str, Any]) -> str:
-    client = scope.get("client")
-    return f"{client[0]}:{client[1]}" if client else ""
 
 
 def csrf_token(secret: bytes, viewer: Viewer, now: float | None = None) -> str:

@@ -11,7 +11,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -33,6 +33,7 @@ from stuf_fin.store.db import UNAVAILABLE, QueryTimeout, Store
 from stuf_fin.store.message_log import Cursor, Search
 from stuf_fin.store.tables import DURATION_BOUNDS_MS
 from stuf_fin.stuf.operations import OPERATIONS
+from stuf_fin.stuf.stuurgegevens import Systeem
 
 log = logging.getLogger("stuf_fin.console")
 audit_log = logging.getLogger("stuf_fin.console.audit")
@@ -95,14 +96,17 @@ def _ms_between(start: datetime | None, end: datetime | None) -> float | None:
     return (end - start).total_seconds() * 1000 if start and end else None
 
 
+def _systeem(row: sa.Row[*tuple[Any, ...]], side: str) -> str:
+    """The zender or ontvanger (``side``) of a message row, written as a :class:`Systeem` is; "–" when empty."""
+    return str(Systeem(**{f.name: getattr(row, f"{side}_{f.name}") or "" for f in fields(Systeem)})) or "–"
+
+
 def _zender(row: sa.Row[*tuple[Any, ...]]) -> str:
-    return "/".join(p for p in (row.zender_organisatie, row.zender_applicatie, row.zender_administratie,
-                                row.zender_gebruiker) if p) or "–"
+    return _systeem(row, "zender")
 
 
 def _ontvanger(row: sa.Row[*tuple[Any, ...]]) -> str:
-    return "/".join(p for p in (row.ontvanger_organisatie, row.ontvanger_applicatie, row.ontvanger_administratie,
-                                row.ontvanger_gebruiker) if p) or "–"
+    return _systeem(row, "ontvanger")
 
 
 def _local_input(text: str) -> datetime | None:
@@ -134,7 +138,7 @@ class Pages:
         self.templates = Environment(loader=PackageLoader("stuf_fin.console", "templates"), autoescape=True,
                                      auto_reload=False,
                                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-        self.templates.globals.update(link=_link, operations=[op.naam for op in OPERATIONS], outcomes=OUTCOMES,
+        self.templates.globals.update(link=_link, operations=[op.name for op in OPERATIONS], outcomes=OUTCOMES,
                                       version=__version__)
         self.templates.filters.update(local=local, duration=duration, zender=_zender, ontvanger=_ontvanger)
         self._secret: bytes | None = None
@@ -278,18 +282,18 @@ class Pages:
                         [("content-disposition", f'attachment; filename="stuf-fin-messages-{stamp}.csv"')])
 
     def message(self, request: Request, ident: str) -> Response:
-        bericht_id = _int(ident, "message")
+        message_id = _int(ident, "message")
         whole = request.viewer.account.personal_data
         with self.read() as conn:
-            row = message_log.message(conn, bericht_id, HEAD_BYTES)
+            row = message_log.message(conn, message_id, HEAD_BYTES)
             if row is None:
-                raise HttpError(404, f"no message {bericht_id}")
-            created = message_log.vorderingen_created(conn, bericht_id)
-            changed = message_log.vorderingen_changed(conn, bericht_id)
-            returned = message_log.vorderingen_returned(conn, bericht_id)
+                raise HttpError(404, f"no message {message_id}")
+            created = message_log.vorderingen_created(conn, message_id)
+            changed = message_log.vorderingen_changed(conn, message_id)
+            returned = message_log.vorderingen_returned(conn, message_id)
             resends = message_log.resends(conn, row)
-            caused = outbox.caused_by(conn, [bericht_id])
-        self.record(request.viewer, "view_message", f"bericht {bericht_id}",
+            caused = outbox.caused_by(conn, [message_id])
+        self.record(request.viewer, "view_message", f"bericht {message_id}",
                     f"{row.operation} {row.referentienummer}; BSN/IBAN {'whole' if whole else 'masked'}")
         return self.render(
             "message.html", request.viewer, m=row, took=_ms_between(row.received_at, row.answered_at),
@@ -301,37 +305,38 @@ class Pages:
             returned=[_vordering_row(v, whole) for v in returned], resends=resends, caused=caused)
 
     def message_body(self, request: Request, ident: str, part: str) -> Response:
-        bericht_id = _int(ident, "message")
+        message_id = _int(ident, "message")
         whole = request.viewer.account.personal_data
         column = "request" if part == "request" else "reply"
         with self.read() as conn:
-            size = message_log.body_size(conn, bericht_id, column)
+            size = message_log.body_size(conn, message_id, column)
         if size is None:
-            raise HttpError(404, f"no message {bericht_id}")
-        self.record(request.viewer, f"download_{column}", f"bericht {bericht_id}",
+            raise HttpError(404, f"no message {message_id}")
+        self.record(request.viewer, f"download_{column}", f"bericht {message_id}",
                     f"{size:,} bytes; BSN/IBAN {'whole' if whole else 'masked'}")
         read = self.read
 
         def pieces() -> Iterator[bytes]:
             for start in range(0, size, DOWNLOAD_PIECE):
                 with read() as conn:
-                    yield message_log.body_piece(conn, bericht_id, column, start, DOWNLOAD_PIECE) or b""
+                    yield message_log.body_piece(conn, message_id, column, start, DOWNLOAD_PIECE) or b""
 
-        return Response(200, pieces() if whole else _masked_stream(read, bericht_id, column, size),
+        return Response(200, pieces() if whole else _masked_stream(read, message_id, column, size),
                         "application/xml",
-                        [("content-disposition", f'attachment; filename="bericht-{bericht_id}-{column}.xml"')])
+                        [("content-disposition", f'attachment; filename="bericht-{message_id}-{column}.xml"')])
 
     # -- vorderingen ---------------------------------------------------------------------------------------
     def vorderingen(self, request: Request) -> Response:
-        nummer, tsa = request.arg("nummer"), request.arg("tsa")
+        vorderingnummer, tsa = request.arg("nummer"), request.arg("tsa")  # (the form field's name: nummer)
         found = []
-        if nummer:
+        if vorderingnummer:
             with self.read() as conn:
-                found = vorderingen.summaries_by_vorderingnummer(conn, nummer, tsa or None, limit=100)
+                found = vorderingen.summaries_by_vorderingnummer(conn, vorderingnummer, tsa or None, limit=100)
             if len(found) == 1 and request.arg("list") != "1":
                 return redirect(_link(f"/vorderingen/{found[0].id}"))
         whole = False  # lists never show BSNs or IBANs whole
-        return self.render("vorderingen.html", request.viewer, nummer=nummer, tsa=tsa, searched=bool(nummer),
+        return self.render("vorderingen.html", request.viewer, vorderingnummer=vorderingnummer, tsa=tsa,
+                           searched=bool(vorderingnummer),
                            found=[_vordering_row(v, whole) for v in found])
 
     def vordering(self, request: Request, ident: str) -> Response:
@@ -478,14 +483,14 @@ class Pages:
         return Response(200, body, kind, cacheable=True)
 
 
-def _masked_stream(read: Callable[[], AbstractContextManager[Any]], bericht_id: int, column: str,
+def _masked_stream(read: Callable[[], AbstractContextManager[Any]], message_id: int, column: str,
                    size: int) -> Iterator[bytes]:
     """A stored body, masked: read in pieces, each cut after its last '>' so that no value is split between two
     pieces (a value without markup around it longer than a piece is masked as it comes)."""
     carry = b""
     for start in range(0, size, DOWNLOAD_PIECE):
         with read() as conn:
-            piece = carry + (message_log.body_piece(conn, bericht_id, column, start, DOWNLOAD_PIECE) or b"")
+            piece = carry + (message_log.body_piece(conn, message_id, column, start, DOWNLOAD_PIECE) or b"")
         cut = piece.rfind(b">") + 1 if start + DOWNLOAD_PIECE < size else len(piece)
         cut = cut or len(piece)
         carry = piece[cut:]
@@ -498,7 +503,7 @@ def _vordering_row(v: Any, whole: bool) -> dict[str, Any]:
     """A vordering for a list: BSN and IBAN masked unless ``whole``."""
     return {"id": v.id, "organisatie": v.organisatie_nnp_id, "tsa": v.tsa, "vorderingnummer": v.vorderingnummer,
             "factuurnummer": v.factuurnummer or "", "status": v.status or "", "status_tijdstip": v.status_tijdstip,
-            "bedrag": v.totaalbedrag_incl_btw, "valuta": v.valutacode,
+            "amount": v.totaalbedrag_incl_btw, "currency": v.valutacode,
             "debiteur": masked_bsn(v.debiteur_bsn, whole) if v.debiteur_bsn else (v.debiteur_nnp_id or ""),
             "iban": masked_iban(v.rekeningnummer, whole), "new_status": getattr(v, "new_status", None)}
 

@@ -1,23 +1,21 @@
 """The simple elements of each StUF-FIN group and object, in schema order (read and written alike).
 
 Each table maps the Clark name of an element to (model field, value type, element name); the element
-name is also the key of the element in a :data:`~stuf_fin.fin.model.Vorm`.
+name is also the key of the element in a :data:`~stuf_fin.fin.model.Markup`.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from stuf_fin.namespaces import FIN
-
-F = f"{{{FIN}}}"
+from stuf_fin.namespaces import F
 
 ValueType = type  # str, int or date: how a simple element's text is read and written
 FieldMap = dict[str, tuple[str, ValueType, str]]
 
 
 def _fields(*specs: tuple[str, str, ValueType]) -> FieldMap:
-    return {F + tag: (veld, soort, tag) for tag, veld, soort in specs}
+    return {F + tag: (name, value_type, tag) for tag, name, value_type in specs}
 
 
 REGEL = _fields(
@@ -30,6 +28,7 @@ REGEL = _fields(
 TOTAALREGEL = _fields(("totaalbedragBTW", "totaalbedrag_btw", int), ("BTWcategorie", "btw_categorie", str))
 TERMIJN = _fields(("datum", "datum", date), ("termijnbedrag", "termijnbedrag", int),
                    ("vervaldatum", "vervaldatum", date))
+SCHEMA = _fields(("invorderingsregime", "invorderingsregime", str))  # (its termijnen: TERMIJN)
 INCASSO = _fields(("machtigingskenmerk", "machtigingskenmerk", str),
                    ("afgiftedatumIncasso", "afgiftedatum_incasso", date),
                    ("rekeningnummer", "rekeningnummer", str), ("bic", "bic", str))

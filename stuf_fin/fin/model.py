@@ -6,8 +6,8 @@ They keep everything a message said, so that the XML can be written again (vrdLa
 * integers (BedragInCenten in cents, Honderdstenprocenten, Aantal) as ``int``;
 * ``xs:date`` as :class:`datetime.date`; ``xs:dateTime`` as its lexical form (``str``), because a
   datetime cannot carry "no time zone", leap seconds or more than six decimals;
-  :func:`parse_datum_tijd` gives the moment;
-* :data:`Vorm`: the rare markup a typed value cannot carry, per element path: its attributes as
+  :func:`parse_datetime` gives the moment;
+* :data:`Markup`: the rare markup a typed value cannot carry, per element path: its attributes as
   received (``xsi:nil``, ``StUF:noValue``, ``StUF:exact``, the StUF:sleutel* of the object under
   ``""``) and under :data:`TEXT` the lexical form when it differs from the canonical one (a date with a
   time zone or blanks around it);
@@ -24,12 +24,14 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from lxml import etree
 
-from stuf_fin.namespaces import FIN, XSI_NIL
+from stuf_fin.namespaces import XSI_NIL, F
 
 #: element path -> {attribute (Clark name) or TEXT: value}
-Vorm = dict[str, dict[str, str]]
-#: Key in a :data:`Vorm` entry for the received lexical form of a value.
+Markup = dict[str, dict[str, str]]
+#: Key in a :data:`Markup` entry for the received lexical form of a value.
 TEXT = "#text"
+#: The lexical forms of ``xs:boolean`` true (``xsi:nil``, ``StUF:exact``, ``StUF:metagegeven``).
+XS_TRUE = ("true", "1")
 _local = threading.local()
 
 
@@ -67,7 +69,7 @@ class Relatie:
 
     def gerelateerde(self) -> etree._Element | None:
         """Its ``FIN:gerelateerde`` child, if any."""
-        return self.element().find(f"{{{FIN}}}gerelateerde")
+        return self.element().find(F + "gerelateerde")
 
 
 @dataclass
@@ -137,14 +139,14 @@ class Vorderingsregel:
     aantal: int | None = None
     eenheid: str | None = None
     stuks_prijs_excl_btw: int | None = None
-    vorm: Vorm = field(default_factory=dict)
+    vorm: Markup = field(default_factory=dict)
 
 
 @dataclass
 class BtwTotaalregel:
     totaalbedrag_btw: int | None = None
     btw_categorie: str | None = None
-    vorm: Vorm = field(default_factory=dict)
+    vorm: Markup = field(default_factory=dict)
 
 
 @dataclass
@@ -152,14 +154,14 @@ class Termijn:
     datum: date | None = None
     termijnbedrag: int | None = None
     vervaldatum: date | None = None
-    vorm: Vorm = field(default_factory=dict)
+    vorm: Markup = field(default_factory=dict)
 
 
 @dataclass
 class InvorderingsSchema:
     invorderingsregime: str | None = None  # EV or TV
     termijnen: list[Termijn] = field(default_factory=list)
-    vorm: Vorm = field(default_factory=dict)
+    vorm: Markup = field(default_factory=dict)
 
 
 @dataclass
@@ -168,7 +170,7 @@ class AutomatischeIncasso:
     afgiftedatum_incasso: date | None = None
     rekeningnummer: str | None = None  # IBAN
     bic: str | None = None
-    vorm: Vorm = field(default_factory=dict)
+    vorm: Markup = field(default_factory=dict)
 
 
 @dataclass
@@ -178,10 +180,11 @@ class Vorderingstatus:
     totaal_betaald: int | None = None
     deel_bedrag_betaald: int | None = None
     opmerkingen: str | None = None
-    vorm: Vorm = field(default_factory=dict)
+    vorm: Markup = field(default_factory=dict)
 
-    def tijdstip(self) -> datetime | None:
-        return parse_datum_tijd(self.datum_en_tijd)
+    def moment(self) -> datetime | None:
+        """The moment of ``datum_en_tijd`` (:func:`parse_datetime`)."""
+        return parse_datetime(self.datum_en_tijd)
 
 
 @dataclass
@@ -213,7 +216,7 @@ class Vordering:
     zaak: Zaak | None = None
     gerelateerde_vordering: GerelateerdeVordering | None = None
     organisatorische_eenheid: OrganisatorischeEenheid | None = None
-    vorm: Vorm = field(default_factory=dict)
+    vorm: Markup = field(default_factory=dict)
     id: int | None = None  # set by the store
 
     @property
@@ -234,7 +237,7 @@ class StatusWijziging:
     vorderingstatus: Vorderingstatus
     vorderende_organisatie: VorderendeOrganisatie
     metagegevens: Metagegevens = field(default_factory=Metagegevens)
-    vorm: Vorm = field(default_factory=dict)
+    vorm: Markup = field(default_factory=dict)
 
     @property
     def sleutel(self) -> VorderingSleutel:
@@ -247,7 +250,7 @@ class Boeking:
     boekingbedrag_incl_btw: int | None = None
     boekingbedrag_excl_btw: int | None = None
     boekingbedrag_btw: int | None = None
-    vorm: Vorm = field(default_factory=dict)
+    vorm: Markup = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -272,7 +275,7 @@ class Verantwoording:
     boekingperiode_omschrijving: str | None = None
     boekingen: list[Boeking] = field(default_factory=list)
     metagegevens: Metagegevens = field(default_factory=Metagegevens)
-    vorm: Vorm = field(default_factory=dict)
+    vorm: Markup = field(default_factory=dict)
     id: int | None = None
 
     @property
@@ -280,15 +283,15 @@ class Verantwoording:
         return VerantwoordingSleutel(self.vorderende_organisatie.sleutel, self.verantwoordingsnummer)
 
 
-def is_nil(vorm: Vorm, path: str) -> bool:
-    return vorm.get(path, {}).get(XSI_NIL) in ("true", "1")
+def is_nil(markup: Markup, path: str) -> bool:
+    return markup.get(path, {}).get(XSI_NIL) in XS_TRUE
 
 
 _DATETIME = re.compile(
     r"\s*(-?\d{4,})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?\s*$")
 
 
-def parse_datum_tijd(lexical: str | None) -> datetime | None:
+def parse_datetime(lexical: str | None) -> datetime | None:
     """The moment of an ``xs:dateTime`` (UTC); no time zone is read as UTC.
 
     None for None and for years outside 1..9999.

@@ -18,6 +18,7 @@ from stuf_fin.fin.fields import (
     BOEKING,
     INCASSO,
     REGEL,
+    SCHEMA,
     STATUS,
     STATUSWIJZIGING,
     TERMIJN,
@@ -29,12 +30,14 @@ from stuf_fin.fin.fields import (
 )
 from stuf_fin.fin.model import (
     TEXT,
+    XS_TRUE,
     AutomatischeIncasso,
     Boeking,
     BtwTotaalregel,
     Debiteur,
     GerelateerdeVordering,
     InvorderingsSchema,
+    Markup,
     Metagegevens,
     OrganisatorischeEenheid,
     StatusWijziging,
@@ -44,21 +47,15 @@ from stuf_fin.fin.model import (
     Vordering,
     Vorderingsregel,
     Vorderingstatus,
-    Vorm,
     Zaak,
 )
-from stuf_fin.namespaces import BG, FIN, STUF, XSI_NIL, ZKN
+from stuf_fin.namespaces import BG_BSN, BG_NNP_ID, XSI_NIL, ZKN_IDENTIFICATIE, F, S
 
 if TYPE_CHECKING:
     from stuf_fin.schema.streaming import Stream
 
-F = f"{{{FIN}}}"
-S = f"{{{STUF}}}"
-_BG = f"{{{BG}}}"
-_ZKN = f"{{{ZKN}}}"
-#: Attributes fixed by the schema on every object: not kept in the Vorm.
+#: Attributes fixed by the schema on every object: not kept in the Markup.
 _FIXED_ATTRIBUTES = frozenset((S + "entiteittype", S + "verwerkingssoort"))
-_NIL = ("true", "1")
 T = TypeVar("T")
 
 
@@ -71,41 +68,41 @@ def _text(el: etree._Element) -> str:
     return el.text or ""
 
 
-def waarde(el: etree._Element, soort: ValueType, vorm: Vorm, path: str) -> Any:
-    """The value of a simple element; attributes and a non-canonical lexical form go to ``vorm``."""
+def read_value(el: etree._Element, value_type: ValueType, markup: Markup, path: str) -> Any:
+    """The value of a simple element; attributes and a non-canonical lexical form go to ``markup``."""
     if el.keys():  # (cheaper than ``el.attrib``, which builds a proxy)
         attributes = dict(el.attrib)
-        vorm[path] = attributes
-        if attributes.get(XSI_NIL) in _NIL:
+        markup[path] = attributes
+        if attributes.get(XSI_NIL) in XS_TRUE:
             return None
-    text = "".join(el.itertext()) if len(el) else el.text or ""  # (_tekst, inlined)
-    if soort is str:
+    text = "".join(el.itertext()) if len(el) else el.text or ""  # (_text, inlined)
+    if value_type is str:
         return text
-    if soort is int:
-        return _number(text, vorm, path)
-    if soort is date:
-        return _date(text, vorm, path)
-    raise TypeError(soort)
+    if value_type is int:
+        return _number(text, markup, path)
+    if value_type is date:
+        return _date(text, markup, path)
+    raise TypeError(value_type)
 
 
-def _number(text: str, vorm: Vorm, path: str) -> int:
+def _number(text: str, markup: Markup, path: str) -> int:
     value = int(text)
     if str(value) != text:  # a sign, leading zeros or blanks: another lexical form of the same number
-        vorm.setdefault(path, {})[TEXT] = text
+        markup.setdefault(path, {})[TEXT] = text
     return value
 
 
 _DATE = re.compile(r"\s*(-?)(\d{4,})-(\d\d)-(\d\d)")
 
 
-def _date(text: str, vorm: Vorm, path: str) -> date:
+def _date(text: str, markup: Markup, path: str) -> date:
     if len(text) == 10:
         try:
             return date.fromisoformat(text)
         except ValueError:
             pass
     # a time zone, blanks, or a year outside 1..9999: keep the lexical form, clamp the date
-    vorm.setdefault(path, {})[TEXT] = text
+    markup.setdefault(path, {})[TEXT] = text
     m = _DATE.match(text)
     if m is None:
         raise ValueError(f"not an xs:date: {text!r}")
@@ -117,59 +114,52 @@ def _date(text: str, vorm: Vorm, path: str) -> date:
     return date(year, int(m.group(3)), int(m.group(4)))
 
 
-def _fields(el: etree._Element, fields: FieldMap, vorm: Vorm, waarden: dict[str, Any],
-            overige: Callable[[etree._Element, str], None] | None = None) -> None:
-    """The values of the simple children of ``el`` named in ``fields``, into ``waarden``; every other child
-    element goes to ``overige`` (with its tag), if given.
+def _fields(el: etree._Element, fields: FieldMap, markup: Markup, values: dict[str, Any],
+            other: Callable[[etree._Element, str], None] | None = None) -> None:
+    """The values of the simple children of ``el`` named in ``fields``, into ``values``; every other child
+    element goes to ``other`` (with its tag), if given.
 
     The hot loop of the reader (about 40 values per vordering): an element without attributes and
-    children (nearly every one) is read inline; anything else goes through :func:`waarde`.
+    children (nearly every one) is read inline; anything else goes through :func:`read_value`.
     """
     for child in el:
         tag = child.tag
         spec = fields.get(tag)  # type: ignore[arg-type]  # any tag: a comment's (not a str) is not found
         if spec is None:
-            if overige is not None and isinstance(tag, str):
-                overige(child, tag)
+            if other is not None and isinstance(tag, str):
+                other(child, tag)
             continue
-        veld, soort, path = spec
+        field_name, value_type, path = spec
         if child.keys() or len(child):
-            waarden[veld] = waarde(child, soort, vorm, path)
-        elif soort is str:
-            waarden[veld] = child.text or ""
-        elif soort is int:
-            waarden[veld] = _number(child.text or "", vorm, path)
+            values[field_name] = read_value(child, value_type, markup, path)
+        elif value_type is str:
+            values[field_name] = child.text or ""
+        elif value_type is int:
+            values[field_name] = _number(child.text or "", markup, path)
         else:
-            waarden[veld] = _date(child.text or "", vorm, path)
+            values[field_name] = _date(child.text or "", markup, path)
 
 
-def _group(el: etree._Element, fields: FieldMap, vorm: Vorm) -> dict[str, Any]:
-    """Field values of a group of simple elements."""
-    waarden: dict[str, Any] = {}
-    _fields(el, fields, vorm, waarden)
-    return waarden
-
-
-def _own_attributes(el: etree._Element, vorm: Vorm, path: str = "") -> bool:
+def _own_attributes(el: etree._Element, markup: Markup, path: str = "") -> bool:
     """Record the attributes of a group/object element; True when it is nil."""
     if not el.keys():
         return False
     attributes = {k: v for k, v in el.attrib.items() if k not in _FIXED_ATTRIBUTES}
     if attributes:
-        vorm[path] = attributes
-    return attributes.get(XSI_NIL) in _NIL
+        markup[path] = attributes
+    return attributes.get(XSI_NIL) in XS_TRUE
 
 
 # -- groups ----------------------------------------------------------------------------------------------
 
-def _read_group(el: etree._Element, soort: Callable[..., T], fields: FieldMap) -> T:
-    """A group of simple elements (a vorderingsregel, termijn, ...) as a ``soort`` with its own Vorm."""
-    vorm: Vorm = {}
+def _read_group(el: etree._Element, make: Callable[..., T], fields: FieldMap) -> T:
+    """A group of simple elements (a vorderingsregel, termijn, ...) made by ``make`` with its own Markup."""
+    markup: Markup = {}
     if el.keys():
-        _own_attributes(el, vorm)
-    waarden: dict[str, Any] = {}
-    _fields(el, fields, vorm, waarden)
-    return soort(**waarden, vorm=vorm)
+        _own_attributes(el, markup)
+    values: dict[str, Any] = {}
+    _fields(el, fields, markup, values)
+    return make(**values, vorm=markup)
 
 
 def _regel(el: etree._Element) -> Vorderingsregel:
@@ -193,15 +183,9 @@ def _boeking(el: etree._Element) -> Boeking:
 
 
 def _schema(el: etree._Element) -> InvorderingsSchema:
-    vorm: Vorm = {}
-    _own_attributes(el, vorm)
-    schema = InvorderingsSchema(vorm=vorm)
-    for child in el:
-        if child.tag == F + "invorderingsregime":
-            schema.invorderingsregime = waarde(child, str, vorm, "invorderingsregime")
-        elif child.tag == F + "termijn":
-            schema.termijnen.append(_termijn(child))
-    return schema
+    """An ``invorderingsSchema``: its simple elements and its termijnen (the groups of an object, one level down)."""
+    values, markup, _meta = _object(el, SCHEMA, _SCHEMA_GROUPS)
+    return InvorderingsSchema(**values, vorm=markup)
 
 
 def read_status(el: etree._Element) -> Vorderingstatus:
@@ -226,50 +210,55 @@ def _value_of(parent: etree._Element | None, tag: str) -> str | None:
         return None
     for child in parent:
         if child.tag == tag:
-            if child.get(XSI_NIL) in _NIL:
+            if child.get(XSI_NIL) in XS_TRUE:
                 return None
             return _text(child)
     return None
 
 
-def _kind(parent: etree._Element, tag: str) -> etree._Element | None:
+def _child(parent: etree._Element, tag: str) -> etree._Element | None:
     for child in parent:
         if child.tag == tag:
             return child
     return None
 
 
-def _debiteur(el: etree._Element, soort: str) -> Debiteur:
-    gerelateerde = _kind(el, F + "gerelateerde")
+def value_at(parent: etree._Element | None, *path: str) -> str | None:
+    """Text of the element at ``path`` below ``parent``, the first child of each tag on the way (None when absent
+    or nil): ``value_at(relation, F + "gerelateerde", BG_NNP_ID)``."""
+    for tag in path[:-1]:
+        parent = _child(parent, tag) if parent is not None else None
+    return _value_of(parent, path[-1])
+
+
+def _debiteur(el: etree._Element, kind: str) -> Debiteur:
+    gerelateerde = _child(el, F + "gerelateerde")
     return Debiteur(
-        xml_bytes(el), soort=soort,
-        bsn=_value_of(gerelateerde, _BG + "inp.bsn") if soort == "NPS" else None,
-        nnp_id=_value_of(gerelateerde, _BG + "inn.nnpId") if soort == "NNP" else None,
+        xml_bytes(el), soort=kind,
+        bsn=_value_of(gerelateerde, BG_BSN) if kind == "NPS" else None,
+        nnp_id=_value_of(gerelateerde, BG_NNP_ID) if kind == "NNP" else None,
         debiteurnummer=_value_of(el, F + "debiteurnummer"))
 
 
 def read_organisatie(el: etree._Element) -> VorderendeOrganisatie:
     """``heeftAlsVorderendeOrganisatie`` / ``isVanVorderendeOrganisatie``."""
-    return VorderendeOrganisatie(xml_bytes(el), nnp_id=_value_of(_kind(el, F + "gerelateerde"),
-                                                                 _BG + "inn.nnpId"))
+    return VorderendeOrganisatie(xml_bytes(el), nnp_id=value_at(el, F + "gerelateerde", BG_NNP_ID))
 
 
 def _zaak(el: etree._Element) -> Zaak:
-    return Zaak(xml_bytes(el), identificatie=_value_of(_kind(el, F + "gerelateerde"), _ZKN + "identificatie"))
+    return Zaak(xml_bytes(el), identificatie=value_at(el, F + "gerelateerde", ZKN_IDENTIFICATIE))
 
 
 def _gerelateerde_vordering(el: etree._Element) -> GerelateerdeVordering:
-    gerelateerde = _kind(el, F + "gerelateerde")
-    organisatie = _kind(gerelateerde, F + "heeftAlsVorderendeOrganisatie") if gerelateerde is not None else None
+    gerelateerde = _child(el, F + "gerelateerde")
     return GerelateerdeVordering(
         xml_bytes(el), vorderingnummer=_value_of(gerelateerde, F + "vorderingnummer"),
-        organisatie=_value_of(_kind(organisatie, F + "gerelateerde") if organisatie is not None else None,
-                              _BG + "inn.nnpId"))
+        organisatie=value_at(gerelateerde, F + "heeftAlsVorderendeOrganisatie", F + "gerelateerde", BG_NNP_ID))
 
 
 def _oeh(el: etree._Element) -> OrganisatorischeEenheid:
     return OrganisatorischeEenheid(
-        xml_bytes(el), identificatie=_value_of(_kind(el, F + "gerelateerde"), _ZKN + "identificatie"))
+        xml_bytes(el), identificatie=value_at(el, F + "gerelateerde", ZKN_IDENTIFICATIE))
 
 
 _META = {S + "tijdvakGeldigheid": "tijdvak_geldigheid", S + "tijdstipRegistratie": "tijdstip_registratie",
@@ -281,6 +270,7 @@ _META = {S + "tijdvakGeldigheid": "tijdvak_geldigheid", S + "tijdstipRegistratie
 #: A group or relation child of an object: (field, reader, whether the field is a list).
 Group = tuple[str, Callable[[etree._Element], Any], bool]
 
+_SCHEMA_GROUPS: dict[str, Group] = {F + "termijn": ("termijnen", _termijn, True)}
 _VRD_GROUPS: dict[str, Group] = {
     F + "vorderingsregel": ("vorderingsregels", _regel, True),
     F + "totaalregelsBTW": ("totaalregels_btw", _totaalregel, True),
@@ -297,34 +287,34 @@ _VRD_GROUPS: dict[str, Group] = {
 
 
 def _object(obj: etree._Element, fields: FieldMap, groups: dict[str, Group]
-            ) -> tuple[dict[str, Any], Vorm, Metagegevens]:
+            ) -> tuple[dict[str, Any], Markup, Metagegevens]:
     """One pass over the children of an object: simple values, groups and relations, StUF metadata."""
-    vorm: Vorm = {}
-    _own_attributes(obj, vorm)
-    waarden: dict[str, Any] = {}
+    markup: Markup = {}
+    _own_attributes(obj, markup)
+    values: dict[str, Any] = {}
     meta = Metagegevens()
 
-    def overige(child: etree._Element, tag: str) -> None:
+    def other(child: etree._Element, tag: str) -> None:
         group = groups.get(tag)
         if group is not None:
-            veld, read, lijst = group
-            if lijst:
-                waarden.setdefault(veld, []).append(read(child))
+            field_name, read, many = group
+            if many:
+                values.setdefault(field_name, []).append(read(child))
             else:
-                waarden[veld] = read(child)
+                values[field_name] = read(child)
             return
         meta_field = _META.get(tag)
         if meta_field is not None:
             setattr(meta, meta_field, xml_bytes(child))
 
-    _fields(obj, fields, vorm, waarden, overige)
-    return waarden, vorm, meta
+    _fields(obj, fields, markup, values, other)
+    return values, markup, meta
 
 
 def read_vordering(obj: etree._Element) -> Vordering:
     """One ``FIN:object`` of a ``vrdLk01`` in a ``Di01-verstrekVordering``."""
-    waarden, vorm, meta = _object(obj, VORDERING, _VRD_GROUPS)
-    return Vordering(**waarden, metagegevens=meta, vorm=vorm)
+    values, markup, meta = _object(obj, VORDERING, _VRD_GROUPS)
+    return Vordering(**values, metagegevens=meta, vorm=markup)
 
 
 _STATUS_GROUPS: dict[str, Group] = {
@@ -337,14 +327,14 @@ _FVW_GROUPS: dict[str, Group] = {
 
 def read_statuswijziging(obj: etree._Element) -> StatusWijziging:
     """One ``FIN:object`` of a status change."""
-    waarden, vorm, meta = _object(obj, STATUSWIJZIGING, _STATUS_GROUPS)
-    return StatusWijziging(**waarden, metagegevens=meta, vorm=vorm)
+    values, markup, meta = _object(obj, STATUSWIJZIGING, _STATUS_GROUPS)
+    return StatusWijziging(**values, metagegevens=meta, vorm=markup)
 
 
 def read_verantwoording(obj: etree._Element) -> Verantwoording:
     """One ``FIN:object`` of a ``fvwLk01``."""
-    waarden, vorm, meta = _object(obj, VERANTWOORDING, _FVW_GROUPS)
-    return Verantwoording(**waarden, metagegevens=meta, vorm=vorm)
+    values, markup, meta = _object(obj, VERANTWOORDING, _FVW_GROUPS)
+    return Verantwoording(**values, metagegevens=meta, vorm=markup)
 
 
 # -- messages ---------------------------------------------------------------------------------------------
@@ -353,7 +343,7 @@ def _kennisgevingen(message: etree._Element, tag: str) -> list[list[etree._Eleme
     """The ``object`` elements of each non-nil kennisgeving (``vrdLk01``/``fvwLk01``) of a message."""
     result = []
     for lk in message:
-        if lk.tag != tag or lk.get(XSI_NIL) in _NIL:
+        if lk.tag != tag or lk.get(XSI_NIL) in XS_TRUE:
             continue
         result.append(list(lk.iterchildren(F + "object")))
     return result
@@ -368,16 +358,16 @@ def vorderingen(message: etree._Element) -> list[Vordering]:
 BATCH = 500
 
 
-def vordering_batches(bron: etree._Element | Stream, size: int = BATCH) -> Iterator[list[Vordering]]:
+def vordering_batches(source: etree._Element | Stream, size: int = BATCH) -> Iterator[list[Vordering]]:
     """The vorderingen of a ``Di01-verstrekVordering`` in message order: all at once for a message
     element, in batches of ``size`` for a validated :class:`~stuf_fin.schema.streaming.Stream` (the
     body is parsed again, each ``vrdLk01`` dropped once read, so memory stays flat)."""
-    if isinstance(bron, etree._Element):
-        yield vorderingen(bron)
+    if isinstance(source, etree._Element):
+        yield vorderingen(source)
         return
     batch: list[Vordering] = []
-    for lk in bron.elements():
-        if lk.get(XSI_NIL) not in _NIL:
+    for lk in source.elements():
+        if lk.get(XSI_NIL) not in XS_TRUE:
             batch.append(read_vordering(next(child for child in lk if child.tag == F + "object")))
         if len(batch) >= size:
             yield batch
@@ -396,6 +386,6 @@ def verantwoordingen(message: etree._Element) -> list[Verantwoording]:
     return [read_verantwoording(objects[0]) for objects in _kennisgevingen(message, F + "fvwLk01")]
 
 
-__all__ = ["read_organisatie", "read_status", "read_statuswijziging", "read_verantwoording",
-           "read_vordering", "statuswijzigingen", "verantwoordingen", "vordering_batches", "vorderingen", "waarde",
+__all__ = ["read_organisatie", "read_status", "read_statuswijziging", "read_value", "read_verantwoording",
+           "read_vordering", "statuswijzigingen", "value_at", "verantwoordingen", "vordering_batches", "vorderingen",
            "xml_bytes"]

@@ -19,6 +19,7 @@ from stuf_fin.fin.model import (
     Boeking,
     BtwTotaalregel,
     InvorderingsSchema,
+    Markup,
     Metagegevens,
     Relatie,
     StatusWijziging,
@@ -27,13 +28,9 @@ from stuf_fin.fin.model import (
     Vordering,
     Vorderingsregel,
     Vorderingstatus,
-    Vorm,
     parse_stored,
 )
-from stuf_fin.namespaces import FIN, PREFIXES, STUF
-
-F = f"{{{FIN}}}"
-S = f"{{{STUF}}}"
+from stuf_fin.namespaces import PREFIXES, F, S
 
 
 def _text(value: Any) -> str:
@@ -52,8 +49,8 @@ def _attributes(el: etree._Element, attributes: dict[str, str] | None) -> str | 
     return attributes.get(TEXT)
 
 
-def _simple(parent: etree._Element, tag: str, value: Any, vorm: Vorm, path: str) -> None:
-    attributes = vorm.get(path)
+def _simple(parent: etree._Element, tag: str, value: Any, markup: Markup, path: str) -> None:
+    attributes = markup.get(path)
     if value is None and attributes is None:
         return  # absent
     el = etree.SubElement(parent, tag)
@@ -62,15 +59,16 @@ def _simple(parent: etree._Element, tag: str, value: Any, vorm: Vorm, path: str)
         el.text = lexical if lexical is not None else _text(value)
 
 
-def _fields(parent: etree._Element, obj: Any, tabel: fields.FieldMap, vorm: Vorm) -> None:
-    for tag, (veld, _kind, naam) in tabel.items():
-        _simple(parent, tag, getattr(obj, veld), vorm, naam)
+def _fields(parent: etree._Element, obj: Any, field_map: fields.FieldMap) -> None:
+    """The simple elements of ``obj`` named in ``field_map``, in its order, with their received markup."""
+    for tag, (name, _value_type, path) in field_map.items():
+        _simple(parent, tag, getattr(obj, name), obj.vorm, path)
 
 
-def _group(parent: etree._Element, tag: str, obj: Any, tabel: fields.FieldMap) -> etree._Element:
+def _group(parent: etree._Element, tag: str, obj: Any, field_map: fields.FieldMap) -> etree._Element:
     el = etree.SubElement(parent, tag)
     _attributes(el, obj.vorm.get(""))
-    _fields(el, obj, tabel, obj.vorm)
+    _fields(el, obj, field_map)
     return el
 
 
@@ -90,12 +88,15 @@ def _metagegevens(parent: etree._Element, meta: Metagegevens) -> None:
     _xml(parent, meta.extra_elementen)
 
 
-def _object(tag: str, entiteittype: str, vorm: Vorm, verwerkingssoort: str | None) -> etree._Element:
+def _object(tag: str, entiteittype: str, obj: Any, field_map: fields.FieldMap,
+            verwerkingssoort: str | None) -> etree._Element:
+    """An object element (``FIN:object`` ...) with its StUF attributes and its simple elements."""
     el = etree.Element(tag, nsmap=PREFIXES)
     el.set(S + "entiteittype", entiteittype)
-    _attributes(el, vorm.get(""))
+    _attributes(el, obj.vorm.get(""))
     if verwerkingssoort:
         el.set(S + "verwerkingssoort", verwerkingssoort)
+    _fields(el, obj, field_map)
     return el
 
 
@@ -112,9 +113,7 @@ def incasso_element(parent: etree._Element, incasso: AutomatischeIncasso) -> etr
 
 
 def schema_element(parent: etree._Element, schema: InvorderingsSchema) -> etree._Element:
-    el = etree.SubElement(parent, F + "invorderingsSchema")
-    _attributes(el, schema.vorm.get(""))
-    _simple(el, F + "invorderingsregime", schema.invorderingsregime, schema.vorm, "invorderingsregime")
+    el = _group(parent, F + "invorderingsSchema", schema, fields.SCHEMA)
     for termijn in schema.termijnen:
         termijn_element(el, termijn)
     return el
@@ -131,8 +130,7 @@ def status_element(parent: etree._Element, status: Vorderingstatus) -> etree._El
 def vordering_element(v: Vordering, *, tag: str = F + "object",
                       verwerkingssoort: str | None = "T") -> etree._Element:
     """A vordering as the ``FIN:object`` of a ``Di01-verstrekVordering``."""
-    el = _object(tag, "VRD", v.vorm, verwerkingssoort)
-    _fields(el, v, fields.VORDERING, v.vorm)
+    el = _object(tag, "VRD", v, fields.VORDERING, verwerkingssoort)
     # indicatorPubliekrechtelijk (last of VORDERING) precedes the groups, as in the schema
     for regel in v.vorderingsregels:
         regel_element(el, regel)
@@ -153,8 +151,7 @@ def vordering_element(v: Vordering, *, tag: str = F + "object",
 
 def statuswijziging_element(w: StatusWijziging, *, tag: str = F + "object") -> etree._Element:
     """A status change as the ``FIN:object`` of a ``Di01-verstrekVorderingStatusWijziging``."""
-    el = _object(tag, "VRD", w.vorm, "W")
-    _fields(el, w, fields.STATUSWIJZIGING, w.vorm)
+    el = _object(tag, "VRD", w, fields.STATUSWIJZIGING, "W")
     status_element(el, w.vorderingstatus)
     _metagegevens(el, w.metagegevens)
     _relatie(el, w.vorderende_organisatie)
@@ -168,8 +165,7 @@ def boeking_element(parent: etree._Element, boeking: Boeking) -> etree._Element:
 def verantwoording_element(fvw: Verantwoording, *, tag: str = F + "object",
                            verwerkingssoort: str | None = "T") -> etree._Element:
     """A verantwoording as the ``FIN:object`` of a ``fvwLk01``."""
-    el = _object(tag, "FVW", fvw.vorm, verwerkingssoort)
-    _fields(el, fvw, fields.VERANTWOORDING, fvw.vorm)
+    el = _object(tag, "FVW", fvw, fields.VERANTWOORDING, verwerkingssoort)
     for boeking in fvw.boekingen:
         boeking_element(el, boeking)
     _metagegevens(el, fvw.metagegevens)

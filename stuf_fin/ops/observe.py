@@ -57,12 +57,12 @@ def message_handled(*, port: str, operation: str, outcome: str, fault_code: str 
     log.info("%s", text, extra=fields)
 
 
-def answered(port: str, operation: str, stuurgegevens: Stuurgegevens, antwoord: Reply, seconds: float | None = None,
+def answered(port: str, operation: str, stuurgegevens: Stuurgegevens, reply: Reply, seconds: float | None = None,
              client: str | None = None) -> None:
     """:func:`message_handled` for the pipeline's objects (``Stuurgegevens`` and ``Reply`` of
     :mod:`stuf_fin.stuf`)."""
-    fout = antwoord.fout
-    message_handled(port=port, operation=operation, outcome=antwoord.outcome, fault_code=fout.code if fout else None,
+    fault = reply.fault
+    message_handled(port=port, operation=operation, outcome=reply.outcome, fault_code=fault.code if fault else None,
                     seconds=seconds, zender=str(stuurgegevens.zender or ""),
-                    referentienummer=stuurgegevens.referentienummer, details=fout.details if fout else "",
-                    client=client, resend=bool(antwoord.extra.get("herhaling")))
+                    referentienummer=stuurgegevens.referentienummer, details=fault.details if fault else "",
+                    client=client, resend=bool(reply.extra.get("herhaling")))

@@ -34,7 +34,7 @@ def retry(conn: Connection, row: sa.Row[*tuple[Any, ...]], routing: Routing, *, 
     done = "queued again unchanged" if row.state == outbox.DEAD else "sent at the next round"
     if new_reference if new_reference is not None else needs_new_reference(row):
         route = routing.get(row.route)
-        referentienummer, tijdstip_bericht = answers.new_referentienummer(), messages.tijdstip()
+        referentienummer, tijdstip_bericht = answers.new_referentienummer(), messages.moment()
         stored = outbox.get(conn, row.id)
         assert stored is not None  # the row being retried
         message = messages.restamp(parse_bytes(stored.message).getroot(),

@@ -7,31 +7,27 @@ request, so only the SOAP header differs between two attempts), a TLS client cer
 
 from __future__ import annotations
 
-import base64
 import logging
-import secrets
 import ssl
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import httpx
 from lxml import etree
 
-from stuf_fin.envelope import BODY, ENVELOPE, FAULT, HEADER, envelope_bytes
-from stuf_fin.namespaces import SOAP_ENV, STUF, WSS_SOAP_MESSAGE_SECURITY, WSSE, WSU
+from stuf_fin.envelope import ENVELOPE, FAULT, HEADER, body_messages, envelope_bytes
+from stuf_fin.namespaces import SOAP_ENV, STUF
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
-from stuf_fin.security.wsse import PASSWORD_DIGEST, PASSWORD_TEXT, UsernameToken
+from stuf_fin.security.wsse import usernametoken
+from stuf_fin.stuf.answers import read_fault
 from stuf_fin.stuf.stuurgegevens import read_stuurgegevens
 
 if TYPE_CHECKING:
     from stuf_fin.outbound.routing import Route
 
-S = f"{{{STUF}}}"
 logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per attempt is ours (stuf_fin.outbound)
 MAX_REPLY_BYTES = 16 * 1024 * 1024
-_NONCE_ENCODING = WSS_SOAP_MESSAGE_SECURITY + "#Base64Binary"
 ACCEPTED = ("Bv03", "Bv04", "La01")
 
 
@@ -92,22 +88,6 @@ class SendOutcome:
         if self.accepted:
             return self.kind
         return f"{self.kind}: {self.error}"
-
-
-def usernametoken(username: str, password: str, *, digest: bool, now: datetime | None = None) -> bytes:
-    """A ``wsse:Security`` header block with a UsernameToken (fresh nonce and Created)."""
-    created = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    nonce = secrets.token_bytes(16)
-    value = UsernameToken(username, password, True, nonce, created).expected_digest(password) if digest else password
-    w, u = f"{{{WSSE}}}", f"{{{WSU}}}"
-    security = etree.Element(w + "Security", nsmap={"wsse": WSSE, "wsu": WSU, "SOAP-ENV": SOAP_ENV})
-    security.set(f"{{{SOAP_ENV}}}mustUnderstand", "1")
-    token = etree.SubElement(security, w + "UsernameToken")
-    etree.SubElement(token, w + "Username").text = username
-    etree.SubElement(token, w + "Password", Type=PASSWORD_DIGEST if digest else PASSWORD_TEXT).text = value
-    etree.SubElement(token, w + "Nonce", EncodingType=_NONCE_ENCODING).text = base64.b64encode(nonce).decode()
-    etree.SubElement(token, u + "Created").text = created
-    return etree.tostring(security)
 
 
 def ssl_context(credentials: Credentials) -> ssl.SSLContext:
@@ -211,8 +191,7 @@ def classify(status: int, body: bytes, referentienummer: str | None = None) -> S
         return SendOutcome("protocol", f"HTTP {status}: {problem}", status, reply=body)
     message = root
     if root.tag == ENVELOPE:
-        body_el = root.find(BODY)
-        children = [c for c in body_el if isinstance(c.tag, str)] if body_el is not None else []
+        children = body_messages(root)
         if len(children) != 1:
             return SendOutcome("http" if status >= 400 else "protocol", f"HTTP {status}: SOAP Body without one "
                                "message", status, reply=body)
@@ -240,13 +219,9 @@ def _stuf(status: int, message: etree._Element, body: bytes, referentienummer: s
     name = etree.QName(message)
     local = name.localname.removesuffix("Bericht")
     if name.namespace == STUF and local in ("Fo01", "Fo02", "Fo03"):
-        fout = message.find(S + "body")
-
-        def text(tag: str) -> str | None:
-            return (fout.findtext(S + tag) or "").strip() or None if fout is not None else None
-
-        return SendOutcome(local, f"HTTP {status}", status, text("code"), text("plek"), text("omschrijving"),
-                           text("details"), body)
+        fault = read_fault(message)
+        return SendOutcome(local, f"HTTP {status}", status, fault.code or None, fault.plek or None,
+                           fault.omschrijving or None, fault.details or None, body)
     if name.namespace == STUF and local in ("Bv03", "Bv04"):
         cross = read_stuurgegevens(message).cross_refnummer
         if local == "Bv03" and referentienummer and cross != referentienummer:

@@ -20,17 +20,16 @@ import sqlalchemy as sa
 from lxml import etree
 from sqlalchemy.engine import Connection
 
-from stuf_fin.namespaces import STUF
 from stuf_fin.outbound import outbox
 from stuf_fin.outbound.policy import Policy
 from stuf_fin.schema.streaming import Stream, whole
+from stuf_fin.stuf.answers import read_fault
 from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.stuurgegevens import read_stuurgegevens
 
 if TYPE_CHECKING:
     from stuf_fin.pipeline.handlers import Receipt
 
-S = f"{{{STUF}}}"
 WORKER = "asynchroon"
 
 
@@ -66,10 +65,8 @@ def receive_fo03(conn: Connection, message: etree._Element | Stream, context: Re
     """A Fo03 for a message we sent: dead letter (plek client) or sent again later (plek server)."""
     message = whole(message)
     row, now = _row(conn, message), datetime.now(UTC)
-    fout = message.find(S + "body")
-    code, plek, omschrijving, details = (
-        (fout.findtext(S + tag) or "").strip() if fout is not None else "" for tag in
-        ("code", "plek", "omschrijving", "details"))
+    received = read_fault(message)
+    code, plek, omschrijving, details = received.code, received.plek, received.omschrijving, received.details
     reason = f"Fo03 {code} ({plek}) received asynchronously: {omschrijving}" + (f" — {details}" if details else "")
     fault = {"fault_code": code[:16] or None, "fault_plek": plek or None, "detail": reason}
     common = {"outcome": "Fo03", "fault_code": code[:16] or None, "fault_plek": plek or None, "last_error": reason,

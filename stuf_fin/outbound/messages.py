@@ -8,13 +8,12 @@ from datetime import datetime, timedelta
 
 from lxml import etree
 
-from stuf_fin.namespaces import FIN, PREFIXES, STUF
+from stuf_fin.namespaces import PREFIXES, F, S
 from stuf_fin.stuf import answers
 from stuf_fin.stuf.operations import OPERATIONS, Operation
 from stuf_fin.stuf.stuurgegevens import Systeem
 
-F, S = f"{{{FIN}}}", f"{{{STUF}}}"
-_BY_NAME = {op.naam: op for op in OPERATIONS}
+_BY_NAME = {op.name: op for op in OPERATIONS}
 _BY_ELEMENT: dict[object, Operation] = {op.element: op for op in OPERATIONS}  # by any tag (a comment's is no str)
 
 
@@ -31,27 +30,19 @@ class _Clock:
             if self._last is not None and now <= self._last:
                 now = self._last + timedelta(milliseconds=1)
             self._last = now
-            return answers.tijdstip(now)
+            return answers.moment(now)
 
 
-tijdstip = _Clock()
+moment = _Clock()
 
 
-def operation(naam: str) -> Operation:
-    return _BY_NAME[naam]
+def operation(name: str) -> Operation:
+    return _BY_NAME[name]
 
 
 def operation_of(message: etree._Element) -> Operation | None:
     """The operation whose body element ``message`` is (None for anything else)."""
     return _BY_ELEMENT.get(message.tag)
-
-
-def _systeem(parent: etree._Element, tag: str, systeem: Systeem) -> None:
-    el = etree.SubElement(parent, S + tag)
-    for name in ("organisatie", "applicatie", "administratie", "gebruiker"):
-        value = getattr(systeem, name)
-        if value:
-            etree.SubElement(el, S + name).text = value
 
 
 def kennisgeving(tag: str, entiteittype: str, obj: etree._Element) -> etree._Element:
@@ -64,15 +55,15 @@ def kennisgeving(tag: str, entiteittype: str, obj: etree._Element) -> etree._Ele
     return lk
 
 
-def di01(naam: str, kennisgevingen: list[etree._Element], *, zender: Systeem, ontvanger: Systeem,
+def di01(name: str, kennisgevingen: list[etree._Element], *, zender: Systeem, ontvanger: Systeem,
          referentienummer: str, tijdstip_bericht: str) -> etree._Element:
-    """A Di01 of operation ``naam`` with our stuurgegevens around ``kennisgevingen``."""
-    op = operation(naam)
+    """A Di01 of operation ``name`` with our stuurgegevens around ``kennisgevingen``."""
+    op = operation(name)
     root = etree.Element(op.element, nsmap=PREFIXES)
     sg = etree.SubElement(root, F + "stuurgegevens")
     etree.SubElement(sg, S + "berichtcode").text = "Di01"
-    _systeem(sg, "zender", zender)
-    _systeem(sg, "ontvanger", ontvanger)
+    answers.systeem_element(sg, "zender", zender)
+    answers.systeem_element(sg, "ontvanger", ontvanger)
     etree.SubElement(sg, S + "referentienummer").text = referentienummer
     etree.SubElement(sg, S + "tijdstipBericht").text = tijdstip_bericht
     etree.SubElement(sg, S + "functie").text = op.functie
@@ -103,7 +94,7 @@ def restamp(message: etree._Element, *, referentienummer: str, tijdstip_bericht:
         if systeem is not None and old is not None:
             position = list(sg).index(old)
             sg.remove(old)
-            _systeem(sg, tag, systeem)
+            answers.systeem_element(sg, tag, systeem)
             sg.insert(position, sg[-1])
     return message
 

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from stuf_fin.ops.metrics import OutboxState
+from stuf_fin.store.db import chunks
 from stuf_fin.store.tables import outbox, outbox_attempt
 
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
@@ -33,10 +34,12 @@ SUMMARY = (o.id, o.created_at, o.route, o.operation, o.volgorde, o.referentienum
 
 
 def enqueue(conn: Connection, *, route: str, operation: str, message: bytes, referentienummer: str,
-            tijdstip_bericht: str, now: datetime, volgorde: str | None = None, bericht_id: int | None = None) -> int:
-    """Queue one message for delivery (inside the caller's transaction); returns its id."""
+            tijdstip_bericht: str, now: datetime, ordering_group: str | None = None,
+            bericht_id: int | None = None) -> int:
+    """Queue one message for delivery (inside the caller's transaction); returns its id.  ``ordering_group``: the
+    ``volgorde`` column (rows with the same one go out one at a time, in id order)."""
     values = {"route": route, "operation": operation, "message": message, "referentienummer": referentienummer,
-              "tijdstip_bericht": tijdstip_bericht, "volgorde": volgorde, "bericht_id": bericht_id,
+              "tijdstip_bericht": tijdstip_bericht, "volgorde": ordering_group, "bericht_id": bericht_id,
               "created_at": now, "next_attempt_at": now, "state": PENDING, "attempts": 0}
     row_id: int = conn.execute(sa.insert(outbox).values(values).returning(o.id)).scalar_one()
     return row_id
@@ -141,8 +144,7 @@ def attempts_of(conn: Connection, outbox_ids: list[int]) -> dict[int, list[sa.Ro
     """The delivery attempts of these rows, oldest first, by row."""
     a = outbox_attempt.c
     found: dict[int, list[sa.Row[*tuple[Any, ...]]]] = {i: [] for i in outbox_ids}
-    for start in range(0, len(outbox_ids), 1000):
-        chunk = outbox_ids[start:start + 1000]
+    for chunk in chunks(outbox_ids):
         for row in conn.execute(sa.select(outbox_attempt).where(a.outbox_id.in_(chunk)).order_by(a.id)):
             found[row.outbox_id].append(row)
     return found

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from stuf_fin.config import Settings, read_toml
 from stuf_fin.errors import StufFinError
-from stuf_fin.stuf.stuurgegevens import Systeem, gateway_systeem
+from stuf_fin.stuf.stuurgegevens import Systeem, SysteemSettingError, gateway_systeem, systeem_setting
 
 TSA = "tsa:"
 FINANCIELE_ADMINISTRATIE = "financiele_administratie"
@@ -78,25 +78,11 @@ class Routing:
 
 
 def parse_systeem(value: Any, what: str) -> Systeem:
-    """``"organisatie/applicatie[/administratie]"`` or a table with those keys, checked like a StUF Systeem."""
-    if isinstance(value, str):
-        parts = value.split("/")
-        if len(parts) not in (2, 3):
-            raise RoutingError(f"{what} {value!r} is not \"organisatie/applicatie[/administratie]\"")
-        value = dict(zip(("organisatie", "applicatie", "administratie"), parts, strict=False))
-    if not isinstance(value, dict) or set(value) - {"organisatie", "applicatie", "administratie"} \
-            or not all(isinstance(v, str) for v in value.values()):
-        raise RoutingError(f"{what} must be \"organisatie/applicatie[/administratie]\" or a table of strings")
-    return _checked(Systeem(value.get("organisatie", ""), value.get("applicatie", ""), value.get("administratie", "")),
-                    what, value)
-
-
-def _checked(systeem: Systeem, what: str, value: Any) -> Systeem:
-    """``systeem`` when it fits a StUF Systeem (``value``: as configured, for the message)."""
-    if not 3 <= len(systeem.applicatie) <= 50 or len(systeem.organisatie) > 200 or len(systeem.administratie) > 50:
-        raise RoutingError(f"{what} {value!r}: applicatie must be 3-50 characters, organisatie at most 200, "
-                           "administratie at most 50 (StUF Systeem)")
-    return systeem
+    """A configured Systeem (:func:`~stuf_fin.stuf.stuurgegevens.systeem_setting`), its fault a RoutingError."""
+    try:
+        return systeem_setting(value, what)[0]
+    except SysteemSettingError as exc:
+        raise RoutingError(str(exc)) from None
 
 
 def load_routing(settings: Settings, table: Any, environ: Mapping[str, str]) -> Routing:
@@ -122,8 +108,8 @@ def load_routing(settings: Settings, table: Any, environ: Mapping[str, str]) -> 
     if "zender" in table:
         zender = parse_systeem(table["zender"], "[outbound] zender")
     elif (own := gateway_systeem(settings)) is not None:
-        zender = _checked(own, "the gateway's organisatie/applicatie",
-                          {"organisatie": own.organisatie, "applicatie": own.applicatie})
+        zender = parse_systeem({"organisatie": own.organisatie, "applicatie": own.applicatie},
+                               "the gateway's organisatie/applicatie")
     tables: dict[str, Any] = {}
     tsa = table.get("tsa", {})
     if not isinstance(tsa, dict):

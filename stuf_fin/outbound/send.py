@@ -28,7 +28,7 @@ EARLIER, REFUSED = "accepted earlier (journal)", "refused earlier (journal)"
 
 
 @dataclass(frozen=True)
-class Bericht:
+class MessageFile:
     """One message file, read and checked."""
 
     path: Path
@@ -55,25 +55,25 @@ def files(arguments: list[str]) -> list[Path]:
     return unique
 
 
-def read(path: Path, validator: MessageValidator | None, limits: ParseLimits) -> Bericht:
+def read(path: Path, validator: MessageValidator | None, limits: ParseLimits) -> MessageFile:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return Bericht(path, "", problem=f"unreadable: {exc}")
+        return MessageFile(path, "", problem=f"unreadable: {exc}")
     digest = hashlib.sha256(data).hexdigest()
     try:
         root = parse_bytes(data, limits).getroot()
         message = body_element(root)
     except (XmlInputError, EnvelopeError) as exc:
-        return Bericht(path, digest, problem=f"not a SOAP envelope or StUF message: {exc}")
+        return MessageFile(path, digest, problem=f"not a SOAP envelope or StUF message: {exc}")
     operation = messages.operation_of(message)
     if operation is None:
-        return Bericht(path, digest, problem=f"{etree.QName(message).localname} is no StUF-FIN message")
+        return MessageFile(path, digest, problem=f"{etree.QName(message).localname} is no StUF-FIN message")
     if validator is not None:
         issues = validator.validate(message)
         if issues:
-            return Bericht(path, digest, operation, problem=f"fails the schema: {summarize(issues)}")
-    return Bericht(path, digest, operation, etree.tostring(message, encoding="UTF-8"),
+            return MessageFile(path, digest, operation, problem=f"fails the schema: {summarize(issues)}")
+    return MessageFile(path, digest, operation, etree.tostring(message, encoding="UTF-8"),
                    data if is_envelope(root) else None, read_stuurgegevens(message).referentienummer)
 
 
@@ -130,27 +130,28 @@ def send(arguments: list[str], to: str, client: StufClient, *, concurrency: int 
 
     def one(path: Path) -> tuple[str, str | None]:
         """(category, what to report or None) of one file."""
-        bericht = read(path, validator, limits)
-        if bericht.problem:
-            return "not sent", f"not sent: {bericht.problem}"
+        message_file = read(path, validator, limits)
+        if message_file.problem:
+            return "not sent", f"not sent: {message_file.problem}"
         with lock:
-            duplicate = bericht.digest in seen
-            seen.add(bericht.digest)
+            duplicate = message_file.digest in seen
+            seen.add(message_file.digest)
         if duplicate:
             return "duplicate file", None
-        earlier = journal.done(bericht.digest) if journal is not None else None
+        earlier = journal.done(message_file.digest) if journal is not None else None
         if earlier:
             if earlier["result"] in ACCEPTED:
                 return EARLIER, None
             return REFUSED, f"refused earlier: {earlier.get('detail')}"
         if journal is not None:
-            journal.write("sent", bericht.digest, file=str(path), referentienummer=bericht.referentienummer)
-        operation = bericht.operation
+            journal.write("sent", message_file.digest, file=str(path), referentienummer=message_file.referentienummer)
+        operation = message_file.operation
         assert operation is not None  # (read() names it unless there is a problem)
-        send_outcome = client.post(bericht.message, operation.soap_action, url=endpoint(to, operation.port),
-                                   existing=bericht.envelope, referentienummer=bericht.referentienummer or None)
+        send_outcome = client.post(message_file.message, operation.soap_action, url=endpoint(to, operation.port),
+                                   existing=message_file.envelope,
+                                   referentienummer=message_file.referentienummer or None)
         if journal is not None:
-            journal.write("answer", bericht.digest, file=str(path), referentienummer=bericht.referentienummer,
+            journal.write("answer", message_file.digest, file=str(path), referentienummer=message_file.referentienummer,
                           result=send_outcome.kind, code=send_outcome.code, plek=send_outcome.plek,
                           detail=None if send_outcome.accepted else send_outcome.describe()[:500])
         if send_outcome.kind.startswith("Fo"):

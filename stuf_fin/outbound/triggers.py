@@ -32,11 +32,11 @@ from stuf_fin.fin import writer
 from stuf_fin.fin.model import StatusWijziging, Verantwoording, Vordering
 from stuf_fin.outbound import messages, outbox
 from stuf_fin.outbound.routing import FINANCIELE_ADMINISTRATIE, INNINGSSYSTEEM, Route, Routing
+from stuf_fin.store.db import chunks
 from stuf_fin.store.tables import vordering
 from stuf_fin.stuf import answers
 
 log = logging.getLogger("stuf_fin.outbound")
-_CHUNK = 500
 
 
 class Outgoing:
@@ -45,19 +45,19 @@ class Outgoing:
     def __init__(self, routing: Routing):
         self.routing = routing
 
-    def vorderingen_ontvangen(self, conn: Connection, bericht_id: int | None, vorderingen: list[Vordering]) -> None:
+    def vorderingen_received(self, conn: Connection, bericht_id: int | None, vorderingen: list[Vordering]) -> None:
         route = self.routing.get(INNINGSSYSTEEM)
         if route is not None and vorderingen:
             self._queue(conn, bericht_id, route, "Di01-verstrekVordering", [
                 messages.kennisgeving("vrdLk01", "VRD", writer.vordering_element(v)) for v in vorderingen])
 
-    def status_gewijzigd(self, conn: Connection, bericht_id: int | None,
-                         wijzigingen: list[tuple[int, StatusWijziging]]) -> None:
+    def status_changed(self, conn: Connection, bericht_id: int | None,
+                       statuswijzigingen: list[tuple[int, StatusWijziging]]) -> None:
         if not any(name.startswith("tsa:") for name in self.routing.routes):
             return
         per_vordering: dict[int, list[StatusWijziging]] = {}
-        for vid, w in wijzigingen:
-            per_vordering.setdefault(vid, []).append(w)
+        for vid, change in statuswijzigingen:
+            per_vordering.setdefault(vid, []).append(change)
         tsas = _tsas(conn, list(per_vordering))
         for vid, changes in per_vordering.items():
             route = self.routing.tsa(tsas[vid])
@@ -68,36 +68,35 @@ class Outgoing:
                 messages.kennisgeving("vrdLk01", "VRD", writer.statuswijziging_element(w)) for w in changes],
                 vordering_id=vid)
 
-    def verantwoordingen_ontvangen(self, conn: Connection, bericht_id: int | None,
-                                   verantwoordingen: list[Verantwoording]) -> None:
+    def verantwoordingen_received(self, conn: Connection, bericht_id: int | None,
+                                  verantwoordingen: list[Verantwoording]) -> None:
         route = self.routing.get(FINANCIELE_ADMINISTRATIE)
         if route is not None and verantwoordingen:
             self._queue(conn, bericht_id, route, "Di01-verstrekFinancieleVerantwoording", [
                 messages.kennisgeving("fvwLk01", "FVW", writer.verantwoording_element(f))
                 for f in verantwoordingen])
 
-    def _queue(self, conn: Connection, bericht_id: int | None, route: Route, naam: str,
+    def _queue(self, conn: Connection, bericht_id: int | None, route: Route, operation: str,
                kennisgevingen: list[etree._Element], vordering_id: int | None = None) -> None:
-        """Queue one message.  Ordering (``volgorde``): the whole route when it asks for it; else per
+        """Queue one message.  Ordering (the ``volgorde`` column): the whole route when it asks for it; else per
         vordering for status changes, none for new vorderingen and verantwoordingen (each is sent once)."""
         if route.ordering == "route":
-            volgorde: str | None = route.name
+            ordering_group: str | None = route.name
         else:
-            volgorde = f"{route.name}|vordering {vordering_id}" if vordering_id is not None else None
-        referentienummer, tijdstip_bericht = answers.new_referentienummer(), messages.tijdstip()
-        message = messages.di01(naam, kennisgevingen, zender=route.zender, ontvanger=route.ontvanger,
+            ordering_group = f"{route.name}|vordering {vordering_id}" if vordering_id is not None else None
+        referentienummer, tijdstip_bericht = answers.new_referentienummer(), messages.moment()
+        message = messages.di01(operation, kennisgevingen, zender=route.zender, ontvanger=route.ontvanger,
                                 referentienummer=referentienummer, tijdstip_bericht=tijdstip_bericht)
-        outbox.enqueue(conn, route=route.name, operation=naam, message=messages.to_bytes(message),
+        outbox.enqueue(conn, route=route.name, operation=operation, message=messages.to_bytes(message),
                        referentienummer=referentienummer, tijdstip_bericht=tijdstip_bericht,
-                       now=datetime.now(UTC), volgorde=volgorde, bericht_id=bericht_id)
+                       now=datetime.now(UTC), ordering_group=ordering_group, bericht_id=bericht_id)
 
 
 def _tsas(conn: Connection, ids: list[int]) -> dict[int, str]:
     """The ``tsa`` of stored vorderingen by id (the route: a status change found by vorderingnummer alone may
     name another tsa than the vordering has)."""
     found: dict[int, str] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start:start + _CHUNK]
+    for chunk in chunks(ids):
         stmt = sa.select(vordering.c.id, vordering.c.tsa).where(vordering.c.id.in_(chunk))
         found.update((vid, tsa) for vid, tsa in conn.execute(stmt))
     return found

@@ -43,21 +43,21 @@ class Outgoing(Protocol):
     """Queues the outbound messages an accepted message causes, in the handler's transaction
     (implemented by :class:`stuf_fin.outbound.triggers.Outgoing`)."""
 
-    def vorderingen_ontvangen(self, conn: Connection, bericht_id: int | None, vorderingen: list[Vordering]
-                              ) -> None: ...
+    def vorderingen_received(self, conn: Connection, bericht_id: int | None, vorderingen: list[Vordering]
+                             ) -> None: ...
 
-    def status_gewijzigd(self, conn: Connection, bericht_id: int | None,
-                         wijzigingen: list[tuple[int, StatusWijziging]]) -> None: ...
+    def status_changed(self, conn: Connection, bericht_id: int | None,
+                       statuswijzigingen: list[tuple[int, StatusWijziging]]) -> None: ...
 
-    def verantwoordingen_ontvangen(self, conn: Connection, bericht_id: int | None,
-                                   verantwoordingen: list[Verantwoording]) -> None: ...
+    def verantwoordingen_received(self, conn: Connection, bericht_id: int | None,
+                                  verantwoordingen: list[Verantwoording]) -> None: ...
 
 
 @dataclass(frozen=True)
 class Receipt:
     """The circumstances of a received message."""
 
-    ontvangen_op: datetime  # aware
+    received_at: datetime  # aware
     bericht_id: int | None  # the archived message (table bericht)
     settings: Settings
     outgoing: Outgoing | None = None  # outbound messages to queue (None: nothing is sent on)
@@ -78,20 +78,20 @@ class VraagHandler(Protocol):
                  stuurgegevens: Stuurgegevens | None = None) -> etree._Element: ...
 
 
-def _key_faults(sleutels: list[K], known: set[K], seen: set[K] | None = None) -> list[str]:
+def _key_faults(keys: list[K], known: set[K], seen: set[K] | None = None) -> list[str]:
     """Reasons for keys that occur twice in the message or are stored already, in message order
     (``seen``: the keys of earlier batches of the same message; updated)."""
-    fouten, seen = [], set() if seen is None else seen
-    for sleutel in sleutels:
-        if sleutel in seen:
-            fouten.append(f"{sleutel} komt meer dan eens voor in dit bericht")
-        elif sleutel in known:
-            fouten.append(f"{sleutel} is al eerder aangeleverd")
-        seen.add(sleutel)
-    return fouten
+    faults, seen = [], set() if seen is None else seen
+    for key in keys:
+        if key in seen:
+            faults.append(f"{key} komt meer dan eens voor in dit bericht")
+        elif key in known:
+            faults.append(f"{key} is al eerder aangeleverd")
+        seen.add(key)
+    return faults
 
 
-def _store(conn: Connection, save: Callable[[], object], sleutels: list[K],
+def _store(conn: Connection, save: Callable[[], object], keys: list[K],
            existing: Callable[[], set[K]]) -> None:
     """Insert; a key that a concurrent message stored meanwhile becomes a BusinessError.
 
@@ -104,10 +104,10 @@ def _store(conn: Connection, save: Callable[[], object], sleutels: list[K],
     except IntegrityError as exc:
         if not is_unique_violation(exc):
             raise
-        fouten = _key_faults(sleutels, existing()) if conn.dialect.name == "sqlite" else []
-        raise BusinessError(summarize(fouten or [
+        faults = _key_faults(keys, existing()) if conn.dialect.name == "sqlite" else []
+        raise BusinessError(summarize(faults or [
             "een sleutel is zojuist door een ander bericht aangeleverd (een van: "
-            + ", ".join(str(s) for s in sleutels[:5]) + (" …)" if len(sleutels) > 5 else ")")])) from None
+            + ", ".join(str(k) for k in keys[:5]) + (" …)" if len(keys) > 5 else ")")])) from None
 
 
 def verstrek_vordering(conn: Connection, message: etree._Element | Stream, context: Receipt) -> list[str]:
@@ -117,41 +117,41 @@ def verstrek_vordering(conn: Connection, message: etree._Element | Stream, conte
     batches inside the caller's transaction; after the first refused object nothing more is stored, the
     rest is still checked (every refused object is named) and the BusinessError rolls everything back.
     """
-    received = rules.ontvangstdatum(context.ontvangen_op)
+    received = rules.day_of_receipt(context.received_at)
     findings = rules.Findings()
     seen: set[VorderingSleutel] = set()
     numbers: set[str] = set()
-    gerelateerd: dict[str, Vordering] = {}
+    related: dict[str, Vordering] = {}
     for vorderingen in reader.vordering_batches(message):
         for v in vorderingen:
             findings += rules.check_vordering(
-                v, received, weiger_vervaldatum_verleden=context.settings.reject_past_vervaldatum)
-        sleutels = [v.sleutel for v in vorderingen]
+                v, received, reject_past_vervaldatum=context.settings.reject_past_vervaldatum)
+        keys = [v.sleutel for v in vorderingen]
         numbers.update(v.vorderingnummer for v in vorderingen)
-        gerelateerd.update((v.gerelateerde_vordering.vorderingnummer, v) for v in vorderingen
+        related.update((v.gerelateerde_vordering.vorderingnummer, v) for v in vorderingen
                            if v.gerelateerde_vordering is not None and v.gerelateerde_vordering.vorderingnummer)
-        if len(vorderingen) == 1 and not seen and not findings.fouten:  # the common message: one vordering
-            seen.add(sleutels[0])
+        if len(vorderingen) == 1 and not seen and not findings.errors:  # the common message: one vordering
+            seen.add(keys[0])
             if vorderingen_repo.insert_new_vordering(conn, vorderingen[0], bericht_id=context.bericht_id,
-                                                     ontvangen_op=context.ontvangen_op) is None:
-                findings.fouten.append(f"{sleutels[0]} is al eerder aangeleverd")
+                                                     received_at=context.received_at) is None:
+                findings.errors.append(f"{keys[0]} is al eerder aangeleverd")
                 continue
         else:
-            findings.fouten += _key_faults(sleutels, vorderingen_repo.existing_keys(conn, sleutels), seen)
-            if findings.fouten:
+            findings.errors += _key_faults(keys, vorderingen_repo.existing_keys(conn, keys), seen)
+            if findings.errors:
                 continue
             _store(conn, partial(vorderingen_repo.insert_vorderingen, conn, vorderingen,
-                                 bericht_id=context.bericht_id, ontvangen_op=context.ontvangen_op),
-                   sleutels, partial(vorderingen_repo.existing_keys, conn, sleutels))
+                                 bericht_id=context.bericht_id, received_at=context.received_at),
+                   keys, partial(vorderingen_repo.existing_keys, conn, keys))
         if context.outgoing is not None:
-            context.outgoing.vorderingen_ontvangen(conn, context.bericht_id, vorderingen)
-    if findings.fouten:
-        raise BusinessError(summarize(findings.fouten))
-    if gerelateerd:
-        known = vorderingen_repo.known_vorderingnummers(conn, gerelateerd) | numbers
+            context.outgoing.vorderingen_received(conn, context.bericht_id, vorderingen)
+    if findings.errors:
+        raise BusinessError(summarize(findings.errors))
+    if related:
+        known = vorderingen_repo.known_vorderingnummers(conn, related) | numbers
         findings.warnings += [
-            f"{v.sleutel}: heeftBetrekkingOpVordering verwijst naar onbekende vordering {nummer}"
-            for nummer, v in gerelateerd.items() if nummer not in known]
+            f"{v.sleutel}: heeftBetrekkingOpVordering verwijst naar onbekende vordering {number}"
+            for number, v in related.items() if number not in known]
     return findings.warnings
 
 
@@ -162,11 +162,11 @@ def verstrek_status_wijziging(conn: Connection, message: etree._Element | Stream
     vorderingnummer alone when exactly one vordering has it (the TSA may identify a vordering by its
     number, NOTES §5; the official examples send a different tsa), with a warning.
     """
-    wijzigingen = reader.statuswijzigingen(whole(message))
+    statuswijzigingen = reader.statuswijzigingen(whole(message))
     findings = rules.Findings()
-    found = vorderingen_repo.find_vorderingen(conn, [w.sleutel for w in wijzigingen])
+    found = vorderingen_repo.find_vorderingen(conn, [w.sleutel for w in statuswijzigingen])
     targets: list[tuple[int, StatusWijziging]] = []
-    for w in wijzigingen:
+    for w in statuswijzigingen:
         findings += rules.check_status(w.vorderingstatus, w.sleutel)
         vid = found.get(w.sleutel)
         if vid is None:
@@ -177,19 +177,19 @@ def verstrek_status_wijziging(conn: Connection, message: etree._Element | Stream
                     f"{w.sleutel}: niet op de volledige sleutel gevonden; de enige vordering met "
                     f"vorderingnummer {w.vorderingnummer} krijgt de status")
             elif candidates:
-                findings.fouten.append(f"{w.sleutel} is onbekend en vorderingnummer {w.vorderingnummer} "
+                findings.errors.append(f"{w.sleutel} is onbekend en vorderingnummer {w.vorderingnummer} "
                                        f"is niet eenduidig ({len(candidates)} vorderingen)")
             else:
-                findings.fouten.append(f"{w.sleutel} is onbekend")
-        if vid is not None:  # else a fout: nothing is stored
+                findings.errors.append(f"{w.sleutel} is onbekend")
+        if vid is not None:  # else a fault: nothing is stored
             targets.append((vid, w))
-    if findings.fouten:
-        raise BusinessError(summarize(findings.fouten))
+    if findings.errors:
+        raise BusinessError(summarize(findings.errors))
     for vid, w in targets:
         vorderingen_repo.add_status(conn, vid, w.vorderingstatus, bericht_id=context.bericht_id,
-                                    ontvangen_op=context.ontvangen_op)
+                                    received_at=context.received_at)
     if context.outgoing is not None:  # after add_status: the vordering rows are locked, so ids follow commit order
-        context.outgoing.status_gewijzigd(conn, context.bericht_id, targets)
+        context.outgoing.status_changed(conn, context.bericht_id, targets)
     return findings.warnings
 
 
@@ -200,19 +200,19 @@ def verstrek_financiele_verantwoording(conn: Connection, message: etree._Element
     findings = rules.Findings()
     for fvw in verantwoordingen:
         findings += rules.check_verantwoording(fvw)
-    sleutels = [f.sleutel for f in verantwoordingen]
-    findings.fouten += _key_faults(sleutels, existing_verantwoordingen(conn, sleutels))
-    if findings.fouten:
-        raise BusinessError(summarize(findings.fouten))
+    keys = [f.sleutel for f in verantwoordingen]
+    findings.errors += _key_faults(keys, existing_verantwoordingen(conn, keys))
+    if findings.errors:
+        raise BusinessError(summarize(findings.errors))
     _store(conn, lambda: insert_verantwoordingen(conn, verantwoordingen, bericht_id=context.bericht_id,
-                                                 ontvangen_op=context.ontvangen_op),
-           sleutels, lambda: existing_verantwoordingen(conn, sleutels))
+                                                 received_at=context.received_at),
+           keys, lambda: existing_verantwoordingen(conn, keys))
     if context.outgoing is not None:
-        context.outgoing.verantwoordingen_ontvangen(conn, context.bericht_id, verantwoordingen)
+        context.outgoing.verantwoordingen_received(conn, context.bericht_id, verantwoordingen)
     return findings.warnings
 
 
-#: The Di01 handlers by operation name (:attr:`stuf_fin.stuf.operations.Operation.naam`), the one table of them;
+#: The Di01 handlers by operation name (:attr:`stuf_fin.stuf.operations.Operation.name`), the one table of them;
 #: ``stuf_fin.app.build`` adds the outbound package's Bv03/Fo03 handlers and hands the vrdLv01 handler
 #: (:func:`stuf_fin.pipeline.vraag.verstrek_vorderingstatus`, a :class:`VraagHandler`) to the pipeline beside it.
 HANDLERS: dict[str, KennisgevingHandler] = {

@@ -64,11 +64,11 @@ def duplicate_scope(operation: Operation) -> str:
     the memory is kept per operation: the official examples reuse ``1234567890`` from ``STP`` for a
     vordering and a verantwoording, which are two different end nodes in a real chain.
     """
-    return f"{operation.port}/{operation.naam}"
+    return f"{operation.port}/{operation.name}"
 
 
 class Pipeline:
-    """Handles one verzoek end to end; shared by every request thread."""
+    """Handles one request end to end; shared by every request thread."""
 
     def __init__(self, settings: Settings, validator: MessageValidator, store: Store,
                  handlers: Mapping[str, KennisgevingHandler],
@@ -84,23 +84,23 @@ class Pipeline:
         self.outgoing = outgoing  # stuf_fin.outbound.triggers.Outgoing: queues what an accepted message causes
         # answered questions, written at once until started
         self.archive_writer = archive_writer or ArchiveWriter(store, write_many=archive.archive_answered)
-        self.eigen = gateway_systeem(settings)
+        self.own = gateway_systeem(settings)
 
     # -- answers ---------------------------------------------------------------------------------
-    def make_fault(self, operation_port_fo: str, stuurgegevens: Stuurgegevens, fout: StufFault) -> Reply:
-        """A Fo02 or Fo03 for ``fout``, validated (a Fo0x we cannot make valid is a bug)."""
-        element = answers.fo02(fout) if operation_port_fo == "Fo02" else answers.fo03(
-            stuurgegevens, fout, self.eigen)
+    def make_fault(self, operation_port_fo: str, stuurgegevens: Stuurgegevens, fault: StufFault) -> Reply:
+        """A Fo02 or Fo03 for ``fault``, validated (a Fo0x we cannot make valid is a bug)."""
+        element = answers.fo02(fault) if operation_port_fo == "Fo02" else answers.fo03(
+            stuurgegevens, fault, self.own)
         self.check_reply(element)
-        return Reply(element, fout, outcome=operation_port_fo)
+        return Reply(element, fault, outcome=operation_port_fo)
 
-    def fault_reply(self, operation_port_fo: str, stuurgegevens: Stuurgegevens, fout: StufFault) -> Reply:
+    def fault_reply(self, operation_port_fo: str, stuurgegevens: Stuurgegevens, fault: StufFault) -> Reply:
         """The answer to a fault the SOAP layer found before the pipeline (not XML, unknown message, wrong
         SOAPAction): :meth:`make_fault`, counted and logged like every answer (operation ``unknown``)."""
-        antwoord = self.make_fault(operation_port_fo, stuurgegevens, fout)
+        reply = self.make_fault(operation_port_fo, stuurgegevens, fault)
         port = PORT_VRAAG if operation_port_fo == "Fo02" else PORT_KENNISGEVING
-        observe.answered(port, metrics.UNKNOWN, stuurgegevens, antwoord)
-        return antwoord
+        observe.answered(port, metrics.UNKNOWN, stuurgegevens, reply)
+        return reply
 
     def check_reply(self, element: etree._Element) -> None:
         issues = self.validator.validate(element)
@@ -109,94 +109,94 @@ class Pipeline:
             raise InvalidReply(summarize(issues))
 
     # -- the pipeline ----------------------------------------------------------------------------
-    def handle_request(self, verzoek: Request) -> Reply:
-        """Answer one verzoek; never raises for anything the sender did.  Every answer is counted, timed
+    def handle_request(self, request: Request) -> Reply:
+        """Answer one request; never raises for anything the sender did.  Every answer is counted, timed
         and logged once (:mod:`stuf_fin.ops.observe`)."""
         start = time.perf_counter()
-        sg = read_stuurgegevens(verzoek.message)
-        antwoord = self._handle_request(verzoek, sg)
-        observe.answered(verzoek.operation.port, verzoek.operation.naam, sg, antwoord, time.perf_counter() - start,
-                         verzoek.identity)
-        self.store.answers.add(operation=verzoek.operation.naam, outcome=antwoord.outcome,
-                               fault_code=antwoord.fout.code if antwoord.fout else None,
-                               received_at=verzoek.ontvangen_op, answered_at=datetime.now(UTC))
-        return antwoord
+        sg = read_stuurgegevens(request.message)
+        reply = self._handle_request(request, sg)
+        observe.answered(request.operation.port, request.operation.name, sg, reply, time.perf_counter() - start,
+                         request.identity)
+        self.store.answers.add(operation=request.operation.name, outcome=reply.outcome,
+                               fault_code=reply.fault.code if reply.fault else None,
+                               received_at=request.received_at, answered_at=datetime.now(UTC))
+        return reply
 
-    def _handle_request(self, verzoek: Request, sg: Stuurgegevens) -> Reply:
-        op = verzoek.operation
+    def _handle_request(self, request: Request, sg: Stuurgegevens) -> Reply:
+        op = request.operation
         try:
-            issues = verzoek.issues if verzoek.issues is not None else (
-                [] if verzoek.stream is not None else self.validator.validate(verzoek.message))
+            issues = request.issues if request.issues is not None else (
+                [] if request.stream is not None else self.validator.validate(request.message))
             if issues:
                 raise StufFault("StUF055", summarize(issues))
             self.check_stuurgegevens(sg)
             if self.authorisation is not None:
-                self.authorisation(verzoek, sg)
+                self.authorisation(request, sg)
             if op.port == PORT_VRAAG:
-                return self.vraag(verzoek, sg)
-            return self.kennisgeving(verzoek, sg)
-        except StufFault as fout:
-            antwoord = self.make_fault(op.foutbericht, sg, fout)
+                return self.vraag(request, sg)
+            return self.kennisgeving(request, sg)
+        except StufFault as fault:
+            reply = self.make_fault(op.foutbericht, sg, fault)
         except InvalidReply as exc:
-            antwoord = self.make_fault(op.foutbericht, sg, StufFault(
+            reply = self.make_fault(op.foutbericht, sg, StufFault(
                 "StUF058", f"interne fout: het antwoord voldoet niet aan het schema ({exc})"))
         except UNAVAILABLE as exc:  # down, not answering in time, or no connection free: resend later
             unexpected = not isinstance(exc, (sa_exc.OperationalError, sa_exc.TimeoutError))  # e.g. a bad statement
-            log.error("database unavailable while handling %s %s: %s", op.naam, sg.referentienummer,
+            log.error("database unavailable while handling %s %s: %s", op.name, sg.referentienummer,
                       " ".join(str(exc).split())[:300], exc_info=unexpected)
             code = "StUF049" if op.foutbericht == "Fo02" else "StUF046"
-            antwoord = self.make_fault(op.foutbericht, sg, StufFault(code, "database niet beschikbaar"))
-            return antwoord  # archiving would fail too
+            reply = self.make_fault(op.foutbericht, sg, StufFault(code, "database niet beschikbaar"))
+            return reply  # archiving would fail too
         except Exception:
-            log.exception("internal error while handling %s %s", op.naam, sg.referentienummer)
-            antwoord = self.make_fault(op.foutbericht, sg, StufFault("StUF058", "interne fout"))
-        self.archive_fault(verzoek, sg, antwoord)
-        return antwoord
+            log.exception("internal error while handling %s %s", op.name, sg.referentienummer)
+            reply = self.make_fault(op.foutbericht, sg, StufFault("StUF058", "interne fout"))
+        self.archive_fault(request, sg, reply)
+        return reply
 
     def check_stuurgegevens(self, sg: Stuurgegevens) -> None:
         """StUF010 when this gateway has an identity and the message is addressed elsewhere."""
-        if self.eigen and sg.ontvanger is not None:
+        if self.own and sg.ontvanger is not None:
             o = sg.ontvanger
-            if (o.applicatie, o.organisatie or "") != (self.eigen.applicatie, self.eigen.organisatie):
-                raise StufFault("StUF010", f"ontvanger {o} is niet deze gateway ({self.eigen})")
+            if (o.applicatie, o.organisatie or "") != (self.own.applicatie, self.own.organisatie):
+                raise StufFault("StUF010", f"ontvanger {o} is niet deze gateway ({self.own})")
 
-    def kennisgeving(self, verzoek: Request, sg: Stuurgegevens) -> Reply:
+    def kennisgeving(self, request: Request, sg: Stuurgegevens) -> Reply:
         """Di01, Bv03 or Fo03 received: in one transaction the message is archived, claims its referentienummer
         (StUF016), is handled and gets its Bv03.
 
         The Bv03 is made and validated before the transaction, and a message read whole is archived with it in
         one insert.  A message identical to an accepted one (same zender, referentienummer and content) is
         archived as a resend and answered with the earlier Bv03, byte for byte; one still in flight is waited for
-        (the claim blocks until its transaction ends, :func:`stuf_fin.store.archive.claim_referentie`).  The same
+        (the claim blocks until its transaction ends, :func:`stuf_fin.store.archive.claim`).  The same
         referentienummer with other content is StUF016.  Any fault rolls everything back, the claim included.
         """
-        op = verzoek.operation
-        digest = body_hash(verzoek.raw)
+        op = request.operation
+        digest = body_hash(request.raw)
         zender = sg.zender or Systeem()
         bv03 = self.bv03(sg)
-        fields = self.archive_fields(verzoek, sg, digest)
-        whole = verzoek.stream is None  # a streamed message is answered when it has been read and stored
+        fields = self.archive_fields(request, sg, digest)
+        whole = request.stream is None  # a streamed message is answered when it has been read and stored
         if whole:
             fields.update(reply=bv03, outcome="Bv03", answered_at=datetime.now(UTC))
 
         def store(conn: Connection) -> Reply:
-            bericht_id, eerder = archive.archive_and_claim(conn, duplicate_scope(op), zender, sg.referentienummer,
+            bericht_id, prior = archive.archive_and_claim(conn, duplicate_scope(op), zender, sg.referentienummer,
                                                            **fields, defer=True)
-            if eerder is None:
-                self.process(conn, verzoek, sg, bericht_id)
+            if prior is None:
+                self.process(conn, request, sg, bericht_id)
                 if not whole:
                     archive.set_reply(conn, bericht_id, bv03, "Bv03", None)
-                antwoord = Reply(None, serialized=bv03, outcome="Bv03")
-            elif self.same_content(conn, verzoek, eerder, digest):
+                reply = Reply(None, serialized=bv03, outcome="Bv03")
+            elif self.same_content(conn, request, prior, digest):
                 log.info("identical resend of %s from %s: earlier Bv03 sent again", sg.referentienummer, zender)
-                antwoord = Reply(None, serialized=eerder.reply, outcome="Bv03",
-                                 extra={"herhaling": True, "resend_of": eerder.bericht_id})
-                archive.set_reply(conn, bericht_id, eerder.reply, "Bv03", None, resend_of=eerder.bericht_id)
+                reply = Reply(None, serialized=prior.reply, outcome="Bv03",
+                                 extra={"herhaling": True, "resend_of": prior.bericht_id})
+                archive.set_reply(conn, bericht_id, prior.reply, "Bv03", None, resend_of=prior.bericht_id)
             else:
                 raise StufFault("StUF016", f"referentienummer {sg.referentienummer} van {zender} is al "
                                           "gebruikt voor een ander bericht")
-            archive.fill_request(conn, bericht_id, verzoek.raw)  # a large request last (memory)
-            return antwoord
+            archive.fill_request(conn, bericht_id, request.raw)  # a large request last (memory)
+            return reply
 
         try:
             if whole:  # committed together with concurrent messages' (SQLite group commit)
@@ -206,41 +206,41 @@ class Pipeline:
         except BusinessError as exc:
             raise StufFault("StUF058", str(exc)) from None
 
-    def same_content(self, conn: Connection, verzoek: Request, eerder: archive.Prior, digest: str) -> bool:
-        """Whether ``verzoek`` (quick fingerprint ``digest``) has the content of the accepted message ``eerder``.
+    def same_content(self, conn: Connection, request: Request, prior: archive.Prior, digest: str) -> bool:
+        """Whether ``request`` (quick fingerprint ``digest``) has the content of the accepted message ``prior``.
 
         The same body is the same content (the common resend).  Otherwise the exact fingerprints decide
         (:func:`content_hash`): the earlier message's as remembered (accepted before quick fingerprints, or its
         request purged, :mod:`stuf_fin.security.retention`) or computed from its archived request.  So the answer is
         the one exact fingerprints alone would give; only a resend whose body differs pays for them.
         """
-        if eerder.content_hash == digest:
+        if prior.content_hash == digest:
             return True
-        if eerder.content_hash.startswith(BODY_HASH):
-            request = archive.request_of(conn, eerder.bericht_id)
-            if not request:  # emptied other than by the purge, which remembers the exact fingerprint first
+        if prior.content_hash.startswith(BODY_HASH):
+            archived = archive.request_of(conn, prior.bericht_id)
+            if not archived:  # emptied other than by the purge, which remembers the exact fingerprint first
                 return False
-            earlier = content_hash_of(request)
+            earlier = content_hash_of(archived)
         else:
-            earlier = eerder.content_hash
-        now = content_hash_of(verzoek.raw) if verzoek.stream is not None else content_hash(verzoek.message)
+            earlier = prior.content_hash
+        now = content_hash_of(request.raw) if request.stream is not None else content_hash(request.message)
         return earlier == now
 
     def bv03(self, sg: Stuurgegevens) -> bytes:
         """The Bv03 for an accepted message, validated and serialized."""
-        element = answers.bv03(sg, self.eigen)
+        element = answers.bv03(sg, self.own)
         self.check_reply(element)
         return etree.tostring(element, encoding="UTF-8")
 
-    def process(self, conn: Connection, verzoek: Request, sg: Stuurgegevens, bericht_id: int) -> None:
+    def process(self, conn: Connection, request: Request, sg: Stuurgegevens, bericht_id: int) -> None:
         """The handler of a message that holds its referentienummer (inside the caller's transaction)."""
-        op = verzoek.operation
-        handler = self.handlers.get(op.naam)
-        bron = verzoek.stream if verzoek.stream is not None else verzoek.message
-        warnings = handler(conn, bron, self.ontvangst(verzoek, bericht_id)) if handler else []
-        log_warnings(op.naam, sg.referentienummer, warnings)
+        op = request.operation
+        handler = self.handlers.get(op.name)
+        source = request.stream if request.stream is not None else request.message
+        warnings = handler(conn, source, self.receipt(request, bericht_id)) if handler else []
+        log_warnings(op.name, sg.referentienummer, warnings)
 
-    def vraag(self, verzoek: Request, sg: Stuurgegevens) -> Reply:
+    def vraag(self, request: Request, sg: Stuurgegevens) -> Reply:
         """vrdLv01: the handler builds the vrdLa01 from the store (reads only, each statement by itself: no
         transaction); the question and its answer are archived after the answer has gone out
         (:mod:`stuf_fin.pipeline.archive_writer`)."""
@@ -248,40 +248,40 @@ class Pipeline:
         if handler is None:
             raise StufFault("StUF025", "vrdLv01 wordt (nog) niet ondersteund")
         with self.store.autocommit() as conn:  # the answer is read by one statement (a follow-up: three)
-            element = handler(conn, verzoek.message, self.settings, visible_tsas=verzoek.visible_tsas,
+            element = handler(conn, request.message, self.settings, visible_tsas=request.visible_tsas,
                               stuurgegevens=sg)
         self.check_reply(element)
-        antwoord = Reply(element, outcome="La01")
-        fields = {**self.archive_fields(verzoek, sg, None), "reply": antwoord.to_bytes(), "outcome": "La01",
+        reply = Reply(element, outcome="La01")
+        fields = {**self.archive_fields(request, sg, None), "reply": reply.to_bytes(), "outcome": "La01",
                   "answered_at": datetime.now(UTC)}
         # (the console: which questions returned a vordering)
-        self.archive_writer.write((fields, returned_ids(element)))  # archief.archive_answered
-        return antwoord
+        self.archive_writer.write((fields, returned_ids(element)))  # archive.archive_answered
+        return reply
 
     # -- archive -----------------------------------------------------------------------------------
-    def ontvangst(self, verzoek: Request, bericht_id: int) -> Receipt:
-        return Receipt(ontvangen_op=verzoek.ontvangen_op, bericht_id=bericht_id, settings=self.settings,
+    def receipt(self, request: Request, bericht_id: int) -> Receipt:
+        return Receipt(received_at=request.received_at, bericht_id=bericht_id, settings=self.settings,
                        outgoing=self.outgoing)
 
-    def archive_fields(self, verzoek: Request, sg: Stuurgegevens, digest: str | None) -> dict[str, Any]:
+    def archive_fields(self, request: Request, sg: Stuurgegevens, digest: str | None) -> dict[str, Any]:
         return {
-            "port": verzoek.operation.port,
-            "operation": verzoek.operation.naam,
+            "port": request.operation.port,
+            "operation": request.operation.name,
             "direction": "in",
             "stuurgegevens": sg,
             "content_hash": digest,
-            "request": verzoek.raw,
-            "authenticated_identity": verzoek.identity,
-            "received_at": verzoek.ontvangen_op,
+            "request": request.raw,
+            "authenticated_identity": request.identity,
+            "received_at": request.received_at,
         }
 
-    def archive_fault(self, verzoek: Request, sg: Stuurgegevens, antwoord: Reply) -> None:
+    def archive_fault(self, request: Request, sg: Stuurgegevens, reply: Reply) -> None:
         """Fault answers are archived (outside the failed transaction) but never count for StUF016."""
         try:
             with self.store.begin() as conn:
-                bericht_id = archive.archive(conn, **self.archive_fields(verzoek, sg, None), defer=True)
-                assert antwoord.fout is not None  # a fault answer
-                archive.set_reply(conn, bericht_id, antwoord.to_bytes(), antwoord.outcome, antwoord.fout.code)
-                archive.fill_request(conn, bericht_id, verzoek.raw)
+                bericht_id = archive.archive(conn, **self.archive_fields(request, sg, None), defer=True)
+                assert reply.fault is not None  # a fault answer
+                archive.set_reply(conn, bericht_id, reply.to_bytes(), reply.outcome, reply.fault.code)
+                archive.fill_request(conn, bericht_id, request.raw)
         except Exception:  # the fault answer still goes out; the operator sees why it was not archived
-            log.exception("could not archive the %s answer to %s", antwoord.outcome, sg.referentienummer)
+            log.exception("could not archive the %s answer to %s", reply.outcome, sg.referentienummer)

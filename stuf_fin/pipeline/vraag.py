@@ -9,18 +9,18 @@ from lxml import etree
 from sqlalchemy.engine import Connection
 
 from stuf_fin.config import Settings
+from stuf_fin.fin.reader import value_at
 from stuf_fin.fin.vraag.antwoord import STUF0002, answer_object, vrd_la01
 from stuf_fin.fin.vraag.query import Condition, Query, ResumePoint
 from stuf_fin.fin.vraag.scope import read_scope
 from stuf_fin.fin.vraag.selection import read_selection
 from stuf_fin.fin.vraag.vraagbericht import Vraag, read_vraag
-from stuf_fin.namespaces import BG, FIN, STUF, XSI_NIL
+from stuf_fin.namespaces import BG_NNP_ID, F, S
 from stuf_fin.store import vraag as vraag_store
 from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, gateway_systeem
 
-F, S = f"{{{FIN}}}", f"{{{STUF}}}"
-_NNP_ID = (F + "heeftAlsVorderendeOrganisatie", F + "gerelateerde", f"{{{BG}}}inn.nnpId")
+_NNP_ID = (F + "heeftAlsVorderendeOrganisatie", F + "gerelateerde", BG_NNP_ID)
 
 
 def verstrek_vorderingstatus(conn: Connection, message: etree._Element, settings: Settings, *,
@@ -38,7 +38,7 @@ def verstrek_vorderingstatus(conn: Connection, message: etree._Element, settings
     query.sortering = 0 if query.sleutel is not None else vraag.sortering
     query.visible_tsas = visible_tsas
     if vraag.start is not None:
-        query.na = _startpunt(conn, vraag, visible_tsas)
+        query.after = _start_point(conn, vraag, visible_tsas)
     maximum = min(vraag.maximum_aantal, settings.max_results)
     found = vraag_store.search_vorderingen(conn, query, maximum + 1)
     if not found and selection.by_vorderingnummer and vraag.start is None and settings.not_found_fault:
@@ -51,20 +51,11 @@ def verstrek_vorderingstatus(conn: Connection, message: etree._Element, settings
 def _not_found(query: Query) -> str:
     if query.sleutel is not None:
         return f"geen vordering met sleutel {query.sleutel}"
-    nummer = next(v.waarde for v in query.conditions if v.column == "vorderingnummer")
-    return f"geen vordering gevonden met vorderingnummer {nummer}"
+    number = next(v.value for v in query.conditions if v.column == "vorderingnummer")
+    return f"geen vordering gevonden met vorderingnummer {number}"
 
 
-def _text(parent: etree._Element, *path: str) -> str | None:
-    el: etree._Element | None = parent
-    for tag in path:
-        el = el.find(tag) if el is not None else None
-    if el is None or el.get(XSI_NIL) in ("true", "1"):
-        return None
-    return "".join(el.itertext())
-
-
-def _startpunt(conn: Connection, vraag: Vraag, visible_tsas: frozenset[str] | None) -> ResumePoint:
+def _start_point(conn: Connection, vraag: Vraag, visible_tsas: frozenset[str] | None) -> ResumePoint:
     """The object a follow-up question continues after: by our key (``StUF:sleutelOntvangend``, the
     ``StUF:sleutelVerzendend`` of our answer), else by vorderingnummer (+ tsa, + organisatie)."""
     start = vraag.start
@@ -74,14 +65,14 @@ def _startpunt(conn: Connection, vraag: Vraag, visible_tsas: frozenset[str] | No
     if sleutel is not None:
         query.sleutel = sleutel
     else:
-        for column, waarde in (("vorderingnummer", _text(start, F + "vorderingnummer")),
-                               ("tsa", _text(start, F + "tsa")), ("organisatie_nnp_id", _text(start, *_NNP_ID))):
-            if waarde is not None:
-                query.conditions.append(Condition(column, waarde))
+        for column, value in (("vorderingnummer", value_at(start, F + "vorderingnummer")),
+                              ("tsa", value_at(start, F + "tsa")), ("organisatie_nnp_id", value_at(start, *_NNP_ID))):
+            if value is not None:
+                query.conditions.append(Condition(column, value))
     ids = vraag_store.search_ids(conn, query, 2) if sleutel is not None or query.conditions else []
-    punt = vraag_store.resume_point(conn, ids) if len(ids) == 1 else None
-    if punt is None:
+    point = vraag_store.resume_point(conn, ids) if len(ids) == 1 else None
+    if point is None:
         raise StufFault("StUF058", "start: het startobject is niet eenduidig te vinden; neem in start/object "
                                   "StUF:sleutelOntvangend over uit StUF:sleutelVerzendend van het laatst ontvangen "
                                   "object")
-    return punt
+    return point

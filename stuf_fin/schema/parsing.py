@@ -192,12 +192,12 @@ def check_attributes(data: bytes, limits: ParseLimits) -> None:
 
     A start tag with that many is at least five bytes per attribute long and holds no ``<`` (not even in an
     attribute value), so only runs of that length after a ``<`` are looked at; the count stops one past the
-    limit.  Most messages have no such run at all (:func:`_has_long_run`, about 0.15 ms per MB); the others go
+    limit.  Most messages have no such run at all (:func:`has_long_run`, about 0.15 ms per MB); the others go
     through C-speed regular expressions (about 0.8 ms per MB).  Something that looks like such a tag inside a
     comment, a CDATA section or a processing instruction is not one.
     """
     shortest = 5 * (limits.max_attributes + 1)
-    if not _has_long_run(data, shortest):
+    if not has_long_run(data, shortest):
         return
     long_run, too_many = _attribute_patterns(limits.max_attributes)
     for run in long_run.finditer(data):
@@ -209,7 +209,7 @@ def check_attributes(data: bytes, limits: ParseLimits) -> None:
                                 "declarations", line, column)
 
 
-def _has_long_run(data: bytes, length: int) -> bool:
+def has_long_run(data: bytes, length: int) -> bool:
     """False when ``data`` certainly holds no ``length`` bytes in a row without a ``<``.
 
     Such a run covers a whole window of ``(length + 1) // 2`` bytes at a multiple of that size; when every such

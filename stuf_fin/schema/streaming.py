@@ -33,13 +33,11 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from stuf_fin.namespaces import SOAP_ENV
+from stuf_fin.envelope import BODY, ENVELOPE
 from stuf_fin.schema.parsing import HARDENED, ParseLimits, XmlInputError, input_error, precheck, refuse_parsed_doctype
 from stuf_fin.schema.validator import CHUNK, VALIDATING, MessageValidator, SchemaIssue, collecting
 
 _FEED = 64 * 1024
-ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
-BODY = f"{{{SOAP_ENV}}}Body"
 
 
 @dataclass
@@ -64,12 +62,12 @@ class Stream:
 
 
 
-def whole(bron: etree._Element | Stream) -> etree._Element:
+def whole(source: etree._Element | Stream) -> etree._Element:
     """The message element of a request read whole, for a handler of an operation that is never streamed (a
     :class:`Stream` here is a bug: only ``Di01-verstrekVordering`` is read as a stream)."""
-    if isinstance(bron, Stream):
-        raise TypeError(f"{etree.QName(bron.message).localname} is not read as a stream")
-    return bron
+    if isinstance(source, Stream):
+        raise TypeError(f"{etree.QName(source.message).localname} is not read as a stream")
+    return source
 
 
 def read_head(data: bytes, limits: ParseLimits | None = None) -> etree._Element:

@@ -30,8 +30,9 @@ from pathlib import Path
 from lxml import etree
 
 from stuf_fin import errors
+from stuf_fin.envelope import ENVELOPE
 from stuf_fin.errors import DETAILS_MAX
-from stuf_fin.namespaces import SOAP_ENV, prefixed
+from stuf_fin.namespaces import prefixed
 from stuf_fin.schema.loader import SchemaSource, load
 from stuf_fin.schema.parsing import HARDENED, ParseLimits, ParserOptions, input_error, precheck, refuse_parsed_doctype
 
@@ -48,7 +49,6 @@ LOCATE_MAX = 16 * 1024 * 1024
 #: (:func:`~stuf_fin.schema.parsing.refuse_doctype`), so there are no entities to resolve but the predefined ones.
 VALIDATING: ParserOptions = {**HARDENED}
 del VALIDATING["resolve_entities"]
-_ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,7 @@ class MessageValidator:
             valid = self.schema.validate(node)
         if valid:
             return []
-        root_is_envelope = _root(node).tag == _ENVELOPE
+        root_is_envelope = _root(node).tag == ENVELOPE
         return [_issue(found, strip_envelope=root_is_envelope) for found in run.found] or [
             SchemaIssue(0, 0, "/", "voldoet niet aan het schema")]
 
@@ -211,7 +211,7 @@ class MessageValidator:
                 with collecting(len(wanted) + 16) as again:
                     self.schema.validate(tree)
                 located = again.found
-                envelope = tree.tag == _ENVELOPE
+                envelope = tree.tag == ENVELOPE
         issues = []
         for message in wanted:
             match = next((found for found in located if found[3] == message), None)
@@ -253,10 +253,9 @@ def get_validator(schema_dir: str | Path | None = None) -> MessageValidator:
         return _cached(key)
 
 
-def clear_validators() -> None:
-    """Forget the compiled validators: the next :func:`get_validator` compiles its set again (for tests)."""
-    with _compiling:
-        _cached.cache_clear()
+def forget_validators() -> None:
+    """Drop the compiled validators: the next :func:`get_validator` compiles its schema set again."""
+    _cached.cache_clear()
 
 
 _SUBJECT = re.compile(r"^Element '[^']*'(, attribute '[^']*')?: ")

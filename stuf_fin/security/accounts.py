@@ -17,8 +17,8 @@ from stuf_fin.security.clients import HIDDEN, Client, fingerprint, named_table, 
 from stuf_fin.security.passwords import HashFormatError, check_hash_format
 from stuf_fin.security.tlsnames import parse_name
 
-READER, BEHEERDER = "lezer", "beheerder"
-ROLES = (READER, BEHEERDER)
+READER, ADMINISTRATOR = "lezer", "beheerder"  # the role values of the settings file
+ROLES = (READER, ADMINISTRATOR)
 _KEYS = {"name", "role", "username", "password_hash", "tls_fingerprint", "tls_subject", "personal_data"}
 
 
@@ -40,7 +40,7 @@ class Account:
 
     @property
     def may_retry(self) -> bool:
-        return self.role == BEHEERDER
+        return self.role == ADMINISTRATOR
 
     def as_client(self) -> Client:
         """The account in the form :class:`stuf_fin.security.authenticate.Authenticator` checks credentials of
@@ -122,7 +122,7 @@ def _account(table: Any, n: int) -> Account:
         raise fail(str(exc)) from None
     if not (password_hash or fingerprints or subjects):
         raise fail("no credentials: give username + password_hash, or tls_fingerprint/tls_subject")
-    personal_data = table.get("personal_data", role == BEHEERDER)
+    personal_data = table.get("personal_data", role == ADMINISTRATOR)
     if not isinstance(personal_data, bool):
         raise fail("'personal_data' must be true or false")
     return Account(name, role, username, password_hash and str(password_hash), fingerprints, subjects, personal_data)

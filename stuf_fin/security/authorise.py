@@ -26,9 +26,9 @@ class Authorisation:
     def __init__(self, clients: Iterable[Client]):
         self.clients = {c.name: c for c in clients}
 
-    def __call__(self, verzoek: Request, sg: Stuurgegevens) -> None:
+    def __call__(self, request: Request, sg: Stuurgegevens) -> None:
         """Raise :class:`StufFault` when refused; else note what a vraag may show (``visible_tsas``)."""
-        client = self.clients.get(verzoek.identity or "")
+        client = self.clients.get(request.identity or "")
         if client is None:
             raise StufFault("StUF052", "het zendende systeem is niet geauthenticeerd")
         zender = sg.zender
@@ -36,9 +36,9 @@ class Authorisation:
             if not any(z.matches(zender) for c in self.clients.values() for z in c.zenders):
                 raise StufFault("StUF013", f"zender {zender} is niet bekend")
             raise StufFault("StUF052", f"zender {zender} hoort niet bij de geauthenticeerde identiteit {client.name}")
-        if not client.may(verzoek.operation.naam):
-            raise StufFault("StUF052", f"{client.name} is niet geautoriseerd voor {describe(verzoek.operation)}")
-        verzoek.visible_tsas = client.tsas
+        if not client.may(request.operation.name):
+            raise StufFault("StUF052", f"{client.name} is niet geautoriseerd voor {describe(request.operation)}")
+        request.visible_tsas = client.tsas
 
     def visible_tsas(self, identity: str | None) -> frozenset[str] | None:
         """The ``tsa`` values whose vorderingen ``identity`` may see in a vrdLa01; ``None`` = all."""

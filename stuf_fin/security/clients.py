@@ -17,7 +17,7 @@ from stuf_fin.errors import StufFinError
 from stuf_fin.security.passwords import HashFormatError, check_hash_format
 from stuf_fin.security.tlsnames import parse_name
 from stuf_fin.stuf.operations import OPERATIONS
-from stuf_fin.stuf.stuurgegevens import Systeem
+from stuf_fin.stuf.stuurgegevens import Systeem, SysteemSettingError, systeem_setting
 
 METHODS = ("mtls", "basic", "wss-text", "wss-digest")
 ALL = "*"
@@ -141,7 +141,7 @@ def _client(table: Any, n: int, environ: Mapping[str, str], base: Path | None) -
     if not zenders:
         raise fail("'zenders' must list at least one zender (\"organisatie/applicatie[/administratie]\")")
     operations = frozenset(strings(table.get("operations", []), "operations", fail))
-    known_ops = {op.naam for op in OPERATIONS} | {ALL}
+    known_ops = {op.name for op in OPERATIONS} | {ALL}
     if operations - known_ops:
         raise fail(f"unknown operation(s) {', '.join(sorted(operations - known_ops))} "
                    f"(known: {', '.join(sorted(known_ops))})")
@@ -208,23 +208,11 @@ def strings(value: Any, key: str, fail: Fail) -> list[str]:
 
 
 def _zender(value: Any, fail: Fail) -> Zender:
-    if isinstance(value, str):
-        parts = value.split("/")
-        if len(parts) not in (2, 3):
-            raise fail(f"zender {value!r} is not \"organisatie/applicatie[/administratie]\"")
-        value = dict(zip(("organisatie", "applicatie", "administratie"), parts, strict=False))
-    if not isinstance(value, dict) or set(value) - {"organisatie", "applicatie", "administratie"}:
-        raise fail(f"zender {value!r} must be \"organisatie/applicatie[/administratie]\" or a table with "
-                   "organisatie, applicatie and optionally administratie")
-    organisatie, applicatie = value.get("organisatie", ""), value.get("applicatie", "")
-    administratie = value.get("administratie")
-    if not all(isinstance(v, str) for v in (organisatie, applicatie)) or not (
-            administratie is None or isinstance(administratie, str)):
-        raise fail(f"zender {value!r}: values must be strings")
-    if not 3 <= len(applicatie) <= 50 or len(organisatie) > 200 or len(administratie or "") > 50:
-        raise fail(f"zender {value!r}: applicatie must be 3-50 characters, organisatie at most 200, "
-                   "administratie at most 50 (StUF Systeem)")
-    return Zender(organisatie, applicatie, administratie)
+    try:
+        systeem, with_administratie = systeem_setting(value, "zender")
+    except SysteemSettingError as exc:
+        raise fail(str(exc)) from None
+    return Zender(systeem.organisatie, systeem.applicatie, systeem.administratie if with_administratie else None)
 
 
 def fingerprint(value: str, fail: Fail) -> str:

@@ -63,13 +63,13 @@ def mask_personal_data(text: str) -> str:
     def replace(match: re.Match[str]) -> str:
         digits = match.group(1)
         near_word = any(0 <= match.start() - end <= 40 for end in contexts)
-        return "*****" + digits[5:] if near_word or elfproef(digits) else digits
+        return "*****" + digits[5:] if near_word or bsn_checksum_ok(digits) else digits
 
     return _NINE.sub(replace, text)
 
 
-def elfproef(digits: str) -> bool:
-    """The BSN eleven test (weights 9..2, last digit -1)."""
+def bsn_checksum_ok(digits: str) -> bool:
+    """Whether ``digits`` pass the BSN eleven test, the elfproef (weights 9..2, last digit -1)."""
     total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - int(digits[8])
     return total % 11 == 0 and digits != "000000000"
 

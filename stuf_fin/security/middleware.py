@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from stuf_fin.asgi import BODY, ASGIApp, BodyTooLarge, Receive, Scope, Send, header, read_body, respond
+from stuf_fin.asgi import BODY, ASGIApp, BodyTooLarge, Receive, Scope, Send, header, peer, read_body, respond
 from stuf_fin.config import Settings
 from stuf_fin.envelope import envelope_bytes
 from stuf_fin.namespaces import WSSE
@@ -58,7 +58,7 @@ class AuthMiddleware:
         try:
             client, method = await self._authenticate(scope, receive)
         except AuthenticationFailed as exc:
-            log.warning("authentication failed: %s", exc, extra={"peer": _peer(scope), "path": scope["path"]})
+            log.warning("authentication failed: %s", exc, extra={"peer": peer(scope), "path": scope["path"]})
             await self._unauthorized(send)
             return
         except BodyTooLarge:
@@ -68,7 +68,7 @@ class AuthMiddleware:
             await respond(send, 408, b"request body not received in time\n", b"text/plain")
             return
         scope[IDENTITY], scope[METHOD] = client.name, method
-        log.debug("authenticated %s by %s", client.name, method, extra={"peer": _peer(scope)})
+        log.debug("authenticated %s by %s", client.name, method, extra={"peer": peer(scope)})
         await self.app(scope, receive, send)
 
     async def _authenticate(self, scope: Scope, receive: Receive) -> tuple[Client, str]:
@@ -103,11 +103,6 @@ def _public(scope: Scope) -> bool:
     path = scope["path"].rstrip("/") or "/"
     query = scope.get("query_string", b"").split(b"=")[0].lower()
     return path in PUBLIC_PATHS or path.startswith("/xsd/") or query == b"wsdl"
-
-
-def _peer(scope: Scope) -> str:
-    client = scope.get("client")
-    return f"{client[0]}:{client[1]}" if client else ""
 
 
 def protect(app: ASGIApp, settings: Settings) -> ASGIApp:

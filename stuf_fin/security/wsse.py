@@ -11,22 +11,23 @@ import binascii
 import hashlib
 import hmac
 import re
+import secrets
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
 from stuf_fin.envelope import BODY, ENVELOPE, HEADER
 from stuf_fin.errors import StufFinError
-from stuf_fin.namespaces import WSS_USERNAME_TOKEN, WSSE, WSU
+from stuf_fin.namespaces import SOAP_ENV, WSS_SOAP_MESSAGE_SECURITY, WSS_USERNAME_TOKEN, WSSE, WSU, q
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_head
 
-PASSWORD_TEXT = WSS_USERNAME_TOKEN + "#PasswordText"
-PASSWORD_DIGEST = WSS_USERNAME_TOKEN + "#PasswordDigest"
+WSSE_PASSWORD_TEXT = WSS_USERNAME_TOKEN + "#PasswordText"
+WSSE_PASSWORD_DIGEST = WSS_USERNAME_TOKEN + "#PasswordDigest"
+WSSE_BASE64 = WSS_SOAP_MESSAGE_SECURITY + "#Base64Binary"  # the EncodingType of a Nonce
 MIN_NONCE_BYTES = 8
-_W = f"{{{WSSE}}}"
 
 
 class TokenError(StufFinError):
@@ -56,7 +57,8 @@ def read_token(body: bytes, limits: ParseLimits) -> UsernameToken | None:
     if root.tag != ENVELOPE:
         return None
     header = root.find(HEADER)
-    tokens = header.findall(f"{_W}Security/{_W}UsernameToken") if header is not None else []
+    path = q(WSSE, "Security") + "/" + q(WSSE, "UsernameToken")
+    tokens = header.findall(path) if header is not None else []
     if not tokens:
         return None
     if len(tokens) > 1:
@@ -65,14 +67,14 @@ def read_token(body: bytes, limits: ParseLimits) -> UsernameToken | None:
 
 
 def _token(el: etree._Element) -> UsernameToken:
-    username = _text(el, f"{_W}Username")
-    password_el = el.find(f"{_W}Password")
+    username = _text(el, q(WSSE, "Username"))
+    password_el = el.find(q(WSSE, "Password"))
     if not username or password_el is None:
         raise TokenError("UsernameToken without Username or Password")
-    kind = password_el.get("Type", PASSWORD_TEXT)
-    if kind not in (PASSWORD_TEXT, PASSWORD_DIGEST):
+    kind = password_el.get("Type", WSSE_PASSWORD_TEXT)
+    if kind not in (WSSE_PASSWORD_TEXT, WSSE_PASSWORD_DIGEST):
         raise TokenError(f"unsupported password type {kind[:100]!r}")
-    nonce_text = _text(el, f"{_W}Nonce")
+    nonce_text = _text(el, q(WSSE, "Nonce"))
     nonce = None
     if nonce_text:
         try:
@@ -81,8 +83,8 @@ def _token(el: etree._Element) -> UsernameToken:
             raise TokenError("Nonce is not base64") from None
         if len(nonce) < MIN_NONCE_BYTES:
             raise TokenError(f"Nonce shorter than {MIN_NONCE_BYTES} bytes")
-    created = _text(el, f"{{{WSU}}}Created") or _text(el, f"{_W}Created") or None
-    token = UsernameToken(username, password_el.text or "", kind == PASSWORD_DIGEST, nonce, created)
+    created = _text(el, q(WSU, "Created")) or _text(el, q(WSSE, "Created")) or None
+    token = UsernameToken(username, password_el.text or "", kind == WSSE_PASSWORD_DIGEST, nonce, created)
     if token.digest and (nonce is None or created is None):
         raise TokenError("PasswordDigest without Nonce and Created")
     return token
@@ -111,6 +113,23 @@ def check_created(created: str, now: datetime, max_age: timedelta, skew: timedel
 
 def digest_matches(token: UsernameToken, secret: str) -> bool:
     return hmac.compare_digest(token.expected_digest(secret).encode(), token.password.strip().encode())
+
+
+def usernametoken(username: str, password: str, *, digest: bool, now: datetime | None = None) -> bytes:
+    """A ``wsse:Security`` header block with a UsernameToken (fresh nonce and Created), as the outbound client
+    sends it; :func:`read_token`'s counterpart."""
+    created = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    nonce = secrets.token_bytes(16)
+    value = UsernameToken(username, password, True, nonce, created).expected_digest(password) if digest else password
+    security = etree.Element(q(WSSE, "Security"), nsmap={"wsse": WSSE, "wsu": WSU, "SOAP-ENV": SOAP_ENV})
+    security.set(q(SOAP_ENV, "mustUnderstand"), "1")
+    token = etree.SubElement(security, q(WSSE, "UsernameToken"))
+    etree.SubElement(token, q(WSSE, "Username")).text = username
+    password_type = WSSE_PASSWORD_DIGEST if digest else WSSE_PASSWORD_TEXT
+    etree.SubElement(token, q(WSSE, "Password"), Type=password_type).text = value
+    etree.SubElement(token, q(WSSE, "Nonce"), EncodingType=WSSE_BASE64).text = base64.b64encode(nonce).decode()
+    etree.SubElement(token, q(WSU, "Created")).text = created
+    return etree.tostring(security)
 
 
 class NonceCache:

@@ -14,12 +14,13 @@ from datetime import datetime
 
 from lxml import etree
 
-from stuf_fin.envelope import BODY, ENVELOPE, FAULT
+from stuf_fin.envelope import ENVELOPE, FAULT, body_messages
 from stuf_fin.namespaces import FIN, SOAP12_ENV, SOAP_ENV, STUF, XSI_NIL, prefixed, q
 from stuf_fin.outbound.client import SendOutcome
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, parse_bytes
 from stuf_fin.schema.validator import MessageValidator, summarize
 from stuf_fin.selftest.results import FAIL, PASS, Outcome
+from stuf_fin.stuf.answers import read_fault
 from stuf_fin.stuf.operations import PORT_VRAAG, Operation
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem, read_stuurgegevens
 
@@ -61,24 +62,30 @@ class Answer:
     def stuurgegevens(self) -> Stuurgegevens:
         return read_stuurgegevens(self.message) if self.message is not None else Stuurgegevens()
 
-    def fout(self, name: str) -> str:
+    def fault_field(self, name: str) -> str:
+        """The text of one element of a StUF fault's body (``code``, ``plek``, ``omschrijving``, ``details``)."""
         if self.message is None:
             return ""
-        return (self.message.findtext(f"{S}body/{S}{name}") or "").strip()
+        return str(getattr(read_fault(self.message), name))
 
     def describe(self) -> str:
         """Short, for the table: ``Bv03``, ``Fo03 StUF058 (server)``, ``no answer (ReadTimeout …)`` …"""
         if self.message is None:
             return self.error[:80]
         if self.kind.startswith("Fo"):
-            return f"{self.kind} {self.fout('code')} ({self.fout('plek')})"
+            return f"{self.kind} {self.fault_field('code')} ({self.fault_field('plek')})"
         return self.kind
 
     def fault_text(self) -> str:
         """A StUF fault in full: ``StUF058 (server): omschrijving — details``."""
-        details = self.fout("details")
-        return f"{self.kind} {self.fout('code')} ({self.fout('plek')}): {self.fout('omschrijving')}" + (
+        field = self.fault_field
+        details = field("details")
+        return f"{self.kind} {field('code')} ({field('plek')}): {field('omschrijving')}" + (
             f" — {details}" if details else "")
+
+    def told(self) -> str:
+        """What came instead of the expected answer: the fault in full, or ``a vrdLa01`` …"""
+        return self.fault_text() if self.kind.startswith("Fo") else f"a {self.kind}"
 
 
 def read_answer(send_outcome: SendOutcome) -> Answer:
@@ -95,8 +102,7 @@ def read_answer(send_outcome: SendOutcome) -> Answer:
     if root.tag != ENVELOPE:
         return Answer(status, raw,
                       f"HTTP {status}: the answer is no SOAP 1.1 Envelope (root {prefixed(str(root.tag))})")
-    body = root.find(BODY)
-    children = [c for c in body if isinstance(c.tag, str)] if body is not None else []
+    children = body_messages(root)
     if len(children) != 1:
         return Answer(status, raw, f"HTTP {status}: the SOAP Body holds {len(children)} elements, not one")
     element = children[0]
@@ -133,11 +139,24 @@ def _fault_notes(answer: Answer) -> list[str]:
     if answer.fault is None:
         return []
     notes = []
-    code, plek = (answer.fault.findtext("faultcode") or "").strip(), answer.fout("plek")
+    code, plek = (answer.fault.findtext("faultcode") or "").strip(), answer.fault_field("plek")
     if plek and not code.lower().endswith(":" + plek.lower()):
         notes.append(f"faultcode {code!r} does not end in the plek {plek!r} ([PB]: prefix + ':' + plek)")
-    if (answer.fault.findtext("faultstring") or "").strip() != answer.fout("omschrijving"):
+    if (answer.fault.findtext("faultstring") or "").strip() != answer.fault_field("omschrijving"):
         notes.append("faultstring is not the fault's omschrijving ([PB])")
+    return notes
+
+
+def _code_notes(answer: Answer, problems: list[str], about: str, recommended: str, advice: str) -> list[str]:
+    """The fault's code judged: a code that cannot be the scenario's refusal goes first in ``problems`` (after
+    ``refused with …{about}``); the notes are the Fault's form and, for another code than ``recommended``,
+    ``advice``."""
+    code = answer.fault_field("code")
+    if code in NOT_THE_SCENARIOS_REASON:
+        problems.insert(0, f"refused with {answer.fault_text()}{about}: {NOT_THE_SCENARIOS_REASON[code]}")
+    notes = _fault_notes(answer)
+    if code != recommended and code not in NOT_THE_SCENARIOS_REASON:
+        notes.append(f"code {code}: {advice}")
     return notes
 
 
@@ -175,8 +194,7 @@ def judge_accepted(answer: Answer, sent: Stuurgegevens, validator: MessageValida
     if answer.message is None:
         return _fail(answer, [f"expected a Bv03 for {what}; {answer.error}"])
     if answer.kind != "Bv03":
-        told = answer.fault_text() if answer.kind.startswith("Fo") else f"a {answer.kind}"
-        return _fail(answer, [f"expected a Bv03 for {what}, got {told}"])
+        return _fail(answer, [f"expected a Bv03 for {what}, got {answer.told()}"])
     problems = _form(answer, validator) + _cross(answer, sent) + _addressing(answer.stuurgegevens, sent)
     if problems:
         return _fail(answer, ["Bv03 received, but " + problems[0], *problems[1:]])
@@ -195,13 +213,8 @@ def judge_refused(answer: Answer, sent: Stuurgegevens, validator: MessageValidat
     if not answer.in_fault:
         problems.insert(0, "a Fo03 is the WSDL's fault and comes inside a SOAP Fault")
     problems += _cross(answer, sent) + _addressing(answer.stuurgegevens, sent)
-    code = answer.fout("code")
-    if code in NOT_THE_SCENARIOS_REASON:
-        problems.insert(0, f"refused with {answer.fault_text()}, which is not about {what}: "
-                           f"{NOT_THE_SCENARIOS_REASON[code]}")
-    notes = _fault_notes(answer)
-    if code != "StUF058" and code not in NOT_THE_SCENARIOS_REASON:
-        notes.append(f"code {code}: NOTES §4 recommends StUF058 (with the reason in details) for business errors")
+    notes = _code_notes(answer, problems, f", which is not about {what}", "StUF058",
+                        "NOTES §4 recommends StUF058 (with the reason in details) for business errors")
     if problems:
         return _fail(answer, problems, notes)
     return Outcome(PASS, answer.describe(), f"refused {what}: {answer.fault_text()}", notes)
@@ -214,8 +227,7 @@ def judge_la01(answer: Answer, sent: Stuurgegevens, validator: MessageValidator,
     if answer.message is None:
         return _fail(answer, [f"expected a vrdLa01; {answer.error}"]), None
     if answer.kind != "vrdLa01":
-        told = answer.fault_text() if answer.kind.startswith("Fo") else f"a {answer.kind}"
-        return _fail(answer, [f"expected a vrdLa01 with vordering {vorderingnummer}, got {told}"]), None
+        return _fail(answer, [f"expected a vrdLa01 with vordering {vorderingnummer}, got {answer.told()}"]), None
     problems = _form(answer, validator) + _addressing(answer.stuurgegevens, sent, optional=True)
     if problems:
         return _fail(answer, ["vrdLa01 received, but " + problems[0], *problems[1:]]), None
@@ -251,12 +263,7 @@ def judge_not_found(answer: Answer, sent: Stuurgegevens, validator: MessageValid
         return Outcome(PASS, "vrdLa01, empty", "a vrdLa01 without antwoord (StUF 03.01: nothing found)")
     if not answer.in_fault:
         problems.insert(0, "a Fo02 is the WSDL's fault and comes inside a SOAP Fault")
-    code = answer.fout("code")
-    if code in NOT_THE_SCENARIOS_REASON:
-        problems.insert(0, f"refused with {answer.fault_text()}: {NOT_THE_SCENARIOS_REASON[code]}")
-    notes = _fault_notes(answer)
-    if code != "StUF064" and code not in NOT_THE_SCENARIOS_REASON:
-        notes.append(f"code {code}: StUF064 ('Object niet gevonden') says it best (NOTES §6)")
+    notes = _code_notes(answer, problems, "", "StUF064", "StUF064 ('Object niet gevonden') says it best (NOTES §6)")
     if problems:
         return _fail(answer, problems, notes)
     return Outcome(PASS, answer.describe(), f"not found: {answer.fault_text()}", notes)
@@ -428,8 +435,7 @@ def read_arrival(path: str, headers: dict[str, str], body: bytes, at: datetime) 
     if root.tag != ENVELOPE:
         arrival.problem = f"not a SOAP 1.1 Envelope (root {prefixed(str(root.tag))})"
         return arrival
-    body_el = root.find(BODY)
-    children = _children(body_el) if body_el is not None else []
+    children = body_messages(root)
     if len(children) != 1:
         arrival.problem = f"the SOAP Body holds {len(children)} elements, not one"
         return arrival
@@ -447,12 +453,12 @@ def check_received(arrival: Arrival, operation: Operation, validator: MessageVal
     if arrival.message is None:
         return [arrival.problem], notes
     if not arrival.path.rstrip("/").endswith(port_path):
-        problems.append(f"sent to {arrival.path}; {operation.naam} belongs on the port …/{port_path}")
+        problems.append(f"sent to {arrival.path}; {operation.name} belongs on the port …/{port_path}")
     action = arrival.soap_action
     if not action:
         problems.append(f"no SOAPAction header; the WSDL gives {operation.soap_action!r}")
     elif action.strip('"') != operation.soap_action:
-        problems.append(f"SOAPAction {action!r}; the WSDL gives {operation.soap_action!r} for {operation.naam}")
+        problems.append(f"SOAPAction {action!r}; the WSDL gives {operation.soap_action!r} for {operation.name}")
     elif not (action.startswith('"') and action.endswith('"')):
         notes.append("the SOAPAction value is not quoted (WS-I Basic Profile R1109)")
     if arrival.content_type and not arrival.content_type.lower().startswith("text/xml"):
@@ -461,11 +467,11 @@ def check_received(arrival: Arrival, operation: Operation, validator: MessageVal
     if sg.berichtcode != operation.berichtcode:
         problems.append(f"berichtcode {sg.berichtcode!r}, expected {operation.berichtcode!r}")
     if operation.functie and sg.functie != operation.functie:
-        problems.append(f"functie {sg.functie!r}; the schema fixes {operation.functie!r} for {operation.naam} "
+        problems.append(f"functie {sg.functie!r}; the schema fixes {operation.functie!r} for {operation.name} "
                         "(the official spelling, misspelt as it is: NOTES §3)")
     issues = validator.validate(arrival.message)
     if issues:
-        problems.append(f"the {operation.naam} fails the schema: {summarize(issues, 600)}")
+        problems.append(f"the {operation.name} fails the schema: {summarize(issues, 600)}")
     if runner is not None and sg.ontvanger is not None and sg.ontvanger != runner:
         problems.append(f"ontvanger {_systeem(sg.ontvanger)}, but the counterpart here is {_systeem(runner)} "
                         "(--zender)")

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 
 from lxml import etree
 
+from stuf_fin.namespaces import ZKN_IDENTIFICATIE, F, S
 from stuf_fin.selftest import checks
 from stuf_fin.selftest import generator as g
 from stuf_fin.selftest.listener import Counterpart, Listener, Received, Reply, answer, refuse
@@ -22,10 +23,9 @@ from stuf_fin.stuf import answers
 from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.operations import OPERATIONS, PORT_KENNISGEVING, PORT_VRAAG, Operation
 
-F = g.F
 Check = Callable[[etree._Element], list[str]]  # more problems of a received message
 Respond = Callable[[checks.Arrival], tuple[Reply, list[str], list[str]]]  # a Counterpart's answer
-OPERATION = {op.naam: op for op in OPERATIONS}
+OPERATION = {op.name: op for op in OPERATIONS}
 VORDERING, STATUS, VERANTWOORDING = ("Di01-verstrekVordering", "Di01-verstrekVorderingStatusWijziging",
                                      "Di01-verstrekFinancieleVerantwoording")
 
@@ -76,6 +76,11 @@ def _verdict(received: Received | None, c: ConsumerSession, what: str, done: str
                    f"{done} (referentienummer {received.arrival.stuurgegevens.referentienummer})", received.notes)
 
 
+def _invalid(problems: list[str]) -> StufFault:
+    """The StUF055 the test platform refuses an invalid message with, naming its problems."""
+    return StufFault("StUF055", "stuf-fin selftest: " + "; ".join(problems))
+
+
 def _acknowledging(c: ConsumerSession, operation: Operation, extra: Check | None = None) -> Respond:
     """Answer valid messages with Bv03, invalid ones with a Fo03 StUF055 naming the problems."""
 
@@ -84,8 +89,7 @@ def _acknowledging(c: ConsumerSession, operation: Operation, extra: Check | None
         if extra is not None and arrival.message is not None:
             problems += extra(arrival.message)
         if problems:
-            return refuse(arrival, StufFault("StUF055", "stuf-fin selftest: " + "; ".join(problems)),
-                          c.options.zender), problems, notes
+            return refuse(arrival, _invalid(problems), c.options.zender), problems, notes
         return answer(answers.bv03(arrival.stuurgegevens, c.options.zender)), problems, notes
 
     return respond
@@ -99,19 +103,19 @@ def _announce(c: ConsumerSession, scenario: Scenario, text: str) -> None:
 
 def _zaak(message: etree._Element) -> list[str]:
     without = [o.findtext(F + "vorderingnummer") for o in message.iter(F + "object")
-               if not (o.findtext(f"{F}isOntstaanInZaak/{F}gerelateerde/{g.Z}identificatie") or "").strip()]
+               if not (o.findtext(f"{F}isOntstaanInZaak/{F}gerelateerde/{ZKN_IDENTIFICATIE}") or "").strip()]
     return [f"vordering(en) {', '.join(map(str, without[:5]))} without isOntstaanInZaak (scenario 1 asks for a "
             "vordering linked to a Zaak)"] if without else []
 
 
-def _one(scenario: Scenario, c: ConsumerSession, steps: Steps, naam: str, instruction: str,
+def _one(scenario: Scenario, c: ConsumerSession, steps: Steps, name: str, instruction: str,
          extra: Check | None = None) -> None:
-    operation = OPERATION[naam]
-    counterpart = Counterpart(scenario.number, f"a {naam}", {naam}, _acknowledging(c, operation, extra))
+    operation = OPERATION[name]
+    counterpart = Counterpart(scenario.number, f"a {name}", {name}, _acknowledging(c, operation, extra))
     c.listener.serve(counterpart)
     try:
         _announce(c, scenario, instruction.format(url=c.url(PORT_KENNISGEVING)))
-        steps.run("1", lambda r: _verdict(c.wait(r, counterpart), c, naam, "valid; answered Bv03"))
+        steps.run("1", lambda r: _verdict(c.wait(r, counterpart), c, name, "valid; answered Bv03"))
     finally:
         c.listener.serve(None)
 
@@ -136,18 +140,18 @@ def _la01(c: ConsumerSession, arrival: checks.Arrival, maximal: bool) -> etree._
     sg = arrival.stuurgegevens
     message = arrival.message
     assert message is not None  # (a schema-valid question)
-    nummer = (message.findtext(f"{F}gelijk/{F}vorderingnummer") or "").strip()
+    number = (message.findtext(f"{F}gelijk/{F}vorderingnummer") or "").strip()
     today = date.today()
     if maximal:
-        obj = g.answer_object(g.maximal_vordering(nummer, c.options.tsa, today=today))
+        obj = g.answer_object(g.maximal_vordering(number, c.options.tsa, today=today))
     else:
-        spec = g.minimal_vordering(nummer, c.options.tsa, today=today)
+        spec = g.minimal_vordering(number, c.options.tsa, today=today)
         spec.status = g.StatusSpec("VRW", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), totaal_betaald=0)
         obj = g.answer_object(spec)
         for child in list(obj):
             if etree.QName(child).localname not in ("vorderingnummer", "vorderingstatus"):
                 obj.remove(child)
-    obj.set(g.S + "sleutelVerzendend", nummer[:40] or "1")
+    obj.set(S + "sleutelVerzendend", number[:40] or "1")
     return etree.fromstring(g.vrdLa01([obj], zender=sg.ontvanger or c.options.zender, ontvanger=sg.zender))
 
 
@@ -162,8 +166,7 @@ def scenario_2(scenario: Scenario, c: ConsumerSession, steps: Steps) -> None:
             problems.append("the vrdLv01 does not ask for a vorderingnummer (gelijk/vorderingnummer): scenario 2 "
                             "asks for one vordering")
         if problems:
-            return refuse(arrival, StufFault("StUF055", "stuf-fin selftest: " + "; ".join(problems)),
-                          c.options.zender), problems, notes
+            return refuse(arrival, _invalid(problems), c.options.zender), problems, notes
         answered.append(arrival)
         reply = answer(_la01(c, arrival, maximal=len(answered) > 1))
         reply.label = "the maximal vrdLa01" if len(answered) > 1 else "the minimal vrdLa01"
@@ -190,9 +193,8 @@ REFUSAL = "stuf-fin selftest scenario {n}: the test platform answers every messa
 def _refusing(c: ConsumerSession, scenario: Scenario, operation: Operation) -> Respond:
     def respond(arrival: checks.Arrival) -> tuple[Reply, list[str], list[str]]:
         problems, notes = c.check(arrival, operation)
-        fout = StufFault("StUF055", "stuf-fin selftest: " + "; ".join(problems)) if problems else \
-            StufFault("StUF058", REFUSAL.format(n=scenario.number))
-        return refuse(arrival, fout, c.options.zender), problems, notes
+        refusal = _invalid(problems) if problems else StufFault("StUF058", REFUSAL.format(n=scenario.number))
+        return refuse(arrival, refusal, c.options.zender), problems, notes
 
     return respond
 
@@ -230,9 +232,9 @@ def _no_blind_resend(c: ConsumerSession, step: StepResult, counterpart: Counterp
                    "sent again with a new referentienummer", notes)
 
 
-def _refused_scenario(scenario: Scenario, c: ConsumerSession, steps: Steps, naam: str, system: str) -> None:
-    operation = OPERATION[naam]
-    counterpart = Counterpart(scenario.number, f"a {naam} (to refuse)", {naam}, _refusing(c, scenario, operation))
+def _refused_scenario(scenario: Scenario, c: ConsumerSession, steps: Steps, name: str, system: str) -> None:
+    operation = OPERATION[name]
+    counterpart = Counterpart(scenario.number, f"a {name} (to refuse)", {name}, _refusing(c, scenario, operation))
     c.listener.serve(counterpart)
     first: list[checks.Arrival] = []
 
@@ -240,10 +242,10 @@ def _refused_scenario(scenario: Scenario, c: ConsumerSession, steps: Steps, naam
         received = c.wait(step, counterpart)
         if received is not None:
             first.append(received.arrival)
-        return _verdict(received, c, naam, "valid; answered Fo03 StUF058 (plek server)")
+        return _verdict(received, c, name, "valid; answered Fo03 StUF058 (plek server)")
 
     try:
-        _announce(c, scenario, f"make the {system} send a {naam} to {c.url(PORT_KENNISGEVING)}; it is refused with "
+        _announce(c, scenario, f"make the {system} send a {name} to {c.url(PORT_KENNISGEVING)}; it is refused with "
                   f"Fo03 StUF058 (plek server), then the runner watches {c.options.resend_window:g} s for a blind "
                   "resend")
         steps.run("1", receive)

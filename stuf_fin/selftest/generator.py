@@ -9,7 +9,7 @@ type): it is an independent oracle.
 Command line::
 
     python -m stuf_fin.selftest.generator --vorderingen 1000 --messages 100 --out DIR [--seed N]
-                              [--soort vordering|status|verantwoording] [--soap]
+                              [--kind vordering|status|verantwoording] [--soap]
 """
 
 from __future__ import annotations
@@ -26,15 +26,14 @@ from pathlib import Path
 from lxml import etree
 
 from stuf_fin.envelope import wrap
-from stuf_fin.namespaces import BG, FIN, STUF, XSI, ZKN
-from stuf_fin.stuf.stuurgegevens import Systeem
+from stuf_fin.namespaces import BG, BG_BSN, BG_NNP_ID, FIN, STUF, XSI, XSI_NIL, ZKN, ZKN_IDENTIFICATIE, F, S, q
+from stuf_fin.stuf.stuurgegevens import SYSTEEM_PARTS, Systeem
 
 NSMAP = {"StUF": STUF, "FIN": FIN, "BG": BG, "ZKN": ZKN, "xsi": XSI}
-F, S, B, Z = (f"{{{ns}}}" for ns in (FIN, STUF, BG, ZKN))
 
 #: BTW category -> percentage in hundredths of a percent.
 BTW = {"HOO": 2100, "LAA": 900, "NUL": 0, "VER": 0}
-PRODUCTEN = [  # (vorderingtype, vorderingcode, omschrijving, eenheid, stuksprijs excl. BTW in cents, BTW)
+PRODUCTS = [  # (vorderingtype, vorderingcode, omschrijving, eenheid, stuksPrijsExclBTW in cents, BTW category)
     ("AAN", "AFV", "Afvalstoffenheffing", "jaar", 31250, "NUL"),
     ("AAN", "RIO", "Rioolheffing eigenaren", "jaar", 19875, "NUL"),
     ("AAN", "OZB", "Onroerendezaakbelasting", "aanslag", 48312, "NUL"),
@@ -47,19 +46,19 @@ PRODUCTEN = [  # (vorderingtype, vorderingcode, omschrijving, eenheid, stuksprij
     ("VRM", "KINDOPV", "Terugvordering kinderopvangtoeslag", "maand", 28500, "NUL"),
     ("OVE", "BOUW-VER", "Verlegde BTW aanneming", "stuk", 150000, "VER"),
 ]
-VOORNAMEN = ["Jan", "Anna", "Pieter", "Fatima", "Mohammed", "Sanne", "Daan", "Emma", "Lucas", "Sophie", "Noah",
-             "Julia", "Bram", "Fleur", "Mehmet", "Ilse", "Kees", "Marloes", "Youssef", "Hanna"]
-ACHTERNAMEN = [("", "Jansen"), ("de", "Vries"), ("van", "Dijk"), ("", "Bakker"), ("", "Visser"), ("van der", "Berg"),
-               ("", "Smit"), ("de", "Boer"), ("", "Mulder"), ("van den", "Heuvel"), ("", "Yilmaz"),
-               ("El", "Amrani"), ("", "Kuipers"), ("ter", "Horst"), ("", "Öztürk")]
-STRATEN = ["Dorpsstraat", "Kerkstraat", "Stationsweg", "Molenweg", "Julianalaan", "Beatrixstraat", "Schoolstraat",
+FIRST_NAMES = ["Jan", "Anna", "Pieter", "Fatima", "Mohammed", "Sanne", "Daan", "Emma", "Lucas", "Sophie", "Noah",
+               "Julia", "Bram", "Fleur", "Mehmet", "Ilse", "Kees", "Marloes", "Youssef", "Hanna"]
+SURNAMES = [("", "Jansen"), ("de", "Vries"), ("van", "Dijk"), ("", "Bakker"), ("", "Visser"), ("van der", "Berg"),
+            ("", "Smit"), ("de", "Boer"), ("", "Mulder"), ("van den", "Heuvel"), ("", "Yilmaz"),
+            ("El", "Amrani"), ("", "Kuipers"), ("ter", "Horst"), ("", "Öztürk")]
+STREETS = ["Dorpsstraat", "Kerkstraat", "Stationsweg", "Molenweg", "Julianalaan", "Beatrixstraat", "Schoolstraat",
            "Wilhelminaplein", "Lindenlaan", "Parallelweg"]
 PLACES = ["Utrecht", "Amersfoort", "Zwolle", "Ede", "Tilburg", "Leeuwarden", "Assen", "Middelburg",
           "'s-Hertogenbosch"]
-RECHTSVORMEN = ["besloten vennootschap", "naamloze vennootschap", "stichting", "vereniging", "coöperatie"]
-BEDRIJVEN = ["Bouwbedrijf De Hoeksteen", "Bakkerij Van Veen", "Sportvereniging Vooruit", "Stichting Buurtzorg Oost",
+LEGAL_FORMS = ["besloten vennootschap", "naamloze vennootschap", "stichting", "vereniging", "coöperatie"]
+COMPANIES = ["Bouwbedrijf De Hoeksteen", "Bakkerij Van Veen", "Sportvereniging Vooruit", "Stichting Buurtzorg Oost",
              "Autobedrijf Snel & Zn", "Hoveniersbedrijf Groen", "Coöperatie Zonnepark Noord"]
-BANKEN = [("RABO", "RABONL2U"), ("INGB", "INGBNL2A"), ("ABNA", "ABNANL2A"), ("SNSB", "SNSBNL2A"), ("TRIO", "TRIONL2U")]
+BANKS = [("RABO", "RABONL2U"), ("INGB", "INGBNL2A"), ("ABNA", "ABNANL2A"), ("SNSB", "SNSBNL2A"), ("TRIO", "TRIONL2U")]
 
 
 ZENDER = Systeem("1900", "BELASTINGEN", "productie", "generator")
@@ -100,7 +99,7 @@ class PersoonSpec:
 
 
 @dataclass
-class BedrijfSpec:
+class NnpSpec:
     nnp_id: str
     statutaire_naam: str
     rechtsvorm: str
@@ -108,7 +107,7 @@ class BedrijfSpec:
 
 @dataclass
 class DebiteurSpec:
-    who: PersoonSpec | BedrijfSpec
+    who: PersoonSpec | NnpSpec
     debiteurnummer: str | None = None
 
 
@@ -198,96 +197,109 @@ class VerantwoordingSpec:
 
 # -- random data ----------------------------------------------------------------------------------------
 
-def elfproef(rng: random.Random) -> str:
+def random_eleven_test_number(rng: random.Random) -> str:
     """A random 9-digit number passing the 11-test (BSN / RSIN)."""
     while True:
         digits = [rng.randint(1, 9)] + [rng.randint(0, 9) for _ in range(7)]
-        rest = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True)) % 11
-        if rest < 10:
-            return "".join(map(str, digits)) + str(rest)
+        remainder = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True)) % 11
+        if remainder < 10:
+            return "".join(map(str, digits)) + str(remainder)
 
 
 def iban(rng: random.Random, bank: str) -> str:
     """A valid Dutch IBAN (mod 97) for ``bank``."""
-    rekening = f"{rng.randint(0, 9_999_999_999):010d}"
-    numeric = "".join(str(int(c, 36)) for c in bank + rekening + "NL00")
-    return f"NL{98 - int(numeric) % 97:02d}{bank}{rekening}"
+    account = f"{rng.randint(0, 9_999_999_999):010d}"
+    numeric = "".join(str(int(c, 36)) for c in bank + account + "NL00")
+    return f"NL{98 - int(numeric) % 97:02d}{bank}{account}"
 
 
-def _persoon(rng: random.Random) -> PersoonSpec:
-    voornaam = rng.choice(VOORNAMEN)
-    tweede = rng.choice(VOORNAMEN) if rng.random() < 0.5 else ""
-    voorvoegsel, achternaam = rng.choice(ACHTERNAMEN)
-    geboren = date(1940, 1, 1) + timedelta(days=rng.randint(0, 365 * 65))
+def random_persoon(rng: random.Random) -> PersoonSpec:
+    """A random natural person (a valid BSN, a Dutch name and address)."""
+    first = rng.choice(FIRST_NAMES)
+    second = rng.choice(FIRST_NAMES) if rng.random() < 0.5 else ""
+    voorvoegsel, geslachtsnaam = rng.choice(SURNAMES)
+    born = date(1940, 1, 1) + timedelta(days=rng.randint(0, 365 * 65))
     return PersoonSpec(
-        bsn=elfproef(rng), voornamen=f"{voornaam} {tweede}".strip(),
-        voorletters="".join(n[0] + "." for n in f"{voornaam} {tweede}".split()), voorvoegsel=voorvoegsel,
-        geslachtsnaam=achternaam, geslachtsaanduiding=rng.choice("MVO"), geboortedatum=geboren.strftime("%Y%m%d"),
-        straat=rng.choice(STRATEN), huisnummer=rng.randint(1, 250),
+        bsn=random_eleven_test_number(rng), voornamen=f"{first} {second}".strip(),
+        voorletters="".join(n[0] + "." for n in f"{first} {second}".split()), voorvoegsel=voorvoegsel,
+        geslachtsnaam=geslachtsnaam, geslachtsaanduiding=rng.choice("MVO"), geboortedatum=born.strftime("%Y%m%d"),
+        straat=rng.choice(STREETS), huisnummer=rng.randint(1, 250),
         huisletter=rng.choice("ABC") if rng.random() < 0.15 else None,
         postcode=f"{rng.randint(1000, 9999)}{rng.choice('ABCDEFGHJKLMNPRSTVWXZ')}{rng.choice('ABCDEGHJKLNPRSTVXZ')}",
         woonplaats=rng.choice(PLACES))
 
 
-def _bedrijf(rng: random.Random) -> BedrijfSpec:
-    return BedrijfSpec(elfproef(rng), rng.choice(BEDRIJVEN), rng.choice(RECHTSVORMEN))
+def random_nnp(rng: random.Random) -> NnpSpec:
+    """A random niet-natuurlijk persoon (a valid RSIN, a company name and legal form)."""
+    return NnpSpec(random_eleven_test_number(rng), rng.choice(COMPANIES), rng.choice(LEGAL_FORMS))
 
 
-def _regel(rng: random.Random) -> RegelSpec:
-    vtype, code, omschrijving, eenheid, prijs, categorie = rng.choice(PRODUCTEN)
-    aantal = rng.choice([1, 1, 1, 2, 3, 12])
-    excl = aantal * prijs
-    percentage = BTW[categorie]
+def _regel(product: tuple[str, str, str, str, int, str], quantity: int, year: int,
+           toelichting: str | None) -> RegelSpec:
+    """A vorderingsregel of ``quantity`` times a product of :data:`PRODUCTS`, its BTW rounded to the cent."""
+    vtype, code, description, unit, price, category = product
+    excl = quantity * price
+    percentage = BTW[category]
     btw = round(excl * percentage / 10000)
-    return RegelSpec(excl, btw, excl + btw, categorie, percentage, vtype, code, f"{omschrijving} {2025}",
-                     vorderingtoelichting=rng.choice([None, "Conform tarieventabel 2025", "Zie toelichting"]),
-                     aantal=aantal, eenheid=eenheid, stuks_prijs_excl_btw=prijs)
+    return RegelSpec(excl, btw, excl + btw, category, percentage, vtype, code, f"{description} {year}",
+                     vorderingtoelichting=toelichting, aantal=quantity, eenheid=unit, stuks_prijs_excl_btw=price)
+
+
+def _random_regel(rng: random.Random) -> RegelSpec:
+    product = rng.choice(PRODUCTS)
+    quantity = rng.choice([1, 1, 1, 2, 3, 12])
+    return _regel(product, quantity, 2025, rng.choice([None, "Conform tarieventabel 2025", "Zie toelichting"]))
+
+
+def _totals(regels: list[RegelSpec]) -> tuple[int, int, int, list[tuple[str, int]]]:
+    """The totals of these regels: excl. BTW, BTW, incl. BTW, and the BTW per category (sorted)."""
+    per_category: dict[str, int] = {}
+    for r in regels:
+        per_category[r.btw_categorie] = per_category.get(r.btw_categorie, 0) + r.bedrag_btw
+    return (sum(r.bedrag_excl_btw for r in regels), sum(r.bedrag_btw for r in regels),
+            sum(r.bedrag_incl_btw for r in regels), sorted(per_category.items()))
 
 
 def random_vordering(rng: random.Random, n: int, *, today: date | None = None, prefix: str = "GEN",
                      tsa: str | None = None, organisatie_nnp_id: str | None = None) -> VorderingSpec:
     """Vordering number ``n``: varied, consistent (totals = sums), vervaldatum not before ``today``."""
     today = today or date.today()
-    regels = [_regel(rng) for _ in range(rng.randint(1, 3))]
-    uitgestuurd = rng.choice("JN")
-    creatie = today - timedelta(days=rng.randint(0, 30))
-    factuurdatum = creatie + timedelta(days=rng.randint(0, 3)) if uitgestuurd == "J" or rng.random() < 0.3 else None
-    vervaldatum = today + timedelta(days=rng.randint(14, 60)) if uitgestuurd == "J" or rng.random() < 0.5 else None
-    per_categorie: dict[str, int] = {}
-    for r in regels:
-        per_categorie[r.btw_categorie] = per_categorie.get(r.btw_categorie, 0) + r.bedrag_btw
-    incl = sum(r.bedrag_incl_btw for r in regels)
+    regels = [_random_regel(rng) for _ in range(rng.randint(1, 3))]
+    sent_out = rng.choice("JN")
+    created = today - timedelta(days=rng.randint(0, 30))
+    factuurdatum = created + timedelta(days=rng.randint(0, 3)) if sent_out == "J" or rng.random() < 0.3 else None
+    vervaldatum = today + timedelta(days=rng.randint(14, 60)) if sent_out == "J" or rng.random() < 0.5 else None
+    excl, btw, incl, per_category = _totals(regels)
     spec = VorderingSpec(
         vorderingnummer=f"{prefix}{n:08d}", tsa=tsa or rng.choice(["BELASTINGEN", "VERGUNNINGEN", "PARKEREN"]),
         organisatie_nnp_id=organisatie_nnp_id if organisatie_nnp_id is not None else rng.choice(
             ["001234560", "002564440", ""]),
-        creatiedatum=creatie, indicator_factuur_uitgestuurd=uitgestuurd,
+        creatiedatum=created, indicator_factuur_uitgestuurd=sent_out,
         algemene_factuuromschrijving=regels[0].vorderingomschrijving if len(regels) == 1
         else "Gemeentelijke heffingen en leges", regels=regels,
-        totaalbedrag_excl_btw=sum(r.bedrag_excl_btw for r in regels),
-        totaalbedrag_btw=sum(r.bedrag_btw for r in regels),
-        totaalbedrag_incl_btw=incl, indicator_publiekrechtelijk=rng.choice("JN"),
+        totaalbedrag_excl_btw=excl, totaalbedrag_btw=btw, totaalbedrag_incl_btw=incl,
+        indicator_publiekrechtelijk=rng.choice("JN"),
         factuurnummer=f"F{today.year}-{n:07d}" if rng.random() < 0.5 else None,
         factuurdatum=factuurdatum, vervaldatum=vervaldatum,
         taaknummer=f"T-{rng.randint(1, 99999)}" if rng.random() < 0.4 else None,
-        totaalregels_btw=sorted(per_categorie.items()) if rng.random() < 0.5 else [],
+        totaalregels_btw=per_category if rng.random() < 0.5 else [],
         sleutel_verzendend=f"tsa-{n}" if rng.random() < 0.3 else None, metagegevens=rng.random() < 0.3)
     if rng.random() < 0.35:
-        bank, bic = rng.choice(BANKEN)
-        spec.incasso = IncassoSpec(f"MK-{rng.randint(10000, 99999)}", creatie - timedelta(days=rng.randint(30, 900)),
+        bank, bic = rng.choice(BANKS)
+        spec.incasso = IncassoSpec(f"MK-{rng.randint(10000, 99999)}", created - timedelta(days=rng.randint(30, 900)),
                                    iban(rng, bank), bic if rng.random() < 0.7 else None)
     if rng.random() < 0.6:
         spec.invorderingsregime = rng.choice(["EV", "TV"])
-        aantal = rng.choice([0, 1, 2, 3]) if spec.invorderingsregime == "TV" else rng.choice([0, 1])
-        for i in range(aantal):
-            datum = today + timedelta(days=30 * (i + 1))
-            spec.termijnen.append(TermijnSpec(datum, incl // aantal + (incl % aantal if i == 0 else 0),
-                                              datum + timedelta(days=14) if spec.invorderingsregime == "TV" else None))
+        count = rng.choice([0, 1, 2, 3]) if spec.invorderingsregime == "TV" else rng.choice([0, 1])
+        for i in range(count):
+            day = today + timedelta(days=30 * (i + 1))
+            spec.termijnen.append(TermijnSpec(day, incl // count + (incl % count if i == 0 else 0),
+                                              day + timedelta(days=14) if spec.invorderingsregime == "TV" else None))
     if rng.random() < 0.2:
-        spec.status = StatusSpec("ONV", f"{creatie.isoformat()}T09:{rng.randint(0, 59):02d}:00Z",
+        spec.status = StatusSpec("ONV", f"{created.isoformat()}T09:{rng.randint(0, 59):02d}:00Z",
                                  opmerkingen=rng.choice([None, "Nieuw aangemaakt"]))
     if rng.random() < 0.95:
-        spec.debiteur = DebiteurSpec(_persoon(rng) if rng.random() < 0.75 else _bedrijf(rng),
+        spec.debiteur = DebiteurSpec(random_persoon(rng) if rng.random() < 0.75 else random_nnp(rng),
                                      f"D{rng.randint(100000, 999999)}" if rng.random() < 0.6 else None)
     if rng.random() < 0.4:
         spec.zaak_identificatie = f"ZAAK-{today.year}-{rng.randint(1, 10**7):07d}"
@@ -300,6 +312,7 @@ def random_vordering(rng: random.Random, n: int, *, today: date | None = None, p
 
 def random_verantwoording(rng: random.Random, n: int, *, prefix: str = "FVW",
                           organisatie_nnp_id: str | None = None) -> VerantwoordingSpec:
+    """Verantwoording number ``n``: 1 to 6 boekingen over last month."""
     end = date.today().replace(day=1) - timedelta(days=1)
     boekingen = []
     for i in range(rng.randint(1, 6)):
@@ -329,36 +342,26 @@ def maximal_vordering(vorderingnummer: str, tsa: str, *, today: date | None = No
     vervaldatum in the future, totals the sums of the lines)."""
     today = today or date.today()
     rng = rng or random.Random()
-    regels = []
-    for vtype, code, omschrijving, eenheid, prijs, categorie in (PRODUCTEN[5], PRODUCTEN[7], PRODUCTEN[0]):
-        aantal = rng.randint(1, 4)
-        excl = aantal * prijs
-        btw = round(excl * BTW[categorie] / 10000)
-        regels.append(RegelSpec(excl, btw, excl + btw, categorie, BTW[categorie], vtype, code,
-                                f"{omschrijving} {today.year}", vorderingtoelichting="Conform tarieventabel",
-                                aantal=aantal, eenheid=eenheid, stuks_prijs_excl_btw=prijs))
-    per_categorie: dict[str, int] = {}
-    for r in regels:
-        per_categorie[r.btw_categorie] = per_categorie.get(r.btw_categorie, 0) + r.bedrag_btw
-    incl = sum(r.bedrag_incl_btw for r in regels)
-    bank, bic = rng.choice(BANKEN)
-    eerste = incl // 2
-    termijnen = [TermijnSpec(today + timedelta(days=30), eerste, today + timedelta(days=44)),
-                 TermijnSpec(today + timedelta(days=60), incl - eerste, today + timedelta(days=74))]
+    regels = [_regel(product, rng.randint(1, 4), today.year, "Conform tarieventabel")
+              for product in (PRODUCTS[5], PRODUCTS[7], PRODUCTS[0])]
+    excl, btw, incl, per_category = _totals(regels)
+    bank, bic = rng.choice(BANKS)
+    first = incl // 2
+    termijnen = [TermijnSpec(today + timedelta(days=30), first, today + timedelta(days=44)),
+                 TermijnSpec(today + timedelta(days=60), incl - first, today + timedelta(days=74))]
     return VorderingSpec(
         vorderingnummer=vorderingnummer, tsa=tsa, organisatie_nnp_id=organisatie_nnp_id,
         creatiedatum=today - timedelta(days=2), indicator_factuur_uitgestuurd="J",
         algemene_factuuromschrijving="Gemeentelijke heffingen en leges", regels=regels,
-        totaalbedrag_excl_btw=sum(r.bedrag_excl_btw for r in regels),
-        totaalbedrag_btw=sum(r.bedrag_btw for r in regels), totaalbedrag_incl_btw=incl,
+        totaalbedrag_excl_btw=excl, totaalbedrag_btw=btw, totaalbedrag_incl_btw=incl,
         indicator_publiekrechtelijk="N", factuurnummer=f"F{today.year}-{rng.randint(1, 10**6):07d}",
         factuurdatum=today - timedelta(days=1), vervaldatum=today + timedelta(days=30),
-        taaknummer=f"T-{rng.randint(1, 99999)}", totaalregels_btw=sorted(per_categorie.items()),
+        taaknummer=f"T-{rng.randint(1, 99999)}", totaalregels_btw=per_category,
         incasso=IncassoSpec(f"MK-{rng.randint(10000, 99999)}", today - timedelta(days=400), iban(rng, bank), bic),
         invorderingsregime="TV", termijnen=termijnen,
         status=StatusSpec("ONV", f"{today.isoformat()}T09:00:00Z", totaal_betaald=0, deel_bedrag_betaald=0,
                           opmerkingen="Nieuw aangemaakt"),
-        debiteur=DebiteurSpec(_persoon(rng), f"D{rng.randint(100000, 999999)}"),
+        debiteur=DebiteurSpec(random_persoon(rng), f"D{rng.randint(100000, 999999)}"),
         zaak_identificatie=f"ZAAK-{today.year}-{rng.randint(1, 10**7):07d}",
         oeh=("OEH01", "Belastingen"), gerelateerde_vorderingnummer=gerelateerde_vorderingnummer,
         sleutel_verzendend=sleutel_verzendend, metagegevens=True)
@@ -402,8 +405,8 @@ def _opt(parent: etree._Element, tag: str, text: object) -> None:
 
 def _systeem(parent: etree._Element, tag: str, s: Systeem) -> None:
     el = _el(parent, S + tag)
-    for name in ("organisatie", "applicatie", "administratie", "gebruiker"):
-        _opt(el, S + name, getattr(s, name) or None)
+    for part in SYSTEEM_PARTS:
+        _opt(el, S + part, getattr(s, part) or None)
 
 
 def _stuurgegevens(root: etree._Element, functie: str, zender: Systeem, ontvanger: Systeem,
@@ -426,49 +429,49 @@ def _kennisgeving(root: etree._Element, tag: str, entiteittype: str, mutatiesoor
 
 
 def _adres(parent: etree._Element, tag: str, p: PersoonSpec) -> None:
-    adres = _el(parent, B + tag)
-    _el(adres, B + "wpl.woonplaatsNaam", p.woonplaats)
-    _el(adres, B + "gor.openbareRuimteNaam", p.straat)
-    _el(adres, B + "gor.straatnaam", p.straat)
-    _el(adres, B + "aoa.postcode", p.postcode)
-    _el(adres, B + "aoa.huisnummer", p.huisnummer)
-    _opt(adres, B + "aoa.huisletter", p.huisletter)
+    adres = _el(parent, q(BG, tag))
+    _el(adres, q(BG, "wpl.woonplaatsNaam"), p.woonplaats)
+    _el(adres, q(BG, "gor.openbareRuimteNaam"), p.straat)
+    _el(adres, q(BG, "gor.straatnaam"), p.straat)
+    _el(adres, q(BG, "aoa.postcode"), p.postcode)
+    _el(adres, q(BG, "aoa.huisnummer"), p.huisnummer)
+    _opt(adres, q(BG, "aoa.huisletter"), p.huisletter)
 
 
 def _organisatie(parent: etree._Element, tag: str, entiteittype: str, nnp_id: str) -> None:
-    relatie = _el(parent, F + tag, entiteittype=entiteittype, verwerkingssoort="T")
-    gerelateerde = _el(relatie, F + "gerelateerde", entiteittype="NNP", verwerkingssoort="I")
+    relation = _el(parent, F + tag, entiteittype=entiteittype, verwerkingssoort="T")
+    gerelateerde = _el(relation, F + "gerelateerde", entiteittype="NNP", verwerkingssoort="I")
     if nnp_id:
-        _el(gerelateerde, B + "inn.nnpId", nnp_id)
-        _el(gerelateerde, B + "authentiek", "J", metagegeven="true")
-        _el(gerelateerde, B + "statutaireNaam", "Gemeente Voorbeeld")
-        _el(gerelateerde, B + "inn.rechtsvorm", "publiekrechtelijke rechtspersoon")
+        _el(gerelateerde, BG_NNP_ID, nnp_id)
+        _el(gerelateerde, q(BG, "authentiek"), "J", metagegeven="true")
+        _el(gerelateerde, q(BG, "statutaireNaam"), "Gemeente Voorbeeld")
+        _el(gerelateerde, q(BG, "inn.rechtsvorm"), "publiekrechtelijke rechtspersoon")
 
 
 def _debiteur(parent: etree._Element, d: DebiteurSpec) -> None:
     who = d.who
     if isinstance(who, PersoonSpec):
-        relatie = _el(parent, F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", entiteittype="VRDNPSDEB",
-                      verwerkingssoort="T")
-        g = _el(relatie, F + "gerelateerde", entiteittype="NPS", verwerkingssoort="I")
-        _el(g, B + "inp.bsn", who.bsn)
-        _el(g, B + "authentiek", "J", metagegeven="true")
-        _el(g, B + "geslachtsnaam", who.geslachtsnaam)
-        _opt(g, B + "voorvoegselGeslachtsnaam", who.voorvoegsel or None)
-        _el(g, B + "voorletters", who.voorletters)
-        _el(g, B + "voornamen", who.voornamen)
-        _el(g, B + "geslachtsaanduiding", who.geslachtsaanduiding)
-        _el(g, B + "geboortedatum", who.geboortedatum)
+        relation = _el(parent, F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", entiteittype="VRDNPSDEB",
+                       verwerkingssoort="T")
+        g = _el(relation, F + "gerelateerde", entiteittype="NPS", verwerkingssoort="I")
+        _el(g, BG_BSN, who.bsn)
+        _el(g, q(BG, "authentiek"), "J", metagegeven="true")
+        _el(g, q(BG, "geslachtsnaam"), who.geslachtsnaam)
+        _opt(g, q(BG, "voorvoegselGeslachtsnaam"), who.voorvoegsel or None)
+        _el(g, q(BG, "voorletters"), who.voorletters)
+        _el(g, q(BG, "voornamen"), who.voornamen)
+        _el(g, q(BG, "geslachtsaanduiding"), who.geslachtsaanduiding)
+        _el(g, q(BG, "geboortedatum"), who.geboortedatum)
         _adres(g, "verblijfsadres", who)
     else:
-        relatie = _el(parent, F + "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur", entiteittype="VRDNNPDEB",
-                      verwerkingssoort="T")
-        g = _el(relatie, F + "gerelateerde", entiteittype="NNP", verwerkingssoort="I")
-        _el(g, B + "inn.nnpId", who.nnp_id)
-        _el(g, B + "authentiek", "J", metagegeven="true")
-        _el(g, B + "statutaireNaam", who.statutaire_naam)
-        _el(g, B + "inn.rechtsvorm", who.rechtsvorm)
-    _opt(relatie, F + "debiteurnummer", d.debiteurnummer)
+        relation = _el(parent, F + "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur", entiteittype="VRDNNPDEB",
+                       verwerkingssoort="T")
+        g = _el(relation, F + "gerelateerde", entiteittype="NNP", verwerkingssoort="I")
+        _el(g, BG_NNP_ID, who.nnp_id)
+        _el(g, q(BG, "authentiek"), "J", metagegeven="true")
+        _el(g, q(BG, "statutaireNaam"), who.statutaire_naam)
+        _el(g, q(BG, "inn.rechtsvorm"), who.rechtsvorm)
+    _opt(relation, F + "debiteurnummer", d.debiteurnummer)
 
 
 def _status(parent: etree._Element, s: StatusSpec) -> None:
@@ -520,10 +523,10 @@ def vordering_element(spec: VorderingSpec) -> etree._Element:
                            ("vorderingomschrijving", r.vorderingomschrijving), ("aantal", r.aantal),
                            ("eenheid", r.eenheid), ("stuksPrijsExclBTW", r.stuks_prijs_excl_btw)):
             _opt(regel, F + tag, value)
-    for categorie, bedrag in spec.totaalregels_btw:
+    for category, amount in spec.totaalregels_btw:
         total = _el(obj, F + "totaalregelsBTW")
-        _el(total, F + "totaalbedragBTW", bedrag)
-        _el(total, F + "BTWcategorie", categorie)
+        _el(total, F + "totaalbedragBTW", amount)
+        _el(total, F + "BTWcategorie", category)
     if spec.incasso:
         incasso = _el(obj, F + "automatischeIncasso")
         _el(incasso, F + "machtigingskenmerk", spec.incasso.machtigingskenmerk)
@@ -548,17 +551,17 @@ def vordering_element(spec: VorderingSpec) -> etree._Element:
     if spec.zaak_identificatie:
         zaak = _el(obj, F + "isOntstaanInZaak", entiteittype="VRDZAK", verwerkingssoort="I")
         g = _el(zaak, F + "gerelateerde", entiteittype="ZAK", verwerkingssoort="I")
-        _el(g, Z + "identificatie", spec.zaak_identificatie)
-        _el(g, Z + "omschrijving", "Aanvraag " + spec.regels[0].vorderingomschrijving.lower()[:60])
+        _el(g, ZKN_IDENTIFICATIE, spec.zaak_identificatie)
+        _el(g, q(ZKN, "omschrijving"), "Aanvraag " + spec.regels[0].vorderingomschrijving.lower()[:60])
     if spec.gerelateerde_vorderingnummer:
-        relatie = _el(obj, F + "heeftBetrekkingOpVordering", entiteittype="VRDVRD", verwerkingssoort="T")
-        g = _el(relatie, F + "gerelateerde", entiteittype="VRD", verwerkingssoort="I")
+        relation = _el(obj, F + "heeftBetrekkingOpVordering", entiteittype="VRDVRD", verwerkingssoort="T")
+        g = _el(relation, F + "gerelateerde", entiteittype="VRD", verwerkingssoort="I")
         _el(g, F + "vorderingnummer", spec.gerelateerde_vorderingnummer)
     if spec.oeh:
-        relatie = _el(obj, F + "isOpgelegdDoorOrganisatischeEenheid", entiteittype="VRDOEH", verwerkingssoort="T")
-        g = _el(relatie, F + "gerelateerde", entiteittype="OEH", verwerkingssoort="I")
-        _el(g, Z + "identificatie", spec.oeh[0])
-        _el(g, Z + "naam", spec.oeh[1])
+        relation = _el(obj, F + "isOpgelegdDoorOrganisatischeEenheid", entiteittype="VRDOEH", verwerkingssoort="T")
+        g = _el(relation, F + "gerelateerde", entiteittype="OEH", verwerkingssoort="I")
+        _el(g, ZKN_IDENTIFICATIE, spec.oeh[0])
+        _el(g, q(ZKN, "naam"), spec.oeh[1])
     return obj
 
 
@@ -581,24 +584,25 @@ def di01_vordering(vorderingen: list[VorderingSpec] | int, *, zender: Systeem = 
     return _bytes(root)
 
 
-def status_for(spec: VorderingSpec, status: str = "BET", *, betaald: int | None = None,
+def status_for(spec: VorderingSpec, status: str = "BET", *, paid: int | None = None,
                moment: datetime | None = None) -> StatusWijzigingSpec:
-    """A status change for a generated vordering."""
+    """A status change for a generated vordering; ``paid``: its totaalBetaald (default: all of it for BET, else
+    nothing)."""
     moment = moment or datetime.now(UTC)
     return StatusWijzigingSpec(spec.vorderingnummer, spec.tsa, spec.organisatie_nnp_id, StatusSpec(
         status, moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        totaal_betaald=betaald if betaald is not None else (spec.totaalbedrag_incl_btw if status == "BET" else 0),
+        totaal_betaald=paid if paid is not None else (spec.totaalbedrag_incl_btw if status == "BET" else 0),
         opmerkingen=f"Status {status}"))
 
 
-def di01_status_wijziging(wijzigingen: list[StatusWijzigingSpec], *, zender: Systeem = ONTVANGER,
-                          ontvanger: Systeem = ZENDER, referentienummer: str | None = None,
-                          tijdstip: str | None = None) -> bytes:
+def di01_statuswijziging(changes: list[StatusWijzigingSpec], *, zender: Systeem = ONTVANGER,
+                         ontvanger: Systeem = ZENDER, referentienummer: str | None = None,
+                         tijdstip: str | None = None) -> bytes:
     """A ``FIN:Di01-verstrekVorderingStatusWijziging``: one vrdLk01 per change, holding one object (the new
     state, mutatiesoort T) or, with ``previous``, the old and the new state (mutatiesoort W)."""
     root = etree.Element(F + "Di01-verstrekVorderingStatusWijziging", nsmap=NSMAP)
     _stuurgegevens(root, "verstrekVorderngStatusWijzigng", zender, ontvanger, referentienummer, tijdstip)
-    for w in wijzigingen:
+    for w in changes:
         lk = _kennisgeving(root, "vrdLk01", "VRD", "W" if w.previous else "T")
         for status in ((w.previous, w.status) if w.previous else (w.status,)):
             obj = _el(lk, F + "object", entiteittype="VRD", verwerkingssoort="W")
@@ -677,7 +681,7 @@ def status_scope() -> etree._Element:
     etree.SubElement(obj, F + "vorderingnummer")
     status = etree.SubElement(obj, F + "vorderingstatus")
     for name in ("totaalBetaald", "deelBedragBetaald", "opmerkingen", "status", "datumEnTijd"):
-        etree.SubElement(status, F + name, {f"{{{XSI}}}nil": "true"})
+        etree.SubElement(status, F + name, {XSI_NIL: "true"})
     return obj
 
 
@@ -724,7 +728,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, type=Path, help="output folder (created)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--prefix", default="GEN", help="vorderingnummer prefix (default GEN)")
-    parser.add_argument("--soort", choices=("vordering", "status", "verantwoording"), default="vordering")
+    parser.add_argument("--kind", "--soort", dest="kind", choices=("vordering", "status", "verantwoording"),
+                        default="vordering", help="the message to write (--soort: the old name, still accepted)")
     parser.add_argument("--soap", action="store_true", help="wrap each message in a SOAP 1.1 envelope")
     args = parser.parse_args(argv)
     if args.vorderingen < 1 or args.messages < 1:
@@ -733,18 +738,18 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     for m in range(args.messages):
         start = m * args.vorderingen
-        referentienummer = f"{args.prefix}-{args.soort}-{args.seed}-{m:06d}"
-        if args.soort == "verantwoording":
+        referentienummer = f"{args.prefix}-{args.kind}-{args.seed}-{m:06d}"
+        if args.kind == "verantwoording":
             data = di01_financiele_verantwoording(
                 [random_verantwoording(rng, start + i, prefix=args.prefix + "F") for i in range(args.vorderingen)],
                 referentienummer=referentienummer)
         else:
             specs = [random_vordering(rng, start + i, prefix=args.prefix) for i in range(args.vorderingen)]
-            data = di01_vordering(specs, referentienummer=referentienummer) if args.soort == "vordering" else \
-                di01_status_wijziging([status_for(s, rng.choice(["VRW", "VRS", "BET", "INV"])) for s in specs],
-                                      referentienummer=referentienummer)
-        (args.out / f"di01-{args.soort}-{m:06d}.xml").write_bytes(soap(data) if args.soap else data)
-    print(f"{args.messages} {args.soort} message(s) of {args.vorderingen} object(s) written to {args.out}")
+            data = di01_vordering(specs, referentienummer=referentienummer) if args.kind == "vordering" else \
+                di01_statuswijziging([status_for(s, rng.choice(["VRW", "VRS", "BET", "INV"])) for s in specs],
+                                     referentienummer=referentienummer)
+        (args.out / f"di01-{args.kind}-{m:06d}.xml").write_bytes(soap(data) if args.soap else data)
+    print(f"{args.messages} {args.kind} message(s) of {args.vorderingen} object(s) written to {args.out}")
     return 0
 
 

@@ -45,14 +45,14 @@ def answer(message: etree._Element) -> Reply:
     return Reply(200, wrap(message), etree.QName(message).localname.removesuffix("Bericht"))
 
 
-def refuse(arrival: Arrival, fout: StufFault, eigen: Systeem) -> Reply:
+def refuse(arrival: Arrival, error: StufFault, own: Systeem) -> Reply:
     """A Fo03 (Di01 port) or Fo02 (vraag port) inside a SOAP Fault, HTTP 500."""
     if arrival.path.rstrip("/").endswith(PORT_VRAAG):
-        stuf = answers.fo02(fout)
+        stuf = answers.fo02(error)
     else:
-        stuf = answers.fo03(arrival.stuurgegevens, fout, eigen)
-    return Reply(500, wrap(fault(stuf, fout.plek, fout.omschrijving)),
-                 f"{etree.QName(stuf).localname.removesuffix('Bericht')} {fout.code}")
+        stuf = answers.fo03(arrival.stuurgegevens, error, own)
+    return Reply(500, wrap(fault(stuf, error.plek, error.omschrijving)),
+                 f"{etree.QName(stuf).localname.removesuffix('Bericht')} {error.code}")
 
 
 @dataclass
@@ -78,9 +78,9 @@ class Counterpart:
 
 
 class Listener:
-    def __init__(self, host: str, port: int, eigen: Systeem,
+    def __init__(self, host: str, port: int, own: Systeem,
                  on_unexpected: Callable[[Exchange], None] | None = None):
-        self.eigen = eigen
+        self.own = own
         self.on_unexpected = on_unexpected
         self._counterpart: Counterpart | None = None
         self._lock = threading.Lock()
@@ -162,7 +162,7 @@ class Listener:
         if arrival.message is None:
             return Reply(400, arrival.problem.encode(), "HTTP 400")
         return refuse(arrival, StufFault("StUF046", f"stuf-fin selftest: {arrival.operation_name} not expected now "
-                                        f"({waiting}); send it again later"), self.eigen)
+                                        f"({waiting}); send it again later"), self.own)
 
     @staticmethod
     def _exchange(arrival: Arrival, reply: Reply) -> Exchange:

@@ -7,14 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
-from stuf_fin.namespaces import XSI_NIL
+from stuf_fin.namespaces import XSI_NIL, F
 from stuf_fin.selftest import checks
 from stuf_fin.selftest import generator as g
 from stuf_fin.selftest.results import FAIL, PASS, Outcome, StepResult
 from stuf_fin.selftest.scenarios import Scenario
 from stuf_fin.selftest.session import ProviderSession, Steps
 
-F = g.F
 MAX_SHOWN = 8  # differences named in a reason
 
 
@@ -128,12 +127,12 @@ def scenario_11(s: ProviderSession, steps: Steps) -> None:
 
 
 def scenario_12(s: ProviderSession, steps: Steps) -> None:
-    nummer = s.numbers.vorderingnummer(12)
+    number = s.numbers.vorderingnummer(12)
 
     def body(step: StepResult) -> Outcome:
-        message = g.vrdLv01(nummer, scope="alles", zender=s.options.zender, ontvanger=s.options.ontvanger)
+        message = g.vrdLv01(number, scope="alles", zender=s.options.zender, ontvanger=s.options.ontvanger)
         answer, sent = s.send(step, message)
-        return checks.judge_not_found(answer, sent, s.options.validator, vorderingnummer=nummer)
+        return checks.judge_not_found(answer, sent, s.options.validator, vorderingnummer=number)
 
     steps.run("1", body)
 
@@ -156,25 +155,25 @@ def scenario_4(s: ProviderSession, steps: Steps) -> None:
             return outcome
 
         steps.run("0", precondition)
-    nummer, tsa, nnp = spec.vorderingnummer, spec.tsa, spec.organisatie_nnp_id
-    minimal = g.StatusWijzigingSpec(nummer, tsa, nnp, g.StatusSpec("VRW", _now()))
+    number, tsa, nnp = spec.vorderingnummer, spec.tsa, spec.organisatie_nnp_id
+    minimal = g.StatusWijzigingSpec(number, tsa, nnp, g.StatusSpec("VRW", _now()))
     maximal = g.StatusWijzigingSpec(
-        nummer, tsa, nnp, g.StatusSpec("BET", _now(timedelta(seconds=1)), totaal_betaald=spec.totaalbedrag_incl_btw,
+        number, tsa, nnp, g.StatusSpec("BET", _now(timedelta(seconds=1)), totaal_betaald=spec.totaalbedrag_incl_btw,
                                        deel_bedrag_betaald=spec.totaalbedrag_incl_btw, opmerkingen="Betaald"),
         previous=g.StatusSpec("VRW", _now(), totaal_betaald=0, deel_bedrag_betaald=0, opmerkingen="Verwerkt"),
         metagegevens=True)
     for key, change, what in (("1", minimal, "the minimal status change"), ("2", maximal, "the maximal status change")):
         def accept(r: StepResult, c: g.StatusWijzigingSpec = change, w: str = what) -> Outcome:
-            return _accepted(s, r, g.di01_status_wijziging([c], **s.addressing), f"{w} of vordering {nummer}")
+            return _accepted(s, r, g.di01_statuswijziging([c], **s.addressing), f"{w} of vordering {number}")
 
         steps.run(key, accept, needs=("0",))
 
 
 def scenario_5(s: ProviderSession, steps: Steps) -> None:
-    nummer = s.numbers.vorderingnummer(5)
-    change = g.StatusWijzigingSpec(nummer, s.options.tsa, "", g.StatusSpec("BET", _now(), totaal_betaald=0))
-    steps.run("1", lambda r: _refused(s, r, g.di01_status_wijziging([change], **s.addressing),
-                                      f"a status change of vordering {nummer}, which it never received"))
+    number = s.numbers.vorderingnummer(5)
+    change = g.StatusWijzigingSpec(number, s.options.tsa, "", g.StatusSpec("BET", _now(), totaal_betaald=0))
+    steps.run("1", lambda r: _refused(s, r, g.di01_statuswijziging([change], **s.addressing),
+                                      f"a status change of vordering {number}, which it never received"))
 
 
 # -- scenarios 13 and 14: verantwoordingen ------------------------------------------------------------------------
@@ -194,10 +193,10 @@ def scenario_13(s: ProviderSession, steps: Steps) -> None:
 
 def scenario_14(s: ProviderSession, steps: Steps) -> None:
     spec = g.maximal_verantwoording(s.numbers.verantwoordingsnummer(), today=s.today, rng=s.rng)
-    nummer = spec.verantwoordingsnummer
-    steps.run("0", lambda r: _accepted(s, r, _verantwoording(s, spec), f"verantwoording {nummer}"))
+    number = spec.verantwoordingsnummer
+    steps.run("0", lambda r: _accepted(s, r, _verantwoording(s, spec), f"verantwoording {number}"))
     steps.run("1", lambda r: _refused(s, r, _verantwoording(s, spec),
-                                      f"verantwoording {nummer} a second time (accepted in step 0)"), needs=("0",))
+                                      f"verantwoording {number} a second time (accepted in step 0)"), needs=("0",))
 
 
 PLAYS = {4: scenario_4, 5: scenario_5, 9: scenario_9, 10: scenario_10, 11: scenario_11, 12: scenario_12,

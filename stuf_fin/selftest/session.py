@@ -142,7 +142,7 @@ class ProviderSession:
         """Stuurgegevens of a fresh Di01: the configured zender and ontvanger, a new referentienummer, an
         increasing tijdstipBericht."""
         return {"zender": self.options.zender, "ontvanger": self.options.ontvanger,
-                "referentienummer": self.numbers.referentienummer(), "tijdstip": messages.tijdstip()}
+                "referentienummer": self.numbers.referentienummer(), "tijdstip": messages.moment()}
 
     def send(self, step: StepResult, message: bytes) -> tuple[checks.Answer, Stuurgegevens]:
         """Post ``message`` (checked against the schema first: a runner that sends invalid messages proves

@@ -20,9 +20,9 @@ from spyne.error import ResourceNotFoundError
 from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11
 
-from stuf_fin.envelope import BODY, ENVELOPE, HEADER, envelope_parts, fault
+from stuf_fin.envelope import HEADER, body_messages, envelope_parts, fault, is_envelope
 from stuf_fin.errors import StufFinError
-from stuf_fin.namespaces import FIN, SOAP_ENV, prefixed
+from stuf_fin.namespaces import SOAP_ENV, F, prefixed
 from stuf_fin.pipeline import Pipeline
 from stuf_fin.schema.parsing import ParseLimits, XmlInputError, XmlLimitError
 from stuf_fin.schema.streaming import Stream, read_head, validate_stream
@@ -35,7 +35,7 @@ from stuf_fin.stuf.stuurgegevens import Stuurgegevens, read_stuurgegevens
 log = logging.getLogger("stuf_fin.soap")
 
 #: Operations whose handler can read a large message as a stream: message element -> repeated child.
-STREAMABLE = {f"{{{FIN}}}Di01-verstrekVordering": f"{{{FIN}}}vrdLk01"}
+STREAMABLE = {F + "Di01-verstrekVordering": F + "vrdLk01"}
 
 
 def _state(ctx: MethodContext) -> SimpleNamespace:
@@ -49,9 +49,9 @@ def _state(ctx: MethodContext) -> SimpleNamespace:
 class StufTransportFault(Fault, StufFinError):
     """A fault found before the pipeline runs (envelope, dispatch, SOAPAction)."""
 
-    def __init__(self, fout: StufFault, message: etree._Element | None = None):
-        super().__init__("Client" if fout.plek == "client" else "Server", fout.omschrijving)
-        self.fout = fout
+    def __init__(self, stuf_fault: StufFault, message: etree._Element | None = None):
+        super().__init__("Client" if stuf_fault.plek == "client" else "Server", stuf_fault.omschrijving)
+        self.stuf_fault = stuf_fault
         self.message = message
 
 
@@ -88,8 +88,8 @@ class StufSoap11(Soap11):
         minimum = getattr(self.pipeline.settings, "stream_min_bytes", 0)
         if minimum and len(data) >= minimum:
             head = read_head(data, self.limits)
-            body = head.find(BODY)
-            message = next((c for c in body if isinstance(c.tag, str)), None) if body is not None else None
+            messages = body_messages(head)
+            message = messages[0] if messages else None
             kind = STREAMABLE.get(message.tag) if message is not None and message.tag in self.port_operations else None
             if kind is not None and message is not None:
                 try:
@@ -114,22 +114,22 @@ class StufSoap11(Soap11):
 
     def decompose_incoming_envelope(self, ctx: MethodContext, message: str = Soap11.REQUEST) -> None:
         root = ctx.in_document
-        if root.tag != ENVELOPE:
+        if not is_envelope(root):
             raise StufTransportFault(StufFault(
                 "StUF055", f"geen SOAP 1.1 Envelope ({SOAP_ENV}) maar {prefixed(root.tag)}"))
-        body = root.find(BODY)
-        children = [c for c in body if isinstance(c.tag, str)] if body is not None else []
+        children = body_messages(root)
         if len(children) != 1:
             raise StufTransportFault(StufFault(
                 "StUF055", f"de SOAP Body moet precies één bericht bevatten, niet {len(children)}"))
         element = children[0]
+        tag = str(element.tag)  # (a str: body_messages leaves comments and processing instructions out)
         ctx.in_header_doc = root.find(HEADER)
         ctx.in_body_doc = element
-        ctx.method_request_string = element.tag
-        operation = self.port_operations.get(element.tag)
+        ctx.method_request_string = tag
+        operation = self.port_operations.get(tag)
         if operation is None:
             raise StufTransportFault(StufFault(
-                "StUF022", f"bericht {prefixed(element.tag)} is geen operatie van {self.port}"), element)
+                "StUF022", f"bericht {prefixed(tag)} is geen operatie van {self.port}"), element)
         _state(ctx).operation = operation
         self._check_soap_action(ctx, operation, element)
 
@@ -140,7 +140,7 @@ class StufSoap11(Soap11):
         action = action.strip().strip('"')
         if action and action != operation.soap_action:
             raise StufTransportFault(StufFault(
-                "StUF040", f"SOAPAction {action!r} hoort niet bij {operation.naam} "
+                "StUF040", f"SOAPAction {action!r} hoort niet bij {operation.name} "
                            f"(verwacht {operation.soap_action!r})", plek="client"), element)
 
     def get_call_handles(self, ctx: MethodContext) -> list[Any]:
@@ -148,14 +148,14 @@ class StufSoap11(Soap11):
         if operation is None:
             return []
         return [d for handles in self.app.interface.service_method_map.values() for d in handles
-                if d.operation_name == operation.naam][:1]
+                if d.operation_name == operation.name][:1]
 
     def deserialize(self, ctx: MethodContext, message: str) -> None:
         ctx.in_object = Request(
             operation=_state(ctx).operation,
             message=ctx.in_body_doc,
             raw=_state(ctx).raw,
-            ontvangen_op=datetime.now(UTC),
+            received_at=datetime.now(UTC),
             stream=_state(ctx).stream,
             issues=_state(ctx).issues,
             identity=ctx.transport.request.identity,
@@ -165,35 +165,35 @@ class StufSoap11(Soap11):
     # -- out ---------------------------------------------------------------------------------------
     def serialize(self, ctx: MethodContext, message: str) -> None:
         if ctx.out_error is not None:
-            antwoord = self._reply_for_fault(ctx, ctx.out_error)
+            reply = self._reply_for_fault(ctx, ctx.out_error)
         else:
             out = ctx.out_object
-            antwoord = out[0] if isinstance(out, (list, tuple)) else out
-        _state(ctx).antwoord = antwoord
-        if antwoord.fout is not None:
+            reply = out[0] if isinstance(out, (list, tuple)) else out
+        _state(ctx).reply = reply
+        if reply.fault is not None:
             ctx.transport.resp_code = HTTP_500
         elif ctx.transport.resp_code is None:
             ctx.transport.resp_code = HTTP_200
 
     def _reply_for_fault(self, ctx: MethodContext, error: Exception) -> Reply:
         if isinstance(error, StufTransportFault):
-            fout, message = error.fout, error.message
+            stuf_fault, message = error.stuf_fault, error.message
         elif isinstance(error, ResourceNotFoundError):
-            fout, message = StufFault("StUF022", "onbekend bericht"), None
+            stuf_fault, message = StufFault("StUF022", "onbekend bericht"), None
         else:
             log.error("unexpected spyne fault: %s", error)
-            fout, message = StufFault("StUF058", "interne fout"), None
+            stuf_fault, message = StufFault("StUF058", "interne fout"), None
         sg = read_stuurgegevens(message) if message is not None else Stuurgegevens()
-        return self.pipeline.fault_reply(self.foutbericht, sg, fout)
+        return self.pipeline.fault_reply(self.foutbericht, sg, stuf_fault)
 
     def create_out_string(self, ctx: MethodContext, charset: str | None = None) -> None:
-        antwoord: Reply = _state(ctx).antwoord
-        if antwoord.fout is None:
-            body = antwoord.to_bytes()
+        reply: Reply = _state(ctx).reply
+        if reply.fault is None:
+            body = reply.to_bytes()
         else:
-            fout = antwoord.fout
-            assert antwoord.element is not None  # a Fo0x is an element
-            body = etree.tostring(fault(antwoord.element, fout.plek, fout.omschrijving), encoding="UTF-8")
+            stuf_fault = reply.fault
+            assert reply.element is not None  # a Fo0x is an element
+            body = etree.tostring(fault(reply.element, stuf_fault.plek, stuf_fault.omschrijving), encoding="UTF-8")
         before, after = envelope_parts()
         ctx.out_string = [before, body, after]
 

@@ -27,13 +27,13 @@ spyne.const.MIN_GC_INTERVAL = float("inf")
 def _service(port: str) -> type[ServiceBase]:
     methods = {}
     for operation in (op for op in OPERATIONS if op.port == port):
-        def handle(ctx: MethodContext, verzoek: Request) -> Reply:
-            antwoord: Reply = ctx.app.pipeline.handle_request(verzoek)
-            return antwoord
+        def handle(ctx: MethodContext, request: Request) -> Reply:
+            reply: Reply = ctx.app.pipeline.handle_request(request)
+            return reply
 
-        name = operation.naam.replace("-", "_")
+        name = operation.name.replace("-", "_")
         handle.__name__ = name
-        methods[name] = rpc(AnyXml, _returns=AnyXml, _body_style="bare", _operation_name=operation.naam)(handle)
+        methods[name] = rpc(AnyXml, _returns=AnyXml, _body_style="bare", _operation_name=operation.name)(handle)
     return type(f"{port}Service", (ServiceBase,), methods)
 
 

@@ -4,7 +4,7 @@ Every message in and out is archived with its raw bytes.  Only messages answered
 remembered as referentienummers: a message answered with Fo03 did not happen (StUF 03.01 §4.4), so a
 resend with the same referentienummer must be processed again.
 
-A received message *claims* its referentienummer (:func:`claim_referentie`) first thing in the transaction
+A received message *claims* its referentienummer (:func:`claim`) first thing in the transaction
 that stores its effect: an insert that conflicts.  On PostgreSQL an insert of a key that another, still open
 transaction inserted waits for that transaction to end, so a message identical to one in flight waits for it
 and then sees its answer (or, when that one rolled back, gets the claim itself); SQLite's write lock
@@ -27,6 +27,7 @@ from stuf_fin.store.bulk import copy_row_with_blob, insert_values
 from stuf_fin.store.db import reserve_ids
 from stuf_fin.store.driver_select import DriverSelect
 from stuf_fin.store.tables import bericht, ontvangen_referentie
+from stuf_fin.stuf.stuurgegevens import SYSTEEM_PARTS
 
 if TYPE_CHECKING:
     from stuf_fin.stuf.stuurgegevens import Stuurgegevens
@@ -46,7 +47,7 @@ class Systeem(Protocol):
 
 
 #: A request larger than this is written into SQLite last and in pieces of this size (:func:`fill_request`).
-BLOB_STUK = 1024 * 1024
+BLOB_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Prior:
 
 def _parts(prefix: str, systeem: Systeem | None) -> dict[str, str]:
     return {f"{prefix}_{part}": (getattr(systeem, part, "") or "") if systeem is not None else ""
-            for part in ("organisatie", "applicatie", "administratie", "gebruiker")}
+            for part in SYSTEEM_PARTS}
 
 
 def bericht_row(*, port: str, operation: str, request: bytes, received_at: datetime, direction: str = "in",
@@ -97,7 +98,7 @@ def archive(conn: Connection, *, defer: bool = False, **fields: Any) -> int:
     """
     values = bericht_row(**fields)
     request = values["request"]
-    if conn.dialect.name == "postgresql" and len(request) > BLOB_STUK:  # sent in pieces, never copied whole
+    if conn.dialect.name == "postgresql" and len(request) > BLOB_CHUNK:  # sent in pieces, never copied whole
         bericht_id = reserve_ids(conn, bericht, 1)[0]
         copy_row_with_blob(conn, bericht, {"id": bericht_id, **{k: v for k, v in values.items() if k != "request"}},
                            "request", request)
@@ -111,25 +112,24 @@ def archive(conn: Connection, *, defer: bool = False, **fields: Any) -> int:
 def archive_and_claim(conn: Connection, claim_port: str, claim_zender: Systeem | None, claim_referentienummer: str,
                       content_hash: str, *, defer: bool = False, **archived: Any) -> tuple[int, Prior | None]:
     """:func:`archive` (keyword arguments ``archived``, ``content_hash`` and ``defer``) and then
-    :func:`claim_referentie` of ``claim_referentienummer`` from ``claim_zender`` on ``claim_port`` for the new row.
+    :func:`claim` of ``claim_referentienummer`` from ``claim_zender`` on ``claim_port`` for the new row.
     Returns the row's id and None when the claim is ours, else the accepted message that holds the
     referentienummer.  On PostgreSQL one statement (a data-modifying ``WITH``: one round trip) unless the request
     is sent in pieces."""
-    if conn.dialect.name == "postgresql" and len(archived["request"]) <= BLOB_STUK:
+    if conn.dialect.name == "postgresql" and len(archived["request"]) <= BLOB_CHUNK:
         values = bericht_row(content_hash=content_hash, **archived)
-        claim = {**_referentie(claim_port, claim_zender, claim_referentienummer), "content_hash": content_hash}
+        key = {**_claim_key(claim_port, claim_zender, claim_referentienummer), "content_hash": content_hash}
         [(bericht_id, claimed)] = _ARCHIVE_AND_CLAIM.rows(conn, {**values, **{
-            f"c_{name}": value for name, value in claim.items()}})
+            f"c_{name}": value for name, value in key.items()}})
         if claimed is not None:
             return bericht_id, None
-        eerder = find_accepted(conn, claim_port, claim_zender, claim_referentienummer)
-        if eerder is not None:
-            return bericht_id, eerder
-        # the holder went away since the claim (read committed): claim_referentie claims again
+        prior = find_accepted(conn, claim_port, claim_zender, claim_referentienummer)
+        if prior is not None:
+            return bericht_id, prior
+        # the holder went away since the claim (read committed): claim() claims again
     else:
         bericht_id = archive(conn, content_hash=content_hash, defer=defer, **archived)
-    return bericht_id, claim_referentie(conn, claim_port, claim_zender, claim_referentienummer, content_hash,
-                                        bericht_id)
+    return bericht_id, claim(conn, claim_port, claim_zender, claim_referentienummer, content_hash, bericht_id)
 
 
 def archive_answered(conn: Connection, vragen: Sequence[tuple[dict[str, Any], Sequence[int]]]) -> list[int]:
@@ -142,11 +142,11 @@ def archive_answered(conn: Connection, vragen: Sequence[tuple[dict[str, Any], Se
     ids = reserve_ids(conn, bericht, len(rows))
     names = ("id", *rows[0])
     insert_values(conn, bericht, names, [(i, *row.values()) for i, row in zip(ids, rows, strict=True)])
-    paren = [(i, v) for i, (_, returned) in zip(ids, vragen, strict=True) for v in dict.fromkeys(returned)]
-    if paren and conn.dialect.name == "postgresql":
-        conn.execute(_LINKS_PG, {"b": [b for b, _ in paren], "v": [v for _, v in paren]})
-    elif paren:
-        conn.execute(_LINKS_JSON, {"k": json.dumps(paren)})
+    pairs = [(i, v) for i, (_, returned) in zip(ids, vragen, strict=True) for v in dict.fromkeys(returned)]
+    if pairs and conn.dialect.name == "postgresql":
+        conn.execute(_LINKS_PG, {"b": [b for b, _ in pairs], "v": [v for _, v in pairs]})
+    elif pairs:
+        conn.execute(_LINKS_JSON, {"k": json.dumps(pairs)})
     return ids
 
 
@@ -161,7 +161,7 @@ _LINKS_JSON = sa.text(
 # Statements built once: building and hashing a new statement object costs more than running it (a small
 # message runs ten of them).
 _ARCHIVE = sa.insert(bericht).returning(bericht.c.id)
-_ANTWOORD = sa.update(bericht).where(bericht.c.id == sa.bindparam("b_id")).values(
+_SET_REPLY = sa.update(bericht).where(bericht.c.id == sa.bindparam("b_id")).values(
     reply=sa.bindparam("b_reply"), outcome=sa.bindparam("b_outcome"), fault_code=sa.bindparam("b_fault_code"),
     answered_at=sa.bindparam("b_answered_at"), resend_of=sa.bindparam("b_resend_of"))
 _KEY = ("port", "zender_organisatie", "zender_applicatie", "zender_administratie", "zender_gebruiker",
@@ -179,13 +179,13 @@ def _archive_and_claim_statement() -> sa.Select[Any]:
     archived = sa.insert(bericht).values({name: sa.bindparam(name, type_=bericht.c[name].type) for name in names}
                                          ).returning(bericht.c.id).cte("archived")
     keys = (*_KEY, "content_hash")
-    claim = postgresql.insert(ontvangen_referentie).from_select(
+    claimed = postgresql.insert(ontvangen_referentie).from_select(
         [*keys, "bericht_id"],
         sa.select(*(sa.bindparam(f"c_{k}", type_=ontvangen_referentie.c[k].type) for k in keys), archived.c.id),
     ).on_conflict_do_nothing(index_elements=[ontvangen_referentie.c[k] for k in _KEY]).returning(
         ontvangen_referentie.c.id).cte("claim")
-    return sa.select(archived.c.id.label("bericht_id"), claim.c.id.label("claim_id")).select_from(
-        archived.outerjoin(claim, sa.true()))
+    return sa.select(archived.c.id.label("bericht_id"), claimed.c.id.label("claim_id")).select_from(
+        archived.outerjoin(claimed, sa.true()))
 
 
 _ARCHIVE_AND_CLAIM = DriverSelect(_archive_and_claim_statement())  # on the driver's cursor: run per message
@@ -195,7 +195,7 @@ _ACCEPTED = (sa.select(ontvangen_referentie.c.content_hash, ontvangen_referentie
 
 
 def _in_pieces(conn: Connection, request: bytes) -> bool:
-    return conn.dialect.name == "sqlite" and len(request) > BLOB_STUK
+    return conn.dialect.name == "sqlite" and len(request) > BLOB_CHUNK
 
 
 def fill_request(conn: Connection, bericht_id: int, request: bytes) -> None:
@@ -211,8 +211,8 @@ def fill_request(conn: Connection, bericht_id: int, request: bytes) -> None:
     raw: Any = conn.connection.driver_connection  # sqlite3's
     with raw.blobopen("bericht", "request", bericht_id) as blob:
         view = memoryview(request)
-        for start in range(0, len(request), BLOB_STUK):
-            blob.write(view[start:start + BLOB_STUK])
+        for start in range(0, len(request), BLOB_CHUNK):
+            blob.write(view[start:start + BLOB_CHUNK])
 
 
 def set_reply(conn: Connection, bericht_id: int, reply: bytes, outcome: str, fault_code: str | None = None,
@@ -220,35 +220,35 @@ def set_reply(conn: Connection, bericht_id: int, reply: bytes, outcome: str, fau
     """Record the answer to an archived message (outcome Bv03, Fo03, Fo02 or La01); ``resend_of``: the message
     is an identical resend of that accepted one, answered with its Bv03.  (The console's counts are kept apart:
     :class:`stuf_fin.store.answer_counts.AnswerCounts`.)"""
-    conn.execute(_ANTWOORD, {"b_id": bericht_id, "b_reply": reply, "b_outcome": outcome, "b_fault_code": fault_code,
+    conn.execute(_SET_REPLY, {"b_id": bericht_id, "b_reply": reply, "b_outcome": outcome, "b_fault_code": fault_code,
                              "b_answered_at": answered_at or datetime.now(UTC), "b_resend_of": resend_of})
 
 
-def _referentie(port: str, zender: Systeem | None, referentienummer: str) -> dict[str, str]:
+def _claim_key(port: str, zender: Systeem | None, referentienummer: str) -> dict[str, str]:
     return {"port": port, "referentienummer": referentienummer, **_parts("zender", zender)}
 
 
 def find_accepted(conn: Connection, port: str, zender: Systeem | None, referentienummer: str) -> Prior | None:
     """The accepted message with this zender and referentienummer on this port (StUF016), if any."""
-    row = conn.execute(_ACCEPTED, _referentie(port, zender, referentienummer)).first()
+    row = conn.execute(_ACCEPTED, _claim_key(port, zender, referentienummer)).first()
     return None if row is None else Prior(row.content_hash, row.bericht_id, row.reply or b"")
 
 
-def claim_referentie(conn: Connection, port: str, zender: Systeem | None, referentienummer: str,
-                     content_hash: str, bericht_id: int) -> Prior | None:
+def claim(conn: Connection, port: str, zender: Systeem | None, referentienummer: str,
+          content_hash: str, bericht_id: int) -> Prior | None:
     """Claim a referentienummer for the message archived as ``bericht_id``; None when the claim is ours, else
     the accepted message that holds it (compare its content hash: StUF016 or an identical resend).
 
     Call it first in the transaction of the message's effect: the claim lasts as long as that transaction
     (see the module docstring) and needs no savepoint (the conflict is not an error).
     """
-    values = {**_referentie(port, zender, referentienummer), "content_hash": content_hash, "bericht_id": bericht_id}
+    values = {**_claim_key(port, zender, referentienummer), "content_hash": content_hash, "bericht_id": bericht_id}
     for _attempt in range(3):
         if conn.execute(_CLAIM[conn.dialect.name], values).first() is not None:
             return None
-        eerder = find_accepted(conn, port, zender, referentienummer)
-        if eerder is not None:
-            return eerder
+        prior = find_accepted(conn, port, zender, referentienummer)
+        if prior is not None:
+            return prior
         # the holder went away between the two statements (PostgreSQL, read committed): claim again
     raise RuntimeError(f"referentienummer {referentienummer!r} could not be claimed")
 

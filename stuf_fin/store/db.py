@@ -28,7 +28,7 @@ import math
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -64,8 +64,8 @@ SQLITE_CACHE_KIB = 16 * 1024
 #: A commit checkpoints the WAL itself only beyond this many pages (SQLite's default is 1,000): normally the
 #: background checkpointer (:mod:`stuf_fin.store.checkpoint`) has done it; this bounds the WAL without it.
 SQLITE_AUTOCHECKPOINT_PAGES = 8192
-_READ = "stuf_fin_lezen"
-T = TypeVar("T")  # execution option: a read-only transaction
+_READ = "stuf_fin_read"  # execution option: a read-only transaction
+T = TypeVar("T")
 _AUTOCOMMIT = "stuf_fin_autocommit"  # execution option (SQLite): no BEGIN, each statement by itself
 
 #: The exceptions that mean "the database cannot be used now" (a fault with plek ``server``: resend later).
@@ -93,13 +93,18 @@ def normalise_url(url: str | URL) -> URL:
     return parsed
 
 
+def _sqlstate(exc: DBAPIError) -> str | None:
+    """The SQLSTATE of the driver's error (psycopg 3 ``sqlstate``, psycopg 2 ``pgcode``); None on SQLite."""
+    sqlstate: str | None = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return sqlstate
+
+
 def is_unique_violation(exc: IntegrityError) -> bool:
     """Whether ``exc`` is a unique-constraint violation (PostgreSQL SQLSTATE 23505, SQLite UNIQUE)."""
-    orig = exc.orig
-    sqlstate: str | None = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    sqlstate = _sqlstate(exc)
     if sqlstate is not None:
         return sqlstate == "23505"
-    return "UNIQUE constraint failed" in str(orig)
+    return "UNIQUE constraint failed" in str(exc.orig)
 
 
 class QueryTimeout(StufFinError):
@@ -112,11 +117,10 @@ _SQLITE_PROGRESS_STEPS = 10_000
 
 def is_query_timeout(exc: DBAPIError) -> bool:
     """Whether ``exc`` is a statement stopped by its time limit (PostgreSQL SQLSTATE 57014, SQLite interrupt)."""
-    orig = exc.orig
-    sqlstate: str | None = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    sqlstate = _sqlstate(exc)
     if sqlstate is not None:
         return sqlstate == "57014"
-    return "interrupted" in str(orig)
+    return "interrupted" in str(exc.orig)
 
 
 def reserve_ids(conn: Connection, table: sa.Table, n: int) -> list[int]:
@@ -136,6 +140,15 @@ def reserve_ids(conn: Connection, table: sa.Table, n: int) -> list[int]:
 
 
 _NEXTVAL = sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)")
+
+#: Keys or ids per lookup query: far below SQLite's and PostgreSQL's limits on bound values.
+CHUNK = 1000
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """``items`` in consecutive slices of at most ``size``, one lookup query each."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 @contextmanager

@@ -18,8 +18,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from stuf_fin.store.db import chunks
 from stuf_fin.store.tables import bericht, returned_vordering, vordering, vorderingstatus
 from stuf_fin.store.vorderingen import SUMMARY as SUMMARY_VORDERING
+from stuf_fin.stuf.stuurgegevens import SYSTEEM_PARTS
 
 b = bericht.c
 #: Columns of a message in a list (not the request and reply bytes).
@@ -218,8 +220,7 @@ def resends(conn: Connection, row: sa.Row[*tuple[Any, ...]], limit: int = 50) ->
     resends and StUF016 refusals, newest first."""
     if not row.referentienummer:
         return []
-    zender = (equals(conn, b[f"zender_{part}"], getattr(row, f"zender_{part}"), False)
-              for part in ("organisatie", "applicatie", "administratie", "gebruiker"))
+    zender = (equals(conn, b[f"zender_{part}"], getattr(row, f"zender_{part}"), False) for part in SYSTEEM_PARTS)
     stmt = (sa.select(*SUMMARY).where(b.referentienummer == row.referentienummer,
                                       equals(conn, b.operation, row.operation, False), b.id != row.id, *zender)
             .order_by(b.received_at.desc(), b.id.desc()).limit(limit))
@@ -265,6 +266,6 @@ def questions_returning(conn: Connection, vordering_id: int, *, limit: int = 20,
 def summaries(conn: Connection, ids: list[int]) -> dict[int, sa.Row[*tuple[Any, ...]]]:
     """Messages by id (for the messages behind a status history)."""
     found: dict[int, sa.Row[*tuple[Any, ...]]] = {}
-    for start in range(0, len(ids), 1000):
-        found.update((r.id, r) for r in conn.execute(sa.select(*SUMMARY).where(b.id.in_(ids[start:start + 1000]))))
+    for chunk in chunks(ids):
+        found.update((r.id, r) for r in conn.execute(sa.select(*SUMMARY).where(b.id.in_(chunk))))
     return found

@@ -6,7 +6,7 @@ Conventions:
 * ``xs:date``: ``Date``; ``xs:dateTime``: the lexical form as received (``*_datum_en_tijd``) plus the
   moment in UTC (``*_tijdstip``) for sorting;
 * ``vorm`` columns (JSON): the attributes and lexical forms the typed columns cannot carry
-  (see :data:`stuf_fin.fin.model.Vorm`); for an optional group (``incasso_vorm``, ``schema_vorm``,
+  (see :data:`stuf_fin.fin.model.Markup`); for an optional group (``incasso_vorm``, ``schema_vorm``,
   ``status_vorm``) NULL means the group was absent and ``{}`` that it was present;
 * ``*_xml`` columns: a relation or StUF metadata element exactly as received (UTF-8).
 """

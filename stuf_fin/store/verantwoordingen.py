@@ -16,12 +16,11 @@ from stuf_fin.fin.model import (
     Verantwoording,
     VerantwoordingSleutel,
     VorderendeOrganisatie,
-    parse_datum_tijd,
+    parse_datetime,
 )
-from stuf_fin.store.db import reserve_ids
+from stuf_fin.store.db import chunks, reserve_ids
 from stuf_fin.store.tables import boeking, verantwoording
 
-CHUNK = 1000
 _BOEKING_FIELDS = ("boekingsleutel", "boekingbedrag_incl_btw", "boekingbedrag_excl_btw", "boekingbedrag_btw")
 
 
@@ -31,8 +30,7 @@ def existing_verantwoordingen(conn: Connection, keys: Iterable[VerantwoordingSle
     wanted = list(dict.fromkeys(keys))
     found: set[VerantwoordingSleutel] = set()
     c = verantwoording.c
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start:start + CHUNK]
+    for chunk in chunks(wanted):
         stmt = sa.select(c.organisatie_nnp_id, c.verantwoordingsnummer).where(
             sa.tuple_(c.organisatie_nnp_id, c.verantwoordingsnummer).in_(
                 [(k.organisatie, k.verantwoordingsnummer) for k in chunk]))
@@ -41,14 +39,14 @@ def existing_verantwoordingen(conn: Connection, keys: Iterable[VerantwoordingSle
 
 
 def insert_verantwoordingen(conn: Connection, verantwoordingen: Sequence[Verantwoording], *,
-                            bericht_id: int | None, ontvangen_op: datetime) -> list[int]:
+                            bericht_id: int | None, received_at: datetime) -> list[int]:
     """Store ``verantwoordingen`` with their boekingen; sets and returns their ids (in order)."""
     if not verantwoordingen:
         return []
     rows = [{
-        "bericht_id": bericht_id, "ontvangen_op": ontvangen_op,
+        "bericht_id": bericht_id, "ontvangen_op": received_at,
         "organisatie_nnp_id": f.vorderende_organisatie.sleutel, "verantwoordingsnummer": f.verantwoordingsnummer,
-        "datum_en_tijd": f.datum_en_tijd, "tijdstip": parse_datum_tijd(f.datum_en_tijd),
+        "datum_en_tijd": f.datum_en_tijd, "tijdstip": parse_datetime(f.datum_en_tijd),
         "boekingperiode_omschrijving": f.boekingperiode_omschrijving, "begindatum": f.begindatum,
         "einddatum": f.einddatum, "vorm": f.vorm or None, "organisatie_xml": f.vorderende_organisatie.xml,
         "tijdvak_geldigheid_xml": f.metagegevens.tijdvak_geldigheid,
@@ -63,7 +61,7 @@ def insert_verantwoordingen(conn: Connection, verantwoordingen: Sequence[Verantw
     for fid, f in zip(ids, verantwoordingen, strict=True):
         f.id = fid
         for n, b in enumerate(f.boekingen, 1):
-            row = {veld: getattr(b, veld) for veld in _BOEKING_FIELDS}
+            row = {field: getattr(b, field) for field in _BOEKING_FIELDS}
             row.update(verantwoording_id=fid, volgnummer=n, vorm=b.vorm or None)
             boekingen.append(row)
     if boekingen:
@@ -82,14 +80,13 @@ def load_verantwoordingen(conn: Connection, ids: Sequence[int]) -> list[Verantwo
     ids = list(dict.fromkeys(ids))
     rows: dict[int, Any] = {}
     per_fvw: dict[int, list[Boeking]] = defaultdict(list)
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
+    for chunk in chunks(ids):
         rows.update((r.id, r) for r in conn.execute(sa.select(verantwoording).where(verantwoording.c.id.in_(chunk))))
         stmt = sa.select(boeking).where(boeking.c.verantwoording_id.in_(chunk)).order_by(
             boeking.c.verantwoording_id, boeking.c.volgnummer)
         for b in conn.execute(stmt):
             per_fvw[b.verantwoording_id].append(
-                Boeking(**{veld: getattr(b, veld) for veld in _BOEKING_FIELDS}, vorm=b.vorm or {}))
+                Boeking(**{field: getattr(b, field) for field in _BOEKING_FIELDS}, vorm=b.vorm or {}))
     return [Verantwoording(
         verantwoordingsnummer=r.verantwoordingsnummer, datum_en_tijd=r.datum_en_tijd, begindatum=r.begindatum,
         einddatum=r.einddatum,

@@ -34,7 +34,7 @@ from stuf_fin.fin.model import (
     Zaak,
 )
 from stuf_fin.store.bulk import insert_statement, insert_tables, process, run
-from stuf_fin.store.db import reserve_ids
+from stuf_fin.store.db import chunks, reserve_ids
 from stuf_fin.store.tables import btw_totaalregel, termijn, vordering, vorderingsregel, vorderingstatus
 
 #: Keys per lookup query (3 bind parameters each; far below SQLite's and PostgreSQL's limits).
@@ -45,11 +45,6 @@ _REGEL_FIELDS = ("bedrag_excl_btw", "bedrag_incl_btw", "bedrag_btw", "btw_catego
                  "eenheid", "stuks_prijs_excl_btw")
 
 
-def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 # -- keys ------------------------------------------------------------------------------------------------
 
 def find_vorderingen(conn: Connection, keys: Iterable[VorderingSleutel]) -> dict[VorderingSleutel, int]:
@@ -58,14 +53,14 @@ def find_vorderingen(conn: Connection, keys: Iterable[VorderingSleutel]) -> dict
     found: dict[VorderingSleutel, int] = {}
     rows: Iterable[Any]
     if conn.dialect.name == "postgresql" and wanted:  # one join with three arrays: no plan for 1,000 OR-ed rows
-        rows = conn.execute(_SLEUTELS_PG, {"o": [k.organisatie for k in wanted], "t": [k.tsa for k in wanted],
+        rows = conn.execute(_KEYS_PG, {"o": [k.organisatie for k in wanted], "t": [k.tsa for k in wanted],
                                            "n": [k.vorderingnummer for k in wanted]})
     elif conn.dialect.name == "sqlite" and wanted and sqlite3.sqlite_version_info >= (3, 38):
         # the keys as one JSON array joined on the key's index: a third of the time of 3,000 bound values
-        rows = conn.execute(_SLEUTELS_JSON, {"k": json.dumps([(k.organisatie, k.tsa, k.vorderingnummer)
+        rows = conn.execute(_KEYS_JSON, {"k": json.dumps([(k.organisatie, k.tsa, k.vorderingnummer)
                                                               for k in wanted])})
     else:
-        rows = (row for chunk in _chunks(wanted) for row in conn.execute(_KEYS, {"sleutels": [
+        rows = (row for chunk in chunks(wanted, CHUNK) for row in conn.execute(_KEYS, {"keys": [
             (k.organisatie, k.tsa, k.vorderingnummer) for k in chunk]}))
     found.update((VorderingSleutel(org, tsa, nr), vid) for org, tsa, nr, vid in rows)
     return found
@@ -73,12 +68,12 @@ def find_vorderingen(conn: Connection, keys: Iterable[VorderingSleutel]) -> dict
 
 _c = vordering.c
 _KEYS = sa.select(_c.organisatie_nnp_id, _c.tsa, _c.vorderingnummer, _c.id).where(
-    sa.tuple_(_c.organisatie_nnp_id, _c.tsa, _c.vorderingnummer).in_(sa.bindparam("sleutels", expanding=True)))
-_SLEUTELS_JSON = sa.text(
+    sa.tuple_(_c.organisatie_nnp_id, _c.tsa, _c.vorderingnummer).in_(sa.bindparam("keys", expanding=True)))
+_KEYS_JSON = sa.text(
     "SELECT v.organisatie_nnp_id, v.tsa, v.vorderingnummer, v.id FROM json_each(:k) AS k JOIN vordering AS v "
     "ON v.organisatie_nnp_id = json_extract(k.value, '$[0]') AND v.tsa = json_extract(k.value, '$[1]') "
     "AND v.vorderingnummer = json_extract(k.value, '$[2]')")
-_SLEUTELS_PG = sa.text(
+_KEYS_PG = sa.text(
     "SELECT v.organisatie_nnp_id, v.tsa, v.vorderingnummer, v.id FROM vordering AS v "
     "JOIN unnest(CAST(:o AS text[]), CAST(:t AS text[]), CAST(:n AS text[])) AS k(o, t, n) "
     "ON v.organisatie_nnp_id = k.o AND v.tsa = k.t AND v.vorderingnummer = k.n")
@@ -121,7 +116,7 @@ def summaries_by_vorderingnummer(conn: Connection, vorderingnummer: str, tsa: st
 def summaries(conn: Connection, ids: Sequence[int]) -> dict[int, sa.Row[*tuple[Any, ...]]]:
     """:data:`SUMMARY` of these vorderingen by id."""
     found: dict[int, sa.Row[*tuple[Any, ...]]] = {}
-    for chunk in _chunks(list(ids)):
+    for chunk in chunks(list(ids), CHUNK):
         found.update((r.id, r) for r in conn.execute(sa.select(*SUMMARY).where(_v.id.in_(list(chunk)))))
     return found
 
@@ -131,7 +126,7 @@ def known_vorderingnummers(conn: Connection, numbers: Iterable[str]) -> set[str]
     wanted = list(dict.fromkeys(numbers))
     found: set[str] = set()
     c = vordering.c
-    for chunk in _chunks(wanted):
+    for chunk in chunks(wanted, CHUNK):
         found.update(conn.execute(sa.select(c.vorderingnummer).where(c.vorderingnummer.in_(chunk))).scalars())
     return found
 
@@ -143,11 +138,11 @@ class Rows(NamedTuple):
 
     table: sa.Table
     columns: tuple[str, ...]
-    waarden: list[tuple[Any, ...]]
+    values: list[tuple[Any, ...]]
 
     def dicts(self) -> list[dict[str, Any]]:
         """The rows as dicts (for a Core insert)."""
-        return [dict(zip(self.columns, row, strict=True)) for row in self.waarden]
+        return [dict(zip(self.columns, row, strict=True)) for row in self.values]
 
 
 _VORDERING_COLUMNS = (
@@ -174,13 +169,13 @@ _HISTORY_COLUMNS = ("vordering_id", "bericht_id", "bron", "ontvangen_op", "statu
                     "totaal_betaald", "deel_bedrag_betaald", "opmerkingen", "vorm")
 
 
-def _vordering_values(v: Vordering, vid: int, bericht_id: int | None, ontvangen_op: datetime) -> tuple[Any, ...]:
+def _vordering_values(v: Vordering, vid: int, bericht_id: int | None, received_at: datetime) -> tuple[Any, ...]:
     """The ``vordering`` row of ``v``, in the order of :data:`_VORDERING_COLUMNS`."""
     meta, organisatie = v.metagegevens, v.vorderende_organisatie
     i, schema, s, d = v.automatische_incasso, v.invorderingsschema, v.vorderingstatus, v.debiteur
     z, g, o = v.zaak, v.gerelateerde_vordering, v.organisatorische_eenheid
     return (
-        vid, bericht_id, ontvangen_op, organisatie.sleutel, v.tsa, v.vorderingnummer, v.factuurnummer,
+        vid, bericht_id, received_at, organisatie.sleutel, v.tsa, v.vorderingnummer, v.factuurnummer,
         v.creatiedatum, v.factuurdatum, v.vervaldatum, v.indicator_factuur_uitgestuurd,
         v.algemene_factuuromschrijving, v.valutacode, v.totaalbedrag_excl_btw, v.totaalbedrag_btw,
         v.totaalbedrag_incl_btw, v.taaknummer, v.indicator_publiekrechtelijk, v.vorm or None, organisatie.xml,
@@ -188,7 +183,7 @@ def _vordering_values(v: Vordering, vid: int, bericht_id: int | None, ontvangen_
         *((i.machtigingskenmerk, i.afgiftedatum_incasso, i.rekeningnummer, i.bic, i.vorm) if i is not None
           else _NO_INCASSO),
         schema.invorderingsregime if schema else None, schema.vorm if schema else None,
-        *((s.status, s.datum_en_tijd, s.tijdstip(), s.totaal_betaald, s.deel_bedrag_betaald, s.opmerkingen, s.vorm)
+        *((s.status, s.datum_en_tijd, s.moment(), s.totaal_betaald, s.deel_bedrag_betaald, s.opmerkingen, s.vorm)
           if s is not None else _NO_STATUS),
         *((d.soort, d.bsn, d.nnp_id, d.debiteurnummer, d.xml) if d is not None else _NO_DEBITEUR),
         z.identificatie if z else None, z.xml if z else None,
@@ -201,24 +196,24 @@ def _status_columns(s: Vorderingstatus | None) -> dict[str, Any]:
     if s is None:
         return {"status": None, "status_datum_en_tijd": None, "status_tijdstip": None, "totaal_betaald": None,
                 "deel_bedrag_betaald": None, "status_opmerkingen": None, "status_vorm": None}
-    return {"status": s.status, "status_datum_en_tijd": s.datum_en_tijd, "status_tijdstip": s.tijdstip(),
+    return {"status": s.status, "status_datum_en_tijd": s.datum_en_tijd, "status_tijdstip": s.moment(),
             "totaal_betaald": s.totaal_betaald, "deel_bedrag_betaald": s.deel_bedrag_betaald,
             "status_opmerkingen": s.opmerkingen, "status_vorm": s.vorm}
 
 
-def _history_values(vordering_id: int, s: Vorderingstatus, bron: str, bericht_id: int | None,
-                    ontvangen_op: datetime) -> tuple[Any, ...]:
+def _history_values(vordering_id: int, s: Vorderingstatus, source: str, bericht_id: int | None,
+                    received_at: datetime) -> tuple[Any, ...]:
     """A ``vorderingstatus`` row, in the order of :data:`_HISTORY_COLUMNS`."""
-    return (vordering_id, bericht_id, bron, ontvangen_op, s.status, s.datum_en_tijd, s.tijdstip(), s.totaal_betaald,
+    return (vordering_id, bericht_id, source, received_at, s.status, s.datum_en_tijd, s.moment(), s.totaal_betaald,
             s.deel_bedrag_betaald, s.opmerkingen, s.vorm or None)
 
 
 def vordering_rows(vorderingen: Sequence[Vordering], ids: Sequence[int], *, bericht_id: int | None,
-                   ontvangen_op: datetime) -> list[Rows]:
+                   received_at: datetime) -> list[Rows]:
     """The rows that store ``vorderingen`` (with these ``ids``) and their children, per table in insert order."""
-    rows, regels, totaalregels, termijnen, statussen = [], [], [], [], []
+    rows, regels, totaalregels, termijnen, statuses = [], [], [], [], []
     for vid, v in zip(ids, vorderingen, strict=True):
-        rows.append(_vordering_values(v, vid, bericht_id, ontvangen_op))
+        rows.append(_vordering_values(v, vid, bericht_id, received_at))
         for n, r in enumerate(v.vorderingsregels, 1):
             regels.append((vid, n, r.bedrag_excl_btw, r.bedrag_incl_btw, r.bedrag_btw, r.btw_categorie,
                            r.btw_percentage, r.vorderingtype, r.vorderingcode, r.vorderingtoelichting,
@@ -229,14 +224,14 @@ def vordering_rows(vorderingen: Sequence[Vordering], ids: Sequence[int], *, beri
             for n, tm in enumerate(v.invorderingsschema.termijnen, 1):
                 termijnen.append((vid, n, tm.datum, tm.termijnbedrag, tm.vervaldatum, tm.vorm or None))
         if v.vorderingstatus is not None:
-            statussen.append(_history_values(vid, v.vorderingstatus, "vordering", bericht_id, ontvangen_op))
+            statuses.append(_history_values(vid, v.vorderingstatus, "vordering", bericht_id, received_at))
     return [Rows(vordering, _VORDERING_COLUMNS, rows), Rows(vorderingsregel, _REGEL_COLUMNS, regels),
             Rows(btw_totaalregel, _TOTAALREGEL_COLUMNS, totaalregels), Rows(termijn, _TERMIJN_COLUMNS, termijnen),
-            Rows(vorderingstatus, _HISTORY_COLUMNS, statussen)]
+            Rows(vorderingstatus, _HISTORY_COLUMNS, statuses)]
 
 
 def insert_vorderingen(conn: Connection, vorderingen: Sequence[Vordering], *, bericht_id: int | None,
-                       ontvangen_op: datetime) -> list[int]:
+                       received_at: datetime) -> list[int]:
     """Store ``vorderingen`` with all their children; sets and returns their ids (in order).
 
     Ids are reserved up front; the tables' rows go in with :func:`stuf_fin.store.bulk.insert_tables`
@@ -246,29 +241,29 @@ def insert_vorderingen(conn: Connection, vorderingen: Sequence[Vordering], *, be
     if not vorderingen:
         return []
     ids = reserve_ids(conn, vordering, len(vorderingen))
-    insert_tables(conn, [(r.table, r.columns, r.waarden) for r in vordering_rows(
-        vorderingen, ids, bericht_id=bericht_id, ontvangen_op=ontvangen_op)])
+    insert_tables(conn, [(r.table, r.columns, r.values) for r in vordering_rows(
+        vorderingen, ids, bericht_id=bericht_id, received_at=received_at)])
     for vid, v in zip(ids, vorderingen, strict=True):
         v.id = vid
     return ids
 
 
-def insert_new_vordering(conn: Connection, v: Vordering, *, bericht_id: int | None, ontvangen_op: datetime
+def insert_new_vordering(conn: Connection, v: Vordering, *, bericht_id: int | None, received_at: datetime
                          ) -> int | None:
     """Store one vordering with its children unless its key is stored already (then None and nothing stored).
 
     The key check is the insert itself (``ON CONFLICT DO NOTHING RETURNING id``; the database assigns the id):
     two statements fewer than a lookup, an id reservation and an insert, for the common message of one vordering.
     """
-    [rijen, *children] = vordering_rows([v], [0], bericht_id=bericht_id, ontvangen_op=ontvangen_op)
-    names, values = rijen.columns[1:], rijen.waarden[0][1:]  # without the id
+    [parent, *children] = vordering_rows([v], [0], bericht_id=bericht_id, received_at=received_at)
+    names, values = parent.columns[1:], parent.values[0][1:]  # without the id
     rows = run(conn, insert_statement(conn, vordering, names) + _NEW, process(conn, vordering, names, values),
                fetch=True)
     if not rows:
         return None
     vid: int = rows[0][0]
     # the children's first column is vordering_id
-    insert_tables(conn, [(r.table, r.columns, [(vid, *w[1:]) for w in r.waarden]) for r in children])
+    insert_tables(conn, [(r.table, r.columns, [(vid, *row[1:]) for row in r.values]) for r in children])
     v.id = vid
     return vid
 
@@ -279,28 +274,28 @@ _NEW = " ON CONFLICT (organisatie_nnp_id, tsa, vorderingnummer) DO NOTHING RETUR
 # -- status ----------------------------------------------------------------------------------------------
 
 @dataclass
-class StatusHistorie:
+class StatusHistoryEntry:
     """One entry of a vordering's status history."""
 
     status: Vorderingstatus
-    bron: str  # "vordering" (sent with the vordering) or "statuswijziging"
+    source: str  # column bron: "vordering" (sent with the vordering) or "statuswijziging"
     bericht_id: int | None
-    ontvangen_op: datetime
+    received_at: datetime  # column ontvangen_op
 
 
 def add_status(conn: Connection, vordering_id: int, status: Vorderingstatus, *, bericht_id: int | None,
-               ontvangen_op: datetime, bron: str = "statuswijziging") -> None:
+               received_at: datetime, source: str = "statuswijziging") -> None:
     """Append ``status`` to the history and make it the vordering's current status."""
     conn.execute(sa.insert(vorderingstatus), [dict(zip(_HISTORY_COLUMNS, _history_values(
-        vordering_id, status, bron, bericht_id, ontvangen_op), strict=True))])
+        vordering_id, status, source, bericht_id, received_at), strict=True))])
     conn.execute(sa.update(vordering).where(vordering.c.id == vordering_id).values(**_status_columns(status)))
 
 
-def status_history(conn: Connection, vordering_id: int) -> list[StatusHistorie]:
+def status_history(conn: Connection, vordering_id: int) -> list[StatusHistoryEntry]:
     """The status history of a vordering, oldest first."""
     c = vorderingstatus.c
     rows = conn.execute(sa.select(vorderingstatus).where(c.vordering_id == vordering_id).order_by(c.id))
-    return [StatusHistorie(
+    return [StatusHistoryEntry(
         Vorderingstatus(status=r.status, datum_en_tijd=r.datum_en_tijd, totaal_betaald=r.totaal_betaald,
                         deel_bedrag_betaald=r.deel_bedrag_betaald, opmerkingen=r.opmerkingen, vorm=r.vorm or {}),
         r.bron, r.bericht_id, r.ontvangen_op) for r in rows]
@@ -317,15 +312,15 @@ _CHILDREN = ((vorderingsregel, ("volgnummer", *_REGEL_FIELDS, "vorm")),
 def _children(dialect: str, table: sa.Table, columns: Sequence[str]) -> sa.ColumnElement[Any]:
     """The rows of a child table of the outer query's vordering as one JSON array of arrays (NULL or ``[]``: none)."""
     if dialect == "postgresql":
-        rij = sa.func.json_build_array(*(table.c[k] for k in columns))
-        lijst = sa.func.json_agg(rij, type_=sa.JSON)
+        row = sa.func.json_build_array(*(table.c[k] for k in columns))
+        array = sa.func.json_agg(row, type_=sa.JSON)
     else:  # SQLite: the vorm text parsed (json()), so that it is nested, not quoted
-        rij = sa.func.json_array(*(sa.func.json(table.c[k]) if k == "vorm" else table.c[k] for k in columns))
-        lijst = sa.func.json_group_array(rij, type_=sa.JSON)
-    rijen = sa.select(lijst).where(table.c.vordering_id == vordering.c.id).scalar_subquery()
+        row = sa.func.json_array(*(sa.func.json(table.c[k]) if k == "vorm" else table.c[k] for k in columns))
+        array = sa.func.json_group_array(row, type_=sa.JSON)
+    rows = sa.select(array).where(table.c.vordering_id == vordering.c.id).scalar_subquery()
     if table is termijn:  # termijnen exist only inside an invorderingsSchema (NULL schema_vorm: none was sent)
-        return sa.case((vordering.c.schema_vorm.is_not(None), rijen), else_=sa.null()).label(table.name)
-    return rijen.label(table.name)
+        return sa.case((vordering.c.schema_vorm.is_not(None), rows), else_=sa.null()).label(table.name)
+    return rows.label(table.name)
 
 
 def vorderingen_select(dialect: str, ids: sa.Select[Any]) -> sa.Select[Any]:
@@ -342,12 +337,12 @@ def vorderingen_from(rows: Iterable[Any]) -> list[Vordering]:
             for r in rows]
 
 
-def _sorted(rijen: list[list[Any]] | None) -> list[list[Any]]:
-    return sorted(rijen, key=_volgnummer) if rijen else []
+def _sorted(rows: list[list[Any]] | None) -> list[list[Any]]:
+    return sorted(rows, key=_volgnummer) if rows else []
 
 
-def _volgnummer(rij: list[Any]) -> int:
-    volgnummer: int = rij[0]
+def _volgnummer(row: list[Any]) -> int:
+    volgnummer: int = row[0]
     return volgnummer
 
 
@@ -359,7 +354,7 @@ def load_vorderingen(conn: Connection, ids: Sequence[int]) -> list[Vordering]:
     """The vorderingen with these ids, complete, in the order of ``ids`` (unknown ids are left out)."""
     ids = list(dict.fromkeys(ids))
     found: dict[int | None, Vordering] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids, CHUNK):
         found.update((v.id, v) for v in vorderingen_from(conn.execute(_LOAD[conn.dialect.name], {"ids": list(chunk)})))
     return [found[i] for i in ids if i in found]
 
@@ -370,9 +365,9 @@ def load_vordering(conn: Connection, vordering_id: int) -> Vordering | None:
     return found[0] if found else None
 
 
-def _date(waarde: str | None) -> date | None:
+def _date(value: str | None) -> date | None:
     """A date of a child row (JSON: ISO text)."""
-    return date.fromisoformat(waarde) if waarde is not None else None
+    return date.fromisoformat(value) if value is not None else None
 
 
 def _vordering(r: Any, regels: list[list[Any]], totaalregels: list[list[Any]], termijnen: list[list[Any]]
@@ -418,7 +413,7 @@ def _vordering(r: Any, regels: list[list[Any]], totaalregels: list[list[Any]], t
 __all__ = [
     "SUMMARY",
     "Rows",
-    "StatusHistorie",
+    "StatusHistoryEntry",
     "add_status",
     "existing_keys",
     "find_by_vorderingnummer",

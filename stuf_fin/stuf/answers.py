@@ -1,23 +1,23 @@
 """Building StUF answers: Bv03, Fo03 and Fo02 (StUF 03.01 §4.4) and the stuurgegevens of a La01, from the
-request's stuurgegevens."""
+request's stuurgegevens; and reading the fault in a Fo0x received."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from lxml import etree
 
-from stuf_fin.namespaces import STUF
+from stuf_fin.namespaces import STUF, S
 from stuf_fin.stuf.faults import StufFault
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
 
-_S = f"{{{STUF}}}"
 NSMAP = {"StUF": STUF}
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 #: Used where the request did not carry a usable Systeem (Applicatie is 3-50 characters).
-ONBEKEND = Systeem(applicatie="onbekend")
+UNKNOWN = Systeem(applicatie="onbekend")
 
 
 def new_referentienummer() -> str:
@@ -25,80 +25,105 @@ def new_referentienummer() -> str:
     return uuid.uuid4().hex
 
 
-def tijdstip(moment: datetime | None = None) -> str:
-    """StUF tijdstip ``JJJJMMDDuummssmmm`` in Dutch local time."""
-    moment = (moment or datetime.now(AMSTERDAM)).astimezone(AMSTERDAM)
-    return moment.strftime("%Y%m%d%H%M%S") + f"{moment.microsecond // 1000:03d}"
+def moment(when: datetime | None = None) -> str:
+    """``when`` (default: now) as a StUF tijdstip ``JJJJMMDDuummssmmm`` in Dutch local time."""
+    when = (when or datetime.now(AMSTERDAM)).astimezone(AMSTERDAM)
+    return when.strftime("%Y%m%d%H%M%S") + f"{when.microsecond // 1000:03d}"
 
 
-def _systeem(parent: etree._Element, tag: str, systeem: Systeem | None) -> None:
-    """Append a Systeem, made schema-valid: lengths clipped, a missing applicatie replaced."""
-    systeem = systeem if systeem and len(systeem.applicatie) >= 3 else ONBEKEND
-    el = etree.SubElement(parent, _S + tag)
+def systeem_element(parent: etree._Element, tag: str, systeem: Systeem) -> etree._Element:
+    """Append ``systeem`` as the StUF element ``tag`` (``zender``, ``ontvanger``): the parts that are set, each
+    clipped to the length StUF allows."""
+    el = etree.SubElement(parent, S + tag)
     for name, value, limit in (("organisatie", systeem.organisatie, 200), ("applicatie", systeem.applicatie, 50),
                                ("administratie", systeem.administratie, 50),
                                ("gebruiker", systeem.gebruiker, 100)):
         if value:
-            etree.SubElement(el, _S + name).text = value[:limit]
+            etree.SubElement(el, S + name).text = value[:limit]
+    return el
 
 
-def _stuurgegevens(root: etree._Element, berichtcode: str, request: Stuurgegevens, eigen: Systeem | None,
-                   referentienummer: str, moment: datetime | None) -> None:
-    sg = etree.SubElement(root, _S + "stuurgegevens")
-    etree.SubElement(sg, _S + "berichtcode").text = berichtcode
+def _systeem(parent: etree._Element, tag: str, systeem: Systeem | None) -> None:
+    """Append a Systeem, made schema-valid: lengths clipped, a missing applicatie replaced."""
+    systeem_element(parent, tag, systeem if systeem and len(systeem.applicatie) >= 3 else UNKNOWN)
+
+
+def _stuurgegevens(root: etree._Element, berichtcode: str, request: Stuurgegevens, own: Systeem | None,
+                   referentienummer: str, when: datetime | None) -> None:
+    sg = etree.SubElement(root, S + "stuurgegevens")
+    etree.SubElement(sg, S + "berichtcode").text = berichtcode
     # zender/ontvanger are exactly the other way round (StUF protocolbindingen)
-    _systeem(sg, "zender", request.ontvanger or eigen)
+    _systeem(sg, "zender", request.ontvanger or own)
     _systeem(sg, "ontvanger", request.zender)
-    etree.SubElement(sg, _S + "referentienummer").text = referentienummer
-    etree.SubElement(sg, _S + "tijdstipBericht").text = tijdstip(moment)
-    etree.SubElement(sg, _S + "crossRefnummer").text = (request.referentienummer or "onbekend")[:40]
+    etree.SubElement(sg, S + "referentienummer").text = referentienummer
+    etree.SubElement(sg, S + "tijdstipBericht").text = moment(when)
+    etree.SubElement(sg, S + "crossRefnummer").text = (request.referentienummer or "onbekend")[:40]
 
 
-def bv03(request: Stuurgegevens, eigen: Systeem | None = None, referentienummer: str | None = None,
-         moment: datetime | None = None) -> etree._Element:
+def bv03(request: Stuurgegevens, own: Systeem | None = None, referentienummer: str | None = None,
+         when: datetime | None = None) -> etree._Element:
     """The Bv03 acknowledgement of an accepted asynchronous message."""
-    root = etree.Element(_S + "Bv03Bericht", nsmap=NSMAP)
-    _stuurgegevens(root, "Bv03", request, eigen, referentienummer or new_referentienummer(), moment)
+    root = etree.Element(S + "Bv03Bericht", nsmap=NSMAP)
+    _stuurgegevens(root, "Bv03", request, own, referentienummer or new_referentienummer(), when)
     return root
 
 
-def _fault_body(root: etree._Element, fout: StufFault) -> None:
-    body = etree.SubElement(root, _S + "body")
-    etree.SubElement(body, _S + "code").text = fout.code
-    etree.SubElement(body, _S + "plek").text = fout.plek
-    etree.SubElement(body, _S + "omschrijving").text = fout.omschrijving
-    if fout.details:
-        etree.SubElement(body, _S + "details").text = fout.details
+def _fault_body(root: etree._Element, fault: StufFault) -> None:
+    body = etree.SubElement(root, S + "body")
+    etree.SubElement(body, S + "code").text = fault.code
+    etree.SubElement(body, S + "plek").text = fault.plek
+    etree.SubElement(body, S + "omschrijving").text = fault.omschrijving
+    if fault.details:
+        etree.SubElement(body, S + "details").text = fault.details
 
 
-def fo03(request: Stuurgegevens, fout: StufFault, eigen: Systeem | None = None,
-         referentienummer: str | None = None, moment: datetime | None = None) -> etree._Element:
+@dataclass(frozen=True)
+class ReceivedFault:
+    """The body of a Fo01/Fo02/Fo03 received, as sent (each part stripped, "" when absent)."""
+
+    code: str = ""
+    plek: str = ""
+    omschrijving: str = ""
+    details: str = ""
+
+
+def read_fault(message: etree._Element) -> ReceivedFault:
+    """The fault in a received Fo0x message (its ``body``); empty parts for a message without one."""
+    body = message.find(S + "body")
+    if body is None:
+        return ReceivedFault()
+    return ReceivedFault(*((body.findtext(S + tag) or "").strip() for tag in ("code", "plek", "omschrijving",
+                                                                               "details")))
+
+
+def fo03(request: Stuurgegevens, fault: StufFault, own: Systeem | None = None,
+         referentienummer: str | None = None, when: datetime | None = None) -> etree._Element:
     """The Fo03 fault answer to an asynchronous (Di01) message."""
-    root = etree.Element(_S + "Fo03Bericht", nsmap=NSMAP)
-    _stuurgegevens(root, "Fo03", request, eigen, referentienummer or new_referentienummer(), moment)
-    _fault_body(root, fout)
+    root = etree.Element(S + "Fo03Bericht", nsmap=NSMAP)
+    _stuurgegevens(root, "Fo03", request, own, referentienummer or new_referentienummer(), when)
+    _fault_body(root, fault)
     return root
 
 
-def fo02(fout: StufFault) -> etree._Element:
+def fo02(fault: StufFault) -> etree._Element:
     """The Fo02 fault answer to a synchronous (vraag) message: stuurgegevens hold only the berichtcode."""
-    root = etree.Element(_S + "Fo02Bericht", nsmap=NSMAP)
-    sg = etree.SubElement(root, _S + "stuurgegevens")
-    etree.SubElement(sg, _S + "berichtcode").text = "Fo02"
-    _fault_body(root, fout)
+    root = etree.Element(S + "Fo02Bericht", nsmap=NSMAP)
+    sg = etree.SubElement(root, S + "stuurgegevens")
+    etree.SubElement(sg, S + "berichtcode").text = "Fo02"
+    _fault_body(root, fault)
     return root
 
 
-def stuurgegevens_la01(parent: etree._Element, tag: str, request: Stuurgegevens, eigen: Systeem | None,
+def stuurgegevens_la01(parent: etree._Element, tag: str, request: Stuurgegevens, own: Systeem | None,
                        entiteittype: str) -> etree._Element:
     """The stuurgegevens of a La01 answer: zender and ontvanger of the question swapped (each only when
     known), the entiteittype; no referentienummer, tijdstipBericht or crossRefnummer (prohibited there)."""
     sg = etree.SubElement(parent, tag)
-    etree.SubElement(sg, _S + "berichtcode").text = "La01"
-    zender = request.ontvanger or eigen
+    etree.SubElement(sg, S + "berichtcode").text = "La01"
+    zender = request.ontvanger or own
     if zender is not None:
         _systeem(sg, "zender", zender)
     if request.zender is not None:
         _systeem(sg, "ontvanger", request.zender)
-    etree.SubElement(sg, _S + "entiteittype").text = entiteittype
+    etree.SubElement(sg, S + "entiteittype").text = entiteittype
     return sg

@@ -22,10 +22,10 @@ class Request:
     operation: Operation
     message: etree._Element
     raw: bytes
-    ontvangen_op: datetime
+    received_at: datetime
     identity: str | None = None
     soap_action: str | None = None
-    #: set by the autorisatie hook: the ``tsa`` values a vrdLv01 may show (None = all)
+    #: set by the authorisation hook: the ``tsa`` values a vrdLv01 may show (None = all)
     visible_tsas: frozenset[str] | None = None
     #: a large request validated while streaming (``message`` then holds only the stuurgegevens); the
     #: handler gets this instead of ``message`` (stuf_fin.schema.streaming)
@@ -37,10 +37,10 @@ class Request:
 
 @dataclass
 class Reply:
-    """What to send back: a Bv03/La01, or a Fo02/Fo03 when ``fout`` is set."""
+    """What to send back: a Bv03/La01, or a Fo02/Fo03 when ``fault`` is set."""
 
     element: etree._Element | None
-    fout: StufFault | None = None
+    fault: StufFault | None = None
     serialized: bytes | None = None  # an archived answer, sent again byte for byte
     outcome: str = ""
     extra: dict[str, Any] = field(default_factory=dict)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from stuf_fin.errors import DETAILS_MAX, StufFinError
 
 #: code -> (plek, omschrijving) as StUF 03.01 defines them.
-CATALOGUS: dict[str, tuple[str, str]] = {
+CATALOGUE: dict[str, tuple[str, str]] = {
     "StUF001": ("server", "Versie StUF niet ondersteund"),
     "StUF010": ("client", "Combinatie van ontvangende organisatie, applicatie en administratie onbekend"),
     "StUF013": ("client", "Combinatie van zendende organisatie, applicatie en administratie onbekend"),
@@ -52,7 +52,7 @@ class StufFault(StufFinError):
     omschrijving: str = ""
 
     def __post_init__(self) -> None:
-        plek, omschrijving = CATALOGUS.get(self.code, ("server", "Fout"))
+        plek, omschrijving = CATALOGUE.get(self.code, ("server", "Fout"))
         self.plek = self.plek or plek
         self.omschrijving = (self.omschrijving or omschrijving)[:OMSCHRIJVING_MAX]
         self.details = (self.details or "")[:DETAILS_MAX]

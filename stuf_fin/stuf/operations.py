@@ -14,7 +14,7 @@ PORT_VRAAG = "BeantwoordVraag"
 class Operation:
     """One WSDL operation: the body element it receives and what it means in StUF terms."""
 
-    naam: str
+    name: str
     port: str
     element: str  # Clark name of the message element in the SOAP Body
     soap_action: str
@@ -28,8 +28,8 @@ class Operation:
         return "Fo02" if self.port == PORT_VRAAG else "Fo03"
 
 
-def _fin(naam: str, port: str, berichtcode: str, entiteittype: str = "", functie: str = "") -> Operation:
-    return Operation(naam, port, f"{{{FIN}}}{naam}", f"{FIN}/{naam}", berichtcode, entiteittype, functie)
+def _fin(name: str, port: str, berichtcode: str, entiteittype: str = "", functie: str = "") -> Operation:
+    return Operation(name, port, f"{{{FIN}}}{name}", f"{FIN}/{name}", berichtcode, entiteittype, functie)
 
 
 OPERATIONS: tuple[Operation, ...] = (

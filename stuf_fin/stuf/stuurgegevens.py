@@ -1,15 +1,18 @@
-"""Reading StUF ``stuurgegevens`` (control data) from a message element."""
+"""Reading StUF ``stuurgegevens`` (control data) from a message element, and a StUF Systeem as configured."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
 from stuf_fin.config import Settings
-from stuf_fin.namespaces import STUF
+from stuf_fin.errors import StufFinError
+from stuf_fin.namespaces import S
 
-_S = f"{{{STUF}}}"
+#: The parts of a StUF Systeem, in the order of the schema (and of the ``zender_*``/``ontvanger_*`` columns).
+SYSTEEM_PARTS = ("organisatie", "applicatie", "administratie", "gebruiker")
 
 
 @dataclass(frozen=True)
@@ -22,19 +25,45 @@ class Systeem:
     gebruiker: str = ""
 
     def __str__(self) -> str:
-        return "/".join(p for p in (self.organisatie, self.applicatie, self.administratie, self.gebruiker) if p)
+        return "/".join(p for p in (getattr(self, part) for part in SYSTEEM_PARTS) if p)
 
     @classmethod
     def from_element(cls, el: etree._Element | None) -> Systeem | None:
         if el is None:
             return None
-        return cls(*(_text(el.find(_S + name)) for name in ("organisatie", "applicatie", "administratie",
-                                                              "gebruiker")))
+        return cls(*(_text(el.find(S + part)) for part in SYSTEEM_PARTS))
 
 
 def gateway_systeem(settings: Settings) -> Systeem | None:
     """The gateway's own Systeem (its ``organisatie`` and ``applicatie`` settings); None without an applicatie."""
     return Systeem(settings.organisatie or "", settings.applicatie) if settings.applicatie else None
+
+
+class SysteemSettingError(StufFinError, ValueError):
+    """A Systeem given in the settings or on the command line is unusable; the message says where."""
+
+
+_CONFIGURABLE = SYSTEEM_PARTS[:3]  # a configured Systeem names no gebruiker
+
+
+def systeem_setting(value: Any, what: str) -> tuple[Systeem, bool]:
+    """A Systeem as configured, ``"organisatie/applicatie[/administratie]"`` or a table with those keys, checked
+    like a StUF Systeem (applicatie 3-50 characters, organisatie at most 200, administratie at most 50); and
+    whether it names an administratie.  ``what`` names the setting in the :class:`SysteemSettingError`."""
+    if isinstance(value, str):
+        parts = value.split("/")
+        if len(parts) not in (2, 3):
+            raise SysteemSettingError(f"{what} {value!r} is not \"organisatie/applicatie[/administratie]\"")
+        value = dict(zip(_CONFIGURABLE, parts, strict=False))
+    if (not isinstance(value, dict) or set(value) - set(_CONFIGURABLE)
+            or not all(isinstance(v, str) for v in value.values())):
+        raise SysteemSettingError(f"{what} {value!r} must be \"organisatie/applicatie[/administratie]\" or a table "
+                                  "of strings: organisatie, applicatie and optionally administratie")
+    systeem = Systeem(value.get("organisatie", ""), value.get("applicatie", ""), value.get("administratie", ""))
+    if not 3 <= len(systeem.applicatie) <= 50 or len(systeem.organisatie) > 200 or len(systeem.administratie) > 50:
+        raise SysteemSettingError(f"{what} {value!r}: applicatie must be 3-50 characters, organisatie at most 200, "
+                                  "administratie at most 50 (StUF Systeem)")
+    return systeem, "administratie" in value
 
 
 @dataclass(frozen=True)
@@ -61,14 +90,14 @@ def read_stuurgegevens(message: etree._Element) -> Stuurgegevens:
     if sg is None:
         return Stuurgegevens()
     return Stuurgegevens(
-        berichtcode=_text(sg.find(_S + "berichtcode")),
-        zender=Systeem.from_element(sg.find(_S + "zender")),
-        ontvanger=Systeem.from_element(sg.find(_S + "ontvanger")),
-        referentienummer=_text(sg.find(_S + "referentienummer")),
-        tijdstip_bericht=_text(sg.find(_S + "tijdstipBericht")),
-        cross_refnummer=_text(sg.find(_S + "crossRefnummer")),
-        entiteittype=_text(sg.find(_S + "entiteittype")),
-        functie=_text(sg.find(_S + "functie")),
+        berichtcode=_text(sg.find(S + "berichtcode")),
+        zender=Systeem.from_element(sg.find(S + "zender")),
+        ontvanger=Systeem.from_element(sg.find(S + "ontvanger")),
+        referentienummer=_text(sg.find(S + "referentienummer")),
+        tijdstip_bericht=_text(sg.find(S + "tijdstipBericht")),
+        cross_refnummer=_text(sg.find(S + "crossRefnummer")),
+        entiteittype=_text(sg.find(S + "entiteittype")),
+        functie=_text(sg.find(S + "functie")),
     )
 
 

@@ -62,6 +62,6 @@ def vordering_with_person(n: int, *, prefix: str | None = None, tsa: str = TSA) 
     rng = random.Random(n)
     spec = g.random_vordering(rng, n, prefix=prefix or f"CON{uuid.uuid4().hex[:6].upper()}-", tsa=tsa,
                               organisatie_nnp_id="", today=date.today())
-    spec.debiteur = g.DebiteurSpec(g._persoon(rng), f"D{n:06d}")
+    spec.debiteur = g.DebiteurSpec(g.random_persoon(rng), f"D{n:06d}")
     spec.incasso = g.IncassoSpec("MK-12345", date(2024, 1, 1), g.iban(rng, "RABO"), "RABONL2U")
     return spec

@@ -63,7 +63,7 @@ def queue_status_changes(store: Store, url: str, vorderingen: int, changes: int)
         before = set(r.id for r in outbox.rows(conn, limit=10**6))
         handlers.verstrek_vordering(conn, etree.fromstring(g.di01_vordering(specs)), context)
         for n, status in zip(range(changes), ["VRW", "VRS", "INV", "BET"] * changes, strict=False):
-            message = g.di01_status_wijziging([g.status_for(s, status, betaald=n) for s in specs])
+            message = g.di01_statuswijziging([g.status_for(s, status, paid=n) for s in specs])
             handlers.verstrek_status_wijziging(conn, etree.fromstring(message), context)
         return sorted(r.id for r in outbox.rows(conn, limit=10**6) if r.id not in before)
 

@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 
 from stuf_fin.envelope import envelope_bytes
 from stuf_fin.namespaces import WSSE, WSU
-from stuf_fin.security.wsse import PASSWORD_DIGEST, PASSWORD_TEXT
+from stuf_fin.security.wsse import WSSE_PASSWORD_DIGEST, WSSE_PASSWORD_TEXT
 
 
 def created_now() -> datetime:
@@ -25,7 +25,7 @@ def token_xml(username: str, password: str, *, digest: bool = False, created: da
                                               + password.encode()).digest()).decode()
     else:
         value = password
-    kind = password_type or (PASSWORD_DIGEST if digest else PASSWORD_TEXT)
+    kind = password_type or (WSSE_PASSWORD_DIGEST if digest else WSSE_PASSWORD_TEXT)
     parts = [f"<wsse:Username>{escape(username)}</wsse:Username>",
              f'<wsse:Password Type="{kind}">{escape(value)}</wsse:Password>']
     if nonce is not None:

@@ -15,30 +15,30 @@ from __future__ import annotations
 from lxml import etree
 
 from stuf_fin.fin import writer
-from stuf_fin.fin.model import Vordering
+from stuf_fin.fin.model import XS_TRUE, Vordering
 from stuf_fin.fin.vraag.projection import NIL_ONLY_SINCE_1_00_04, Wanted, project
-from stuf_fin.namespaces import FIN, PREFIXES, STUF, XSI_NIL
+from stuf_fin.namespaces import PREFIXES, XSI_NIL, F, S
 from stuf_fin.stuf import answers
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
 
-F, S = f"{{{FIN}}}", f"{{{STUF}}}"
 VRD_ANTWOORD = F + "VRD-antwoord"
 SLEUTEL_VERZENDEND = S + "sleutelVerzendend"
-_WEG = (S + "verwerkingssoort", S + "sleutelVerzendend", S + "sleutelOntvangend", S + "sleutelGegevensbeheer",
-        S + "sleutelSynchronisatie")
+#: Attributes dropped from a stored vordering to make it an answer object (see the module docstring).
+_DROPPED = (S + "verwerkingssoort", S + "sleutelVerzendend", S + "sleutelOntvangend", S + "sleutelGegevensbeheer",
+            S + "sleutelSynchronisatie")
 STUF0002 = "StUF0002: Meer objecten gevraagd dan teruggegeven"
 
 
 def answer_object(v: Vordering, wanted: Wanted) -> etree._Element:
     """One ``FIN:object`` of ``antwoord``: vordering ``v`` as far as ``wanted`` wants it."""
     complete = writer.vordering_element(v, verwerkingssoort=None)
-    etree.strip_attributes(complete, *_WEG)
+    etree.strip_attributes(complete, *_DROPPED)
     complete.set(SLEUTEL_VERZENDEND, str(v.id))
-    for older, kind in NIL_ONLY_SINCE_1_00_04:
-        for el in complete.iterchildren(older):
-            for nil in [c for c in el.iterchildren(kind) if c.get(XSI_NIL) in ("true", "1")]:
+    for parent_tag, child_tag in NIL_ONLY_SINCE_1_00_04:
+        for el in complete.iterchildren(parent_tag):
+            for nil in [c for c in el.iterchildren(child_tag) if c.get(XSI_NIL) in XS_TRUE]:
                 el.remove(nil)
-    return complete if wanted.whole else project(complete, wanted, VRD_ANTWOORD)  # (heel: a copy as is)
+    return complete if wanted.whole else project(complete, wanted, VRD_ANTWOORD)  # (whole: a copy as is)
 
 
 def returned_ids(vrd_la01: etree._Element) -> list[int]:
@@ -49,11 +49,11 @@ def returned_ids(vrd_la01: etree._Element) -> list[int]:
     return [int(key) for obj in antwoord if (key := obj.get(SLEUTEL_VERZENDEND)) and key.isdigit()]
 
 
-def vrd_la01(vraag: Stuurgegevens, eigen: Systeem | None, meldingen: list[str],
+def vrd_la01(vraag: Stuurgegevens, own: Systeem | None, meldingen: list[str],
              objects: list[etree._Element]) -> etree._Element:
     """The complete answer message."""
     root = etree.Element(F + "vrdLa01", nsmap=PREFIXES)
-    answers.stuurgegevens_la01(root, F + "stuurgegevens", vraag, eigen, "VRD")
+    answers.stuurgegevens_la01(root, F + "stuurgegevens", vraag, own, "VRD")
     etree.SubElement(root, F + "parameters")  # empty: the FIN restriction allows no parameter
     for melding in meldingen:
         etree.SubElement(root, F + "melding").text = melding

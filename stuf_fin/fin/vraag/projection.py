@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable
 
 from lxml import etree
 
-from stuf_fin.fin.vraag.schema_facts import NO_VALUE, Kind, TypeRef, schema_facts
-from stuf_fin.namespaces import FIN, STUF, XSI_NIL
+from stuf_fin.fin.model import XS_TRUE
+from stuf_fin.fin.vraag.schema_facts import NO_VALUE, Child, TypeRef, schema_facts
+from stuf_fin.namespaces import XSI_NIL, F, S
 
-S, F = f"{{{STUF}}}", f"{{{FIN}}}"
 METAGEGEVEN = S + "metagegeven"
 #: Metadata (StUF 03.01 §3.3): left out by the ``allesZonderMetagegevens*`` scopes.
 META_ELEMENTS = frozenset({S + "tijdvakGeldigheid", S + "tijdstipRegistratie", S + "tijdvakRelatie",
@@ -39,7 +39,7 @@ def is_metagegeven(tag: str, el: etree._Element | None) -> bool:
     """Whether an element is StUF metadata (history, status of data, source documents)."""
     if tag in META_ELEMENTS or etree.QName(tag).localname in META_NAMES:
         return True
-    return el is not None and el.get(METAGEGEVEN) in ("true", "1")
+    return el is not None and el.get(METAGEGEVEN) in XS_TRUE
 
 
 class Wanted:
@@ -48,7 +48,7 @@ class Wanted:
     whole = True  # copy the stored subtree unchanged
     placeholders = False  # write requested but unknown elements as xsi:nil + StUF:noValue
 
-    def kind(self, tag: str, el: etree._Element | None) -> Wanted | None:
+    def child(self, tag: str, el: etree._Element | None) -> Wanted | None:
         """What is wanted of child ``tag`` (``el``: the stored child, None when absent); None: nothing."""
         return self
 
@@ -68,7 +68,7 @@ class Scope(Wanted):
             if isinstance(child.tag, str):
                 self.children.setdefault(child.tag, child)
 
-    def kind(self, tag: str, el: etree._Element | None) -> Wanted | None:
+    def child(self, tag: str, el: etree._Element | None) -> Wanted | None:
         wanted = self.children.get(tag)
         if wanted is None:
             return None
@@ -80,25 +80,25 @@ class Alles(Wanted):
     """The ``StUF:scope`` values other than ``kerngegevens``: everything stored, optionally without
     metadata, and optionally with only the kerngegevens of each gerelateerde."""
 
-    def __init__(self, zonder_metagegevens: bool, kern_of_relatie: Callable[[str], Wanted | None] | None,
+    def __init__(self, without_meta: bool, kern_of_relatie: Callable[[str], Wanted | None] | None,
                  relatie: str | None = None):
-        self.zonder_metagegevens = zonder_metagegevens
+        self.without_meta = without_meta
         self.kern_of_relatie = kern_of_relatie
         self.relatie = relatie
-        self.whole = not zonder_metagegevens and kern_of_relatie is None
+        self.whole = not without_meta and kern_of_relatie is None
 
-    def kind(self, tag: str, el: etree._Element | None) -> Wanted | None:
-        if self.zonder_metagegevens and is_metagegeven(tag, el):
+    def child(self, tag: str, el: etree._Element | None) -> Wanted | None:
+        if self.without_meta and is_metagegeven(tag, el):
             return None
         if self.kern_of_relatie is not None:
             if self.relatie is not None and etree.QName(tag).localname == "gerelateerde":
                 kern = self.kern_of_relatie(self.relatie)
                 if kern is not None:
-                    return kern.zonder_metagegevens() if self.zonder_metagegevens and isinstance(kern, Kern) \
+                    return kern.without_metagegevens() if self.without_meta and isinstance(kern, Kern) \
                         else kern
             if self.relatie is None:
-                return Alles(self.zonder_metagegevens, self.kern_of_relatie, relatie=tag)
-            return Alles(self.zonder_metagegevens, None)
+                return Alles(self.without_meta, self.kern_of_relatie, relatie=tag)
+            return Alles(self.without_meta, None)
         return self
 
 
@@ -111,17 +111,17 @@ class Kern(Wanted):
         self.children = children
         self.without_meta = without_meta
 
-    def kind(self, tag: str, el: etree._Element | None) -> Wanted | None:
+    def child(self, tag: str, el: etree._Element | None) -> Wanted | None:
         if not self.without_meta:
             return self.children.get(tag)
         if is_metagegeven(tag, el):
             return None
         sub = self.children.get(tag)
         if sub is WHOLE and el is not None and any(isinstance(c.tag, str) for c in el):
-            return Alles(zonder_metagegevens=True, kern_of_relatie=None)  # a whole group, without metadata
-        return sub.zonder_metagegevens() if isinstance(sub, Kern) else sub
+            return Alles(without_meta=True, kern_of_relatie=None)  # a whole group, without metadata
+        return sub.without_metagegevens() if isinstance(sub, Kern) else sub
 
-    def zonder_metagegevens(self) -> Kern:
+    def without_metagegevens(self) -> Kern:
         return Kern(self.children, without_meta=True)
 
     @classmethod
@@ -135,7 +135,7 @@ class Kern(Wanted):
         return cls(children)
 
 
-def _unique(children: Iterable[Kind]) -> list[Kind]:
+def _unique(children: Iterable[Child]) -> list[Child]:
     seen: set[str] = set()
     result = []
     for k in children:
@@ -145,16 +145,16 @@ def _unique(children: Iterable[Kind]) -> list[Kind]:
     return result
 
 
-def placeholder(parent: etree._Element, kind: Kind) -> None:
+def placeholder(parent: etree._Element, child: Child) -> None:
     """A requested element without a known value: ``xsi:nil`` (+ ``StUF:noValue="waardeOnbekend"``), with
     the fixed attributes its type requires; nothing when a required attribute has no fixed value."""
     facts = schema_facts()
-    attributes = facts.fixed_attributes(kind.type)
+    attributes = facts.fixed_attributes(child.type)
     if attributes is None:
         return
-    el = etree.SubElement(parent, kind.tag, attributes)
+    el = etree.SubElement(parent, child.tag, attributes)
     el.set(XSI_NIL, "true")
-    if facts.has_novalue(kind.type):
+    if facts.has_novalue(child.type):
         el.set(NO_VALUE, "waardeOnbekend")
 
 
@@ -162,37 +162,37 @@ def project(el: etree._Element, wanted: Wanted, type_ref: TypeRef | None,
             parent: etree._Element | None = None) -> etree._Element:
     """A copy of ``el`` with only what ``wanted`` wants (appended to ``parent`` when given)."""
     children = [c for c in el if isinstance(c.tag, str)]
-    if wanted.whole or not children or el.get(XSI_NIL) in ("true", "1"):  # a value, or nil: as stored
+    if wanted.whole or not children or el.get(XSI_NIL) in XS_TRUE:  # a value, or nil: as stored
         clone = copy.deepcopy(el)
         clone.tail = None
         if parent is not None:
             parent.append(clone)
         return clone
-    uit = etree.Element(el.tag, dict(el.attrib)) if parent is None else etree.SubElement(parent, el.tag,
+    out = etree.Element(el.tag, dict(el.attrib)) if parent is None else etree.SubElement(parent, el.tag,
                                                                                           dict(el.attrib))
     facts = schema_facts()
-    declaraties = facts.children(type_ref)
-    if declaraties is None:  # open or unknown content: stored order, nothing added
+    declarations = facts.children(type_ref)
+    if declarations is None:  # open or unknown content: stored order, nothing added
         for child in children:
-            sub = wanted.kind(str(child.tag), child)
+            sub = wanted.child(str(child.tag), child)
             if sub is not None:
-                project(child, sub, None, uit)
-        return uit
+                project(child, sub, None, out)
+        return out
     present: dict[str, list[etree._Element]] = {}
     for child in children:
         present.setdefault(str(child.tag), []).append(child)
-    uniek = _unique(declaraties)
-    stored = [k for k in uniek if k.tag in present]
-    for k in uniek:
+    unique = _unique(declarations)
+    stored = [k for k in unique if k.tag in present]
+    for k in unique:
         found = present.get(k.tag)
         if found:
             for child in found:
-                sub = wanted.kind(k.tag, child)
+                sub = wanted.child(k.tag, child)
                 if sub is None and k.required:
                     sub = WHOLE
                 if sub is not None:
-                    project(child, sub, k.type, uit)
+                    project(child, sub, k.type, out)
         elif wanted.placeholders and k.nillable and (el.tag, k.tag) not in NIL_ONLY_SINCE_1_00_04 \
-                and wanted.kind(k.tag, None) is not None and not any(k.clashes_with(other) for other in stored):
-            placeholder(uit, k)
-    return uit
+                and wanted.child(k.tag, None) is not None and not any(k.clashes_with(other) for other in stored):
+            placeholder(out, k)
+    return out

@@ -17,20 +17,20 @@ SORTERINGEN = (0, 1)
 class Condition:
     """One criterion on a column.
 
-    ``soort``: ``gelijk`` (equal), ``begint`` (a string starting with ``waarde``: ``StUF:exact="false"``),
-    ``leeg`` (no value: ``StUF:noValue="geenWaarde"``) or ``niet`` (NULL or different from ``waarde``).
+    ``operator``: ``gelijk`` (equal), ``begint`` (a string starting with ``value``: ``StUF:exact="false"``),
+    ``leeg`` (no value: ``StUF:noValue="geenWaarde"``) or ``niet`` (NULL or different from ``value``).
     """
 
     column: str
-    waarde: Value = None
-    soort: str = "gelijk"
+    value: Value = None
+    operator: str = "gelijk"
 
 
 @dataclass(frozen=True)
 class GroupCondition:
     """Criteria that one row of a child table must meet together (``vorderingsregel`` ...)."""
 
-    tabel: str
+    table: str
     conditions: tuple[Condition, ...]
 
 
@@ -51,4 +51,4 @@ class Query:
     sleutel: str | None = None  # our key (StUF:sleutelOntvangend of the question): the vordering id
     sortering: int = 0
     visible_tsas: frozenset[str] | None = None  # None: every tsa
-    na: ResumePoint | None = None
+    after: ResumePoint | None = None  # a follow-up question: continue after this object

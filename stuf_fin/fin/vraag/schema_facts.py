@@ -17,18 +17,17 @@ from pathlib import Path
 
 from lxml import etree
 
-from stuf_fin.namespaces import STUF, XS
+from stuf_fin.namespaces import S, q
 
-_X = f"{{{XS}}}"
-NO_VALUE = f"{{{STUF}}}noValue"
-ENTITEITTYPE = f"{{{STUF}}}entiteittype"
+NO_VALUE = S + "noValue"
+ENTITEITTYPE = S + "entiteittype"
 
 #: A type: the Clark name of a named type, or the ``xs:complexType`` element of an anonymous one.
 TypeRef = str | etree._Element
 
 
 @dataclass(frozen=True)
-class Kind:
+class Child:
     """One child element declaration of a complex type."""
 
     tag: str  # Clark name
@@ -37,12 +36,12 @@ class Kind:
     required: bool  # must occur (minOccurs ≥ 1 along the way and outside any choice)
     choices: tuple[tuple[int, int, int], ...]  # enclosing choices: (choice id, branch, maxOccurs), outer first
 
-    def clashes_with(self, other: Kind) -> bool:
+    def clashes_with(self, other: Child) -> bool:
         """Whether this element and ``other`` are in different branches of a choice taken once."""
         mine = {k[0]: k for k in self.choices}
-        for choice, tak, maximum in other.choices:
-            eigen = mine.get(choice)
-            if eigen is not None and eigen[1] != tak and maximum == 1:
+        for choice, branch, maximum in other.choices:
+            own = mine.get(choice)
+            if own is not None and own[1] != branch and maximum == 1:
                 return True
         return False
 
@@ -59,14 +58,14 @@ class SchemaFacts:
             namespace = root.get("targetNamespace", "")
             for child in root:
                 if isinstance(child.tag, str) and child.get("name"):
-                    self._index[(etree.QName(child).localname, f"{{{namespace}}}{child.get('name')}")] = child
+                    self._index[(etree.QName(child).localname, q(namespace, child.get("name", "")))] = child
 
     # -- lookups ---------------------------------------------------------------------------------
     @staticmethod
     def _qname(el: etree._Element, value: str | None) -> str:
         assert value is not None  # an attribute the caller found set
         prefix, _, local = value.rpartition(":")
-        return f"{{{el.nsmap.get(prefix or None, '')}}}{local}"
+        return q(el.nsmap.get(prefix or None, ""), local)
 
     def _component(self, kind: str, el: etree._Element, attribute: str) -> etree._Element | None:
         value = el.get(attribute)
@@ -83,25 +82,25 @@ class SchemaFacts:
         return el.getroottree().getroot().get("targetNamespace", "")
 
     # -- content -----------------------------------------------------------------------------------
-    @cache  # noqa: B019 (one instance per process, see schemakennis())
-    def children(self, ref: TypeRef | None) -> tuple[Kind, ...] | None:
+    @cache  # noqa: B019 (one instance per process, see schema_facts())
+    def children(self, ref: TypeRef | None) -> tuple[Child, ...] | None:
         """The child elements of a complex type in schema order; None when unknown or open (``xs:any``)."""
         el = self._type_element(ref)
         if el is None or etree.QName(el).localname != "complexType":
             return () if el is not None else None
-        result: list[Kind] = []
+        result: list[Child] = []
         if not self._content(el, result, True, ()):
             return None
         return tuple(result)
 
-    def kind(self, ref: TypeRef | None, tag: str) -> Kind | None:
+    def child(self, ref: TypeRef | None, tag: str) -> Child | None:
         """The declaration of child ``tag`` in type ``ref`` (the first, when declared twice)."""
         for k in self.children(ref) or ():
             if k.tag == tag:
                 return k
         return None
 
-    def _content(self, type_el: etree._Element, result: list[Kind], required: bool,
+    def _content(self, type_el: etree._Element, result: list[Child], required: bool,
                  choices: tuple[tuple[int, int, int], ...]) -> bool:
         for child in type_el:
             name = etree.QName(child).localname if isinstance(child.tag, str) else ""
@@ -121,7 +120,7 @@ class SchemaFacts:
                         return False
         return True
 
-    def _particle(self, el: etree._Element, result: list[Kind], required: bool,
+    def _particle(self, el: etree._Element, result: list[Child], required: bool,
                   choices: tuple[tuple[int, int, int], ...]) -> bool:
         """Add the element declarations of one particle; False when it is open (``xs:any``)."""
         name = etree.QName(el).localname
@@ -140,22 +139,22 @@ class SchemaFacts:
             choice = next(self._choice_ids)
             maximum = el.get("maxOccurs", "1")
             maximum_n = 0 if maximum == "unbounded" else int(maximum)
-            for tak, child in enumerate(c for c in el if isinstance(c.tag, str)):
-                if not self._particle(child, result, False, (*choices, (choice, tak, maximum_n))):
+            for branch, child in enumerate(c for c in el if isinstance(c.tag, str)):
+                if not self._particle(child, result, False, (*choices, (choice, branch, maximum_n))):
                     return False
             return True
         # sequence / all
         return all(self._particle(c, result, required, choices) for c in el
                    if isinstance(c.tag, str) and etree.QName(c).localname != "annotation")
 
-    def _element(self, el: etree._Element, required: bool, choices: tuple[tuple[int, int, int], ...]) -> Kind:
+    def _element(self, el: etree._Element, required: bool, choices: tuple[tuple[int, int, int], ...]) -> Child:
         if el.get("ref"):
             tag = self._qname(el, el.get("ref"))
             decl = self._index.get(("element", tag))
             nillable = decl is not None and decl.get("nillable") == "true"
-            return Kind(tag, self._type_of(decl) if decl is not None else None, nillable, required, choices)
-        tag = f"{{{self._target(el)}}}{el.get('name')}"
-        return Kind(tag, self._type_of(el), el.get("nillable") == "true", required, choices)
+            return Child(tag, self._type_of(decl) if decl is not None else None, nillable, required, choices)
+        tag = q(self._target(el), el.get("name", ""))
+        return Child(tag, self._type_of(el), el.get("nillable") == "true", required, choices)
 
     def _type_of(self, decl: etree._Element) -> TypeRef | None:
         if decl.get("type"):
@@ -213,14 +212,14 @@ class SchemaFacts:
         """The attributes an empty (nil) element of this type must carry: every required attribute with
         its fixed value, and a fixed ``StUF:entiteittype``; None when a required one has no fixed value."""
         result: dict[str, str] = {}
-        for naam, decl in self.attributes(ref).items():
+        for name, decl in self.attributes(ref).items():
             fixed = self._fixed(decl)
             if decl.get("use") == "required":
                 if fixed is None:
                     return None
-                result[naam] = fixed
-            elif naam == ENTITEITTYPE and fixed is not None:
-                result[naam] = fixed
+                result[name] = fixed
+            elif name == ENTITEITTYPE and fixed is not None:
+                result[name] = fixed
         return result
 
 

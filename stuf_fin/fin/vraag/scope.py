@@ -18,18 +18,17 @@ from lxml import etree
 
 from stuf_fin.config import SCOPE_VALUES
 from stuf_fin.fin.vraag.projection import WHOLE, Alles, Kern, Scope, Wanted
-from stuf_fin.namespaces import BG, FIN, STUF, ZKN
+from stuf_fin.namespaces import BG, ZKN, F, S, q
 from stuf_fin.stuf.faults import StufFault
 
-F, S = f"{{{FIN}}}", f"{{{STUF}}}"
 SCOPE = S + "scope"
 #: The kerngegevens type of the gerelateerde of each VRD relation.
 _KERN_TYPE = {
-    F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur": f"{{{BG}}}NPS-kerngegevens",
-    F + "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur": f"{{{BG}}}NNP-kerngegevens",
-    F + "heeftAlsVorderendeOrganisatie": f"{{{BG}}}NNP-kerngegevens",
-    F + "isOntstaanInZaak": f"{{{ZKN}}}ZAK-kerngegevens",
-    F + "isOpgelegdDoorOrganisatischeEenheid": f"{{{ZKN}}}OEH-kerngegevens",
+    F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur": q(BG, "NPS-kerngegevens"),
+    F + "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur": q(BG, "NNP-kerngegevens"),
+    F + "heeftAlsVorderendeOrganisatie": q(BG, "NNP-kerngegevens"),
+    F + "isOntstaanInZaak": q(ZKN, "ZAK-kerngegevens"),
+    F + "isOpgelegdDoorOrganisatischeEenheid": q(ZKN, "OEH-kerngegevens"),
 }
 
 
@@ -49,14 +48,14 @@ def vordering_kern() -> Kern:
     return Kern({F + "vorderingnummer": WHOLE, F + "tsa": WHOLE, F + "heeftAlsVorderendeOrganisatie": organisatie})
 
 
-def scope_of_value(waarde: str) -> Wanted:
+def scope_of_value(value: str) -> Wanted:
     """The meaning of a ``StUF:scope`` value (one of :data:`SCOPE_VALUES`)."""
-    if waarde not in SCOPE_VALUES:
-        raise ValueError(f"geen StUF:scope-waarde: {waarde!r}")
-    if waarde == "kerngegevens":
+    if value not in SCOPE_VALUES:
+        raise ValueError(f"geen StUF:scope-waarde: {value!r}")
+    if value == "kerngegevens":
         return vordering_kern()
-    without = "ZonderMetagegevens" in waarde
-    kern = kern_of_gerelateerde if "KerngegevensGerelateerden" in waarde else None
+    without = "ZonderMetagegevens" in value
+    kern = kern_of_gerelateerde if "KerngegevensGerelateerden" in value else None
     if not without and kern is None:
         return WHOLE
     return Alles(without, kern)
@@ -67,9 +66,9 @@ def read_scope(scope_object: etree._Element | None, default: str) -> Wanted:
     if scope_object is None:
         return scope_of_value(default)
     content = any(isinstance(c.tag, str) for c in scope_object)
-    waarde = scope_object.get(SCOPE)
-    if waarde is not None:
+    value = scope_object.get(SCOPE)
+    if value is not None:
         if content:
-            raise StufFault("StUF097", f"scope/object heeft StUF:scope=\"{waarde}\" en ook elementen")
-        return scope_of_value(waarde)
+            raise StufFault("StUF097", f"scope/object heeft StUF:scope=\"{value}\" en ook elementen")
+        return scope_of_value(value)
     return Scope(scope_object) if content else scope_of_value(default)

@@ -22,14 +22,13 @@ from typing import Any
 from lxml import etree
 
 from stuf_fin.fin import fields
-from stuf_fin.fin.model import parse_datum_tijd
-from stuf_fin.fin.reader import waarde
+from stuf_fin.fin.model import XS_TRUE, parse_datetime
+from stuf_fin.fin.reader import read_value
 from stuf_fin.fin.vraag.query import Condition, GroupCondition, Query
-from stuf_fin.namespaces import BG, FIN, STUF, XSI_NIL, ZKN
+from stuf_fin.fin.vraag.schema_facts import NO_VALUE
+from stuf_fin.namespaces import BG_BSN, BG_NNP_ID, XSI_NIL, ZKN_IDENTIFICATIE, F, S
 from stuf_fin.stuf.faults import StufFault
 
-F, S, B, Z = (f"{{{ns}}}" for ns in (FIN, STUF, BG, ZKN))
-NO_VALUE = S + "noValue"
 EXACT = S + "exact"
 KEYS = (S + "sleutelVerzendend", S + "sleutelOntvangend", S + "sleutelGegevensbeheer")
 #: noValue values a criterion is ignored for (StUF 03.01 §6.3.1).
@@ -43,15 +42,16 @@ class Field:
     """A selectable element: its column, its value type, and its table (None: ``vordering``)."""
 
     column: str
-    soort: Any  # str, int, datetime.date or MOMENT
-    tabel: str | None = None
+    value_type: Any  # str, int, datetime.date or MOMENT
+    table: str | None = None
 
 
 def _fields_of(
-    tabel: fields.FieldMap, columns: dict[str, str] | None = None, group: str | None = None
+    field_map: fields.FieldMap, columns: dict[str, str] | None = None, group: str | None = None
 ) -> dict[str, Field]:
     columns = columns or {}
-    return {tag: Field(columns.get(veld, veld), soort, group) for tag, (veld, soort, _name) in tabel.items()}
+    return {tag: Field(columns.get(name, name), value_type, group)
+            for tag, (name, value_type, _element) in field_map.items()}
 
 
 _STATUS = _fields_of(fields.STATUS, {"opmerkingen": "status_opmerkingen", "datum_en_tijd": "status_tijdstip"})
@@ -63,34 +63,34 @@ FIELDS: dict[tuple[str, ...], Field] = {
     **{(F + "vorderingsregel", tag): v for tag, v in _fields_of(fields.REGEL, group="vorderingsregel").items()},
     **{(F + "totaalregelsBTW", tag): v for tag, v in _fields_of(fields.TOTAALREGEL, group="btw_totaalregel").items()},
     **{(F + "automatischeIncasso", tag): v for tag, v in _fields_of(fields.INCASSO).items()},
-    (F + "invorderingsSchema", F + "invorderingsregime"): Field("invorderingsregime", str),
+    **{(F + "invorderingsSchema", tag): v for tag, v in _fields_of(fields.SCHEMA).items()},
     **{(F + "invorderingsSchema", F + "termijn", tag): v
        for tag, v in _fields_of(fields.TERMIJN, group="termijn").items()},
     **{(F + "vorderingstatus", tag): v for tag, v in _STATUS.items()},
-    (F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", F + "gerelateerde", B + "inp.bsn"): Field("debiteur_bsn", str),
+    (F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", F + "gerelateerde", BG_BSN): Field("debiteur_bsn", str),
     (F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur", F + "debiteurnummer"): Field("debiteurnummer", str),
-    (F + "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur", F + "gerelateerde", B + "inn.nnpId"):
+    (F + "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur", F + "gerelateerde", BG_NNP_ID):
         Field("debiteur_nnp_id", str),
     (F + "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur", F + "debiteurnummer"): Field("debiteurnummer", str),
-    (F + "heeftAlsVorderendeOrganisatie", F + "gerelateerde", B + "inn.nnpId"): Field("organisatie_nnp_id", str),
-    (F + "isOntstaanInZaak", F + "gerelateerde", Z + "identificatie"): Field("zaak_identificatie", str),
+    (F + "heeftAlsVorderendeOrganisatie", F + "gerelateerde", BG_NNP_ID): Field("organisatie_nnp_id", str),
+    (F + "isOntstaanInZaak", F + "gerelateerde", ZKN_IDENTIFICATIE): Field("zaak_identificatie", str),
     (F + "heeftBetrekkingOpVordering", F + "gerelateerde", F + "vorderingnummer"):
         Field("gerelateerde_vorderingnummer", str),
     (F + "heeftBetrekkingOpVordering", F + "gerelateerde", F + "heeftAlsVorderendeOrganisatie", F + "gerelateerde",
-     B + "inn.nnpId"): Field("gerelateerde_organisatie_nnp_id", str),
-    (F + "isOpgelegdDoorOrganisatischeEenheid", F + "gerelateerde", Z + "identificatie"):
+     BG_NNP_ID): Field("gerelateerde_organisatie_nnp_id", str),
+    (F + "isOpgelegdDoorOrganisatischeEenheid", F + "gerelateerde", ZKN_IDENTIFICATIE):
         Field("oeh_identificatie", str),
 }
 #: A relation asked to be absent (``xsi:nil`` + ``noValue="geenWaarde"`` on the relation itself).
-RELATIE_AFWEZIG: dict[str, Condition] = {
+ABSENT_RELATION: dict[str, Condition] = {
     F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur": Condition("debiteur_soort", "NPS", "niet"),
     F + "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur": Condition("debiteur_soort", "NNP", "niet"),
-    F + "isOntstaanInZaak": Condition("zaak_xml", soort="leeg"),
-    F + "heeftBetrekkingOpVordering": Condition("gerelateerde_vordering_xml", soort="leeg"),
-    F + "isOpgelegdDoorOrganisatischeEenheid": Condition("oeh_xml", soort="leeg"),
+    F + "isOntstaanInZaak": Condition("zaak_xml", operator="leeg"),
+    F + "heeftBetrekkingOpVordering": Condition("gerelateerde_vordering_xml", operator="leeg"),
+    F + "isOpgelegdDoorOrganisatischeEenheid": Condition("oeh_xml", operator="leeg"),
 }
 #: A criterion inside a debiteur relation also says which kind of debiteur it is.
-_DEBITEUR_SOORT = {F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur": "NPS",
+_DEBITEUR_KIND = {F + "wordtBetaaldDoorNatuurlijkPersoonAlsDebiteur": "NPS",
                    F + "wordtBetaaldDoorNietNatuurlijkPersoonAlsDebiteur": "NNP"}
 
 
@@ -114,18 +114,18 @@ def _name(el: etree._Element) -> str:
     return etree.QName(el).localname
 
 
-def _criterion(el: etree._Element, veld: Field) -> Condition | None:
+def _criterion(el: etree._Element, spec: Field) -> Condition | None:
     """The criterion of a leaf with a value; None when the element cannot be selected on."""
-    if el.get(XSI_NIL) in ("true", "1"):
+    if el.get(XSI_NIL) in XS_TRUE:
         return None
-    exact = el.get(EXACT, "true") in ("true", "1")
-    if veld.soort == MOMENT:
-        moment = parse_datum_tijd("".join(el.itertext()))
-        return Condition(veld.column, moment) if exact and moment is not None else None
-    value = waarde(el, veld.soort, {}, "")
+    exact = el.get(EXACT, "true") in XS_TRUE
+    if spec.value_type == MOMENT:
+        moment = parse_datetime("".join(el.itertext()))
+        return Condition(spec.column, moment) if exact and moment is not None else None
+    value = read_value(el, spec.value_type, {}, "")
     if exact:
-        return Condition(veld.column, value)
-    return Condition(veld.column, value, "begint") if veld.soort is str else None
+        return Condition(spec.column, value)
+    return Condition(spec.column, value, "begint") if spec.value_type is str else None
 
 
 def read_selection(gelijk: etree._Element | None) -> Selection:
@@ -155,10 +155,11 @@ def read_selection(gelijk: etree._Element | None) -> Selection:
     for child in gelijk:
         if isinstance(child.tag, str):
             visit(child, (child.tag,), None)
-    zv = selection.query
-    zv.groups = [GroupCondition(tabel, tuple(vw)) for (tabel, _), vw in groups.items()]
-    zv.conditions += [Condition("debiteur_soort", soort) for soort in sorted(debiteuren)]
-    selection.by_vorderingnummer = any(v.column == "vorderingnummer" and v.soort == "gelijk" for v in zv.conditions)
+    query = selection.query
+    query.groups = [GroupCondition(table, tuple(conditions)) for (table, _), conditions in groups.items()]
+    query.conditions += [Condition("debiteur_soort", kind) for kind in sorted(debiteuren)]
+    selection.by_vorderingnummer = any(v.column == "vorderingnummer" and v.operator == "gelijk"
+                                       for v in query.conditions)
     return selection
 
 
@@ -172,23 +173,23 @@ def _leaf(selection: Selection, el: etree._Element, path: tuple[str, ...],
     no_value = el.get(NO_VALUE)
     if no_value in _IGNORED:
         return
-    veld = FIELDS.get(path)
+    spec = FIELDS.get(path)
     condition: Condition | None = None
     if no_value == "geenWaarde":
-        if veld is not None:
-            condition = Condition(veld.column, soort="leeg")
-        elif len(path) == 1 and path[0] in RELATIE_AFWEZIG:
-            selection.query.conditions.append(RELATIE_AFWEZIG[path[0]])
+        if spec is not None:
+            condition = Condition(spec.column, operator="leeg")
+        elif len(path) == 1 and path[0] in ABSENT_RELATION:
+            selection.query.conditions.append(ABSENT_RELATION[path[0]])
             return
-    elif veld is not None and no_value is None:
-        condition = _criterion(el, veld)
+    elif spec is not None and no_value is None:
+        condition = _criterion(el, spec)
     if condition is None:
         selection.ignored.append(_name(el))
         return
-    if path[0] in _DEBITEUR_SOORT:
-        debiteuren.add(_DEBITEUR_SOORT[path[0]])
-    if veld is not None and veld.tabel is not None:
-        groups.setdefault((veld.tabel, group_el or 0), []).append(condition)
+    if path[0] in _DEBITEUR_KIND:
+        debiteuren.add(_DEBITEUR_KIND[path[0]])
+    if spec is not None and spec.table is not None:
+        groups.setdefault((spec.table, group_el or 0), []).append(condition)
     else:
         selection.query.conditions.append(condition)
 

@@ -6,11 +6,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from stuf_fin.namespaces import FIN, STUF
+from stuf_fin.namespaces import F, S
 from stuf_fin.stuf.stuurgegevens import Stuurgegevens, read_stuurgegevens
 
-F = f"{{{FIN}}}"
-S = f"{{{STUF}}}"
 #: ``maximumAantal`` when the question leaves it out (``VRD-ParametersVraagSynchroon``: default 15).
 MAXIMUM_AANTAL_DEFAULT = 15
 
@@ -27,21 +25,21 @@ class Vraag:
     start: etree._Element | None  # FIN:start/FIN:object
 
 
-def _kind(parent: etree._Element | None, tag: str) -> etree._Element | None:
+def _child(parent: etree._Element | None, tag: str) -> etree._Element | None:
     return parent.find(tag) if parent is not None else None
 
 
 def read_vraag(message: etree._Element, stuurgegevens: Stuurgegevens | None = None) -> Vraag:
     """The question in a vrdLv01 that passed the schema (``stuurgegevens``: its stuurgegevens, when read already)."""
     parameters = message.find(F + "parameters")
-    sortering = _kind(parameters, S + "sortering")
-    maximum = _kind(parameters, S + "maximumAantal")
+    sortering = _child(parameters, S + "sortering")
+    maximum = _child(parameters, S + "maximumAantal")
     return Vraag(
         stuurgegevens=stuurgegevens if stuurgegevens is not None else read_stuurgegevens(message),
         sortering=int((sortering.text or "0").strip()) if sortering is not None else 0,
         maximum_aantal=int((maximum.text or "").strip()) if maximum is not None and (maximum.text or "").strip()
         else MAXIMUM_AANTAL_DEFAULT,
         gelijk=message.find(F + "gelijk"),
-        scope=_kind(message.find(F + "scope"), F + "object"),
-        start=_kind(message.find(F + "start"), F + "object"),
+        scope=_child(message.find(F + "scope"), F + "object"),
+        start=_child(message.find(F + "start"), F + "object"),
     )
