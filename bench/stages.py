@@ -25,8 +25,8 @@ from typing import Any
 
 from bench import common, floor
 from bench.databases import KINDS, fresh_database
+from stuf_fin.envelope import BODY
 from stuf_fin.fin import reader, rules
-from stuf_fin.namespaces import SOAP_ENV
 from stuf_fin.schema.parsing import ParseLimits
 from stuf_fin.schema.streaming import body_hash
 from stuf_fin.schema.validator import get_validator
@@ -34,8 +34,6 @@ from stuf_fin.store import archive, bulk
 from stuf_fin.store import vorderingen as repo
 from stuf_fin.store.db import Store, reserve_ids
 from stuf_fin.store.tables import vordering
-
-BODY = f"{{{SOAP_ENV}}}Body"
 
 
 class Stages:

@@ -17,12 +17,10 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-STUF = "http://www.egem.nl/StUF/StUF0301"
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
-GML = "http://www.opengis.net/gml"
+from stuf_fin.namespaces import GML, STUF, XSI_NIL, S
+
 XLINK = "http://www.w3.org/1999/xlink"
-NIL = f"{{{XSI}}}nil"
-NO_VALUE = f"{{{STUF}}}noValue"
+NO_VALUE = S + "noValue"
 
 #: Edge-case values: lengths, number and date forms, patterns, enumerations of FIN/StUF/BG/ZKN.
 VALUES = (
@@ -153,11 +151,12 @@ class Mutator:
     def _nil(self, el: etree._Element) -> str:
         if self.rng.random() < 0.7:
             _clear(el)
-        el.set(NIL, self.rng.choice(("true", "true", "true", "1", "false")))
+        el.set(XSI_NIL, self.rng.choice(("true", "true", "true", "1", "false")))
         if self.rng.random() < 0.5:
             el.set(NO_VALUE, self.rng.choice(("geenWaarde", "waardeOnbekend", "nietOndersteund",
                                               "nietGeautoriseerd", "vastgesteldOnbekend", "bogus")))
-        return f" xsi:nil={el.get(NIL)} noValue={el.get(NO_VALUE)}" + (" (content kept)" if len(el) or el.text else "")
+        kept = " (content kept)" if len(el) or el.text else ""
+        return f" xsi:nil={el.get(XSI_NIL)} noValue={el.get(NO_VALUE)}" + kept
 
     def _empty(self, el: etree._Element) -> str:
         _clear(el)
