@@ -248,7 +248,7 @@ def test_password_redacted_in_what_is_passed_on():
 
 
 # -- logging ------------------------------------------------------------------------------------------------
-def test_elfproef():
+def test_bsn_checksum_ok():
     assert bsn_checksum_ok("111222333") and bsn_checksum_ok("123456782") and not bsn_checksum_ok("123456789")
 
 
