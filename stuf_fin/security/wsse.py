@@ -28,6 +28,7 @@ WSSE_PASSWORD_TEXT = WSS_USERNAME_TOKEN + "#PasswordText"
 WSSE_PASSWORD_DIGEST = WSS_USERNAME_TOKEN + "#PasswordDigest"
 WSSE_BASE64 = WSS_SOAP_MESSAGE_SECURITY + "#Base64Binary"  # the EncodingType of a Nonce
 MIN_NONCE_BYTES = 8
+_TOKENS = q(WSSE, "Security") + "/" + q(WSSE, "UsernameToken")  # below the SOAP Header
 
 
 class TokenError(StufFinError):
@@ -57,8 +58,7 @@ def read_token(body: bytes, limits: ParseLimits) -> UsernameToken | None:
     if root.tag != ENVELOPE:
         return None
     header = root.find(HEADER)
-    path = q(WSSE, "Security") + "/" + q(WSSE, "UsernameToken")
-    tokens = header.findall(path) if header is not None else []
+    tokens = header.findall(_TOKENS) if header is not None else []
     if not tokens:
         return None
     if len(tokens) > 1:

@@ -25,7 +25,7 @@ class Systeem:
     gebruiker: str = ""
 
     def __str__(self) -> str:
-        return "/".join(p for p in (getattr(self, part) for part in SYSTEEM_PARTS) if p)
+        return "/".join(p for p in (self.organisatie, self.applicatie, self.administratie, self.gebruiker) if p)
 
     @classmethod
     def from_element(cls, el: etree._Element | None) -> Systeem | None:
