@@ -12,7 +12,7 @@ from lxml import etree
 
 from stuf_fin.namespaces import STUF, S
 from stuf_fin.stuf.faults import StufFault
-from stuf_fin.stuf.stuurgegevens import Stuurgegevens, Systeem
+from stuf_fin.stuf.stuurgegevens import SYSTEEM_MAX, Stuurgegevens, Systeem
 
 NSMAP = {"StUF": STUF}
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -35,11 +35,9 @@ def systeem_element(parent: etree._Element, tag: str, systeem: Systeem) -> etree
     """Append ``systeem`` as the StUF element ``tag`` (``zender``, ``ontvanger``): the parts that are set, each
     clipped to the length StUF allows."""
     el = etree.SubElement(parent, S + tag)
-    for name, value, limit in (("organisatie", systeem.organisatie, 200), ("applicatie", systeem.applicatie, 50),
-                               ("administratie", systeem.administratie, 50),
-                               ("gebruiker", systeem.gebruiker, 100)):
-        if value:
-            etree.SubElement(el, S + name).text = value[:limit]
+    for part, limit in SYSTEEM_MAX.items():
+        if value := getattr(systeem, part):
+            etree.SubElement(el, S + part).text = value[:limit]
     return el
 
 

@@ -11,8 +11,10 @@ from stuf_fin.config import Settings
 from stuf_fin.errors import StufFinError
 from stuf_fin.namespaces import S
 
-#: The parts of a StUF Systeem, in the order of the schema (and of the ``zender_*``/``ontvanger_*`` columns).
-SYSTEEM_PARTS = ("organisatie", "applicatie", "administratie", "gebruiker")
+#: The parts of a StUF Systeem, in the order of the schema (and of the ``zender_*``/``ontvanger_*`` columns),
+#: each with the longest value StUF allows in it.
+SYSTEEM_MAX = {"organisatie": 200, "applicatie": 50, "administratie": 50, "gebruiker": 100}
+SYSTEEM_PARTS = tuple(SYSTEEM_MAX)
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,8 @@ def systeem_setting(value: Any, what: str) -> tuple[Systeem, bool]:
         raise SysteemSettingError(f"{what} {value!r} must be \"organisatie/applicatie[/administratie]\" or a table "
                                   "of strings: organisatie, applicatie and optionally administratie")
     systeem = Systeem(value.get("organisatie", ""), value.get("applicatie", ""), value.get("administratie", ""))
-    if not 3 <= len(systeem.applicatie) <= 50 or len(systeem.organisatie) > 200 or len(systeem.administratie) > 50:
+    too_long = any(len(getattr(systeem, part)) > SYSTEEM_MAX[part] for part in _CONFIGURABLE)
+    if len(systeem.applicatie) < 3 or too_long:
         raise SysteemSettingError(f"{what} {value!r}: applicatie must be 3-50 characters, organisatie at most 200, "
                                   "administratie at most 50 (StUF Systeem)")
     return systeem, "administratie" in value
