@@ -11,7 +11,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -33,7 +33,7 @@ from stuf_fin.store.db import UNAVAILABLE, QueryTimeout, Store
 from stuf_fin.store.message_log import Cursor, Search
 from stuf_fin.store.tables import DURATION_BOUNDS_MS
 from stuf_fin.stuf.operations import OPERATIONS
-from stuf_fin.stuf.stuurgegevens import Systeem
+from stuf_fin.stuf.stuurgegevens import SYSTEEM_PARTS, Systeem
 
 log = logging.getLogger("stuf_fin.console")
 audit_log = logging.getLogger("stuf_fin.console.audit")
@@ -98,7 +98,7 @@ def _ms_between(start: datetime | None, end: datetime | None) -> float | None:
 
 def _systeem(row: sa.Row[*tuple[Any, ...]], side: str) -> str:
     """The zender or ontvanger (``side``) of a message row, written as a :class:`Systeem` is; "–" when empty."""
-    return str(Systeem(**{f.name: getattr(row, f"{side}_{f.name}") or "" for f in fields(Systeem)})) or "–"
+    return str(Systeem(**{part: getattr(row, f"{side}_{part}") or "" for part in SYSTEEM_PARTS})) or "–"
 
 
 def _zender(row: sa.Row[*tuple[Any, ...]]) -> str:
